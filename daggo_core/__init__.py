@@ -1,0 +1,68 @@
+"""daggo: typed DAGs of Python ops with scheduling, queues, run history and an admin UI."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from daggo_core import dag
+from daggo_core.context import Context
+from daggo_core.definitions.definitions import Definitions
+from daggo_core.definitions.jobs import JobBuilder, JobDefinition
+from daggo_core.definitions.ops import NoInput, OpDefinition
+from daggo_core.definitions.schedules import ScheduleDefinition
+from daggo_core.errors import DaggoError, DefinitionError
+from daggo_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from daggo_core.app import DaggoApp, open, run
+    from daggo_core.config import Config, default_config, load_config
+    from daggo_core.execution.local import ExecuteResult, execute
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Config",
+    "Context",
+    "DaggoApp",
+    "DaggoError",
+    "DefinitionError",
+    "Definitions",
+    "ExecuteResult",
+    "JobBuilder",
+    "JobDefinition",
+    "NoInput",
+    "OpDefinition",
+    "ScheduleDefinition",
+    "__version__",
+    "dag",
+    "default_config",
+    "execute",
+    "hookimpl",
+    "load_config",
+    "open",
+    "run",
+]
+
+# Runtime entry points pull in storage and the web stack; import them on first use so a
+# module of job definitions imports fast.
+_LAZY = {
+    "Config": "daggo_core.config",
+    "default_config": "daggo_core.config",
+    "load_config": "daggo_core.config",
+    "execute": "daggo_core.execution.local",
+    "ExecuteResult": "daggo_core.execution.local",
+    "open": "daggo_core.app",
+    "run": "daggo_core.app",
+    "DaggoApp": "daggo_core.app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'daggo_core' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,62 @@
+"""Options and helpers shared by the CLI commands: config, storage and app loading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from daggo_core.cli import hooks_for
+from daggo_core.config import Config, load_config
+from daggo_core.definitions.definitions import Definitions
+from daggo_core.loading import load_definitions
+from daggo_core.storage.base import Storage
+
+__all__ = ["app_options", "config_option", "console", "load_app", "load_cli_config",
+           "open_storage"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def console() -> Console:
+    """A Rich console that prints plainly when stdout is not a terminal."""
+    return Console(highlight=False)
+
+
+def config_option(fn: F) -> F:
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+        help="Config file (default: ./daggo.toml or [tool.daggo] in ./pyproject.toml).",
+    )(fn)
+
+
+def app_options(fn: F) -> F:
+    fn = click.option("-f", "--file", "app_file", metavar="FILE.py[:ATTR]",
+                      help="Python file defining the app's jobs.")(fn)
+    fn = click.option("-m", "--module", "app_module", metavar="PKG.MODULE[:ATTR]",
+                      help="Module defining the app's jobs (default: `app` in config).")(fn)
+    return config_option(fn)
+
+
+def load_cli_config(config_path: Path | None) -> Config:
+    return load_config(config_path)
+
+
+def load_app(cfg: Config, app_module: str | None, app_file: str | None,
+             *, required: bool = True) -> Definitions | None:
+    """The app's Definitions from -m/-f, else from `app` in config; None if optional and unset."""
+    if app_module or app_file:
+        return load_definitions(app_module, app_file)
+    if cfg.app:
+        return load_definitions(cfg.app)
+    if required:
+        return load_definitions(None, None)
+    return None
+
+
+def open_storage(ctx: click.Context, cfg: Config) -> Storage:
+    """Open (and migrate) the configured storage through its backend plugin."""
+    return hooks_for(ctx).storage_backend(cfg.database.driver).open(cfg.database)

@@ -1,0 +1,24 @@
+"""`daggo db upgrade`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from daggo_core.cli.common import config_option, load_cli_config, open_storage
+
+
+@click.group("db")
+def db() -> None:
+    """Manage the database."""
+
+
+@db.command("upgrade")
+@config_option
+@click.pass_context
+def upgrade(ctx: click.Context, config_path: Path | None) -> None:
+    """Apply pending migrations (also done automatically at start-up)."""
+    cfg = load_cli_config(config_path)
+    open_storage(ctx, cfg).close()
+    click.echo(f"database ({cfg.database.driver}) is at the latest schema version")

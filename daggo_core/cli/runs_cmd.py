@@ -1,0 +1,89 @@
+"""`daggo runs list | show | logs`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from daggo_core.cli.common import config_option, console, load_cli_config, open_storage
+from daggo_core.cli.progress import status_style, steps_table
+from daggo_core.services.runs import get_run_detail
+from daggo_core.storage.records import RunStatus
+
+STATUS_CHOICES = click.Choice([s.value for s in RunStatus], case_sensitive=False)
+
+
+@click.group("runs")
+def runs() -> None:
+    """Inspect run history."""
+
+
+@runs.command("list")
+@click.option("--job", "job_name", help="Only runs of this job.")
+@click.option("--status", "statuses", multiple=True, type=STATUS_CHOICES,
+              help="Only runs with this status (repeatable).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@config_option
+@click.pass_context
+def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...], limit: int,
+              config_path: Path | None) -> None:
+    """List runs, newest first."""
+    storage = open_storage(ctx, load_cli_config(config_path))
+    wanted = [RunStatus(s.upper()) for s in statuses] or None
+    found = storage.list_runs(job_name=job_name, statuses=wanted, limit=limit)
+    total = storage.count_runs(job_name=job_name, statuses=wanted)
+    storage.close()
+    table = Table(caption=f"{len(found)} of {total} runs")
+    for column in ("run", "job", "status", "created (UTC)", "duration"):
+        table.add_column(column)
+    for run in found:
+        duration = run.duration_seconds
+        table.add_row(run.id, run.job_name, f"[{status_style(run.status)}]{run.status}[/]",
+                      run.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      f"{duration:.2f} s" if duration is not None else "")
+    console().print(table)
+
+
+@runs.command("show")
+@click.argument("run_id")
+@config_option
+@click.pass_context
+def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
+    """Show a run's status, params and steps."""
+    storage = open_storage(ctx, load_cli_config(config_path))
+    detail = get_run_detail(storage, run_id, event_limit=0)
+    storage.close()
+    out = console()
+    run = detail.run
+    out.print(f"params: {run.params}" if run.params else "params: none")
+    order = [s.key for s in detail.steps]
+    out.print(steps_table(run, order, {s.key: s.record for s in detail.steps if s.record}))
+    for step in detail.steps:
+        if step.record and step.record.error and step.record.error.traceback:
+            out.print(f"[bold red]{step.key}[/] traceback:")
+            out.print(step.record.error.traceback, markup=False, highlight=False)
+
+
+@runs.command("logs")
+@click.argument("run_id")
+@click.option("--step", "step_key", help="Only this step's events.")
+@config_option
+@click.pass_context
+def logs(ctx: click.Context, run_id: str, step_key: str | None, config_path: Path | None) -> None:
+    """Print a run's event log (transitions and log lines), oldest first."""
+    storage = open_storage(ctx, load_cli_config(config_path))
+    storage.get_run(run_id)
+    out = console()
+    after = 0
+    while True:
+        events = storage.list_events(run_id, after_id=after, limit=1000, step_key=step_key)
+        for event in events:
+            stamp = event.timestamp.strftime("%H:%M:%S.%f")[:-3]
+            out.print(f"{stamp} {event.level or '':7} {event.step_key or '-':20} "
+                      f"{event.kind:13} {event.message}", markup=False, highlight=False)
+        if len(events) < 1000:
+            break
+        after = events[-1].id or after
+    storage.close()

@@ -1,0 +1,71 @@
+"""`Definitions`: everything an app defines, grouped for `daggo_core.run` and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from attrs import field, frozen
+
+from daggo_core.definitions.jobs import JobBuilder, JobDefinition
+from daggo_core.errors import DefinitionError, JobNotFoundError
+
+__all__ = ["Definitions"]
+
+
+def _jobs_tuple(value: Iterable[Any]) -> tuple[JobDefinition, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class Definitions:
+    """The jobs (and later queues, assets, resources) of an app."""
+
+    jobs: tuple[JobDefinition, ...] = field(default=(), converter=_jobs_tuple)
+    queues: tuple[Any, ...] = field(default=(), converter=tuple)
+    assets: tuple[Any, ...] = field(default=(), converter=tuple)
+    resources: Mapping[str, Any] = field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        seen: set[str] = set()
+        for job in self.jobs:
+            if isinstance(job, JobBuilder):
+                problems.append(f"job {job.name!r} was added without .build(); call .build()")
+            elif not isinstance(job, JobDefinition):
+                problems.append(f"{job!r} is not a job; build jobs with dag.job(...).build()")
+            elif job.name in seen:
+                problems.append(f"two jobs are named {job.name!r}")
+            else:
+                seen.add(job.name)
+        if problems:
+            raise DefinitionError("Definitions", problems)
+
+    @property
+    def jobs_by_name(self) -> dict[str, JobDefinition]:
+        return {job.name: job for job in self.jobs}
+
+    def job(self, name: str) -> JobDefinition:
+        """Return the job named `name`; raises JobNotFoundError listing the known jobs."""
+        for job in self.jobs:
+            if job.name == name:
+                return job
+        known = ", ".join(sorted(j.name for j in self.jobs)) or "none"
+        raise JobNotFoundError(f"no job named {name!r} (defined jobs: {known})")
+
+    @classmethod
+    def merge(cls, *items: Definitions | JobDefinition) -> Definitions:
+        """Combine Definitions and bare jobs into one Definitions (duplicates are errors)."""
+        jobs: list[JobDefinition] = []
+        queues: list[Any] = []
+        assets: list[Any] = []
+        resources: dict[str, Any] = {}
+        for item in items:
+            if isinstance(item, Definitions):
+                jobs.extend(item.jobs)
+                queues.extend(item.queues)
+                assets.extend(item.assets)
+                resources.update(item.resources)
+            else:
+                jobs.append(item)
+        return cls(jobs=jobs, queues=queues, assets=assets, resources=resources)

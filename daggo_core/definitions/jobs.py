@@ -1,0 +1,388 @@
+"""Jobs: typed DAGs of ops, wired by their input field types and validated at build time."""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from daggo_core.definitions.ops import NoInput, OpDefinition, name_problem
+from daggo_core.definitions.schedules import ScheduleDefinition, schedule_problems
+from daggo_core.errors import DefinitionError, ParamsError
+from daggo_core.serde import structure, unserializable_reasons, unstructure
+
+__all__ = ["InputBinding", "JobBuilder", "JobDefinition", "Wiring"]
+
+
+class Wiring(enum.StrEnum):
+    """How an input field is fed: exactly one producer, all producers, or at most one."""
+
+    ONE = "one"
+    MANY = "many"
+    OPTIONAL = "optional"
+
+
+@frozen(kw_only=True)
+class InputBinding:
+    """One input field of an op and the ops (in topological order) that feed it."""
+
+    field: str
+    type: Any
+    wiring: Wiring
+    producers: tuple[str, ...]
+
+
+@frozen(kw_only=True, eq=False)
+class JobDefinition:
+    """A validated job. Build one with `dag.job(name).add(...).build()`."""
+
+    name: str
+    description: str = ""
+    ops: Mapping[str, OpDefinition]
+    order: tuple[str, ...]
+    inputs: Mapping[str, tuple[InputBinding, ...]]
+    schedules: tuple[ScheduleDefinition, ...] = ()
+    params_type: type | None = None
+    tags: Mapping[str, str] = field(factory=dict)
+
+    def upstream(self, op_name: str) -> tuple[str, ...]:
+        """Names of the ops `op_name` reads from, in topological order, without repeats."""
+        seen: dict[str, None] = {}
+        for binding in self.inputs[op_name]:
+            for producer in binding.producers:
+                seen[producer] = None
+        return tuple(seen)
+
+    def make_params(self, params: Any = None) -> Any:
+        """Validate launch parameters against the job's `Params` class.
+
+        Accepts an instance, a mapping or None; returns the Params instance (or None for a
+        job without Params). Raises ParamsError naming the bad fields.
+        """
+        if self.params_type is None:
+            if params:
+                raise ParamsError(f"job {self.name!r} takes no params, got {params!r}")
+            return None
+        if isinstance(params, self.params_type):
+            return params
+        if params is not None and not isinstance(params, Mapping):
+            raise ParamsError(
+                f"invalid params for job {self.name!r}: expected a mapping or a "
+                f"{self.params_type.__name__} instance, got {type(params).__name__}"
+            )
+        try:
+            return structure(dict(params or {}), self.params_type)
+        except Exception as exc:
+            raise ParamsError(
+                f"invalid params for job {self.name!r}: {_describe_structure_error(exc)}"
+            ) from exc
+
+    def params_dict(self, params: Any = None) -> dict[str, Any]:
+        """Validate `params` and return them as a JSON-ready dict for storage."""
+        value = self.make_params(params)
+        return {} if value is None else unstructure(value)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready description of the job's shape, stored with its metadata."""
+        return {
+            "ops": [
+                {
+                    "name": name,
+                    "description": self.ops[name].description,
+                    "input": _type_label(self.ops[name].input_type),
+                    "output": _type_label(self.ops[name].output_type),
+                    "is_async": self.ops[name].is_async,
+                    "inputs": [
+                        {"field": b.field, "type": _type_label(b.type), "wiring": b.wiring.value,
+                         "producers": list(b.producers)}
+                        for b in self.inputs[name]
+                    ],
+                }
+                for name in self.order
+            ],
+            "schedules": [
+                {"key": s.effective_key, "cron": s.cron, "timezone": s.timezone,
+                 "enabled": s.enabled}
+                for s in self.schedules
+            ],
+            "params": _params_fields(self.params_type),
+            "tags": dict(self.tags),
+        }
+
+
+def _describe_structure_error(exc: Exception) -> str:
+    from cattrs import transform_error
+
+    try:
+        return "; ".join(transform_error(exc, path="params"))
+    except Exception:
+        return str(exc)
+
+
+def _type_label(tp: Any) -> str:
+    if tp is None:
+        return ""
+    if isinstance(tp, type):
+        return tp.__name__
+    return repr(tp).replace("typing.", "")
+
+
+def _params_fields(params_type: type | None) -> list[dict[str, Any]]:
+    if params_type is None:
+        return []
+    hints = typing.get_type_hints(params_type)
+    fields = []
+    for f in attrs.fields(params_type):
+        has_default = f.default is not attrs.NOTHING
+        default = f.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = None if default.takes_self else default.factory()
+        fields.append({
+            "name": f.name,
+            "type": _type_label(hints.get(f.name, f.type)),
+            "required": not has_default,
+            "default": unstructure(default) if has_default else None,
+        })
+    return fields
+
+
+def _classify(tp: Any) -> tuple[Wiring, Any]:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is list and len(args) == 1:
+        return Wiring.MANY, args[0]
+    if origin in (typing.Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and len(args) == 2:
+            return Wiring.OPTIONAL, rest[0]
+    return Wiring.ONE, tp
+
+
+class JobBuilder:
+    """Collects ops and schedules of a job; `build()` validates and returns the job."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        params: type | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.params_type = params
+        self.tags = dict(tags or {})
+        self._ops: list[OpDefinition] = []
+        self._schedules: list[ScheduleDefinition] = []
+
+    def add(self, *ops: OpDefinition) -> JobBuilder:
+        """Add ops to the job; their order breaks ties in the execution order."""
+        self._ops.extend(ops)
+        return self
+
+    def schedule(
+        self,
+        cron: str,
+        *,
+        timezone: str = "UTC",
+        enabled: bool = True,
+        key: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> JobBuilder:
+        """Run the job on a cron schedule (evaluated in `timezone`)."""
+        self._schedules.append(ScheduleDefinition(
+            cron=cron, timezone=timezone, enabled=enabled, key=key,
+            params=dict(params or {}), tags=dict(tags or {}),
+        ))
+        return self
+
+    def add_schedule(self, schedule: ScheduleDefinition) -> JobBuilder:
+        """Add a ready-made ScheduleDefinition."""
+        self._schedules.append(schedule)
+        return self
+
+    def build(self) -> JobDefinition:
+        """Validate the job and return it; raises one DefinitionError listing every problem."""
+        problems: list[str] = []
+        bad_name = name_problem("job", self.name)
+        if bad_name:
+            problems.append(bad_name)
+        label = f"job {self.name!r}"
+        ops: dict[str, OpDefinition] = {}
+        for op in self._ops:
+            if not isinstance(op, OpDefinition):
+                problems.append(f"{label}: {op!r} is not an op; create ops with dag.op(name, fn)")
+                continue
+            problems.extend(op.problems)
+            if op.name in ops:
+                problems.append(f"{label}: duplicate op name {op.name!r}")
+                continue
+            ops[op.name] = op
+        if not self._ops:
+            problems.append(f"{label}: has no ops; add at least one with .add(...)")
+        problems.extend(_type_problems(ops))
+        problems.extend(self._params_problems())
+        inputs = _wire(ops, problems)
+        # Cycles are looked for even when other problems were found: one error lists all.
+        order = _toposort(list(ops), inputs, problems)
+        problems.extend(self._schedule_problems())
+        if problems:
+            raise DefinitionError(label, problems)
+        position = {name: i for i, name in enumerate(order)}
+        ordered_inputs = {
+            name: tuple(
+                attrs.evolve(b, producers=tuple(sorted(b.producers, key=position.__getitem__)))
+                for b in bindings
+            )
+            for name, bindings in inputs.items()
+        }
+        return JobDefinition(
+            name=self.name,
+            description=self.description,
+            ops={name: ops[name] for name in order},
+            order=order,
+            inputs=ordered_inputs,
+            schedules=tuple(self._schedules),
+            params_type=self.params_type,
+            tags=self.tags,
+        )
+
+    def _params_problems(self) -> list[str]:
+        if self.params_type is None:
+            return []
+        if not attrs.has(self.params_type):
+            return [f"job {self.name!r}: params {self.params_type!r} must be an attrs class"]
+        return [
+            f"job {self.name!r} params: {reason}"
+            for reason in unserializable_reasons(self.params_type)
+        ]
+
+    def _schedule_problems(self) -> list[str]:
+        problems: list[str] = []
+        keys: set[str] = set()
+        for schedule in self._schedules:
+            problems.extend(schedule_problems(self.name, schedule))
+            key = schedule.effective_key
+            bad_key = name_problem("schedule key", key)
+            if bad_key:
+                problems.append(f"job {self.name!r}: {bad_key}")
+            if key in keys:
+                problems.append(
+                    f"job {self.name!r}: two schedules have the key {key!r}; "
+                    "give one of them an explicit key="
+                )
+            keys.add(key)
+        return problems
+
+
+def _type_problems(ops: Mapping[str, OpDefinition]) -> list[str]:
+    problems: list[str] = []
+    reasons_of: dict[Any, list[str]] = {}
+    for op in ops.values():
+        # An op with other problems still has its output checked when it is an attrs class.
+        if not attrs.has(op.output_type):
+            continue
+        if op.output_type not in reasons_of:
+            reasons_of[op.output_type] = unserializable_reasons(op.output_type)
+        for reason in reasons_of[op.output_type]:
+            problems.append(f"op {op.name!r} output {reason}")
+    return problems
+
+
+def _wire(
+    ops: Mapping[str, OpDefinition], problems: list[str]
+) -> dict[str, tuple[InputBinding, ...]]:
+    producers_of: dict[Any, list[str]] = {}
+    for op in ops.values():
+        if not op.problems:
+            producers_of.setdefault(op.output_type, []).append(op.name)
+    wired: dict[str, tuple[InputBinding, ...]] = {}
+    for op in ops.values():
+        if op.problems or op.input_type is NoInput:
+            wired[op.name] = ()
+            continue
+        hints = typing.get_type_hints(op.input_type)
+        bindings = []
+        for f in attrs.fields(op.input_type):
+            tp = hints.get(f.name, f.type)
+            wiring, produced = _classify(tp)
+            where = f"op {op.name!r} input field {f.name!r} ({_type_label(tp)})"
+            found = producers_of.get(produced, [])
+            if op.name in found:
+                problems.append(f"{where}: op {op.name!r} depends on its own output; an op "
+                                "cannot consume the type it produces")
+                found = [p for p in found if p != op.name]
+            if wiring is Wiring.ONE and not found:
+                problems.append(f"{where}: no op in the job produces "
+                                f"{_type_label(produced)}; add its producer or type the "
+                                f"field '{_type_label(produced)} | None'")
+            elif wiring is not Wiring.MANY and len(found) > 1:
+                problems.append(f"{where}: ambiguous, produced by {len(found)} ops "
+                                f"({', '.join(found)}); type the field "
+                                f"'list[{_type_label(produced)}]' to collect all of them, "
+                                "or give each producer its own output type")
+            bindings.append(InputBinding(
+                field=f.name, type=tp, wiring=wiring, producers=tuple(found)
+            ))
+        wired[op.name] = tuple(bindings)
+    return wired
+
+
+def _toposort(
+    names: list[str], inputs: Mapping[str, tuple[InputBinding, ...]], problems: list[str]
+) -> tuple[str, ...]:
+    index = {name: i for i, name in enumerate(names)}
+    downstream: dict[str, list[str]] = {name: [] for name in names}
+    indegree = dict.fromkeys(names, 0)
+    for name in names:
+        for upstream in {p for b in inputs[name] for p in b.producers}:
+            downstream[upstream].append(name)
+            indegree[name] += 1
+    ready = [(index[n], n) for n in names if indegree[n] == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        order.append(name)
+        for nxt in downstream[name]:
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                heapq.heappush(ready, (index[nxt], nxt))
+    if len(order) < len(names):
+        stuck = {n for n in names if indegree[n] > 0}
+        cycle = _find_cycle(stuck, inputs, index)
+        problems.append(f"the ops form a cycle: {' -> '.join(map(str, cycle))}")
+        return ()
+    return tuple(order)
+
+
+def _find_cycle(
+    stuck: set[str],
+    inputs: Mapping[str, tuple[InputBinding, ...]],
+    index: Mapping[str, int],
+) -> list[str]:
+    """Walk upstream edges inside the stuck set until a node repeats: that is a cycle.
+
+    Every stuck op has a stuck producer, so the walk cannot end; ties go to the op added
+    first, so the reported cycle is deterministic.
+    """
+    node = min(stuck, key=index.__getitem__)
+    path: list[str] = []
+    seen: dict[str, int] = {}
+    while node not in seen:
+        seen[node] = len(path)
+        path.append(node)
+        node = min(
+            (p for b in inputs[node] for p in b.producers if p in stuck),
+            key=index.__getitem__,
+        )
+    cycle = [*path[seen[node]:], node]
+    return list(reversed(cycle))

@@ -1,0 +1,137 @@
+"""Op definitions: a named function `(ctx, inp: In) -> Out` with attrs input and output."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+__all__ = ["NAME_PATTERN", "NoInput", "OpDefinition", "name_problem", "op"]
+
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
+
+
+@frozen
+class NoInput:
+    """The input of a root op: it depends on no other op."""
+
+
+def name_problem(kind: str, name: object) -> str | None:
+    """Why `name` is not a valid job/op/schedule name, or None when it is."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        return (
+            f"{kind} name {name!r} is malformed: use 1-128 letters, digits, '_' or '-', "
+            "starting with a letter or '_'"
+        )
+    return None
+
+
+@frozen(kw_only=True, eq=False)
+class OpDefinition:
+    """One op: its name, callable, input/output types and any definition problems.
+
+    Problems (missing annotations, wrong signature) are collected rather than raised so
+    that building the job reports every problem of every op at once.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    input_type: Any = None
+    output_type: Any = None
+    is_async: bool = False
+    description: str = ""
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def is_root(self) -> bool:
+        return self.input_type is NoInput
+
+    def __repr__(self) -> str:
+        out = getattr(self.output_type, "__name__", self.output_type)
+        return f"<op {self.name} -> {out}>"
+
+
+def op(name: str, fn: Callable[..., Any], *, description: str | None = None) -> OpDefinition:
+    """Define an op named `name` from a function or bound method, sync or async.
+
+    `fn` takes `(ctx: Context, inp: In)` and returns `Out`, where `In` is `NoInput` or an
+    attrs class whose fields are other ops' outputs, and `Out` is an attrs class.
+    """
+    problems: list[str] = []
+    bad_name = name_problem("op", name)
+    if bad_name:
+        problems.append(bad_name)
+    if not callable(fn):
+        problems.append(f"op {name!r}: {fn!r} is not callable")
+        return OpDefinition(name=name, fn=fn, problems=tuple(problems))
+    label = f"op {name!r} ({_qualname(fn)})"
+    input_type, output_type = _read_signature(fn, label, problems)
+    doc = inspect.getdoc(fn) or ""
+    return OpDefinition(
+        name=name,
+        fn=fn,
+        input_type=input_type,
+        output_type=output_type,
+        is_async=inspect.iscoroutinefunction(_target(fn)),
+        description=description if description is not None else doc.split("\n\n")[0],
+        problems=tuple(problems),
+    )
+
+
+def _qualname(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def _target(fn: Callable[..., Any]) -> Any:
+    """The function whose annotations describe `fn`: partials and callable objects unwrap."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if not inspect.isroutine(fn) and not inspect.isclass(fn):
+        return type(fn).__call__
+    return fn
+
+
+def _read_signature(fn: Callable[..., Any], label: str, problems: list[str]) -> tuple[Any, Any]:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"{label}: cannot read its signature ({exc})")
+        return None, None
+    params = [
+        p for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(params) != 2:
+        problems.append(
+            f"{label}: must take exactly two arguments (ctx, inp), takes {len(params)}"
+        )
+        return None, None
+    try:
+        hints = typing.get_type_hints(_target(fn))
+    except Exception as exc:
+        problems.append(f"{label}: annotations cannot be resolved ({type(exc).__name__}: {exc})")
+        return None, None
+    inp_name = params[1].name
+    input_type = hints.get(inp_name)
+    output_type = hints.get("return")
+    if input_type is None:
+        problems.append(f"{label}: argument {inp_name!r} has no type annotation "
+                        "(annotate it with NoInput or an attrs class)")
+    elif input_type is not NoInput and not attrs.has(input_type):
+        problems.append(f"{label}: input type {_type_name(input_type)} must be NoInput "
+                        "or an attrs class")
+    if output_type is None or output_type is type(None):
+        problems.append(f"{label}: has no return annotation (return an attrs class)")
+    elif not attrs.has(output_type):
+        problems.append(f"{label}: output type {_type_name(output_type)} must be an attrs class")
+    return input_type, output_type
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or repr(tp)

@@ -1,0 +1,83 @@
+"""The in-process executor: runs each claimed run on a thread of this process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from daggo_core.errors import DaggoError
+from daggo_core.execution.run_worker import RunWorker, error_info
+from daggo_core.extensions import ExecutorContext
+from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+
+__all__ = ["InProcessExecutor"]
+
+logger = logging.getLogger("daggo.executor")
+
+
+class InProcessExecutor:
+    """Executes runs on a thread pool sized by `execution.max_concurrent_runs`."""
+
+    def __init__(self, context: ExecutorContext) -> None:
+        self.context = context
+        self._pool = ThreadPoolExecutor(
+            max_workers=context.config.execution.max_concurrent_runs,
+            thread_name_prefix="daggo-run",
+        )
+        self._lock = threading.Lock()
+        self._workers: dict[str, RunWorker | None] = {}
+
+    def launch(self, run: Run) -> None:
+        with self._lock:
+            self._workers[run.id] = None
+        future = self._pool.submit(self._execute, run)
+        future.add_done_callback(lambda f, run_id=run.id: self._finished(run_id, f))
+
+    def cancel(self, run_id: str) -> None:
+        with self._lock:
+            worker = self._workers.get(run_id)
+        if worker is not None:
+            worker.cancel()
+
+    def active_run_ids(self) -> set[str]:
+        with self._lock:
+            return set(self._workers)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def _execute(self, run: Run) -> None:
+        storage = self.context.storage
+        job = self.context.jobs.get(run.job_name)
+        try:
+            if job is None:
+                raise DaggoError(
+                    f"job {run.job_name!r} is not defined in this process; "
+                    f"defined jobs: {', '.join(sorted(self.context.jobs)) or 'none'}"
+                )
+            params = job.make_params(run.params)
+        except DaggoError as exc:
+            storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
+                Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR", message=str(exc))
+            ])
+            return
+        worker = RunWorker(job, run, storage, params=params, on_event=self.context.on_event)
+        with self._lock:
+            self._workers[run.id] = worker
+        worker.execute()
+
+    def _finished(self, run_id: str, future: Future[None]) -> None:
+        with self._lock:
+            self._workers.pop(run_id, None)
+        exc = future.exception()
+        if exc is not None:
+            logger.error("run %s crashed in the executor", run_id, exc_info=exc)
+            try:
+                self.context.storage.set_run_status(
+                    run_id, RunStatus.FAILURE, error=error_info(exc),
+                    events=[Event(run_id=run_id, kind=EventKind.RUN_FAILURE, level="ERROR",
+                                  message=f"executor error: {exc}")],
+                )
+            except DaggoError:
+                logger.exception("could not mark run %s as failed", run_id)

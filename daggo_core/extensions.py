@@ -1,0 +1,124 @@
+"""Descriptors that plugins return from registration hooks, each keyed by `name`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from attrs import frozen
+
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import Event, Run
+
+if TYPE_CHECKING:
+    from daggo_core.config import Config, DatabaseConfig
+    from daggo_core.definitions.jobs import JobDefinition
+
+__all__ = [
+    "Authenticator",
+    "AuthenticatorSpec",
+    "Executor",
+    "ExecutorContext",
+    "ExecutorSpec",
+    "QueueLoaderSpec",
+    "ResourceSpec",
+    "StorageBackend",
+    "UIPanel",
+]
+
+
+@frozen(kw_only=True)
+class StorageBackend:
+    """A storage backend selected by `cfg.database.driver == name`.
+
+    `open` receives the database config and returns a migrated, ready Storage.
+    `ephemeral`, when given, returns a private throw-away storage (used by
+    `daggo_core.execute` for unit tests).
+    """
+
+    name: str
+    open: Callable[[DatabaseConfig], Storage]
+    ephemeral: Callable[[], Storage] | None = None
+    description: str = ""
+
+
+class Executor(Protocol):
+    """Runs claimed runs somewhere: in this process, a subprocess, a remote worker."""
+
+    def launch(self, run: Run) -> None:
+        """Start executing `run` (already STARTING); must return without waiting for it."""
+
+    def cancel(self, run_id: str) -> None:
+        """Ask the executor to stop `run_id`; it ends CANCELED once steps have stopped."""
+
+    def active_run_ids(self) -> set[str]:
+        """Ids of the runs this executor is executing now."""
+
+    def close(self) -> None:
+        """Stop accepting runs and wait for the ones in flight to finish."""
+
+
+@frozen(kw_only=True)
+class ExecutorContext:
+    """What an executor factory receives: config, storage and the loaded jobs."""
+
+    config: Config
+    storage: Storage
+    jobs: Mapping[str, JobDefinition]
+    on_event: Callable[[Run, Event], None]
+
+
+@frozen(kw_only=True)
+class ExecutorSpec:
+    """An executor selected by `cfg.execution.executor == name`."""
+
+    name: str
+    create: Callable[[ExecutorContext], Executor]
+    description: str = ""
+
+
+@frozen(kw_only=True)
+class QueueLoaderSpec:
+    """A reusable queue loader (e.g. reading an SQS queue) that queue definitions can name.
+
+    `create(options)` returns an async callable that yields payload dicts when awaited.
+    """
+
+    name: str
+    create: Callable[[Mapping[str, Any]], Callable[[], Awaitable[list[dict[str, Any]]]]]
+    description: str = ""
+
+
+@frozen(kw_only=True)
+class ResourceSpec:
+    """A resource class (client wrapper) the worker sets up and tears down per run."""
+
+    name: str
+    cls: type
+    description: str = ""
+
+
+class Authenticator(Protocol):
+    """Decides whether a request to the admin or RPC may proceed."""
+
+    def __call__(self, headers: Mapping[str, str]) -> bool | Awaitable[bool]:
+        """Return True to allow the request; may be async."""
+
+
+@frozen(kw_only=True)
+class AuthenticatorSpec:
+    """An authenticator selected by name in the admin config."""
+
+    name: str
+    create: Callable[[Config], Authenticator]
+    description: str = ""
+
+
+@frozen(kw_only=True)
+class UIPanel:
+    """An extra admin UI page: a menu `title`, a URL `path` and `render(app) -> HTML`."""
+
+    name: str
+    title: str
+    path: str
+    render: Callable[[Any], str | Awaitable[str]]

@@ -1,0 +1,119 @@
+"""The private cattrs converter daggo uses for outputs, params, config and records."""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import datetime as dt
+import enum
+import json
+import types
+import typing
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.preconf.json import make_converter
+
+__all__ = [
+    "converter",
+    "dumps",
+    "loads",
+    "structure",
+    "unserializable_reasons",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+_SCALARS: tuple[type, ...] = (str, int, float, bool, bytes, type(None), dt.datetime, dt.date)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = make_converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
+    conv.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+    conv.register_unstructure_hook(dt.date, lambda v: v.isoformat())
+    conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    return conv
+
+
+converter = _make_converter()
+
+
+def unstructure(value: Any) -> Any:
+    """Turn an attrs instance (or any supported value) into JSON-ready primitives."""
+    return converter.unstructure(value)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build an instance of `cls` from primitives; raises cattrs' ClassValidationError."""
+    return converter.structure(data, cls)
+
+
+def dumps(value: Any) -> str:
+    """Serialize a value to compact JSON through the converter."""
+    return json.dumps(converter.unstructure(value), separators=(",", ":"))
+
+
+def loads(text: str, cls: type[T]) -> T:
+    """Parse JSON text into an instance of `cls`."""
+    return converter.structure(json.loads(text), cls)
+
+
+def unserializable_reasons(tp: Any, path: str = "") -> list[str]:
+    """Return why `tp` cannot round-trip through JSON, one reason per bad field path.
+
+    An empty list means the type is supported: scalars, datetimes, enums, attrs classes
+    whose fields are supported, and list/tuple/set/frozenset/dict[str, ...]/Optional/Union
+    of supported types.
+    """
+    return _check(tp, path or getattr(tp, "__name__", repr(tp)), set())
+
+
+def _check(tp: Any, path: str, seen: set[Any]) -> list[str]:
+    if tp is Any:
+        return [f"{path}: typing.Any cannot be serialized safely; use a concrete type"]
+    if isinstance(tp, type) and issubclass(tp, _SCALARS):
+        return []
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return []
+    if attrs.has(tp):
+        if tp in seen:
+            return []
+        seen = seen | {tp}
+        try:
+            hints = typing.get_type_hints(tp)
+        except Exception as exc:
+            return [f"{path}: field annotations of {tp.__name__} cannot be resolved ({exc})"]
+        problems: list[str] = []
+        for field in attrs.fields(tp):
+            ftype = hints.get(field.name, field.type)
+            if ftype is None:
+                problems.append(f"{path}.{field.name}: field has no type annotation")
+                continue
+            problems.extend(_check(ftype, f"{path}.{field.name}", seen))
+        return problems
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        problems = [p for arg in args for p in _check(arg, path, seen)]
+        if not problems:
+            # Unions of look-alike attrs classes cannot be told apart when structuring.
+            try:
+                converter.get_structure_hook(tp)
+            except Exception as exc:
+                problems.append(f"{path}: union {tp!r} cannot be structured ({exc})")
+        return problems
+    # typing.Sequence[int] and friends report their collections.abc origin.
+    if origin in (list, tuple, set, frozenset, cabc.Sequence, cabc.MutableSequence, cabc.Set,
+                  cabc.MutableSet):
+        return [p for arg in args if arg is not Ellipsis for p in _check(arg, f"{path}[]", seen)]
+    if origin in (dict, cabc.Mapping, cabc.MutableMapping):
+        key, value = args if args else (Any, Any)
+        if key is not str:
+            return [f"{path}: dict keys must be str to serialize as JSON, not {key!r}"]
+        return _check(value, f"{path}{{}}", seen)
+    if origin is typing.Literal:
+        return []
+    name = getattr(tp, "__name__", repr(tp))
+    return [f"{path}: type {name} cannot be serialized; use attrs classes and plain types"]

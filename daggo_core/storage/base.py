@@ -1,0 +1,100 @@
+"""The storage interface: narrow protocols per concern, combined into `Storage`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from daggo_core.storage.records import (
+    ErrorInfo,
+    Event,
+    JobRecord,
+    Run,
+    RunStatus,
+    StepRecord,
+)
+
+__all__ = ["EventStorage", "JobStorage", "RunStorage", "Storage"]
+
+
+class JobStorage(Protocol):
+    def sync_jobs(self, jobs: Sequence[JobRecord]) -> None:
+        """Upsert `jobs` as the active set; jobs missing from it are marked inactive."""
+
+    def get_job(self, name: str) -> JobRecord | None:
+        """Return the job named `name` (active or not), or None."""
+
+    def list_jobs(self, *, include_inactive: bool = False) -> list[JobRecord]:
+        """Return jobs ordered by name."""
+
+
+class RunStorage(Protocol):
+    def add_run(self, run: Run, events: Sequence[Event] = ()) -> Run:
+        """Insert a new run (and its first events) in one transaction; returns it."""
+
+    def get_run(self, run_id: str) -> Run:
+        """Return the run; raises RunNotFoundError if there is none."""
+
+    def list_runs(
+        self,
+        *,
+        job_name: str | None = None,
+        statuses: Sequence[RunStatus] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Run]:
+        """Return runs newest first, optionally filtered by job and status."""
+
+    def count_runs(
+        self, *, job_name: str | None = None, statuses: Sequence[RunStatus] | None = None
+    ) -> int:
+        """Count runs matching the same filters as `list_runs`."""
+
+    def set_run_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        error: ErrorInfo | None = None,
+        events: Sequence[Event] = (),
+    ) -> Run:
+        """Move a run to `status` and append `events`, in one transaction.
+
+        Sets `started_at` on STARTED and `finished_at` on a terminal status. Raises
+        RunNotFoundError for an unknown run.
+        """
+
+    def claim_queued_runs(self, limit: int) -> list[Run]:
+        """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them.
+
+        Safe with several claimers on one database: each run is returned to one only.
+        """
+
+    def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
+        """Insert or replace the state of one step and append `events`, in one transaction."""
+
+    def list_steps(self, run_id: str) -> list[StepRecord]:
+        """Return the run's steps in the order they were first recorded."""
+
+
+class EventStorage(Protocol):
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Append events (log lines, transitions) to their runs' event logs."""
+
+    def list_events(
+        self,
+        run_id: str,
+        *,
+        after_id: int = 0,
+        limit: int = 1000,
+        step_key: str | None = None,
+    ) -> list[Event]:
+        """Return the run's events with id > `after_id`, oldest first."""
+
+
+@runtime_checkable
+class Storage(JobStorage, RunStorage, EventStorage, Protocol):
+    """Everything daggo persists. Driver exceptions surface as StorageError."""
+
+    def close(self) -> None:
+        """Release connections; the storage is unusable afterwards."""

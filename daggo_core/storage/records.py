@@ -1,0 +1,153 @@
+"""Records stored by daggo: jobs, runs, steps and events (frozen attrs classes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from attrs import field, frozen
+
+__all__ = [
+    "TERMINAL_RUN_STATUSES",
+    "ErrorInfo",
+    "Event",
+    "EventKind",
+    "JobRecord",
+    "Run",
+    "RunStatus",
+    "StepRecord",
+    "StepStatus",
+    "new_run_id",
+    "utcnow",
+]
+
+
+def utcnow() -> dt.datetime:
+    """The current time as an aware UTC datetime (what every stored timestamp is)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_run_id() -> str:
+    """A new run id: 32 lowercase hex characters."""
+    return uuid.uuid4().hex
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    STARTING = "STARTING"
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    CANCELED = "CANCELED"
+
+
+TERMINAL_RUN_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED})
+
+
+class StepStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    SKIPPED = "SKIPPED"
+    CANCELED = "CANCELED"
+
+
+class EventKind(enum.StrEnum):
+    RUN_QUEUED = "RUN_QUEUED"
+    RUN_STARTING = "RUN_STARTING"
+    RUN_STARTED = "RUN_STARTED"
+    RUN_SUCCESS = "RUN_SUCCESS"
+    RUN_FAILURE = "RUN_FAILURE"
+    RUN_CANCELED = "RUN_CANCELED"
+    STEP_STARTED = "STEP_STARTED"
+    STEP_SUCCESS = "STEP_SUCCESS"
+    STEP_FAILURE = "STEP_FAILURE"
+    STEP_SKIPPED = "STEP_SKIPPED"
+    LOG = "LOG"
+
+
+@frozen(kw_only=True)
+class ErrorInfo:
+    """An exception captured from user code: its type, message and formatted traceback."""
+
+    type: str
+    message: str
+    traceback: str = ""
+
+
+@frozen(kw_only=True)
+class JobRecord:
+    """A job's metadata as synced from code: `snapshot` describes ops, edges and schedules."""
+
+    name: str
+    description: str = ""
+    snapshot: dict[str, Any] = field(factory=dict)
+    active: bool = True
+    updated_at: dt.datetime = field(factory=utcnow)
+
+
+@frozen(kw_only=True)
+class Run:
+    """One execution of a job."""
+
+    id: str = field(factory=new_run_id)
+    job_name: str
+    status: RunStatus = RunStatus.QUEUED
+    params: dict[str, Any] = field(factory=dict)
+    tags: dict[str, str] = field(factory=dict)
+    created_at: dt.datetime = field(factory=utcnow)
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    parent_run_id: str | None = None
+    error: ErrorInfo | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL_RUN_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or utcnow()
+        return (end - self.started_at).total_seconds()
+
+
+@frozen(kw_only=True)
+class StepRecord:
+    """The state of one step (one op) of a run; `output` is the unstructured JSON value."""
+
+    run_id: str
+    step_key: str
+    status: StepStatus = StepStatus.PENDING
+    attempt: int = 1
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    error: ErrorInfo | None = None
+    output: Any = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@frozen(kw_only=True)
+class Event:
+    """One entry of a run's event log: a status transition or a log line.
+
+    `id` is assigned by storage and orders events within a run.
+    """
+
+    run_id: str
+    kind: EventKind
+    step_key: str | None = None
+    timestamp: dt.datetime = field(factory=utcnow)
+    level: str | None = None
+    message: str = ""
+    data: dict[str, Any] = field(factory=dict)
+    id: int | None = None

@@ -1,0 +1,262 @@
+"""The database schema shared by every SQL backend (SQLAlchemy Core tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "JSONText",
+    "UTCDateTime",
+    "asset_materializations",
+    "assets",
+    "backfills",
+    "events",
+    "jobs",
+    "metadata",
+    "partitions",
+    "queue_items",
+    "queues",
+    "runs",
+    "schedule_ticks",
+    "scheduler_states",
+    "steps",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime, stored as naive UTC so SQLite and PostgreSQL agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} stored; use an aware UTC one")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON value stored as compact text; SQL NULL stands for None."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(value)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere ids get 64 bits.
+_AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+_NAME = 255
+_ID = 32
+_STATUS = 16
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(_NAME), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("snapshot", JSONText, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("job_name", String(_NAME), nullable=False),
+    Column("status", String(_STATUS), nullable=False),
+    Column("params", JSONText, nullable=False),
+    Column("tags", JSONText, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("parent_run_id", String(_ID)),
+    Column("error", JSONText),
+    Column("schedule_key", String(_NAME)),
+    Column("scheduled_for", UTCDateTime),
+    Column("queue_item_id", String(_ID)),
+    Column("partition_key", String(_NAME)),
+    Column("backfill_id", String(_ID)),
+    Column("worker_id", String(_NAME)),
+    Column("heartbeat_at", UTCDateTime),
+    Index(None, "job_name", "created_at"),
+    Index(None, "status", "created_at"),
+    Index(None, "created_at"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("run_id", String(_ID), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("step_key", String(_NAME), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("status", String(_STATUS), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("error", JSONText),
+    Column("output", JSONText),
+    PrimaryKeyConstraint("run_id", "step_key"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("run_id", String(_ID), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("step_key", String(_NAME)),
+    Column("kind", String(32), nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("level", String(_STATUS)),
+    Column("message", Text, nullable=False),
+    Column("data", JSONText, nullable=False),
+    Index(None, "run_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+scheduler_states = Table(
+    "scheduler_states",
+    metadata,
+    Column("job_name", String(_NAME), nullable=False),
+    Column("schedule_key", String(_NAME), nullable=False),
+    Column("enabled_override", Boolean),
+    Column("last_tick_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("job_name", "schedule_key"),
+)
+
+schedule_ticks = Table(
+    "schedule_ticks",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("job_name", String(_NAME), nullable=False),
+    Column("schedule_key", String(_NAME), nullable=False),
+    Column("scheduled_for", UTCDateTime, nullable=False),
+    Column("status", String(_STATUS), nullable=False),
+    Column("run_id", String(_ID)),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("job_name", "schedule_key", "scheduled_for"),
+)
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("name", String(_NAME), primary_key=True),
+    Column("snapshot", JSONText, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+queue_items = Table(
+    "queue_items",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("queue_name", String(_NAME), nullable=False),
+    Column("item_key", String(_NAME), nullable=False),
+    Column("payload", JSONText, nullable=False),
+    Column("partition_key", String(_NAME)),
+    Column("status", String(_STATUS), nullable=False),
+    Column("metadata", JSONText, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("queue_name", "item_key"),
+    Index(None, "queue_name", "status", "created_at"),
+)
+
+partitions = Table(
+    "partitions",
+    metadata,
+    Column("partition_set", String(_NAME), nullable=False),
+    Column("partition_key", String(_NAME), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("partition_set", "partition_key"),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("asset_key", String(_NAME), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("job_name", String(_NAME)),
+    Column("op_name", String(_NAME)),
+    Column("snapshot", JSONText, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+asset_materializations = Table(
+    "asset_materializations",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("asset_key", String(_NAME), nullable=False),
+    Column("partition_key", String(_NAME)),
+    Column("run_id", String(_ID)),
+    Column("step_key", String(_NAME)),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("metadata", JSONText, nullable=False),
+    Index(None, "asset_key", "partition_key", "timestamp"),
+    Index(None, "run_id"),
+)
+
+backfills = Table(
+    "backfills",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("job_name", String(_NAME), nullable=False),
+    Column("partition_set", String(_NAME), nullable=False),
+    Column("partition_keys", JSONText, nullable=False),
+    Column("status", String(_STATUS), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "job_name", "created_at"),
+)

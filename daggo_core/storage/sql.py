@@ -1,0 +1,456 @@
+"""SqlStorage: the one SQLAlchemy Core implementation of the Storage protocol.
+
+Backends (SQLite, PostgreSQL) supply the engine and, where needed, a subclass that
+overrides a dialect-specific query. Every call runs in one explicit transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Select, bindparam, func, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from daggo_core import serde
+from daggo_core.errors import RunNotFoundError, StorageError
+from daggo_core.storage.records import (
+    TERMINAL_RUN_STATUSES,
+    ErrorInfo,
+    Event,
+    EventKind,
+    JobRecord,
+    Run,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+    utcnow,
+)
+from daggo_core.storage.schema import events as _events
+from daggo_core.storage.schema import jobs as _jobs
+from daggo_core.storage.schema import runs as _runs
+from daggo_core.storage.schema import steps as _steps
+
+__all__ = ["WRITE_OPTION", "SqlStorage"]
+
+T = TypeVar("T")
+
+#: Execution option set on connections that will write; a backend's "begin" listener may
+#: use it to take its write lock up front (SQLite: BEGIN IMMEDIATE).
+WRITE_OPTION = "daggo_write"
+
+_RUN_COLUMNS = (
+    _runs.c.id,
+    _runs.c.job_name,
+    _runs.c.status,
+    _runs.c.params,
+    _runs.c.tags,
+    _runs.c.created_at,
+    _runs.c.started_at,
+    _runs.c.finished_at,
+    _runs.c.parent_run_id,
+    _runs.c.error,
+)
+_STEP_COLUMNS = (
+    _steps.c.run_id,
+    _steps.c.step_key,
+    _steps.c.status,
+    _steps.c.attempt,
+    _steps.c.started_at,
+    _steps.c.finished_at,
+    _steps.c.error,
+    _steps.c.output,
+)
+
+_STEP_KEY_COLUMNS = frozenset({"run_id", "step_key"})
+_UPDATE_JOB = _jobs.update().where(_jobs.c.name == bindparam("key_name"))
+_UPDATE_STEP = _steps.update().where(
+    _steps.c.run_id == bindparam("key_run_id"), _steps.c.step_key == bindparam("key_step_key")
+)
+_NEXT_STEP_SEQ = (
+    select(func.coalesce(func.max(_steps.c.seq), 0) + 1)
+    .where(_steps.c.run_id == bindparam("seq_run_id"))
+    .scalar_subquery()
+)
+_INSERT_STEP = _steps.insert().values(seq=_NEXT_STEP_SEQ)
+
+
+class SqlStorage:
+    """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING.
+
+    Transactions that fail because the database is locked or busy (SQLite under
+    concurrent writers) are retried `write_retries` times with exponential backoff.
+    """
+
+    write_retries: int = 5
+    retry_backoff_seconds: float = 0.02
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+
+    def close(self) -> None:
+        """Dispose of the engine's connection pool."""
+        self.engine.dispose()
+
+    # -- jobs -----------------------------------------------------------------
+
+    def sync_jobs(self, jobs: Sequence[JobRecord]) -> None:
+        """Upsert `jobs` as the active set; jobs missing from it are marked inactive."""
+        by_name = {job.name: job for job in jobs}
+        now = utcnow()
+
+        def tx(conn: Connection) -> None:
+            existing = set(conn.scalars(select(_jobs.c.name)))
+            rows = [_job_values(job) for job in by_name.values()]
+            updates = [{**row, "key_name": row["name"]} for row in rows if row["name"] in existing]
+            inserts = [row for row in rows if row["name"] not in existing]
+            if updates:
+                conn.execute(_UPDATE_JOB, updates)
+            if inserts:
+                conn.execute(_jobs.insert(), inserts)
+            conn.execute(
+                update(_jobs)
+                .where(_jobs.c.active.is_(True), _jobs.c.name.not_in(list(by_name)))
+                .values(active=False, updated_at=now)
+            )
+
+        self._write("sync_jobs", tx)
+
+    def get_job(self, name: str) -> JobRecord | None:
+        """Return the job named `name` (active or not), or None."""
+        query = select(_jobs).where(_jobs.c.name == name)
+        row = self._read("get_job", lambda conn: conn.execute(query).one_or_none())
+        return None if row is None else _job_from_row(row._mapping)
+
+    def list_jobs(self, *, include_inactive: bool = False) -> list[JobRecord]:
+        """Return jobs ordered by name."""
+        query = select(_jobs).order_by(_jobs.c.name)
+        if not include_inactive:
+            query = query.where(_jobs.c.active.is_(True))
+        rows = self._read("list_jobs", lambda conn: conn.execute(query).all())
+        return [_job_from_row(row._mapping) for row in rows]
+
+    # -- runs -----------------------------------------------------------------
+
+    def add_run(self, run: Run, events: Sequence[Event] = ()) -> Run:
+        """Insert a new run (and its first events) in one transaction; returns it."""
+
+        def tx(conn: Connection) -> None:
+            conn.execute(_runs.insert(), _run_values(run))
+            _insert_events(conn, events)
+
+        self._write("add_run", tx)
+        return run
+
+    def get_run(self, run_id: str) -> Run:
+        """Return the run; raises RunNotFoundError if there is none."""
+        query = select(*_RUN_COLUMNS).where(_runs.c.id == run_id)
+        row = self._read("get_run", lambda conn: conn.execute(query).one_or_none())
+        if row is None:
+            raise RunNotFoundError(f"no run with id {run_id!r}")
+        return _run_from_row(row._mapping)
+
+    def list_runs(
+        self,
+        *,
+        job_name: str | None = None,
+        statuses: Sequence[RunStatus] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Run]:
+        """Return runs newest first, optionally filtered by job and status."""
+        query = _filter_runs(select(*_RUN_COLUMNS), job_name, statuses)
+        query = query.order_by(_runs.c.created_at.desc(), _runs.c.id.desc())
+        query = query.limit(limit).offset(offset)
+        rows = self._read("list_runs", lambda conn: conn.execute(query).all())
+        return [_run_from_row(row._mapping) for row in rows]
+
+    def count_runs(
+        self, *, job_name: str | None = None, statuses: Sequence[RunStatus] | None = None
+    ) -> int:
+        """Count runs matching the same filters as `list_runs`."""
+        query = _filter_runs(select(func.count()).select_from(_runs), job_name, statuses)
+        return self._read("count_runs", lambda conn: conn.execute(query).scalar_one())
+
+    def set_run_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        error: ErrorInfo | None = None,
+        events: Sequence[Event] = (),
+    ) -> Run:
+        """Move a run to `status` and append `events` in one transaction; returns the run.
+
+        Sets `started_at` on STARTED and `finished_at` on a terminal status; `error`, when
+        given, replaces the stored one. Raises RunNotFoundError for an unknown run.
+        """
+        status = RunStatus(status)
+        now = utcnow()
+        values: dict[str, Any] = {"status": status.value}
+        if status == RunStatus.STARTED:
+            values["started_at"] = now
+        if status in TERMINAL_RUN_STATUSES:
+            values["finished_at"] = now
+        if error is not None:
+            values["error"] = serde.unstructure(error)
+        stmt = update(_runs).where(_runs.c.id == run_id).values(values).returning(*_RUN_COLUMNS)
+
+        def tx(conn: Connection) -> Run:
+            row = conn.execute(stmt).one_or_none()
+            if row is None:
+                raise RunNotFoundError(f"no run with id {run_id!r}")
+            _insert_events(conn, events)
+            return _run_from_row(row._mapping)
+
+        return self._write("set_run_status", tx)
+
+    def claim_candidates(self, limit: int) -> Select[tuple[str]]:
+        """The query selecting the ids of the runs to claim, oldest first.
+
+        Backends override this to lock the rows, e.g. PostgreSQL's
+        `.with_for_update(skip_locked=True)`; the claim stays correct without it.
+        """
+        return (
+            select(_runs.c.id)
+            .where(_runs.c.status == RunStatus.QUEUED.value)
+            .order_by(_runs.c.created_at, _runs.c.id)
+            .limit(limit)
+        )
+
+    def claim_queued_runs(self, limit: int) -> list[Run]:
+        """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them.
+
+        The UPDATE re-checks the status, so a run another claimer took in the meantime
+        is not returned.
+        """
+        if limit <= 0:
+            return []
+        candidates = self.claim_candidates(limit)
+
+        def tx(conn: Connection) -> list[Run]:
+            ids = list(conn.scalars(candidates))
+            if not ids:
+                return []
+            stmt = (
+                update(_runs)
+                .where(_runs.c.status == RunStatus.QUEUED.value, _runs.c.id.in_(ids))
+                .values(status=RunStatus.STARTING.value)
+                .returning(*_RUN_COLUMNS)
+            )
+            claimed = [_run_from_row(row._mapping) for row in conn.execute(stmt)]
+            claimed.sort(key=lambda run: (run.created_at, run.id))
+            return claimed
+
+        return self._write("claim_queued_runs", tx)
+
+    # -- steps ----------------------------------------------------------------
+
+    def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
+        """Insert or replace the state of one step and append `events`, in one transaction."""
+        insert_params = _step_values(step)
+        update_params = {
+            key: value for key, value in insert_params.items() if key not in _STEP_KEY_COLUMNS
+        }
+        update_params.update(key_run_id=step.run_id, key_step_key=step.step_key)
+        insert_params["seq_run_id"] = step.run_id
+
+        def tx(conn: Connection) -> None:
+            if conn.execute(_UPDATE_STEP, update_params).rowcount == 0:
+                conn.execute(_INSERT_STEP, insert_params)
+            _insert_events(conn, events)
+
+        self._write("record_step", tx)
+
+    def list_steps(self, run_id: str) -> list[StepRecord]:
+        """Return the run's steps in the order they were first recorded."""
+        query = (
+            select(*_STEP_COLUMNS)
+            .where(_steps.c.run_id == run_id)
+            .order_by(_steps.c.seq, _steps.c.step_key)
+        )
+        rows = self._read("list_steps", lambda conn: conn.execute(query).all())
+        return [_step_from_row(row._mapping) for row in rows]
+
+    # -- events ---------------------------------------------------------------
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Append events (log lines, transitions) to their runs' event logs."""
+        if events:
+            self._write("add_events", lambda conn: _insert_events(conn, events))
+
+    def list_events(
+        self,
+        run_id: str,
+        *,
+        after_id: int = 0,
+        limit: int = 1000,
+        step_key: str | None = None,
+    ) -> list[Event]:
+        """Return the run's events with id > `after_id`, oldest first."""
+        query = select(_events).where(_events.c.run_id == run_id, _events.c.id > after_id)
+        if step_key is not None:
+            query = query.where(_events.c.step_key == step_key)
+        query = query.order_by(_events.c.id).limit(limit)
+        rows = self._read("list_events", lambda conn: conn.execute(query).all())
+        return [_event_from_row(row._mapping) for row in rows]
+
+    # -- transactions ---------------------------------------------------------
+
+    def _write(self, operation: str, fn: Callable[[Connection], T]) -> T:
+        return self._transaction(operation, self._write_engine, fn)
+
+    def _read(self, operation: str, fn: Callable[[Connection], T]) -> T:
+        return self._transaction(operation, self.engine, fn)
+
+    def _transaction(self, operation: str, engine: Engine, fn: Callable[[Connection], T]) -> T:
+        attempt = 0
+        while True:
+            try:
+                with engine.begin() as conn:
+                    return fn(conn)
+            except OperationalError as exc:
+                if attempt < self.write_retries and _is_busy(exc):
+                    time.sleep(self.retry_backoff_seconds * 2**attempt)
+                    attempt += 1
+                    continue
+                raise _storage_error(operation, exc) from exc
+            except SQLAlchemyError as exc:
+                raise _storage_error(operation, exc) from exc
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return "locked" in message or "busy" in message
+
+
+def _storage_error(operation: str, exc: SQLAlchemyError) -> StorageError:
+    # The driver's message without SQLAlchemy's rendering of the statement and parameters.
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    return StorageError(f"{operation} failed: {type(cause).__name__}: {cause}")
+
+
+def _filter_runs(
+    query: Select[Any], job_name: str | None, statuses: Sequence[RunStatus] | None
+) -> Select[Any]:
+    if job_name is not None:
+        query = query.where(_runs.c.job_name == job_name)
+    if statuses is not None:
+        query = query.where(_runs.c.status.in_([RunStatus(s).value for s in statuses]))
+    return query
+
+
+def _insert_events(conn: Connection, events: Sequence[Event]) -> None:
+    if events:
+        conn.execute(_events.insert(), [_event_values(event) for event in events])
+
+
+def _error_value(error: ErrorInfo | None) -> Any:
+    return None if error is None else serde.unstructure(error)
+
+
+def _error_from(value: Any) -> ErrorInfo | None:
+    return None if value is None else serde.structure(value, ErrorInfo)
+
+
+def _job_values(job: JobRecord) -> dict[str, Any]:
+    return {
+        "name": job.name,
+        "description": job.description,
+        "snapshot": job.snapshot,
+        "active": True,
+        "updated_at": job.updated_at,
+    }
+
+
+def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
+    return JobRecord(
+        name=row["name"],
+        description=row["description"],
+        snapshot=row["snapshot"],
+        active=bool(row["active"]),
+        updated_at=row["updated_at"],
+    )
+
+
+def _run_values(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "job_name": run.job_name,
+        "status": RunStatus(run.status).value,
+        "params": run.params,
+        "tags": run.tags,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "parent_run_id": run.parent_run_id,
+        "error": _error_value(run.error),
+    }
+
+
+def _run_from_row(row: Mapping[str, Any]) -> Run:
+    return Run(
+        id=row["id"],
+        job_name=row["job_name"],
+        status=RunStatus(row["status"]),
+        params=row["params"],
+        tags=row["tags"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        parent_run_id=row["parent_run_id"],
+        error=_error_from(row["error"]),
+    )
+
+
+def _step_values(step: StepRecord) -> dict[str, Any]:
+    return {
+        "run_id": step.run_id,
+        "step_key": step.step_key,
+        "status": StepStatus(step.status).value,
+        "attempt": step.attempt,
+        "started_at": step.started_at,
+        "finished_at": step.finished_at,
+        "error": _error_value(step.error),
+        "output": step.output,
+    }
+
+
+def _step_from_row(row: Mapping[str, Any]) -> StepRecord:
+    return StepRecord(
+        run_id=row["run_id"],
+        step_key=row["step_key"],
+        status=StepStatus(row["status"]),
+        attempt=row["attempt"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        error=_error_from(row["error"]),
+        output=row["output"],
+    )
+
+
+def _event_values(event: Event) -> dict[str, Any]:
+    return {
+        "run_id": event.run_id,
+        "step_key": event.step_key,
+        "kind": EventKind(event.kind).value,
+        "timestamp": event.timestamp,
+        "level": event.level,
+        "message": event.message,
+        "data": event.data,
+    }
+
+
+def _event_from_row(row: Mapping[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        run_id=row["run_id"],
+        kind=EventKind(row["kind"]),
+        step_key=row["step_key"],
+        timestamp=row["timestamp"],
+        level=row["level"],
+        message=row["message"],
+        data=row["data"],
+    )

@@ -1,0 +1,389 @@
+"""The storage contract: pytest tests every Storage backend must pass.
+
+Subclass `StorageContract` in a class named `Test...` and implement `make_storage`, or
+override the `storage` fixture (e.g. to take a database from a session fixture). Each
+test expects an empty, migrated storage of its own.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from daggo_core.errors import RunNotFoundError
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import (
+    ErrorInfo,
+    Event,
+    EventKind,
+    JobRecord,
+    Run,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+    utcnow,
+)
+
+__all__ = ["StorageContract"]
+
+T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)
+
+
+def at(seconds: float) -> dt.datetime:
+    """A fixed aware UTC time `seconds` after T0, for deterministic ordering."""
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def make_run(job_name: str = "job", seconds: float = 0, **fields: Any) -> Run:
+    return Run(job_name=job_name, created_at=at(seconds), **fields)
+
+
+def log(run_id: str, message: str, step_key: str | None = None) -> Event:
+    return Event(run_id=run_id, kind=EventKind.LOG, message=message, step_key=step_key)
+
+
+class StorageContract:
+    """Behaviour shared by every Storage implementation."""
+
+    def make_storage(self, tmp_path: Path) -> Storage:
+        """Return a new, empty, migrated storage; `tmp_path` is private to the test."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def storage(self, tmp_path: Path) -> Iterator[Storage]:
+        storage = self.make_storage(tmp_path)
+        try:
+            yield storage
+        finally:
+            storage.close()
+
+    def test_satisfies_the_protocol(self, storage: Storage) -> None:
+        assert isinstance(storage, Storage)
+
+    # -- jobs -----------------------------------------------------------------
+
+    def test_sync_jobs_inserts_and_lists_by_name(self, storage: Storage) -> None:
+        storage.sync_jobs(
+            [
+                JobRecord(name="b", description="B job", snapshot={"ops": ["x", "y"]}),
+                JobRecord(name="a", updated_at=at(5)),
+            ]
+        )
+        assert [job.name for job in storage.list_jobs()] == ["a", "b"]
+        job = storage.get_job("b")
+        assert job is not None
+        assert (job.description, job.snapshot, job.active) == ("B job", {"ops": ["x", "y"]}, True)
+        a = storage.get_job("a")
+        assert a is not None and a.updated_at == at(5)
+
+    def test_sync_jobs_updates_and_marks_missing_inactive(self, storage: Storage) -> None:
+        storage.sync_jobs([JobRecord(name="a"), JobRecord(name="b")])
+        storage.sync_jobs([JobRecord(name="a", description="new", snapshot={"v": 2})])
+        assert [job.name for job in storage.list_jobs()] == ["a"]
+        assert [job.name for job in storage.list_jobs(include_inactive=True)] == ["a", "b"]
+        a, b = storage.get_job("a"), storage.get_job("b")
+        assert a is not None and (a.description, a.snapshot, a.active) == ("new", {"v": 2}, True)
+        assert b is not None and b.active is False
+
+    def test_sync_jobs_reactivates_a_returning_job(self, storage: Storage) -> None:
+        storage.sync_jobs([JobRecord(name="a")])
+        storage.sync_jobs([])
+        assert storage.list_jobs() == []
+        storage.sync_jobs([JobRecord(name="a")])
+        job = storage.get_job("a")
+        assert job is not None and job.active is True
+
+    def test_get_job_unknown_is_none(self, storage: Storage) -> None:
+        assert storage.get_job("missing") is None
+
+    # -- runs -----------------------------------------------------------------
+
+    def test_add_run_round_trips_every_field(self, storage: Storage) -> None:
+        run = Run(
+            job_name="etl",
+            status=RunStatus.FAILURE,
+            params={"n": 3, "nested": {"xs": [1, 2.5, "s", None, True]}},
+            tags={"team": "data", "origin": "schedule"},
+            created_at=at(0),
+            started_at=at(1.5),
+            finished_at=at(9.25),
+            parent_run_id="0" * 32,
+            error=ErrorInfo(type="ValueError", message="bad", traceback="Traceback ...\n"),
+        )
+        assert storage.add_run(run) == run
+        stored = storage.get_run(run.id)
+        assert stored == run
+        for value in (stored.created_at, stored.started_at, stored.finished_at):
+            assert value is not None and value.utcoffset() == dt.timedelta(0)
+
+    def test_add_run_stores_minimal_run(self, storage: Storage) -> None:
+        run = storage.add_run(Run(job_name="etl"))
+        assert storage.get_run(run.id) == run
+
+    def test_timestamps_are_stored_as_utc(self, storage: Storage) -> None:
+        plus_two = dt.timezone(dt.timedelta(hours=2))
+        created = dt.datetime(2024, 5, 1, 14, 0, tzinfo=plus_two)
+        run = storage.add_run(Run(job_name="etl", created_at=created))
+        stored = storage.get_run(run.id).created_at
+        assert stored == created and stored.utcoffset() == dt.timedelta(0)
+        assert stored.hour == 12
+
+    def test_add_run_stores_its_first_events(self, storage: Storage) -> None:
+        run = make_run()
+        queued = Event(run_id=run.id, kind=EventKind.RUN_QUEUED, message="queued")
+        storage.add_run(run, [queued])
+        assert [e.kind for e in storage.list_events(run.id)] == [EventKind.RUN_QUEUED]
+
+    def test_get_run_unknown_raises(self, storage: Storage) -> None:
+        with pytest.raises(RunNotFoundError):
+            storage.get_run("f" * 32)
+
+    def test_list_runs_newest_first(self, storage: Storage) -> None:
+        runs = [storage.add_run(make_run(seconds=s)) for s in (2, 0, 1)]
+        assert [r.id for r in storage.list_runs()] == [runs[0].id, runs[2].id, runs[1].id]
+
+    def test_list_runs_filters_by_job_and_status(self, storage: Storage) -> None:
+        a1 = storage.add_run(make_run("a", 0))
+        a2 = storage.add_run(make_run("a", 1, status=RunStatus.SUCCESS))
+        b1 = storage.add_run(make_run("b", 2, status=RunStatus.FAILURE))
+        assert [r.id for r in storage.list_runs(job_name="a")] == [a2.id, a1.id]
+        assert [r.id for r in storage.list_runs(statuses=[RunStatus.FAILURE])] == [b1.id]
+        both = storage.list_runs(statuses=[RunStatus.QUEUED, RunStatus.FAILURE])
+        assert [r.id for r in both] == [b1.id, a1.id]
+        only = storage.list_runs(job_name="a", statuses=[RunStatus.SUCCESS])
+        assert [r.id for r in only] == [a2.id]
+        assert storage.list_runs(job_name="missing") == []
+        assert storage.list_runs(statuses=[]) == []
+
+    def test_list_runs_limit_and_offset(self, storage: Storage) -> None:
+        ids = [storage.add_run(make_run(seconds=s)).id for s in range(5)]
+        newest_first = ids[::-1]
+        assert [r.id for r in storage.list_runs(limit=2)] == newest_first[:2]
+        assert [r.id for r in storage.list_runs(limit=2, offset=2)] == newest_first[2:4]
+        assert [r.id for r in storage.list_runs(limit=10, offset=4)] == newest_first[4:]
+        assert storage.list_runs(offset=5) == []
+
+    def test_count_runs(self, storage: Storage) -> None:
+        storage.add_run(make_run("a", 0))
+        storage.add_run(make_run("a", 1, status=RunStatus.SUCCESS))
+        storage.add_run(make_run("b", 2))
+        assert storage.count_runs() == 3
+        assert storage.count_runs(job_name="a") == 2
+        assert storage.count_runs(statuses=[RunStatus.QUEUED]) == 2
+        assert storage.count_runs(job_name="a", statuses=[RunStatus.QUEUED]) == 1
+        assert storage.count_runs(job_name="missing") == 0
+
+    def test_set_run_status_started_sets_started_at(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        before = utcnow()
+        started = storage.set_run_status(run.id, RunStatus.STARTED)
+        assert started.status == RunStatus.STARTED
+        assert started.started_at is not None and before <= started.started_at <= utcnow()
+        assert started.finished_at is None
+        assert storage.get_run(run.id) == started
+
+    def test_set_run_status_terminal_sets_finished_at_and_error(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        storage.set_run_status(run.id, RunStatus.STARTED)
+        error = ErrorInfo(type="KeyError", message="'x'", traceback="tb")
+        before = utcnow()
+        failed = storage.set_run_status(run.id, RunStatus.FAILURE, error=error)
+        assert failed.status == RunStatus.FAILURE and failed.error == error
+        assert failed.finished_at is not None and failed.finished_at >= before
+        assert failed.started_at is not None and failed.started_at <= failed.finished_at
+        assert storage.get_run(run.id) == failed
+
+    def test_set_run_status_keeps_other_fields(self, storage: Storage) -> None:
+        run = storage.add_run(make_run(params={"p": 1}, tags={"t": "v"}))
+        starting = storage.set_run_status(run.id, RunStatus.STARTING)
+        assert starting == attrs.evolve(run, status=RunStatus.STARTING)
+
+    def test_set_run_status_appends_events_in_order(self, storage: Storage) -> None:
+        run = make_run()
+        storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED)])
+        storage.set_run_status(
+            run.id, RunStatus.STARTING, events=[Event(run_id=run.id, kind=EventKind.RUN_STARTING)]
+        )
+        storage.set_run_status(
+            run.id,
+            RunStatus.STARTED,
+            events=[Event(run_id=run.id, kind=EventKind.RUN_STARTED), log(run.id, "hello")],
+        )
+        stored = storage.list_events(run.id)
+        assert [e.kind for e in stored] == [
+            EventKind.RUN_QUEUED,
+            EventKind.RUN_STARTING,
+            EventKind.RUN_STARTED,
+            EventKind.LOG,
+        ]
+        ids = [e.id for e in stored]
+        assert all(isinstance(i, int) for i in ids) and ids == sorted(set(ids))  # type: ignore[type-var]
+
+    def test_set_run_status_unknown_raises(self, storage: Storage) -> None:
+        with pytest.raises(RunNotFoundError):
+            storage.set_run_status("f" * 32, RunStatus.STARTED)
+
+    # -- claiming -------------------------------------------------------------
+
+    def test_claim_queued_runs_oldest_first(self, storage: Storage) -> None:
+        queued = {s: storage.add_run(make_run(seconds=s)) for s in (3, 1, 4, 0, 2)}
+        storage.add_run(make_run(seconds=-1, status=RunStatus.STARTED))
+        first = storage.claim_queued_runs(2)
+        assert [r.id for r in first] == [queued[0].id, queued[1].id]
+        assert all(r.status == RunStatus.STARTING for r in first)
+        assert storage.get_run(queued[0].id).status == RunStatus.STARTING
+        rest = storage.claim_queued_runs(10)
+        assert [r.id for r in rest] == [queued[s].id for s in (2, 3, 4)]
+        assert storage.claim_queued_runs(10) == []
+        assert storage.count_runs(statuses=[RunStatus.STARTING]) == 5
+
+    def test_claim_queued_runs_with_zero_limit(self, storage: Storage) -> None:
+        storage.add_run(make_run())
+        assert storage.claim_queued_runs(0) == []
+        assert storage.count_runs(statuses=[RunStatus.QUEUED]) == 1
+
+    def test_concurrent_claimers_get_each_run_once(self, storage: Storage) -> None:
+        ids = {storage.add_run(make_run(seconds=s)).id for s in range(50)}
+        claimed: list[str] = []
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(2)
+
+        def claimer() -> None:
+            try:
+                barrier.wait()
+                while True:
+                    got = storage.claim_queued_runs(3)
+                    claimed.extend(run.id for run in got)
+                    if not got and storage.count_runs(statuses=[RunStatus.QUEUED]) == 0:
+                        return
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=claimer) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert collections.Counter(claimed) == collections.Counter(ids)
+
+    # -- steps ----------------------------------------------------------------
+
+    def test_record_step_insert_then_update_keeps_first_recorded_order(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run())
+        for key in ("b", "a", "c"):
+            storage.record_step(StepRecord(run_id=run.id, step_key=key))
+        storage.record_step(
+            StepRecord(run_id=run.id, step_key="a", status=StepStatus.RUNNING, started_at=at(1))
+        )
+        storage.record_step(
+            StepRecord(run_id=run.id, step_key="b", status=StepStatus.SUCCESS, output=[1, 2])
+        )
+        steps = storage.list_steps(run.id)
+        assert [s.step_key for s in steps] == ["b", "a", "c"]
+        assert [s.status for s in steps] == [
+            StepStatus.SUCCESS,
+            StepStatus.RUNNING,
+            StepStatus.PENDING,
+        ]
+        assert steps[0].output == [1, 2] and steps[1].started_at == at(1)
+
+    def test_record_step_replaces_the_whole_state(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        error = ErrorInfo(type="TimeoutError", message="slow")
+        failed = StepRecord(
+            run_id=run.id, step_key="s", status=StepStatus.FAILURE, error=error, output={"a": 1}
+        )
+        storage.record_step(failed)
+        retry = StepRecord(run_id=run.id, step_key="s", status=StepStatus.RUNNING, attempt=2)
+        storage.record_step(retry)
+        assert storage.list_steps(run.id) == [retry]
+
+    def test_step_round_trips_every_field(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        step = StepRecord(
+            run_id=run.id,
+            step_key="transform",
+            status=StepStatus.FAILURE,
+            attempt=3,
+            started_at=at(1),
+            finished_at=at(2.5),
+            error=ErrorInfo(type="RuntimeError", message="boom", traceback="tb"),
+            output={"rows": [{"id": 1, "name": "ü"}], "ok": True, "ratio": 0.5, "none": None},
+        )
+        storage.record_step(step)
+        assert storage.list_steps(run.id) == [step]
+
+    @pytest.mark.parametrize("output", [None, 0, 3.25, "text", True, [1, "a", None], {"k": {}}])
+    def test_step_output_json_round_trip(self, storage: Storage, output: Any) -> None:
+        run = storage.add_run(make_run())
+        storage.record_step(StepRecord(run_id=run.id, step_key="s", output=output))
+        assert storage.list_steps(run.id)[0].output == output
+
+    def test_record_step_appends_events(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        started = Event(run_id=run.id, kind=EventKind.STEP_STARTED, step_key="s")
+        storage.record_step(StepRecord(run_id=run.id, step_key="s"), [started])
+        assert [e.kind for e in storage.list_events(run.id)] == [EventKind.STEP_STARTED]
+
+    def test_list_steps_only_returns_that_run(self, storage: Storage) -> None:
+        one, two = storage.add_run(make_run()), storage.add_run(make_run())
+        storage.record_step(StepRecord(run_id=one.id, step_key="x"))
+        storage.record_step(StepRecord(run_id=two.id, step_key="y"))
+        assert [s.step_key for s in storage.list_steps(one.id)] == ["x"]
+        assert storage.list_steps("f" * 32) == []
+
+    # -- events ---------------------------------------------------------------
+
+    def test_event_round_trips_every_field(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        event = Event(
+            run_id=run.id,
+            kind=EventKind.LOG,
+            step_key="s",
+            timestamp=at(7),
+            level="WARNING",
+            message="careful\nsecond line",
+            data={"rows": 10, "tags": ["a"]},
+        )
+        storage.add_events([event])
+        (stored,) = storage.list_events(run.id)
+        assert stored.id is not None and stored == attrs.evolve(event, id=stored.id)
+
+    def test_list_events_after_id(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        storage.add_events([log(run.id, f"m{i}") for i in range(5)])
+        events = storage.list_events(run.id)
+        assert [e.message for e in events] == [f"m{i}" for i in range(5)]
+        after = storage.list_events(run.id, after_id=events[1].id or 0)
+        assert [e.message for e in after] == ["m2", "m3", "m4"]
+        assert storage.list_events(run.id, after_id=events[-1].id or 0) == []
+
+    def test_list_events_by_step_key_and_limit(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        storage.add_events([log(run.id, f"m{i}", step_key="ab"[i % 2]) for i in range(6)])
+        by_step = storage.list_events(run.id, step_key="b")
+        assert [e.message for e in by_step] == ["m1", "m3", "m5"]
+        assert [e.message for e in storage.list_events(run.id, limit=2)] == ["m0", "m1"]
+        limited = storage.list_events(run.id, step_key="a", limit=2, after_id=by_step[0].id or 0)
+        assert [e.message for e in limited] == ["m2", "m4"]
+
+    def test_list_events_only_returns_that_run(self, storage: Storage) -> None:
+        one, two = storage.add_run(make_run()), storage.add_run(make_run())
+        storage.add_events([log(one.id, "one"), log(two.id, "two"), log(one.id, "one again")])
+        assert [e.message for e in storage.list_events(one.id)] == ["one", "one again"]
+        assert [e.message for e in storage.list_events(two.id)] == ["two"]
+
+    def test_add_no_events_is_a_no_op(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        storage.add_events([])
+        assert storage.list_events(run.id) == []

@@ -1,0 +1,34 @@
+"""Built-in plugin: the admin's Plugins page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import escape
+
+from daggo_core.extensions import UIPanel
+from daggo_core.hookspecs import hookimpl
+
+
+def _render_plugins(app: Any) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(p.name)}</td><td>{escape(p.distribution)}</td>"
+        f"<td>{escape(p.version)}</td><td>{escape(', '.join(p.hooks))}</td></tr>"
+        for p in app.hooks.plugins()
+    )
+    failed = "".join(
+        f"<tr><td>{escape(f.name)}</td><td>{escape(f.distribution)}</td>"
+        f"<td class='bad'>{escape(f.error)}</td></tr>"
+        for f in app.hooks.failures
+    )
+    html = ("<table><thead><tr><th>Plugin</th><th>Distribution</th><th>Version</th>"
+            f"<th>Hooks</th></tr></thead><tbody>{rows}</tbody></table>")
+    if failed:
+        html += ("<h2>Failed to load</h2><table><thead><tr><th>Plugin</th><th>Distribution"
+                 f"</th><th>Error</th></tr></thead><tbody>{failed}</tbody></table>")
+    return html
+
+
+@hookimpl
+def daggo_ui_panels() -> list[UIPanel]:
+    return [UIPanel(name="plugins", title="Plugins", path="/plugins", render=_render_plugins)]

@@ -1,0 +1,1 @@
+"""Concrete operational code: the ops of the example's jobs."""

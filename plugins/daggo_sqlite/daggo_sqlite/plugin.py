@@ -1,0 +1,59 @@
+"""The `sqlite` storage backend (hook implementations only; SQLAlchemy loads on first use)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from daggo_core.extensions import StorageBackend
+from daggo_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from daggo_core.config import DatabaseConfig
+    from daggo_core.storage.base import Storage
+
+MEMORY_PATH = ":memory:"
+
+
+@hookimpl
+def daggo_storage_backends() -> list[StorageBackend]:
+    return [
+        StorageBackend(
+            name="sqlite",
+            open=open_storage,
+            ephemeral=ephemeral_storage,
+            description="SQLite file (WAL); the embedded default",
+        )
+    ]
+
+
+def open_storage(database_config: DatabaseConfig) -> Storage:
+    """Open (creating and migrating as needed) the SQLite database of `database_config`.
+
+    The path `:memory:` gives a private in-memory database, as `ephemeral_storage` does.
+    """
+    from daggo_core.storage.migrate import migrate
+    from daggo_core.storage.sql import SqlStorage
+    from daggo_sqlite.engine import create_file_engine, create_memory_engine
+
+    sqlite = database_config.sqlite
+    if sqlite.path == MEMORY_PATH:
+        engine = create_memory_engine()
+    else:
+        engine = create_file_engine(sqlite.path, busy_timeout_ms=sqlite.busy_timeout_ms)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return SqlStorage(engine)
+
+
+def ephemeral_storage() -> Storage:
+    """A fresh in-memory database, gone when the storage is closed."""
+    from daggo_core.storage.migrate import migrate
+    from daggo_core.storage.sql import SqlStorage
+    from daggo_sqlite.engine import create_memory_engine
+
+    engine = create_memory_engine()
+    migrate(engine)
+    return SqlStorage(engine)

@@ -1,0 +1,372 @@
+"""The plugin manager and every hook, each with a fresh manager and real plugin modules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import textwrap
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pluggy
+import pytest
+from click.testing import CliRunner
+
+from daggo_core.cli.main import cli
+from daggo_core.errors import PluginError
+from daggo_core.extensions import (
+    AuthenticatorSpec,
+    ExecutorSpec,
+    QueueLoaderSpec,
+    ResourceSpec,
+    StorageBackend,
+    UIPanel,
+)
+from daggo_core.hookspecs import hookimpl
+from daggo_core.plugins import Hooks, make_plugin_manager
+from daggo_core.storage.records import Event, EventKind, Run
+
+
+def plugin(name: str, **hooks: Callable[..., Any]) -> types.ModuleType:
+    """A plugin module named `name` whose attributes are the given hook implementations."""
+    module = types.ModuleType(name)
+    for hook_name, function in hooks.items():
+        setattr(module, hook_name, hookimpl(function))
+    return module
+
+
+def manager(*plugins: object) -> Hooks:
+    """A fresh manager holding only `plugins` (no entry points)."""
+    return make_plugin_manager(extra_plugins=plugins, load_entry_points=False)
+
+
+@pytest.fixture
+def entry_point_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., str]]:
+    """Install a plugin module plus a dist-info declaring it under group `daggo`.
+
+    Returns a function `(ep_name, source, dist=...) -> module name`; the directory is put
+    on sys.path for this test only, so discovery goes through real entry-point metadata.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    modules: list[str] = []
+
+    def install(ep_name: str, source: str, dist: str = "daggo-fake", version: str = "1.2.3") -> str:
+        module = f"fake_daggo_plugin_{uuid.uuid4().hex[:8]}"
+        (site / f"{module}.py").write_text(textwrap.dedent(source))
+        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(exist_ok=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
+        )
+        with (info / "entry_points.txt").open("a") as fh:
+            fh.write(f"[daggo]\n{ep_name} = {module}\n")
+        modules.append(module)
+        return module
+
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)
+
+
+def _backend(name: str) -> StorageBackend:
+    return StorageBackend(name=name, open=lambda cfg: None, description=f"{name} storage")
+
+
+# ---------------------------------------------------------------------------
+# one test per hook
+# ---------------------------------------------------------------------------
+
+
+def test_hook_daggo_storage_backends() -> None:
+    memory, other = _backend("memory"), _backend("other")
+    hooks = manager(
+        plugin("alpha", daggo_storage_backends=lambda: [memory]),
+        plugin("beta", daggo_storage_backends=lambda: [other]),
+    )
+    assert hooks.storage_backends() == {"memory": memory, "other": other}
+    assert hooks.storage_backend("memory") is memory
+    [alpha, beta] = hooks.plugins()
+    assert (alpha.name, alpha.hooks) == ("alpha", ("daggo_storage_backends",))
+    assert alpha.distribution == "(registered in code)"
+    assert beta.name == "beta"
+
+
+def test_hook_daggo_executors() -> None:
+    launched: list[str] = []
+
+    class InlineExecutor:
+        def launch(self, run: Run) -> None:
+            launched.append(run.id)
+
+    spec = ExecutorSpec(name="inline", create=lambda context: InlineExecutor())
+    hooks = manager(plugin("inline_plugin", daggo_executors=lambda: [spec]))
+    executor = hooks.executor("inline").create(None)  # type: ignore[arg-type]
+    run = Run(job_name="job")
+    executor.launch(run)
+    assert launched == [run.id]
+    assert list(hooks.executors()) == ["inline"]
+
+
+def test_hook_daggo_queue_loaders() -> None:
+    def create(options: dict[str, Any]) -> Callable[[], Any]:
+        async def load() -> list[dict[str, Any]]:
+            return [{"n": i} for i in range(options["count"])]
+
+        return load
+
+    spec = QueueLoaderSpec(name="counter", create=create)
+    hooks = manager(plugin("loaders", daggo_queue_loaders=lambda: [spec]))
+    loader = hooks.queue_loaders()["counter"].create({"count": 2})
+    assert asyncio.run(loader()) == [{"n": 0}, {"n": 1}]
+
+
+def test_hook_daggo_resources() -> None:
+    class HttpClient:
+        pass
+
+    spec = ResourceSpec(name="http", cls=HttpClient, description="an HTTP client")
+    hooks = manager(plugin("resources", daggo_resources=lambda: [spec]))
+    assert hooks.resources() == {"http": spec}
+    assert hooks.resources()["http"].cls is HttpClient
+
+
+def test_hook_daggo_authenticators() -> None:
+    def create(config: object) -> Callable[[dict[str, str]], bool]:
+        return lambda headers: headers.get("x-token") == "secret"
+
+    spec = AuthenticatorSpec(name="header_token", create=create)
+    hooks = manager(plugin("auth", daggo_authenticators=lambda: [spec]))
+    authenticate = hooks.authenticators()["header_token"].create(None)  # type: ignore[arg-type]
+    assert authenticate({"x-token": "secret"}) is True
+    assert authenticate({"x-token": "wrong"}) is False
+
+
+def test_hook_daggo_ui_panels() -> None:
+    panel = UIPanel(name="costs", title="Costs", path="/costs", render=lambda: "<h1>Costs</h1>")
+    hooks = manager(plugin("panels", daggo_ui_panels=lambda: [panel]))
+    assert hooks.ui_panels()["costs"].render() == "<h1>Costs</h1>"
+    assert hooks.ui_panels()["costs"].path == "/costs"
+
+
+def test_hook_daggo_cli_commands() -> None:
+    @click.command("hello")
+    @click.option("--name", default="world")
+    def hello(name: str) -> None:
+        click.echo(f"hello {name}")
+
+    hooks = manager(plugin("greeter", daggo_cli_commands=lambda: [hello]))
+    runner = CliRunner()
+
+    result = runner.invoke(cli, ["hello", "--name", "daggo"], obj=hooks)
+    assert result.exit_code == 0, result.output
+    assert result.output == "hello daggo\n"
+
+    listing = runner.invoke(cli, ["--help"], obj=hooks)
+    assert listing.exit_code == 0, listing.output
+    assert "hello" in listing.output
+    assert "plugins" in listing.output
+
+
+def test_hook_daggo_run_event(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[tuple[str, object]] = []
+
+    def on_event_sync(run: Run, event: Event) -> None:
+        seen.append(("sync", event.kind))
+
+    async def on_event_async(event: Event) -> None:
+        await asyncio.sleep(0)
+        seen.append(("async", event.kind))
+
+    def on_event_broken(run: Run) -> None:
+        raise RuntimeError("webhook down")
+
+    hooks = manager(
+        plugin("sync_listener", daggo_run_event=on_event_sync),
+        plugin("async_listener", daggo_run_event=on_event_async),
+        plugin("broken_listener", daggo_run_event=on_event_broken),
+    )
+    run = Run(job_name="job")
+    event = Event(run_id=run.id, kind=EventKind.RUN_STARTED)
+
+    with caplog.at_level(logging.ERROR, logger="daggo.plugins"):
+        hooks.run_event(run, event)
+
+    assert sorted(seen) == [("async", EventKind.RUN_STARTED), ("sync", EventKind.RUN_STARTED)]
+    [record] = [r for r in caplog.records if r.name == "daggo.plugins"]
+    assert "broken_listener" in record.getMessage()
+    assert "webhook down" in record.exc_text
+
+
+# ---------------------------------------------------------------------------
+# the manager: names, errors, blocking, discovery
+# ---------------------------------------------------------------------------
+
+
+def test_duplicate_names_raise_naming_both_plugins() -> None:
+    hooks = manager(
+        plugin("alpha", daggo_storage_backends=lambda: [_backend("memory")]),
+        plugin("beta", daggo_storage_backends=lambda: [_backend("memory")]),
+    )
+    with pytest.raises(PluginError) as info:
+        hooks.storage_backends()
+    message = str(info.value)
+    assert "'memory'" in message
+    assert "'alpha'" in message
+    assert "'beta'" in message
+
+
+def test_duplicate_cli_command_is_a_clean_cli_error() -> None:
+    def commands() -> list[click.Command]:
+        return [click.Command("dup", callback=lambda: None)]
+
+    hooks = manager(plugin("alpha", daggo_cli_commands=commands),
+                    plugin("beta", daggo_cli_commands=commands))
+    result = CliRunner().invoke(cli, ["dup"], obj=hooks)
+    assert result.exit_code == 1
+    assert "'alpha'" in result.output
+    assert "'beta'" in result.output
+
+
+def test_entry_without_a_name_is_rejected() -> None:
+    hooks = manager(plugin("nameless", daggo_resources=lambda: [object()]))
+    with pytest.raises(PluginError, match="nameless"):
+        hooks.resources()
+
+
+def test_unknown_storage_backend_lists_installed_names() -> None:
+    hooks = manager(
+        plugin("alpha", daggo_storage_backends=lambda: [_backend("memory"), _backend("other")])
+    )
+    with pytest.raises(PluginError) as info:
+        hooks.storage_backend("nope")
+    message = str(info.value)
+    assert "'nope'" in message
+    assert "database.driver" in message
+    assert "installed: memory, other" in message
+
+
+def test_unknown_executor_lists_none_installed() -> None:
+    with pytest.raises(PluginError, match=r"installed: none"):
+        manager().executor("celery")
+
+
+def test_misspelled_hook_fails_check_pending() -> None:
+    typo = plugin("typo", daggo_executorz=lambda: [])
+    with pytest.raises(pluggy.PluginValidationError, match="daggo_executorz"):
+        make_plugin_manager(extra_plugins=[typo], load_entry_points=False)
+
+
+def test_entry_point_plugin_is_discovered_with_its_distribution(
+    entry_point_plugin: Callable[..., str],
+) -> None:
+    entry_point_plugin("fakeexec", """
+        from daggo_core import hookimpl
+        from daggo_core.extensions import ExecutorSpec
+
+        @hookimpl
+        def daggo_executors():
+            return [ExecutorSpec(name="fake", create=lambda context: None)]
+    """)
+    hooks = make_plugin_manager(block=())
+    [info] = [p for p in hooks.plugins() if p.name == "fakeexec"]
+    assert (info.distribution, info.version, info.hooks) == (
+        "daggo-fake", "1.2.3", ("daggo_executors",)
+    )
+    assert "fake" in hooks.executors()
+
+
+def test_daggo_plugins_block_blocks_an_entry_point_plugin(
+    entry_point_plugin: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = entry_point_plugin("blockme", """
+        from daggo_core import hookimpl
+        from daggo_core.extensions import ResourceSpec
+
+        @hookimpl
+        def daggo_resources():
+            return [ResourceSpec(name="blocked_resource", cls=object)]
+    """)
+    monkeypatch.setenv("DAGGO_PLUGINS_BLOCK", "someother, blockme")
+    hooks = make_plugin_manager()
+    assert "blockme" not in {p.name for p in hooks.plugins()}
+    assert "blockme" not in {f.name for f in hooks.failures}
+    assert "blocked_resource" not in hooks.resources()
+    assert module not in sys.modules
+
+    monkeypatch.delenv("DAGGO_PLUGINS_BLOCK")
+    assert "blocked_resource" in make_plugin_manager().resources()
+
+
+def test_broken_entry_point_is_reported_not_raised(
+    entry_point_plugin: Callable[..., str],
+) -> None:
+    entry_point_plugin("broken", "raise ImportError('needs the frobnicate SDK')\n",
+                       dist="daggo-broken", version="0.0.1")
+    hooks = make_plugin_manager(block=())
+    [failure] = [f for f in hooks.failures if f.name == "broken"]
+    assert failure.distribution == "daggo-broken"
+    assert failure.error == "ImportError: needs the frobnicate SDK"
+    with pytest.raises(PluginError, match=r"'broken' \(daggo-broken 0\.0\.1\) failed to import"):
+        hooks.storage_backend("nope")
+
+
+# ---------------------------------------------------------------------------
+# the CLI seam
+# ---------------------------------------------------------------------------
+
+
+def test_core_commands_do_not_load_plugins(
+    entry_point_plugin: Callable[..., str], tmp_path: Path
+) -> None:
+    marker = tmp_path / "imported"
+    module = entry_point_plugin("noisy", f"""
+        from pathlib import Path
+        Path({str(marker)!r}).write_text("loaded")
+    """)
+    runner = CliRunner()
+    for args in (["--version"], ["plugins", "--help"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert not marker.exists(), f"daggo {' '.join(args)} loaded plugins"
+    assert module not in sys.modules
+
+    assert runner.invoke(cli, ["--help"]).exit_code == 0
+    assert marker.exists()
+
+
+def test_plugins_command_lists_plugins_and_failures(
+    entry_point_plugin: Callable[..., str],
+) -> None:
+    entry_point_plugin("broken", "raise ImportError('needs the frobnicate SDK')\n",
+                       dist="daggo-broken")
+    hooks = make_plugin_manager(
+        block=(), extra_plugins=[plugin("alpha", daggo_storage_backends=lambda: [])]
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["plugins"], obj=hooks, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "alpha" in result.output
+    assert "daggo_storage_backends" in result.output
+    assert "daggo-broken" in result.output
+    assert "needs the frobnicate SDK" in result.output
+    assert "\x1b[" not in result.output  # no colour codes when not a terminal
+
+    as_json = runner.invoke(cli, ["plugins", "--json"], obj=hooks)
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    assert {"name": "alpha", "distribution": "(registered in code)", "version": "",
+            "hooks": ["daggo_storage_backends"]} in report["plugins"]
+    [failure] = [f for f in report["failures"] if f["name"] == "broken"]
+    assert failure["distribution"] == "daggo-broken"
+    assert failure["error"] == "ImportError: needs the frobnicate SDK"
+    assert "Traceback" in failure["traceback"]
