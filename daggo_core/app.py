@@ -97,7 +97,6 @@ class DaggoApp:
         hconfig.errorlog = logging.getLogger("daggo.web")
         hconfig.graceful_timeout = 2.0
         dispatch = asyncio.create_task(coordinator.run_forever(), name="daggo-coordinator")
-        logger.info("daggo serving %s", self.url)
         try:
             await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
         finally:
@@ -134,7 +133,7 @@ def open_app(
     return DaggoApp(cfg, defs, hooks, storage)
 
 
-open = open_app  # noqa: A001 - the public name is daggo_core.open
+open = open_app
 
 
 def run(config: Config | None = None, *definitions: Definitions | JobDefinition) -> None:

@@ -35,9 +35,9 @@ __all__ = [
     "redacted",
 ]
 
-ENV_PREFIX = "DAGGO_"
-REDACTED = "********"
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_ENV_PREFIX = "DAGGO_"
+_REDACTED = "********"
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -109,12 +109,13 @@ def _identifier(value: Any) -> None:
 
 def _rule(field: attrs.Attribute[Any]) -> Check:
     """A setting's rule from its metadata; a table (nested config class) checks its type."""
-    if "check" in field.metadata:
-        return field.metadata["check"]  # type: ignore[no-any-return]
-    table = field.type
+    rule: Check | None = field.metadata.get("check")
+    if rule is not None:
+        return rule
+    table: Any = field.type
 
     def check(value: Any) -> None:
-        if not isinstance(value, table):  # type: ignore[arg-type]
+        if not isinstance(value, table):
             raise _Invalid(f"expected a table, got {value!r}")
 
     return check
@@ -129,7 +130,7 @@ def _validate(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def _mask(value: Any) -> str:
-    return repr(REDACTED) if value else repr(value)
+    return repr(_REDACTED) if value else repr(value)
 
 
 def _setting(default: Any, check: Check, *, secret: bool = False) -> Any:
@@ -171,7 +172,7 @@ class PostgresConfig:
     password: str = _setting("", _str(), secret=True)
     database: str = _setting("postgres", _str())
     schema: str = _setting("public", _identifier)
-    sslmode: str = _setting("prefer", _str(choices=SSL_MODES))
+    sslmode: str = _setting("prefer", _str(choices=_SSL_MODES))
     dsn: str | None = _setting(None, _str(optional=True), secret=True)
 
 
@@ -255,7 +256,7 @@ _PREFIX: dict[type, str] = {cls: "".join(f"{p}." for p in path) for path, cls in
 _SETTINGS: tuple[tuple[str, ...], ...] = tuple(_leaves())
 # The innermost table plus the field: admin.port -> ADMIN_PORT, database.sqlite.path -> SQLITE_PATH.
 _ENV_NAMES: dict[tuple[str, ...], str] = {
-    path: ENV_PREFIX + "_".join(path[-2:]).upper() for path in _SETTINGS
+    path: _ENV_PREFIX + "_".join(path[-2:]).upper() for path in _SETTINGS
 }
 _SQLITE_PATH = ("database", "sqlite", "path")
 
@@ -298,9 +299,10 @@ def _structure_optional_str(value: Any, _: type) -> Any:
 
 def _field_hook(conv: cattrs.Converter, field: attrs.Attribute[Any]) -> Any:
     check = _rule(field)
+    kind: Any = field.type
 
     def hook(value: Any, _: type) -> Any:
-        value = conv.structure(value, field.type)  # type: ignore[arg-type]
+        value = conv.structure(value, kind)
         check(value)
         return value
 
@@ -498,7 +500,7 @@ def _to_dict(obj: Any, *, redact: bool) -> dict[str, Any]:
         if attrs.has(type(value)):
             out[f.name] = _to_dict(value, redact=redact)
         elif redact and f.metadata.get("secret") and value:
-            out[f.name] = REDACTED
+            out[f.name] = _REDACTED
         else:
             out[f.name] = value
     return out

@@ -17,7 +17,7 @@ __all__ = ["as_definitions", "load_definitions"]
 
 
 def as_definitions(value: Any, where: str) -> Definitions:
-    """Turn what a module offers (Definitions, a job, a list of them, a factory) into Definitions."""
+    """Turn what a module offers (Definitions, a job, a list, a factory) into Definitions."""
     if callable(value) and not isinstance(value, (Definitions, JobDefinition, JobBuilder, type)):
         value = value()
     if isinstance(value, Definitions):

@@ -128,6 +128,7 @@ class Hooks:
         self.failures = failures
         self._dists = dict(dists)
         self._cache: dict[str, dict[str, Any]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- introspection -----------------------------------------------------
 
@@ -209,7 +210,8 @@ class Hooks:
         if name in options:
             return options[name]
         installed = ", ".join(sorted(options)) or "none"
-        message = f"{setting} = {name!r}: no {what} named {name!r} is installed (installed: {installed})."
+        message = (f"{setting} = {name!r}: no {what} named {name!r} is installed "
+                   f"(installed: {installed}).")
         if self.failures:
             message += "\nThese plugins failed to import:\n" + self.failure_report()
         raise PluginError(message)
@@ -217,31 +219,38 @@ class Hooks:
     # -- runtime hooks -------------------------------------------------------
 
     def run_event(self, run: Run, event: Event) -> None:
-        """Call every `daggo_run_event` implementation; errors are logged, never raised."""
-        caller = self.pm.hook.daggo_run_event
-        if not caller.get_hookimpls():
-            return
-        for impl in caller.get_hookimpls():
+        """Call every `daggo_run_event` implementation; errors are logged, never raised.
+
+        An awaitable result is awaited on a private loop, or, when this thread already
+        runs a loop, scheduled on it as a task whose failure is logged.
+        """
+        for impl in self.pm.hook.daggo_run_event.get_hookimpls():
             try:
-                _resolve(impl.function(**_args(impl, run=run, event=event)))
+                result = impl.function(**_args(impl, run=run, event=event))
+                if inspect.isawaitable(result):
+                    self._await(result, impl.plugin_name)
             except Exception:
                 logger.exception("plugin %r failed in daggo_run_event", impl.plugin_name)
+
+    def _await(self, awaitable: Any, plugin_name: str) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(_await(awaitable))
+            return
+        task = loop.create_task(_await(awaitable))
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._task_done(t, plugin_name))
+
+    def _task_done(self, task: asyncio.Task[Any], plugin_name: str) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("plugin %r failed in daggo_run_event", plugin_name,
+                         exc_info=task.exception())
 
 
 def _args(impl: pluggy.HookImpl, **available: Any) -> dict[str, Any]:
     return {name: available[name] for name in impl.argnames}
-
-
-def _resolve(value: Any) -> Any:
-    """Await `value` if a hook returned an awaitable (on a private loop when none runs)."""
-    if not inspect.isawaitable(value):
-        return value
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_await(value))
-    task = loop.create_task(_await(value))
-    return task
 
 
 async def _await(value: Any) -> Any:

@@ -22,8 +22,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def console() -> Console:
-    """A Rich console that prints plainly when stdout is not a terminal."""
-    return Console(highlight=False)
+    """A Rich console; when stdout is not a terminal it prints plainly, 120 columns wide."""
+    plain = Console(highlight=False)
+    return plain if plain.is_terminal else Console(highlight=False, width=120)
 
 
 def config_option(fn: F) -> F:

@@ -13,7 +13,7 @@ from rich.table import Table
 from daggo_core.cli.common import app_options, console, load_app, load_cli_config, open_storage
 from daggo_core.cli.progress import follow_run, status_style
 from daggo_core.execution.local import start_run
-from daggo_core.services.runs import launch_run
+from daggo_core.services.runs import launch_run, sync_jobs
 
 
 @click.group("job")
@@ -86,6 +86,7 @@ def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[s
         if local:
             assert definitions is not None
             job_def = definitions.job(name)
+            sync_jobs(storage, definitions)
             run, worker = start_run(job_def, params, storage, tags=_parse_tags(tags))
             thread = threading.Thread(target=worker.execute, name="daggo-local-run")
             thread.start()

@@ -11,6 +11,7 @@ from typing import Any
 
 from daggo_core.context import Context, StepLog
 from daggo_core.definitions.jobs import JobDefinition, Wiring
+from daggo_core.serde import unstructure
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
     ErrorInfo,
@@ -22,7 +23,6 @@ from daggo_core.storage.records import (
     StepStatus,
     utcnow,
 )
-from daggo_core.serde import unstructure
 
 __all__ = ["RunWorker", "error_info"]
 
@@ -116,13 +116,11 @@ class RunWorker:
                      EventKind.STEP_STARTED, f"step {name} started")
         ctx = Context(
             run_id=self.run.id, job_name=self.job.name, op_name=name, params=self.params,
-            resources=self.resources, tags=self.run.tags, log=StepLog(name, self._log_emitter(name)),
+            resources=self.resources, tags=self.run.tags,
+            log=StepLog(name, self._log_emitter(name)),
         )
         try:
-            if op.is_async:
-                output = self._loop().run(op.fn(ctx, inp))
-            else:
-                output = op.fn(ctx, inp)
+            output = self._loop().run(op.fn(ctx, inp)) if op.is_async else op.fn(ctx, inp)
             if not isinstance(output, op.output_type):
                 raise TypeError(
                     f"op {name!r} returned {type(output).__name__}, "
@@ -133,7 +131,8 @@ class RunWorker:
             error = error_info(exc, skip_frames=1)
             self._record(StepRecord(run_id=self.run.id, step_key=name, status=StepStatus.FAILURE,
                                     started_at=started, finished_at=utcnow(), error=error),
-                         EventKind.STEP_FAILURE, f"step {name} failed: {error.type}: {error.message}",
+                         EventKind.STEP_FAILURE,
+                         f"step {name} failed: {error.type}: {error.message}",
                          data={"error": unstructure(error)})
             return
         self.outputs[name] = output

@@ -68,11 +68,12 @@ def migrate(engine: Engine) -> None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the bundled Alembic migrations up to `revision` in one transaction."""
     from alembic import command
+    from alembic.util import CommandError
 
     try:
         with _begin_write(engine) as conn:
             command.upgrade(alembic_config(conn), revision)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, CommandError) as exc:
         raise StorageError(f"database migration failed: {exc}") from exc
 
 

@@ -223,8 +223,8 @@ class StorageContract:
             EventKind.RUN_STARTED,
             EventKind.LOG,
         ]
-        ids = [e.id for e in stored]
-        assert all(isinstance(i, int) for i in ids) and ids == sorted(set(ids))  # type: ignore[type-var]
+        ids = [e.id or 0 for e in stored]
+        assert all(ids) and ids == sorted(set(ids))
 
     def test_set_run_status_unknown_raises(self, storage: Storage) -> None:
         with pytest.raises(RunNotFoundError):

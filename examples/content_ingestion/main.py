@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import daggo_core
+
 from jobs.content_ingestion import content_ingestion_job
 from ops.content_ops import ContentOps
 from resources.deps import new_deps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from daggo_core import JobDefinition, dag
+
 from ops.content_ops import ContentOps
 
 

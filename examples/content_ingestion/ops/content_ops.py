@@ -8,6 +8,7 @@ import re
 from attrs import frozen
 
 from daggo_core import Context, NoInput
+
 from resources.deps import Deps
 
 TAG = re.compile(r"<[^>]*>")

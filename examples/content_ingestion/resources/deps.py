@@ -20,7 +20,7 @@ class ScrapeResult:
 
 def fetch(url: str, timeout: float = 10.0) -> ScrapeResult:
     """GET `url` and return its body and HTTP status."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URL
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return ScrapeResult(body=response.read().decode("utf-8"), status_code=response.status)
 
 

@@ -1,0 +1,262 @@
+"""The SQLite backend: the storage contract on a file and in memory, plus SQLite specifics."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event, inspect, text
+
+from daggo_core.config import DatabaseConfig, SQLiteConfig
+from daggo_core.errors import StorageError
+from daggo_core.storage.base import Storage
+from daggo_core.storage.migrate import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    migrate,
+    upgrade,
+)
+from daggo_core.storage.records import Run, StepRecord
+from daggo_core.storage.schema import metadata
+from daggo_core.storage.sql import SqlStorage
+from daggo_core.testing.storage_contract import StorageContract
+from daggo_sqlite.engine import create_file_engine
+from daggo_sqlite.plugin import daggo_storage_backends
+
+
+def database_config(path: Path | str, busy_timeout_ms: int = 5000) -> DatabaseConfig:
+    return DatabaseConfig(sqlite=SQLiteConfig(path=str(path), busy_timeout_ms=busy_timeout_ms))
+
+
+def open_sqlite(path: Path | str, busy_timeout_ms: int = 5000) -> SqlStorage:
+    (backend,) = daggo_storage_backends()
+    storage = backend.open(database_config(path, busy_timeout_ms))
+    assert isinstance(storage, SqlStorage)
+    return storage
+
+
+def ephemeral() -> Storage:
+    (backend,) = daggo_storage_backends()
+    assert backend.ephemeral is not None
+    return backend.ephemeral()
+
+
+class TestSqliteFileStorage(StorageContract):
+    def make_storage(self, tmp_path: Path) -> Storage:
+        return open_sqlite(tmp_path / "daggo.sqlite")
+
+
+class TestSqliteEphemeralStorage(StorageContract):
+    def make_storage(self, tmp_path: Path) -> Storage:
+        return ephemeral()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_file_engine(tmp_path / "daggo.sqlite")
+    yield engine
+    engine.dispose()
+
+
+def statements(engine: Engine) -> list[str]:
+    """Collect the SQL `engine` executes from now on."""
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement.strip())
+
+    return seen
+
+
+# -- plugin -------------------------------------------------------------------
+
+
+def test_entry_point_names_the_plugin_module() -> None:
+    (entry,) = importlib.metadata.entry_points(group="daggo", name="sqlite")
+    assert entry.value == "daggo_sqlite.plugin"
+    assert entry.dist is not None and entry.dist.name == "daggo-sqlite"
+
+
+def test_backend_descriptor() -> None:
+    (backend,) = daggo_storage_backends()
+    assert backend.name == "sqlite" and backend.ephemeral is not None and backend.description
+
+
+def test_plugin_module_imports_without_sqlalchemy() -> None:
+    code = "import sys, daggo_sqlite.plugin; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -- engine -------------------------------------------------------------------
+
+
+def test_file_database_pragmas(tmp_path: Path) -> None:
+    storage = open_sqlite(tmp_path / "nested" / "dir" / "daggo.sqlite", busy_timeout_ms=1234)
+    try:
+        assert (tmp_path / "nested" / "dir" / "daggo.sqlite").is_file()
+        with storage.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        storage.close()
+
+
+def test_memory_database_enforces_foreign_keys() -> None:
+    storage = ephemeral()
+    try:
+        with pytest.raises(StorageError, match="FOREIGN KEY"):
+            storage.record_step(StepRecord(run_id="f" * 32, step_key="orphan"))
+    finally:
+        storage.close()
+
+
+def test_ephemeral_storages_are_independent() -> None:
+    one, two = ephemeral(), ephemeral()
+    try:
+        run = one.add_run(Run(job_name="j"))
+        assert two.count_runs() == 0 and one.get_run(run.id) == run
+    finally:
+        one.close()
+        two.close()
+
+
+def test_memory_path_opens_an_in_memory_database() -> None:
+    storage = open_sqlite(":memory:")
+    try:
+        assert storage.engine.url.database in (None, "")
+        assert storage.count_runs() == 0
+    finally:
+        storage.close()
+
+
+def test_writes_begin_immediate_and_reads_begin_deferred(tmp_path: Path) -> None:
+    storage = open_sqlite(tmp_path / "daggo.sqlite")
+    try:
+        seen = statements(storage.engine)
+        run = storage.add_run(Run(job_name="j"))
+        assert seen[0] == "BEGIN IMMEDIATE"
+        seen.clear()
+        storage.get_run(run.id)
+        assert seen[0] == "BEGIN"
+    finally:
+        storage.close()
+
+
+def test_locked_database_is_retried(tmp_path: Path) -> None:
+    path = tmp_path / "daggo.sqlite"
+    storage = open_sqlite(path, busy_timeout_ms=0)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.1, holder.rollback).start()
+        run = storage.add_run(Run(job_name="j"))
+        assert storage.get_run(run.id) == run
+    finally:
+        holder.close()
+        storage.close()
+
+
+def test_lock_that_outlasts_the_retries_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "daggo.sqlite"
+    storage = open_sqlite(path, busy_timeout_ms=0)
+    storage.write_retries = 2
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageError, match="locked") as info:
+            storage.add_run(Run(job_name="j"))
+        assert info.value.__cause__ is not None
+    finally:
+        holder.close()
+        storage.close()
+
+
+def test_driver_errors_become_storage_errors(tmp_path: Path) -> None:
+    storage = open_sqlite(tmp_path / "daggo.sqlite")
+    try:
+        run = storage.add_run(Run(job_name="j"))
+        with pytest.raises(StorageError, match="add_run failed: IntegrityError") as info:
+            storage.add_run(run)
+        assert isinstance(info.value.__cause__, Exception)
+    finally:
+        storage.close()
+
+
+# -- migrations ---------------------------------------------------------------
+
+
+def test_head_constant_matches_the_scripts() -> None:
+    assert ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head() == HEAD_REVISION
+
+
+def test_fresh_database_is_created_and_stamped_at_head(engine: Engine) -> None:
+    assert current_revision(engine) is None
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_reopening_a_current_database_changes_nothing(engine: Engine) -> None:
+    migrate(engine)
+    seen = statements(engine)
+    migrate(engine)
+    writes = [s for s in seen if s.split()[0].upper() in {"CREATE", "INSERT", "ALTER", "DROP"}]
+    assert writes == []
+
+
+def test_migration_scripts_produce_the_schema_module(engine: Engine) -> None:
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_versioned_empty_database_is_upgraded_through_alembic(engine: Engine) -> None:
+    # Only one revision exists: "older" means a database Alembic knows at base.
+    upgrade(engine, "base")
+    assert inspect(engine).has_table("alembic_version") and current_revision(engine) is None
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    storage = SqlStorage(engine)
+    run = storage.add_run(Run(job_name="j"))
+    assert storage.get_run(run.id) == run
+
+
+def test_downgraded_database_is_migrated_again(engine: Engine) -> None:
+    migrate(engine)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+
+
+def test_untracked_daggo_tables_are_refused(engine: Engine) -> None:
+    metadata.create_all(engine)
+    with pytest.raises(StorageError, match="no alembic_version"):
+        migrate(engine)
+
+
+def test_unknown_revision_is_a_storage_error(engine: Engine) -> None:
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    with pytest.raises(StorageError, match="ffff"):
+        migrate(engine)

@@ -1,0 +1,144 @@
+"""daggo_core.open(): storage, job sync, executor choice and the ASGI app."""
+
+import asyncio
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.config import default_config
+from daggo_core.errors import PluginError
+from daggo_core.extensions import UIPanel
+from daggo_core.hookspecs import hookimpl
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.storage.records import RunStatus
+
+
+@frozen
+class One:
+    value: int
+
+
+def one(ctx: Context, inp: NoInput) -> One:
+    return One(1)
+
+
+JOB = dag.job("one", description="returns one").add(dag.op("one", one)).build()
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    config = default_config()
+    config.database.sqlite.path = str(tmp_path / "daggo.sqlite")
+    return config
+
+
+def test_open_syncs_jobs_and_marks_removed_ones_inactive(cfg):
+    other = dag.job("other").add(dag.op("one", one)).build()
+    app = daggo_core.open(cfg, JOB, other)
+    assert [j.name for j in app.storage.list_jobs()] == ["one", "other"]
+    app.close()
+    app = daggo_core.open(cfg, daggo_core.Definitions(jobs=[JOB]))
+    assert [j.name for j in app.storage.list_jobs()] == ["one"]
+    assert app.storage.get_job("other").active is False
+    assert app.storage.get_job("one").snapshot["ops"][0]["name"] == "one"
+    app.close()
+
+
+def test_unknown_executor_fails_at_start_listing_installed_ones(cfg):
+    cfg.execution.executor = "warp_drive"
+    with pytest.raises(PluginError, match=r"execution.executor = 'warp_drive'.*in_process"):
+        daggo_core.open(cfg, JOB)
+
+
+def test_unknown_storage_driver_fails_at_start(cfg):
+    cfg.database.driver = "cassandra"
+    with pytest.raises(PluginError, match=r"database.driver = 'cassandra'.*sqlite"):
+        daggo_core.open(cfg, JOB)
+
+
+def test_storage_plugin_that_failed_to_import_is_named_in_the_error(cfg, tmp_path, monkeypatch):
+    pkg = tmp_path / "site"
+    (pkg / "daggo_brokenstore").mkdir(parents=True)
+    (pkg / "daggo_brokenstore" / "__init__.py").write_text("")
+    (pkg / "daggo_brokenstore" / "plugin.py").write_text("import no_such_driver_module\n")
+    dist = pkg / "daggo_brokenstore-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: daggo-brokenstore\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[daggo]\nbrokenstore = daggo_brokenstore.plugin\n")
+    monkeypatch.syspath_prepend(str(pkg))
+    hooks = make_plugin_manager()
+    assert [f.name for f in hooks.failures] == ["brokenstore"]
+    cfg.database.driver = "brokenstore"
+    with pytest.raises(PluginError) as caught:
+        daggo_core.open(cfg, JOB, hooks=hooks)
+    message = str(caught.value)
+    assert "plugin 'brokenstore' (daggo-brokenstore 1.0) failed to import" in message
+    assert "no_such_driver_module" in message
+
+
+def test_launch_executes_through_the_coordinator_and_executor(cfg):
+    app = daggo_core.open(cfg, JOB)
+    coordinator = app.start_execution()
+    run = app.launch("one")
+    assert run.status is RunStatus.QUEUED
+    assert coordinator.dispatch_once() == 1
+    app.executor.close()
+    final = app.storage.get_run(run.id)
+    assert final.status is RunStatus.SUCCESS
+    assert [s.output for s in app.storage.list_steps(run.id)] == [{"value": 1}]
+    app.storage.close()
+
+
+def test_coordinator_respects_max_concurrent_runs(cfg):
+    cfg.execution.max_concurrent_runs = 1
+    app = daggo_core.open(cfg, JOB)
+    coordinator = app.start_execution()
+    runs = [app.launch("one") for _ in range(3)]
+    assert coordinator.dispatch_once() == 1
+    app.executor.close()
+    statuses = sorted(app.storage.get_run(r.id).status.value for r in runs)
+    assert statuses == ["QUEUED", "QUEUED", "SUCCESS"]
+    app.storage.close()
+
+
+class PanelPlugin:
+    @hookimpl
+    def daggo_ui_panels(self):
+        return [UIPanel(name="hello", title="Hello", path="/hello",
+                        render=lambda app: f"<p>{len(app.definitions.jobs)} jobs</p>")]
+
+
+def get(app, path):
+    async def fetch():
+        client = app.asgi.test_client()
+        response = await client.get(path)
+        return response.status_code, (await response.get_data(as_text=True))
+
+    return asyncio.run(fetch())
+
+
+def test_asgi_serves_health_pages_and_plugin_panels(cfg):
+    hooks = make_plugin_manager(extra_plugins=[PanelPlugin()])
+    app = daggo_core.open(cfg, JOB, hooks=hooks)
+    result = daggo_core.execute(JOB, storage=app.storage)
+    assert get(app, "/healthz") == (200, '{"database":"ok","status":"ok"}\n')
+    status, page = get(app, "/")
+    assert status == 200 and "one" in page and result.run_id[:8] in page
+    status, page = get(app, f"/runs/{result.run_id}")
+    assert status == 200 and "SUCCESS" in page and "STEP_SUCCESS" in page
+    assert get(app, "/runs/nope")[0] == 404
+    status, page = get(app, "/hello")
+    assert status == 200 and "<p>1 jobs</p>" in page and 'href="/hello"' in page
+    status, page = get(app, "/plugins")
+    assert status == 200 and "daggo-sqlite" in page
+    app.close()
+
+
+def test_disable_ui_keeps_health_and_hides_pages(cfg):
+    cfg.disable_ui = True
+    app = daggo_core.open(cfg, JOB)
+    assert get(app, "/healthz")[0] == 200
+    assert get(app, "/")[0] == 404
+    app.close()

@@ -1,0 +1,583 @@
+"""Tests for daggo_core.config: defaults, file and env layers, errors, redaction."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import attrs
+import pytest
+
+from daggo_core.config import (
+    AdminConfig,
+    Config,
+    PostgresConfig,
+    config_to_dict,
+    default_config,
+    env_var_names,
+    load_config,
+    redacted,
+)
+from daggo_core.errors import ConfigError
+
+DEFAULTS = {
+    "admin": {"host": "127.0.0.1", "port": 8000, "secret_key": None},
+    "database": {
+        "driver": "sqlite",
+        "sqlite": {"path": ".daggo/daggo.sqlite", "busy_timeout_ms": 5000},
+        "postgres": {
+            "host": "127.0.0.1",
+            "port": 5432,
+            "user": "postgres",
+            "password": "",
+            "database": "postgres",
+            "schema": "public",
+            "sslmode": "prefer",
+            "dsn": None,
+        },
+    },
+    "execution": {
+        "executor": "in_process",
+        "max_concurrent_runs": 4,
+        "max_concurrent_steps": 8,
+        "queue_size": 1000,
+        "poll_interval_seconds": 0.5,
+    },
+    "scheduler": {"enabled": True, "tick_interval_seconds": 1.0},
+    "deploy": {"drain_enabled": True, "drain_timeout_seconds": 600.0, "lock_name": "daggo-deploy"},
+    "retention": {"run_days": 0, "purge_interval_minutes": 60, "batch_size": 1000},
+    "disable_ui": False,
+    "app": None,
+}
+
+# One non-default value for every setting, written as TOML.
+ALL_AREAS_TOML = """\
+disable_ui = true
+app = "shop.jobs:defs"
+
+[admin]
+host = "0.0.0.0"
+port = 8080
+secret_key = "s3cret"
+
+[database]
+driver = "postgres"
+
+[database.sqlite]
+path = "/var/lib/daggo/db.sqlite"
+busy_timeout_ms = 100
+
+[database.postgres]
+host = "db.internal"
+port = 6543
+user = "daggo"
+password = "pw"
+database = "daggo"
+schema = "daggo_schema"
+sslmode = "verify-full"
+dsn = "postgresql://daggo@db/daggo"
+
+[execution]
+executor = "celery"
+max_concurrent_runs = 2
+max_concurrent_steps = 3
+queue_size = 50
+poll_interval_seconds = 0.25
+
+[scheduler]
+enabled = false
+tick_interval_seconds = 5
+
+[deploy]
+drain_enabled = false
+drain_timeout_seconds = 30.5
+lock_name = "other-lock"
+
+[retention]
+run_days = 30
+purge_interval_minutes = 15
+batch_size = 200
+"""
+
+ALL_AREAS = {
+    "admin": {"host": "0.0.0.0", "port": 8080, "secret_key": "s3cret"},
+    "database": {
+        "driver": "postgres",
+        "sqlite": {"path": "/var/lib/daggo/db.sqlite", "busy_timeout_ms": 100},
+        "postgres": {
+            "host": "db.internal",
+            "port": 6543,
+            "user": "daggo",
+            "password": "pw",
+            "database": "daggo",
+            "schema": "daggo_schema",
+            "sslmode": "verify-full",
+            "dsn": "postgresql://daggo@db/daggo",
+        },
+    },
+    "execution": {
+        "executor": "celery",
+        "max_concurrent_runs": 2,
+        "max_concurrent_steps": 3,
+        "queue_size": 50,
+        "poll_interval_seconds": 0.25,
+    },
+    "scheduler": {"enabled": False, "tick_interval_seconds": 5.0},
+    "deploy": {"drain_enabled": False, "drain_timeout_seconds": 30.5, "lock_name": "other-lock"},
+    "retention": {"run_days": 30, "purge_interval_minutes": 15, "batch_size": 200},
+    "disable_ui": True,
+    "app": "shop.jobs:defs",
+}
+
+
+def _pyproject(body: str) -> str:
+    """`body` (a daggo.toml) moved under [tool.daggo] of a pyproject.toml."""
+    lines = ['[project]\nname = "shop"\n', "[tool.daggo]"]
+    for line in body.splitlines():
+        if line.startswith("[") and line.endswith("]"):
+            line = f"[tool.daggo.{line[1:-1]}]"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _load_error(tmp_path: Path, toml: str | None = None, **env: str) -> str:
+    if toml is not None:
+        (tmp_path / "daggo.toml").write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(env=env, cwd=tmp_path)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------------------- defaults
+
+
+def test_defaults_match_the_documented_values() -> None:
+    assert config_to_dict(default_config()) == DEFAULTS
+
+
+def test_load_without_file_or_env_gives_defaults(tmp_path: Path) -> None:
+    cfg = load_config(env={}, cwd=tmp_path)
+    expected = {**DEFAULTS, "database": {**DEFAULTS["database"]}}
+    expected["database"]["sqlite"] = {
+        "path": str(tmp_path / ".daggo/daggo.sqlite"),
+        "busy_timeout_ms": 5000,
+    }
+    assert config_to_dict(cfg) == expected
+
+
+def test_default_configs_do_not_share_tables() -> None:
+    first, second = default_config(), default_config()
+    first.admin.port = 9999
+    assert second.admin.port == 8000
+
+
+def test_secret_fields_are_marked_in_metadata() -> None:
+    def secrets(cls: type) -> set[str]:
+        return {f.name for f in attrs.fields(cls) if f.metadata.get("secret")}
+
+    assert secrets(AdminConfig) == {"secret_key"}
+    assert secrets(PostgresConfig) == {"password", "dsn"}
+
+
+# ---------------------------------------------------------------------------- file layer
+
+
+def test_every_area_loads_from_daggo_toml(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text(ALL_AREAS_TOML)
+    assert config_to_dict(load_config(env={}, cwd=tmp_path)) == ALL_AREAS
+
+
+def test_every_area_loads_from_pyproject_tool_daggo(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(_pyproject(ALL_AREAS_TOML))
+    assert config_to_dict(load_config(env={}, cwd=tmp_path)) == ALL_AREAS
+
+
+def test_pyproject_without_tool_daggo_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    assert load_config(env={}, cwd=tmp_path).admin.port == 8000
+
+
+def test_daggo_toml_wins_over_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text("[admin]\nport = 1111\n")
+    (tmp_path / "pyproject.toml").write_text(_pyproject("disable_ui = true\n[admin]\nport = 2222"))
+    cfg = load_config(env={}, cwd=tmp_path)
+    assert cfg.admin.port == 1111
+    assert cfg.disable_ui is False  # pyproject is not read at all
+
+
+def test_explicit_path_wins_over_discovery(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text("[admin]\nport = 1111\n")
+    other = tmp_path / "conf" / "prod.toml"
+    other.parent.mkdir()
+    other.write_text("[admin]\nport = 3333\n")
+    assert load_config(other, env={}, cwd=tmp_path).admin.port == 3333
+    assert load_config("conf/prod.toml", env={}, cwd=tmp_path).admin.port == 3333
+
+
+def test_explicit_pyproject_reads_tool_daggo(tmp_path: Path) -> None:
+    file = tmp_path / "pyproject.toml"
+    file.write_text(_pyproject("[admin]\nport = 4444"))
+    assert load_config(file, env={}).admin.port == 4444
+    file.write_text('[project]\nname = "shop"\n')
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: no \[tool\.daggo\] table"):
+        load_config(file, env={})
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.toml: cannot read config file"):
+        load_config(tmp_path / "nope.toml", env={})
+
+
+def test_malformed_toml_names_file_and_line(tmp_path: Path) -> None:
+    file = tmp_path / "daggo.toml"
+    file.write_text("[admin]\nport = 8080\nhost = \n")
+    with pytest.raises(ConfigError) as info:
+        load_config(env={}, cwd=tmp_path)
+    message = str(info.value)
+    assert str(file) in message
+    assert "invalid TOML" in message
+    assert "line 3" in message
+
+
+def test_malformed_pyproject_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.daggo\n")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: invalid TOML.*line 1"):
+        load_config(env={}, cwd=tmp_path)
+
+
+# ---------------------------------------------------------------------------- env layer
+
+
+def test_env_names_are_derived_from_the_field_tree() -> None:
+    names = env_var_names()
+    assert names["admin.port"] == "DAGGO_ADMIN_PORT"
+    assert names["admin.secret_key"] == "DAGGO_ADMIN_SECRET_KEY"
+    assert names["database.driver"] == "DAGGO_DATABASE_DRIVER"
+    assert names["database.sqlite.path"] == "DAGGO_SQLITE_PATH"
+    assert names["database.postgres.sslmode"] == "DAGGO_POSTGRES_SSLMODE"
+    assert names["disable_ui"] == "DAGGO_DISABLE_UI"
+    assert names["app"] == "DAGGO_APP"
+    assert names["execution.max_concurrent_steps"] == "DAGGO_EXECUTION_MAX_CONCURRENT_STEPS"
+    assert names["deploy.drain_timeout_seconds"] == "DAGGO_DEPLOY_DRAIN_TIMEOUT_SECONDS"
+    assert names["retention.run_days"] == "DAGGO_RETENTION_RUN_DAYS"
+
+
+def test_every_setting_has_one_unique_env_name() -> None:
+    def leaves(prefix: str, data: dict[str, object]) -> set[str]:
+        out: set[str] = set()
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            out |= leaves(f"{path}.", value) if isinstance(value, dict) else {path}
+        return out
+
+    names = env_var_names()
+    assert set(names) == leaves("", DEFAULTS)
+    assert len(set(names.values())) == len(names)
+
+
+def test_every_env_name_sets_its_setting(tmp_path: Path) -> None:
+    # Give every setting the ALL_AREAS value, as a string, through its own variable.
+    env = {}
+    for path, name in env_var_names().items():
+        value: object = ALL_AREAS
+        for key in path.split("."):
+            value = value[key]  # type: ignore[index]
+        env[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    cfg = load_config(env=env, cwd=tmp_path)
+    assert config_to_dict(cfg) == ALL_AREAS
+
+
+def test_env_overrides_file(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text("[admin]\nport = 1111\nhost = \"0.0.0.0\"\n")
+    cfg = load_config(env={"DAGGO_ADMIN_PORT": "2222"}, cwd=tmp_path)
+    assert cfg.admin.port == 2222
+    assert cfg.admin.host == "0.0.0.0"
+
+
+def test_env_overrides_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(_pyproject("[scheduler]\nenabled = false"))
+    cfg = load_config(env={"DAGGO_SCHEDULER_ENABLED": "yes"}, cwd=tmp_path)
+    assert cfg.scheduler.enabled is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("On", True),
+        ("false", False), ("False", False), ("0", False), ("no", False), ("OFF", False),
+    ],
+)
+def test_env_booleans(tmp_path: Path, text: str, expected: bool) -> None:
+    cfg = load_config(env={"DAGGO_DISABLE_UI": text}, cwd=tmp_path)
+    assert cfg.disable_ui is expected
+
+
+@pytest.mark.parametrize("text", ["", "maybe", "2", "truee"])
+def test_env_boolean_rejects_other_words(tmp_path: Path, text: str) -> None:
+    message = _load_error(tmp_path, DAGGO_DISABLE_UI=text)
+    assert "disable_ui (from DAGGO_DISABLE_UI): expected a boolean" in message
+    assert repr(text) in message
+
+
+def test_env_numbers_are_parsed(tmp_path: Path) -> None:
+    cfg = load_config(
+        env={"DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "2", "DAGGO_RETENTION_RUN_DAYS": " 7 "},
+        cwd=tmp_path,
+    )
+    assert cfg.execution.poll_interval_seconds == 2.0
+    assert cfg.retention.run_days == 7
+
+
+def test_empty_env_value_unsets_an_optional_setting(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text('app = "shop:defs"\n[admin]\nsecret_key = "k"\n')
+    cfg = load_config(env={"DAGGO_APP": "", "DAGGO_ADMIN_SECRET_KEY": ""}, cwd=tmp_path)
+    assert cfg.app is None
+    assert cfg.admin.secret_key is None
+
+
+def test_unrelated_daggo_variables_are_ignored(tmp_path: Path) -> None:
+    env = {
+        "DAGGO_TEST_POSTGRES_URL": "postgresql://x",
+        "DAGGO_PLUGINS_BLOCK": "daggo_s3",
+        "DAGGO_ADMIN": "nonsense",
+        "PATH": "/bin",
+    }
+    assert config_to_dict(load_config(env=env, cwd=tmp_path)) == config_to_dict(
+        load_config(env={}, cwd=tmp_path)
+    )
+
+
+def test_env_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAGGO_ADMIN_PORT", "8181")
+    assert load_config(cwd=tmp_path).admin.port == 8181
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def test_invalid_env_value_names_setting_and_variable(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, DAGGO_ADMIN_PORT="abc")
+    assert "admin.port (from DAGGO_ADMIN_PORT): expected an integer, got 'abc'" in message
+
+
+def test_invalid_file_value_names_setting_and_file(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "[admin]\nport = 0\n")
+    file = tmp_path / "daggo.toml"
+    assert f"admin.port (from {file}): must be between 1 and 65535, got 0" in message
+
+
+def test_invalid_pyproject_value_names_the_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(_pyproject("[retention]\nrun_days = -1"))
+    message = _load_error(tmp_path)
+    file = tmp_path / "pyproject.toml"
+    assert f"retention.run_days (from {file} [tool.daggo]): must be at least 0" in message
+
+
+def test_all_problems_are_reported_together(tmp_path: Path) -> None:
+    toml = (
+        "disable_ui = 1\n"
+        "[admin]\nprot = 8080\n"
+        "[database.postgres]\nsslmode = \"sometimes\"\nschema = \"1bad\"\n"
+        "[execution]\nmax_concurrent_runs = 0\npoll_interval_seconds = 0\n"
+    )
+    message = _load_error(
+        tmp_path, toml, DAGGO_ADMIN_PORT="abc", DAGGO_SCHEDULER_TICK_INTERVAL_SECONDS="soon"
+    )
+    file = tmp_path / "daggo.toml"
+    assert message.startswith("invalid configuration (8 problems):")
+    for line in [
+        f"disable_ui (from {file}): expected a boolean, got 1",
+        f"{file}: unknown setting 'admin.prot' (did you mean 'admin.port'?)",
+        "admin.port (from DAGGO_ADMIN_PORT): expected an integer, got 'abc'",
+        f"database.postgres.sslmode (from {file}): must be one of disable, allow, prefer, "
+        "require, verify-ca, verify-full; got 'sometimes'",
+        f"database.postgres.schema (from {file}): must be an identifier",
+        f"execution.max_concurrent_runs (from {file}): must be at least 1, got 0",
+        f"execution.poll_interval_seconds (from {file}): must be greater than 0",
+        "scheduler.tick_interval_seconds (from DAGGO_SCHEDULER_TICK_INTERVAL_SECONDS): "
+        "expected a number, got 'soon'",
+    ]:
+        assert line in message
+
+
+def test_unknown_keys_are_rejected_at_every_level(tmp_path: Path) -> None:
+    toml = 'ui = false\n[admn]\nport = 1\n[database.sqlite]\nfile = "x"\n'
+    message = _load_error(tmp_path, toml)
+    file = tmp_path / "daggo.toml"
+    assert f"{file}: unknown setting 'ui'" in message
+    assert f"{file}: unknown setting 'admn' (did you mean 'admin'?)" in message
+    assert f"{file}: unknown setting 'database.sqlite.file'" in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[admin]\nport = 8080.0\n", "admin.port ({src}): expected an integer, got 8080.0"),
+        ("[admin]\nport = true\n", "admin.port ({src}): expected an integer, got True"),
+        ("admin = 5\n", "admin ({src}): expected a table, got 5"),
+        ("[admin.port]\nx = 1\n", "admin.port ({src}): expected an integer, got {{'x': 1}}"),
+        ("[admin]\nhost = 1\n", "admin.host ({src}): expected a string, got 1"),
+        ("[scheduler]\nenabled = \"perhaps\"\n", "scheduler.enabled ({src}): expected a boolean"),
+        ("[deploy]\ndrain_timeout_seconds = -1\n", "must be at least 0, got -1.0"),
+        ("[deploy]\ndrain_timeout_seconds = inf\n", "expected a finite number, got inf"),
+        ("[database]\ndriver = \"\"\n", "database.driver ({src}): must not be empty"),
+    ],
+)
+def test_wrong_types_in_file(tmp_path: Path, toml: str, expected: str) -> None:
+    message = _load_error(tmp_path, toml)
+    assert expected.format(src=f"from {tmp_path / 'daggo.toml'}") in message
+
+
+def test_table_replaced_by_scalar_with_env_for_it_still_reports(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "admin = 5\n", DAGGO_ADMIN_PORT="9000")
+    assert "admin (from" in message
+    assert "expected a table, got 5" in message
+
+
+def test_unknown_driver_name_is_not_checked_here(tmp_path: Path) -> None:
+    cfg = load_config(env={"DAGGO_DATABASE_DRIVER": "no_such_plugin"}, cwd=tmp_path)
+    assert cfg.database.driver == "no_such_plugin"
+
+
+# ---------------------------------------------------------------------------- sqlite path
+
+
+def test_relative_sqlite_path_from_file_follows_the_file(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "daggo.toml").write_text('[database.sqlite]\npath = "data/daggo.sqlite"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cfg = load_config(project / "daggo.toml", env={}, cwd=elsewhere)
+    assert cfg.database.sqlite.path == str(project / "data/daggo.sqlite")
+
+
+def test_relative_sqlite_path_from_pyproject_follows_the_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(_pyproject('[database.sqlite]\npath = "x.db"'))
+    cfg = load_config(env={}, cwd=tmp_path)
+    assert cfg.database.sqlite.path == str(tmp_path / "x.db")
+
+
+def test_relative_sqlite_path_from_env_follows_cwd(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "daggo.toml").write_text('[database.sqlite]\npath = "file.db"\n')
+    env = {"DAGGO_SQLITE_PATH": "env.db"}
+    cfg = load_config(tmp_path / "conf" / "daggo.toml", env=env, cwd=tmp_path)
+    assert cfg.database.sqlite.path == str(tmp_path / "env.db")
+
+
+def test_without_cwd_env_and_default_paths_stay_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(env={}).database.sqlite.path == ".daggo/daggo.sqlite"
+    assert load_config(env={"DAGGO_SQLITE_PATH": "rel.db"}).database.sqlite.path == "rel.db"
+    (tmp_path / "daggo.toml").write_text('[database.sqlite]\npath = "in_file.db"\n')
+    assert load_config(env={}).database.sqlite.path == str(tmp_path / "in_file.db")
+
+
+def test_absolute_and_memory_sqlite_paths_are_kept(tmp_path: Path) -> None:
+    absolute = str(tmp_path / "abs.db")
+    (tmp_path / "daggo.toml").write_text(f'[database.sqlite]\npath = "{absolute}"\n')
+    assert load_config(env={}, cwd=tmp_path).database.sqlite.path == absolute
+    memory = load_config(env={"DAGGO_SQLITE_PATH": ":memory:"}, cwd=tmp_path)
+    assert memory.database.sqlite.path == ":memory:"
+
+
+# ---------------------------------------------------------------------------- setattr
+
+
+@pytest.mark.parametrize(
+    ("area", "name", "value", "message"),
+    [
+        ("admin", "port", "x", "admin.port: expected an integer, got 'x'"),
+        ("admin", "port", 70000, "admin.port: must be between 1 and 65535, got 70000"),
+        ("admin", "port", True, "admin.port: expected an integer, got True"),
+        ("execution", "max_concurrent_steps", 0, "execution.max_concurrent_steps: must be at"),
+        ("scheduler", "enabled", "yes", "scheduler.enabled: expected a boolean, got 'yes'"),
+        ("scheduler", "tick_interval_seconds", 0, "scheduler.tick_interval_seconds: must be"),
+        ("retention", "run_days", -1, "retention.run_days: must be at least 0, got -1"),
+    ],
+)
+def test_setattr_is_validated(area: str, name: str, value: object, message: str) -> None:
+    cfg = default_config()
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        setattr(getattr(cfg, area), name, value)
+
+
+def test_setattr_on_nested_tables_is_validated() -> None:
+    cfg = default_config()
+    with pytest.raises(ConfigError, match=r"database\.postgres\.sslmode: must be one of"):
+        cfg.database.postgres.sslmode = "sometimes"
+    with pytest.raises(ConfigError, match=r"database\.postgres\.schema: must be an identifier"):
+        cfg.database.postgres.schema = "9lives"
+    with pytest.raises(ConfigError, match=r"database\.sqlite\.busy_timeout_ms: must be at least 0"):
+        cfg.database.sqlite.busy_timeout_ms = -5
+    with pytest.raises(ConfigError, match=r"^admin: expected a table"):
+        cfg.admin = "x"  # type: ignore[assignment]
+
+
+def test_valid_setattr_and_construction() -> None:
+    cfg = default_config()
+    cfg.admin.port = 8080
+    cfg.database.postgres.schema = "_tenant_1"
+    cfg.deploy.drain_timeout_seconds = 0
+    assert (cfg.admin.port, cfg.database.postgres.schema) == (8080, "_tenant_1")
+    assert Config(admin=AdminConfig(port=9000)).admin.port == 9000
+    with pytest.raises(ConfigError, match=r"admin\.port: must be between 1 and 65535"):
+        AdminConfig(port=0)
+
+
+# ---------------------------------------------------------------------------- docs
+
+
+def test_docs_table_lists_every_setting_with_its_env_var_and_default() -> None:
+    docs = Path(__file__).parents[1] / "docs" / "CONFIGURATION.md"
+    rows = {}
+    for line in docs.read_text().splitlines():
+        match = re.match(r"\| `([a-z_.]+)`(?: 🔒)? \| (.+?) \| `(DAGGO_\w+)` \|", line)
+        if match:
+            rows[match[1]] = (match[2], match[3])
+    assert {path: env for path, (_, env) in rows.items()} == env_var_names()
+    defaults = config_to_dict(default_config())
+    for path, (shown, _) in rows.items():
+        value: object = defaults
+        for key in path.split("."):
+            value = value[key]  # type: ignore[index]
+        expected = "not set" if value is None else f"`{_toml(value)}`"
+        assert shown == expected, path
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+# ---------------------------------------------------------------------------- redaction
+
+
+def test_redacted_hides_secrets_that_are_set() -> None:
+    cfg = default_config()
+    assert redacted(cfg) == DEFAULTS  # unset secrets stay None / ""
+    cfg.admin.secret_key = "k"
+    cfg.database.postgres.password = "pw"
+    cfg.database.postgres.dsn = "postgresql://u:pw@h/d"
+    shown = redacted(cfg)
+    assert shown["admin"]["secret_key"] == "********"
+    assert shown["database"]["postgres"]["password"] == "********"
+    assert shown["database"]["postgres"]["dsn"] == "********"
+    assert shown["database"]["postgres"]["user"] == "postgres"
+    assert "pw" not in str(shown)
+    assert config_to_dict(cfg)["database"]["postgres"]["password"] == "pw"
+    assert cfg.admin.secret_key == "k"  # the config itself is untouched
+
+
+def test_repr_hides_secrets() -> None:
+    cfg = default_config()
+    cfg.admin.secret_key = "topsecret"
+    cfg.database.postgres.password = "hunter2"
+    text = repr(cfg)
+    assert "topsecret" not in text
+    assert "hunter2" not in text
+    assert "secret_key='********'" in text
