@@ -27,8 +27,9 @@ def status_style(status: str) -> str:
 
 def steps_table(run: Run, order: Sequence[str], steps: dict[str, StepRecord]) -> Table:
     """A table of every step of the run, in job order, with status and duration."""
-    title = f"run {run.id} · {run.job_name} · [{status_style(run.status)}]{run.status}[/]"
-    table = Table(title=title, title_justify="left")
+    title = f"{run.job_name} · [{status_style(run.status)}]{run.status}[/]"
+    table = Table(title=title, title_justify="left", caption=f"run {run.id}",
+                  caption_justify="left")
     table.add_column("step")
     table.add_column("status")
     table.add_column("duration", justify="right")
