@@ -10,7 +10,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Select, bindparam, func, select, update
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from daggo_core import serde
@@ -40,29 +51,16 @@ T = TypeVar("T")
 #: use it to take its write lock up front (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "daggo_write"
 
-_RUN_COLUMNS = (
-    _runs.c.id,
-    _runs.c.job_name,
-    _runs.c.status,
-    _runs.c.params,
-    _runs.c.tags,
-    _runs.c.created_at,
-    _runs.c.started_at,
-    _runs.c.finished_at,
-    _runs.c.parent_run_id,
-    _runs.c.error,
-)
-_STEP_COLUMNS = (
-    _steps.c.run_id,
-    _steps.c.step_key,
-    _steps.c.status,
-    _steps.c.attempt,
-    _steps.c.started_at,
-    _steps.c.finished_at,
-    _steps.c.error,
-    _steps.c.output,
-)
 
+def _columns(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
+    """The table's columns named like `record`'s fields (rows then map onto records)."""
+    return tuple(table.c[field.name] for field in attrs.fields(record))
+
+
+_JOB_COLUMNS = _columns(_jobs, JobRecord)
+_RUN_COLUMNS = _columns(_runs, Run)
+_STEP_COLUMNS = _columns(_steps, StepRecord)
+_EVENT_COLUMNS = _columns(_events, Event)
 _STEP_KEY_COLUMNS = frozenset({"run_id", "step_key"})
 _UPDATE_JOB = _jobs.update().where(_jobs.c.name == bindparam("key_name"))
 _UPDATE_STEP = _steps.update().where(
@@ -120,13 +118,13 @@ class SqlStorage:
 
     def get_job(self, name: str) -> JobRecord | None:
         """Return the job named `name` (active or not), or None."""
-        query = select(_jobs).where(_jobs.c.name == name)
+        query = select(*_JOB_COLUMNS).where(_jobs.c.name == name)
         row = self._read("get_job", lambda conn: conn.execute(query).one_or_none())
         return None if row is None else _job_from_row(row._mapping)
 
     def list_jobs(self, *, include_inactive: bool = False) -> list[JobRecord]:
         """Return jobs ordered by name."""
-        query = select(_jobs).order_by(_jobs.c.name)
+        query = select(*_JOB_COLUMNS).order_by(_jobs.c.name)
         if not include_inactive:
             query = query.where(_jobs.c.active.is_(True))
         rows = self._read("list_jobs", lambda conn: conn.execute(query).all())
@@ -290,7 +288,7 @@ class SqlStorage:
         step_key: str | None = None,
     ) -> list[Event]:
         """Return the run's events with id > `after_id`, oldest first."""
-        query = select(_events).where(_events.c.run_id == run_id, _events.c.id > after_id)
+        query = select(*_EVENT_COLUMNS).where(_events.c.run_id == run_id, _events.c.id > after_id)
         if step_key is not None:
             query = query.where(_events.c.step_key == step_key)
         query = query.order_by(_events.c.id).limit(limit)
@@ -356,101 +354,40 @@ def _error_from(value: Any) -> ErrorInfo | None:
 
 
 def _job_values(job: JobRecord) -> dict[str, Any]:
-    return {
-        "name": job.name,
-        "description": job.description,
-        "snapshot": job.snapshot,
-        "active": True,
-        "updated_at": job.updated_at,
-    }
+    return {**attrs.asdict(job, recurse=False), "active": True}
 
 
 def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
-    return JobRecord(
-        name=row["name"],
-        description=row["description"],
-        snapshot=row["snapshot"],
-        active=bool(row["active"]),
-        updated_at=row["updated_at"],
-    )
+    return JobRecord(**{**row, "active": bool(row["active"])})
 
 
 def _run_values(run: Run) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "job_name": run.job_name,
-        "status": RunStatus(run.status).value,
-        "params": run.params,
-        "tags": run.tags,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "parent_run_id": run.parent_run_id,
-        "error": _error_value(run.error),
-    }
+    values = attrs.asdict(run, recurse=False)
+    values.update(status=RunStatus(run.status).value, error=_error_value(run.error))
+    return values
 
 
 def _run_from_row(row: Mapping[str, Any]) -> Run:
-    return Run(
-        id=row["id"],
-        job_name=row["job_name"],
-        status=RunStatus(row["status"]),
-        params=row["params"],
-        tags=row["tags"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        parent_run_id=row["parent_run_id"],
-        error=_error_from(row["error"]),
-    )
+    return Run(**{**row, "status": RunStatus(row["status"]), "error": _error_from(row["error"])})
 
 
 def _step_values(step: StepRecord) -> dict[str, Any]:
-    return {
-        "run_id": step.run_id,
-        "step_key": step.step_key,
-        "status": StepStatus(step.status).value,
-        "attempt": step.attempt,
-        "started_at": step.started_at,
-        "finished_at": step.finished_at,
-        "error": _error_value(step.error),
-        "output": step.output,
-    }
+    values = attrs.asdict(step, recurse=False)
+    values.update(status=StepStatus(step.status).value, error=_error_value(step.error))
+    return values
 
 
 def _step_from_row(row: Mapping[str, Any]) -> StepRecord:
-    return StepRecord(
-        run_id=row["run_id"],
-        step_key=row["step_key"],
-        status=StepStatus(row["status"]),
-        attempt=row["attempt"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        error=_error_from(row["error"]),
-        output=row["output"],
-    )
+    status, error = StepStatus(row["status"]), _error_from(row["error"])
+    return StepRecord(**{**row, "status": status, "error": error})
 
 
 def _event_values(event: Event) -> dict[str, Any]:
-    return {
-        "run_id": event.run_id,
-        "step_key": event.step_key,
-        "kind": EventKind(event.kind).value,
-        "timestamp": event.timestamp,
-        "level": event.level,
-        "message": event.message,
-        "data": event.data,
-    }
+    values = attrs.asdict(event, recurse=False)
+    del values["id"]
+    values["kind"] = EventKind(event.kind).value
+    return values
 
 
 def _event_from_row(row: Mapping[str, Any]) -> Event:
-    return Event(
-        id=row["id"],
-        run_id=row["run_id"],
-        kind=EventKind(row["kind"]),
-        step_key=row["step_key"],
-        timestamp=row["timestamp"],
-        level=row["level"],
-        message=row["message"],
-        data=row["data"],
-    )
+    return Event(**{**row, "kind": EventKind(row["kind"])})

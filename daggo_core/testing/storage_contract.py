@@ -274,6 +274,29 @@ class StorageContract:
         assert errors == []
         assert collections.Counter(claimed) == collections.Counter(ids)
 
+    def test_concurrent_writers_and_readers(self, storage: Storage) -> None:
+        errors: list[BaseException] = []
+
+        def worker(name: str) -> None:
+            try:
+                for i in range(25):
+                    run = storage.add_run(make_run(name, i))
+                    storage.set_run_status(run.id, RunStatus.STARTED)
+                    storage.record_step(StepRecord(run_id=run.id, step_key="s"))
+                    storage.add_events([log(run.id, "hi", step_key="s")])
+                    assert storage.list_steps(run.id)[0].step_key == "s"
+                    storage.list_runs(job_name=name, limit=5)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(f"job{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert storage.count_runs(statuses=[RunStatus.STARTED]) == 100
+
     # -- steps ----------------------------------------------------------------
 
     def test_record_step_insert_then_update_keeps_first_recorded_order(

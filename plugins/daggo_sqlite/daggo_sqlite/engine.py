@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from daggo_core.storage.sql import WRITE_OPTION
 
@@ -40,24 +40,42 @@ def create_file_engine(path: str | os.PathLike[str], *, busy_timeout_ms: int = 5
 def create_memory_engine() -> Engine:
     """An engine on a private in-memory database, shared by every thread of the process.
 
-    All users share one connection, so each checkout holds a lock until the connection
-    is returned: threads take turns instead of interleaving their transactions.
+    There is one connection, lent to one thread at a time: others wait for it (up to
+    30 s), so threads take turns instead of interleaving their transactions.
     """
     engine = create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        "sqlite://",
+        poolclass=_SharedConnectionPool,
+        connect_args={"check_same_thread": False},
     )
     _configure(engine, ("PRAGMA foreign_keys=ON",))
-    lock = threading.RLock()
-
-    @event.listens_for(engine.pool, "checkout")
-    def _acquire(*_: Any) -> None:
-        lock.acquire()
-
-    @event.listens_for(engine.pool, "checkin")
-    def _release(*_: Any) -> None:
-        lock.release()
-
     return engine
+
+
+class _SharedConnectionPool(StaticPool):
+    """A StaticPool whose single connection is checked out by one user at a time."""
+
+    checkout_timeout: float = 30.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A plain Lock: the pool may return the connection from another thread (gc).
+        self._turn = threading.Lock()
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        if not self._turn.acquire(timeout=self.checkout_timeout):
+            raise exc.TimeoutError(
+                f"the in-memory database stayed checked out for {self.checkout_timeout}s"
+            )
+        try:
+            return super()._do_get()
+        except BaseException:
+            self._turn.release()
+            raise
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        super()._do_return_conn(record)
+        self._turn.release()
 
 
 def _configure(engine: Engine, pragmas: tuple[str, ...]) -> None:

@@ -1,0 +1,1 @@
+"""Storage: records, the Storage protocol and its SQLAlchemy Core implementation."""
