@@ -27,3 +27,19 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache examples/content_ingestion/.daggo
+
+# Benchmarks (docs/BENCHMARKS.md): `make bench` measures daggo on the shared workloads;
+# `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
+# pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
+.PHONY: bench bench-compare bench-tools
+BENCH_ARGS ?= -n 3
+
+bench-tools:
+	@test -x /usr/bin/time || { apt-get update -qq && apt-get install -y -qq time; } \
+		|| echo "note: /usr/bin/time missing; peak RSS falls back to wait4()"
+
+bench: install bench-tools
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+bench-compare: install bench-tools
+	$(BIN)/python benchmarks/run.py --compare $(BENCH_ARGS)

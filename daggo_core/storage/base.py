@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from daggo_core.storage.records import (
@@ -14,7 +15,10 @@ from daggo_core.storage.records import (
     StepRecord,
 )
 
-__all__ = ["EventStorage", "JobStorage", "RunStorage", "Storage"]
+__all__ = ["ClaimChooser", "EventStorage", "JobStorage", "RunStorage", "Storage"]
+
+#: `choose(queued, running) -> (ids to claim, {queued run id: why it waits})`.
+ClaimChooser = Callable[[list[Run], list[Run]], tuple[Sequence[str], Mapping[str, str]]]
 
 
 class JobStorage(Protocol):
@@ -57,11 +61,13 @@ class RunStorage(Protocol):
         *,
         error: ErrorInfo | None = None,
         events: Sequence[Event] = (),
+        expected: Collection[RunStatus] | None = None,
     ) -> Run:
         """Move a run to `status` and append `events`, in one transaction.
 
-        Sets `started_at` on STARTED and `finished_at` on a terminal status. Raises
-        RunNotFoundError for an unknown run.
+        Sets `started_at` on STARTED and `finished_at` on a terminal status. With
+        `expected`, nothing changes unless the current status is one of them (the run is
+        returned as it is). Raises RunNotFoundError for an unknown run.
         """
 
     def claim_queued_runs(self, limit: int) -> list[Run]:
@@ -69,6 +75,22 @@ class RunStorage(Protocol):
 
         Safe with several claimers on one database: each run is returned to one only.
         """
+
+    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
+        """Claim the queued runs that `choose(queued, running)` picks, in one transaction.
+
+        `queued` holds up to `scan_limit` oldest QUEUED runs, `running` every STARTING or
+        STARTED run; runs left queued get the returned reason as `wait_reason`.
+        """
+
+    def heartbeat(self, run_id: str, worker_id: str) -> Run:
+        """Record that `worker_id` is executing the run now; returns the run."""
+
+    def request_cancel(self, run_id: str) -> Run:
+        """End a QUEUED run as CANCELED, or flag an active one `cancel_requested`."""
+
+    def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
+        """Active runs whose last heartbeat (or claim) is older than `cutoff`."""
 
     def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
         """Insert or replace the state of one step and append `events`, in one transaction."""

@@ -10,6 +10,7 @@ from typing import Any
 from attrs import field, frozen
 
 __all__ = [
+    "ACTIVE_RUN_STATUSES",
     "TERMINAL_RUN_STATUSES",
     "ErrorInfo",
     "Event",
@@ -44,6 +45,7 @@ class RunStatus(enum.StrEnum):
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED})
+ACTIVE_RUN_STATUSES = frozenset({RunStatus.STARTING, RunStatus.STARTED})
 
 
 class StepStatus(enum.StrEnum):
@@ -62,10 +64,15 @@ class EventKind(enum.StrEnum):
     RUN_SUCCESS = "RUN_SUCCESS"
     RUN_FAILURE = "RUN_FAILURE"
     RUN_CANCELED = "RUN_CANCELED"
+    RUN_CANCEL_REQUESTED = "RUN_CANCEL_REQUESTED"
+    RUN_WORKER_LOST = "RUN_WORKER_LOST"
     STEP_STARTED = "STEP_STARTED"
     STEP_SUCCESS = "STEP_SUCCESS"
     STEP_FAILURE = "STEP_FAILURE"
     STEP_SKIPPED = "STEP_SKIPPED"
+    STEP_RETRY = "STEP_RETRY"
+    STEP_CANCELED = "STEP_CANCELED"
+    STEP_OUTPUT_REUSED = "STEP_OUTPUT_REUSED"
     LOG = "LOG"
 
 
@@ -103,6 +110,10 @@ class Run:
     finished_at: dt.datetime | None = None
     parent_run_id: str | None = None
     error: ErrorInfo | None = None
+    worker_id: str | None = None
+    heartbeat_at: dt.datetime | None = None
+    wait_reason: str | None = None
+    cancel_requested: bool = False
 
     @property
     def is_finished(self) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -129,6 +130,8 @@ runs = Table(
     Column("backfill_id", String(_ID)),
     Column("worker_id", String(_NAME)),
     Column("heartbeat_at", UTCDateTime),
+    Column("wait_reason", Text),
+    Column("cancel_requested", Boolean, nullable=False, default=False, server_default=false()),
     Index(None, "job_name", "created_at"),
     Index(None, "status", "created_at"),
     Index(None, "created_at"),

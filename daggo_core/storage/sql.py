@@ -6,8 +6,9 @@ overrides a dialect-specific query. Every call runs in one explicit transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -26,7 +27,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from daggo_core import serde
 from daggo_core.errors import RunNotFoundError, StorageError
+from daggo_core.storage.base import ClaimChooser
 from daggo_core.storage.records import (
+    ACTIVE_RUN_STATUSES,
     TERMINAL_RUN_STATUSES,
     ErrorInfo,
     Event,
@@ -43,7 +46,7 @@ from daggo_core.storage.schema import jobs as _jobs
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.schema import steps as _steps
 
-__all__ = ["WRITE_OPTION", "SqlStorage"]
+__all__ = ["WRITE_OPTION", "ClaimChooser", "SqlStorage"]
 
 T = TypeVar("T")
 
@@ -72,6 +75,8 @@ _NEXT_STEP_SEQ = (
     .scalar_subquery()
 )
 _INSERT_STEP = _steps.insert().values(seq=_NEXT_STEP_SEQ)
+_SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
+
 
 
 class SqlStorage:
@@ -179,11 +184,14 @@ class SqlStorage:
         *,
         error: ErrorInfo | None = None,
         events: Sequence[Event] = (),
+        expected: Collection[RunStatus] | None = None,
     ) -> Run:
         """Move a run to `status` and append `events` in one transaction; returns the run.
 
         Sets `started_at` on STARTED and `finished_at` on a terminal status; `error`, when
-        given, replaces the stored one. Raises RunNotFoundError for an unknown run.
+        given, replaces the stored one. With `expected`, the run only moves (and the events
+        are only stored) if its current status is one of them; otherwise it is returned
+        unchanged. Raises RunNotFoundError for an unknown run.
         """
         status = RunStatus(status)
         now = utcnow()
@@ -192,14 +200,18 @@ class SqlStorage:
             values["started_at"] = now
         if status in TERMINAL_RUN_STATUSES:
             values["finished_at"] = now
+            values["wait_reason"] = None
         if error is not None:
             values["error"] = serde.unstructure(error)
-        stmt = update(_runs).where(_runs.c.id == run_id).values(values).returning(*_RUN_COLUMNS)
+        where = [_runs.c.id == run_id]
+        if expected is not None:
+            where.append(_runs.c.status.in_([RunStatus(e).value for e in expected]))
+        stmt = update(_runs).where(*where).values(values).returning(*_RUN_COLUMNS)
 
         def tx(conn: Connection) -> Run:
             row = conn.execute(stmt).one_or_none()
             if row is None:
-                raise RunNotFoundError(f"no run with id {run_id!r}")
+                return _get_run(conn, run_id)
             _insert_events(conn, events)
             return _run_from_row(row._mapping)
 
@@ -219,30 +231,123 @@ class SqlStorage:
         )
 
     def claim_queued_runs(self, limit: int) -> list[Run]:
-        """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them.
-
-        The UPDATE re-checks the status, so a run another claimer took in the meantime
-        is not returned.
-        """
+        """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them."""
         if limit <= 0:
             return []
-        candidates = self.claim_candidates(limit)
+        return self.claim_runs(lambda queued, running: ([r.id for r in queued[:limit]], {}),
+                               scan_limit=limit)
+
+    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
+        """Claim the queued runs `choose` picks, in one write transaction.
+
+        `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs and every
+        STARTING/STARTED run, and returns the ids to claim plus, for runs left queued, why
+        they wait (stored as `wait_reason`). Claimed runs move to STARTING with a fresh
+        heartbeat and are returned in the order chosen. The UPDATE re-checks the status,
+        so a run another claimer took in the meantime is never returned twice.
+        """
+        candidates = self.claim_candidates(scan_limit)
+        active = select(*_RUN_COLUMNS).where(
+            _runs.c.status.in_([s.value for s in ACTIVE_RUN_STATUSES])
+        )
 
         def tx(conn: Connection) -> list[Run]:
             ids = list(conn.scalars(candidates))
             if not ids:
                 return []
-            stmt = (
-                update(_runs)
-                .where(_runs.c.status == RunStatus.QUEUED.value, _runs.c.id.in_(ids))
-                .values(status=RunStatus.STARTING.value)
-                .returning(*_RUN_COLUMNS)
-            )
-            claimed = [_run_from_row(row._mapping) for row in conn.execute(stmt)]
-            claimed.sort(key=lambda run: (run.created_at, run.id))
-            return claimed
+            queued = [_run_from_row(r._mapping) for r in conn.execute(
+                select(*_RUN_COLUMNS).where(_runs.c.id.in_(ids))
+                .order_by(_runs.c.created_at, _runs.c.id)
+            )]
+            running = [_run_from_row(r._mapping) for r in conn.execute(active)]
+            chosen, waiting = choose(queued, running)
+            claimed: dict[str, Run] = {}
+            if chosen:
+                stmt = (
+                    update(_runs)
+                    .where(_runs.c.status == RunStatus.QUEUED.value, _runs.c.id.in_(chosen))
+                    .values(status=RunStatus.STARTING.value, heartbeat_at=utcnow(),
+                            wait_reason=None)
+                    .returning(*_RUN_COLUMNS)
+                )
+                claimed = {r.id: r for r in map(_run_from_row, (
+                    row._mapping for row in conn.execute(stmt)))}
+            changed = [
+                {"key_id": run.id, "wait_reason": waiting[run.id]}
+                for run in queued if run.id in waiting and waiting[run.id] != run.wait_reason
+            ]
+            if changed:
+                conn.execute(_SET_WAIT_REASON, changed)
+            return [claimed[run_id] for run_id in chosen if run_id in claimed]
 
-        return self._write("claim_queued_runs", tx)
+        return self._write("claim_runs", tx)
+
+    # -- workers and cancellation ---------------------------------------------
+
+    def heartbeat(self, run_id: str, worker_id: str) -> Run:
+        """Record that `worker_id` is alive and executing the run; returns the run.
+
+        Callers read `cancel_requested` and `status` from the result. Raises
+        RunNotFoundError for an unknown run.
+        """
+        stmt = (
+            update(_runs).where(_runs.c.id == run_id)
+            .values(heartbeat_at=utcnow(), worker_id=worker_id).returning(*_RUN_COLUMNS)
+        )
+
+        def tx(conn: Connection) -> Run:
+            row = conn.execute(stmt).one_or_none()
+            if row is None:
+                raise RunNotFoundError(f"no run with id {run_id!r}")
+            return _run_from_row(row._mapping)
+
+        return self._write("heartbeat", tx)
+
+    def request_cancel(self, run_id: str) -> Run:
+        """Cancel a run: a QUEUED one ends CANCELED at once; an active one is flagged.
+
+        A flagged run's worker sees `cancel_requested` on its next heartbeat and stops.
+        A finished run is returned unchanged. Raises RunNotFoundError for an unknown run.
+        """
+        now = utcnow()
+
+        def tx(conn: Connection) -> Run:
+            run = _get_run(conn, run_id)
+            if run.status is RunStatus.QUEUED:
+                stmt = (
+                    update(_runs)
+                    .where(_runs.c.id == run_id, _runs.c.status == RunStatus.QUEUED.value)
+                    .values(status=RunStatus.CANCELED.value, finished_at=now, wait_reason=None)
+                    .returning(*_RUN_COLUMNS)
+                )
+                row = conn.execute(stmt).one_or_none()
+                if row is not None:
+                    _insert_events(conn, [Event(
+                        run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO",
+                        message="run canceled while queued", timestamp=now)])
+                    return _run_from_row(row._mapping)
+                run = _get_run(conn, run_id)
+            if run.status in ACTIVE_RUN_STATUSES and not run.cancel_requested:
+                conn.execute(update(_runs).where(_runs.c.id == run_id)
+                             .values(cancel_requested=True))
+                _insert_events(conn, [Event(
+                    run_id=run_id, kind=EventKind.RUN_CANCEL_REQUESTED, level="INFO",
+                    message="cancellation requested", timestamp=now)])
+                run = _get_run(conn, run_id)
+            return run
+
+        return self._write("request_cancel", tx)
+
+    def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
+        """Active runs whose last heartbeat (or claim) is older than `cutoff`, oldest first."""
+        query = (
+            select(*_RUN_COLUMNS)
+            .where(_runs.c.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
+                   func.coalesce(_runs.c.heartbeat_at, _runs.c.created_at) < cutoff)
+            .order_by(_runs.c.created_at)
+        )
+        rows = self._read("find_stale_runs", lambda conn: conn.execute(query).all())
+        return [_run_from_row(row._mapping) for row in rows]
 
     # -- steps ----------------------------------------------------------------
 
@@ -319,6 +424,13 @@ class SqlStorage:
                 raise _storage_error(operation, exc) from exc
 
 
+def _get_run(conn: Connection, run_id: str) -> Run:
+    row = conn.execute(select(*_RUN_COLUMNS).where(_runs.c.id == run_id)).one_or_none()
+    if row is None:
+        raise RunNotFoundError(f"no run with id {run_id!r}")
+    return _run_from_row(row._mapping)
+
+
 def _is_busy(exc: OperationalError) -> bool:
     message = str(exc.orig).lower()
     return "locked" in message or "busy" in message
@@ -368,7 +480,8 @@ def _run_values(run: Run) -> dict[str, Any]:
 
 
 def _run_from_row(row: Mapping[str, Any]) -> Run:
-    return Run(**{**row, "status": RunStatus(row["status"]), "error": _error_from(row["error"])})
+    return Run(**{**row, "status": RunStatus(row["status"]), "error": _error_from(row["error"]),
+                  "cancel_requested": bool(row["cancel_requested"])})
 
 
 def _step_values(step: StepRecord) -> dict[str, Any]:

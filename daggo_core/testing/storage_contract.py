@@ -410,3 +410,84 @@ class StorageContract:
         run = storage.add_run(make_run())
         storage.add_events([])
         assert storage.list_events(run.id) == []
+
+    # -- coordination ---------------------------------------------------------
+
+    def test_set_run_status_with_expected_only_moves_matching_runs(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTED))
+        storage.set_run_status(run.id, RunStatus.FAILURE)
+        kept = storage.set_run_status(run.id, RunStatus.SUCCESS, expected=[RunStatus.STARTED],
+                                      events=[log(run.id, "late success")])
+        assert kept.status is RunStatus.FAILURE
+        assert storage.get_run(run.id).status is RunStatus.FAILURE
+        assert storage.list_events(run.id) == []
+        moved = storage.set_run_status(run.id, RunStatus.CANCELED,
+                                       expected=[RunStatus.FAILURE])
+        assert moved.status is RunStatus.CANCELED
+
+    def test_claim_runs_applies_the_choice_and_stores_wait_reasons(
+        self, storage: Storage
+    ) -> None:
+        queued = [storage.add_run(make_run(f"job{i}", seconds=i)) for i in range(3)]
+        busy = storage.add_run(make_run("busy", seconds=-1, status=RunStatus.STARTED))
+        seen: dict[str, Any] = {}
+
+        def choose(q: list[Run], running: list[Run]) -> tuple[list[str], dict[str, str]]:
+            seen["queued"] = [r.id for r in q]
+            seen["running"] = [r.id for r in running]
+            return [queued[2].id, queued[0].id], {queued[1].id: "job limit reached"}
+
+        claimed = storage.claim_runs(choose)
+        assert seen == {"queued": [r.id for r in queued], "running": [busy.id]}
+        assert [r.id for r in claimed] == [queued[2].id, queued[0].id]
+        assert all(r.status is RunStatus.STARTING and r.heartbeat_at for r in claimed)
+        waiting = storage.get_run(queued[1].id)
+        assert waiting.status is RunStatus.QUEUED
+        assert waiting.wait_reason == "job limit reached"
+        storage.claim_runs(lambda q, r: ([q[0].id], {}))
+        assert storage.get_run(queued[1].id).wait_reason is None
+
+    def test_heartbeat_records_worker_and_time(self, storage: Storage) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTED))
+        before = utcnow()
+        beat = storage.heartbeat(run.id, "host:123")
+        assert beat.worker_id == "host:123" and beat.heartbeat_at >= before
+        assert beat.cancel_requested is False
+        with pytest.raises(RunNotFoundError):
+            storage.heartbeat("nope", "w")
+
+    def test_request_cancel_of_a_queued_run_ends_it(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        canceled = storage.request_cancel(run.id)
+        assert canceled.status is RunStatus.CANCELED and canceled.finished_at
+        assert [e.kind for e in storage.list_events(run.id)] == [EventKind.RUN_CANCELED]
+        assert storage.claim_queued_runs(5) == []
+
+    def test_request_cancel_of_an_active_run_flags_it_once(self, storage: Storage) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTED))
+        assert storage.request_cancel(run.id).cancel_requested is True
+        storage.request_cancel(run.id)
+        assert storage.get_run(run.id).status is RunStatus.STARTED
+        assert storage.heartbeat(run.id, "w").cancel_requested is True
+        kinds = [e.kind for e in storage.list_events(run.id)]
+        assert kinds == [EventKind.RUN_CANCEL_REQUESTED]
+
+    def test_request_cancel_of_a_finished_run_changes_nothing(self, storage: Storage) -> None:
+        run = storage.add_run(make_run(status=RunStatus.SUCCESS))
+        assert storage.request_cancel(run.id).status is RunStatus.SUCCESS
+        assert storage.list_events(run.id) == []
+        with pytest.raises(RunNotFoundError):
+            storage.request_cancel("nope")
+
+    def test_find_stale_runs(self, storage: Storage) -> None:
+        fresh = storage.add_run(make_run(seconds=0, status=RunStatus.STARTED))
+        stale = storage.add_run(make_run(seconds=1, status=RunStatus.STARTED))
+        never = storage.add_run(make_run(seconds=2, status=RunStatus.STARTING))
+        storage.add_run(make_run(seconds=3, status=RunStatus.FAILURE))
+        storage.add_run(make_run(seconds=4))
+        cutoff = utcnow()
+        storage.heartbeat(fresh.id, "w")
+        found = storage.find_stale_runs(cutoff)
+        assert [r.id for r in found] == [stale.id, never.id]

@@ -240,6 +240,21 @@ def test_versioned_empty_database_is_upgraded_through_alembic(engine: Engine) ->
     assert storage.get_run(run.id) == run
 
 
+def test_database_at_revision_0001_upgrades_in_place_keeping_its_runs(engine: Engine) -> None:
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO runs (id, job_name, status, params, tags, created_at) "
+            "VALUES ('a' || hex(randomblob(15)), 'old_job', 'SUCCESS', '{}', '{}', "
+            "'2026-01-01 00:00:00')"
+        ))
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    (run,) = SqlStorage(engine).list_runs()
+    assert run.job_name == "old_job" and run.cancel_requested is False
+    assert run.wait_reason is None
+
+
 def test_downgraded_database_is_migrated_again(engine: Engine) -> None:
     migrate(engine)
     with engine.begin() as conn:

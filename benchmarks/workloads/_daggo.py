@@ -1,0 +1,33 @@
+"""Helpers shared by the daggo workload scripts (imported inside their `import_s` clock).
+
+Typed wiring feeds an op's input field of type `T` from the one op that returns `T`, so a
+generated graph (a 50-op chain, 200 leaves) needs generated types and functions whose
+annotations are set by hand: `value_type()` and `typed_op()` do that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from daggo_core import Context, dag
+from daggo_core.definitions.ops import OpDefinition
+
+__all__ = ["EXECUTOR", "typed_op", "value_type"]
+
+EXECUTOR = "daggo_core.execute(): in-process RunWorker, steps one after another in the caller"
+
+
+def value_type(name: str, **fields: Any) -> type:
+    """A frozen attrs class `name` with the given `field=type` fields."""
+    return attrs.make_class(name, {key: attrs.field(type=tp) for key, tp in fields.items()},
+                            frozen=True)
+
+
+def typed_op(name: str, fn: Callable[[Context, Any], Any], inp: type, out: type) -> OpDefinition:
+    """`dag.op(name, fn)` for a generated `fn(ctx, inp)`, annotated here as `(inp) -> out`."""
+    fn.__annotations__ = {"ctx": Context, "inp": inp, "return": out}
+    fn.__name__ = fn.__qualname__ = name
+    return dag.op(name, fn)

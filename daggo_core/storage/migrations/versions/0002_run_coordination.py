@@ -1,0 +1,29 @@
+"""Run coordination: why a queued run waits, and cancellation requests.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-24 00:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | tuple[str, ...] | None = None
+depends_on: str | tuple[str, ...] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("runs") as batch:
+        batch.add_column(sa.Column("wait_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("cancel_requested", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("runs") as batch:
+        batch.drop_column("cancel_requested")
+        batch.drop_column("wait_reason")
