@@ -9,6 +9,7 @@ from daggo_core.context import Context
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.definitions.ops import NoInput, OpDefinition
+from daggo_core.definitions.policies import RetryPolicy
 from daggo_core.definitions.schedules import ScheduleDefinition
 from daggo_core.errors import DaggoError, DefinitionError
 from daggo_core.hookspecs import hookimpl
@@ -32,6 +33,7 @@ __all__ = [
     "JobDefinition",
     "NoInput",
     "OpDefinition",
+    "RetryPolicy",
     "ScheduleDefinition",
     "__version__",
     "dag",

@@ -50,6 +50,18 @@ class JobDefinition:
     schedules: tuple[ScheduleDefinition, ...] = ()
     params_type: type | None = None
     tags: Mapping[str, str] = field(factory=dict)
+    max_concurrent_runs: int | None = None
+    max_concurrent_steps: int | None = None
+    timeout: float | None = None
+    run_retries: int = 0
+
+    def downstream(self, op_name: str) -> tuple[str, ...]:
+        """Names of every op that depends, directly or not, on `op_name`, in order."""
+        reached = {op_name}
+        for name in self.order:
+            if name != op_name and any(u in reached for u in self.upstream(name)):
+                reached.add(name)
+        return tuple(n for n in self.order if n in reached and n != op_name)
 
     def upstream(self, op_name: str) -> tuple[str, ...]:
         """Names of the ops `op_name` reads from, in topological order, without repeats."""
@@ -174,11 +186,26 @@ class JobBuilder:
         description: str = "",
         params: type | None = None,
         tags: Mapping[str, str] | None = None,
+        max_concurrent_runs: int | None = None,
+        max_concurrent_steps: int | None = None,
+        timeout: float | None = None,
+        run_retries: int = 0,
     ) -> None:
+        """Start a job named `name`.
+
+        `max_concurrent_runs` caps this job's runs executing at once; `max_concurrent_steps`
+        caps its parallel steps (default: `execution.max_concurrent_steps`); `timeout`
+        (seconds) fails a run that takes longer; `run_retries` re-queues a run whose worker
+        was lost up to that many times.
+        """
         self.name = name
         self.description = description
         self.params_type = params
         self.tags = dict(tags or {})
+        self.max_concurrent_runs = max_concurrent_runs
+        self.max_concurrent_steps = max_concurrent_steps
+        self.timeout = timeout
+        self.run_retries = run_retries
         self._ops: list[OpDefinition] = []
         self._schedules: list[ScheduleDefinition] = []
 
@@ -230,6 +257,7 @@ class JobBuilder:
             problems.append(f"{label}: has no ops; add at least one with .add(...)")
         problems.extend(_type_problems(ops))
         problems.extend(self._params_problems())
+        problems.extend(self._limit_problems())
         inputs = _wire(ops, problems)
         # Cycles are looked for even when other problems were found: one error lists all.
         order = _toposort(list(ops), inputs, problems)
@@ -253,6 +281,10 @@ class JobBuilder:
             schedules=tuple(self._schedules),
             params_type=self.params_type,
             tags=self.tags,
+            max_concurrent_runs=self.max_concurrent_runs,
+            max_concurrent_steps=self.max_concurrent_steps,
+            timeout=self.timeout,
+            run_retries=self.run_retries,
         )
 
     def _params_problems(self) -> list[str]:
@@ -264,6 +296,23 @@ class JobBuilder:
             f"job {self.name!r} params: {reason}"
             for reason in unserializable_reasons(self.params_type)
         ]
+
+    def _limit_problems(self) -> list[str]:
+        label = f"job {self.name!r}"
+        problems = []
+        for name in ("max_concurrent_runs", "max_concurrent_steps"):
+            value = getattr(self, name)
+            if value is not None and (type(value) is not int or value < 1):
+                problems.append(f"{label}: {name} must be an integer >= 1, got {value!r}")
+        if self.timeout is not None and not (
+            isinstance(self.timeout, int | float) and self.timeout > 0
+        ):
+            problems.append(f"{label}: timeout must be a number of seconds > 0, "
+                            f"got {self.timeout!r}")
+        if type(self.run_retries) is not int or self.run_retries < 0:
+            problems.append(f"{label}: run_retries must be an integer >= 0, "
+                            f"got {self.run_retries!r}")
+        return problems
 
     def _schedule_problems(self) -> list[str]:
         problems: list[str] = []

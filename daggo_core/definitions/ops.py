@@ -12,6 +12,8 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from daggo_core.definitions.policies import RetryPolicy, retry_problems
+
 __all__ = ["NAME_PATTERN", "NoInput", "OpDefinition", "name_problem", "op"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
@@ -46,6 +48,8 @@ class OpDefinition:
     output_type: Any = None
     is_async: bool = False
     description: str = ""
+    retry: RetryPolicy | None = None
+    timeout: float | None = None
     problems: tuple[str, ...] = field(default=())
 
     @property
@@ -57,19 +61,31 @@ class OpDefinition:
         return f"<op {self.name} -> {out}>"
 
 
-def op(name: str, fn: Callable[..., Any], *, description: str | None = None) -> OpDefinition:
+def op(
+    name: str,
+    fn: Callable[..., Any],
+    *,
+    description: str | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+) -> OpDefinition:
     """Define an op named `name` from a function or bound method, sync or async.
 
     `fn` takes `(ctx: Context, inp: In)` and returns `Out`, where `In` is `NoInput` or an
     attrs class whose fields are other ops' outputs, and `Out` is an attrs class.
+    `retry` retries failed attempts; `timeout` (seconds) fails an attempt that runs longer.
     """
     problems: list[str] = []
     bad_name = name_problem("op", name)
     if bad_name:
         problems.append(bad_name)
+    problems.extend(retry_problems(f"op {name!r}", retry))
+    if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
+        problems.append(f"op {name!r}: timeout must be a number of seconds > 0, got {timeout!r}")
     if not callable(fn):
         problems.append(f"op {name!r}: {fn!r} is not callable")
-        return OpDefinition(name=name, fn=fn, problems=tuple(problems))
+        return OpDefinition(name=name, fn=fn, retry=retry, timeout=timeout,
+                            problems=tuple(problems))
     label = f"op {name!r} ({_qualname(fn)})"
     input_type, output_type = _read_signature(fn, label, problems)
     doc = inspect.getdoc(fn) or ""
@@ -80,6 +96,8 @@ def op(name: str, fn: Callable[..., Any], *, description: str | None = None) -> 
         output_type=output_type,
         is_async=inspect.iscoroutinefunction(_target(fn)),
         description=description if description is not None else doc.split("\n\n")[0],
+        retry=retry,
+        timeout=timeout,
         problems=tuple(problems),
     )
 
