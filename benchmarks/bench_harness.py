@@ -23,7 +23,7 @@ def run_part(work: Path, part: Part, reps: int, timeout: float) -> tuple[int, Pa
     out = f"results/{name}"
     cmd = [sys.executable, "harness.py", "-n", str(reps), "--timeout", str(timeout),
            "--engines", ",".join(engines), "--only", ",".join(workloads), "--out", out]
-    print(f"$ (cd {work} && {' '.join(cmd[1:])})", flush=True)
+    print(f"$ cd {work} && python {' '.join(cmd[1:])}", flush=True)
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, text=True, bufsize=1)
     assert proc.stdout is not None
     echo = True

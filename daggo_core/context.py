@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -60,7 +61,17 @@ class Context:
     resources: Mapping[str, Any] = field(factory=dict)
     tags: Mapping[str, str] = field(factory=dict)
     log: StepLog = field(repr=False)
+    cancel_event: threading.Event = field(factory=threading.Event, repr=False)
 
     @property
     def step_key(self) -> str:
         return self.op_name
+
+    @property
+    def cancel_requested(self) -> bool:
+        """True once the run is being canceled (or this attempt timed out): stop soon.
+
+        Long sync ops should check it between units of work, or wait on `cancel_event`
+        instead of sleeping (`ctx.cancel_event.wait(5)` returns True when canceled).
+        """
+        return self.cancel_event.is_set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -42,6 +43,13 @@ DEFAULTS = {
         "max_concurrent_steps": 8,
         "queue_size": 1000,
         "poll_interval_seconds": 0.5,
+        "tag_limits": {},
+        "fair_share_tag": None,
+        "heartbeat_interval_seconds": 2.0,
+        "heartbeat_timeout_seconds": 5.0,
+        "cancel_grace_seconds": 10.0,
+        "warm_workers": 1,
+        "run_timeout_seconds": None,
     },
     "scheduler": {"enabled": True, "tick_interval_seconds": 1.0},
     "deploy": {"drain_enabled": True, "drain_timeout_seconds": 600.0, "lock_name": "daggo-deploy"},
@@ -49,6 +57,9 @@ DEFAULTS = {
     "disable_ui": False,
     "app": None,
 }
+
+# Settings whose value is a dict: set as a whole, not tables of settings.
+DICT_SETTINGS = {"execution.tag_limits"}
 
 # One non-default value for every setting, written as TOML.
 ALL_AREAS_TOML = """\
@@ -83,6 +94,16 @@ max_concurrent_runs = 2
 max_concurrent_steps = 3
 queue_size = 50
 poll_interval_seconds = 0.25
+fair_share_tag = "customer"
+heartbeat_interval_seconds = 3
+heartbeat_timeout_seconds = 12.5
+cancel_grace_seconds = 0
+warm_workers = 4
+run_timeout_seconds = 3600
+
+[execution.tag_limits]
+warehouse = 2
+"customer=acme" = 1
 
 [scheduler]
 enabled = false
@@ -121,6 +142,13 @@ ALL_AREAS = {
         "max_concurrent_steps": 3,
         "queue_size": 50,
         "poll_interval_seconds": 0.25,
+        "tag_limits": {"warehouse": 2, "customer=acme": 1},
+        "fair_share_tag": "customer",
+        "heartbeat_interval_seconds": 3.0,
+        "heartbeat_timeout_seconds": 12.5,
+        "cancel_grace_seconds": 0.0,
+        "warm_workers": 4,
+        "run_timeout_seconds": 3600.0,
     },
     "scheduler": {"enabled": False, "tick_interval_seconds": 5.0},
     "deploy": {"drain_enabled": False, "drain_timeout_seconds": 30.5, "lock_name": "other-lock"},
@@ -169,6 +197,7 @@ def test_default_configs_do_not_share_tables() -> None:
     first, second = default_config(), default_config()
     first.admin.port = 9999
     assert second.admin.port == 8000
+    assert first.execution.tag_limits is not second.execution.tag_limits
 
 
 def test_secret_fields_are_marked_in_metadata() -> None:
@@ -260,6 +289,8 @@ def test_env_names_are_derived_from_the_field_tree() -> None:
     assert names["execution.max_concurrent_steps"] == "DAGGO_EXECUTION_MAX_CONCURRENT_STEPS"
     assert names["deploy.drain_timeout_seconds"] == "DAGGO_DEPLOY_DRAIN_TIMEOUT_SECONDS"
     assert names["retention.run_days"] == "DAGGO_RETENTION_RUN_DAYS"
+    assert names["execution.tag_limits"] == "DAGGO_EXECUTION_TAG_LIMITS"
+    assert names["execution.run_timeout_seconds"] == "DAGGO_EXECUTION_RUN_TIMEOUT_SECONDS"
 
 
 def test_every_setting_has_one_unique_env_name() -> None:
@@ -267,7 +298,8 @@ def test_every_setting_has_one_unique_env_name() -> None:
         out: set[str] = set()
         for key, value in data.items():
             path = f"{prefix}{key}"
-            out |= leaves(f"{path}.", value) if isinstance(value, dict) else {path}
+            table = isinstance(value, dict) and path not in DICT_SETTINGS
+            out |= leaves(f"{path}.", value) if table else {path}  # type: ignore[arg-type]
         return out
 
     names = env_var_names()
@@ -282,7 +314,10 @@ def test_every_env_name_sets_its_setting(tmp_path: Path) -> None:
         value: object = ALL_AREAS
         for key in path.split("."):
             value = value[key]  # type: ignore[index]
-        env[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, dict):
+            env[name] = json.dumps(value)
+        else:
+            env[name] = str(value).lower() if isinstance(value, bool) else str(value)
     cfg = load_config(env=env, cwd=tmp_path)
     assert config_to_dict(cfg) == ALL_AREAS
 
@@ -439,6 +474,149 @@ def test_unknown_driver_name_is_not_checked_here(tmp_path: Path) -> None:
     assert cfg.database.driver == "no_such_plugin"
 
 
+# ---------------------------------------------------------------------------- execution
+
+
+def test_tag_limits_from_a_toml_table(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text(
+        '[execution.tag_limits]\nwarehouse = 2\n"customer=acme" = 1\n'
+    )
+    cfg = load_config(env={}, cwd=tmp_path)
+    assert cfg.execution.tag_limits == {"warehouse": 2, "customer=acme": 1}
+
+
+def test_tag_limits_from_json_in_env_replace_the_file_table(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text("[execution.tag_limits]\nwarehouse = 2\n")
+    env = {"DAGGO_EXECUTION_TAG_LIMITS": '{"customer=acme": 1, "team": 3}'}
+    cfg = load_config(env=env, cwd=tmp_path)
+    assert cfg.execution.tag_limits == {"customer=acme": 1, "team": 3}
+    emptied = load_config(env={"DAGGO_EXECUTION_TAG_LIMITS": " "}, cwd=tmp_path)
+    assert emptied.execution.tag_limits == {}
+
+
+def test_tag_limits_as_a_json_string_in_a_file(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text("[execution]\ntag_limits = '{\"warehouse\": 2}'\n")
+    assert load_config(env={}, cwd=tmp_path).execution.tag_limits == {"warehouse": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("warehouse=2", "expected a JSON object, got 'warehouse=2'"),
+        ('{"warehouse": 2', "expected a JSON object, got '{\"warehouse\": 2'"),
+        ("[1, 2]", "expected a JSON object, got '[1, 2]'"),
+        ('{"warehouse": "2"}', "tag limit 'warehouse': expected an integer, got '2'"),
+        ('{"warehouse": 1.5}', "tag limit 'warehouse': expected an integer, got 1.5"),
+        ('{"warehouse": true}', "tag limit 'warehouse': expected an integer, got True"),
+        ('{"warehouse": 0}', "tag limit 'warehouse': must be at least 1, got 0"),
+        ('{"": 1}', "tag limit '': expected \"key\" or \"key=value\", both non-empty"),
+        ('{"=acme": 1}', "tag limit '=acme': expected"),
+        ('{"customer=": 1}', "tag limit 'customer=': expected"),
+    ],
+)
+def test_invalid_tag_limits_in_env_name_the_variable(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    message = _load_error(tmp_path, DAGGO_EXECUTION_TAG_LIMITS=text)
+    assert f"execution.tag_limits (from DAGGO_EXECUTION_TAG_LIMITS): {expected}" in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[execution.tag_limits]\nwarehouse = -1\n", "tag limit 'warehouse': must be at least 1"),
+        ("[execution.tag_limits]\nwarehouse = 2.0\n", "tag limit 'warehouse': expected an integer"),
+        ("[execution]\ntag_limits = 5\n", "expected a table of tag limits, got 5"),
+    ],
+)
+def test_invalid_tag_limits_in_file_name_the_file(
+    tmp_path: Path, toml: str, expected: str
+) -> None:
+    message = _load_error(tmp_path, toml)
+    assert f"execution.tag_limits (from {tmp_path / 'daggo.toml'}): {expected}" in message
+
+
+def test_misspelled_tag_limits_table_gets_a_suggestion(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "[execution.tag_limit]\nwarehouse = 2\n")
+    assert "unknown setting 'execution.tag_limit' (did you mean 'execution.tag_limits'?)" in message
+
+
+def test_fair_share_tag_empty_means_not_set(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text('[execution]\nfair_share_tag = "customer"\n')
+    assert load_config(env={}, cwd=tmp_path).execution.fair_share_tag == "customer"
+    cfg = load_config(env={"DAGGO_EXECUTION_FAIR_SHARE_TAG": ""}, cwd=tmp_path)
+    assert cfg.execution.fair_share_tag is None
+
+
+def test_run_timeout_from_env(tmp_path: Path) -> None:
+    cfg = load_config(env={"DAGGO_EXECUTION_RUN_TIMEOUT_SECONDS": "90"}, cwd=tmp_path)
+    assert cfg.execution.run_timeout_seconds == 90.0
+    (tmp_path / "daggo.toml").write_text("[execution]\nrun_timeout_seconds = 60\n")
+    unset = load_config(env={"DAGGO_EXECUTION_RUN_TIMEOUT_SECONDS": ""}, cwd=tmp_path)
+    assert unset.execution.run_timeout_seconds is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("HEARTBEAT_INTERVAL_SECONDS", "0", "must be greater than 0, got 0.0"),
+        ("HEARTBEAT_INTERVAL_SECONDS", "soon", "expected a number, got 'soon'"),
+        ("HEARTBEAT_TIMEOUT_SECONDS", "-1", "must be greater than 0, got -1.0"),
+        ("CANCEL_GRACE_SECONDS", "-0.5", "must be at least 0, got -0.5"),
+        ("CANCEL_GRACE_SECONDS", "inf", "expected a finite number, got inf"),
+        ("WARM_WORKERS", "-1", "must be at least 0, got -1"),
+        ("WARM_WORKERS", "1.5", "expected an integer, got '1.5'"),
+        ("RUN_TIMEOUT_SECONDS", "0", "must be greater than 0, got 0.0"),
+        ("RUN_TIMEOUT_SECONDS", "never", "expected a number, got 'never'"),
+        ("FAIR_SHARE_TAG", "", None),
+    ],
+)
+def test_execution_settings_from_env_are_checked(
+    tmp_path: Path, name: str, text: str, expected: str | None
+) -> None:
+    variable = f"DAGGO_EXECUTION_{name}"
+    if expected is None:
+        load_config(env={variable: text}, cwd=tmp_path)
+        return
+    message = _load_error(tmp_path, **{variable: text})
+    assert f"execution.{name.lower()} (from {variable}): {expected}" in message
+
+
+def test_zero_grace_and_no_warm_workers_are_allowed(tmp_path: Path) -> None:
+    env = {"DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": "0", "DAGGO_EXECUTION_WARM_WORKERS": "0"}
+    cfg = load_config(env=env, cwd=tmp_path)
+    assert (cfg.execution.cancel_grace_seconds, cfg.execution.warm_workers) == (0.0, 0)
+
+
+def test_heartbeat_timeout_must_exceed_interval_naming_both(tmp_path: Path) -> None:
+    file = tmp_path / "daggo.toml"
+    message = _load_error(
+        tmp_path,
+        "[execution]\nheartbeat_interval_seconds = 4\n",
+        DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS="4",
+    )
+    assert message == (
+        "invalid configuration (1 problem):\n"
+        "  - execution.heartbeat_timeout_seconds (from DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS):"
+        f" must be greater than execution.heartbeat_interval_seconds (4.0, from {file}), got 4.0"
+    )
+    message = _load_error(tmp_path, "[execution]\nheartbeat_interval_seconds = 6\n")
+    assert (
+        f"execution.heartbeat_timeout_seconds (from default): must be greater than "
+        f"execution.heartbeat_interval_seconds (6.0, from {file}), got 5.0"
+    ) in message
+
+
+def test_heartbeat_settings_that_agree_load(tmp_path: Path) -> None:
+    env = {
+        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": "10",
+        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "30",
+    }
+    cfg = load_config(env=env, cwd=tmp_path)
+    assert cfg.execution.heartbeat_interval_seconds == 10.0
+    assert cfg.execution.heartbeat_timeout_seconds == 30.0
+
+
 # ---------------------------------------------------------------------------- sqlite path
 
 
@@ -497,6 +675,12 @@ def test_absolute_and_memory_sqlite_paths_are_kept(tmp_path: Path) -> None:
         ("scheduler", "enabled", "yes", "scheduler.enabled: expected a boolean, got 'yes'"),
         ("scheduler", "tick_interval_seconds", 0, "scheduler.tick_interval_seconds: must be"),
         ("retention", "run_days", -1, "retention.run_days: must be at least 0, got -1"),
+        ("execution", "tag_limits", {"a": 0}, "execution.tag_limits: tag limit 'a': must be"),
+        ("execution", "tag_limits", ["a"], "execution.tag_limits: expected a table of tag"),
+        ("execution", "tag_limits", {1: 2}, "execution.tag_limits: tag limit 1: expected \"key\""),
+        ("execution", "fair_share_tag", "", "execution.fair_share_tag: must not be empty"),
+        ("execution", "warm_workers", -1, "execution.warm_workers: must be at least 0"),
+        ("execution", "run_timeout_seconds", 0, "execution.run_timeout_seconds: must be greater"),
     ],
 )
 def test_setattr_is_validated(area: str, name: str, value: object, message: str) -> None:
@@ -522,6 +706,8 @@ def test_valid_setattr_and_construction() -> None:
     cfg.admin.port = 8080
     cfg.database.postgres.schema = "_tenant_1"
     cfg.deploy.drain_timeout_seconds = 0
+    cfg.execution.tag_limits = {"warehouse": 2, "customer=acme": 1}
+    cfg.execution.run_timeout_seconds = None
     assert (cfg.admin.port, cfg.database.postgres.schema) == (8080, "_tenant_1")
     assert Config(admin=AdminConfig(port=9000)).admin.port == 9000
     with pytest.raises(ConfigError, match=r"admin\.port: must be between 1 and 65535"):

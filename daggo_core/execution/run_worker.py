@@ -1,17 +1,25 @@
-"""Executes one run's steps in dependency order, recording every transition in storage."""
+"""Executes one run: its steps in dependency order, in parallel where the graph allows."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import heapq
 import json
 import threading
+import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from daggo_core.context import Context, StepLog
 from daggo_core.definitions.jobs import JobDefinition, Wiring
-from daggo_core.serde import unstructure
+from daggo_core.definitions.ops import OpDefinition
+from daggo_core.execution.capture import StepOutput, capturing, current_step
+from daggo_core.execution.reexecution import REEXECUTE_TAG, ReexecutionPlan, plan_reexecution
+from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
     ErrorInfo,
@@ -24,9 +32,10 @@ from daggo_core.storage.records import (
     utcnow,
 )
 
-__all__ = ["RunWorker", "error_info"]
+__all__ = ["DEFAULT_MAX_CONCURRENT_STEPS", "RunWorker", "error_info"]
 
 EventCallback = Callable[[Run, Event], None]
+DEFAULT_MAX_CONCURRENT_STEPS = 8
 
 
 def error_info(exc: BaseException, *, skip_frames: int = 0) -> ErrorInfo:
@@ -42,11 +51,25 @@ def error_info(exc: BaseException, *, skip_frames: int = 0) -> ErrorInfo:
     )
 
 
-class RunWorker:
-    """Runs the steps of `run` (a run of `job`) one after another in topological order.
+class _Outcome:
+    """How an attempt ended, when it did not return an output."""
 
-    A step runs once all its upstream steps succeeded; otherwise it is SKIPPED. Async ops
-    run on an event loop owned by the worker; sync ops are called directly.
+    def __init__(self, error: ErrorInfo | None = None, exc: BaseException | None = None,
+                 canceled: bool = False) -> None:
+        self.error = error
+        self.exc = exc
+        self.canceled = canceled
+
+
+class RunWorker:
+    """Runs the steps of `run` (a run of `job`) and records every transition.
+
+    A step starts once all its upstream steps succeeded, up to `max_concurrent_steps` at
+    a time; a step whose upstream failed is SKIPPED. Async ops run on the worker's event
+    loop, sync ops on threads. Failed attempts are retried per the op's RetryPolicy; op
+    and run timeouts fail what overruns. `cancel()` (from any thread) stops new steps,
+    cancels running async steps and sets the cancel event sync steps can watch; the run
+    then ends CANCELED and no step of it is recorded SUCCESS afterwards.
     """
 
     def __init__(
@@ -58,6 +81,9 @@ class RunWorker:
         params: Any = None,
         resources: Mapping[str, Any] | None = None,
         on_event: EventCallback | None = None,
+        max_concurrent_steps: int | None = None,
+        run_timeout: float | None = None,
+        stop_grace_seconds: float = 10.0,
     ) -> None:
         self.job = job
         self.run = run
@@ -65,82 +91,314 @@ class RunWorker:
         self.params = params
         self.resources = dict(resources or {})
         self.on_event = on_event
+        self.max_concurrent_steps = (
+            job.max_concurrent_steps or max_concurrent_steps or DEFAULT_MAX_CONCURRENT_STEPS
+        )
+        self.run_timeout = job.timeout or run_timeout
+        self.stop_grace_seconds = stop_grace_seconds
         self.outputs: dict[str, Any] = {}
         self.steps: dict[str, StepRecord] = {}
         self.cancel_requested = threading.Event()
-        self._runner: asyncio.Runner | None = None
+        self._timed_out = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._contexts: dict[str, Context] = {}
+        self._async_tasks: set[asyncio.Future[Any]] = set()
+        self._running: dict[asyncio.Task[bool], str] = {}
+        self._ready: list[tuple[int, str]] = []
+        self._stop_scheduled = False
+        self._threads: ThreadPoolExecutor | None = None
+        self._order_index = {name: i for i, name in enumerate(job.order)}
+
+    # -- control ---------------------------------------------------------------
 
     def cancel(self) -> None:
-        """Ask the run to stop: no new step starts; the run ends CANCELED."""
+        """Ask the run to stop (thread-safe); it ends CANCELED once running steps return."""
         self.cancel_requested.set()
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        for ctx in list(self._contexts.values()):
+            ctx.cancel_event.set()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._stop_running_steps)
+
+    def _stop_running_steps(self) -> None:
+        """On the loop: cancel async steps now, and abandon sync ones after the grace."""
+        for task in list(self._async_tasks):
+            task.cancel()
+        if not self._stop_scheduled:
+            self._stop_scheduled = True
+            assert self._loop is not None
+            self._loop.call_later(self.stop_grace_seconds, self._abandon_running_steps)
+
+    def _abandon_running_steps(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+
+    def _on_run_timeout(self) -> None:
+        self._timed_out = True
+        for ctx in list(self._contexts.values()):
+            ctx.cancel_event.set()
+        self._stop_running_steps()
 
     def execute(self) -> Run:
         """Execute the run to a terminal status and return the final Run."""
-        self._set_status(RunStatus.STARTED, EventKind.RUN_STARTED, "run started")
         try:
-            for name in self.job.order:
-                self._run_step(name)
+            asyncio.get_running_loop()
+        except RuntimeError:
+            with capturing():
+                return asyncio.run(self._execute())
+        # Called from a thread that runs an event loop: execute on a thread of our own.
+        result: list[Run] = []
+        thread = threading.Thread(target=lambda: result.append(self.execute()),
+                                  name=f"daggo-run-{self.run.id[:8]}")
+        thread.start()
+        thread.join()
+        return result[0]
+
+    # -- the run ---------------------------------------------------------------
+
+    async def _execute(self) -> Run:
+        self._loop = asyncio.get_running_loop()
+        started = self._set_status(RunStatus.STARTED, EventKind.RUN_STARTED, "run started",
+                                   expected=(RunStatus.QUEUED, RunStatus.STARTING))
+        if started.status is not RunStatus.STARTED:
+            return started
+        if self.cancel_requested.is_set() or self.run.cancel_requested:
+            self.cancel_requested.set()
+        self._threads = ThreadPoolExecutor(self.max_concurrent_steps,
+                                           thread_name_prefix=f"daggo-step-{self.run.id[:8]}")
+        try:
+            failure = self._prepare_reexecution()
+            if failure is None:
+                await self._run_graph()
         finally:
-            if self._runner is not None:
-                self._runner.close()
-        failed = [k for k, s in self.steps.items() if s.status is StepStatus.FAILURE]
-        if self.cancel_requested.is_set():
+            # Sync steps still running (timed out, ignoring cancellation) are abandoned.
+            self._threads.shutdown(wait=False, cancel_futures=True)
+        return self._finish(failure)
+
+    def _prepare_reexecution(self) -> ErrorInfo | None:
+        mode = self.run.tags.get(REEXECUTE_TAG)
+        if not mode or not self.run.parent_run_id:
+            return None
+        try:
+            plan = plan_reexecution(self.job, self.run.parent_run_id,
+                                    self.storage.list_steps(self.run.parent_run_id), mode)
+            self._reuse(plan)
+        except Exception as exc:
+            return error_info(exc)
+        return None
+
+    def _reuse(self, plan: ReexecutionPlan) -> None:
+        for name in self.job.order:
+            if name in plan.reuse:
+                op = self.job.ops[name]
+                self.outputs[name] = structure(plan.reuse[name], op.output_type)
+                self._record(StepRecord(run_id=self.run.id, step_key=name,
+                                        status=StepStatus.SUCCESS, output=plan.reuse[name]),
+                             EventKind.STEP_OUTPUT_REUSED,
+                             f"step {name}: output reused from run {plan.parent_run_id}")
+            elif name not in plan.execute:
+                self._record(StepRecord(run_id=self.run.id, step_key=name,
+                                        status=StepStatus.SKIPPED, finished_at=utcnow()),
+                             EventKind.STEP_SKIPPED, f"step {name}: not selected for re-execution")
+
+    async def _run_graph(self) -> None:
+        waiting = {name: set(self.job.upstream(name)) for name in self.job.order
+                   if name not in self.steps}
+        ready = self._ready
+        for name, deps in waiting.items():
+            deps.intersection_update(n for n in deps if n not in self.outputs)
+            if not deps:
+                heapq.heappush(ready, (self._order_index[name], name))
+        for _, name in ready:
+            del waiting[name]
+        running = self._running
+        assert self._loop is not None
+        timer = (None if self.run_timeout is None
+                 else self._loop.call_later(self.run_timeout, self._on_run_timeout))
+        while ready or running:
+            while ready and len(running) < self.max_concurrent_steps and not self._stopping:
+                _, name = heapq.heappop(ready)
+                running[asyncio.create_task(self._run_step(name))] = name
+            if not running:
+                break
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                name = running.pop(task)
+                if task.cancelled() or not task.result():
+                    if task.cancelled():
+                        self._record_abandoned(name)
+                    continue
+                for downstream, deps in list(waiting.items()):
+                    deps.discard(name)
+                    if not deps:
+                        del waiting[downstream]
+                        heapq.heappush(ready, (self._order_index[downstream], downstream))
+        if timer is not None:
+            timer.cancel()
+        for name in self.job.order:
+            if name not in self.steps:
+                self._record_not_run(name)
+
+    @property
+    def _stopping(self) -> bool:
+        return self.cancel_requested.is_set() or self._timed_out
+
+    def _finish(self, failure: ErrorInfo | None) -> Run:
+        all_succeeded = all(
+            self.steps.get(n) and self.steps[n].status is StepStatus.SUCCESS
+            for n in self.job.order
+        )
+        if self.cancel_requested.is_set() and not all_succeeded:
             return self._set_status(RunStatus.CANCELED, EventKind.RUN_CANCELED, "run canceled")
-        if failed:
-            error = ErrorInfo(type="StepFailure", message=f"steps failed: {', '.join(failed)}")
+        if failure is None and self._timed_out:
+            failure = ErrorInfo(type="RunTimeout",
+                                message=f"run exceeded its timeout of {self.run_timeout} s")
+        failed = [k for k, s in self.steps.items() if s.status is StepStatus.FAILURE]
+        if failure is None and failed:
+            failure = ErrorInfo(type="StepFailure", message=f"steps failed: {', '.join(failed)}")
+        if failure is not None:
             return self._set_status(RunStatus.FAILURE, EventKind.RUN_FAILURE,
-                                    f"run failed: {', '.join(failed)} failed", error=error)
+                                    f"run failed: {failure.message}", error=failure)
         return self._set_status(RunStatus.SUCCESS, EventKind.RUN_SUCCESS, "run succeeded")
 
-    # -- steps ---------------------------------------------------------------
+    def _record_abandoned(self, name: str) -> None:
+        why = "run canceled" if self.cancel_requested.is_set() else "run timed out"
+        step = self.steps.get(name)
+        self._record(StepRecord(run_id=self.run.id, step_key=name, status=StepStatus.CANCELED,
+                                attempt=step.attempt if step else 1,
+                                started_at=step.started_at if step else None,
+                                finished_at=utcnow()),
+                     EventKind.STEP_CANCELED,
+                     f"step {name} abandoned: still running {self.stop_grace_seconds} s "
+                     f"after the {why}")
 
-    def _run_step(self, name: str) -> None:
+    def _record_not_run(self, name: str) -> None:
+        step = StepRecord(run_id=self.run.id, step_key=name, finished_at=utcnow(),
+                          status=StepStatus.CANCELED if self._stopping else StepStatus.SKIPPED)
         if self.cancel_requested.is_set():
-            self._record(StepRecord(run_id=self.run.id, step_key=name,
-                                    status=StepStatus.CANCELED, finished_at=utcnow()),
-                         EventKind.STEP_SKIPPED, f"step {name} not started: run canceled")
-            return
-        upstream = self.job.upstream(name)
-        blocked = [u for u in upstream if u not in self.outputs]
-        if blocked:
-            self._record(StepRecord(run_id=self.run.id, step_key=name,
-                                    status=StepStatus.SKIPPED, finished_at=utcnow()),
-                         EventKind.STEP_SKIPPED,
+            self._record(step, EventKind.STEP_CANCELED, f"step {name} not started: run canceled")
+        elif self._timed_out:
+            self._record(step, EventKind.STEP_CANCELED,
+                         f"step {name} not started: run timed out")
+        else:
+            blocked = [u for u in self.job.upstream(name) if u not in self.outputs]
+            self._record(step, EventKind.STEP_SKIPPED,
                          f"step {name} skipped: upstream {', '.join(blocked)} did not succeed")
-            return
+
+    # -- one step --------------------------------------------------------------
+
+    async def _run_step(self, name: str) -> bool:
+        """Run one step through its attempts; True when it succeeded."""
         op = self.job.ops[name]
         inp = self._build_input(name)
-        started = utcnow()
-        self._record(StepRecord(run_id=self.run.id, step_key=name,
-                                status=StepStatus.RUNNING, started_at=started),
-                     EventKind.STEP_STARTED, f"step {name} started")
-        ctx = Context(
-            run_id=self.run.id, job_name=self.job.name, op_name=name, params=self.params,
-            resources=self.resources, tags=self.run.tags,
-            log=StepLog(name, self._log_emitter(name)),
-        )
-        try:
-            output = self._loop().run(op.fn(ctx, inp)) if op.is_async else op.fn(ctx, inp)
-            if not isinstance(output, op.output_type):
-                raise TypeError(
-                    f"op {name!r} returned {type(output).__name__}, "
-                    f"expected {op.output_type.__name__}"
-                )
-            stored = unstructure(output)
-        except Exception as exc:
-            error = error_info(exc, skip_frames=1)
-            self._record(StepRecord(run_id=self.run.id, step_key=name, status=StepStatus.FAILURE,
-                                    started_at=started, finished_at=utcnow(), error=error),
+        sink = StepOutput(self._log_emitter(name))
+        current_step.set(sink)
+        attempt = 1
+        while True:
+            started = utcnow()
+            self._record(StepRecord(run_id=self.run.id, step_key=name, attempt=attempt,
+                                    status=StepStatus.RUNNING, started_at=started),
+                         EventKind.STEP_STARTED,
+                         f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""))
+            ctx = Context(run_id=self.run.id, job_name=self.job.name, op_name=name,
+                          attempt=attempt, params=self.params, resources=self.resources,
+                          tags=self.run.tags, log=StepLog(name, self._log_emitter(name)))
+            if self._stopping:
+                ctx.cancel_event.set()
+            self._contexts[name] = ctx
+            try:
+                result = await self._attempt(op, ctx, inp)
+            finally:
+                self._contexts.pop(name, None)
+                sink.flush()
+            finished = utcnow()
+            base = StepRecord(run_id=self.run.id, step_key=name, attempt=attempt,
+                              started_at=started, finished_at=finished)
+            if isinstance(result, _Outcome) and (result.canceled or self._stopping):
+                why = "run canceled" if self.cancel_requested.is_set() else "run timed out"
+                self._record(_with(base, status=StepStatus.CANCELED), EventKind.STEP_CANCELED,
+                             f"step {name} interrupted: {why}")
+                return False
+            if not isinstance(result, _Outcome):
+                if self._stopping:
+                    why = "run canceled" if self.cancel_requested.is_set() else "run timed out"
+                    self._record(_with(base, status=StepStatus.CANCELED),
+                                 EventKind.STEP_CANCELED,
+                                 f"step {name} finished after the {why}; output discarded")
+                    return False
+                self.outputs[name] = result[0]
+                self._record(_with(base, status=StepStatus.SUCCESS, output=result[1]),
+                             EventKind.STEP_SUCCESS, f"step {name} succeeded",
+                             data={"duration_ms": _ms(started, finished)})
+                return True
+            error = result.error
+            assert error is not None
+            policy = op.retry
+            if policy is not None and result.exc is not None and \
+                    policy.should_retry(attempt, result.exc) and not self._stopping:
+                delay = policy.delay_for(attempt)
+                self._record(_with(base, status=StepStatus.FAILURE, error=error),
+                             EventKind.STEP_RETRY,
+                             f"step {name} attempt {attempt} failed: {error.type}: "
+                             f"{error.message}; retrying in {delay:.2f} s",
+                             data={"error": unstructure(error), "delay_s": round(delay, 3)})
+                if await self._sleep_unless_stopped(delay):
+                    attempt += 1
+                    continue
+                self._record(_with(base, status=StepStatus.CANCELED), EventKind.STEP_CANCELED,
+                             f"step {name}: retry abandoned, run stopping")
+                return False
+            self._record(_with(base, status=StepStatus.FAILURE, error=error),
                          EventKind.STEP_FAILURE,
                          f"step {name} failed: {error.type}: {error.message}",
                          data={"error": unstructure(error)})
-            return
-        self.outputs[name] = output
-        finished = utcnow()
-        self._record(StepRecord(run_id=self.run.id, step_key=name, status=StepStatus.SUCCESS,
-                                started_at=started, finished_at=finished, output=stored),
-                     EventKind.STEP_SUCCESS, f"step {name} succeeded",
-                     data={"duration_ms": round((finished - started).total_seconds() * 1000, 3)})
+            return False
+
+    async def _attempt(
+        self, op: OpDefinition, ctx: Context, inp: Any
+    ) -> tuple[Any, Any] | _Outcome:
+        """One call of the op: (output, stored JSON), or how it failed."""
+        try:
+            if op.is_async:
+                call: asyncio.Future[Any] = asyncio.ensure_future(op.fn(ctx, inp))
+                self._async_tasks.add(call)
+            else:
+                assert self._loop is not None and self._threads is not None
+                in_context = functools.partial(contextvars.copy_context().run, op.fn, ctx, inp)
+                call = self._loop.run_in_executor(self._threads, in_context)
+            try:
+                output = await (call if op.timeout is None
+                                else asyncio.wait_for(call, op.timeout))
+            finally:
+                self._async_tasks.discard(call)
+            if not isinstance(output, op.output_type):
+                raise TypeError(f"op {op.name!r} returned {type(output).__name__}, "
+                                f"expected {op.output_type.__name__}")
+            return output, unstructure(output)
+        except asyncio.CancelledError:
+            if self._stopping:
+                return _Outcome(canceled=True)
+            raise
+        except TimeoutError as exc:
+            if op.timeout is not None and not self._stopping:
+                ctx.cancel_event.set()
+                return _Outcome(ErrorInfo(type="StepTimeout",
+                                          message=f"op {op.name!r} exceeded its timeout of "
+                                                  f"{op.timeout} s"), exc)
+            return _Outcome(error_info(exc, skip_frames=1), exc)
+        except Exception as exc:
+            return _Outcome(error_info(exc, skip_frames=1), exc)
+
+    async def _sleep_unless_stopped(self, delay: float) -> bool:
+        end = time.monotonic() + delay
+        while time.monotonic() < end:
+            if self._stopping:
+                return False
+            await asyncio.sleep(min(0.05, end - time.monotonic()))
+        return not self._stopping
 
     def _build_input(self, name: str) -> Any:
         op = self.job.ops[name]
@@ -158,19 +416,14 @@ class RunWorker:
                 values[binding.field] = self.outputs[binding.producers[0]]
         return op.input_type(**values)
 
-    def _loop(self) -> asyncio.Runner:
-        if self._runner is None:
-            self._runner = asyncio.Runner()
-        return self._runner
-
     # -- recording -------------------------------------------------------------
 
-    def _log_emitter(self, step_key: str) -> Callable[[str, str, dict[str, Any]], None]:
-        def emit(level: str, message: str, data: dict[str, Any]) -> None:
+    def _log_emitter(self, step_key: str) -> Callable[..., None]:
+        def emit(level: str, message: str, data: dict[str, Any] | None = None) -> None:
             event = Event(run_id=self.run.id, kind=EventKind.LOG, step_key=step_key,
-                          level=level, message=message, data=_jsonable(data))
+                          level=level, message=message, data=_jsonable(data or {}))
             self.storage.add_events([event])
-            self._notify([event])
+            self._notify(event)
 
         return emit
 
@@ -178,25 +431,37 @@ class RunWorker:
                 data: dict[str, Any] | None = None) -> None:
         level = "ERROR" if kind is EventKind.STEP_FAILURE else "INFO"
         event = Event(run_id=self.run.id, kind=kind, step_key=step.step_key, level=level,
-                      message=message, data=data or {}, timestamp=step.finished_at
-                      or step.started_at or utcnow())
+                      message=message, data=data or {},
+                      timestamp=step.finished_at or step.started_at or utcnow())
         self.storage.record_step(step, [event])
         self.steps[step.step_key] = step
-        self._notify([event])
+        self._notify(event)
 
     def _set_status(self, status: RunStatus, kind: EventKind, message: str,
-                    error: ErrorInfo | None = None) -> Run:
+                    error: ErrorInfo | None = None,
+                    expected: tuple[RunStatus, ...] = (RunStatus.STARTED,)) -> Run:
         level = "ERROR" if status is RunStatus.FAILURE else "INFO"
         event = Event(run_id=self.run.id, kind=kind, level=level, message=message)
-        self.run = self.storage.set_run_status(self.run.id, status, error=error, events=[event])
-        self._notify([event])
-        return self.run
+        run = self.storage.set_run_status(self.run.id, status, error=error, events=[event],
+                                          expected=expected)
+        self.run = run
+        if run.status is status:
+            self._notify(event)
+        return run
 
-    def _notify(self, events: Sequence[Event]) -> None:
-        if self.on_event is None:
-            return
-        for event in events:
+    def _notify(self, event: Event) -> None:
+        if self.on_event is not None:
             self.on_event(self.run, event)
+
+
+def _with(step: StepRecord, **changes: Any) -> StepRecord:
+    import attrs
+
+    return attrs.evolve(step, **changes)
+
+
+def _ms(start: Any, end: Any) -> float:
+    return round((end - start).total_seconds() * 1000, 3)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -206,4 +471,3 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
         return value
     except (TypeError, ValueError):
         return {key: repr(value) for key, value in data.items()}
-

@@ -1,0 +1,122 @@
+"""Route print() output and logging records of running steps into their step's event log.
+
+A context variable names the step a piece of code runs for; it follows the step into
+its task and into the thread a sync op runs on, so output of steps running in parallel
+lands in the right step's log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import io
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+__all__ = ["StepOutput", "capturing", "current_step"]
+
+#: Emits one log line of a step: (level, message).
+Emit = Callable[[str, str], None]
+
+
+class StepOutput:
+    """Where one step's captured output goes: complete lines are emitted as log events."""
+
+    def __init__(self, emit: Emit) -> None:
+        self._emit = emit
+        self._partial = {"STDOUT": "", "STDERR": ""}
+        self._lock = threading.Lock()
+
+    def write(self, stream: str, text: str) -> None:
+        with self._lock:
+            buffered = self._partial[stream] + text
+            *lines, self._partial[stream] = buffered.split("\n")
+        for line in lines:
+            self._emit(stream, line)
+
+    def log(self, level: str, message: str) -> None:
+        """Emit one log record of the step at `level`."""
+        self._emit(level, message)
+
+    def flush(self) -> None:
+        """Emit any unterminated last line."""
+        with self._lock:
+            pending = [(s, text) for s, text in self._partial.items() if text]
+            self._partial = {"STDOUT": "", "STDERR": ""}
+        for stream, text in pending:
+            self._emit(stream, text)
+
+
+current_step: contextvars.ContextVar[StepOutput | None] = contextvars.ContextVar(
+    "daggo_current_step", default=None
+)
+
+
+class _Tee(io.TextIOBase):
+    """Stands in for sys.stdout/sys.stderr: step output is captured and still printed."""
+
+    def __init__(self, original: TextIO, stream: str) -> None:
+        self.original = original
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        target = current_step.get()
+        if target is not None:
+            target.write(self.stream, text)
+        return self.original.write(text)
+
+    def flush(self) -> None:
+        self.original.flush()
+
+    def isatty(self) -> bool:
+        return self.original.isatty()
+
+    def fileno(self) -> int:
+        return self.original.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.original, "encoding", "utf-8")
+
+
+class _StepLogHandler(logging.Handler):
+    """Sends records logged by user code during a step to that step's log."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = current_step.get()
+        if target is None or record.name.startswith("daggo"):
+            return
+        try:
+            target.log(record.levelname, self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+_lock = threading.Lock()
+_users = 0
+_saved: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def capturing() -> Iterator[None]:
+    """Install the stdout/stderr tees and the logging handler while any run executes."""
+    global _users
+    with _lock:
+        if _users == 0:
+            _saved.update(stdout=sys.stdout, stderr=sys.stderr, handler=_StepLogHandler())
+            sys.stdout = _Tee(sys.stdout, "STDOUT")  # type: ignore[assignment]
+            sys.stderr = _Tee(sys.stderr, "STDERR")  # type: ignore[assignment]
+            logging.getLogger().addHandler(_saved["handler"])
+        _users += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _users -= 1
+            if _users == 0:
+                sys.stdout, sys.stderr = _saved["stdout"], _saved["stderr"]
+                logging.getLogger().removeHandler(_saved["handler"])
+                _saved.clear()

@@ -1,0 +1,377 @@
+"""Step execution: parallelism, retries, timeouts, output capture, cancellation, re-execution."""
+
+import asyncio
+import logging
+import threading
+import time
+
+import pytest
+from attrs import frozen
+
+from daggo_core import Context, NoInput, RetryPolicy, dag, execute
+from daggo_core.execution.local import ephemeral_storage, start_run
+from daggo_core.execution.reexecution import REEXECUTE_TAG
+from daggo_core.execution.run_worker import RunWorker
+from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
+
+
+@frozen
+class Root:
+    value: int
+
+
+@frozen
+class LeafIn:
+    root: Root
+
+
+@frozen
+class Leaf:
+    value: int
+
+
+@frozen
+class SumIn:
+    leaves: list[Leaf]
+
+
+@frozen
+class Total:
+    value: int
+
+
+def root(ctx: Context, inp: NoInput) -> Root:
+    return Root(1)
+
+
+def total(ctx: Context, inp: SumIn) -> Total:
+    return Total(sum(leaf.value for leaf in inp.leaves))
+
+
+def fan(leaf_fn, n=4, **job_kwargs):
+    leaves = [dag.op(f"leaf_{i}", leaf_fn) for i in range(n)]
+    return dag.job("fan", **job_kwargs).add(dag.op("root", root), *leaves,
+                                             dag.op("total", total)).build()
+
+
+def logs(result, step=None):
+    return [(e.step_key, e.level, e.message) for e in result.events()
+            if e.kind is EventKind.LOG and (step is None or e.step_key == step)]
+
+
+def test_independent_sync_steps_run_in_parallel_threads():
+    barrier = threading.Barrier(4, timeout=5)
+    names = set()
+
+    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        barrier.wait()  # deadlocks (BrokenBarrierError) unless all 4 run at once
+        names.add(threading.current_thread().name)
+        return Leaf(inp.root.value)
+
+    result = execute(fan(leaf))
+    assert result.success, result.steps
+    assert result.output_for("total") == Total(4)
+    assert len(names) == 4
+
+
+def test_async_steps_run_concurrently_on_the_loop():
+    started = []
+
+    async def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        started.append(time.monotonic())
+        await asyncio.sleep(0.2)
+        return Leaf(2)
+
+    t0 = time.monotonic()
+    result = execute(fan(leaf, n=6))
+    assert result.success and result.output_for("total") == Total(12)
+    assert max(started) - min(started) < 0.15
+    assert time.monotonic() - t0 < 1.0
+
+
+def test_max_concurrent_steps_limits_parallelism():
+    active = []
+    peak = []
+    lock = threading.Lock()
+
+    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        with lock:
+            active.append(1)
+            peak.append(len(active))
+        time.sleep(0.05)
+        with lock:
+            active.pop()
+        return Leaf(1)
+
+    assert execute(fan(leaf, n=6, max_concurrent_steps=2)).success
+    assert max(peak) == 2
+
+
+def test_print_and_logging_from_parallel_steps_land_in_their_own_step():
+    barrier = threading.Barrier(3, timeout=5)
+    user_log = logging.getLogger("user.code")
+    user_log.setLevel(logging.INFO)
+
+    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        barrier.wait()
+        for i in range(20):
+            print(f"{ctx.step_key} line {i}")
+        user_log.warning("warned from %s", ctx.step_key)
+        return Leaf(1)
+
+    result = execute(fan(leaf, n=3))
+    assert result.success
+    for i in range(3):
+        key = f"leaf_{i}"
+        lines = logs(result, key)
+        printed = [m for _, lvl, m in lines if lvl == "STDOUT"]
+        assert printed == [f"{key} line {n}" for n in range(20)]
+        assert (key, "WARNING", f"warned from {key}") in lines
+
+
+def test_async_step_output_is_captured_too():
+    async def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        print("partial", end="")
+        await asyncio.sleep(0)
+        print(" line")
+        return Leaf(1)
+
+    result = execute(fan(leaf, n=1))
+    assert ("leaf_0", "STDOUT", "partial line") in logs(result)
+
+
+def test_retry_policy_retries_until_success_with_events():
+    calls = []
+
+    def flaky(ctx: Context, inp: NoInput) -> Root:
+        calls.append(ctx.attempt)
+        if ctx.attempt < 3:
+            raise ConnectionError(f"try {ctx.attempt}")
+        return Root(ctx.attempt)
+
+    policy = RetryPolicy(max_attempts=3, delay_seconds=0.01, jitter=0)
+    result = execute(dag.job("flaky").add(dag.op("flaky", flaky, retry=policy)).build())
+    assert result.success and calls == [1, 2, 3]
+    assert result.steps["flaky"].attempt == 3
+    retries = [e for e in result.events() if e.kind is EventKind.STEP_RETRY]
+    assert len(retries) == 2 and "try 1" in retries[0].message
+    assert retries[0].data["delay_s"] == pytest.approx(0.01)
+
+
+def test_retry_policy_only_retries_listed_errors_and_gives_up():
+    calls = []
+
+    def bad(ctx: Context, inp: NoInput) -> Root:
+        calls.append(1)
+        raise ValueError("not retryable")
+
+    policy = RetryPolicy(max_attempts=5, delay_seconds=0, retry_on=(ConnectionError,))
+    result = execute(dag.job("bad").add(dag.op("bad", bad, retry=policy)).build())
+    assert not result.success and calls == [1]
+
+    def always(ctx: Context, inp: NoInput) -> Root:
+        calls.append(2)
+        raise ConnectionError("down")
+
+    policy = RetryPolicy(max_attempts=2, delay_seconds=0)
+    result = execute(dag.job("always").add(dag.op("always", always, retry=policy)).build())
+    assert not result.success and calls.count(2) == 2
+    assert result.steps["always"].error.type == "ConnectionError"
+
+
+def test_retry_backoff_grows_and_is_capped():
+    policy = RetryPolicy(delay_seconds=1, backoff=3, max_delay_seconds=5, jitter=0)
+    assert [policy.delay_for(n) for n in (1, 2, 3)] == [1, 3, 5]
+    jittered = RetryPolicy(delay_seconds=10, jitter=0.5)
+    assert all(5 <= jittered.delay_for(1) <= 15 for _ in range(50))
+
+
+def test_op_timeout_fails_a_sync_step_and_signals_it():
+    seen = {}
+
+    def slow(ctx: Context, inp: NoInput) -> Root:
+        seen["canceled"] = ctx.cancel_event.wait(5)
+        return Root(0)
+
+    t0 = time.monotonic()
+    result = execute(dag.job("slow").add(dag.op("slow", slow, timeout=0.2)).build())
+    assert time.monotonic() - t0 < 3
+    assert result.steps["slow"].status is StepStatus.FAILURE
+    assert result.steps["slow"].error.type == "StepTimeout"
+    assert "0.2 s" in result.steps["slow"].error.message
+
+
+def test_op_timeout_cancels_an_async_step():
+    async def slow(ctx: Context, inp: NoInput) -> Root:
+        await asyncio.sleep(30)
+        return Root(0)
+
+    t0 = time.monotonic()
+    result = execute(dag.job("slow").add(dag.op("slow", slow, timeout=0.1)).build())
+    assert time.monotonic() - t0 < 2
+    assert result.steps["slow"].error.type == "StepTimeout"
+
+
+def test_run_timeout_fails_the_run_and_cancels_what_runs():
+    async def slow(ctx: Context, inp: LeafIn) -> Leaf:
+        await asyncio.sleep(30)
+        return Leaf(0)
+
+    result = execute(fan(slow, n=2, timeout=0.3))
+    assert result.run.status is RunStatus.FAILURE
+    assert result.run.error.type == "RunTimeout"
+    assert result.steps["leaf_0"].status is StepStatus.CANCELED
+    assert result.steps["total"].status is StepStatus.CANCELED
+
+
+def run_in_thread(job):
+    storage = ephemeral_storage()
+    run, worker = start_run(job, None, storage)
+    holder = {}
+    thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
+    thread.start()
+    return storage, run, worker, thread, holder
+
+
+def test_cancel_stops_async_steps_tells_sync_steps_and_starts_nothing_new():
+    sync_saw_cancel = threading.Event()
+
+    async def slow_async(ctx: Context, inp: LeafIn) -> Leaf:
+        await asyncio.sleep(30)
+        return Leaf(0)
+
+    def slow_sync(ctx: Context, inp: LeafIn) -> Leaf:
+        if ctx.cancel_event.wait(10):
+            sync_saw_cancel.set()
+        return Leaf(1)
+
+    job = dag.job("c").add(dag.op("root", root), dag.op("a", slow_async),
+                           dag.op("s", slow_sync), dag.op("total", total)).build()
+    storage, run, worker, thread, holder = run_in_thread(job)
+    deadline = time.monotonic() + 5
+    while len([s for s in storage.list_steps(run.id) if s.status is StepStatus.RUNNING]) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    worker.cancel()
+    thread.join(5)
+    assert not thread.is_alive()
+    final = holder["run"]
+    assert final.status is RunStatus.CANCELED
+    assert sync_saw_cancel.is_set()
+    steps = {s.step_key: s.status for s in storage.list_steps(run.id)}
+    assert steps == {"root": StepStatus.SUCCESS, "a": StepStatus.CANCELED,
+                     "s": StepStatus.CANCELED, "total": StepStatus.CANCELED}
+    kinds = [e.kind for e in storage.list_events(run.id)]
+    assert EventKind.RUN_CANCELED in kinds and EventKind.RUN_SUCCESS not in kinds
+
+
+def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace():
+    release = threading.Event()
+
+    def stubborn(ctx: Context, inp: NoInput) -> Root:
+        release.wait(10)
+        return Root(1)
+
+    job = dag.job("stubborn").add(dag.op("stubborn", stubborn)).build()
+    storage = ephemeral_storage()
+    run, _ = start_run(job, None, storage)
+    worker = RunWorker(job, run, storage, stop_grace_seconds=0.2)
+    holder = {}
+    thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
+    thread.start()
+    while not storage.list_steps(run.id):
+        time.sleep(0.01)
+    worker.cancel()
+    thread.join(5)
+    release.set()
+    assert holder["run"].status is RunStatus.CANCELED
+    assert storage.list_steps(run.id)[0].status is StepStatus.CANCELED
+
+
+def test_canceled_run_never_records_success_for_a_step_finishing_late():
+    def quick_after_cancel(ctx: Context, inp: NoInput) -> Root:
+        ctx.cancel_event.wait(5)
+        return Root(1)
+
+    job = dag.job("late").add(dag.op("late", quick_after_cancel)).build()
+    storage, run, worker, thread, holder = run_in_thread(job)
+    while not storage.list_steps(run.id):
+        time.sleep(0.01)
+    worker.cancel()
+    thread.join(5)
+    assert storage.list_steps(run.id)[0].status is StepStatus.CANCELED
+    assert holder["run"].status is RunStatus.CANCELED
+
+
+def test_worker_does_not_start_a_run_that_was_canceled_before_it_started():
+    storage = ephemeral_storage()
+    job = dag.job("one").add(dag.op("root", root)).build()
+    run = storage.add_run(Run(job_name="one"))
+    storage.request_cancel(run.id)
+    final = RunWorker(job, storage.get_run(run.id), storage).execute()
+    assert final.status is RunStatus.CANCELED
+    assert storage.list_steps(run.id) == []
+
+
+def reexecute(storage, job, parent, mode):
+    run = storage.add_run(Run(job_name=job.name, parent_run_id=parent.id,
+                              tags={REEXECUTE_TAG: mode}))
+    return RunWorker(job, run, storage).execute(), run
+
+
+def test_reexecution_from_failure_reuses_successful_outputs():
+    calls = []
+    broken = {"yes": True}
+
+    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        calls.append(ctx.step_key)
+        if ctx.step_key == "leaf_1" and broken["yes"]:
+            raise RuntimeError("flaky")
+        return Leaf(inp.root.value + 1)
+
+    job = fan(leaf, n=3)
+    storage = ephemeral_storage()
+    first = execute(job, storage=storage)
+    assert not first.success
+    broken["yes"] = False
+    calls.clear()
+    final, run = reexecute(storage, job, first.run, "failure")
+    assert final.status is RunStatus.SUCCESS and final.parent_run_id == first.run_id
+    assert sorted(calls) == ["leaf_1"]
+    steps = {s.step_key: s for s in storage.list_steps(run.id)}
+    assert steps["total"].output == {"value": 6}
+    assert steps["root"].status is StepStatus.SUCCESS and steps["root"].started_at is None
+    reused = [e.step_key for e in storage.list_events(run.id)
+              if e.kind is EventKind.STEP_OUTPUT_REUSED]
+    assert sorted(reused) == ["leaf_0", "leaf_2", "root"]
+
+
+def test_reexecution_from_a_step_runs_it_and_its_downstream_only():
+    calls = []
+
+    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        calls.append(ctx.step_key)
+        return Leaf(1)
+
+    job = fan(leaf, n=3)
+    storage = ephemeral_storage()
+    first = execute(job, storage=storage)
+    calls.clear()
+    final, run = reexecute(storage, job, first.run, "step:leaf_2")
+    assert final.status is RunStatus.SUCCESS
+    assert calls == ["leaf_2"]
+    assert {s.step_key for s in storage.list_steps(run.id)} == {
+        "root", "leaf_0", "leaf_1", "leaf_2", "total"}
+
+
+def test_reexecution_from_an_unknown_step_fails_the_run_clearly():
+    job = fan(lambda_leaf, n=1)
+    storage = ephemeral_storage()
+    first = execute(job, storage=storage)
+    final, _ = reexecute(storage, job, first.run, "step:nope")
+    assert final.status is RunStatus.FAILURE
+    assert "has no step 'nope'" in final.error.message
+
+
+def lambda_leaf(ctx: Context, inp: LeafIn) -> Leaf:
+    return Leaf(1)
