@@ -375,3 +375,23 @@ def test_reexecution_from_an_unknown_step_fails_the_run_clearly():
 
 def lambda_leaf(ctx: Context, inp: LeafIn) -> Leaf:
     return Leaf(1)
+
+
+def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan():
+    from daggo_core import Definitions
+    from daggo_core.errors import DaggoError
+    from daggo_core.services.runs import reexecute_run
+
+    job = fan(lambda_leaf, n=2)
+    storage = ephemeral_storage()
+    first = execute(job, storage=storage, tags={"team": "data"})
+    defs = Definitions(jobs=[job])
+    queued = reexecute_run(storage, first.run_id, step="leaf_1", definitions=defs)
+    assert queued.status is RunStatus.QUEUED and queued.parent_run_id == first.run_id
+    assert queued.tags == {"team": "data", REEXECUTE_TAG: "step:leaf_1"}
+    with pytest.raises(DaggoError, match="no failed steps"):
+        reexecute_run(storage, first.run_id, definitions=defs)
+    with pytest.raises(DaggoError, match="only finished runs"):
+        reexecute_run(storage, queued.id)
+    final = RunWorker(job, queued, storage).execute()
+    assert final.status is RunStatus.SUCCESS

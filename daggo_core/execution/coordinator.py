@@ -1,13 +1,16 @@
-"""The run coordinator: claims QUEUED runs from storage and hands them to the executor."""
+"""The run coordinator: claims queued runs within the concurrency limits and launches them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
+from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
 from daggo_core.extensions import Executor
 from daggo_core.storage.base import Storage
+from daggo_core.storage.records import Run
 
 __all__ = ["RunCoordinator"]
 
@@ -15,30 +18,71 @@ logger = logging.getLogger("daggo.coordinator")
 
 
 class RunCoordinator:
-    """Keeps up to `max_concurrent_runs` runs executing.
+    """Keeps the executor fed with queued runs, within every concurrency limit.
 
-    It checks for queued runs every `poll_interval` seconds, and at once when `wake()` is
-    called (a run launched from this process).
+    Limits are global (`max_concurrent_runs`, counted over every coordinator of the
+    database), per job, per tag, with optional fair sharing across one tag's values; the
+    choice and the claim happen in one storage transaction, so they hold with several
+    coordinators. Runs left queued record why they wait. The coordinator dispatches when
+    woken (a launch from this process, a run finishing) and otherwise every
+    `poll_interval` seconds.
     """
 
-    def __init__(self, storage: Storage, executor: Executor, *, max_concurrent_runs: int,
-                 poll_interval: float) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        executor: Executor,
+        *,
+        max_concurrent_runs: int,
+        poll_interval: float,
+        job_limits: Mapping[str, int] | None = None,
+        tag_limits: Mapping[str, int] | None = None,
+        fair_share_tag: str | None = None,
+    ) -> None:
         self.storage = storage
         self.executor = executor
         self.max_concurrent_runs = max_concurrent_runs
         self.poll_interval = poll_interval
+        self.job_limits = dict(job_limits or {})
+        self.tag_limits = dict(tag_limits or {})
+        self.fair_share_tag = fair_share_tag
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        """Look for queued runs now instead of at the next poll."""
-        self._wake.set()
+        """Dispatch now instead of at the next poll; safe to call from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running_here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            running_here = False
+        if running_here:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def limits(self) -> ConcurrencyLimits:
+        """The limits for the next claim, with this executor's free capacity."""
+        free = self.max_concurrent_runs - len(self.executor.active_run_ids())
+        return ConcurrencyLimits(
+            max_concurrent_runs=self.max_concurrent_runs, job_limits=self.job_limits,
+            tag_limits=self.tag_limits, fair_share_tag=self.fair_share_tag, free_slots=free,
+        )
 
     def dispatch_once(self) -> int:
-        """Claim as many queued runs as there are free slots and launch them."""
-        free = self.max_concurrent_runs - len(self.executor.active_run_ids())
-        if free <= 0:
+        """Claim what the limits allow now and launch it; returns how many runs launched."""
+        limits = self.limits()
+        if limits.free_slots is not None and limits.free_slots <= 0:
             return 0
-        runs = self.storage.claim_queued_runs(free)
+
+        def choose(queued: list[Run], running: list[Run]) -> tuple[tuple[str, ...],
+                                                                   Mapping[str, str]]:
+            decision = choose_runs(queued, running, limits)
+            return decision.claim, decision.waiting
+
+        runs = self.storage.claim_runs(choose)
         for run in runs:
             logger.info("launching run %s of job %s", run.id, run.job_name)
             self.executor.launch(run)
@@ -46,11 +90,12 @@ class RunCoordinator:
 
     async def run_forever(self) -> None:
         """Dispatch until cancelled; storage errors are logged and retried next tick."""
+        self._loop = asyncio.get_running_loop()
         while True:
+            self._wake.clear()
             try:
                 await asyncio.to_thread(self.dispatch_once)
             except Exception:
                 logger.exception("run coordinator failed to dispatch; retrying")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)

@@ -8,7 +8,8 @@ from typing import Any
 from attrs import frozen
 
 from daggo_core.definitions.definitions import Definitions
-from daggo_core.errors import JobNotFoundError, ParamsError
+from daggo_core.errors import DaggoError, JobNotFoundError, ParamsError
+from daggo_core.execution.reexecution import FROM_FAILURE, REEXECUTE_TAG, plan_reexecution
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
     Event,
@@ -20,7 +21,15 @@ from daggo_core.storage.records import (
     StepStatus,
 )
 
-__all__ = ["RunDetail", "StepView", "get_run_detail", "job_records", "launch_run", "sync_jobs"]
+__all__ = [
+    "RunDetail",
+    "StepView",
+    "get_run_detail",
+    "job_records",
+    "launch_run",
+    "reexecute_run",
+    "sync_jobs",
+]
 
 
 def job_records(definitions: Definitions) -> list[JobRecord]:
@@ -62,6 +71,37 @@ def launch_run(
               tags=dict(tags or {}))
     return storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED, level="INFO",
                                        message="run queued")])
+
+
+def reexecute_run(
+    storage: Storage,
+    run_id: str,
+    *,
+    step: str | None = None,
+    definitions: Definitions | None = None,
+) -> Run:
+    """Queue a re-execution of a finished run: from its failed steps, or from `step`.
+
+    The new run has the same params and tags, links to the parent through
+    `parent_run_id`, and reuses the parent's stored outputs for the steps it does not run
+    again. The plan is checked now when the job's code is at hand (else by the worker).
+    """
+    parent = storage.get_run(run_id)
+    if not parent.is_finished:
+        raise DaggoError(f"run {run_id} is {parent.status}; only finished runs can be "
+                         "re-executed")
+    mode = FROM_FAILURE if step is None else f"step:{step}"
+    if definitions is not None and parent.job_name in definitions.jobs_by_name:
+        plan_reexecution(definitions.jobs_by_name[parent.job_name], parent.id,
+                         storage.list_steps(parent.id), mode)
+    tags = {k: v for k, v in parent.tags.items() if not k.startswith("daggo/")}
+    tags[REEXECUTE_TAG] = mode
+    run = Run(job_name=parent.job_name, params=parent.params, tags=tags,
+              parent_run_id=parent.id)
+    message = f"re-execution of run {parent.id} " + (
+        "from failure" if step is None else f"from step {step}")
+    return storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED, level="INFO",
+                                       message=message)])
 
 
 def _check_params_against_snapshot(record: JobRecord, params: dict[str, Any]) -> dict[str, Any]:
