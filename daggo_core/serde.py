@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import collections.abc as cabc
 import datetime as dt
 import enum
@@ -25,10 +26,13 @@ __all__ = [
 
 T = TypeVar("T")
 
+_COLLECTIONS = (list, tuple, set, frozenset, cabc.Sequence, cabc.MutableSequence, cabc.Set,
+                cabc.MutableSet)
 _SCALARS: tuple[type, ...] = (str, int, float, bool, bytes, type(None), dt.datetime, dt.date)
 
 
 def _make_converter() -> cattrs.Converter:
+    """Structures (validating): generated per class, strict about unknown keys."""
     conv = make_converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
     conv.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
@@ -37,12 +41,31 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
+def _make_dumper() -> cattrs.BaseConverter:
+    """Unstructures the same way as `converter`, by reflection instead of generated code.
+
+    Outputs are unstructured once or twice per type; generating and compiling a function
+    per class would cost far more than the reflection it saves.
+    """
+    conv = cattrs.BaseConverter()
+    # Every collection becomes a JSON list, whatever Python type it was.
+    conv.register_unstructure_hook_func(
+        lambda t: (typing.get_origin(t) or t) in _COLLECTIONS,
+        lambda v: [conv.unstructure(x) for x in v],
+    )
+    conv.register_unstructure_hook(bytes, lambda v: base64.b85encode(v).decode("ascii"))
+    conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
+    conv.register_unstructure_hook(dt.date, lambda v: v.isoformat())
+    return conv
+
+
 converter = _make_converter()
+_dumper = _make_dumper()
 
 
 def unstructure(value: Any) -> Any:
     """Turn an attrs instance (or any supported value) into JSON-ready primitives."""
-    return converter.unstructure(value)
+    return _dumper.unstructure(value)
 
 
 def structure(data: Any, cls: type[T]) -> T:
@@ -52,7 +75,7 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def dumps(value: Any) -> str:
     """Serialize a value to compact JSON through the converter."""
-    return json.dumps(converter.unstructure(value), separators=(",", ":"))
+    return json.dumps(unstructure(value), separators=(",", ":"))
 
 
 def loads(text: str, cls: type[T]) -> T:

@@ -18,6 +18,7 @@ from daggo_core.context import Context, StepLog
 from daggo_core.definitions.jobs import JobDefinition, Wiring
 from daggo_core.definitions.ops import OpDefinition
 from daggo_core.execution.capture import StepOutput, capturing, current_step
+from daggo_core.execution.recorder import StepRecorder
 from daggo_core.execution.reexecution import REEXECUTE_TAG, ReexecutionPlan, plan_reexecution
 from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import Storage
@@ -107,6 +108,7 @@ class RunWorker:
         self._ready: list[tuple[int, str]] = []
         self._stop_scheduled = False
         self._threads: ThreadPoolExecutor | None = None
+        self._recorder: StepRecorder | None = None
         self._order_index = {name: i for i, name in enumerate(job.order)}
 
     # -- control ---------------------------------------------------------------
@@ -169,14 +171,16 @@ class RunWorker:
             self.cancel_requested.set()
         self._threads = ThreadPoolExecutor(self.max_concurrent_steps,
                                            thread_name_prefix=f"daggo-step-{self.run.id[:8]}")
+        self._recorder = StepRecorder(self.storage, on_stored=self._notify_all)
         try:
             failure = self._prepare_reexecution()
             if failure is None:
                 await self._run_graph()
+            return self._finish(failure)
         finally:
             # Sync steps still running (timed out, ignoring cancellation) are abandoned.
             self._threads.shutdown(wait=False, cancel_futures=True)
-        return self._finish(failure)
+            self._recorder.close()
 
     def _prepare_reexecution(self) -> ErrorInfo | None:
         mode = self.run.tags.get(REEXECUTE_TAG)
@@ -422,8 +426,8 @@ class RunWorker:
         def emit(level: str, message: str, data: dict[str, Any] | None = None) -> None:
             event = Event(run_id=self.run.id, kind=EventKind.LOG, step_key=step_key,
                           level=level, message=message, data=_jsonable(data or {}))
-            self.storage.add_events([event])
-            self._notify(event)
+            assert self._recorder is not None
+            self._recorder.add_events([event])
 
         return emit
 
@@ -433,25 +437,28 @@ class RunWorker:
         event = Event(run_id=self.run.id, kind=kind, step_key=step.step_key, level=level,
                       message=message, data=data or {},
                       timestamp=step.finished_at or step.started_at or utcnow())
-        self.storage.record_step(step, [event])
+        assert self._recorder is not None
+        self._recorder.record_step(step, [event])
         self.steps[step.step_key] = step
-        self._notify(event)
 
     def _set_status(self, status: RunStatus, kind: EventKind, message: str,
                     error: ErrorInfo | None = None,
                     expected: tuple[RunStatus, ...] = (RunStatus.STARTED,)) -> Run:
         level = "ERROR" if status is RunStatus.FAILURE else "INFO"
         event = Event(run_id=self.run.id, kind=kind, level=level, message=message)
+        if self._recorder is not None:
+            self._recorder.flush()
         run = self.storage.set_run_status(self.run.id, status, error=error, events=[event],
                                           expected=expected)
         self.run = run
         if run.status is status:
-            self._notify(event)
+            self._notify_all([event])
         return run
 
-    def _notify(self, event: Event) -> None:
+    def _notify_all(self, events: list[Event]) -> None:
         if self.on_event is not None:
-            self.on_event(self.run, event)
+            for event in events:
+                self.on_event(self.run, event)
 
 
 def _with(step: StepRecord, **changes: Any) -> StepRecord:

@@ -95,6 +95,17 @@ class RunStorage(Protocol):
     def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
         """Insert or replace the state of one step and append `events`, in one transaction."""
 
+    def record_steps(
+        self,
+        new: Sequence[StepRecord],
+        changed: Sequence[StepRecord],
+        events: Sequence[Event] = (),
+    ) -> None:
+        """Insert `new` steps, replace `changed` ones and append `events`, in one transaction.
+
+        For the one writer that owns a run's steps and knows which ones it stored before.
+        """
+
     def list_steps(self, run_id: str) -> list[StepRecord]:
         """Return the run's steps in the order they were first recorded."""
 

@@ -353,12 +353,8 @@ class SqlStorage:
 
     def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
         """Insert or replace the state of one step and append `events`, in one transaction."""
-        insert_params = _step_values(step)
-        update_params = {
-            key: value for key, value in insert_params.items() if key not in _STEP_KEY_COLUMNS
-        }
-        update_params.update(key_run_id=step.run_id, key_step_key=step.step_key)
-        insert_params["seq_run_id"] = step.run_id
+        insert_params = {**_step_values(step), "seq_run_id": step.run_id}
+        update_params = _update_params(step)
 
         def tx(conn: Connection) -> None:
             if conn.execute(_UPDATE_STEP, update_params).rowcount == 0:
@@ -366,6 +362,29 @@ class SqlStorage:
             _insert_events(conn, events)
 
         self._write("record_step", tx)
+
+    def record_steps(
+        self,
+        new: Sequence[StepRecord],
+        changed: Sequence[StepRecord],
+        events: Sequence[Event] = (),
+    ) -> None:
+        """Insert `new` steps, replace the state of `changed` ones and append `events`.
+
+        One transaction for the whole batch, each part executed as one statement over many
+        rows: the writer that owns a run's steps uses it to store many transitions at once.
+        """
+        inserts = [{**_step_values(step), "seq_run_id": step.run_id} for step in new]
+        updates = [_update_params(step) for step in changed]
+
+        def tx(conn: Connection) -> None:
+            if inserts:
+                conn.execute(_INSERT_STEP, inserts)
+            if updates:
+                conn.execute(_UPDATE_STEP, updates)
+            _insert_events(conn, events)
+
+        self._write("record_steps", tx)
 
     def list_steps(self, run_id: str) -> list[StepRecord]:
         """Return the run's steps in the order they were first recorded."""
@@ -488,6 +507,11 @@ def _step_values(step: StepRecord) -> dict[str, Any]:
     values = attrs.asdict(step, recurse=False)
     values.update(status=StepStatus(step.status).value, error=_error_value(step.error))
     return values
+
+
+def _update_params(step: StepRecord) -> dict[str, Any]:
+    values = {k: v for k, v in _step_values(step).items() if k not in _STEP_KEY_COLUMNS}
+    return {**values, "key_run_id": step.run_id, "key_step_key": step.step_key}
 
 
 def _step_from_row(row: Mapping[str, Any]) -> StepRecord:

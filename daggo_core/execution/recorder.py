@@ -1,0 +1,138 @@
+"""A run's write path: step transitions and events buffered and stored in batches.
+
+The worker hands every write to the recorder and goes on; a writer thread lets writes
+gather for a few milliseconds and stores them in one transaction, so a run costs a few transactions per batch of steps
+instead of two per step. Run status changes flush first, so storage never shows a run
+finished before its steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from daggo_core.errors import StorageError
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import Event, StepRecord
+
+__all__ = ["StepRecorder"]
+
+logger = logging.getLogger("daggo.recorder")
+
+
+class StepRecorder:
+    """Buffers one run's step states and events and stores them from a writer thread.
+
+    `on_stored(events)` is called (on the writer thread) after each batch is stored.
+    A failed write is retried with backoff for up to `retry_seconds`; after that,
+    `flush()` raises the StorageError.
+    """
+
+    def __init__(self, storage: Storage, *, on_stored: Callable[[list[Event]], None],
+                 retry_seconds: float = 30.0, gather_seconds: float = 0.01) -> None:
+        self.storage = storage
+        self.gather_seconds = gather_seconds
+        self.on_stored = on_stored
+        self.retry_seconds = retry_seconds
+        self._cond = threading.Condition()
+        self._steps: dict[str, StepRecord] = {}
+        self._events: list[Event] = []
+        self._stored_keys: set[str] = set()
+        self._pending = 0
+        self._done = 0
+        self._error: StorageError | None = None
+        self._closed = False
+        self._idle = False
+        self._urgent = threading.Event()
+        self._thread = threading.Thread(target=self._write_loop, daemon=True,
+                                        name="daggo-recorder")
+        self._thread.start()
+
+    def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
+        """Queue the step's new state and its events."""
+        with self._cond:
+            self._steps[step.step_key] = step
+            self._events.extend(events)
+            self._pending += 1
+            if self._idle:
+                self._cond.notify_all()
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Queue events (log lines)."""
+        with self._cond:
+            self._events.extend(events)
+            self._pending += 1
+            if self._idle:
+                self._cond.notify_all()
+
+    def flush(self) -> None:
+        """Block until everything queued so far is stored; raises the write error if any."""
+        with self._cond:
+            target = self._pending
+            self._urgent.set()
+            self._cond.notify_all()
+            while self._done < target and self._error is None:
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+
+    def close(self) -> None:
+        """Flush, then stop the writer thread."""
+        try:
+            self.flush()
+        finally:
+            with self._cond:
+                self._closed = True
+                self._urgent.set()
+                self._cond.notify_all()
+            self._thread.join()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._cond:
+                self._idle = True
+                while self._done == self._pending and not self._closed:
+                    self._cond.wait()
+                self._idle = False
+                if self._done == self._pending and self._closed:
+                    return
+            # Let a batch gather for a few ms, unless someone waits for it.
+            self._urgent.wait(self.gather_seconds)
+            with self._cond:
+                self._urgent.clear()
+                steps, self._steps = list(self._steps.values()), {}
+                events, self._events = self._events, []
+                upto = self._pending
+            try:
+                self._store(steps, events)
+            except StorageError as exc:
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._done = upto
+                self._cond.notify_all()
+            if events:
+                self.on_stored(events)
+
+    def _store(self, steps: list[StepRecord], events: list[Event]) -> None:
+        new = [s for s in steps if s.step_key not in self._stored_keys]
+        changed = [s for s in steps if s.step_key in self._stored_keys]
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                self.storage.record_steps(new, changed, events)
+            except StorageError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning("storing %d step states and %d events failed (%s); retrying",
+                               len(steps), len(events), exc)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self._stored_keys.update(s.step_key for s in new)
+            return
