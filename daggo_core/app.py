@@ -13,6 +13,13 @@ from daggo_core.config import Config, load_config
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.execution.coordinator import RunCoordinator
+from daggo_core.execution.run_monitor import RunMonitor
+from daggo_core.execution.worker_process import (
+    exit_worker,
+    is_worker_process,
+    serve_worker,
+    set_worker_command,
+)
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.services.runs import launch_run, sync_jobs
@@ -31,7 +38,11 @@ class DaggoApp:
     """An opened daggo runtime: config, plugins, migrated storage and the definitions.
 
     `asgi` is the admin/RPC application, mountable in a larger ASGI server;
-    `serve()` runs it together with the run coordinator.
+    `serve()` runs it together with the run coordinator and the run monitor.
+    `worker_command`, when set before execution starts, is the argv the subprocess
+    executor starts workers with (e.g. `daggo worker -m APP`, see
+    `daggo_core.cli.worker_cmd.worker_command_for`); by default it re-executes this
+    process's own command line with the worker marker.
     """
 
     def __init__(self, config: Config, definitions: Definitions, hooks: Hooks,
@@ -44,6 +55,8 @@ class DaggoApp:
         self._asgi: Quart | None = None
         self.coordinator: RunCoordinator | None = None
         self.executor: Executor | None = None
+        self.monitor: RunMonitor | None = None
+        self.worker_command: list[str] | None = None
 
     @property
     def asgi(self) -> Quart:
@@ -65,9 +78,23 @@ class DaggoApp:
             self.coordinator.wake()
         return run
 
+    def cancel(self, run_id: str) -> Run:
+        """Cancel a run: a queued one at once; a running one is stopped by its worker.
+
+        The flag is stored (every worker sees it on its next heartbeat); an executor of
+        this process executing the run is also told at once (the subprocess executor
+        signals its worker, and kills it if it has not stopped after the grace period).
+        """
+        run = self.storage.request_cancel(run_id)
+        if self.executor is not None and run_id in self.executor.active_run_ids():
+            self.executor.cancel(run_id)
+            run = self.storage.get_run(run_id)
+        return run
+
     def start_execution(self) -> RunCoordinator:
         """Create the executor and the coordinator that feeds it (idempotent)."""
         if self.coordinator is None:
+            set_worker_command(self.worker_command)
             self.executor = self.executor_spec.create(ExecutorContext(
                 config=self.config, storage=self.storage,
                 jobs=self.definitions.jobs_by_name, on_event=self.hooks.run_event,
@@ -76,6 +103,19 @@ class DaggoApp:
                 self.storage, self.executor,
                 max_concurrent_runs=self.config.execution.max_concurrent_runs,
                 poll_interval=self.config.execution.poll_interval_seconds,
+                job_limits={job.name: job.max_concurrent_runs for job in self.definitions.jobs
+                            if job.max_concurrent_runs is not None},
+                tag_limits=self.config.execution.tag_limits,
+                fair_share_tag=self.config.execution.fair_share_tag,
+            )
+            if hasattr(self.executor, "on_slot_free"):
+                self.executor.on_slot_free = self.coordinator.wake
+            execution = self.config.execution
+            self.monitor = RunMonitor(
+                self.storage, self.definitions.jobs_by_name,
+                heartbeat_interval=execution.heartbeat_interval_seconds,
+                heartbeat_timeout=execution.heartbeat_timeout_seconds,
+                on_requeue=self.coordinator.wake,
             )
         return self.coordinator
 
@@ -91,22 +131,35 @@ class DaggoApp:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, stop.set)
         coordinator = self.start_execution()
+        assert self.monitor is not None
+        # The monitor's first pass recovers runs a previous server left QUEUED/STARTING/
+        # STARTED: stale ones are re-queued or failed before new work is dispatched.
+        try:
+            await asyncio.to_thread(self.monitor.check_once)
+        except Exception:
+            logger.exception("start-up recovery of left-over runs failed; the monitor retries")
         hconfig = HypercornConfig()
         hconfig.bind = [f"{self.config.admin.host}:{self.config.admin.port}"]
         hconfig.accesslog = None
         hconfig.errorlog = logging.getLogger("daggo.web")
         hconfig.graceful_timeout = 2.0
-        dispatch = asyncio.create_task(coordinator.run_forever(), name="daggo-coordinator")
+        tasks = [
+            asyncio.create_task(coordinator.run_forever(), name="daggo-coordinator"),
+            asyncio.create_task(self.monitor.run_forever(), name="daggo-run-monitor"),
+        ]
         try:
             await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
         finally:
-            dispatch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatch
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await asyncio.to_thread(self.close)
 
     def close(self) -> None:
-        """Wait for in-flight runs, then release storage."""
+        """Close the executor (the in-process one waits for its runs; subprocess workers
+        carry on by themselves), then release storage."""
         if self.executor is not None:
             self.executor.close()
             self.executor = None
@@ -122,10 +175,16 @@ def open_app(
 
     Fails at once, naming the setting, if the configured storage backend or executor is
     not installed or its plugin failed to import.
+
+    In a worker process (the `DAGGO_WORKER=1` marker, set by the subprocess executor when
+    it re-executes the app's program) this never returns: it executes the run handed to
+    the worker and exits the process with the worker's exit code.
     """
     cfg = config or load_config()
     hooks = hooks or make_plugin_manager()
     defs = Definitions.merge(*definitions)
+    if is_worker_process():
+        exit_worker(serve_worker(cfg, defs, hooks))
     backend = hooks.storage_backend(cfg.database.driver)
     hooks.executor(cfg.execution.executor)
     storage = backend.open(cfg.database)

@@ -187,7 +187,7 @@ class DatabaseConfig:
 class ExecutionConfig:
     """The executor, how much runs at once, and how workers are watched and stopped."""
 
-    executor: str = _setting("in_process", _str(nonempty=True))
+    executor: str = _setting("subprocess", _str(nonempty=True))
     max_concurrent_runs: int = _setting(4, _int(1))
     max_concurrent_steps: int = _setting(8, _int(1))
     queue_size: int = _setting(1000, _int(1))
@@ -195,7 +195,7 @@ class ExecutionConfig:
     tag_limits: Mapping[str, int] = _setting({}, _tag_limits)
     fair_share_tag: str | None = _setting(None, _str(optional=True, nonempty=True))
     heartbeat_interval_seconds: float = _setting(2.0, _number(positive=True))
-    heartbeat_timeout_seconds: float = _setting(5.0, _number(positive=True))
+    heartbeat_timeout_seconds: float = _setting(3.0, _number(positive=True))
     cancel_grace_seconds: float = _setting(10.0, _number(positive=False))
     warm_workers: int = _setting(1, _int(0))
     run_timeout_seconds: float | None = _setting(None, _number(positive=True, optional=True))

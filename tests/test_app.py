@@ -12,7 +12,7 @@ from daggo_core.errors import PluginError
 from daggo_core.extensions import UIPanel
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import make_plugin_manager
-from daggo_core.storage.records import RunStatus
+from daggo_core.storage.records import Run, RunStatus
 
 
 @frozen
@@ -31,6 +31,7 @@ JOB = dag.job("one", description="returns one").add(dag.op("one", one)).build()
 def cfg(tmp_path):
     config = default_config()
     config.database.sqlite.path = str(tmp_path / "daggo.sqlite")
+    config.execution.executor = "in_process"
     return config
 
 
@@ -141,4 +142,20 @@ def test_disable_ui_keeps_health_and_hides_pages(cfg):
     app = daggo_core.open(cfg, JOB)
     assert get(app, "/healthz")[0] == 200
     assert get(app, "/")[0] == 404
+    app.close()
+
+
+def test_queued_runs_show_why_they_wait(cfg):
+    limited = dag.job("limited", max_concurrent_runs=1).add(dag.op("one", one)).build()
+    app = daggo_core.open(cfg, limited)
+    coordinator = app.start_execution()
+    app.storage.add_run(Run(job_name="limited", status=RunStatus.STARTED))
+    queued = app.launch("limited")
+    assert coordinator.dispatch_once() == 0
+    waiting = app.storage.get_run(queued.id)
+    assert waiting.wait_reason == "job 'limited' limit reached (1 of 1 running)"
+    _, page = get(app, "/")
+    assert "job &#39;limited&#39; limit reached" in page
+    _, page = get(app, f"/runs/{queued.id}")
+    assert "Waiting: job &#39;limited&#39; limit reached" in page
     app.close()

@@ -128,3 +128,18 @@ def test_run_with_a_missing_module_fails_clearly(tmp_path):
 def test_version():
     result = daggo(["--version"], cwd=ROOT)
     assert result.stdout.strip() == "daggo 0.1.0"
+
+
+def test_reexecute_from_a_step_queues_a_linked_run(example):
+    first = daggo(["job", "launch", "content_ingestion", "--local"], cwd=example)
+    run_id = first.stdout.split()[1]
+    result = daggo(["runs", "reexecute", run_id, "--step", "upsert_index"], cwd=example)
+    assert result.returncode == 0, result.stderr
+    new_id = result.stdout.split()[1]
+    assert f"re-execution of {run_id} from step upsert_index" in result.stdout
+    shown = daggo(["runs", "list", "--status", "queued"], cwd=example)
+    assert new_id in shown.stdout
+    bad = daggo(["runs", "reexecute", run_id], cwd=example)
+    assert bad.returncode == 1 and "no failed steps" in bad.stderr
+    unknown = daggo(["runs", "reexecute", run_id, "--step", "nope"], cwd=example)
+    assert unknown.returncode == 1 and "has no step 'nope'" in unknown.stderr

@@ -38,7 +38,7 @@ DEFAULTS = {
         },
     },
     "execution": {
-        "executor": "in_process",
+        "executor": "subprocess",
         "max_concurrent_runs": 4,
         "max_concurrent_steps": 8,
         "queue_size": 1000,
@@ -46,7 +46,7 @@ DEFAULTS = {
         "tag_limits": {},
         "fair_share_tag": None,
         "heartbeat_interval_seconds": 2.0,
-        "heartbeat_timeout_seconds": 5.0,
+        "heartbeat_timeout_seconds": 3.0,
         "cancel_grace_seconds": 10.0,
         "warm_workers": 1,
         "run_timeout_seconds": None,
@@ -603,7 +603,7 @@ def test_heartbeat_timeout_must_exceed_interval_naming_both(tmp_path: Path) -> N
     message = _load_error(tmp_path, "[execution]\nheartbeat_interval_seconds = 6\n")
     assert (
         f"execution.heartbeat_timeout_seconds (from default): must be greater than "
-        f"execution.heartbeat_interval_seconds (6.0, from {file}), got 5.0"
+        f"execution.heartbeat_interval_seconds (6.0, from {file}), got 3.0"
     ) in message
 
 

@@ -17,7 +17,17 @@ from daggo_core.definitions.ops import OpDefinition
 
 __all__ = ["EXECUTOR", "typed_op", "value_type"]
 
-EXECUTOR = "daggo_core.execute(): in-process RunWorker, steps one after another in the caller"
+
+def _executor() -> str:
+    """What `execute()` runs on, with its default step concurrency read from the code."""
+    from daggo_core.execution import run_worker
+
+    limit = getattr(run_worker, "DEFAULT_MAX_CONCURRENT_STEPS", None)
+    steps = f"up to {limit} steps at once (default)" if limit else "one step at a time"
+    return f"daggo_core.execute(): in-process RunWorker, {steps}"
+
+
+EXECUTOR = _executor()
 
 
 def value_type(name: str, **fields: Any) -> type:

@@ -3,10 +3,10 @@
 Typed wiring needs one output type per link (`step_k` reads the one op returning
 `Step{k-1}`), so the 50 types and functions are generated (see `_daggo.py`).
 
-Executor: `daggo_core.execute()`, daggo's in-process run path (steps one after another in
-the calling thread), on the storage that path uses by default: a private in-memory SQLite
-database. It is created in `setup_s` (the same `ephemeral_storage()` that `execute(job)`
-calls) and passed to both runs, as Dagster's ephemeral instance is.
+Executor: `daggo_core.execute()`, daggo's in-process run path with its default step
+concurrency (stated in `executor`), on the storage that path uses by default: a private
+in-memory SQLite database. It is created in `setup_s` (the same `ephemeral_storage()`
+that `execute(job)` calls) and passed to both runs, as Dagster's ephemeral instance is.
 """
 # ruff: noqa: E402
 

@@ -6,8 +6,9 @@ the `fanout200` row and `fanout200-static` (argument `--static`) run the static 
 definition time, `leaf_i` receives root's output and returns `items[i] + 1` as a `Leaf`,
 and `total` takes `list[Leaf]` (typed wiring collects every producer of `Leaf`).
 
-Executor: `daggo_core.execute()` in-process (steps one after another: daggo's quick path
-has no step concurrency), on a private in-memory SQLite storage made in `setup_s`.
+Executor: `daggo_core.execute()` in-process with its default step concurrency (stated in
+`executor`: the leaves may run on its thread pool), on a private in-memory SQLite storage
+made in `setup_s`.
 """
 # ruff: noqa: E402
 

@@ -8,6 +8,7 @@ import click
 
 from daggo_core.cli import hooks_for
 from daggo_core.cli.common import app_options, load_app, load_cli_config
+from daggo_core.cli.worker_cmd import worker_command_for
 
 
 @click.command("run")
@@ -32,6 +33,7 @@ def run(ctx: click.Context, config_path: Path | None, app_module: str | None,
     assert definitions is not None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = open_app(cfg, definitions, hooks=hooks_for(ctx))
+    app.worker_command = worker_command_for(config_path, app_module, app_file)
     jobs = ", ".join(j.name for j in definitions.jobs) or "none"
     click.echo(f"daggo: {len(definitions.jobs)} job(s): {jobs}")
     click.echo(f"daggo: serving {app.url} (storage: {cfg.database.driver}, "

@@ -7,9 +7,16 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from daggo_core.cli.common import config_option, console, load_cli_config, open_storage
+from daggo_core.cli.common import (
+    app_options,
+    config_option,
+    console,
+    load_app,
+    load_cli_config,
+    open_storage,
+)
 from daggo_core.cli.progress import status_style, steps_table
-from daggo_core.services.runs import get_run_detail
+from daggo_core.services.runs import get_run_detail, reexecute_run
 from daggo_core.storage.records import RunStatus
 
 STATUS_CHOICES = click.Choice([s.value for s in RunStatus], case_sensitive=False)
@@ -17,7 +24,7 @@ STATUS_CHOICES = click.Choice([s.value for s in RunStatus], case_sensitive=False
 
 @click.group("runs")
 def runs() -> None:
-    """Inspect run history."""
+    """Inspect run history; cancel and re-execute runs."""
 
 
 @runs.command("list")
@@ -87,3 +94,50 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, config_path: Pat
             break
         after = events[-1].id or after
     storage.close()
+
+
+@runs.command("cancel")
+@click.argument("run_id")
+@config_option
+@click.pass_context
+def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
+    """Cancel a run: a queued one at once, a running one at its worker's next heartbeat."""
+    cfg = load_cli_config(config_path)
+    storage = open_storage(ctx, cfg)
+    before = storage.get_run(run_id)
+    run = storage.request_cancel(run_id)
+    storage.close()
+    out = console()
+    status = f"[{status_style(run.status)}]{run.status}[/]"
+    if before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
+        out.print(f"run {run_id} canceled: {status} (it had not started)")
+    elif run.is_finished:
+        out.print(f"run {run_id} already finished: {status}; nothing to cancel")
+    else:
+        interval = cfg.execution.heartbeat_interval_seconds
+        out.print(f"run {run_id} is {status}: cancellation requested. Its worker stops it "
+                  f"at its next heartbeat (within {interval:g} s); the run then ends CANCELED.")
+
+
+@runs.command("reexecute")
+@click.argument("run_id")
+@click.option("--from-failure", "from_failure", is_flag=True,
+              help="Re-run the steps that did not succeed (the default).")
+@click.option("--step", "step_key", metavar="KEY",
+              help="Re-run this step and everything downstream of it.")
+@app_options
+@click.pass_context
+def reexecute(ctx: click.Context, run_id: str, from_failure: bool, step_key: str | None,
+              config_path: Path | None, app_module: str | None, app_file: str | None) -> None:
+    """Queue a new run of RUN's job that reuses RUN's stored outputs."""
+    if from_failure and step_key:
+        raise click.UsageError("give --from-failure or --step, not both")
+    cfg = load_cli_config(config_path)
+    definitions = load_app(cfg, app_module, app_file, required=False)
+    storage = open_storage(ctx, cfg)
+    try:
+        run = reexecute_run(storage, run_id, step=step_key, definitions=definitions)
+    finally:
+        storage.close()
+    origin = f"from step {step_key}" if step_key else "from failure"
+    console().print(f"run {run.id} queued: re-execution of {run_id} {origin}")

@@ -1,12 +1,20 @@
-"""The in-process executor: runs each claimed run on a thread of this process."""
+"""The in-process executor: runs each claimed run on a thread of this process.
+
+Each run heartbeats like a worker process does (as `hostname:pid` of this process), so
+the run monitor leaves it alone while this process lives, and fails it if the process
+dies; a heartbeat showing `cancel_requested` (e.g. `daggo runs cancel` from another
+process) cancels the run.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from daggo_core.errors import DaggoError
+from daggo_core.execution.heartbeat import Heartbeat, worker_id
 from daggo_core.execution.run_worker import RunWorker, error_info
 from daggo_core.extensions import ExecutorContext
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
@@ -17,7 +25,11 @@ logger = logging.getLogger("daggo.executor")
 
 
 class InProcessExecutor:
-    """Executes runs on a thread pool sized by `execution.max_concurrent_runs`."""
+    """Executes runs on a thread pool sized by `execution.max_concurrent_runs`.
+
+    `on_slot_free`, when set (DaggoApp sets the coordinator's `wake`), is called after
+    each run ends.
+    """
 
     def __init__(self, context: ExecutorContext) -> None:
         self.context = context
@@ -27,6 +39,7 @@ class InProcessExecutor:
         )
         self._lock = threading.Lock()
         self._workers: dict[str, RunWorker | None] = {}
+        self.on_slot_free: Callable[[], None] | None = None
 
     def launch(self, run: Run) -> None:
         with self._lock:
@@ -62,10 +75,19 @@ class InProcessExecutor:
                 Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR", message=str(exc))
             ])
             return
-        worker = RunWorker(job, run, storage, params=params, on_event=self.context.on_event)
+        execution = self.context.config.execution
+        worker = RunWorker(job, run, storage, params=params, on_event=self.context.on_event,
+                           max_concurrent_steps=execution.max_concurrent_steps,
+                           run_timeout=execution.run_timeout_seconds,
+                           stop_grace_seconds=execution.cancel_grace_seconds)
         with self._lock:
             self._workers[run.id] = worker
-        worker.execute()
+        heartbeat = Heartbeat(storage, run.id, worker_id(),
+                              interval=execution.heartbeat_interval_seconds,
+                              on_stop=lambda _run: worker.cancel())
+        heartbeat.beat()
+        with heartbeat:
+            worker.execute()
 
     def _finished(self, run_id: str, future: Future[None]) -> None:
         with self._lock:
@@ -81,3 +103,5 @@ class InProcessExecutor:
                 )
             except DaggoError:
                 logger.exception("could not mark run %s as failed", run_id)
+        if self.on_slot_free is not None:
+            self.on_slot_free()

@@ -1,0 +1,287 @@
+"""The subprocess executor: each run executes in a worker process of its own.
+
+Workers are the server's own program started again with the worker marker (see
+`worker_process`). `warm_workers` of them are kept started and idle, blocked reading
+stdin with the app already imported and storage open; `launch` records the worker on the
+run (a heartbeat with its id), writes the run id on its stdin and closes it. With no idle
+worker it starts one and hands over the same way. Workers run in their own session and
+need nothing from the server once they have their run: they outlive a server restart.
+
+A thread per worker waits for it to exit; a worker that exits while its run is still
+active gets the run failed at once (or canceled, if it was being canceled), and the
+coordinator woken through `on_slot_free`. `cancel` flags the run in storage and sends
+SIGTERM; a worker still alive `cancel_grace_seconds` (plus a margin) later is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from daggo_core.errors import DaggoError
+from daggo_core.execution.heartbeat import worker_id
+from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
+from daggo_core.execution.worker_process import WORKER_ENV, cancel_kill_delay, worker_command
+from daggo_core.extensions import ExecutorContext
+from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
+
+__all__ = ["SubprocessExecutor", "describe_exit"]
+
+logger = logging.getLogger("daggo.executor")
+
+_MAX_BACKOFF = 60.0
+
+
+def describe_exit(pid: int, code: int) -> str:
+    """Why a worker's run did not finish, from its exit code."""
+    how = f"exited with code {code}"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            how += f" (killed by {signal.Signals(-code).name})"
+    return f"worker process {pid} {how} before finishing the run"
+
+
+class _Worker:
+    """One worker process; `run_id` is set once a run was handed to it."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+        self.id = worker_id(popen.pid)
+        self.run_id: str | None = None
+        self.canceling = False
+        self.started = time.monotonic()
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def hand_over(self, run_id: str) -> bool:
+        """Write the run id to the worker's stdin and close it; False if it is gone."""
+        stdin = self.popen.stdin
+        assert stdin is not None
+        try:
+            stdin.write(f"{run_id}\n".encode())
+            stdin.flush()
+            stdin.close()
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+        return True
+
+
+class SubprocessExecutor:
+    """Runs each run in a worker process, from a pool of `warm_workers` pre-started ones.
+
+    `on_slot_free`, when set (DaggoApp sets the coordinator's `wake`), is called each time
+    a run's worker exits, so the next queued run starts without waiting for a poll.
+    """
+
+    def __init__(self, context: ExecutorContext, *, command: Sequence[str] | None = None,
+                 cwd: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.context = context
+        self.execution = context.config.execution
+        self.command = list(command) if command else worker_command()
+        self.cwd = cwd or os.getcwd()
+        self.extra_env = dict(env or {})
+        self.on_slot_free: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._running: dict[str, _Worker] = {}
+        self._closed = False
+        self._failures = 0
+        self._next_spawn = 0.0
+        self._stop = threading.Event()
+        self._fill_pool()
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True,
+                                            name="daggo-worker-pool")
+        self._supervisor.start()
+
+    # -- the Executor protocol -------------------------------------------------
+
+    def launch(self, run: Run) -> None:
+        storage = self.context.storage
+        worker = self._take_idle()
+        if worker is not None:
+            storage.heartbeat(run.id, worker.id)
+            if not worker.hand_over(run.id):
+                logger.warning("warm worker %s exited before it got run %s; starting another",
+                               worker.pid, run.id)
+                worker = None
+        if worker is None:
+            try:
+                worker = self._spawn()
+            except OSError as exc:
+                self._fail_unstarted(run, f"could not start a worker process: {exc}")
+                return
+            storage.heartbeat(run.id, worker.id)
+            if not worker.hand_over(run.id):
+                self._fail_unstarted(run, describe_exit(worker.pid, worker.popen.wait()))
+                return
+        worker.run_id = run.id
+        with self._lock:
+            self._running[run.id] = worker
+        threading.Thread(target=self._watch, args=(worker,), daemon=True,
+                         name=f"daggo-watch-{worker.pid}").start()
+        logger.info("run %s handed to worker process %s", run.id, worker.pid)
+        self._fill_pool()
+
+    def cancel(self, run_id: str) -> None:
+        """Flag the run, SIGTERM its worker, and SIGKILL it if it has not stopped in time."""
+        run = self.context.storage.request_cancel(run_id)
+        with self._lock:
+            worker = self._running.get(run_id)
+        if worker is None or run.is_finished:
+            return
+        worker.canceling = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGTERM)
+        timer = threading.Timer(cancel_kill_delay(self.execution), self._kill, args=(worker,))
+        timer.daemon = True
+        timer.start()
+
+    def active_run_ids(self) -> set[str]:
+        with self._lock:
+            return set(self._running)
+
+    def worker_pids(self) -> dict[str, int]:
+        """The pid of each run's worker, by run id."""
+        with self._lock:
+            return {run_id: w.pid for run_id, w in self._running.items()}
+
+    def idle_worker_pids(self) -> list[int]:
+        """Pids of the warm workers waiting for a run."""
+        with self._lock:
+            return [w.pid for w in self._idle]
+
+    def close(self) -> None:
+        """Stop the idle warm workers; running workers carry on and finish their runs."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        self._stop.set()
+        for worker in idle:
+            with contextlib.suppress(OSError, ValueError):
+                assert worker.popen.stdin is not None
+                worker.popen.stdin.close()
+        deadline = time.monotonic() + 5.0
+        for worker in idle:
+            try:
+                worker.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.popen.kill()
+                worker.popen.wait()
+
+    # -- workers ---------------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        env = {**os.environ, **self.extra_env, WORKER_ENV: "1"}
+        popen = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdin=subprocess.PIPE,
+                                 start_new_session=True, close_fds=True)
+        return _Worker(popen)
+
+    def _take_idle(self) -> _Worker | None:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop(0)
+                if worker.alive():
+                    return worker
+        return None
+
+    def _fill_pool(self) -> None:
+        """Start warm workers until `warm_workers` are idle (backing off after failures)."""
+        while True:
+            with self._lock:
+                if self._closed or len(self._idle) >= self.execution.warm_workers or \
+                        time.monotonic() < self._next_spawn:
+                    return
+            try:
+                worker = self._spawn()
+            except OSError:
+                logger.exception("could not start a warm worker")
+                self._backoff()
+                return
+            with self._lock:
+                if self._closed:
+                    worker.popen.kill()
+                    return
+                self._idle.append(worker)
+
+    def _backoff(self) -> None:
+        self._failures += 1
+        delay = min(_MAX_BACKOFF, 0.5 * 2 ** self._failures)
+        self._next_spawn = time.monotonic() + delay
+
+    def _supervise(self) -> None:
+        """Drop warm workers that died while idle, and keep the pool filled."""
+        tick = min(1.0, self.execution.heartbeat_interval_seconds)
+        while not self._stop.wait(tick):
+            with self._lock:
+                dead = [w for w in self._idle if not w.alive()]
+                self._idle = [w for w in self._idle if w not in dead]
+            for worker in dead:
+                code = worker.popen.returncode
+                logger.error("warm worker %s exited with code %s before it was given a run "
+                             "(see its output above); retrying with back-off", worker.pid, code)
+                self._backoff()
+            if not dead and self._idle:
+                self._failures = 0
+            self._fill_pool()
+            self._heartbeat_handovers()
+
+    def _heartbeat_handovers(self) -> None:
+        """Heartbeat runs whose worker is alive but has not taken them over yet (slow
+        imports), so the monitor does not re-queue them meanwhile."""
+        storage = self.context.storage
+        with self._lock:
+            pending = [w for w in self._running.values() if w.run_id and w.alive()]
+        for worker in pending:
+            assert worker.run_id is not None
+            try:
+                run = storage.get_run(worker.run_id)
+                if run.status is RunStatus.STARTING and run.worker_id == worker.id:
+                    storage.heartbeat(worker.run_id, worker.id)
+            except DaggoError:
+                logger.exception("could not heartbeat run %s for its starting worker",
+                                 worker.run_id)
+
+    def _watch(self, worker: _Worker) -> None:
+        code = worker.popen.wait()
+        run_id = worker.run_id
+        assert run_id is not None
+        try:
+            self._settle(worker, run_id, code)
+        except Exception:
+            logger.exception("could not settle run %s after its worker exited", run_id)
+        finally:
+            with self._lock:
+                self._running.pop(run_id, None)
+            if self.on_slot_free is not None:
+                self.on_slot_free()
+
+    def _settle(self, worker: _Worker, run_id: str, code: int) -> None:
+        storage = self.context.storage
+        run = storage.get_run(run_id)
+        if run.status not in ACTIVE_RUN_STATUSES or run.worker_id != worker.id:
+            return
+        reason = describe_exit(worker.pid, code)
+        if worker.canceling:
+            end_canceled_run(storage, run_id, f"run canceled: {reason}")
+        else:
+            logger.error("run %s: %s", run_id, reason)
+            settle_lost_run(storage, run, reason, self.context.jobs)
+
+    def _kill(self, worker: _Worker) -> None:
+        if worker.alive():
+            logger.warning("worker %s of run %s ignored cancellation for %.1f s; killing it",
+                           worker.pid, worker.run_id, cancel_kill_delay(self.execution))
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(worker.pid, signal.SIGKILL)
+
+    def _fail_unstarted(self, run: Run, reason: str) -> None:
+        logger.error("run %s: %s", run.id, reason)
+        settle_lost_run(self.context.storage, run, reason, self.context.jobs)

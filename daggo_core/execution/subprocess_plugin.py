@@ -1,0 +1,19 @@
+"""Built-in plugin: the `subprocess` executor."""
+
+from __future__ import annotations
+
+from daggo_core.extensions import ExecutorContext, ExecutorSpec
+from daggo_core.hookspecs import hookimpl
+
+
+def _create(context: ExecutorContext):  # type: ignore[no-untyped-def]
+    from daggo_core.execution.subprocess_executor import SubprocessExecutor
+
+    return SubprocessExecutor(context)
+
+
+@hookimpl
+def daggo_executors() -> list[ExecutorSpec]:
+    return [ExecutorSpec(name="subprocess", create=_create,
+                         description="runs each run in a worker process started from the "
+                                     "app's own program, with a warm pool")]

@@ -1,0 +1,224 @@
+"""The worker process: one run, executed in a process of its own, from the app's own program.
+
+The subprocess executor starts the server's own program again with `DAGGO_WORKER=1` in
+its environment. Whatever path that program takes to `daggo_core.open()` or
+`daggo_core.run()` (or the CLI `daggo run` / `daggo worker`), `open_app` sees the marker
+and calls `serve_worker` instead of building a server, so an importing app never writes
+a worker command. The worker then:
+
+1. opens storage and gets its run id: from `DAGGO_WORKER_RUN_ID` (a worker started by
+   something else, e.g. by hand) or as one line on stdin (how the executor hands a run to
+   a pre-started "warm" worker; EOF before a line means "not needed": exit 0);
+2. checks the run is still STARTING and, when handed over by an executor, recorded to
+   this worker (`hostname:pid`), so a run re-queued and re-claimed meanwhile never runs
+   twice;
+3. executes it with a RunWorker, heartbeating from a daemon thread; a heartbeat showing
+   `cancel_requested`, or SIGTERM, cancels it gracefully; a run still not finished
+   `cancel_grace_seconds` (plus a margin) after that is ended CANCELED by the worker
+   itself, which exits at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from daggo_core.errors import DaggoError
+from daggo_core.execution.heartbeat import Heartbeat, worker_id
+from daggo_core.execution.run_monitor import end_canceled_run
+from daggo_core.execution.run_worker import RunWorker, error_info
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+
+if TYPE_CHECKING:
+    from daggo_core.config import Config, ExecutionConfig
+    from daggo_core.definitions.definitions import Definitions
+    from daggo_core.plugins import Hooks
+
+__all__ = [
+    "RUN_ID_ENV",
+    "WORKER_ENV",
+    "cancel_kill_delay",
+    "exit_worker",
+    "is_worker_process",
+    "serve_worker",
+    "set_worker_command",
+    "worker_command",
+]
+
+logger = logging.getLogger("daggo.worker")
+
+#: Set to "1" in a worker's environment: `open_app` then runs the worker.
+WORKER_ENV = "DAGGO_WORKER"
+#: The run a worker executes, when not handed over on stdin.
+RUN_ID_ENV = "DAGGO_WORKER_RUN_ID"
+#: Exit codes: the run reached a terminal status (or was not ours), or the worker failed.
+EXIT_OK, EXIT_ERROR = 0, 1
+
+_explicit_command: list[str] | None = None
+
+
+def is_worker_process() -> bool:
+    """True in a process started as a daggo worker."""
+    return os.environ.get(WORKER_ENV) == "1"
+
+
+def set_worker_command(command: Sequence[str] | None) -> None:
+    """Use `command` (argv) to start workers from now on; None restores the default."""
+    global _explicit_command
+    _explicit_command = list(command) if command else None
+
+
+def worker_command() -> list[str]:
+    """The argv that starts a worker: the one set explicitly, else this process's own.
+
+    Re-executing `sys.orig_argv` (with this interpreter, its options and the same
+    arguments) runs the same program, which reaches `open_app` and becomes a worker.
+    Raises DaggoError where that would not work: an interactive interpreter, pytest.
+    """
+    if _explicit_command:
+        return list(_explicit_command)
+    argv = list(getattr(sys, "orig_argv", []) or [sys.executable, *sys.argv])
+    script = sys.argv[0] if sys.argv else ""
+    parts = Path(script).parts[-2:]
+    if script in ("", "-") or any(p.startswith(("pytest", "_pytest")) for p in parts):
+        raise DaggoError(
+            "the subprocess executor cannot start workers from this process "
+            f"({' '.join(argv)}): it re-executes the program that opened the app. Start "
+            "the app with `daggo run -m APP` or from a script that calls "
+            "daggo_core.run()/open(), or set DaggoApp.worker_command (e.g. "
+            "[sys.executable, '-m', 'daggo_core.cli.main', 'worker', '-m', 'APP'])"
+        )
+    args = argv[1:]
+    return [sys.executable, *args]
+
+
+def cancel_kill_delay(execution: ExecutionConfig) -> float:
+    """Seconds after a cancel request before a worker that has not stopped is killed."""
+    return execution.cancel_grace_seconds + max(1.0, execution.heartbeat_interval_seconds)
+
+
+def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
+                 run_id: str | None = None) -> int:
+    """Be a worker: get a run id, execute that run, return the process exit code."""
+    os.environ.pop(WORKER_ENV, None)  # processes the run starts are not workers
+    run_id = run_id or os.environ.pop(RUN_ID_ENV, None)
+    handed_over = run_id is None
+    storage = hooks.storage_backend(cfg.database.driver).open(cfg.database)
+    try:
+        if run_id is None:
+            line = sys.stdin.readline()
+            if not line.strip():
+                return EXIT_OK
+            run_id = line.strip()
+        return _execute(cfg, definitions, hooks, storage, run_id, handed_over=handed_over)
+    finally:
+        storage.close()
+
+
+def exit_worker(code: int) -> NoReturn:
+    """End the worker process with `code`.
+
+    Threads of sync steps that were abandoned (timed out, ignoring cancellation) would
+    keep an ordinary exit waiting forever, so the process exits hard if any is left.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    deadline = time.monotonic() + 0.5
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                logging.shutdown()
+                os._exit(code)
+    sys.exit(code)
+
+
+def _execute(cfg: Config, definitions: Definitions, hooks: Hooks, storage: Storage,
+             run_id: str, *, handed_over: bool) -> int:
+    me = worker_id()
+    run = storage.get_run(run_id)
+    mine = run.worker_id == me if handed_over else True
+    if run.status is not RunStatus.STARTING or not mine:
+        logger.warning("worker %s: run %s is %s (worker %s), not a run handed to this "
+                       "worker; not executing it", me, run_id, run.status, run.worker_id)
+        return EXIT_OK
+    execution = cfg.execution
+    heartbeat = Heartbeat(storage, run_id, me, interval=execution.heartbeat_interval_seconds)
+    run = heartbeat.beat() or run
+    job = definitions.jobs_by_name.get(run.job_name)
+    try:
+        if job is None:
+            raise DaggoError(
+                f"job {run.job_name!r} is not defined in this worker; defined jobs: "
+                f"{', '.join(sorted(definitions.jobs_by_name)) or 'none'}")
+        params = job.make_params(run.params)
+    except DaggoError as exc:
+        storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
+            Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR", message=str(exc))
+        ], expected=[RunStatus.STARTING])
+        return EXIT_OK
+    worker = RunWorker(job, run, storage, params=params, on_event=hooks.run_event,
+                       resources=definitions.resources,
+                       max_concurrent_steps=execution.max_concurrent_steps,
+                       run_timeout=execution.run_timeout_seconds,
+                       stop_grace_seconds=execution.cancel_grace_seconds)
+    stopper = _Stopper(worker, storage, cancel_kill_delay(execution))
+    heartbeat.on_stop = stopper.on_heartbeat
+    previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)
+    if run.cancel_requested:
+        stopper.request("cancellation requested before the run started")
+    heartbeat.start()
+    try:
+        final = worker.execute()
+    finally:
+        heartbeat.stop()
+        signal.signal(signal.SIGTERM, previous)
+    logger.info("worker %s: run %s finished %s", me, run_id, final.status)
+    return EXIT_OK
+
+
+class _Stopper:
+    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, then a deadline."""
+
+    def __init__(self, worker: RunWorker, storage: Storage, kill_delay: float) -> None:
+        self.worker = worker
+        self.storage = storage
+        self.kill_delay = kill_delay
+        self.since: float | None = None
+
+    def request(self, why: str) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            logger.info("run %s: %s; stopping", self.worker.run.id, why)
+        self.worker.cancel()
+
+    def on_sigterm(self, signum: int, frame: object) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+        self.worker.cancel()
+
+    def on_heartbeat(self, run: Run) -> None:
+        """Cancel on request; past the deadline, end the run CANCELED and exit hard."""
+        self.request("cancellation requested" if run.cancel_requested
+                     else f"run ended elsewhere as {run.status}")
+        assert self.since is not None
+        if time.monotonic() - self.since < self.kill_delay:
+            return
+        logger.error("run %s did not stop within %.1f s of its cancellation; exiting",
+                     run.id, self.kill_delay)
+        if run.cancel_requested:
+            end_canceled_run(self.storage, run.id,
+                             f"run canceled: its steps ignored the request for "
+                             f"{self.kill_delay:g} s; worker exited")
+        logging.shutdown()
+        os._exit(EXIT_ERROR)

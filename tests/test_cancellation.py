@@ -1,0 +1,344 @@
+"""Cancellation: queued runs, cooperating steps, and workers that ignore the request."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.cli.worker_cmd import worker_command_for
+from daggo_core.config import load_config
+from daggo_core.loading import load_definitions
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.services.runs import launch_run
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
+
+DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
+INTERVAL = 0.2
+GRACE = 0.5
+
+APP = '''
+import os
+import time
+from pathlib import Path
+
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+
+GATE = Path(os.environ["TEST_GATE_DIR"])
+
+
+@frozen
+class Waited:
+    pid: int
+
+
+@frozen
+class AfterIn:
+    waited: Waited
+
+
+@frozen
+class Done:
+    ok: bool
+
+
+def wait_gate(ctx: Context, inp: NoInput) -> Waited:
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    while not (GATE / "open").exists():
+        if ctx.cancel_event.wait(0.02):
+            raise RuntimeError("canceled")
+    return Waited(os.getpid())
+
+
+def after(ctx: Context, inp: AfterIn) -> Done:
+    (GATE / f"after-{ctx.run_id}").write_text("")
+    return Done(True)
+
+
+async def stubborn(ctx: Context, inp: NoInput) -> Waited:
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    time.sleep(3600)  # blocks the worker's event loop: cancellation cannot reach this step
+    return Waited(0)
+
+
+defs = daggo_core.Definitions(jobs=[
+    dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
+    dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
+])
+'''
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (ProcessLookupError, OSError):
+        return False
+
+
+def finished(storage: Storage, run_id: str) -> Callable[[], Run | None]:
+    def check() -> Run | None:
+        run = storage.get_run(run_id)
+        return run if run.is_finished else None
+
+    return check
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    port = free_port()
+    values = {
+        "TEST_GATE_DIR": str(gate),
+        "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
+        "DAGGO_EXECUTION_EXECUTOR": "subprocess",
+        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(INTERVAL),
+        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "0.5",
+        "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
+        "DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": str(GRACE),
+        "DAGGO_SCHEDULER_ENABLED": "false",
+        "DAGGO_ADMIN_PORT": str(port),
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "app.py").write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
+    ns = SimpleNamespace(tmp=tmp_path, gate=gate, port=port, storage=storage, procs=[],
+                         defs=load_definitions(file=tmp_path / "app.py"))
+    yield ns
+    (gate / "open").touch()
+    for proc in ns.procs:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(20)
+    storage.close()
+
+
+@pytest.fixture
+def app(env: SimpleNamespace) -> Iterator[daggo_core.DaggoApp]:
+    """An app opened in this process whose subprocess executor runs `daggo worker -f app.py`."""
+    opened = daggo_core.open(load_config(), env.defs)
+    opened.worker_command = worker_command_for(None, None, "app.py")
+    opened.start_execution()
+    yield opened
+    (env.gate / "open").touch()
+    assert opened.executor is not None
+    wait_for(lambda: not opened.executor.active_run_ids(), 10, "runs to finish")
+    opened.close()
+
+
+def daggo(env: SimpleNamespace, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*DAGGO, *args], cwd=env.tmp, capture_output=True, text=True,
+                          timeout=60)
+
+
+def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:
+    log = (env.tmp / "server.log").open("wb")
+    proc = subprocess.Popen([*DAGGO, "run", "-f", "app.py"], cwd=env.tmp, stdout=log,
+                            stderr=subprocess.STDOUT)
+    env.procs.append(proc)
+
+    def healthy() -> bool:
+        assert proc.poll() is None, log.name
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{env.port}/healthz",
+                                        timeout=1) as response:
+                return json.loads(response.read())["status"] == "ok"
+        except OSError:
+            return False
+
+    wait_for(healthy, 30, "the server to serve /healthz")
+    return proc
+
+
+def started_pid(env: SimpleNamespace, run_id: str, step_key: str) -> int:
+    marker = env.gate / f"started-{run_id}"
+    pid = int(wait_for(lambda: marker.exists() and marker.read_text(), 20, "step start"))
+    wait_for(lambda: any(s.step_key == step_key and s.status is StepStatus.RUNNING
+                         for s in env.storage.list_steps(run_id)), 10, "step RUNNING stored")
+    return pid
+
+
+def assert_canceled_mid_step(env: SimpleNamespace, run: Run, step_key: str) -> None:
+    assert run.status is RunStatus.CANCELED
+    steps = {s.step_key: s for s in env.storage.list_steps(run.id)}
+    assert steps[step_key].status is StepStatus.CANCELED
+    assert not any(s.status is StepStatus.SUCCESS for s in steps.values())
+    if "after" in steps:  # the downstream step never started
+        assert steps["after"].status is StepStatus.CANCELED
+        assert steps["after"].started_at is None
+    assert not (env.gate / f"after-{run.id}").exists()
+
+
+def test_cancel_of_a_queued_run_ends_it_at_once(env: SimpleNamespace) -> None:
+    run = launch_run(env.storage, "gate_job", definitions=env.defs)
+    result = daggo(env, "runs", "cancel", run.id)
+    assert result.returncode == 0, result.stderr
+    assert f"run {run.id} canceled: CANCELED (it had not started)" in result.stdout
+    assert env.storage.get_run(run.id).status is RunStatus.CANCELED
+    again = daggo(env, "runs", "cancel", run.id)
+    assert "already finished: CANCELED; nothing to cancel" in again.stdout
+    missing = daggo(env, "runs", "cancel", "nope")
+    assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+def test_app_cancel_removes_a_queued_run_from_the_queue(app: daggo_core.DaggoApp) -> None:
+    assert app.coordinator is not None
+    run = app.launch("gate_job")
+    assert app.cancel(run.id).status is RunStatus.CANCELED
+    assert app.coordinator.dispatch_once() == 0
+    assert app.storage.list_steps(run.id) == []
+
+
+def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
+    env: SimpleNamespace,
+) -> None:
+    start_server(env)
+    run = launch_run(env.storage, "gate_job")
+    pid = started_pid(env, run.id, "wait_gate")
+    result = daggo(env, "runs", "cancel", run.id)
+    assert "cancellation requested" in result.stdout and "next heartbeat" in result.stdout
+    final = wait_for(finished(env.storage, run.id), 5, "the run to end")
+    assert_canceled_mid_step(env, final, "wait_gate")
+    kinds = [e.kind for e in env.storage.list_events(run.id)]
+    assert EventKind.RUN_CANCEL_REQUESTED in kinds and kinds[-1] is EventKind.RUN_CANCELED
+    wait_for(lambda: not alive(pid), 5, "the worker to exit")
+
+
+def test_app_cancel_signals_the_worker(env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch,
+                                       ) -> None:
+    # Heartbeats far apart: only the signal can stop the run this fast.
+    monkeypatch.setenv("DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS", "30")
+    monkeypatch.setenv("DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS", "60")
+    opened = daggo_core.open(load_config(), env.defs)
+    opened.worker_command = worker_command_for(None, None, "app.py")
+    coordinator = opened.start_execution()
+    try:
+        run = opened.launch("gate_job")
+        coordinator.dispatch_once()
+        pid = started_pid(env, run.id, "wait_gate")
+        asked = time.monotonic()
+        opened.cancel(run.id)
+        final = wait_for(finished(env.storage, run.id), 5, "the run to end")
+        assert time.monotonic() - asked < 2.0
+        assert_canceled_mid_step(env, final, "wait_gate")
+        wait_for(lambda: not alive(pid), 5, "the worker to exit")
+    finally:
+        opened.close()
+
+
+def test_worker_ignoring_cancellation_is_killed_after_the_grace_period(
+    env: SimpleNamespace, app: daggo_core.DaggoApp
+) -> None:
+    assert app.coordinator is not None
+    run = app.launch("stubborn_job")
+    app.coordinator.dispatch_once()
+    pid = started_pid(env, run.id, "stubborn")
+    asked = time.monotonic()
+    app.cancel(run.id)
+    time.sleep(GRACE / 2)
+    assert alive(pid) and not env.storage.get_run(run.id).is_finished
+    final = wait_for(finished(env.storage, run.id), 10, "the run to end")
+    assert GRACE <= time.monotonic() - asked < GRACE + 4
+    assert_canceled_mid_step(env, final, "stubborn")
+    wait_for(lambda: not alive(pid), 5, "the worker to be killed")
+
+
+def test_worker_without_a_server_gives_up_on_a_step_ignoring_cancellation(
+    env: SimpleNamespace,
+) -> None:
+    run = launch_run(env.storage, "stubborn_job", definitions=env.defs)
+    env.storage.claim_queued_runs(1)
+    worker = subprocess.Popen([*DAGGO, "worker", "-f", "app.py", "--run-id", run.id],
+                              cwd=env.tmp, start_new_session=True)
+    env.procs.append(worker)
+    started_pid(env, run.id, "stubborn")
+    asked = time.monotonic()
+    env.storage.request_cancel(run.id)
+    final = wait_for(finished(env.storage, run.id), 10, "the run to end")
+    assert GRACE <= time.monotonic() - asked < GRACE + 4
+    assert_canceled_mid_step(env, final, "stubborn")
+    assert worker.wait(5) == 1
+
+
+# -- the in-process executor ---------------------------------------------------
+
+
+@frozen
+class Step:
+    n: int
+
+
+@frozen
+class NextIn:
+    first: Step
+
+
+@frozen
+class Last:
+    n: int
+
+
+def cooperative(ctx: Context, inp: NoInput) -> Step:
+    ctx.cancel_event.wait(30)
+    return Step(1)
+
+
+def never(ctx: Context, inp: NextIn) -> Last:
+    raise AssertionError("a canceled run started a downstream step")
+
+
+def test_in_process_executor_honours_a_cancel_requested_elsewhere(tmp_path: Path) -> None:
+    cfg = daggo_core.default_config()
+    cfg.database.sqlite.path = str(tmp_path / "daggo.sqlite")
+    cfg.execution.executor = "in_process"
+    cfg.execution.heartbeat_interval_seconds = INTERVAL
+    job = dag.job("coop").add(dag.op("cooperative", cooperative), dag.op("never", never)).build()
+    app = daggo_core.open(cfg, job)
+    coordinator = app.start_execution()
+    run = app.launch("coop")
+    coordinator.dispatch_once()
+    wait_for(lambda: app.storage.list_steps(run.id), 5, "the first step to start")
+    app.storage.request_cancel(run.id)  # as `daggo runs cancel` does from another process
+    final = wait_for(finished(app.storage, run.id), 5, "the run to end")
+    assert final.status is RunStatus.CANCELED
+    steps = {s.step_key: s for s in app.storage.list_steps(run.id)}
+    assert steps["cooperative"].status is StepStatus.CANCELED
+    assert steps["never"].status is StepStatus.CANCELED and steps["never"].started_at is None
+    app.close()

@@ -1,0 +1,324 @@
+"""The run monitor: lost workers, start-up recovery of a previous server's runs, run retries."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.config import load_config
+from daggo_core.execution.heartbeat import Heartbeat
+from daggo_core.execution.local import ephemeral_storage
+from daggo_core.execution.run_monitor import RETRY_TAG, RunMonitor
+from daggo_core.loading import load_definitions
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.services.runs import launch_run
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import EventKind, Run, RunStatus, StepRecord, StepStatus, utcnow
+
+DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
+INTERVAL = 0.2
+
+APP = '''
+import os
+from pathlib import Path
+
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+
+GATE = Path(os.environ["TEST_GATE_DIR"])
+
+
+@frozen
+class Pid:
+    value: int
+
+
+def pid(ctx: Context, inp: NoInput) -> Pid:
+    return Pid(os.getpid())
+
+
+def wait_gate(ctx: Context, inp: NoInput) -> Pid:
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    while not (GATE / "open").exists():
+        ctx.cancel_event.wait(0.02)
+    return Pid(os.getpid())
+
+
+defs = daggo_core.Definitions(jobs=[
+    dag.job("pid_job").add(dag.op("pid", pid)).build(),
+    dag.job("gate_job").add(dag.op("wait_gate", wait_gate)).build(),
+])
+'''
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[], Run | None]:
+    def check() -> Run | None:
+        run = storage.get_run(run_id)
+        return run if run.status in statuses else None
+
+    return check
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    port = free_port()
+    values = {
+        "TEST_GATE_DIR": str(gate),
+        "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
+        "DAGGO_EXECUTION_EXECUTOR": "subprocess",
+        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(INTERVAL),
+        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "0.5",
+        "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
+        "DAGGO_SCHEDULER_ENABLED": "false",
+        "DAGGO_ADMIN_PORT": str(port),
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "app.py").write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
+    ns = SimpleNamespace(tmp=tmp_path, gate=gate, port=port, storage=storage, procs=[])
+    yield ns
+    (gate / "open").touch()
+    for proc in ns.procs:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(20)
+    storage.close()
+
+
+def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:
+    log = (env.tmp / f"server-{len(env.procs)}.log").open("wb")
+    proc = subprocess.Popen([*DAGGO, "run", "-f", "app.py"], cwd=env.tmp, stdout=log,
+                            stderr=subprocess.STDOUT)
+    env.procs.append(proc)
+
+    def healthy() -> bool:
+        assert proc.poll() is None, log.name
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{env.port}/healthz",
+                                        timeout=1) as response:
+                return json.loads(response.read())["status"] == "ok"
+        except OSError:
+            return False
+
+    wait_for(healthy, 30, "the server to serve /healthz")
+    return proc
+
+
+def started_pid(env: SimpleNamespace, run_id: str) -> int:
+    marker = env.gate / f"started-{run_id}"
+    pid = int(wait_for(lambda: marker.exists() and marker.read_text(), 20, "step start"))
+    wait_for(lambda: any(s.status is StepStatus.RUNNING
+                         for s in env.storage.list_steps(run_id)), 10, "step RUNNING stored")
+    return pid
+
+
+@contextlib.contextmanager
+def monitoring(monitor: RunMonitor) -> Iterator[None]:
+    """Run `monitor.run_forever()` on an event loop of a background thread."""
+    loop = asyncio.new_event_loop()
+    task: list[asyncio.Task[None]] = []
+
+    def main() -> None:
+        task.append(loop.create_task(monitor.run_forever()))
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task[0])
+        loop.close()
+
+    thread = threading.Thread(target=main, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        wait_for(lambda: task, 5)
+        loop.call_soon_threadsafe(task[0].cancel)
+        thread.join(5)
+
+
+def test_monitor_fails_the_run_of_a_killed_worker_within_two_intervals(
+    env: SimpleNamespace,
+) -> None:
+    storage = env.storage
+    defs = load_definitions(file=env.tmp / "app.py")
+    run = launch_run(storage, "gate_job", definitions=defs)
+    (claimed,) = storage.claim_queued_runs(1)
+    assert claimed.id == run.id
+    worker = subprocess.Popen([*DAGGO, "worker", "-f", "app.py", "--run-id", run.id],
+                              cwd=env.tmp, start_new_session=True)
+    env.procs.append(worker)
+    assert started_pid(env, run.id) == worker.pid
+    monitor = RunMonitor(storage, defs.jobs_by_name, heartbeat_interval=INTERVAL,
+                         heartbeat_timeout=1.5 * INTERVAL)
+    with monitoring(monitor):
+        time.sleep(4 * INTERVAL)  # the worker heartbeats: the monitor leaves its run alone
+        assert storage.get_run(run.id).status is RunStatus.STARTED
+        killed = time.monotonic()
+        os.kill(worker.pid, signal.SIGKILL)
+        final = wait_for(status_of(storage, run.id, RunStatus.FAILURE), 5, "FAILURE")
+        assert time.monotonic() - killed < 2 * INTERVAL + 0.3
+    assert final.error is not None and final.error.type == "WorkerLost"
+    assert f":{worker.pid} stopped heartbeating: silent for" in final.error.message
+    assert [s.status for s in storage.list_steps(run.id)] == [StepStatus.FAILURE]
+    kinds = [e.kind for e in storage.list_events(run.id)]
+    assert EventKind.RUN_WORKER_LOST in kinds and kinds[-1] is EventKind.RUN_FAILURE
+
+
+def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace) -> None:
+    storage = env.storage
+    first = start_server(env)
+    lost = launch_run(storage, "gate_job")
+    worker_pid = started_pid(env, lost.id)
+    # The machine is lost: the server and its worker die without a word.
+    first.kill()
+    os.kill(worker_pid, signal.SIGKILL)
+    first.wait(10)
+    old = utcnow() - dt.timedelta(minutes=5)
+    # Claimed by the lost server, never handed to a worker.
+    unstarted = storage.add_run(Run(job_name="pid_job", status=RunStatus.STARTING,
+                                    heartbeat_at=old, created_at=old))
+    queued = launch_run(storage, "pid_job")
+    # Executed elsewhere by a worker that is alive and heartbeating.
+    live = storage.add_run(Run(job_name="gate_job", status=RunStatus.STARTED,
+                               started_at=old, created_at=old))
+    beating = Heartbeat(storage, live.id, "elsewhere:1", interval=INTERVAL).start()
+    try:
+        start_server(env)
+        failed = wait_for(status_of(storage, lost.id, RunStatus.FAILURE), 10, "lost run failed")
+        assert failed.error is not None and failed.error.type == "WorkerLost"
+        assert f":{worker_pid} stopped heartbeating" in failed.error.message
+        assert [s.status for s in storage.list_steps(lost.id)] == [StepStatus.FAILURE]
+        for run in (unstarted, queued):
+            done = wait_for(status_of(storage, run.id, RunStatus.SUCCESS), 10, "run done")
+            assert done.worker_id is not None
+        assert any(e.kind is EventKind.RUN_WORKER_LOST and "re-queued" in e.message
+                   for e in storage.list_events(unstarted.id))
+        assert storage.get_run(live.id).status is RunStatus.STARTED
+    finally:
+        beating.stop()
+    # Once its heartbeat stops, the live run is not left STARTED forever either.
+    assert wait_for(status_of(storage, live.id, RunStatus.FAILURE), 5, "silent run failed")
+
+
+# -- the monitor's decisions, on an in-memory storage --------------------------
+
+
+@frozen
+class Out:
+    value: int
+
+
+def op(ctx: Context, inp: NoInput) -> Out:
+    return Out(1)
+
+
+JOBS = {
+    "plain": dag.job("plain").add(dag.op("op", op)).build(),
+    "retried": dag.job("retried", run_retries=1).add(dag.op("op", op)).build(),
+}
+
+
+def stale(storage: Storage, job: str, status: RunStatus, **fields: Any) -> Run:
+    old = utcnow() - dt.timedelta(seconds=60)
+    return storage.add_run(Run(job_name=job, status=status, heartbeat_at=old, created_at=old,
+                               worker_id="host:1", **fields))
+
+
+def test_monitor_requeues_unstarted_runs_and_leaves_heartbeating_ones_alone() -> None:
+    storage = ephemeral_storage()
+    monitor = RunMonitor(storage, JOBS, heartbeat_interval=1, heartbeat_timeout=5)
+    unstarted = stale(storage, "plain", RunStatus.STARTING)
+    fresh = storage.add_run(Run(job_name="plain", status=RunStatus.STARTED,
+                                heartbeat_at=utcnow()))
+    canceling = stale(storage, "plain", RunStatus.STARTED, cancel_requested=True)
+    settled = {run.id: run.status for run in monitor.check_once()}
+    assert settled == {unstarted.id: RunStatus.QUEUED, canceling.id: RunStatus.CANCELED}
+    assert storage.get_run(fresh.id).status is RunStatus.STARTED
+    assert monitor.check_once() == []
+
+
+def test_lost_runs_are_retried_up_to_the_jobs_run_retries() -> None:
+    storage = ephemeral_storage()
+    woken: list[bool] = []
+    monitor = RunMonitor(storage, JOBS, heartbeat_interval=1, heartbeat_timeout=5,
+                         on_requeue=lambda: woken.append(True))
+    lost = stale(storage, "retried", RunStatus.STARTED, params={}, tags={"team": "a"})
+    storage.record_step(StepRecord(run_id=lost.id, step_key="op", status=StepStatus.RUNNING,
+                                   started_at=utcnow()))
+    plain = stale(storage, "plain", RunStatus.STARTED)
+    monitor.check_once()
+    assert storage.get_run(lost.id).status is RunStatus.FAILURE
+    assert storage.list_steps(lost.id)[0].status is StepStatus.FAILURE
+    assert storage.get_run(plain.id).status is RunStatus.FAILURE
+    (retry,) = storage.list_runs(statuses=[RunStatus.QUEUED])
+    assert retry.parent_run_id == lost.id and retry.job_name == "retried"
+    assert retry.tags == {"team": "a", RETRY_TAG: "1"} and woken == [True]
+    # The retry is lost too: no retries left.
+    second = stale(storage, "retried", RunStatus.STARTED, tags=dict(retry.tags),
+                   parent_run_id=lost.id)
+    monitor.check_once()
+    assert storage.get_run(second.id).status is RunStatus.FAILURE
+    assert storage.count_runs(statuses=[RunStatus.QUEUED]) == 1  # only the first retry
+
+
+def slow(ctx: Context, inp: NoInput) -> Out:
+    ctx.cancel_event.wait(1.0)
+    return Out(2)
+
+
+def test_in_process_runs_heartbeat_so_the_monitor_leaves_them_alone(tmp_path: Path) -> None:
+    cfg = daggo_core.default_config()
+    cfg.database.sqlite.path = str(tmp_path / "daggo.sqlite")
+    cfg.execution.executor = "in_process"
+    cfg.execution.heartbeat_interval_seconds = INTERVAL
+    cfg.execution.heartbeat_timeout_seconds = 2 * INTERVAL
+    app = daggo_core.open(cfg, dag.job("slow").add(dag.op("slow", slow)).build())
+    coordinator = app.start_execution()
+    assert app.monitor is not None
+    run = app.launch("slow")
+    coordinator.dispatch_once()
+    while not app.storage.get_run(run.id).is_finished:
+        assert app.monitor.check_once() == []
+        time.sleep(INTERVAL / 4)
+    assert app.storage.get_run(run.id).status is RunStatus.SUCCESS
+    app.close()

@@ -1,0 +1,326 @@
+"""The subprocess executor with real worker processes: warm pool, worker marker, lost workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import daggo_core
+from daggo_core.cli.worker_cmd import worker_command_for
+from daggo_core.config import load_config
+from daggo_core.errors import PluginError
+from daggo_core.execution.run_monitor import RETRY_TAG
+from daggo_core.loading import load_definitions
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.services.runs import launch_run
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import RunStatus, StepStatus
+
+DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
+INTERVAL = 0.2
+
+APP = '''
+import os
+from pathlib import Path
+
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+
+GATE = Path(os.environ["TEST_GATE_DIR"])
+
+
+@frozen
+class Pid:
+    value: int
+
+
+@frozen
+class Waited:
+    pid: int
+
+
+@frozen
+class AfterIn:
+    waited: Waited
+
+
+@frozen
+class Done:
+    ok: bool
+
+
+def pid(ctx: Context, inp: NoInput) -> Pid:
+    return Pid(os.getpid())
+
+
+def wait_gate(ctx: Context, inp: NoInput) -> Waited:
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    while not (GATE / "open").exists():
+        if ctx.cancel_event.wait(0.02):
+            raise RuntimeError("canceled")
+    return Waited(os.getpid())
+
+
+def after(ctx: Context, inp: AfterIn) -> Done:
+    (GATE / f"after-{ctx.run_id}").write_text("")
+    return Done(True)
+
+
+defs = daggo_core.Definitions(jobs=[
+    dag.job("pid_job").add(dag.op("pid", pid)).build(),
+    dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
+    dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
+])
+'''
+
+MAIN = '''
+import daggo_core
+from app import defs
+
+if __name__ == "__main__":
+    daggo_core.run(daggo_core.load_config(), defs)
+'''
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not yet reaped by its parent) is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    values = {
+        "TEST_GATE_DIR": str(gate),
+        "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
+        "DAGGO_EXECUTION_EXECUTOR": "subprocess",
+        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(INTERVAL),
+        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "0.5",
+        "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
+        "DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": "0.5",
+        "DAGGO_SCHEDULER_ENABLED": "false",
+        "DAGGO_ADMIN_PORT": str(free_port()),
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "app.py").write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    ns = SimpleNamespace(tmp=tmp_path, gate=gate, port=int(values["DAGGO_ADMIN_PORT"]),
+                         worker_pids=set())
+    yield ns
+    (gate / "open").touch()  # let any worker still waiting finish
+    for pid in ns.worker_pids:
+        wait_for(lambda pid=pid: not alive(pid), 10, f"worker {pid} to exit")
+
+
+def open_storage() -> Storage:
+    cfg = load_config()
+    return make_plugin_manager().storage_backend(cfg.database.driver).open(cfg.database)
+
+
+@pytest.fixture
+def app(env: SimpleNamespace) -> Iterator[daggo_core.DaggoApp]:
+    """An app opened in this process whose subprocess executor runs `daggo worker -f app.py`."""
+    opened = daggo_core.open(load_config(), load_definitions(file=env.tmp / "app.py"))
+    opened.worker_command = worker_command_for(None, None, "app.py")
+    opened.start_execution()
+    yield opened
+    (env.gate / "open").touch()
+    assert opened.executor is not None
+    wait_for(lambda: not opened.executor.active_run_ids(), 10, "runs to finish")
+    opened.close()
+
+
+def start_server(env: SimpleNamespace, command: list[str]) -> subprocess.Popen[bytes]:
+    log = (env.tmp / "server.log").open("wb")
+    proc = subprocess.Popen(command, cwd=env.tmp, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{env.port}/healthz"
+
+    def healthy() -> bool:
+        assert proc.poll() is None, (env.tmp / "server.log").read_text()
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return json.loads(response.read())["status"] == "ok"
+        except OSError:
+            return False
+
+    wait_for(healthy, 30, "the server to serve /healthz")
+    return proc
+
+
+@pytest.fixture
+def servers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(20)
+
+
+def finished(storage: Storage, run_id: str) -> Callable[[], Any]:
+    def check() -> Any:
+        run = storage.get_run(run_id)
+        return run if run.is_finished else None
+
+    return check
+
+
+def started_pid(env: SimpleNamespace, run_id: str) -> int:
+    marker = env.gate / f"started-{run_id}"
+    pid = int(wait_for(lambda: marker.exists() and marker.read_text(), 20, "step start"))
+    env.worker_pids.add(pid)
+    return pid
+
+
+def wait_running(storage: Storage, run_id: str, step_key: str = "wait_gate") -> None:
+    """Wait until the step's RUNNING state is stored (the worker writes in small batches)."""
+    wait_for(lambda: any(s.step_key == step_key and s.status is StepStatus.RUNNING
+                         for s in storage.list_steps(run_id)), 10, f"{step_key} RUNNING")
+
+
+def test_unknown_executor_fails_at_start_listing_installed_ones(env: SimpleNamespace) -> None:
+    cfg = load_config()
+    cfg.execution.executor = "warp_drive"
+    with pytest.raises(PluginError, match=r"warp_drive.*installed: in_process, subprocess"):
+        daggo_core.open(cfg, load_definitions(file=env.tmp / "app.py"))
+
+
+def test_daggo_run_executes_runs_in_worker_processes(env: SimpleNamespace, servers: list) -> None:
+    server = start_server(env, [*DAGGO, "run", "-f", "app.py"])
+    servers.append(server)
+    storage = open_storage()
+    run = launch_run(storage, "pid_job")
+    final = wait_for(finished(storage, run.id), what="the run to finish")
+    assert final.status is RunStatus.SUCCESS
+    (step,) = storage.list_steps(run.id)
+    assert step.step_key == "pid" and step.status is StepStatus.SUCCESS
+    worker_pid = step.output["value"]
+    assert worker_pid not in (server.pid, os.getpid())
+    assert final.worker_id is not None and final.worker_id.endswith(f":{worker_pid}")
+    storage.close()
+
+
+def test_warm_pool_serves_launches_with_pre_started_workers(app: daggo_core.DaggoApp) -> None:
+    executor = app.executor
+    assert executor is not None and app.coordinator is not None
+    for _ in range(2):
+        (warm,) = executor.idle_worker_pids()
+        run = app.launch("pid_job")
+        assert app.coordinator.dispatch_once() == 1
+        final = wait_for(finished(app.storage, run.id), what="the run to finish")
+        assert final.status is RunStatus.SUCCESS
+        assert app.storage.list_steps(run.id)[0].output == {"value": warm}
+        assert executor.idle_worker_pids() != [warm]  # replenished with a new worker
+
+
+def test_script_calling_daggo_run_is_re_executed_as_its_own_worker(
+    env: SimpleNamespace, servers: list
+) -> None:
+    (env.tmp / "main.py").write_text(MAIN)
+    server = start_server(env, [sys.executable, "main.py"])
+    servers.append(server)
+    storage = open_storage()
+    run = launch_run(storage, "gate_job")
+    pid = started_pid(env, run.id)
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert cmdline[1:2] == [b"main.py"] and pid != server.pid
+    (env.gate / "open").touch()
+    final = wait_for(finished(storage, run.id), what="the run to finish")
+    assert final.status is RunStatus.SUCCESS
+    assert [s.status for s in storage.list_steps(run.id)] == [StepStatus.SUCCESS] * 2
+    storage.close()
+
+
+def test_killed_worker_fails_its_run_at_once(env: SimpleNamespace,
+                                             app: daggo_core.DaggoApp) -> None:
+    assert app.coordinator is not None
+    run = app.launch("gate_job")
+    app.coordinator.dispatch_once()
+    pid = started_pid(env, run.id)
+    wait_running(app.storage, run.id)
+    killed = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    final = wait_for(finished(app.storage, run.id), 5, "the run to be failed")
+    assert time.monotonic() - killed < 2 * INTERVAL + 0.3
+    assert final.status is RunStatus.FAILURE and final.error is not None
+    assert final.error.type == "WorkerLost"
+    assert f"worker process {pid} exited with code -9" in final.error.message
+    steps = {s.step_key: s.status for s in app.storage.list_steps(run.id)}
+    assert steps == {"wait_gate": StepStatus.FAILURE}
+    executor = app.executor
+    assert executor is not None
+    wait_for(lambda: run.id not in executor.active_run_ids(), 2, "the slot to be freed")
+
+
+def test_lost_run_of_a_job_with_run_retries_is_queued_again(
+    env: SimpleNamespace, app: daggo_core.DaggoApp
+) -> None:
+    assert app.coordinator is not None
+    run = app.launch("retry_job")
+    app.coordinator.dispatch_once()
+    pid = started_pid(env, run.id)
+    wait_running(app.storage, run.id)
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(finished(app.storage, run.id)).status is RunStatus.FAILURE
+    (retry,) = app.storage.list_runs(statuses=[RunStatus.QUEUED])
+    assert retry.parent_run_id == run.id and retry.tags[RETRY_TAG] == "1"
+    assert app.coordinator.dispatch_once() == 1
+    os.kill(started_pid(env, retry.id), signal.SIGKILL)
+    assert wait_for(finished(app.storage, retry.id)).status is RunStatus.FAILURE
+    assert app.storage.count_runs(statuses=[RunStatus.QUEUED]) == 0  # retries used up
+
+
+def test_worker_outlives_a_killed_server_and_finishes_its_run(
+    env: SimpleNamespace, servers: list
+) -> None:
+    server = start_server(env, [*DAGGO, "run", "-f", "app.py"])
+    servers.append(server)
+    storage = open_storage()
+    run = launch_run(storage, "gate_job")
+    pid = started_pid(env, run.id)
+    server.kill()
+    server.wait(10)
+    (env.gate / "open").touch()
+    final = wait_for(finished(storage, run.id), what="the run to finish")
+    assert final.status is RunStatus.SUCCESS
+    assert [s.status for s in storage.list_steps(run.id)] == [StepStatus.SUCCESS] * 2
+    wait_for(lambda: not alive(pid), 10, "the worker to exit")
+    storage.close()
