@@ -22,7 +22,7 @@ from daggo_core.execution.worker_process import (
 )
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.plugins import Hooks, make_plugin_manager
-from daggo_core.services.runs import launch_run, sync_jobs
+from daggo_core.services.runs import cancel_run, launch_run, sync_jobs
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -85,7 +85,7 @@ class DaggoApp:
         this process executing the run is also told at once (the subprocess executor
         signals its worker, and kills it if it has not stopped after the grace period).
         """
-        run = self.storage.request_cancel(run_id)
+        run = cancel_run(self.storage, run_id)
         if self.executor is not None and run_id in self.executor.active_run_ids():
             self.executor.cancel(run_id)
             run = self.storage.get_run(run_id)

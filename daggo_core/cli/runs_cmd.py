@@ -16,7 +16,7 @@ from daggo_core.cli.common import (
     open_storage,
 )
 from daggo_core.cli.progress import status_style, steps_table
-from daggo_core.services.runs import get_run_detail, reexecute_run
+from daggo_core.services.runs import cancel_run, get_run_detail, reexecute_run
 from daggo_core.storage.records import RunStatus
 
 STATUS_CHOICES = click.Choice([s.value for s in RunStatus], case_sensitive=False)
@@ -105,7 +105,7 @@ def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     cfg = load_cli_config(config_path)
     storage = open_storage(ctx, cfg)
     before = storage.get_run(run_id)
-    run = storage.request_cancel(run_id)
+    run = cancel_run(storage, run_id)
     storage.close()
     out = console()
     status = f"[{status_style(run.status)}]{run.status}[/]"

@@ -2,8 +2,8 @@
 
 The worker hands every write to the recorder and goes on; a writer thread lets writes
 gather for a few milliseconds and stores them in one transaction, so a run costs a few
-transactions per batch of steps instead of two per step. Run status changes flush first, so storage never shows a run
-finished before its steps.
+transactions per batch of steps instead of two per step. Run status changes flush
+first, so storage never shows a run finished before its steps.
 """
 
 from __future__ import annotations

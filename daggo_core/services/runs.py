@@ -24,6 +24,7 @@ from daggo_core.storage.records import (
 __all__ = [
     "RunDetail",
     "StepView",
+    "cancel_run",
     "get_run_detail",
     "job_records",
     "launch_run",
@@ -71,6 +72,15 @@ def launch_run(
               tags=dict(tags or {}))
     return storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED, level="INFO",
                                        message="run queued")])
+
+
+def cancel_run(storage: Storage, run_id: str) -> Run:
+    """Cancel a run: a QUEUED one ends CANCELED now; an active one is flagged for its worker.
+
+    The worker sees the flag on its next heartbeat and stops the run; a finished run is
+    returned unchanged.
+    """
+    return storage.request_cancel(run_id)
 
 
 def reexecute_run(
