@@ -191,7 +191,7 @@ class ExecutionConfig:
     max_concurrent_runs: int = _setting(4, _int(1))
     max_concurrent_steps: int = _setting(8, _int(1))
     queue_size: int = _setting(1000, _int(1))
-    poll_interval_seconds: float = _setting(0.5, _number(positive=True))
+    poll_interval_seconds: float = _setting(0.1, _number(positive=True))
     tag_limits: Mapping[str, int] = _setting({}, _tag_limits)
     fair_share_tag: str | None = _setting(None, _str(optional=True, nonempty=True))
     heartbeat_interval_seconds: float = _setting(2.0, _number(positive=True))

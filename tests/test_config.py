@@ -42,7 +42,7 @@ DEFAULTS = {
         "max_concurrent_runs": 4,
         "max_concurrent_steps": 8,
         "queue_size": 1000,
-        "poll_interval_seconds": 0.5,
+        "poll_interval_seconds": 0.1,
         "tag_limits": {},
         "fair_share_tag": None,
         "heartbeat_interval_seconds": 2.0,

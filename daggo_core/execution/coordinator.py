@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
 from daggo_core.extensions import Executor
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Run
+from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
 
 __all__ = ["RunCoordinator"]
 
@@ -48,6 +48,7 @@ class RunCoordinator:
         self.fair_share_tag = fair_share_tag
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._idle_state: tuple[int, int] | None = None
 
     def wake(self) -> None:
         """Dispatch now instead of at the next poll; safe to call from any thread."""
@@ -71,10 +72,19 @@ class RunCoordinator:
             tag_limits=self.tag_limits, fair_share_tag=self.fair_share_tag, free_slots=free,
         )
 
-    def dispatch_once(self) -> int:
-        """Claim what the limits allow now and launch it; returns how many runs launched."""
+    def dispatch_once(self, *, force: bool = True) -> int:
+        """Claim what the limits allow now and launch it; returns how many runs launched.
+
+        Unless `force`d, nothing is claimed while the numbers of queued and active runs
+        are what they were after the last claim that launched nothing: a poll then costs
+        one read, not a write transaction.
+        """
         limits = self.limits()
         if limits.free_slots is not None and limits.free_slots <= 0:
+            return 0
+        state = (self.storage.count_runs(statuses=[RunStatus.QUEUED]),
+                 self.storage.count_runs(statuses=list(ACTIVE_RUN_STATUSES)))
+        if state[0] == 0 or (not force and state == self._idle_state):
             return 0
 
         def choose(queued: list[Run], running: list[Run]) -> tuple[tuple[str, ...],
@@ -83,6 +93,7 @@ class RunCoordinator:
             return decision.claim, decision.waiting
 
         runs = self.storage.claim_runs(choose)
+        self._idle_state = None if runs else state
         for run in runs:
             logger.info("launching run %s of job %s", run.id, run.job_name)
             self.executor.launch(run)
@@ -91,11 +102,14 @@ class RunCoordinator:
     async def run_forever(self) -> None:
         """Dispatch until cancelled; storage errors are logged and retried next tick."""
         self._loop = asyncio.get_running_loop()
+        woken = True
         while True:
             self._wake.clear()
             try:
-                await asyncio.to_thread(self.dispatch_once)
+                await asyncio.to_thread(self.dispatch_once, force=woken)
             except Exception:
                 logger.exception("run coordinator failed to dispatch; retrying")
+            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                woken = True
