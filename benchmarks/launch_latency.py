@@ -1,0 +1,115 @@
+"""W5 launch: queued-to-first-line latency through a running server's subprocess executor.
+
+    python benchmarks/launch_latency.py [-n 20] [--warm-workers 1]
+
+Starts `daggo run` on a one-op app in a scratch directory (SQLite, default subprocess
+executor), then launches the job N times from this process the way `daggo job launch`
+does (a QUEUED run written to the database) and measures, for each, the time from the
+launch call returning to the op's first line (the op records `time.time()`). Prints a
+table with median, min and max, and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+APP = textwrap.dedent('''
+    import time
+    from attrs import frozen
+    from daggo_core import Context, Definitions, NoInput, dag
+
+    @frozen
+    class Stamp:
+        at: float
+
+    def stamp(ctx: Context, inp: NoInput) -> Stamp:
+        return Stamp(time.time())
+
+    defs = Definitions(jobs=[dag.job("one").add(dag.op("stamp", stamp)).build()])
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the server exited before it was healthy")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("the server did not become healthy")
+
+
+def measure(n: int, warm_workers: int) -> list[float]:
+    from daggo_core.config import load_config
+    from daggo_core.plugins import make_plugin_manager
+    from daggo_core.services.runs import launch_run
+
+    scratch = Path(tempfile.mkdtemp(prefix="daggo-launch-"))
+    (scratch / "app.py").write_text(APP)
+    port = free_port()
+    env = {**os.environ, "DAGGO_SQLITE_PATH": str(scratch / "daggo.sqlite"),
+           "DAGGO_ADMIN_PORT": str(port),
+           "DAGGO_EXECUTION_WARM_WORKERS": str(warm_workers)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daggo_core.cli.main", "run", "-f", "app.py"],
+        cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+        cfg = load_config(env=env, cwd=scratch)
+        storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
+        latencies = []
+        for _ in range(n + 1):
+            time.sleep(0.3)  # let the pool refill, as between launches of a busy day
+            run = launch_run(storage, "one")
+            queued_at = time.time()
+            while not storage.get_run(run.id).is_finished:
+                time.sleep(0.005)
+            (step,) = storage.list_steps(run.id)
+            latencies.append((step.output["at"] - queued_at) * 1000)
+        storage.close()
+        return latencies[1:]  # the first launch warms the server's own paths
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=20, help="launches to time (default 20)")
+    ap.add_argument("--warm-workers", type=int, default=1,
+                    help="execution.warm_workers of the server (default 1)")
+    args = ap.parse_args()
+    ms = measure(args.n, args.warm_workers)
+    print("| workload | launches | warm workers | median ms | min ms | max ms |")
+    print("|---|---|---|---|---|---|")
+    print(f"| launch | {len(ms)} | {args.warm_workers} | {statistics.median(ms):.1f} | "
+          f"{min(ms):.1f} | {max(ms):.1f} |")
+    print(json.dumps({"engine": "daggo", "workload": "launch", "seconds":
+                      round(statistics.median(ms) / 1000, 4), "per_unit_ms":
+                      round(statistics.median(ms), 2), "launches": len(ms),
+                      "warm_workers": args.warm_workers}))
+
+
+if __name__ == "__main__":
+    main()
