@@ -65,6 +65,12 @@ def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     out = console()
     run = detail.run
     out.print(f"params: {run.params}" if run.params else "params: none")
+    if run.status is RunStatus.QUEUED and run.wait_reason:
+        out.print(f"waiting: {run.wait_reason}")
+    if run.parent_run_id:
+        out.print(f"parent run: {run.parent_run_id}")
+    if run.error:
+        out.print(f"error: {run.error.type}: {run.error.message}", markup=False)
     order = [s.key for s in detail.steps]
     out.print(steps_table(run, order, {s.key: s.record for s in detail.steps if s.record}))
     for step in detail.steps:
