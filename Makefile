@@ -10,7 +10,7 @@ PACKAGES := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 $(STAMP): $(PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e plugins/daggo_sqlite -e . --group dev
+	$(BIN)/python -m pip install --quiet -e plugins/daggo_sqlite -e plugins/daggo_postgres -e . --group dev
 	touch $(STAMP)
 
 install: $(STAMP)

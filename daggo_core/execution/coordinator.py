@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
 from daggo_core.extensions import Executor
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import Storage, WorkNotifier
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
 
 __all__ = ["RunCoordinator"]
@@ -25,8 +25,14 @@ class RunCoordinator:
     choice and the claim happen in one storage transaction, so they hold with several
     coordinators. Runs left queued record why they wait. The coordinator dispatches when
     woken (a launch from this process, a run finishing) and otherwise every
-    `poll_interval` seconds.
+    `poll_interval` seconds. On a storage that is a WorkNotifier, runs queued or finished
+    by other processes wake it too, and it polls only every `notified_poll_interval`.
     """
+
+    #: The safety-net poll on a storage that notifies (a notification may be missed).
+    notified_poll_interval: float = 5.0
+    #: How long one `wait_for_work` call blocks a thread (bounds shutdown delay).
+    notify_wait_seconds: float = 1.0
 
     def __init__(
         self,
@@ -102,14 +108,34 @@ class RunCoordinator:
     async def run_forever(self) -> None:
         """Dispatch until cancelled; storage errors are logged and retried next tick."""
         self._loop = asyncio.get_running_loop()
+        poll_interval, listener = self.poll_interval, None
+        if isinstance(self.storage, WorkNotifier):
+            poll_interval = max(poll_interval, self.notified_poll_interval)
+            listener = asyncio.create_task(self._listen(self.storage), name="daggo-work-listener")
         woken = True
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await asyncio.to_thread(self.dispatch_once, force=woken)
+                except Exception:
+                    logger.exception("run coordinator failed to dispatch; retrying")
+                woken = False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), poll_interval)
+                    woken = True
+        finally:
+            if listener is not None:
+                listener.cancel()
+
+    async def _listen(self, notifier: WorkNotifier) -> None:
+        """Turn the storage's notifications into wake-ups, until cancelled."""
         while True:
-            self._wake.clear()
             try:
-                await asyncio.to_thread(self.dispatch_once, force=woken)
+                woken = await asyncio.to_thread(notifier.wait_for_work, self.notify_wait_seconds)
             except Exception:
-                logger.exception("run coordinator failed to dispatch; retrying")
-            woken = False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                woken = True
+                logger.exception("waiting for storage notifications failed; retrying")
+                await asyncio.sleep(self.notify_wait_seconds)
+                continue
+            if woken:
+                self._wake.set()

@@ -15,7 +15,14 @@ from daggo_core.storage.records import (
     StepRecord,
 )
 
-__all__ = ["ClaimChooser", "EventStorage", "JobStorage", "RunStorage", "Storage"]
+__all__ = [
+    "ClaimChooser",
+    "EventStorage",
+    "JobStorage",
+    "RunStorage",
+    "Storage",
+    "WorkNotifier",
+]
 
 #: `choose(queued, running) -> (ids to claim, {queued run id: why it waits})`.
 ClaimChooser = Callable[[list[Run], list[Run]], tuple[Sequence[str], Mapping[str, str]]]
@@ -131,3 +138,16 @@ class Storage(JobStorage, RunStorage, EventStorage, Protocol):
 
     def close(self) -> None:
         """Release connections; the storage is unusable afterwards."""
+
+
+@runtime_checkable
+class WorkNotifier(Protocol):
+    """Optional: a storage that can tell a coordinator when there may be work.
+
+    Backends with server push (e.g. LISTEN/NOTIFY) implement it; coordinators on a
+    storage without it poll.
+    """
+
+    def wait_for_work(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True as soon as a run was queued or finished
+        anywhere (or a notification may have been missed), False on timeout."""

@@ -230,6 +230,13 @@ class SqlStorage:
             .limit(limit)
         )
 
+    def lock_claims(self, conn: Connection) -> None:
+        """Called first in every claim transaction; a no-op here.
+
+        A backend whose write transactions do not exclude each other (a server database) takes a
+        lock here so concurrent claimers decide limits on each other's committed claims.
+        """
+
     def claim_queued_runs(self, limit: int) -> list[Run]:
         """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them."""
         if limit <= 0:
@@ -252,6 +259,7 @@ class SqlStorage:
         )
 
         def tx(conn: Connection) -> list[Run]:
+            self.lock_claims(conn)
             ids = list(conn.scalars(candidates))
             if not ids:
                 return []
@@ -427,6 +435,11 @@ class SqlStorage:
     def _read(self, operation: str, fn: Callable[[Connection], T]) -> T:
         return self._transaction(operation, self.engine, fn)
 
+    def is_retryable(self, exc: OperationalError) -> bool:
+        """Whether a failed transaction may simply be run again (it was rolled back):
+        here, when the database was locked or busy."""
+        return _is_busy(exc)
+
     def _transaction(self, operation: str, engine: Engine, fn: Callable[[Connection], T]) -> T:
         attempt = 0
         while True:
@@ -434,7 +447,7 @@ class SqlStorage:
                 with engine.begin() as conn:
                     return fn(conn)
             except OperationalError as exc:
-                if attempt < self.write_retries and _is_busy(exc):
+                if attempt < self.write_retries and self.is_retryable(exc):
                     time.sleep(self.retry_backoff_seconds * 2**attempt)
                     attempt += 1
                     continue

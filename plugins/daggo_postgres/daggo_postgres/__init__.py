@@ -1,0 +1,7 @@
+"""daggo-postgres: PostgreSQL storage for daggo (psycopg 3)."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

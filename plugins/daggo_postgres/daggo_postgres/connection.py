@@ -1,0 +1,52 @@
+"""Connection settings for psycopg: the conninfo string and a password-free description."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from daggo_core.errors import StorageError
+
+if TYPE_CHECKING:
+    from daggo_core.config import PostgresConfig
+
+__all__ = ["APPLICATION_NAME", "connection_error", "conninfo", "describe"]
+
+APPLICATION_NAME = "daggo"
+_CONNECT_TIMEOUT_SECONDS = 10
+
+
+def conninfo(pg: PostgresConfig) -> str:
+    """The libpq connection string for `pg`.
+
+    A `dsn` (URL or `key=value` string) supplies every connection parameter by itself;
+    otherwise host, port, user, password, database and sslmode are used. `schema` is
+    never part of it: daggo sets `search_path` on each connection instead.
+    """
+    defaults = {"application_name": APPLICATION_NAME, "connect_timeout": _CONNECT_TIMEOUT_SECONDS}
+    if pg.dsn:
+        given = conninfo_to_dict(pg.dsn)
+        return make_conninfo(pg.dsn, **{k: v for k, v in defaults.items() if k not in given})
+    return make_conninfo(
+        host=pg.host, port=pg.port, user=pg.user, password=pg.password or None,
+        dbname=pg.database, sslmode=pg.sslmode, **defaults,
+    )
+
+
+def describe(info: str, schema: str) -> str:
+    """`host:port, database 'db' (schema 's')` from a conninfo, without user or password."""
+    params = conninfo_to_dict(info)
+    host = params.get("host") or params.get("hostaddr") or "localhost"
+    port = params.get("port") or 5432
+    database = params.get("dbname") or params.get("user") or "?"
+    return f"{host}:{port}, database {database!r} (schema {schema!r})"
+
+
+def connection_error(action: str, info: str, schema: str, exc: Exception) -> StorageError:
+    """A StorageError for a failure at start-up naming the target but never the password."""
+    message = " ".join(str(exc).split())
+    password = conninfo_to_dict(info).get("password")
+    if password:
+        message = message.replace(str(password), "********")
+    return StorageError(f"could not {action} PostgreSQL at {describe(info, schema)}: {message}")

@@ -1,0 +1,130 @@
+"""Start-up: schema creation, search_path, migrations, isolation and connection errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from daggo_core.config import DatabaseConfig, PostgresConfig
+from daggo_core.errors import StorageError
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.storage.migrate import HEAD_REVISION, current_revision
+from daggo_core.storage.records import JobRecord, Run
+from daggo_core.storage.schema import metadata
+from daggo_postgres.connection import conninfo, describe
+from daggo_postgres.startup import open_postgres
+from daggo_postgres.storage import PostgresStorage
+from daggo_postgres.testing import database_config, temporary_schema
+
+
+def tables_in(url: str, schema: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def test_open_through_the_plugin_manager(pg_config: DatabaseConfig) -> None:
+    storage = make_plugin_manager().storage_backend("postgres").open(pg_config)
+    try:
+        assert isinstance(storage, PostgresStorage)
+        assert storage.add_run(Run(job_name="j")).job_name == "j"
+    finally:
+        storage.close()
+
+
+def test_creates_the_schema_and_migrates_it(pg_url: str, schema: str) -> None:
+    storage = open_postgres(database_config(pg_url, schema).postgres)
+    try:
+        assert set(metadata.tables) | {"alembic_version"} == tables_in(pg_url, schema)
+        assert current_revision(storage.engine) == HEAD_REVISION
+        assert "runs" not in tables_in(pg_url, "public")
+    finally:
+        storage.close()
+
+
+def test_every_pooled_connection_uses_the_schema(pg_storage: PostgresStorage) -> None:
+    connections = [pg_storage.engine.connect() for _ in range(3)]
+    try:
+        for conn in connections:
+            assert conn.execute(text("SHOW search_path")).scalar() == pg_storage.schema
+            assert conn.execute(text("SELECT current_schema()")).scalar() == pg_storage.schema
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def test_reopening_keeps_the_data(pg_config: DatabaseConfig) -> None:
+    first = open_postgres(pg_config.postgres)
+    run = first.add_run(Run(job_name="j"))
+    first.close()
+    second = open_postgres(pg_config.postgres)
+    try:
+        assert second.get_run(run.id) == run
+    finally:
+        second.close()
+
+
+def test_two_schemas_of_one_database_do_not_see_each_other(pg_url: str) -> None:
+    with temporary_schema(pg_url) as one_schema, temporary_schema(pg_url) as two_schema:
+        one = open_postgres(database_config(pg_url, one_schema).postgres)
+        two = open_postgres(database_config(pg_url, two_schema).postgres)
+        try:
+            run = one.add_run(Run(job_name="only_in_one"))
+            one.sync_jobs([JobRecord(name="only_in_one")])
+            two.add_run(Run(job_name="only_in_two"))
+            assert [r.job_name for r in one.list_runs()] == ["only_in_one"]
+            assert [r.job_name for r in two.list_runs()] == ["only_in_two"]
+            assert two.list_jobs() == [] and two.claim_queued_runs(10)[0].id != run.id
+            assert one.get_run(run.id).status.value == "QUEUED"
+        finally:
+            one.close()
+            two.close()
+
+
+def test_timestamps_are_naive_utc_in_the_database(pg_storage: PostgresStorage) -> None:
+    moment = dt.datetime(2024, 5, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    run = pg_storage.add_run(Run(job_name="j", created_at=moment))
+    with pg_storage.engine.connect() as conn:
+        conn.execute(text("SET TIME ZONE 'America/New_York'"))
+        stored = conn.execute(text("SELECT created_at FROM runs")).scalar()
+    assert stored == dt.datetime(2024, 5, 1, 12, 0)
+    assert pg_storage.get_run(run.id).created_at == moment
+
+
+def test_unknown_database_fails_naming_host_port_database_not_password(pg_url: str) -> None:
+    pg = PostgresConfig(host="127.0.0.1", port=5432, user="postgres", password="sekrit-pw",
+                        database="no_such_database_xyz", schema="proj")
+    with pytest.raises(StorageError) as info:
+        open_postgres(pg)
+    message = str(info.value)
+    assert "127.0.0.1:5432" in message and "'no_such_database_xyz'" in message
+    assert "'proj'" in message and "does not exist" in message
+    assert "sekrit-pw" not in message and info.value.__cause__ is None
+
+
+def test_unreachable_port_fails_naming_the_target_not_password() -> None:
+    pg = PostgresConfig(host="127.0.0.1", port=1, password="sekrit-pw", database="platform")
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1:1, database 'platform'") as info:
+        open_postgres(pg)
+    assert "sekrit-pw" not in str(info.value)
+
+
+def test_password_in_a_dsn_is_not_printed_either() -> None:
+    dsn = "postgresql://daggo:sekrit-pw@127.0.0.1:1/platform"
+    with pytest.raises(StorageError) as info:
+        open_postgres(PostgresConfig(dsn=dsn))
+    assert "127.0.0.1:1" in str(info.value) and "sekrit-pw" not in str(info.value)
+
+
+def test_conninfo_from_fields_and_description() -> None:
+    pg = PostgresConfig(host="db.internal", port=6543, user="daggo", password="pw",
+                        database="platform", schema="my_project", sslmode="require")
+    info = conninfo(pg)
+    assert "sslmode=require" in info and "application_name=daggo" in info
+    expected = "db.internal:6543, database 'platform' (schema 'my_project')"
+    assert describe(info, pg.schema) == expected
