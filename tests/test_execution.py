@@ -74,9 +74,9 @@ def fan_job(*ops):
                                               dag.op("total", total)).build()
 
 
-def test_execute_runs_steps_in_dependency_order_and_returns_outputs():
+def test_execute_runs_steps_in_dependency_order_and_returns_outputs(storage):
     job = fan_job(dag.op("d1", double), dag.op("d2", double_async))
-    result = execute(job, params={"start": 5})
+    result = execute(job, params={"start": 5}, storage=storage)
     assert result.success
     assert result.run.status is RunStatus.SUCCESS
     assert result.output_for("d1") == Doubled(10)
@@ -87,8 +87,8 @@ def test_execute_runs_steps_in_dependency_order_and_returns_outputs():
     assert all(s.duration_seconds is not None for s in result.steps.values())
 
 
-def test_outputs_are_persisted_as_json():
-    result = execute(fan_job(dag.op("d1", double)), params={"start": 2})
+def test_outputs_are_persisted_as_json(storage):
+    result = execute(fan_job(dag.op("d1", double)), params={"start": 2}, storage=storage)
     stored = {s.step_key: s for s in result.storage.list_steps(result.run_id)}
     assert stored["total"].output == {"value": 6}
     assert stored["start"].output == {"value": 2}
@@ -97,8 +97,9 @@ def test_outputs_are_persisted_as_json():
     assert run.started_at is not None and run.finished_at is not None
 
 
-def test_failure_records_error_with_traceback_and_skips_downstream():
-    result = execute(fan_job(dag.op("d1", double), dag.op("bad", boom)), params={"start": 1})
+def test_failure_records_error_with_traceback_and_skips_downstream(storage):
+    result = execute(fan_job(dag.op("d1", double), dag.op("bad", boom)), params={"start": 1},
+        storage=storage)
     assert not result.success
     assert result.run.status is RunStatus.FAILURE
     assert result.step_status("d1") is StepStatus.SUCCESS
@@ -115,13 +116,14 @@ def test_failure_records_error_with_traceback_and_skips_downstream():
     assert "bad" in result.run.error.message
 
 
-def test_raise_on_error_names_the_failed_step():
+def test_raise_on_error_names_the_failed_step(storage):
     with pytest.raises(DaggoError, match="bad: ValueError: bad input value"):
-        execute(fan_job(dag.op("bad", boom)), params={"start": 1}, raise_on_error=True)
+        execute(fan_job(dag.op("bad", boom)), params={"start": 1}, raise_on_error=True,
+            storage=storage)
 
 
-def test_events_record_every_transition_and_log_lines_in_order():
-    result = execute(fan_job(dag.op("d1", double)), params={"start": 3})
+def test_events_record_every_transition_and_log_lines_in_order(storage):
+    result = execute(fan_job(dag.op("d1", double)), params={"start": 3}, storage=storage)
     kinds = [(e.kind, e.step_key) for e in result.events()]
     assert kinds[0] == (EventKind.RUN_STARTING, None)
     assert kinds[1] == (EventKind.RUN_STARTED, None)
@@ -136,24 +138,24 @@ def test_events_record_every_transition_and_log_lines_in_order():
     assert ids == sorted(ids)
 
 
-def test_params_are_validated_before_the_run_starts():
+def test_params_are_validated_before_the_run_starts(storage):
     job = fan_job(dag.op("d1", double))
     with pytest.raises(ParamsError, match="start"):
-        execute(job, params={"label": "no start"})
+        execute(job, params={"label": "no start"}, storage=storage)
 
 
-def test_wrong_return_type_fails_the_step():
+def test_wrong_return_type_fails_the_step(storage):
     def liar(ctx: Context, inp: DoubleIn) -> Doubled:
         return Num(1)  # type: ignore[return-value]
 
-    result = execute(fan_job(dag.op("liar", liar)), params={"start": 1})
+    result = execute(fan_job(dag.op("liar", liar)), params={"start": 1}, storage=storage)
     assert result.step_status("liar") is StepStatus.FAILURE
     assert "returned Num, expected Doubled" in result.steps["liar"].error.message
 
 
-def test_optional_input_without_producer_is_none_and_fan_in_without_producers_is_empty():
+def test_optional_input_without_producer_is_none_and_fan_in_without_producers_is_empty(storage):
     job = dag.job("lonely").add(dag.op("total", lambda_total)).build()
-    result = execute(job)
+    result = execute(job, storage=storage)
     assert result.output_for("total") == Total(0)
 
 
@@ -162,7 +164,7 @@ def lambda_total(ctx: Context, inp: SumIn) -> Total:
     return Total(0)
 
 
-def test_bound_method_ops_share_their_dependencies():
+def test_bound_method_ops_share_their_dependencies(storage):
     class Ops:
         def __init__(self, offset: int) -> None:
             self.offset = offset
@@ -171,18 +173,19 @@ def test_bound_method_ops_share_their_dependencies():
             return Num(self.offset)
 
     job = dag.job("bound").add(dag.op("first", Ops(41).first), dag.op("double", double)).build()
-    result = execute(job)
+    result = execute(job, storage=storage)
     assert result.output_for("double") == Doubled(82)
 
 
-def test_context_carries_run_identity_and_tags():
+def test_context_carries_run_identity_and_tags(storage):
     seen = {}
 
     def look(ctx: Context, inp: NoInput) -> Num:
         seen.update(run_id=ctx.run_id, job=ctx.job_name, step=ctx.step_key, tags=dict(ctx.tags))
         return Num(1)
 
-    result = execute(dag.job("look").add(dag.op("look", look)).build(), tags={"team": "data"})
+    result = execute(dag.job("look").add(dag.op("look", look)).build(), tags={"team": "data"},
+        storage=storage)
     assert seen == {"run_id": result.run_id, "job": "look", "step": "look",
                     "tags": {"team": "data"}}
     assert result.storage.get_run(result.run_id).tags == {"team": "data"}

@@ -9,7 +9,7 @@ import pytest
 from attrs import frozen
 
 from daggo_core import Context, NoInput, RetryPolicy, dag, execute
-from daggo_core.execution.local import ephemeral_storage, start_run
+from daggo_core.execution.local import start_run
 from daggo_core.execution.reexecution import REEXECUTE_TAG
 from daggo_core.execution.run_worker import RunWorker
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
@@ -59,7 +59,7 @@ def logs(result, step=None):
             if e.kind is EventKind.LOG and (step is None or e.step_key == step)]
 
 
-def test_independent_sync_steps_run_in_parallel_threads():
+def test_independent_sync_steps_run_in_parallel_threads(storage):
     barrier = threading.Barrier(4, timeout=5)
     names = set()
 
@@ -68,13 +68,13 @@ def test_independent_sync_steps_run_in_parallel_threads():
         names.add(threading.current_thread().name)
         return Leaf(inp.root.value)
 
-    result = execute(fan(leaf))
+    result = execute(fan(leaf), storage=storage)
     assert result.success, result.steps
     assert result.output_for("total") == Total(4)
     assert len(names) == 4
 
 
-def test_async_steps_run_concurrently_on_the_loop():
+def test_async_steps_run_concurrently_on_the_loop(storage):
     started = []
 
     async def leaf(ctx: Context, inp: LeafIn) -> Leaf:
@@ -83,13 +83,13 @@ def test_async_steps_run_concurrently_on_the_loop():
         return Leaf(2)
 
     t0 = time.monotonic()
-    result = execute(fan(leaf, n=6))
+    result = execute(fan(leaf, n=6), storage=storage)
     assert result.success and result.output_for("total") == Total(12)
     assert max(started) - min(started) < 0.15
     assert time.monotonic() - t0 < 1.0
 
 
-def test_max_concurrent_steps_limits_parallelism():
+def test_max_concurrent_steps_limits_parallelism(storage):
     active = []
     peak = []
     lock = threading.Lock()
@@ -103,11 +103,11 @@ def test_max_concurrent_steps_limits_parallelism():
             active.pop()
         return Leaf(1)
 
-    assert execute(fan(leaf, n=6, max_concurrent_steps=2)).success
+    assert execute(fan(leaf, n=6, max_concurrent_steps=2), storage=storage).success
     assert max(peak) == 2
 
 
-def test_print_and_logging_from_parallel_steps_land_in_their_own_step():
+def test_print_and_logging_from_parallel_steps_land_in_their_own_step(storage):
     barrier = threading.Barrier(3, timeout=5)
     user_log = logging.getLogger("user.code")
     user_log.setLevel(logging.INFO)
@@ -119,7 +119,7 @@ def test_print_and_logging_from_parallel_steps_land_in_their_own_step():
         user_log.warning("warned from %s", ctx.step_key)
         return Leaf(1)
 
-    result = execute(fan(leaf, n=3))
+    result = execute(fan(leaf, n=3), storage=storage)
     assert result.success
     for i in range(3):
         key = f"leaf_{i}"
@@ -129,18 +129,18 @@ def test_print_and_logging_from_parallel_steps_land_in_their_own_step():
         assert (key, "WARNING", f"warned from {key}") in lines
 
 
-def test_async_step_output_is_captured_too():
+def test_async_step_output_is_captured_too(storage):
     async def leaf(ctx: Context, inp: LeafIn) -> Leaf:
         print("partial", end="")
         await asyncio.sleep(0)
         print(" line")
         return Leaf(1)
 
-    result = execute(fan(leaf, n=1))
+    result = execute(fan(leaf, n=1), storage=storage)
     assert ("leaf_0", "STDOUT", "partial line") in logs(result)
 
 
-def test_retry_policy_retries_until_success_with_events():
+def test_retry_policy_retries_until_success_with_events(storage):
     calls = []
 
     def flaky(ctx: Context, inp: NoInput) -> Root:
@@ -150,7 +150,8 @@ def test_retry_policy_retries_until_success_with_events():
         return Root(ctx.attempt)
 
     policy = RetryPolicy(max_attempts=3, delay_seconds=0.01, jitter=0)
-    result = execute(dag.job("flaky").add(dag.op("flaky", flaky, retry=policy)).build())
+    result = execute(dag.job("flaky").add(dag.op("flaky", flaky, retry=policy)).build(),
+        storage=storage)
     assert result.success and calls == [1, 2, 3]
     assert result.steps["flaky"].attempt == 3
     retries = [e for e in result.events() if e.kind is EventKind.STEP_RETRY]
@@ -158,7 +159,7 @@ def test_retry_policy_retries_until_success_with_events():
     assert retries[0].data["delay_s"] == pytest.approx(0.01)
 
 
-def test_retry_policy_only_retries_listed_errors_and_gives_up():
+def test_retry_policy_only_retries_listed_errors_and_gives_up(storage):
     calls = []
 
     def bad(ctx: Context, inp: NoInput) -> Root:
@@ -166,7 +167,7 @@ def test_retry_policy_only_retries_listed_errors_and_gives_up():
         raise ValueError("not retryable")
 
     policy = RetryPolicy(max_attempts=5, delay_seconds=0, retry_on=(ConnectionError,))
-    result = execute(dag.job("bad").add(dag.op("bad", bad, retry=policy)).build())
+    result = execute(dag.job("bad").add(dag.op("bad", bad, retry=policy)).build(), storage=storage)
     assert not result.success and calls == [1]
 
     def always(ctx: Context, inp: NoInput) -> Root:
@@ -174,7 +175,8 @@ def test_retry_policy_only_retries_listed_errors_and_gives_up():
         raise ConnectionError("down")
 
     policy = RetryPolicy(max_attempts=2, delay_seconds=0)
-    result = execute(dag.job("always").add(dag.op("always", always, retry=policy)).build())
+    result = execute(dag.job("always").add(dag.op("always", always, retry=policy)).build(),
+        storage=storage)
     assert not result.success and calls.count(2) == 2
     assert result.steps["always"].error.type == "ConnectionError"
 
@@ -186,7 +188,7 @@ def test_retry_backoff_grows_and_is_capped():
     assert all(5 <= jittered.delay_for(1) <= 15 for _ in range(50))
 
 
-def test_op_timeout_fails_a_sync_step_and_signals_it():
+def test_op_timeout_fails_a_sync_step_and_signals_it(storage):
     seen = {}
 
     def slow(ctx: Context, inp: NoInput) -> Root:
@@ -194,38 +196,39 @@ def test_op_timeout_fails_a_sync_step_and_signals_it():
         return Root(0)
 
     t0 = time.monotonic()
-    result = execute(dag.job("slow").add(dag.op("slow", slow, timeout=0.2)).build())
+    result = execute(dag.job("slow").add(dag.op("slow", slow, timeout=0.2)).build(),
+        storage=storage)
     assert time.monotonic() - t0 < 3
     assert result.steps["slow"].status is StepStatus.FAILURE
     assert result.steps["slow"].error.type == "StepTimeout"
     assert "0.2 s" in result.steps["slow"].error.message
 
 
-def test_op_timeout_cancels_an_async_step():
+def test_op_timeout_cancels_an_async_step(storage):
     async def slow(ctx: Context, inp: NoInput) -> Root:
         await asyncio.sleep(30)
         return Root(0)
 
     t0 = time.monotonic()
-    result = execute(dag.job("slow").add(dag.op("slow", slow, timeout=0.1)).build())
+    result = execute(dag.job("slow").add(dag.op("slow", slow, timeout=0.1)).build(),
+        storage=storage)
     assert time.monotonic() - t0 < 2
     assert result.steps["slow"].error.type == "StepTimeout"
 
 
-def test_run_timeout_fails_the_run_and_cancels_what_runs():
+def test_run_timeout_fails_the_run_and_cancels_what_runs(storage):
     async def slow(ctx: Context, inp: LeafIn) -> Leaf:
         await asyncio.sleep(30)
         return Leaf(0)
 
-    result = execute(fan(slow, n=2, timeout=0.3))
+    result = execute(fan(slow, n=2, timeout=0.3), storage=storage)
     assert result.run.status is RunStatus.FAILURE
     assert result.run.error.type == "RunTimeout"
     assert result.steps["leaf_0"].status is StepStatus.CANCELED
     assert result.steps["total"].status is StepStatus.CANCELED
 
 
-def run_in_thread(job):
-    storage = ephemeral_storage()
+def run_in_thread(job, storage):
     run, worker = start_run(job, None, storage)
     holder = {}
     thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
@@ -233,7 +236,7 @@ def run_in_thread(job):
     return storage, run, worker, thread, holder
 
 
-def test_cancel_stops_async_steps_tells_sync_steps_and_starts_nothing_new():
+def test_cancel_stops_async_steps_tells_sync_steps_and_starts_nothing_new(storage):
     sync_saw_cancel = threading.Event()
 
     async def slow_async(ctx: Context, inp: LeafIn) -> Leaf:
@@ -247,7 +250,7 @@ def test_cancel_stops_async_steps_tells_sync_steps_and_starts_nothing_new():
 
     job = dag.job("c").add(dag.op("root", root), dag.op("a", slow_async),
                            dag.op("s", slow_sync), dag.op("total", total)).build()
-    storage, run, worker, thread, holder = run_in_thread(job)
+    storage, run, worker, thread, holder = run_in_thread(job, storage)
     deadline = time.monotonic() + 5
     while len([s for s in storage.list_steps(run.id) if s.status is StepStatus.RUNNING]) < 2:
         assert time.monotonic() < deadline
@@ -265,7 +268,7 @@ def test_cancel_stops_async_steps_tells_sync_steps_and_starts_nothing_new():
     assert EventKind.RUN_CANCELED in kinds and EventKind.RUN_SUCCESS not in kinds
 
 
-def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace():
+def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace(storage):
     release = threading.Event()
 
     def stubborn(ctx: Context, inp: NoInput) -> Root:
@@ -273,7 +276,6 @@ def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace():
         return Root(1)
 
     job = dag.job("stubborn").add(dag.op("stubborn", stubborn)).build()
-    storage = ephemeral_storage()
     run, _ = start_run(job, None, storage)
     worker = RunWorker(job, run, storage, stop_grace_seconds=0.2)
     holder = {}
@@ -288,13 +290,13 @@ def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace():
     assert storage.list_steps(run.id)[0].status is StepStatus.CANCELED
 
 
-def test_canceled_run_never_records_success_for_a_step_finishing_late():
+def test_canceled_run_never_records_success_for_a_step_finishing_late(storage):
     def quick_after_cancel(ctx: Context, inp: NoInput) -> Root:
         ctx.cancel_event.wait(5)
         return Root(1)
 
     job = dag.job("late").add(dag.op("late", quick_after_cancel)).build()
-    storage, run, worker, thread, holder = run_in_thread(job)
+    storage, run, worker, thread, holder = run_in_thread(job, storage)
     while not storage.list_steps(run.id):
         time.sleep(0.01)
     worker.cancel()
@@ -303,8 +305,7 @@ def test_canceled_run_never_records_success_for_a_step_finishing_late():
     assert holder["run"].status is RunStatus.CANCELED
 
 
-def test_worker_does_not_start_a_run_that_was_canceled_before_it_started():
-    storage = ephemeral_storage()
+def test_worker_does_not_start_a_run_that_was_canceled_before_it_started(storage):
     job = dag.job("one").add(dag.op("root", root)).build()
     run = storage.add_run(Run(job_name="one"))
     storage.request_cancel(run.id)
@@ -319,7 +320,7 @@ def reexecute(storage, job, parent, mode):
     return RunWorker(job, run, storage).execute(), run
 
 
-def test_reexecution_from_failure_reuses_successful_outputs():
+def test_reexecution_from_failure_reuses_successful_outputs(storage):
     calls = []
     broken = {"yes": True}
 
@@ -330,7 +331,6 @@ def test_reexecution_from_failure_reuses_successful_outputs():
         return Leaf(inp.root.value + 1)
 
     job = fan(leaf, n=3)
-    storage = ephemeral_storage()
     first = execute(job, storage=storage)
     assert not first.success
     broken["yes"] = False
@@ -346,7 +346,7 @@ def test_reexecution_from_failure_reuses_successful_outputs():
     assert sorted(reused) == ["leaf_0", "leaf_2", "root"]
 
 
-def test_reexecution_from_a_step_runs_it_and_its_downstream_only():
+def test_reexecution_from_a_step_runs_it_and_its_downstream_only(storage):
     calls = []
 
     def leaf(ctx: Context, inp: LeafIn) -> Leaf:
@@ -354,7 +354,6 @@ def test_reexecution_from_a_step_runs_it_and_its_downstream_only():
         return Leaf(1)
 
     job = fan(leaf, n=3)
-    storage = ephemeral_storage()
     first = execute(job, storage=storage)
     calls.clear()
     final, run = reexecute(storage, job, first.run, "step:leaf_2")
@@ -364,9 +363,8 @@ def test_reexecution_from_a_step_runs_it_and_its_downstream_only():
         "root", "leaf_0", "leaf_1", "leaf_2", "total"}
 
 
-def test_reexecution_from_an_unknown_step_fails_the_run_clearly():
+def test_reexecution_from_an_unknown_step_fails_the_run_clearly(storage):
     job = fan(lambda_leaf, n=1)
-    storage = ephemeral_storage()
     first = execute(job, storage=storage)
     final, _ = reexecute(storage, job, first.run, "step:nope")
     assert final.status is RunStatus.FAILURE
@@ -377,13 +375,12 @@ def lambda_leaf(ctx: Context, inp: LeafIn) -> Leaf:
     return Leaf(1)
 
 
-def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan():
+def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan(storage):
     from daggo_core import Definitions
     from daggo_core.errors import DaggoError
     from daggo_core.services.runs import reexecute_run
 
     job = fan(lambda_leaf, n=2)
-    storage = ephemeral_storage()
     first = execute(job, storage=storage, tags={"team": "data"})
     defs = Definitions(jobs=[job])
     queued = reexecute_run(storage, first.run_id, step="leaf_1", definitions=defs)
