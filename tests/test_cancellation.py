@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +10,6 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from attrs import frozen
@@ -26,6 +23,7 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
+from daggo_core.testing.processes import free_port, pid_alive, wait_for
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -83,30 +81,6 @@ defs = daggo_core.Definitions(jobs=[
     dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
 ])
 '''
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except (ProcessLookupError, OSError):
-        return False
 
 
 def finished(storage: Storage, run_id: str) -> Callable[[], Run | None]:
@@ -238,7 +212,7 @@ def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
     assert_canceled_mid_step(env, final, "wait_gate")
     kinds = [e.kind for e in env.storage.list_events(run.id)]
     assert EventKind.RUN_CANCEL_REQUESTED in kinds and kinds[-1] is EventKind.RUN_CANCELED
-    wait_for(lambda: not alive(pid), 5, "the worker to exit")
+    wait_for(lambda: not pid_alive(pid), 5, "the worker to exit")
 
 
 def test_app_cancel_signals_the_worker(env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch,
@@ -258,7 +232,7 @@ def test_app_cancel_signals_the_worker(env: SimpleNamespace, monkeypatch: pytest
         final = wait_for(finished(env.storage, run.id), 5, "the run to end")
         assert time.monotonic() - asked < 2.0
         assert_canceled_mid_step(env, final, "wait_gate")
-        wait_for(lambda: not alive(pid), 5, "the worker to exit")
+        wait_for(lambda: not pid_alive(pid), 5, "the worker to exit")
     finally:
         opened.close()
 
@@ -273,11 +247,11 @@ def test_worker_ignoring_cancellation_is_killed_after_the_grace_period(
     asked = time.monotonic()
     app.cancel(run.id)
     time.sleep(GRACE / 2)
-    assert alive(pid) and not env.storage.get_run(run.id).is_finished
+    assert pid_alive(pid) and not env.storage.get_run(run.id).is_finished
     final = wait_for(finished(env.storage, run.id), 10, "the run to end")
     assert GRACE <= time.monotonic() - asked < GRACE + 4
     assert_canceled_mid_step(env, final, "stubborn")
-    wait_for(lambda: not alive(pid), 5, "the worker to be killed")
+    wait_for(lambda: not pid_alive(pid), 5, "the worker to be killed")
 
 
 def test_worker_without_a_server_gives_up_on_a_step_ignoring_cancellation(

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from daggo_core.testing.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "content_ingestion"
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 STEPS = ["scrape_page", "extract_title", "extract_entities", "extract_links", "upsert_index"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

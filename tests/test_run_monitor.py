@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepRecord, StepStatus, utcnow
+from daggo_core.testing.processes import free_port, wait_for
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -70,22 +70,6 @@ defs = daggo_core.Definitions(jobs=[
     dag.job("gate_job").add(dag.op("wait_gate", wait_gate)).build(),
 ])
 '''
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[], Run | None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import RunStatus, StepStatus
+from daggo_core.testing.processes import free_port, pid_alive, wait_for
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -96,33 +96,6 @@ if __name__ == "__main__":
 '''
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie (exited, not yet reaped by its parent) is not alive
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
     gate = tmp_path / "gate"
@@ -147,7 +120,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNames
     yield ns
     (gate / "open").touch()  # let any worker still waiting finish
     for pid in ns.worker_pids:
-        wait_for(lambda pid=pid: not alive(pid), 10, f"worker {pid} to exit")
+        wait_for(lambda pid=pid: not pid_alive(pid), 10, f"worker {pid} to exit")
 
 
 def open_storage() -> Storage:
@@ -322,5 +295,5 @@ def test_worker_outlives_a_killed_server_and_finishes_its_run(
     final = wait_for(finished(storage, run.id), what="the run to finish")
     assert final.status is RunStatus.SUCCESS
     assert [s.status for s in storage.list_steps(run.id)] == [StepStatus.SUCCESS] * 2
-    wait_for(lambda: not alive(pid), 10, "the worker to exit")
+    wait_for(lambda: not pid_alive(pid), 10, "the worker to exit")
     storage.close()
