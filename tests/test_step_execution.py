@@ -316,7 +316,7 @@ def test_worker_does_not_start_a_run_that_was_canceled_before_it_started(storage
 
 def reexecute(storage, job, parent, mode):
     run = storage.add_run(Run(job_name=job.name, parent_run_id=parent.id,
-                              tags={REEXECUTE_TAG: mode}))
+                              status=RunStatus.STARTING, tags={REEXECUTE_TAG: mode}))
     return RunWorker(job, run, storage).execute(), run
 
 
@@ -390,5 +390,169 @@ def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan(storage):
         reexecute_run(storage, first.run_id, definitions=defs)
     with pytest.raises(DaggoError, match="only finished runs"):
         reexecute_run(storage, queued.id)
-    final = RunWorker(job, queued, storage).execute()
+    (claimed,) = storage.claim_queued_runs(1)
+    final = RunWorker(job, claimed, storage).execute()
     assert final.status is RunStatus.SUCCESS
+
+
+# -- robustness: ops that misbehave never hold or corrupt the run -----------------------
+
+
+def test_async_op_swallowing_cancellation_is_left_behind(storage):
+    async def stubborn(ctx: Context, inp: NoInput) -> Root:
+        while True:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                continue
+
+    job = dag.job("stubborn_async").add(dag.op("stubborn", stubborn)).build()
+    run, _ = start_run(job, None, storage)
+    worker = RunWorker(job, run, storage, stop_grace_seconds=0.2)
+    holder = {}
+    thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
+    thread.start()
+    while not storage.list_steps(run.id):
+        time.sleep(0.01)
+    worker.cancel()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert holder["run"].status is RunStatus.CANCELED
+    assert storage.list_steps(run.id)[0].status is StepStatus.CANCELED
+
+
+def test_run_timeout_is_not_held_by_an_op_swallowing_cancellation(storage):
+    async def stubborn(ctx: Context, inp: NoInput) -> Root:
+        while True:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                continue
+
+    job = dag.job("stubborn_timeout", timeout=0.2).add(dag.op("stubborn", stubborn)).build()
+    run, _ = start_run(job, None, storage)
+    t0 = time.monotonic()
+    final = RunWorker(job, run, storage, stop_grace_seconds=0.2).execute()
+    assert time.monotonic() - t0 < 3
+    assert final.status is RunStatus.FAILURE and final.error.type == "RunTimeout"
+
+
+def test_op_raising_cancelled_error_itself_fails_the_run(storage):
+    async def cancelled_inside(ctx: Context, inp: NoInput) -> Root:
+        raise asyncio.CancelledError("a library gave up")
+
+    result = execute(dag.job("ci").add(dag.op("ci", cancelled_inside)).build(),
+                     storage=storage)
+    assert result.run.status is RunStatus.FAILURE
+    assert result.steps["ci"].status is StepStatus.FAILURE
+    assert result.steps["ci"].error.type == "CancelledError"
+
+
+@frozen
+class Picky:
+    root: Root = None
+
+    def __attrs_post_init__(self):
+        raise ValueError("input rejected")
+
+
+def picky(ctx: Context, inp: Picky) -> Leaf:
+    return Leaf(1)
+
+
+def test_errors_building_an_input_fail_the_run_instead_of_leaving_it_started(storage):
+    result = execute(dag.job("picky").add(dag.op("root", root), dag.op("picky", picky)).build(),
+                     storage=storage)
+    assert result.run.status is RunStatus.FAILURE
+    assert "input rejected" in result.run.error.message
+    assert storage.get_run(result.run_id).status is RunStatus.FAILURE
+
+
+def test_sys_exit_in_a_sync_op_fails_its_step(storage):
+    def exits(ctx: Context, inp: NoInput) -> Root:
+        raise SystemExit(3)
+
+    result = execute(dag.job("exits").add(dag.op("exits", exits)).build(), storage=storage)
+    assert result.run.status is RunStatus.FAILURE
+    assert result.steps["exits"].error.type == "SystemExit"
+
+
+def test_a_failing_event_callback_does_not_stop_the_run(storage):
+    def explode(run, event):
+        raise RuntimeError("callback broke")
+
+    job = dag.job("cb").add(dag.op("root", root)).build()
+    run, _ = start_run(job, None, storage)
+    final = RunWorker(job, run, storage, on_event=explode).execute()
+    assert final.status is RunStatus.SUCCESS
+
+
+def test_a_run_is_executed_by_one_worker_only(storage):
+    calls = []
+
+    def counted(ctx: Context, inp: NoInput) -> Root:
+        calls.append(ctx.run_id)
+        return Root(1)
+
+    job = dag.job("once").add(dag.op("counted", counted)).build()
+    run, _ = start_run(job, None, storage)
+    first = RunWorker(job, run, storage).execute()
+    second = RunWorker(job, run, storage).execute()
+    assert first.status is RunStatus.SUCCESS and second.status is RunStatus.SUCCESS
+    assert calls == [run.id]
+    queued = storage.add_run(Run(job_name="once"))
+    assert RunWorker(job, queued, storage).execute().status is RunStatus.QUEUED
+    assert calls == [run.id]
+
+
+def test_a_timed_out_sync_op_does_not_block_later_steps(storage):
+    release = threading.Event()
+
+    def hangs(ctx: Context, inp: LeafIn) -> Leaf:
+        release.wait(10)
+        return Leaf(0)
+
+    def quick(ctx: Context, inp: LeafIn) -> Total:
+        return Total(1)
+
+    job = dag.job("zombie", max_concurrent_steps=1).add(
+        dag.op("root", root), dag.op("hangs", hangs, timeout=0.2), dag.op("quick", quick)
+    ).build()
+    t0 = time.monotonic()
+    result = execute(job, storage=storage)
+    elapsed = time.monotonic() - t0
+    release.set()
+    assert elapsed < 3
+    assert result.steps["hangs"].error.type == "StepTimeout"
+    assert result.steps["quick"].status is StepStatus.SUCCESS
+
+
+def test_timed_out_sync_op_sees_its_cancel_event(storage):
+    saw = threading.Event()
+
+    def slow(ctx: Context, inp: NoInput) -> Root:
+        if ctx.cancel_event.wait(5):
+            saw.set()
+        return Root(0)
+
+    execute(dag.job("slow2").add(dag.op("slow", slow, timeout=0.1)).build(), storage=storage)
+    assert saw.wait(2)
+
+
+def test_capture_leaves_a_stdout_redirect_made_during_a_run_alone(storage):
+    import contextlib
+    import io
+    import sys
+
+    before = sys.stdout
+    buffer = io.StringIO()
+
+    def redirects(ctx: Context, inp: NoInput) -> Root:
+        print("captured")
+        return Root(1)
+
+    with contextlib.redirect_stdout(buffer):
+        result = execute(dag.job("rd").add(dag.op("rd", redirects)).build(), storage=storage)
+    assert sys.stdout is before
+    assert ("rd", "STDOUT", "captured") in logs(result)
+    assert "captured" in buffer.getvalue()

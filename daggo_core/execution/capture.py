@@ -71,8 +71,18 @@ class _Tee(io.TextIOBase):
     def flush(self) -> None:
         self.original.flush()
 
+    def writable(self) -> bool:
+        return True
+
     def isatty(self) -> bool:
         return self.original.isatty()
+
+    @property
+    def buffer(self) -> Any:
+        return self.original.buffer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
 
     def fileno(self) -> int:
         return self.original.fileno()
@@ -106,7 +116,7 @@ def capturing() -> Iterator[None]:
     global _users
     with _lock:
         if _users == 0:
-            _saved.update(stdout=sys.stdout, stderr=sys.stderr, handler=_StepLogHandler())
+            _saved.update(handler=_StepLogHandler())
             sys.stdout = _Tee(sys.stdout, "STDOUT")  # type: ignore[assignment]
             sys.stderr = _Tee(sys.stderr, "STDERR")  # type: ignore[assignment]
             logging.getLogger().addHandler(_saved["handler"])
@@ -117,6 +127,10 @@ def capturing() -> Iterator[None]:
         with _lock:
             _users -= 1
             if _users == 0:
-                sys.stdout, sys.stderr = _saved["stdout"], _saved["stderr"]
+                # Put back only our own tees: whoever replaced them meanwhile keeps theirs.
+                if isinstance(sys.stdout, _Tee):
+                    sys.stdout = sys.stdout.original  # type: ignore[assignment]
+                if isinstance(sys.stderr, _Tee):
+                    sys.stderr = sys.stderr.original  # type: ignore[assignment]
                 logging.getLogger().removeHandler(_saved["handler"])
                 _saved.clear()

@@ -17,7 +17,7 @@ from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import Heartbeat, worker_id
 from daggo_core.execution.run_worker import RunWorker, error_info
 from daggo_core.extensions import ExecutorContext
-from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Event, EventKind, Run, RunStatus
 
 __all__ = ["InProcessExecutor"]
 
@@ -73,7 +73,7 @@ class InProcessExecutor:
         except DaggoError as exc:
             storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
                 Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR", message=str(exc))
-            ])
+            ], expected=ACTIVE_RUN_STATUSES)
             return
         execution = self.context.config.execution
         worker = RunWorker(job, run, storage, params=params, on_event=self.context.on_event,
@@ -100,6 +100,7 @@ class InProcessExecutor:
                     run_id, RunStatus.FAILURE, error=error_info(exc),
                     events=[Event(run_id=run_id, kind=EventKind.RUN_FAILURE, level="ERROR",
                                   message=f"executor error: {exc}")],
+                    expected=ACTIVE_RUN_STATUSES,
                 )
             except DaggoError:
                 logger.exception("could not mark run %s as failed", run_id)

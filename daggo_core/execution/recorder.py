@@ -107,16 +107,21 @@ class StepRecorder:
                 upto = self._pending
             try:
                 self._store(steps, events)
-            except StorageError as exc:
+            except Exception as exc:
+                error = exc if isinstance(exc, StorageError) else StorageError(
+                    f"storing step states failed: {type(exc).__name__}: {exc}")
                 with self._cond:
-                    self._error = exc
+                    self._error = error
                     self._cond.notify_all()
                 return
             with self._cond:
                 self._done = upto
                 self._cond.notify_all()
             if events:
-                self.on_stored(events)
+                try:
+                    self.on_stored(events)
+                except Exception:
+                    logger.exception("an event callback failed; the run goes on")
 
     def _store(self, steps: list[StepRecord], events: list[Event]) -> None:
         new = [s for s in steps if s.step_key not in self._stored_keys]

@@ -7,6 +7,8 @@ import contextvars
 import functools
 import heapq
 import json
+import logging
+import os
 import threading
 import time
 import traceback
@@ -36,6 +38,7 @@ from daggo_core.storage.records import (
 __all__ = ["DEFAULT_MAX_CONCURRENT_STEPS", "RunWorker", "error_info"]
 
 EventCallback = Callable[[Run, Event], None]
+logger = logging.getLogger("daggo.worker")
 DEFAULT_MAX_CONCURRENT_STEPS = 8
 
 
@@ -148,25 +151,40 @@ class RunWorker:
         """Execute the run to a terminal status and return the final Run."""
         try:
             asyncio.get_running_loop()
+            in_loop_thread = True
         except RuntimeError:
+            in_loop_thread = False
+        if not in_loop_thread:
             with capturing():
-                return asyncio.run(self._execute())
+                return _run_loop(self._execute())
         # Called from a thread that runs an event loop: execute on a thread of our own.
-        result: list[Run] = []
-        thread = threading.Thread(target=lambda: result.append(self.execute()),
-                                  name=f"daggo-run-{self.run.id[:8]}")
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["run"] = self.execute()
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target, name=f"daggo-run-{self.run.id[:8]}")
         thread.start()
         thread.join()
-        return result[0]
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["run"]
 
     # -- the run ---------------------------------------------------------------
 
     async def _execute(self) -> Run:
         self._loop = asyncio.get_running_loop()
-        started = self._set_status(RunStatus.STARTED, EventKind.RUN_STARTED, "run started",
-                                   expected=(RunStatus.QUEUED, RunStatus.STARTING))
-        if started.status is not RunStatus.STARTED:
-            return started
+        event = Event(run_id=self.run.id, kind=EventKind.RUN_STARTED, level="INFO",
+                      message="run started")
+        started = self.storage.start_run(self.run.id, [event])
+        if started is None:  # not STARTING: started elsewhere, canceled or re-queued
+            self.run = self.storage.get_run(self.run.id)
+            return self.run
+        self.run = started
+        self._notify_all([event])
         if self.cancel_requested.is_set() or self.run.cancel_requested:
             self.cancel_requested.set()
         self._threads = ThreadPoolExecutor(self.max_concurrent_steps,
@@ -175,7 +193,10 @@ class RunWorker:
         try:
             failure = self._prepare_reexecution()
             if failure is None:
-                await self._run_graph()
+                try:
+                    await self._run_graph()
+                except Exception as exc:
+                    failure = error_info(exc)
             return self._finish(failure)
         finally:
             # Sync steps still running (timed out, ignoring cancellation) are abandoned.
@@ -310,9 +331,9 @@ class RunWorker:
             ctx = Context(run_id=self.run.id, job_name=self.job.name, op_name=name,
                           attempt=attempt, params=self.params, resources=self.resources,
                           tags=self.run.tags, log=StepLog(name, self._log_emitter(name)))
+            self._contexts[name] = ctx
             if self._stopping:
                 ctx.cancel_event.set()
-            self._contexts[name] = ctx
             try:
                 result = await self._attempt(op, ctx, inp)
             finally:
@@ -364,37 +385,58 @@ class RunWorker:
     async def _attempt(
         self, op: OpDefinition, ctx: Context, inp: Any
     ) -> tuple[Any, Any] | _Outcome:
-        """One call of the op: (output, stored JSON), or how it failed."""
+        """One call of the op: (output, stored JSON), or how it failed.
+
+        The call is waited for, never awaited directly: an op that ignores cancellation
+        or overruns its timeout is left behind instead of holding the run.
+        """
+        call: asyncio.Future[Any] | None = None
         try:
             if op.is_async:
-                call: asyncio.Future[Any] = asyncio.ensure_future(op.fn(ctx, inp))
+                call = asyncio.ensure_future(op.fn(ctx, inp))
                 self._async_tasks.add(call)
             else:
                 assert self._loop is not None and self._threads is not None
                 in_context = functools.partial(contextvars.copy_context().run, op.fn, ctx, inp)
                 call = self._loop.run_in_executor(self._threads, in_context)
             try:
-                output = await (call if op.timeout is None
-                                else asyncio.wait_for(call, op.timeout))
+                done, _ = await asyncio.wait({call}, timeout=op.timeout)
             finally:
                 self._async_tasks.discard(call)
+            if not done:
+                self._leave_behind(op, call, ctx)
+                message = f"op {op.name!r} exceeded its timeout of {op.timeout} s"
+                return _Outcome(ErrorInfo(type="StepTimeout", message=message),
+                                TimeoutError(message))
+            if call.cancelled():
+                if self._stopping:
+                    return _Outcome(canceled=True)
+                message = f"op {op.name!r} was cancelled by something other than daggo"
+                return _Outcome(ErrorInfo(type="CancelledError", message=message),
+                                asyncio.CancelledError(message))
+            output = call.result()
             if not isinstance(output, op.output_type):
                 raise TypeError(f"op {op.name!r} returned {type(output).__name__}, "
                                 f"expected {op.output_type.__name__}")
             return output, unstructure(output)
         except asyncio.CancelledError:
-            if self._stopping:
-                return _Outcome(canceled=True)
-            raise
-        except TimeoutError as exc:
-            if op.timeout is not None and not self._stopping:
-                ctx.cancel_event.set()
-                return _Outcome(ErrorInfo(type="StepTimeout",
-                                          message=f"op {op.name!r} exceeded its timeout of "
-                                                  f"{op.timeout} s"), exc)
-            return _Outcome(error_info(exc, skip_frames=1), exc)
-        except Exception as exc:
-            return _Outcome(error_info(exc, skip_frames=1), exc)
+            if not self._stopping:
+                raise
+            if call is not None:
+                self._leave_behind(op, call, ctx)
+            return _Outcome(canceled=True)
+        except BaseException as exc:  # an op's SystemExit fails its step, not the worker
+            return _Outcome(_user_error(exc), exc)
+
+    def _leave_behind(self, op: OpDefinition, call: asyncio.Future[Any], ctx: Context) -> None:
+        """Stop waiting for a call: cancel it and, for a sync op, retire its thread pool."""
+        ctx.cancel_event.set()
+        call.cancel()
+        if not op.is_async and self._threads is not None:
+            # The thread may never return; later steps get a fresh pool.
+            self._threads.shutdown(wait=False)
+            self._threads = ThreadPoolExecutor(
+                self.max_concurrent_steps, thread_name_prefix=f"daggo-step-{self.run.id[:8]}")
 
     async def _sleep_unless_stopped(self, delay: float) -> bool:
         end = time.monotonic() + delay
@@ -456,9 +498,48 @@ class RunWorker:
         return run
 
     def _notify_all(self, events: list[Event]) -> None:
-        if self.on_event is not None:
-            for event in events:
+        if self.on_event is None:
+            return
+        for event in events:
+            try:
                 self.on_event(self.run, event)
+            except Exception:
+                logger.exception("an event callback failed on %s; the run goes on", event.kind)
+
+
+_INTERNAL_FRAMES = (os.sep + "asyncio" + os.sep, os.sep + "concurrent" + os.sep,
+                    os.sep + "daggo_core" + os.sep + "execution" + os.sep)
+
+
+def _user_error(exc: BaseException) -> ErrorInfo:
+    """ErrorInfo of an exception raised by an op, its traceback starting in the op's code."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and any(
+        part in tb.tb_frame.f_code.co_filename for part in _INTERNAL_FRAMES
+    ):
+        tb = tb.tb_next
+    return ErrorInfo(
+        type=f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins."),
+        message=str(exc),
+        traceback="".join(traceback.format_exception(type(exc), exc, tb)),
+    )
+
+
+def _run_loop(main: Any) -> Any:
+    """Run `main` on a new event loop; tasks still pending at the end are not awaited.
+
+    `asyncio.run` would cancel and then wait for every leftover task, so one op that
+    swallows its cancellation would hold the run forever.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def _with(step: StepRecord, **changes: Any) -> StepRecord:

@@ -77,6 +77,12 @@ class RunStorage(Protocol):
         returned as it is). Raises RunNotFoundError for an unknown run.
         """
 
+    def start_run(self, run_id: str, events: Sequence[Event] = ()) -> Run | None:
+        """Move a STARTING run to STARTED; None if it was not STARTING (do not execute it).
+
+        Raises RunNotFoundError for an unknown run.
+        """
+
     def claim_queued_runs(self, limit: int) -> list[Run]:
         """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them.
 

@@ -217,6 +217,29 @@ class SqlStorage:
 
         return self._write("set_run_status", tx)
 
+    def start_run(self, run_id: str, events: Sequence[Event] = ()) -> Run | None:
+        """Move a STARTING run to STARTED (setting `started_at`) and append `events`.
+
+        Returns the started run, or None when the run was not STARTING (another worker
+        started it, it was canceled or re-queued): the caller must then not execute it.
+        """
+        stmt = (
+            update(_runs)
+            .where(_runs.c.id == run_id, _runs.c.status == RunStatus.STARTING.value)
+            .values(status=RunStatus.STARTED.value, started_at=utcnow())
+            .returning(*_RUN_COLUMNS)
+        )
+
+        def tx(conn: Connection) -> Run | None:
+            row = conn.execute(stmt).one_or_none()
+            if row is None:
+                _get_run(conn, run_id)
+                return None
+            _insert_events(conn, events)
+            return _run_from_row(row._mapping)
+
+        return self._write("start_run", tx)
+
     def claim_candidates(self, limit: int) -> Select[tuple[str]]:
         """The query selecting the ids of the runs to claim, oldest first.
 

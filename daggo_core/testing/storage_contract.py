@@ -491,3 +491,16 @@ class StorageContract:
         storage.heartbeat(fresh.id, "w")
         found = storage.find_stale_runs(cutoff)
         assert [r.id for r in found] == [stale.id, never.id]
+
+    def test_start_run_starts_a_starting_run_exactly_once(self, storage: Storage) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTING))
+        started = storage.start_run(run.id, [log(run.id, "started")])
+        assert started is not None and started.status is RunStatus.STARTED
+        assert started.started_at is not None
+        assert storage.start_run(run.id, [log(run.id, "again")]) is None
+        assert [e.message for e in storage.list_events(run.id)] == ["started"]
+        queued = storage.add_run(make_run())
+        assert storage.start_run(queued.id) is None
+        assert storage.get_run(queued.id).status is RunStatus.QUEUED
+        with pytest.raises(RunNotFoundError):
+            storage.start_run("nope")
