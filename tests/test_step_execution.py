@@ -556,3 +556,43 @@ def test_capture_leaves_a_stdout_redirect_made_during_a_run_alone(storage):
     assert sys.stdout is before
     assert ("rd", "STDOUT", "captured") in logs(result)
     assert "captured" in buffer.getvalue()
+
+
+def test_retry_waits_its_backoff_between_attempts(storage):
+    times = []
+
+    def flaky(ctx: Context, inp: NoInput) -> Root:
+        times.append(time.monotonic())
+        if ctx.attempt < 3:
+            raise ConnectionError("down")
+        return Root(1)
+
+    policy = RetryPolicy(max_attempts=3, delay_seconds=0.2, backoff=2, jitter=0)
+    result = execute(dag.job("backoff").add(dag.op("flaky", flaky, retry=policy)).build(),
+                     storage=storage)
+    assert result.success
+    assert times[1] - times[0] >= 0.2 and times[2] - times[1] >= 0.4
+
+
+def test_two_runs_in_parallel_threads_capture_their_own_output(storage):
+    import sys
+
+    before = sys.stdout
+    gate = threading.Barrier(2, timeout=5)
+
+    def talk(ctx: Context, inp: NoInput) -> Root:
+        gate.wait()
+        print(f"from {ctx.job_name}")
+        return Root(1)
+
+    jobs = [dag.job(name).add(dag.op("talk", talk)).build() for name in ("left", "right")]
+    results = {}
+    threads = [threading.Thread(target=lambda j=j: results.update({j.name: execute(
+        j, storage=storage)})) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sys.stdout is before
+    for name in ("left", "right"):
+        assert logs(results[name]) == [("talk", "STDOUT", f"from {name}")]
