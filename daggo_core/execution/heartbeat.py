@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from daggo_core.storage.base import Storage
@@ -71,8 +72,11 @@ class Heartbeat:
             self._thread.join(self.interval + 1.0)
 
     def _loop(self) -> None:
-        while not self._stopped.wait(self.interval):
+        # A fixed rate: a slow write does not push every later beat back.
+        next_beat = time.monotonic() + self.interval
+        while not self._stopped.wait(max(0.0, next_beat - time.monotonic())):
             self.beat()
+            next_beat = max(next_beat + self.interval, time.monotonic())
 
     def __enter__(self) -> Heartbeat:
         return self.start()

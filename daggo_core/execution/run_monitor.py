@@ -52,7 +52,8 @@ def retry_number(run: Run) -> int:
 
 
 def settle_lost_run(storage: Storage, run: Run, reason: str,
-                    jobs: Mapping[str, JobDefinition]) -> tuple[Run, Run | None]:
+                    jobs: Mapping[str, JobDefinition],
+                    stale_before: dt.datetime | None = None) -> tuple[Run, Run | None]:
     """End an active run whose worker is gone; returns it as stored, and its retry if any.
 
     A run whose cancellation was requested ends CANCELED; any other ends FAILURE with an
@@ -64,6 +65,9 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
     current = storage.get_run(run.id)
     if current.status not in ACTIVE_RUN_STATUSES:
         return current, None
+    if (stale_before is not None and current.heartbeat_at is not None
+            and current.heartbeat_at >= stale_before):
+        return current, None  # its worker heartbeated again meanwhile: it was only slow
     if current.cancel_requested:
         return end_canceled_run(storage, run.id, f"run canceled: {reason}"), None
     error = ErrorInfo(type=WORKER_LOST, message=reason)
@@ -164,7 +168,8 @@ class RunMonitor:
             else:
                 reason = (f"{who} stopped heartbeating: silent for {silent:.1f} s "
                           f"(timeout {self.heartbeat_timeout:g} s)")
-                final, retry = settle_lost_run(self.storage, run, reason, self.jobs)
+                final, retry = settle_lost_run(self.storage, run, reason, self.jobs,
+                                               stale_before=cutoff)
                 requeued = requeued or retry is not None
             settled.append(final)
         if requeued and self.on_requeue is not None:
