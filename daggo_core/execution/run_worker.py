@@ -399,6 +399,10 @@ class RunWorker:
                 assert self._loop is not None and self._threads is not None
                 in_context = functools.partial(contextvars.copy_context().run, op.fn, ctx, inp)
                 call = self._loop.run_in_executor(self._threads, in_context)
+            if not op.is_async and op.timeout is None:
+                # Cancelling this await abandons the thread's future without waiting.
+                output = await call
+                return self._checked(op, output)
             try:
                 done, _ = await asyncio.wait({call}, timeout=op.timeout)
             finally:
@@ -414,11 +418,7 @@ class RunWorker:
                 message = f"op {op.name!r} was cancelled by something other than daggo"
                 return _Outcome(ErrorInfo(type="CancelledError", message=message),
                                 asyncio.CancelledError(message))
-            output = call.result()
-            if not isinstance(output, op.output_type):
-                raise TypeError(f"op {op.name!r} returned {type(output).__name__}, "
-                                f"expected {op.output_type.__name__}")
-            return output, unstructure(output)
+            return self._checked(op, call.result())
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -427,6 +427,13 @@ class RunWorker:
             return _Outcome(canceled=True)
         except BaseException as exc:  # an op's SystemExit fails its step, not the worker
             return _Outcome(_user_error(exc), exc)
+
+    @staticmethod
+    def _checked(op: OpDefinition, output: Any) -> tuple[Any, Any]:
+        if not isinstance(output, op.output_type):
+            raise TypeError(f"op {op.name!r} returned {type(output).__name__}, "
+                            f"expected {op.output_type.__name__}")
+        return output, unstructure(output)
 
     def _leave_behind(self, op: OpDefinition, call: asyncio.Future[Any], ctx: Context) -> None:
         """Stop waiting for a call: cancel it and, for a sync op, retire its thread pool."""
