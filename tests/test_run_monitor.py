@@ -306,3 +306,18 @@ def test_in_process_runs_heartbeat_so_the_monitor_leaves_them_alone(tmp_path: Pa
         time.sleep(INTERVAL / 4)
     assert app.storage.get_run(run.id).status is RunStatus.SUCCESS
     app.close()
+
+
+def test_a_lost_run_settled_twice_gets_one_retry() -> None:
+    from daggo_core.execution.run_monitor import settle_lost_run
+
+    storage = ephemeral_storage()
+    lost = stale(storage, "retried", RunStatus.STARTED)
+    first = settle_lost_run(storage, lost, "worker gone", JOBS)
+    # A second process that read the run as active before the first one settled it:
+    storage.set_run_status(lost.id, RunStatus.STARTED)
+    second = settle_lost_run(storage, lost, "worker gone", JOBS)
+    assert first[1] is not None and second[1] is not None
+    assert first[1].id == second[1].id
+    retries = [r for r in storage.list_runs() if r.parent_run_id == lost.id]
+    assert len(retries) == 1

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 
 import attrs
 
 from daggo_core.definitions.jobs import JobDefinition
+from daggo_core.errors import RunNotFoundError, StorageError
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
@@ -86,12 +88,22 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
     attempt = retry_number(run)
     if job is None or attempt >= job.run_retries:
         return final, None
-    retry = Run(job_name=run.job_name, params=dict(run.params),
+    # The retry's id derives from the lost run's, so two processes settling the same lost
+    # run at once cannot both queue a retry: the second insert hits the primary key.
+    retry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"daggo:{run.id}/retry/{attempt + 1}").hex
+    retry = Run(id=retry_id, job_name=run.job_name, params=dict(run.params),
                 tags={**run.tags, RETRY_TAG: str(attempt + 1)}, parent_run_id=run.id)
-    storage.add_run(retry, [Event(
-        run_id=retry.id, kind=EventKind.RUN_QUEUED, level="INFO",
-        message=f"run queued: retry {attempt + 1} of {job.run_retries} of run {run.id}, "
-                f"whose worker was lost")])
+    try:
+        storage.add_run(retry, [Event(
+            run_id=retry.id, kind=EventKind.RUN_QUEUED, level="INFO",
+            message=f"run queued: retry {attempt + 1} of {job.run_retries} of run {run.id}, "
+                    f"whose worker was lost")])
+    except StorageError as exc:
+        try:
+            existing = storage.get_run(retry_id)
+        except RunNotFoundError:
+            raise exc from None
+        return final, existing  # another process queued this retry first
     storage.add_events([Event(
         run_id=run.id, kind=EventKind.LOG, level="INFO",
         message=f"re-queued as run {retry.id} (retry {attempt + 1} of {job.run_retries})",
