@@ -105,4 +105,6 @@ def ephemeral_storage() -> Storage:
     backend = make_plugin_manager().storage_backend(driver)
     if backend.ephemeral is None:
         raise DaggoError(f"storage backend {driver!r} has no ephemeral mode; pass storage=")
-    return backend.ephemeral()
+    storage = backend.ephemeral()
+    storage.warm_up()
+    return storage

@@ -113,6 +113,7 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
     run_id = run_id or os.environ.pop(RUN_ID_ENV, None)
     handed_over = run_id is None
     storage = hooks.storage_backend(cfg.database.driver).open(cfg.database)
+    storage.warm_up()  # while a pooled worker waits, not once it has its run
     try:
         if run_id is None:
             line = sys.stdin.readline()

@@ -142,6 +142,12 @@ class EventStorage(Protocol):
 class Storage(JobStorage, RunStorage, EventStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
 
+    def warm_up(self) -> None:
+        """Do one-time work (e.g. compiling statements) so the first run is not slower.
+
+        Called right after opening by processes about to execute runs; stores nothing.
+        """
+
     def close(self) -> None:
         """Release connections; the storage is unusable afterwards."""
 

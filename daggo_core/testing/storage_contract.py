@@ -504,3 +504,10 @@ class StorageContract:
         assert storage.get_run(queued.id).status is RunStatus.QUEUED
         with pytest.raises(RunNotFoundError):
             storage.start_run("nope")
+
+    def test_warm_up_stores_nothing(self, storage: Storage) -> None:
+        storage.warm_up()
+        storage.warm_up()
+        assert storage.list_runs() == [] and storage.count_runs() == 0
+        run = storage.add_run(make_run(status=RunStatus.STARTING))
+        assert storage.start_run(run.id) is not None
