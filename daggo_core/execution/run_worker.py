@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import attrs
+
 from daggo_core.context import Context, StepLog
 from daggo_core.definitions.jobs import JobDefinition, Wiring
 from daggo_core.definitions.ops import OpDefinition
@@ -113,6 +115,10 @@ class RunWorker:
         self._threads: ThreadPoolExecutor | None = None
         self._recorder: StepRecorder | None = None
         self._order_index = {name: i for i, name in enumerate(job.order)}
+        self._downstream: dict[str, list[str]] = {}
+        for name in job.order:
+            for upstream in job.upstream(name):
+                self._downstream.setdefault(upstream, []).append(name)
 
     # -- control ---------------------------------------------------------------
 
@@ -256,7 +262,10 @@ class RunWorker:
                     if task.cancelled():
                         self._record_abandoned(name)
                     continue
-                for downstream, deps in list(waiting.items()):
+                for downstream in self._downstream.get(name, ()):
+                    deps = waiting.get(downstream)
+                    if deps is None:
+                        continue
                     deps.discard(name)
                     if not deps:
                         del waiting[downstream]
@@ -319,7 +328,8 @@ class RunWorker:
         """Run one step through its attempts; True when it succeeded."""
         op = self.job.ops[name]
         inp = self._build_input(name)
-        sink = StepOutput(self._log_emitter(name))
+        emit = self._log_emitter(name)
+        sink = StepOutput(emit)
         current_step.set(sink)
         attempt = 1
         while True:
@@ -330,7 +340,7 @@ class RunWorker:
                          f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""))
             ctx = Context(run_id=self.run.id, job_name=self.job.name, op_name=name,
                           attempt=attempt, params=self.params, resources=self.resources,
-                          tags=self.run.tags, log=StepLog(name, self._log_emitter(name)))
+                          tags=self.run.tags, log=StepLog(name, emit))
             self._contexts[name] = ctx
             if self._stopping:
                 ctx.cancel_event.set()
@@ -550,8 +560,6 @@ def _run_loop(main: Any) -> Any:
 
 
 def _with(step: StepRecord, **changes: Any) -> StepRecord:
-    import attrs
-
     return attrs.evolve(step, **changes)
 
 
