@@ -252,6 +252,9 @@ def test_worker_ignoring_cancellation_is_killed_after_the_grace_period(
     assert GRACE <= time.monotonic() - asked < GRACE + 4
     assert_canceled_mid_step(env, final, "stubborn")
     wait_for(lambda: not pid_alive(pid), 5, "the worker to be killed")
+    ended = [e.message for e in env.storage.list_events(run.id)
+             if e.kind is EventKind.RUN_CANCELED]
+    assert ended and "killed by SIGKILL" in ended[-1]  # the executor killed it
 
 
 def test_worker_without_a_server_gives_up_on_a_step_ignoring_cancellation(

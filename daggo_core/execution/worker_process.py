@@ -173,7 +173,10 @@ def _execute(cfg: Config, definitions: Definitions, hooks: Hooks, storage: Stora
                        max_concurrent_steps=execution.max_concurrent_steps,
                        run_timeout=execution.run_timeout_seconds,
                        stop_grace_seconds=execution.cancel_grace_seconds)
-    stopper = _Stopper(worker, storage, cancel_kill_delay(execution))
+    # One interval later than the executor's kill: a worker with an executor watching it
+    # is killed by that executor; this is the fallback for workers nobody watches.
+    stopper = _Stopper(worker, storage,
+                       cancel_kill_delay(execution) + execution.heartbeat_interval_seconds)
     heartbeat.on_stop = stopper.on_heartbeat
     previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)
     if run.cancel_requested:
