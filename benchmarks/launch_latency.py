@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.request
 from pathlib import Path
 
 APP = textwrap.dedent('''
@@ -40,29 +38,11 @@ APP = textwrap.dedent('''
 ''')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the server exited before it was healthy")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("the server did not become healthy")
-
-
 def measure(n: int, warm_workers: int) -> list[float]:
     from daggo_core.config import load_config
     from daggo_core.plugins import make_plugin_manager
     from daggo_core.services.runs import launch_run
+    from daggo_core.testing.processes import free_port, wait_healthy
 
     scratch = Path(tempfile.mkdtemp(prefix="daggo-launch-"))
     (scratch / "app.py").write_text(APP)
@@ -74,7 +54,7 @@ def measure(n: int, warm_workers: int) -> list[float]:
         [sys.executable, "-m", "daggo_core.cli.main", "run", "-f", "app.py"],
         cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+        wait_healthy(port, server)
         cfg = load_config(env=env, cwd=scratch)
         storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
         latencies = []

@@ -5,13 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from daggo_core.testing.processes import free_port
+from daggo_core.testing.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "content_ingestion"
@@ -31,19 +30,6 @@ def daggo(args, cwd, env=None, timeout=60):
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url + "healthz", timeout=1) as response:
-                return json.loads(response.read())
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
-
-
 @pytest.fixture
 def server(example):
     port = free_port()
@@ -52,7 +38,7 @@ def server(example):
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        assert wait_healthy(url, proc) == {"status": "ok", "database": "ok"}
+        assert wait_healthy(port, proc) == {"status": "ok", "database": "ok"}
         yield url
     finally:
         proc.terminate()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,7 +30,7 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepRecord, StepStatus, utcnow
-from daggo_core.testing.processes import free_port, wait_for
+from daggo_core.testing.processes import free_port, wait_for, wait_healthy
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -116,17 +114,7 @@ def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([*DAGGO, "run", "-f", "app.py"], cwd=env.tmp, stdout=log,
                             stderr=subprocess.STDOUT)
     env.procs.append(proc)
-
-    def healthy() -> bool:
-        assert proc.poll() is None, log.name
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{env.port}/healthz",
-                                        timeout=1) as response:
-                return json.loads(response.read())["status"] == "ok"
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "the server to serve /healthz")
+    wait_healthy(env.port, proc)
     return proc
 
 

@@ -228,12 +228,33 @@ def test_run_timeout_fails_the_run_and_cancels_what_runs(storage):
     assert result.steps["total"].status is StepStatus.CANCELED
 
 
-def run_in_thread(job, storage):
+def run_in_thread(job, storage, **worker_options):
     run, worker = start_run(job, None, storage)
+    if worker_options:
+        worker = RunWorker(job, run, storage, **worker_options)
     holder = {}
     thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
     thread.start()
     return storage, run, worker, thread, holder
+
+
+def cancel_once_started(job, storage, **worker_options):
+    """Run `job` on a thread, cancel it once its first step is stored, return the result."""
+    _, run, worker, thread, holder = run_in_thread(job, storage, **worker_options)
+    while not storage.list_steps(run.id):
+        time.sleep(0.01)
+    worker.cancel()
+    thread.join(5)
+    assert not thread.is_alive()
+    return holder["run"], storage.list_steps(run.id)
+
+
+async def swallow_cancellation(ctx: Context, inp: NoInput) -> Root:
+    while True:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            continue
 
 
 def test_cancel_stops_async_steps_tells_sync_steps_and_starts_nothing_new(storage):
@@ -276,18 +297,10 @@ def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace(storage):
         return Root(1)
 
     job = dag.job("stubborn").add(dag.op("stubborn", stubborn)).build()
-    run, _ = start_run(job, None, storage)
-    worker = RunWorker(job, run, storage, stop_grace_seconds=0.2)
-    holder = {}
-    thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
-    thread.start()
-    while not storage.list_steps(run.id):
-        time.sleep(0.01)
-    worker.cancel()
-    thread.join(5)
+    final, steps = cancel_once_started(job, storage, stop_grace_seconds=0.2)
     release.set()
-    assert holder["run"].status is RunStatus.CANCELED
-    assert storage.list_steps(run.id)[0].status is StepStatus.CANCELED
+    assert final.status is RunStatus.CANCELED
+    assert steps[0].status is StepStatus.CANCELED
 
 
 def test_canceled_run_never_records_success_for_a_step_finishing_late(storage):
@@ -399,37 +412,15 @@ def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan(storage):
 
 
 def test_async_op_swallowing_cancellation_is_left_behind(storage):
-    async def stubborn(ctx: Context, inp: NoInput) -> Root:
-        while True:
-            try:
-                await asyncio.sleep(10)
-            except asyncio.CancelledError:
-                continue
-
-    job = dag.job("stubborn_async").add(dag.op("stubborn", stubborn)).build()
-    run, _ = start_run(job, None, storage)
-    worker = RunWorker(job, run, storage, stop_grace_seconds=0.2)
-    holder = {}
-    thread = threading.Thread(target=lambda: holder.update(run=worker.execute()))
-    thread.start()
-    while not storage.list_steps(run.id):
-        time.sleep(0.01)
-    worker.cancel()
-    thread.join(5)
-    assert not thread.is_alive()
-    assert holder["run"].status is RunStatus.CANCELED
-    assert storage.list_steps(run.id)[0].status is StepStatus.CANCELED
+    job = dag.job("stubborn_async").add(dag.op("stubborn", swallow_cancellation)).build()
+    final, steps = cancel_once_started(job, storage, stop_grace_seconds=0.2)
+    assert final.status is RunStatus.CANCELED
+    assert steps[0].status is StepStatus.CANCELED
 
 
 def test_run_timeout_is_not_held_by_an_op_swallowing_cancellation(storage):
-    async def stubborn(ctx: Context, inp: NoInput) -> Root:
-        while True:
-            try:
-                await asyncio.sleep(10)
-            except asyncio.CancelledError:
-                continue
-
-    job = dag.job("stubborn_timeout", timeout=0.2).add(dag.op("stubborn", stubborn)).build()
+    job = dag.job("stubborn_timeout", timeout=0.2).add(
+        dag.op("stubborn", swallow_cancellation)).build()
     run, _ = start_run(job, None, storage)
     t0 = time.monotonic()
     final = RunWorker(job, run, storage, stop_grace_seconds=0.2).execute()

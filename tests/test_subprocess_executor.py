@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,7 +24,7 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import RunStatus, StepStatus
-from daggo_core.testing.processes import free_port, pid_alive, wait_for
+from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -144,17 +142,7 @@ def app(env: SimpleNamespace) -> Iterator[daggo_core.DaggoApp]:
 def start_server(env: SimpleNamespace, command: list[str]) -> subprocess.Popen[bytes]:
     log = (env.tmp / "server.log").open("wb")
     proc = subprocess.Popen(command, cwd=env.tmp, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{env.port}/healthz"
-
-    def healthy() -> bool:
-        assert proc.poll() is None, (env.tmp / "server.log").read_text()
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                return json.loads(response.read())["status"] == "ok"
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "the server to serve /healthz")
+    wait_healthy(env.port, proc)
     return proc
 
 

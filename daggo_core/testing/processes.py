@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["free_port", "pid_alive", "wait_for"]
+__all__ = ["free_port", "pid_alive", "wait_for", "wait_healthy"]
 
 T = TypeVar("T")
 
@@ -45,3 +48,24 @@ def pid_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes] | subprocess.Popen[str],
+                 timeout: float = 30.0) -> dict[str, str]:
+    """Wait until the daggo server `proc` answers `GET /healthz` on 127.0.0.1:`port`.
+
+    Returns the health document; raises AssertionError if the server exits first or
+    does not answer within `timeout` seconds.
+    """
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def healthy() -> dict[str, str] | None:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            return None
+
+    return wait_for(healthy, timeout, f"the server to serve {url}")

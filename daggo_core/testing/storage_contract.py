@@ -54,7 +54,10 @@ class StorageContract:
 
     def make_storage(self, tmp_path: Path) -> Storage:
         """Return a new, empty, migrated storage; `tmp_path` is private to the test."""
-        raise NotImplementedError
+        raise TypeError(
+            f"{type(self).__name__} must implement make_storage(tmp_path) or override the "
+            "`storage` fixture to give each contract test an empty storage"
+        )
 
     @pytest.fixture
     def storage(self, tmp_path: Path) -> Iterator[Storage]:
