@@ -27,58 +27,7 @@ DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
 GRACE = 0.5
 
-APP = '''
-import os
-import time
-from pathlib import Path
-
-from attrs import frozen
-
-import daggo_core
-from daggo_core import Context, NoInput, dag
-
-GATE = Path(os.environ["TEST_GATE_DIR"])
-
-
-@frozen
-class Waited:
-    pid: int
-
-
-@frozen
-class AfterIn:
-    waited: Waited
-
-
-@frozen
-class Done:
-    ok: bool
-
-
-def wait_gate(ctx: Context, inp: NoInput) -> Waited:
-    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
-    while not (GATE / "open").exists():
-        if ctx.cancel_event.wait(0.02):
-            raise RuntimeError("canceled")
-    return Waited(os.getpid())
-
-
-def after(ctx: Context, inp: AfterIn) -> Done:
-    (GATE / f"after-{ctx.run_id}").write_text("")
-    return Done(True)
-
-
-async def stubborn(ctx: Context, inp: NoInput) -> Waited:
-    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
-    time.sleep(3600)  # blocks the worker's event loop: cancellation cannot reach this step
-    return Waited(0)
-
-
-defs = daggo_core.Definitions(jobs=[
-    dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
-    dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
-])
-'''
+APP = (Path(__file__).parent / "worker_app.py").read_text()
 
 
 def finished(storage: Storage, run_id: str) -> Callable[[], Run | None]:

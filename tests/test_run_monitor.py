@@ -35,39 +35,7 @@ from daggo_core.testing.processes import free_port, wait_for, wait_healthy
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
 
-APP = '''
-import os
-from pathlib import Path
-
-from attrs import frozen
-
-import daggo_core
-from daggo_core import Context, NoInput, dag
-
-GATE = Path(os.environ["TEST_GATE_DIR"])
-
-
-@frozen
-class Pid:
-    value: int
-
-
-def pid(ctx: Context, inp: NoInput) -> Pid:
-    return Pid(os.getpid())
-
-
-def wait_gate(ctx: Context, inp: NoInput) -> Pid:
-    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
-    while not (GATE / "open").exists():
-        ctx.cancel_event.wait(0.02)
-    return Pid(os.getpid())
-
-
-defs = daggo_core.Definitions(jobs=[
-    dag.job("pid_job").add(dag.op("pid", pid)).build(),
-    dag.job("gate_job").add(dag.op("wait_gate", wait_gate)).build(),
-])
-'''
+APP = (Path(__file__).parent / "worker_app.py").read_text()
 
 
 def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[], Run | None]:

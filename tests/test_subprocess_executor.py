@@ -29,61 +29,7 @@ from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_he
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
 
-APP = '''
-import os
-from pathlib import Path
-
-from attrs import frozen
-
-import daggo_core
-from daggo_core import Context, NoInput, dag
-
-GATE = Path(os.environ["TEST_GATE_DIR"])
-
-
-@frozen
-class Pid:
-    value: int
-
-
-@frozen
-class Waited:
-    pid: int
-
-
-@frozen
-class AfterIn:
-    waited: Waited
-
-
-@frozen
-class Done:
-    ok: bool
-
-
-def pid(ctx: Context, inp: NoInput) -> Pid:
-    return Pid(os.getpid())
-
-
-def wait_gate(ctx: Context, inp: NoInput) -> Waited:
-    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
-    while not (GATE / "open").exists():
-        if ctx.cancel_event.wait(0.02):
-            raise RuntimeError("canceled")
-    return Waited(os.getpid())
-
-
-def after(ctx: Context, inp: AfterIn) -> Done:
-    (GATE / f"after-{ctx.run_id}").write_text("")
-    return Done(True)
-
-
-defs = daggo_core.Definitions(jobs=[
-    dag.job("pid_job").add(dag.op("pid", pid)).build(),
-    dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
-    dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
-])
-'''
+APP = (Path(__file__).parent / "worker_app.py").read_text()
 
 MAIN = '''
 import daggo_core

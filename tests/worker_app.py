@@ -1,0 +1,67 @@
+"""The app the real-process tests serve: written into each test's directory as app.py.
+
+Steps coordinate with the test through files in `TEST_GATE_DIR`: a step writes
+`started-<run id>` (its pid) when it starts and waits until the test creates `open`.
+"""
+
+import os
+import time
+from pathlib import Path
+
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+
+GATE = Path(os.environ["TEST_GATE_DIR"])
+
+
+@frozen
+class Pid:
+    value: int
+
+
+@frozen
+class Waited:
+    pid: int
+
+
+@frozen
+class AfterIn:
+    waited: Waited
+
+
+@frozen
+class Done:
+    ok: bool
+
+
+def pid(ctx: Context, inp: NoInput) -> Pid:
+    return Pid(os.getpid())
+
+
+def wait_gate(ctx: Context, inp: NoInput) -> Waited:
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    while not (GATE / "open").exists():
+        if ctx.cancel_event.wait(0.02):
+            raise RuntimeError("canceled")
+    return Waited(os.getpid())
+
+
+def after(ctx: Context, inp: AfterIn) -> Done:
+    (GATE / f"after-{ctx.run_id}").write_text("")
+    return Done(True)
+
+
+async def stubborn(ctx: Context, inp: NoInput) -> Waited:
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    time.sleep(3600)  # blocks the worker's event loop: cancellation cannot reach this step
+    return Waited(0)
+
+
+defs = daggo_core.Definitions(jobs=[
+    dag.job("pid_job").add(dag.op("pid", pid)).build(),
+    dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
+    dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
+    dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
+])
