@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import attrs
 import pytest
 
-from daggo_core.config import DatabaseConfig, SQLiteConfig
+from daggo_core.config import DatabaseConfig, SQLiteConfig, load_config
+from daggo_core.loading import load_definitions
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import Storage
+from daggo_core.testing.processes import free_port, pid_alive, wait_for
 
 POSTGRES_URL_VARIABLE = "DAGGO_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgres")
@@ -69,3 +72,52 @@ def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 def storage(storage_backend: BackendUnderTest) -> Storage:
     """An empty, migrated storage on each backend."""
     return storage_backend.open()
+
+
+@pytest.fixture
+def worker_env(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SimpleNamespace]:
+    """A directory holding tests/worker_app.py as app.py, with the environment its servers
+    and workers share (SQLite file, free port, fast heartbeats: the test module's
+    `INTERVAL`, cancel grace `GRACE`), and a storage on that database.
+
+    Servers a test starts go in `.procs` (terminated afterwards), worker pids it sees in
+    `.worker_pids` (waited for afterwards); the gate is opened at the end so waiting steps
+    finish.
+    """
+    interval = getattr(request.module, "INTERVAL", 0.2)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    port = free_port()
+    values = {
+        "TEST_GATE_DIR": str(gate),
+        "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
+        "DAGGO_EXECUTION_EXECUTOR": "subprocess",
+        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(interval),
+        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": str(interval * 2.5),
+        "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
+        "DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": str(getattr(request.module, "GRACE", 0.5)),
+        "DAGGO_SCHEDULER_ENABLED": "false",
+        "DAGGO_ADMIN_PORT": str(port),
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    app_file = tmp_path / "app.py"
+    app_file.write_text((Path(__file__).parent / "worker_app.py").read_text())
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
+    env = SimpleNamespace(tmp=tmp_path, gate=gate, port=port, storage=storage, procs=[],
+                          worker_pids=set(), defs=load_definitions(file=app_file))
+    try:
+        yield env
+    finally:
+        (gate / "open").touch()
+        for proc in env.procs:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(20)
+        for pid in env.worker_pids:
+            wait_for(lambda pid=pid: not pid_alive(pid), 10, f"worker {pid} to exit")
+        storage.close()

@@ -21,21 +21,17 @@ from attrs import frozen
 
 import daggo_core
 from daggo_core import Context, NoInput, dag
-from daggo_core.config import load_config
 from daggo_core.execution.heartbeat import Heartbeat
 from daggo_core.execution.local import ephemeral_storage
 from daggo_core.execution.run_monitor import RETRY_TAG, RunMonitor
 from daggo_core.loading import load_definitions
-from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepRecord, StepStatus, utcnow
-from daggo_core.testing.processes import free_port, wait_for, wait_healthy
+from daggo_core.testing.processes import wait_for, wait_healthy
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
-
-APP = (Path(__file__).parent / "worker_app.py").read_text()
 
 
 def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[], Run | None]:
@@ -47,34 +43,8 @@ def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    port = free_port()
-    values = {
-        "TEST_GATE_DIR": str(gate),
-        "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
-        "DAGGO_EXECUTION_EXECUTOR": "subprocess",
-        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(INTERVAL),
-        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "0.5",
-        "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
-        "DAGGO_SCHEDULER_ENABLED": "false",
-        "DAGGO_ADMIN_PORT": str(port),
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    (tmp_path / "app.py").write_text(APP)
-    monkeypatch.chdir(tmp_path)
-    cfg = load_config()
-    storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
-    ns = SimpleNamespace(tmp=tmp_path, gate=gate, port=port, storage=storage, procs=[])
-    yield ns
-    (gate / "open").touch()
-    for proc in ns.procs:
-        if proc.poll() is None:
-            proc.terminate()
-        proc.wait(20)
-    storage.close()
+def env(worker_env: SimpleNamespace) -> SimpleNamespace:
+    return worker_env
 
 
 def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:

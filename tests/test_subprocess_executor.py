@@ -24,12 +24,10 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import RunStatus, StepStatus
-from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
+from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
-
-APP = (Path(__file__).parent / "worker_app.py").read_text()
 
 MAIN = '''
 import daggo_core
@@ -41,30 +39,8 @@ if __name__ == "__main__":
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    values = {
-        "TEST_GATE_DIR": str(gate),
-        "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
-        "DAGGO_EXECUTION_EXECUTOR": "subprocess",
-        "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(INTERVAL),
-        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "0.5",
-        "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
-        "DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": "0.5",
-        "DAGGO_SCHEDULER_ENABLED": "false",
-        "DAGGO_ADMIN_PORT": str(free_port()),
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    (tmp_path / "app.py").write_text(APP)
-    monkeypatch.chdir(tmp_path)
-    ns = SimpleNamespace(tmp=tmp_path, gate=gate, port=int(values["DAGGO_ADMIN_PORT"]),
-                         worker_pids=set())
-    yield ns
-    (gate / "open").touch()  # let any worker still waiting finish
-    for pid in ns.worker_pids:
-        wait_for(lambda pid=pid: not pid_alive(pid), 10, f"worker {pid} to exit")
+def env(worker_env: SimpleNamespace) -> SimpleNamespace:
+    return worker_env
 
 
 def open_storage() -> Storage:
