@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 from collections.abc import Mapping
@@ -22,7 +23,9 @@ from daggo_core.execution.worker_process import (
 )
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.plugins import Hooks, make_plugin_manager
+from daggo_core.scheduling.scheduler import Scheduler
 from daggo_core.services.runs import cancel_run, launch_run, sync_jobs
+from daggo_core.services.schedules import sync_schedules
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -38,7 +41,8 @@ class DaggoApp:
     """An opened daggo runtime: config, plugins, migrated storage and the definitions.
 
     `asgi` is the admin/RPC application, mountable in a larger ASGI server;
-    `serve()` runs it together with the run coordinator and the run monitor.
+    `serve()` runs it together with the run coordinator, the run monitor and (unless
+    `scheduler.enabled` is false) the scheduler.
     `worker_command`, when set before execution starts, is the argv the subprocess
     executor starts workers with (e.g. `daggo worker -m APP`, see
     `daggo_core.cli.worker_cmd.worker_command_for`); by default it re-executes this
@@ -56,6 +60,7 @@ class DaggoApp:
         self.coordinator: RunCoordinator | None = None
         self.executor: Executor | None = None
         self.monitor: RunMonitor | None = None
+        self.scheduler: Scheduler | None = None
         self.worker_command: list[str] | None = None
 
     @property
@@ -119,6 +124,18 @@ class DaggoApp:
             )
         return self.coordinator
 
+    def start_scheduler(self) -> Scheduler:
+        """Create the scheduler, waking this process's coordinator when it launches."""
+        if self.scheduler is None:
+            history = self.config.scheduler.tick_history_days
+            self.scheduler = Scheduler(
+                self.storage, self.definitions.jobs_by_name,
+                tick_interval=self.config.scheduler.tick_interval_seconds,
+                on_launch=self.coordinator.wake if self.coordinator else None,
+                tick_history=dt.timedelta(days=history) if history else None,
+            )
+        return self.scheduler
+
     async def serve(self, shutdown: asyncio.Event | None = None) -> None:
         """Serve the admin and execute queued runs until `shutdown` is set (or a signal)."""
         from hypercorn.asyncio import serve
@@ -147,6 +164,9 @@ class DaggoApp:
             asyncio.create_task(coordinator.run_forever(), name="daggo-coordinator"),
             asyncio.create_task(self.monitor.run_forever(), name="daggo-run-monitor"),
         ]
+        if self.config.scheduler.enabled:
+            tasks.append(asyncio.create_task(self.start_scheduler().run_forever(),
+                                             name="daggo-scheduler"))
         try:
             await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
         finally:
@@ -173,6 +193,8 @@ def open_app(
 ) -> DaggoApp:
     """Open storage (applying migrations), sync job metadata and return the app.
 
+    Scheduler bookkeeping of schedules no longer in code is cleared (their runs stay).
+
     Fails at once, naming the setting, if the configured storage backend or executor is
     not installed or its plugin failed to import.
 
@@ -189,6 +211,7 @@ def open_app(
     hooks.executor(cfg.execution.executor)
     storage = backend.open(cfg.database)
     sync_jobs(storage, defs)
+    sync_schedules(storage, defs)
     return DaggoApp(cfg, defs, hooks, storage)
 
 

@@ -207,6 +207,7 @@ class SchedulerConfig:
 
     enabled: bool = _setting(True, _bool)
     tick_interval_seconds: float = _setting(1.0, _number(positive=True))
+    tick_history_days: int = _setting(30, _int(0))
 
 
 @attrs.define

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import click
 
-from daggo_core.cli import db_cmd, hooks_for, job_cmd, plugins_cmd, run_cmd, runs_cmd, worker_cmd
+from daggo_core.cli import (
+    db_cmd,
+    hooks_for,
+    job_cmd,
+    plugins_cmd,
+    run_cmd,
+    runs_cmd,
+    schedule_cmd,
+    worker_cmd,
+)
 from daggo_core.errors import DaggoError, PluginError
 
 __all__ = ["DaggoGroup", "cli", "main"]
@@ -55,6 +64,7 @@ def cli() -> None:
 cli.add_command(run_cmd.run)
 cli.add_command(job_cmd.job)
 cli.add_command(runs_cmd.runs)
+cli.add_command(schedule_cmd.schedule)
 cli.add_command(db_cmd.db)
 cli.add_command(plugins_cmd.plugins)
 cli.add_command(worker_cmd.worker)

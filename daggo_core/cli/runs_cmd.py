@@ -69,6 +69,9 @@ def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
         out.print(f"waiting: {run.wait_reason}")
     if run.parent_run_id:
         out.print(f"parent run: {run.parent_run_id}")
+    if run.schedule_key and run.scheduled_for:
+        out.print(f"launched by schedule {run.schedule_key} for "
+                  f"{run.scheduled_for.isoformat()}")
     if run.error:
         out.print(f"error: {run.error.type}: {run.error.message}", markup=False)
     order = [s.key for s in detail.steps]

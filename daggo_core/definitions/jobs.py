@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import heapq
 import types
@@ -13,7 +14,14 @@ import attrs
 from attrs import field, frozen
 
 from daggo_core.definitions.ops import NoInput, OpDefinition, name_problem
-from daggo_core.definitions.schedules import ScheduleDefinition, schedule_problems
+from daggo_core.definitions.schedules import (
+    CatchUp,
+    Overlap,
+    ScheduleDefinition,
+    ScheduleParams,
+    schedule_problems,
+    schedule_snapshot,
+)
 from daggo_core.errors import DefinitionError, ParamsError
 from daggo_core.serde import structure, unserializable_reasons, unstructure
 
@@ -118,11 +126,7 @@ class JobDefinition:
                 }
                 for name in self.order
             ],
-            "schedules": [
-                {"key": s.effective_key, "cron": s.cron, "timezone": s.timezone,
-                 "enabled": s.enabled}
-                for s in self.schedules
-            ],
+            "schedules": [schedule_snapshot(s) for s in self.schedules],
             "params": _params_fields(self.params_type),
             "tags": dict(self.tags),
         }
@@ -221,13 +225,23 @@ class JobBuilder:
         timezone: str = "UTC",
         enabled: bool = True,
         key: str | None = None,
-        params: Mapping[str, Any] | None = None,
+        params: ScheduleParams | None = None,
         tags: Mapping[str, str] | None = None,
+        catch_up: CatchUp | str = CatchUp.LATEST,
+        catch_up_window: dt.timedelta = dt.timedelta(hours=24),
+        overlap: Overlap | str = Overlap.SKIP,
+        pause_after_failures: int | None = None,
     ) -> JobBuilder:
-        """Run the job on a cron schedule (evaluated in `timezone`)."""
+        """Run the job on a cron schedule, evaluated in `timezone`.
+
+        The keywords are the fields of `ScheduleDefinition`: `params` may be a function of
+        the tick's time; `catch_up`, `overlap` and `pause_after_failures` set its policies.
+        """
         self._schedules.append(ScheduleDefinition(
             cron=cron, timezone=timezone, enabled=enabled, key=key,
-            params=dict(params or {}), tags=dict(tags or {}),
+            params=params if callable(params) else dict(params or {}), tags=dict(tags or {}),
+            catch_up=catch_up, catch_up_window=catch_up_window, overlap=overlap,
+            pause_after_failures=pause_after_failures,
         ))
         return self
 
@@ -318,6 +332,9 @@ class JobBuilder:
         problems: list[str] = []
         keys: set[str] = set()
         for schedule in self._schedules:
+            if not isinstance(schedule, ScheduleDefinition):
+                problems.append(f"job {self.name!r}: {schedule!r} is not a ScheduleDefinition")
+                continue
             problems.extend(schedule_problems(self.name, schedule))
             key = schedule.effective_key
             bad_key = name_problem("schedule key", key)
@@ -329,7 +346,22 @@ class JobBuilder:
                     "give one of them an explicit key="
                 )
             keys.add(key)
+            problems.extend(self._static_params_problems(schedule))
         return problems
+
+    def _static_params_problems(self, schedule: ScheduleDefinition) -> list[str]:
+        """Fixed schedule params are checked against the job's Params now, not at a tick."""
+        if callable(schedule.params) or not isinstance(schedule.params, Mapping):
+            return []
+        if self.params_type is not None and not attrs.has(self.params_type):
+            return []
+        probe = JobDefinition(name=self.name, ops={}, order=(), inputs={},
+                              params_type=self.params_type)
+        try:
+            probe.make_params(schedule.params)
+        except ParamsError as exc:
+            return [f"job {self.name!r} schedule {schedule.effective_key!r}: {exc}"]
+        return []
 
 
 def _type_problems(ops: Mapping[str, OpDefinition]) -> list[str]:

@@ -1,36 +1,99 @@
-"""Schedule definitions declared on jobs in code, and their readable default keys."""
+"""Schedule definitions declared on jobs in code, their policies and readable default keys."""
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from attrs import field, frozen
 
-__all__ = ["ScheduleDefinition", "derive_schedule_key", "schedule_problems"]
+__all__ = [
+    "CatchUp",
+    "Overlap",
+    "ScheduleDefinition",
+    "ScheduleParams",
+    "derive_schedule_key",
+    "schedule_problems",
+    "schedule_snapshot",
+]
 
 _DAYS = {"0": "sun", "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat",
          "7": "sun"}
 
+#: A schedule's run params: a mapping, or a function of the tick's scheduled time (aware,
+#: in the schedule's timezone) returning one.
+ScheduleParams = Mapping[str, Any] | Callable[[dt.datetime], Mapping[str, Any]]
+
+
+class CatchUp(enum.StrEnum):
+    """Which ticks missed while no scheduler was running are launched afterwards."""
+
+    #: Only the most recent missed tick.
+    LATEST = "latest"
+    #: Every missed tick inside the schedule's `catch_up_window`, oldest first.
+    ALL = "all"
+
+
+class Overlap(enum.StrEnum):
+    """What a tick does while the schedule's previous run is still queued or running."""
+
+    #: Record the tick as skipped.
+    SKIP = "skip"
+    #: Keep one tick waiting and launch it when the previous run ends; skip further ones.
+    BUFFER_ONE = "buffer_one"
+    #: Keep every tick waiting and launch them one after another.
+    BUFFER_ALL = "buffer_all"
+    #: Cancel the running run and launch the new one.
+    CANCEL_RUNNING = "cancel_running"
+    #: Launch regardless: runs of the schedule may overlap.
+    ALLOW = "allow"
+
 
 @frozen(kw_only=True)
 class ScheduleDefinition:
-    """A cron schedule of a job: `cron` evaluated in `timezone`.
+    """A cron schedule of a job: `cron` evaluated in `timezone` (DST-aware).
 
     `key` identifies the schedule within its job (default: derived from `cron`, e.g.
-    `every_15_minutes`); `enabled` is the default that the admin's toggle overrides.
-    `params` and `tags` are given to every run the schedule launches.
+    `every_15_minutes`); `enabled` is the default that the Enabled toggle overrides.
+    `params` (a mapping, or a function of the tick's time returning one) and `tags` are
+    given to every run the schedule launches. `catch_up` decides which ticks missed while
+    no scheduler ran are launched (`catch_up_window` bounds `CatchUp.ALL`); `overlap`
+    decides what a tick does while the previous run is still going; with
+    `pause_after_failures=N` the schedule disables itself after N failed runs in a row.
     """
 
     cron: str
     timezone: str = "UTC"
     enabled: bool = True
     key: str | None = None
-    params: dict[str, Any] = field(factory=dict)
-    tags: dict[str, str] = field(factory=dict)
+    params: ScheduleParams = field(factory=dict)
+    tags: Mapping[str, str] = field(factory=dict)
+    catch_up: CatchUp = field(default=CatchUp.LATEST, converter=lambda v: _enum(CatchUp, v))
+    catch_up_window: dt.timedelta = dt.timedelta(hours=24)
+    overlap: Overlap = field(default=Overlap.SKIP, converter=lambda v: _enum(Overlap, v))
+    pause_after_failures: int | None = None
 
     @property
     def effective_key(self) -> str:
         return self.key or derive_schedule_key(self.cron)
+
+    def params_for(self, scheduled_for: dt.datetime) -> dict[str, Any]:
+        """The params of the run launched for the tick at `scheduled_for`."""
+        if callable(self.params):
+            import zoneinfo
+
+            return dict(self.params(scheduled_for.astimezone(zoneinfo.ZoneInfo(self.timezone))))
+        return dict(self.params)
+
+
+def _enum(kind: type[enum.StrEnum], value: Any) -> Any:
+    """The member named by `value`, or `value` unchanged (reported at build time)."""
+    try:
+        return kind(value)
+    except ValueError:
+        return value
 
 
 def _two(value: str) -> str:
@@ -74,19 +137,62 @@ def derive_schedule_key(cron: str) -> str:
     return "cron_" + "_".join(filter(None, cleaned.split("_")))
 
 
+_ALIASES = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
+                      "@hourly"})
+
+
 def schedule_problems(job_name: str, schedule: ScheduleDefinition) -> list[str]:
-    """Why a schedule is invalid (bad cron expression, unknown timezone), if at all."""
+    """Why a schedule is invalid (bad cron expression, timezone or policy), if at all."""
+    import zoneinfo
+
     from croniter import croniter
 
     label = f"job {job_name!r} schedule {schedule.effective_key!r}"
     problems = []
-    if not isinstance(schedule.cron, str) or not croniter.is_valid(schedule.cron):
-        problems.append(f"{label}: invalid cron expression {schedule.cron!r}")
+    cron = schedule.cron
+    if not isinstance(cron, str) or not (
+        (len(cron.split()) == 5 or cron.strip() in _ALIASES) and croniter.is_valid(cron)
+    ):
+        problems.append(f"{label}: invalid cron expression {cron!r} (use five fields, "
+                        "'minute hour day-of-month month day-of-week', or @hourly/@daily/...)")
     try:
-        import zoneinfo
-
         zoneinfo.ZoneInfo(schedule.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
         problems.append(f"{label}: unknown timezone {schedule.timezone!r} "
                         "(use an IANA name such as 'UTC' or 'Europe/Berlin')")
+    for name, kind in (("catch_up", CatchUp), ("overlap", Overlap)):
+        value = getattr(schedule, name)
+        if not isinstance(value, kind):
+            choices = ", ".join(repr(m.value) for m in kind)
+            problems.append(f"{label}: {name} must be one of {choices}, got {value!r}")
+    window = schedule.catch_up_window
+    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
+        problems.append(f"{label}: catch_up_window must be a positive datetime.timedelta, "
+                        f"got {window!r}")
+    pause = schedule.pause_after_failures
+    if pause is not None and (type(pause) is not int or pause < 1):
+        problems.append(f"{label}: pause_after_failures must be an integer >= 1 or None, "
+                        f"got {pause!r}")
+    if not (callable(schedule.params) or isinstance(schedule.params, Mapping)):
+        problems.append(f"{label}: params must be a mapping or a function of the tick time, "
+                        f"got {type(schedule.params).__name__}")
+    if not isinstance(schedule.tags, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in schedule.tags.items()
+    ):
+        problems.append(f"{label}: tags must map strings to strings, got {schedule.tags!r}")
     return problems
+
+
+def schedule_snapshot(schedule: ScheduleDefinition) -> dict[str, Any]:
+    """A JSON-ready description of a schedule, stored with its job's metadata."""
+    return {
+        "key": schedule.effective_key,
+        "cron": schedule.cron,
+        "timezone": schedule.timezone,
+        "enabled": schedule.enabled,
+        "catch_up": schedule.catch_up.value,
+        "catch_up_window_seconds": schedule.catch_up_window.total_seconds(),
+        "overlap": schedule.overlap.value,
+        "pause_after_failures": schedule.pause_after_failures,
+        "tags": dict(schedule.tags),
+    }

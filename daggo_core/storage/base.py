@@ -12,14 +12,19 @@ from daggo_core.storage.records import (
     JobRecord,
     Run,
     RunStatus,
+    ScheduleState,
+    ScheduleTick,
     StepRecord,
+    TickStatus,
 )
+from daggo_core.storage.ticks import TickClaim, TickDecider
 
 __all__ = [
     "ClaimChooser",
     "EventStorage",
     "JobStorage",
     "RunStorage",
+    "ScheduleStorage",
     "Storage",
     "WorkNotifier",
 ]
@@ -138,8 +143,50 @@ class EventStorage(Protocol):
         """Return the run's events with id > `after_id`, oldest first."""
 
 
+class ScheduleStorage(Protocol):
+    def list_schedule_states(self) -> list[ScheduleState]:
+        """Every schedule's bookkeeping row, ordered by job and key."""
+
+    def ensure_schedule_states(
+        self, keys: Collection[tuple[str, str]], last_tick_at: dt.datetime
+    ) -> None:
+        """Create the missing states of `(job, key)` pairs, starting at `last_tick_at`."""
+
+    def set_schedule_enabled(
+        self, job_name: str, schedule_key: str, enabled: bool | None
+    ) -> ScheduleState:
+        """Store the Enabled override (None: back to the code's default)."""
+
+    def claim_ticks(self, claims: Sequence[TickClaim], decide: TickDecider) -> list[ScheduleTick]:
+        """Claim ticks and apply what `decide` makes of them, in one transaction.
+
+        Ticks already claimed (by any process) are dropped before `decide` sees the rest
+        with each schedule's situation (override, active and buffered runs, recent
+        outcomes); the decisions' runs, ticks, cancellations and pauses are stored
+        together, and each schedule's `last_tick_at` moves forward. Returns the ticks
+        stored or changed. Two processes never claim the same (job, key, time).
+        """
+
+    def list_ticks(
+        self,
+        job_name: str | None = None,
+        schedule_key: str | None = None,
+        *,
+        statuses: Sequence[TickStatus] | None = None,
+        limit: int = 50,
+    ) -> list[ScheduleTick]:
+        """Ticks newest first (by scheduled time), optionally filtered."""
+
+    def delete_schedule_bookkeeping(self, keep: Collection[tuple[str, str]]) -> int:
+        """Delete states and ticks of schedules not in `keep`; runs stay. Returns how many
+        schedules were cleared."""
+
+    def prune_ticks(self, before: dt.datetime) -> int:
+        """Delete ticks scheduled before `before`, except BUFFERED ones; returns the count."""
+
+
 @runtime_checkable
-class Storage(JobStorage, RunStorage, EventStorage, Protocol):
+class Storage(JobStorage, RunStorage, EventStorage, ScheduleStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
 
     def warm_up(self) -> None:

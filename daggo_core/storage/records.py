@@ -1,4 +1,4 @@
-"""Records stored by daggo: jobs, runs, steps and events (frozen attrs classes)."""
+"""Records stored by daggo: jobs, runs, steps, events and scheduler bookkeeping (frozen attrs)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ __all__ = [
     "JobRecord",
     "Run",
     "RunStatus",
+    "ScheduleState",
+    "ScheduleTick",
     "StepRecord",
     "StepStatus",
+    "TickStatus",
     "new_run_id",
     "utcnow",
 ]
@@ -114,6 +117,8 @@ class Run:
     heartbeat_at: dt.datetime | None = None
     wait_reason: str | None = None
     cancel_requested: bool = False
+    schedule_key: str | None = None
+    scheduled_for: dt.datetime | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -162,3 +167,46 @@ class Event:
     message: str = ""
     data: dict[str, Any] = field(factory=dict)
     id: int | None = None
+
+
+class TickStatus(enum.StrEnum):
+    """What became of one tick of a schedule."""
+
+    LAUNCHED = "LAUNCHED"
+    SKIPPED = "SKIPPED"
+    BUFFERED = "BUFFERED"
+    FAILED = "FAILED"
+    PAUSED = "PAUSED"
+
+
+@frozen(kw_only=True)
+class ScheduleTick:
+    """One claimed tick: (job, schedule key, scheduled time) is unique across replicas.
+
+    `reason` says why a tick was skipped, buffered, failed or paused its schedule.
+    """
+
+    job_name: str
+    schedule_key: str
+    scheduled_for: dt.datetime
+    status: TickStatus
+    run_id: str | None = None
+    reason: str | None = None
+    created_at: dt.datetime = field(factory=utcnow)
+    id: int | None = None
+
+
+@frozen(kw_only=True)
+class ScheduleState:
+    """A schedule's bookkeeping: the Enabled override and the last tick processed.
+
+    `enabled_override` is None while the code's `enabled` applies; `enabled_changed_at`
+    is when it was last set (failures before it do not count towards a pause).
+    """
+
+    job_name: str
+    schedule_key: str
+    enabled_override: bool | None = None
+    enabled_changed_at: dt.datetime | None = None
+    last_tick_at: dt.datetime | None = None
+    updated_at: dt.datetime = field(factory=utcnow)

@@ -173,6 +173,7 @@ scheduler_states = Table(
     Column("job_name", String(_NAME), nullable=False),
     Column("schedule_key", String(_NAME), nullable=False),
     Column("enabled_override", Boolean),
+    Column("enabled_changed_at", UTCDateTime),
     Column("last_tick_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("job_name", "schedule_key"),
@@ -190,6 +191,7 @@ schedule_ticks = Table(
     Column("reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("job_name", "schedule_key", "scheduled_for"),
+    Index(None, "status"),
 )
 
 queues = Table(

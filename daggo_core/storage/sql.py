@@ -13,11 +13,9 @@ from typing import Any, TypeVar
 
 import attrs
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     Select,
-    Table,
     bindparam,
     func,
     select,
@@ -45,6 +43,18 @@ from daggo_core.storage.schema import events as _events
 from daggo_core.storage.schema import jobs as _jobs
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.schema import steps as _steps
+from daggo_core.storage.sql_rows import (
+    RUN_COLUMNS,
+    cancel_in_transaction,
+    columns_of,
+    error_from,
+    error_value,
+    get_run,
+    insert_events,
+    run_from_row,
+    run_values,
+)
+from daggo_core.storage.sql_schedules import ScheduleSqlMixin
 
 __all__ = ["WRITE_OPTION", "ClaimChooser", "SqlStorage"]
 
@@ -55,15 +65,9 @@ T = TypeVar("T")
 WRITE_OPTION = "daggo_write"
 
 
-def _columns(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
-    """The table's columns named like `record`'s fields (rows then map onto records)."""
-    return tuple(table.c[field.name] for field in attrs.fields(record))
-
-
-_JOB_COLUMNS = _columns(_jobs, JobRecord)
-_RUN_COLUMNS = _columns(_runs, Run)
-_STEP_COLUMNS = _columns(_steps, StepRecord)
-_EVENT_COLUMNS = _columns(_events, Event)
+_JOB_COLUMNS = columns_of(_jobs, JobRecord)
+_STEP_COLUMNS = columns_of(_steps, StepRecord)
+_EVENT_COLUMNS = columns_of(_events, Event)
 _STEP_KEY_COLUMNS = frozenset({"run_id", "step_key"})
 _UPDATE_JOB = _jobs.update().where(_jobs.c.name == bindparam("key_name"))
 _UPDATE_STEP = _steps.update().where(
@@ -78,8 +82,7 @@ _INSERT_STEP = _steps.insert().values(seq=_NEXT_STEP_SEQ)
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 
 
-
-class SqlStorage:
+class SqlStorage(ScheduleSqlMixin):
     """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING.
 
     Transactions that fail because the database is locked or busy (SQLite under
@@ -174,19 +177,19 @@ class SqlStorage:
         """Insert a new run (and its first events) in one transaction; returns it."""
 
         def tx(conn: Connection) -> None:
-            conn.execute(_runs.insert(), _run_values(run))
-            _insert_events(conn, events)
+            conn.execute(_runs.insert(), run_values(run))
+            insert_events(conn, events)
 
         self._write("add_run", tx)
         return run
 
     def get_run(self, run_id: str) -> Run:
         """Return the run; raises RunNotFoundError if there is none."""
-        query = select(*_RUN_COLUMNS).where(_runs.c.id == run_id)
+        query = select(*RUN_COLUMNS).where(_runs.c.id == run_id)
         row = self._read("get_run", lambda conn: conn.execute(query).one_or_none())
         if row is None:
             raise RunNotFoundError(f"no run with id {run_id!r}")
-        return _run_from_row(row._mapping)
+        return run_from_row(row._mapping)
 
     def list_runs(
         self,
@@ -197,11 +200,11 @@ class SqlStorage:
         offset: int = 0,
     ) -> list[Run]:
         """Return runs newest first, optionally filtered by job and status."""
-        query = _filter_runs(select(*_RUN_COLUMNS), job_name, statuses)
+        query = _filter_runs(select(*RUN_COLUMNS), job_name, statuses)
         query = query.order_by(_runs.c.created_at.desc(), _runs.c.id.desc())
         query = query.limit(limit).offset(offset)
         rows = self._read("list_runs", lambda conn: conn.execute(query).all())
-        return [_run_from_row(row._mapping) for row in rows]
+        return [run_from_row(row._mapping) for row in rows]
 
     def count_runs(
         self, *, job_name: str | None = None, statuses: Sequence[RunStatus] | None = None
@@ -239,14 +242,14 @@ class SqlStorage:
         where = [_runs.c.id == run_id]
         if expected is not None:
             where.append(_runs.c.status.in_([RunStatus(e).value for e in expected]))
-        stmt = update(_runs).where(*where).values(values).returning(*_RUN_COLUMNS)
+        stmt = update(_runs).where(*where).values(values).returning(*RUN_COLUMNS)
 
         def tx(conn: Connection) -> Run:
             row = conn.execute(stmt).one_or_none()
             if row is None:
-                return _get_run(conn, run_id)
-            _insert_events(conn, events)
-            return _run_from_row(row._mapping)
+                return get_run(conn, run_id)
+            insert_events(conn, events)
+            return run_from_row(row._mapping)
 
         return self._write("set_run_status", tx)
 
@@ -260,16 +263,16 @@ class SqlStorage:
             update(_runs)
             .where(_runs.c.id == run_id, _runs.c.status == RunStatus.STARTING.value)
             .values(status=RunStatus.STARTED.value, started_at=utcnow())
-            .returning(*_RUN_COLUMNS)
+            .returning(*RUN_COLUMNS)
         )
 
         def tx(conn: Connection) -> Run | None:
             row = conn.execute(stmt).one_or_none()
             if row is None:
-                _get_run(conn, run_id)
+                get_run(conn, run_id)
                 return None
-            _insert_events(conn, events)
-            return _run_from_row(row._mapping)
+            insert_events(conn, events)
+            return run_from_row(row._mapping)
 
         return self._write("start_run", tx)
 
@@ -310,7 +313,7 @@ class SqlStorage:
         so a run another claimer took in the meantime is never returned twice.
         """
         candidates = self.claim_candidates(scan_limit)
-        active = select(*_RUN_COLUMNS).where(
+        active = select(*RUN_COLUMNS).where(
             _runs.c.status.in_([s.value for s in ACTIVE_RUN_STATUSES])
         )
 
@@ -319,11 +322,11 @@ class SqlStorage:
             ids = list(conn.scalars(candidates))
             if not ids:
                 return []
-            queued = [_run_from_row(r._mapping) for r in conn.execute(
-                select(*_RUN_COLUMNS).where(_runs.c.id.in_(ids))
+            queued = [run_from_row(r._mapping) for r in conn.execute(
+                select(*RUN_COLUMNS).where(_runs.c.id.in_(ids))
                 .order_by(_runs.c.created_at, _runs.c.id)
             )]
-            running = [_run_from_row(r._mapping) for r in conn.execute(active)]
+            running = [run_from_row(r._mapping) for r in conn.execute(active)]
             chosen, waiting = choose(queued, running)
             claimed: dict[str, Run] = {}
             if chosen:
@@ -332,9 +335,9 @@ class SqlStorage:
                     .where(_runs.c.status == RunStatus.QUEUED.value, _runs.c.id.in_(chosen))
                     .values(status=RunStatus.STARTING.value, heartbeat_at=utcnow(),
                             wait_reason=None)
-                    .returning(*_RUN_COLUMNS)
+                    .returning(*RUN_COLUMNS)
                 )
-                claimed = {r.id: r for r in map(_run_from_row, (
+                claimed = {r.id: r for r in map(run_from_row, (
                     row._mapping for row in conn.execute(stmt)))}
             changed = [
                 {"key_id": run.id, "wait_reason": waiting[run.id]}
@@ -356,14 +359,14 @@ class SqlStorage:
         """
         stmt = (
             update(_runs).where(_runs.c.id == run_id)
-            .values(heartbeat_at=utcnow(), worker_id=worker_id).returning(*_RUN_COLUMNS)
+            .values(heartbeat_at=utcnow(), worker_id=worker_id).returning(*RUN_COLUMNS)
         )
 
         def tx(conn: Connection) -> Run:
             row = conn.execute(stmt).one_or_none()
             if row is None:
                 raise RunNotFoundError(f"no run with id {run_id!r}")
-            return _run_from_row(row._mapping)
+            return run_from_row(row._mapping)
 
         return self._write("heartbeat", tx)
 
@@ -374,44 +377,19 @@ class SqlStorage:
         A finished run is returned unchanged. Raises RunNotFoundError for an unknown run.
         """
         now = utcnow()
-
-        def tx(conn: Connection) -> Run:
-            run = _get_run(conn, run_id)
-            if run.status is RunStatus.QUEUED:
-                stmt = (
-                    update(_runs)
-                    .where(_runs.c.id == run_id, _runs.c.status == RunStatus.QUEUED.value)
-                    .values(status=RunStatus.CANCELED.value, finished_at=now, wait_reason=None)
-                    .returning(*_RUN_COLUMNS)
-                )
-                row = conn.execute(stmt).one_or_none()
-                if row is not None:
-                    _insert_events(conn, [Event(
-                        run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO",
-                        message="run canceled while queued", timestamp=now)])
-                    return _run_from_row(row._mapping)
-                run = _get_run(conn, run_id)
-            if run.status in ACTIVE_RUN_STATUSES and not run.cancel_requested:
-                conn.execute(update(_runs).where(_runs.c.id == run_id)
-                             .values(cancel_requested=True))
-                _insert_events(conn, [Event(
-                    run_id=run_id, kind=EventKind.RUN_CANCEL_REQUESTED, level="INFO",
-                    message="cancellation requested", timestamp=now)])
-                run = _get_run(conn, run_id)
-            return run
-
-        return self._write("request_cancel", tx)
+        return self._write("request_cancel",
+                           lambda conn: cancel_in_transaction(conn, run_id, now))
 
     def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
         """Active runs whose last heartbeat (or claim) is older than `cutoff`, oldest first."""
         query = (
-            select(*_RUN_COLUMNS)
+            select(*RUN_COLUMNS)
             .where(_runs.c.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
                    func.coalesce(_runs.c.heartbeat_at, _runs.c.created_at) < cutoff)
             .order_by(_runs.c.created_at)
         )
         rows = self._read("find_stale_runs", lambda conn: conn.execute(query).all())
-        return [_run_from_row(row._mapping) for row in rows]
+        return [run_from_row(row._mapping) for row in rows]
 
     # -- steps ----------------------------------------------------------------
 
@@ -423,7 +401,7 @@ class SqlStorage:
         def tx(conn: Connection) -> None:
             if conn.execute(_UPDATE_STEP, update_params).rowcount == 0:
                 conn.execute(_INSERT_STEP, insert_params)
-            _insert_events(conn, events)
+            insert_events(conn, events)
 
         self._write("record_step", tx)
 
@@ -446,7 +424,7 @@ class SqlStorage:
                 conn.execute(_INSERT_STEP, inserts)
             if updates:
                 conn.execute(_UPDATE_STEP, updates)
-            _insert_events(conn, events)
+            insert_events(conn, events)
 
         self._write("record_steps", tx)
 
@@ -465,7 +443,7 @@ class SqlStorage:
     def add_events(self, events: Sequence[Event]) -> None:
         """Append events (log lines, transitions) to their runs' event logs."""
         if events:
-            self._write("add_events", lambda conn: _insert_events(conn, events))
+            self._write("add_events", lambda conn: insert_events(conn, events))
 
     def list_events(
         self,
@@ -514,13 +492,6 @@ class SqlStorage:
                 raise _storage_error(operation, exc) from exc
 
 
-def _get_run(conn: Connection, run_id: str) -> Run:
-    row = conn.execute(select(*_RUN_COLUMNS).where(_runs.c.id == run_id)).one_or_none()
-    if row is None:
-        raise RunNotFoundError(f"no run with id {run_id!r}")
-    return _run_from_row(row._mapping)
-
-
 def _is_busy(exc: OperationalError) -> bool:
     message = str(exc.orig).lower()
     return "locked" in message or "busy" in message
@@ -542,19 +513,6 @@ def _filter_runs(
     return query
 
 
-def _insert_events(conn: Connection, events: Sequence[Event]) -> None:
-    if events:
-        conn.execute(_events.insert(), [_event_values(event) for event in events])
-
-
-def _error_value(error: ErrorInfo | None) -> Any:
-    return None if error is None else serde.unstructure(error)
-
-
-def _error_from(value: Any) -> ErrorInfo | None:
-    return None if value is None else serde.structure(value, ErrorInfo)
-
-
 def _job_values(job: JobRecord) -> dict[str, Any]:
     return {**attrs.asdict(job, recurse=False), "active": True}
 
@@ -563,20 +521,9 @@ def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
     return JobRecord(**{**row, "active": bool(row["active"])})
 
 
-def _run_values(run: Run) -> dict[str, Any]:
-    values = attrs.asdict(run, recurse=False)
-    values.update(status=RunStatus(run.status).value, error=_error_value(run.error))
-    return values
-
-
-def _run_from_row(row: Mapping[str, Any]) -> Run:
-    return Run(**{**row, "status": RunStatus(row["status"]), "error": _error_from(row["error"]),
-                  "cancel_requested": bool(row["cancel_requested"])})
-
-
 def _step_values(step: StepRecord) -> dict[str, Any]:
     values = attrs.asdict(step, recurse=False)
-    values.update(status=StepStatus(step.status).value, error=_error_value(step.error))
+    values.update(status=StepStatus(step.status).value, error=error_value(step.error))
     return values
 
 
@@ -586,15 +533,8 @@ def _update_params(step: StepRecord) -> dict[str, Any]:
 
 
 def _step_from_row(row: Mapping[str, Any]) -> StepRecord:
-    status, error = StepStatus(row["status"]), _error_from(row["error"])
+    status, error = StepStatus(row["status"]), error_from(row["error"])
     return StepRecord(**{**row, "status": status, "error": error})
-
-
-def _event_values(event: Event) -> dict[str, Any]:
-    values = attrs.asdict(event, recurse=False)
-    del values["id"]
-    values["kind"] = EventKind(event.kind).value
-    return values
 
 
 def _event_from_row(row: Mapping[str, Any]) -> Event:

@@ -1,0 +1,116 @@
+"""`daggo schedule list | enable | disable | ticks`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from daggo_core.cli.common import config_option, console, load_cli_config, open_storage
+from daggo_core.services.schedules import (
+    ScheduleView,
+    list_schedule_ticks,
+    list_schedules,
+    set_schedule_enabled,
+)
+from daggo_core.storage.records import TickStatus
+
+_TICK_STYLES = {TickStatus.LAUNCHED: "green", TickStatus.FAILED: "red",
+                TickStatus.PAUSED: "red", TickStatus.BUFFERED: "yellow"}
+
+
+@click.group("schedule")
+def schedule() -> None:
+    """List schedules, turn them on or off, and show their ticks."""
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _schedules_table(views: list[ScheduleView]) -> Table:
+    table = Table(caption="times in UTC")
+    for column in ("job", "key", "cron", "timezone", "enabled", "overlap", "last tick",
+                   "next tick"):
+        table.add_column(column)
+    for view in views:
+        enabled = "[green]on[/]" if view.enabled else "[red]off[/]"
+        if view.enabled_override is not None and view.enabled_override != view.enabled_in_code:
+            enabled += " (toggled)"
+        table.add_row(view.job_name, view.key, view.cron, view.timezone, enabled, view.overlap,
+                      _when(view.last_tick_at), _when(view.next_tick_at))
+    return table
+
+
+@schedule.command("list")
+@click.option("--job", "job_name", help="Only this job's schedules.")
+@config_option
+@click.pass_context
+def list_command(ctx: click.Context, job_name: str | None, config_path: Path | None) -> None:
+    """List the schedules of the active jobs: enabled or not, last and next tick."""
+    storage = open_storage(ctx, load_cli_config(config_path))
+    try:
+        views = list_schedules(storage, job_name)
+    finally:
+        storage.close()
+    console().print(_schedules_table(views))
+
+
+def _toggle(ctx: click.Context, job_name: str, key: str | None, enabled: bool,
+            config_path: Path | None) -> None:
+    storage = open_storage(ctx, load_cli_config(config_path))
+    try:
+        views = set_schedule_enabled(storage, job_name, key, enabled)
+    finally:
+        storage.close()
+    state = "enabled" if enabled else "disabled"
+    out = console()
+    for view in views:
+        out.print(f"schedule {view.key} of {view.job_name} {state}")
+
+
+@schedule.command("enable")
+@click.argument("job_name", metavar="JOB")
+@click.argument("key", required=False)
+@config_option
+@click.pass_context
+def enable(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
+    """Turn on schedule KEY of JOB (every schedule of JOB without KEY)."""
+    _toggle(ctx, job_name, key, True, config_path)
+
+
+@schedule.command("disable")
+@click.argument("job_name", metavar="JOB")
+@click.argument("key", required=False)
+@config_option
+@click.pass_context
+def disable(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
+    """Turn off schedule KEY of JOB (every schedule of JOB without KEY)."""
+    _toggle(ctx, job_name, key, False, config_path)
+
+
+@schedule.command("ticks")
+@click.argument("job_name", metavar="JOB")
+@click.argument("key", required=False)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@config_option
+@click.pass_context
+def ticks(ctx: click.Context, job_name: str, key: str | None, limit: int,
+          config_path: Path | None) -> None:
+    """Show the latest ticks of JOB's schedules (of schedule KEY): what each one did."""
+    storage = open_storage(ctx, load_cli_config(config_path))
+    try:
+        found = list_schedule_ticks(storage, job_name, key, limit=limit)
+    finally:
+        storage.close()
+    table = Table(caption=f"{len(found)} tick(s), newest first; times in UTC")
+    for column in ("key", "scheduled for", "status", "run", "reason"):
+        table.add_column(column)
+    for tick in found:
+        style = _TICK_STYLES.get(tick.status, "dim")
+        table.add_row(tick.schedule_key, _when(tick.scheduled_for),
+                      f"[{style}]{tick.status}[/]", tick.run_id or "", Text(tick.reason or ""))
+    console().print(table)

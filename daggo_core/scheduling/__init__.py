@@ -1,0 +1,1 @@
+"""The cron scheduler: tick computation, tick policies and the scheduler loop."""

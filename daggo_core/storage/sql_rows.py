@@ -1,0 +1,110 @@
+"""Rows <-> records for the SQL storage, and statements shared by its modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import ColumnElement, Connection, Table, select, update
+
+from daggo_core import serde
+from daggo_core.errors import RunNotFoundError
+from daggo_core.storage.records import (
+    ACTIVE_RUN_STATUSES,
+    ErrorInfo,
+    Event,
+    EventKind,
+    Run,
+    RunStatus,
+)
+from daggo_core.storage.schema import events as _events
+from daggo_core.storage.schema import runs as _runs
+
+__all__ = [
+    "RUN_COLUMNS",
+    "cancel_in_transaction",
+    "columns_of",
+    "error_from",
+    "error_value",
+    "get_run",
+    "insert_events",
+    "run_from_row",
+    "run_values",
+]
+
+
+def columns_of(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
+    """The table's columns named like `record`'s fields (rows then map onto records)."""
+    return tuple(table.c[field.name] for field in attrs.fields(record))
+
+
+RUN_COLUMNS = columns_of(_runs, Run)
+
+
+def get_run(conn: Connection, run_id: str) -> Run:
+    """The run as stored; raises RunNotFoundError if there is none."""
+    row = conn.execute(select(*RUN_COLUMNS).where(_runs.c.id == run_id)).one_or_none()
+    if row is None:
+        raise RunNotFoundError(f"no run with id {run_id!r}")
+    return run_from_row(row._mapping)
+
+
+def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> Run:
+    """End a QUEUED run as CANCELED, or flag an active one; a finished one is unchanged."""
+    run = get_run(conn, run_id)
+    if run.status is RunStatus.QUEUED:
+        stmt = (
+            update(_runs)
+            .where(_runs.c.id == run_id, _runs.c.status == RunStatus.QUEUED.value)
+            .values(status=RunStatus.CANCELED.value, finished_at=now, wait_reason=None)
+            .returning(*RUN_COLUMNS)
+        )
+        row = conn.execute(stmt).one_or_none()
+        if row is not None:
+            insert_events(conn, [Event(
+                run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO",
+                message="run canceled while queued", timestamp=now)])
+            return run_from_row(row._mapping)
+        run = get_run(conn, run_id)
+    if run.status in ACTIVE_RUN_STATUSES and not run.cancel_requested:
+        conn.execute(update(_runs).where(_runs.c.id == run_id).values(cancel_requested=True))
+        insert_events(conn, [Event(
+            run_id=run_id, kind=EventKind.RUN_CANCEL_REQUESTED, level="INFO",
+            message="cancellation requested", timestamp=now)])
+        run = get_run(conn, run_id)
+    return run
+
+
+def insert_events(conn: Connection, events: Sequence[Event]) -> None:
+    """Append `events` (one statement for all)."""
+    if events:
+        conn.execute(_events.insert(), [_event_values(event) for event in events])
+
+
+def error_value(error: ErrorInfo | None) -> Any:
+    return None if error is None else serde.unstructure(error)
+
+
+def error_from(value: Any) -> ErrorInfo | None:
+    return None if value is None else serde.structure(value, ErrorInfo)
+
+
+def run_values(run: Run) -> dict[str, Any]:
+    """The `runs` row of `run`."""
+    values = attrs.asdict(run, recurse=False)
+    values.update(status=RunStatus(run.status).value, error=error_value(run.error))
+    return values
+
+
+def run_from_row(row: Mapping[str, Any]) -> Run:
+    return Run(**{**row, "status": RunStatus(row["status"]), "error": error_from(row["error"]),
+                  "cancel_requested": bool(row["cancel_requested"])})
+
+
+def _event_values(event: Event) -> dict[str, Any]:
+    values = attrs.asdict(event, recurse=False)
+    del values["id"]
+    values["kind"] = EventKind(event.kind).value
+    return values

@@ -1,0 +1,343 @@
+"""Scheduler bookkeeping on SQL: states, tick claims and their history.
+
+Mixed into `SqlStorage`, whose `_read`/`_write` transactions and `lock_claims` it uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from daggo_core.errors import StorageError
+from daggo_core.storage.records import (
+    Event,
+    EventKind,
+    RunStatus,
+    ScheduleState,
+    ScheduleTick,
+    TickStatus,
+    utcnow,
+)
+from daggo_core.storage.schema import runs as _runs
+from daggo_core.storage.schema import schedule_ticks as _ticks
+from daggo_core.storage.schema import scheduler_states as _states
+from daggo_core.storage.sql_rows import (
+    cancel_in_transaction,
+    columns_of,
+    insert_events,
+    run_values,
+)
+from daggo_core.storage.ticks import (
+    ScheduleId,
+    ScheduleSituation,
+    TickClaim,
+    TickDecider,
+    TickDecision,
+)
+
+__all__ = ["ScheduleSqlMixin"]
+
+T = TypeVar("T")
+
+_STATE_COLUMNS = columns_of(_states, ScheduleState)
+_TICK_COLUMNS = columns_of(_ticks, ScheduleTick)
+_WAITING_RUN_STATUSES = (RunStatus.QUEUED.value, RunStatus.STARTING.value,
+                         RunStatus.STARTED.value)
+#: Claims touching more schedules than this are split into several transactions.
+_CHUNK = 500
+
+
+class ScheduleSqlMixin:
+    """The `ScheduleStorage` part of SqlStorage."""
+
+    _read: Callable[..., Any]
+    _write: Callable[..., Any]
+    lock_claims: Callable[[Connection], None]
+
+    def list_schedule_states(self) -> list[ScheduleState]:
+        """Every schedule's bookkeeping row, ordered by job and key."""
+        query = select(*_STATE_COLUMNS).order_by(_states.c.job_name, _states.c.schedule_key)
+        rows = self._read("list_schedule_states", lambda conn: conn.execute(query).all())
+        return [_state_from_row(row._mapping) for row in rows]
+
+    def ensure_schedule_states(
+        self, keys: Collection[tuple[str, str]], last_tick_at: dt.datetime
+    ) -> None:
+        """Create the missing states of `(job, key)` pairs, starting at `last_tick_at`."""
+        wanted = set(keys)
+        if not wanted:
+            return
+
+        def tx(conn: Connection) -> None:
+            self.lock_claims(conn)
+            existing = set(conn.execute(select(_states.c.job_name, _states.c.schedule_key)))
+            rows = [
+                {"job_name": job, "schedule_key": key, "last_tick_at": last_tick_at,
+                 "updated_at": utcnow()}
+                for job, key in sorted(wanted - {tuple(row) for row in existing})
+            ]
+            if rows:
+                conn.execute(_states.insert(), rows)
+
+        self._write_claims("ensure_schedule_states", tx)
+
+    def set_schedule_enabled(
+        self, job_name: str, schedule_key: str, enabled: bool | None
+    ) -> ScheduleState:
+        """Store the Enabled override (None: back to the code's default)."""
+        now = utcnow()
+
+        def tx(conn: Connection) -> ScheduleState:
+            self.lock_claims(conn)
+            values = {"enabled_override": enabled, "enabled_changed_at": now, "updated_at": now}
+            changed = conn.execute(
+                update(_states).where(_states.c.job_name == job_name,
+                                      _states.c.schedule_key == schedule_key).values(values)
+            ).rowcount
+            if not changed:
+                conn.execute(_states.insert().values(job_name=job_name,
+                                                     schedule_key=schedule_key, **values))
+            return _get_state(conn, job_name, schedule_key)
+
+        return self._write_claims("set_schedule_enabled", tx)
+
+    def claim_ticks(self, claims: Sequence[TickClaim], decide: TickDecider) -> list[ScheduleTick]:
+        """Claim ticks and apply what `decide` makes of them (see ScheduleStorage)."""
+        by_schedule: dict[ScheduleId, list[TickClaim]] = defaultdict(list)
+        for claim in claims:
+            by_schedule[claim.schedule_id].append(claim)
+        groups = list(by_schedule.values())
+        stored: list[ScheduleTick] = []
+        for start in range(0, len(groups), _CHUNK):
+            chunk = [claim for group in groups[start:start + _CHUNK] for claim in group]
+            stored.extend(self._write_claims(
+                "claim_ticks", lambda conn, chunk=chunk: _claim_in(self, conn, chunk, decide)))
+        return stored
+
+    def list_ticks(
+        self,
+        job_name: str | None = None,
+        schedule_key: str | None = None,
+        *,
+        statuses: Sequence[TickStatus] | None = None,
+        limit: int = 50,
+    ) -> list[ScheduleTick]:
+        """Ticks newest first (by scheduled time), optionally filtered."""
+        query = select(*_TICK_COLUMNS)
+        if job_name is not None:
+            query = query.where(_ticks.c.job_name == job_name)
+        if schedule_key is not None:
+            query = query.where(_ticks.c.schedule_key == schedule_key)
+        if statuses is not None:
+            query = query.where(_ticks.c.status.in_([TickStatus(s).value for s in statuses]))
+        query = query.order_by(_ticks.c.scheduled_for.desc(), _ticks.c.id.desc()).limit(limit)
+        rows = self._read("list_ticks", lambda conn: conn.execute(query).all())
+        return [_tick_from_row(row._mapping) for row in rows]
+
+    def delete_schedule_bookkeeping(self, keep: Collection[tuple[str, str]]) -> int:
+        """Delete states and ticks of schedules not in `keep`; runs stay."""
+        kept = set(keep)
+
+        def tx(conn: Connection) -> int:
+            known = {tuple(row) for table in (_states, _ticks) for row in conn.execute(
+                select(table.c.job_name, table.c.schedule_key).distinct())}
+            gone = sorted(known - kept)
+            for table in (_states, _ticks):
+                for start in range(0, len(gone), _CHUNK):
+                    conn.execute(delete(table).where(tuple_(
+                        table.c.job_name, table.c.schedule_key).in_(gone[start:start + _CHUNK])))
+            return len(gone)
+
+        return self._write("delete_schedule_bookkeeping", tx)
+
+    def prune_ticks(self, before: dt.datetime) -> int:
+        """Delete ticks scheduled before `before`, except BUFFERED ones; returns the count."""
+        stmt = delete(_ticks).where(_ticks.c.scheduled_for < before,
+                                    _ticks.c.status != TickStatus.BUFFERED.value)
+        return self._write("prune_ticks", lambda conn: conn.execute(stmt).rowcount)
+
+    def _write_claims(self, operation: str, fn: Callable[[Connection], T]) -> T:
+        """A write whose unique-constraint conflict (a claim another process committed
+        first) is retried: the retry reads that claim and leaves it alone."""
+        for _ in range(3):
+            try:
+                return self._write(operation, fn)
+            except StorageError as exc:
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        return self._write(operation, fn)
+
+
+def _claim_in(storage: ScheduleSqlMixin, conn: Connection, claims: Sequence[TickClaim],
+              decide: TickDecider) -> list[ScheduleTick]:
+    storage.lock_claims(conn)
+    schedule_ids = sorted({claim.schedule_id for claim in claims})
+    taken = _claimed(conn, [c for c in claims if c.buffered_id is None])
+    fresh = [c for c in claims if c.buffered_id is not None
+             or (c.job_name, c.schedule_key, c.scheduled_for) not in taken]
+    if not fresh:
+        return []
+    situations = _situations(conn, schedule_ids, {
+        c.schedule_id: c.pause_after for c in fresh if c.pause_after})
+    decisions = list(decide(fresh, situations))
+    stored = [_apply(conn, decision) for decision in decisions]
+    _advance_cursors(conn, [c for c in fresh if c.buffered_id is None])
+    return [tick for tick in stored if tick is not None]
+
+
+def _claimed(conn: Connection, claims: Sequence[TickClaim]) -> set[tuple[str, str, dt.datetime]]:
+    if not claims:
+        return set()
+    jobs = sorted({c.job_name for c in claims})
+    earliest = min(c.scheduled_for for c in claims)
+    latest = max(c.scheduled_for for c in claims)
+    rows = conn.execute(
+        select(_ticks.c.job_name, _ticks.c.schedule_key, _ticks.c.scheduled_for)
+        .where(_ticks.c.job_name.in_(jobs), _ticks.c.scheduled_for >= earliest,
+               _ticks.c.scheduled_for <= latest)
+    )
+    return {(job, key, when) for job, key, when in rows}
+
+
+def _situations(conn: Connection, schedule_ids: Sequence[ScheduleId],
+                outcomes_wanted: Mapping[ScheduleId, int]) -> dict[ScheduleId, ScheduleSituation]:
+    wanted = set(schedule_ids)
+    jobs = sorted({job for job, _ in wanted})
+    overrides: dict[ScheduleId, tuple[bool | None, dt.datetime | None]] = {
+        (job, key): (enabled, changed) for job, key, enabled, changed in conn.execute(
+            select(_states.c.job_name, _states.c.schedule_key, _states.c.enabled_override,
+                   _states.c.enabled_changed_at).where(_states.c.job_name.in_(jobs)))
+    }
+    running: dict[ScheduleId, list[str]] = defaultdict(list)
+    for job, key, run_id in conn.execute(
+        select(_runs.c.job_name, _runs.c.schedule_key, _runs.c.id)
+        .where(_runs.c.status.in_(_WAITING_RUN_STATUSES), _runs.c.schedule_key.is_not(None),
+               _runs.c.job_name.in_(jobs))
+        .order_by(_runs.c.created_at, _runs.c.id)
+    ):
+        running[(job, key)].append(run_id)
+    buffered: dict[ScheduleId, list[int]] = defaultdict(list)
+    for job, key, tick_id in conn.execute(
+        select(_ticks.c.job_name, _ticks.c.schedule_key, _ticks.c.id)
+        .where(_ticks.c.status == TickStatus.BUFFERED.value, _ticks.c.job_name.in_(jobs))
+        .order_by(_ticks.c.scheduled_for, _ticks.c.id)
+    ):
+        buffered[(job, key)].append(tick_id)
+    situations = {}
+    for schedule_id in wanted:
+        enabled, changed = overrides.get(schedule_id, (None, None))
+        count = outcomes_wanted.get(schedule_id)
+        situations[schedule_id] = ScheduleSituation(
+            enabled_override=None if enabled is None else bool(enabled),
+            active_run_ids=tuple(running.get(schedule_id, ())),
+            buffered_ids=tuple(buffered.get(schedule_id, ())),
+            recent_outcomes=_recent_outcomes(conn, schedule_id, count, changed) if count else (),
+        )
+    return situations
+
+
+def _recent_outcomes(conn: Connection, schedule_id: ScheduleId, count: int,
+                     since: dt.datetime | None) -> tuple[RunStatus, ...]:
+    job, key = schedule_id
+    query = (
+        select(_runs.c.status)
+        .where(_runs.c.job_name == job, _runs.c.schedule_key == key,
+               _runs.c.status.in_([RunStatus.SUCCESS.value, RunStatus.FAILURE.value]))
+        .order_by(_runs.c.created_at.desc(), _runs.c.id.desc())
+        .limit(count)
+    )
+    if since is not None:
+        query = query.where(_runs.c.created_at >= since)
+    return tuple(RunStatus(status) for status in conn.scalars(query))
+
+
+def _apply(conn: Connection, decision: TickDecision) -> ScheduleTick | None:
+    tick = decision.tick
+    now = utcnow()
+    for run_id in decision.cancel_run_ids:
+        cancel_in_transaction(conn, run_id, now)
+    if decision.run is not None:
+        conn.execute(_runs.insert(), run_values(decision.run))
+        insert_events(conn, [_queued_event(decision)])
+    if decision.pause:
+        conn.execute(update(_states).where(
+            _states.c.job_name == tick.job_name, _states.c.schedule_key == tick.schedule_key,
+        ).values(enabled_override=False, enabled_changed_at=now, updated_at=now))
+    if decision.release_id is not None:
+        released = conn.execute(
+            update(_ticks).where(_ticks.c.id == decision.release_id,
+                                 _ticks.c.status == TickStatus.BUFFERED.value)
+            .values(status=tick.status.value, run_id=tick.run_id, reason=tick.reason)
+        ).rowcount
+        if not released:
+            raise StorageError(f"buffered tick {decision.release_id} changed while it was "
+                               "being released")
+        return attrs.evolve(tick, id=decision.release_id)
+    values = attrs.asdict(tick, recurse=False)
+    del values["id"]
+    values["status"] = tick.status.value
+    tick_id = conn.execute(_ticks.insert().values(values)).inserted_primary_key[0]
+    return attrs.evolve(tick, id=tick_id)
+
+
+def _queued_event(decision: TickDecision) -> Event:
+    tick = decision.tick
+    assert decision.run is not None
+    return Event(run_id=decision.run.id, kind=EventKind.RUN_QUEUED, level="INFO",
+                 message=f"run queued by schedule {tick.schedule_key!r} for "
+                         f"{tick.scheduled_for.isoformat()}")
+
+
+_ADVANCE_CURSOR = update(_states).where(
+    _states.c.job_name == bindparam("key_job"),
+    _states.c.schedule_key == bindparam("key_schedule"),
+    or_(_states.c.last_tick_at.is_(None), _states.c.last_tick_at < bindparam("new_tick_at")),
+).values(last_tick_at=bindparam("new_tick_at"), updated_at=bindparam("new_updated_at"))
+
+
+def _advance_cursors(conn: Connection, claims: Sequence[TickClaim]) -> None:
+    """Move each schedule's `last_tick_at` to its latest claimed tick (never backwards)."""
+    latest: dict[ScheduleId, dt.datetime] = {}
+    for claim in claims:
+        latest[claim.schedule_id] = max(claim.scheduled_for,
+                                        latest.get(claim.schedule_id, claim.scheduled_for))
+    if not latest:
+        return
+    now = utcnow()
+    existing = {tuple(row) for row in conn.execute(
+        select(_states.c.job_name, _states.c.schedule_key)
+        .where(tuple_(_states.c.job_name, _states.c.schedule_key).in_(list(latest))))}
+    missing = [
+        {"job_name": job, "schedule_key": key, "last_tick_at": when, "updated_at": now}
+        for (job, key), when in latest.items() if (job, key) not in existing
+    ]
+    if missing:
+        conn.execute(_states.insert(), missing)
+    moved = [
+        {"key_job": job, "key_schedule": key, "new_tick_at": when, "new_updated_at": now}
+        for (job, key), when in latest.items() if (job, key) in existing
+    ]
+    if moved:
+        conn.execute(_ADVANCE_CURSOR, moved)
+
+
+def _get_state(conn: Connection, job_name: str, schedule_key: str) -> ScheduleState:
+    row = conn.execute(select(*_STATE_COLUMNS).where(
+        and_(_states.c.job_name == job_name, _states.c.schedule_key == schedule_key))).one()
+    return _state_from_row(row._mapping)
+
+
+def _state_from_row(row: Mapping[str, Any]) -> ScheduleState:
+    enabled = row["enabled_override"]
+    return ScheduleState(**{**row, "enabled_override": None if enabled is None else bool(enabled)})
+
+
+def _tick_from_row(row: Mapping[str, Any]) -> ScheduleTick:
+    return ScheduleTick(**{**row, "status": TickStatus(row["status"])})
+
