@@ -476,3 +476,66 @@ def test_seconds_until_due_lets_the_loop_sleep_until_the_next_tick(storage):
     assert scheduler.seconds_until_due(clock.now) == pytest.approx(0.5)
     assert scheduler.seconds_until_due(clock.now - dt.timedelta(minutes=5)) == 1.0
 
+
+
+# -- replicas -------------------------------------------------------------------------------
+
+
+def test_two_scheduler_processes_launch_every_tick_exactly_once(storage_backend, tmp_path):
+    """Two real processes pass over the same 20 (accelerated) minutes on one database."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from daggo_core.scheduling.cron import CronClock
+
+    replica = importlib_replica()
+    storage = storage_backend.open()
+    definitions = replica.definitions()
+    sync_jobs(storage, definitions)
+    start = dt.datetime(2026, 6, 1, 10, 0, 5, tzinfo=dt.UTC)
+    Scheduler(storage, definitions.jobs_by_name).tick(start)  # bookkeeping starts here
+    env = {**os.environ, **database_env(storage_backend.database)}
+    go = tmp_path / "go"
+    script = str(Path(__file__).with_name("scheduler_replica.py"))
+    processes = [subprocess.Popen([sys.executable, script, start.isoformat(), "20", str(go)],
+                                  env=env) for _ in range(2)]
+    go.write_text(str(time.time() + 0.5))  # both have imported everything by then
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+
+    end = start + dt.timedelta(minutes=20)
+    runs = storage.list_runs(limit=10_000)
+    launched = [(r.job_name, r.schedule_key, r.scheduled_for) for r in runs]
+    assert len(launched) == len(set(launched)), "a tick was launched twice"
+    expected = {
+        (f"job_{i}", schedule.effective_key, when)
+        for i in range(replica.JOBS)
+        for schedule in definitions.jobs_by_name[f"job_{i}"].schedules
+        for when in CronClock(schedule.cron, schedule.timezone).ticks_between(start, end)
+    }
+    assert set(launched) == expected
+    ticks = storage.list_ticks(limit=10_000)
+    assert {t.status for t in ticks} == {TickStatus.LAUNCHED}
+    assert len(ticks) == len(expected)
+
+
+def importlib_replica() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("scheduler_replica.py")
+    spec = importlib.util.spec_from_file_location("scheduler_replica", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def database_env(database: Any) -> dict[str, str]:
+    """DAGGO_DATABASE_* variables selecting `database` in a child process."""
+    if database.driver == "sqlite":
+        return {"DAGGO_DATABASE_DRIVER": "sqlite", "DAGGO_SQLITE_PATH": database.sqlite.path}
+    return {"DAGGO_DATABASE_DRIVER": "postgres", "DAGGO_POSTGRES_DSN": database.postgres.dsn,
+            "DAGGO_POSTGRES_SCHEMA": database.postgres.schema}
