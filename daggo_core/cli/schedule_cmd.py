@@ -107,7 +107,9 @@ def ticks(ctx: click.Context, job_name: str, key: str | None, limit: int,
     finally:
         storage.close()
     table = Table(caption=f"{len(found)} tick(s), newest first; times in UTC")
-    for column in ("key", "scheduled for", "status", "run", "reason"):
+    table.add_column("key")
+    table.add_column("scheduled for", no_wrap=True)
+    for column in ("status", "run", "reason"):
         table.add_column(column)
     for tick in found:
         style = _TICK_STYLES.get(tick.status, "dim")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.schedules import CatchUp, ScheduleDefinition
-from daggo_core.scheduling.cron import CronClock
+from daggo_core.scheduling.cron import CronClock, UpcomingTicks
 from daggo_core.scheduling.tick_policy import decide_ticks
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run, ScheduleTick, TickStatus, utcnow
@@ -61,8 +61,9 @@ class Scheduler:
         self.on_launch = on_launch
         self.tick_history = tick_history
         self.schedules = code_schedules(jobs)
-        self._clocks = {sid: CronClock(s.cron, s.timezone) for sid, s in self.schedules.items()}
-        self._next: dict[ScheduleId, tuple[dt.datetime, dt.datetime]] = {}
+        self._upcoming = {sid: UpcomingTicks(CronClock(s.cron, s.timezone))
+                          for sid, s in self.schedules.items()}
+        self._next: dict[ScheduleId, dt.datetime] = {}
         self._decide = functools.partial(decide_ticks, schedules=self.schedules)
         self._pruned_at: dt.datetime | None = None
 
@@ -78,7 +79,7 @@ class Scheduler:
         if missing:
             self.storage.ensure_schedule_states(missing, now)
             for sid in missing:
-                self._next_due(sid, now)
+                self._next[sid] = self._upcoming[sid].first_after(now)
         claims: list[TickClaim] = []
         for sid, schedule in self.schedules.items():
             state = states.get(sid)
@@ -98,10 +99,10 @@ class Scheduler:
 
     def seconds_until_due(self, now: dt.datetime) -> float:
         """How long a loop may sleep before a known tick is due (at most `tick_interval`)."""
-        upcoming = [due for _, due in self._next.values()]
-        if not upcoming:
+        if not self._next:
             return self.tick_interval
-        return max(0.0, min(self.tick_interval, (min(upcoming) - now).total_seconds()))
+        soonest = min(self._next.values())
+        return max(0.0, min(self.tick_interval, (soonest - now).total_seconds()))
 
     async def run_forever(self) -> None:
         """Pass after pass until cancelled; storage errors are logged and retried."""
@@ -112,29 +113,17 @@ class Scheduler:
                 logger.exception("scheduler pass failed; retrying")
             await asyncio.sleep(self.seconds_until_due(self.clock()) + 0.001)
 
-    def _next_due(self, sid: ScheduleId, cursor: dt.datetime) -> dt.datetime:
-        cached = self._next.get(sid)
-        if cached is None or cached[0] != cursor:
-            cached = (cursor, self._clocks[sid].next_after(cursor))
-            self._next[sid] = cached
-        return cached[1]
-
     def _due_claims(self, sid: ScheduleId, schedule: ScheduleDefinition,
                     cursor: dt.datetime, now: dt.datetime) -> list[TickClaim]:
-        if self._next_due(sid, cursor) > now:
-            return []
-        clock = self._clocks[sid]
-        note = None
-        if schedule.catch_up is CatchUp.ALL:
-            window_start = now - schedule.catch_up_window
-            due = clock.ticks_between(max(cursor, window_start), now)
-            if cursor < window_start:
-                note = (f"ticks before {window_start.isoformat()} are outside the catch-up "
-                        "window")
-        else:
-            due = clock.ticks_between(cursor, now)
-            if len(due) > 1:
-                note = f"{len(due) - 1} earlier missed tick(s) not launched (catch_up=latest)"
+        upcoming = self._upcoming[sid]
+        start, note = cursor, None
+        if schedule.catch_up is CatchUp.ALL and cursor < now - schedule.catch_up_window:
+            start = now - schedule.catch_up_window
+            note = f"ticks before {start.isoformat()} are outside the catch-up window"
+        due = upcoming.due(start, now)
+        self._next[sid] = upcoming.first_after(due[-1] if due else start)
+        if schedule.catch_up is CatchUp.LATEST and len(due) > 1:
+            note = f"{len(due) - 1} earlier missed tick(s) not launched (catch_up=latest)"
             due = due[-1:]
         return [self._claim(sid, schedule, when, note=note if i == 0 else None)
                 for i, when in enumerate(due)]

@@ -66,7 +66,7 @@ def list_schedules(storage: Storage, job_name: str | None = None, *,
     for job, snapshot in _snapshots(storage, job_name):
         state = states.get((job, snapshot["key"]))
         views.append(_view(job, snapshot, state, now))
-    return views
+    return sorted(views, key=lambda view: (view.job_name, view.key))
 
 
 def set_schedule_enabled(storage: Storage, job_name: str, key: str | None,

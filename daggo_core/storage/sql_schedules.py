@@ -186,9 +186,9 @@ def _claim_in(storage: ScheduleSqlMixin, conn: Connection, claims: Sequence[Tick
     situations = _situations(conn, schedule_ids, {
         c.schedule_id: c.pause_after for c in fresh if c.pause_after})
     decisions = list(decide(fresh, situations))
-    stored = [_apply(conn, decision) for decision in decisions]
+    stored = _apply(conn, decisions)
     _advance_cursors(conn, [c for c in fresh if c.buffered_id is None])
-    return [tick for tick in stored if tick is not None]
+    return stored
 
 
 def _claimed(conn: Connection, claims: Sequence[TickClaim]) -> set[tuple[str, str, dt.datetime]]:
@@ -257,33 +257,48 @@ def _recent_outcomes(conn: Connection, schedule_id: ScheduleId, count: int,
     return tuple(RunStatus(status) for status in conn.scalars(query))
 
 
-def _apply(conn: Connection, decision: TickDecision) -> ScheduleTick | None:
-    tick = decision.tick
+def _apply(conn: Connection, decisions: Sequence[TickDecision]) -> list[ScheduleTick]:
+    """Store the decisions: new runs, events and ticks each in one statement."""
     now = utcnow()
-    for run_id in decision.cancel_run_ids:
-        cancel_in_transaction(conn, run_id, now)
-    if decision.run is not None:
-        conn.execute(_runs.insert(), run_values(decision.run))
-        insert_events(conn, [_queued_event(decision)])
-    if decision.pause:
-        conn.execute(update(_states).where(
-            _states.c.job_name == tick.job_name, _states.c.schedule_key == tick.schedule_key,
-        ).values(enabled_override=False, enabled_changed_at=now, updated_at=now))
-    if decision.release_id is not None:
-        released = conn.execute(
-            update(_ticks).where(_ticks.c.id == decision.release_id,
-                                 _ticks.c.status == TickStatus.BUFFERED.value)
-            .values(status=tick.status.value, run_id=tick.run_id, reason=tick.reason)
-        ).rowcount
-        if not released:
-            raise StorageError(f"buffered tick {decision.release_id} changed while it was "
-                               "being released")
-        return attrs.evolve(tick, id=decision.release_id)
+    stored: dict[int, ScheduleTick] = {}
+    for index, decision in enumerate(decisions):
+        for run_id in decision.cancel_run_ids:
+            cancel_in_transaction(conn, run_id, now)
+        tick = decision.tick
+        if decision.pause:
+            conn.execute(update(_states).where(
+                _states.c.job_name == tick.job_name, _states.c.schedule_key == tick.schedule_key,
+            ).values(enabled_override=False, enabled_changed_at=now, updated_at=now))
+        if decision.release_id is not None:
+            released = conn.execute(
+                update(_ticks).where(_ticks.c.id == decision.release_id,
+                                     _ticks.c.status == TickStatus.BUFFERED.value)
+                .values(status=tick.status.value, run_id=tick.run_id, reason=tick.reason)
+            ).rowcount
+            if not released:
+                raise StorageError(f"buffered tick {decision.release_id} changed while it was "
+                                   "being released")
+            stored[index] = attrs.evolve(tick, id=decision.release_id)
+    launched = [d for d in decisions if d.run is not None]
+    if launched:
+        conn.execute(_runs.insert(), [run_values(d.run) for d in launched if d.run])
+        insert_events(conn, [_queued_event(d) for d in launched])
+    new = {i: d.tick for i, d in enumerate(decisions) if d.release_id is None}
+    if new:
+        ids = conn.scalars(_INSERT_TICK, [_tick_values(tick) for tick in new.values()]).all()
+        for (index, tick), tick_id in zip(new.items(), ids, strict=True):
+            stored[index] = attrs.evolve(tick, id=tick_id)
+    return [stored[index] for index in sorted(stored)]
+
+
+_INSERT_TICK = _ticks.insert().returning(_ticks.c.id, sort_by_parameter_order=True)
+
+
+def _tick_values(tick: ScheduleTick) -> dict[str, Any]:
     values = attrs.asdict(tick, recurse=False)
     del values["id"]
     values["status"] = tick.status.value
-    tick_id = conn.execute(_ticks.insert().values(values)).inserted_primary_key[0]
-    return attrs.evolve(tick, id=tick_id)
+    return values
 
 
 def _queued_event(decision: TickDecision) -> Event:
