@@ -31,7 +31,7 @@ clean:
 # Benchmarks (docs/BENCHMARKS.md): `make bench` measures daggo on the shared workloads;
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
-.PHONY: bench bench-compare bench-launch bench-tools
+.PHONY: bench bench-compare bench-launch bench-scheduler bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -46,3 +46,6 @@ bench-compare: install bench-tools
 
 bench-launch: install
 	$(BIN)/python benchmarks/launch_latency.py -n 20
+
+bench-scheduler: install
+	$(BIN)/python benchmarks/scheduler_lag.py -n 5

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from daggo_core.config import Config, load_config
@@ -27,7 +27,7 @@ from daggo_core.scheduling.scheduler import Scheduler
 from daggo_core.services.runs import cancel_run, launch_run, sync_jobs
 from daggo_core.services.schedules import sync_schedules
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Run
+from daggo_core.storage.records import Run, utcnow
 
 if TYPE_CHECKING:
     from quart import Quart
@@ -124,13 +124,14 @@ class DaggoApp:
             )
         return self.coordinator
 
-    def start_scheduler(self) -> Scheduler:
-        """Create the scheduler, waking this process's coordinator when it launches."""
+    def start_scheduler(self, clock: Callable[[], dt.datetime] = utcnow) -> Scheduler:
+        """Create the scheduler (idempotent), waking this process's coordinator when it
+        launches runs; `clock` (aware UTC) is for tests and simulations."""
         if self.scheduler is None:
             history = self.config.scheduler.tick_history_days
             self.scheduler = Scheduler(
                 self.storage, self.definitions.jobs_by_name,
-                tick_interval=self.config.scheduler.tick_interval_seconds,
+                tick_interval=self.config.scheduler.tick_interval_seconds, clock=clock,
                 on_launch=self.coordinator.wake if self.coordinator else None,
                 tick_history=dt.timedelta(days=history) if history else None,
             )

@@ -159,3 +159,59 @@ def test_queued_runs_show_why_they_wait(cfg):
     _, page = get(app, f"/runs/{queued.id}")
     assert "Waiting: job &#39;limited&#39; limit reached" in page
     app.close()
+
+
+SCHEDULED = dag.job("scheduled").add(dag.op("one", one)).schedule("* * * * *").build()
+
+
+def _serve_briefly(app: daggo_core.DaggoApp, until) -> None:
+    """Serve until `until(app)` holds (at most 10 s), then shut down."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        server = asyncio.create_task(app.serve(stop))
+        for _ in range(1000):
+            await asyncio.sleep(0.01)
+            if await asyncio.to_thread(until, app):
+                break
+        stop.set()
+        await server
+
+    asyncio.run(main())
+
+
+def test_serve_runs_the_scheduler_which_launches_due_ticks(cfg):
+    import datetime as dt
+
+    from daggo_core.testing.processes import free_port
+
+    cfg.admin.port = free_port()
+    app = daggo_core.open(cfg, SCHEDULED)
+    now = dt.datetime.now(dt.UTC)
+    # The next minute starts half a second from now on the scheduler's clock.
+    offset = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1) - now \
+        - dt.timedelta(seconds=0.5)
+    app.start_execution()
+    app.start_scheduler(clock=lambda: dt.datetime.now(dt.UTC) + offset)
+    storage = app.storage
+    _serve_briefly(app, lambda a: any(r.status is RunStatus.SUCCESS
+                                      for r in storage.list_runs(job_name="scheduled")))
+    reopened = daggo_core.open(cfg, SCHEDULED)
+    [run] = reopened.storage.list_runs(job_name="scheduled")
+    assert (run.status, run.schedule_key) == (RunStatus.SUCCESS, "every_minute")
+    [tick] = reopened.storage.list_ticks("scheduled")
+    assert tick.run_id == run.id
+    reopened.close()
+
+
+def test_serve_without_the_scheduler_when_it_is_disabled(cfg):
+    from daggo_core.testing.processes import free_port
+
+    cfg.admin.port = free_port()
+    cfg.scheduler.enabled = False
+    app = daggo_core.open(cfg, SCHEDULED)
+    _serve_briefly(app, lambda a: a.coordinator is not None)
+    assert app.scheduler is None
+    reopened = daggo_core.open(cfg, SCHEDULED)
+    assert reopened.storage.list_schedule_states() == []
+    reopened.close()
