@@ -111,6 +111,8 @@ class RunWorker:
         self._async_tasks: set[asyncio.Future[Any]] = set()
         self._running: dict[asyncio.Task[bool], str] = {}
         self._ready: list[tuple[int, str]] = []
+        self._waiting: dict[str, set[str]] = {}
+        self._graph_done: asyncio.Future[None] | None = None
         self._stop_scheduled = False
         self._threads: ThreadPoolExecutor | None = None
         self._recorder: StepRecorder | None = None
@@ -236,8 +238,9 @@ class RunWorker:
                              EventKind.STEP_SKIPPED, f"step {name}: not selected for re-execution")
 
     async def _run_graph(self) -> None:
-        waiting = {name: set(self.job.upstream(name)) for name in self.job.order
-                   if name not in self.steps}
+        waiting = self._waiting
+        waiting.update((name, set(self.job.upstream(name))) for name in self.job.order
+                       if name not in self.steps)
         ready = self._ready
         for name, deps in waiting.items():
             deps.intersection_update(n for n in deps if n not in self.outputs)
@@ -245,36 +248,55 @@ class RunWorker:
                 heapq.heappush(ready, (self._order_index[name], name))
         for _, name in ready:
             del waiting[name]
-        running = self._running
-        assert self._loop is not None
+        loop = self._loop
+        assert loop is not None
         timer = (None if self.run_timeout is None
-                 else self._loop.call_later(self.run_timeout, self._on_run_timeout))
-        while ready or running:
-            while ready and len(running) < self.max_concurrent_steps and not self._stopping:
-                _, name = heapq.heappop(ready)
-                running[asyncio.create_task(self._run_step(name))] = name
-            if not running:
-                break
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                name = running.pop(task)
-                if task.cancelled() or not task.result():
-                    if task.cancelled():
-                        self._record_abandoned(name)
-                    continue
-                for downstream in self._downstream.get(name, ()):
-                    deps = waiting.get(downstream)
-                    if deps is None:
-                        continue
-                    deps.discard(name)
-                    if not deps:
-                        del waiting[downstream]
-                        heapq.heappush(ready, (self._order_index[downstream], downstream))
-        if timer is not None:
-            timer.cancel()
+                 else loop.call_later(self.run_timeout, self._on_run_timeout))
+        self._graph_done = loop.create_future()
+        self._start_ready()
+        try:
+            await self._graph_done
+        finally:
+            if timer is not None:
+                timer.cancel()
         for name in self.job.order:
             if name not in self.steps:
                 self._record_not_run(name)
+
+    def _start_ready(self) -> None:
+        """Start ready steps while slots are free; resolve the graph once nothing runs."""
+        assert self._loop is not None and self._graph_done is not None
+        ready, running = self._ready, self._running
+        while ready and len(running) < self.max_concurrent_steps and not self._stopping:
+            _, name = heapq.heappop(ready)
+            task = self._loop.create_task(self._run_step(name))
+            running[task] = name
+            task.add_done_callback(self._on_step_done)
+        if not running:
+            self._graph_done.set_result(None)
+
+    def _on_step_done(self, task: asyncio.Task[bool]) -> None:
+        """A step task ended: release its downstream steps if it succeeded, start more."""
+        name = self._running.pop(task)
+        graph_done = self._graph_done
+        if graph_done is None or graph_done.done():
+            return
+        if task.cancelled():
+            self._record_abandoned(name)
+        elif task.exception() is not None:
+            graph_done.set_exception(task.exception())  # type: ignore[arg-type]
+            return
+        elif task.result():
+            waiting, ready = self._waiting, self._ready
+            for downstream in self._downstream.get(name, ()):
+                deps = waiting.get(downstream)
+                if deps is None:
+                    continue
+                deps.discard(name)
+                if not deps:
+                    del waiting[downstream]
+                    heapq.heappush(ready, (self._order_index[downstream], downstream))
+        self._start_ready()
 
     @property
     def _stopping(self) -> bool:
