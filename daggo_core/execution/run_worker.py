@@ -276,27 +276,36 @@ class RunWorker:
             self._graph_done.set_result(None)
 
     def _on_step_done(self, task: asyncio.Task[bool]) -> None:
-        """A step task ended: release its downstream steps if it succeeded, start more."""
+        """A step task ended: release its downstream steps if it succeeded, start more.
+
+        An unexpected error (of the step task or here) ends the graph with that error.
+        """
         name = self._running.pop(task)
         graph_done = self._graph_done
         if graph_done is None or graph_done.done():
             return
-        if task.cancelled():
-            self._record_abandoned(name)
-        elif task.exception() is not None:
-            graph_done.set_exception(task.exception())  # type: ignore[arg-type]
-            return
-        elif task.result():
-            waiting, ready = self._waiting, self._ready
-            for downstream in self._downstream.get(name, ()):
-                deps = waiting.get(downstream)
-                if deps is None:
-                    continue
-                deps.discard(name)
-                if not deps:
-                    del waiting[downstream]
-                    heapq.heappush(ready, (self._order_index[downstream], downstream))
-        self._start_ready()
+        try:
+            if task.cancelled():
+                self._record_abandoned(name)
+            elif task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+            elif task.result():
+                self._release_downstream(name)
+            self._start_ready()
+        except Exception as exc:
+            graph_done.set_exception(exc)
+
+    def _release_downstream(self, name: str) -> None:
+        """Step `name` succeeded: its downstream steps waiting only for it become ready."""
+        waiting, ready = self._waiting, self._ready
+        for downstream in self._downstream.get(name, ()):
+            deps = waiting.get(downstream)
+            if deps is None:
+                continue
+            deps.discard(name)
+            if not deps:
+                del waiting[downstream]
+                heapq.heappush(ready, (self._order_index[downstream], downstream))
 
     @property
     def _stopping(self) -> bool:
