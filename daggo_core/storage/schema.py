@@ -64,6 +64,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if value.tzinfo is dt.UTC:  # what utcnow() gives: no conversion needed
+            return value.replace(tzinfo=None)
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value.isoformat()} stored; use an aware UTC one")
         return value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -76,6 +78,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+#: json.dumps(value, separators=(",", ":"), ensure_ascii=False), without a new encoder per call.
+_json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 class JSONText(TypeDecorator[Any]):
     """A JSON value stored as compact text; SQL NULL stands for None."""
 
@@ -85,7 +91,7 @@ class JSONText(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return _json_encode(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         if value is None:
