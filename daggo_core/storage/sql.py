@@ -474,22 +474,57 @@ class SqlStorage(ScheduleSqlMixin):
         here, when the database was locked or busy."""
         return _is_busy(exc)
 
+    def transaction_token(self, conn: Connection) -> object | None:
+        """An identifier of the write transaction open on `conn`, or None (the default).
+
+        A backend reached over a network returns one, so that a transaction whose COMMIT
+        failed in transit is looked up (`transaction_committed`) instead of run twice.
+        """
+        return None
+
+    def transaction_committed(self, token: object) -> bool | None:
+        """Whether the transaction of `token`, whose COMMIT raised, committed anyway;
+        None while that is not known yet (asked again after a backoff)."""
+        return False
+
     def _transaction(self, operation: str, engine: Engine, fn: Callable[[Connection], T]) -> T:
         if self._warm_up_conn is not None:
             return fn(self._warm_up_conn)
+        writing = engine is self._write_engine
         attempt = 0
+        # (token, result) of an attempt that ran to its COMMIT, which then raised.
+        unsure: tuple[object, T] | None = None
         while True:
             try:
+                if unsure is not None:
+                    committed = self.transaction_committed(unsure[0])
+                    if committed:
+                        return unsure[1]
+                    if committed is None:
+                        raise _NotKnownYet
+                    unsure = None
                 with engine.begin() as conn:
-                    return fn(conn)
-            except OperationalError as exc:
-                if attempt < self.write_retries and self.is_retryable(exc):
+                    token = self.transaction_token(conn) if writing else None
+                    result = fn(conn)
+                    unsure = None if token is None else (token, result)
+                return result
+            except (OperationalError, _NotKnownYet) as exc:
+                if attempt < self.write_retries and (
+                    isinstance(exc, _NotKnownYet) or self.is_retryable(exc)
+                ):
                     time.sleep(self.retry_backoff_seconds * 2**attempt)
                     attempt += 1
                     continue
+                if isinstance(exc, _NotKnownYet):
+                    raise StorageError(f"{operation}: the database did not say whether the "
+                                       "transaction committed") from None
                 raise _storage_error(operation, exc) from exc
             except SQLAlchemyError as exc:
                 raise _storage_error(operation, exc) from exc
+
+
+class _NotKnownYet(Exception):
+    """Whether a transaction committed is not known yet."""
 
 
 def _is_busy(exc: OperationalError) -> bool:

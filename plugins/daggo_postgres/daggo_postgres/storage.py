@@ -17,6 +17,8 @@ from daggo_postgres.notify import WorkListener
 __all__ = ["PostgresStorage", "advisory_key"]
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_TXID = text("SELECT txid_current()")
+_TXID_STATUS = text("SELECT txid_status(:txid)")
 #: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are.
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
 
@@ -33,7 +35,9 @@ class PostgresStorage(SqlStorage):
     Claims lock candidate rows with `FOR UPDATE SKIP LOCKED` and first take a
     transaction-level advisory lock per schema, so concurrency-limit decisions of several
     coordinators are made one after another on committed state. `wait_for_work` blocks on
-    LISTEN until a run is queued or finishes anywhere on the database.
+    LISTEN until a run is queued or finishes anywhere on the database. A write whose
+    COMMIT is lost with its connection is looked up by transaction id before it is
+    retried, so it is never applied twice.
     """
 
     #: Lost connections are retried for about 25 s (0.1 s doubling), e.g. a server restart.
@@ -63,6 +67,16 @@ class PostgresStorage(SqlStorage):
     def lock_claims(self, conn: Connection) -> None:
         """Serialize claim decisions of this schema until the transaction ends."""
         conn.execute(_LOCK, {"key": self._claim_key})
+
+    def transaction_token(self, conn: Connection) -> object | None:
+        """The transaction's id (`txid_current()`), to look up if its COMMIT is lost."""
+        return conn.execute(_TXID).scalar_one()
+
+    def transaction_committed(self, token: object) -> bool | None:
+        """`txid_status()`: True if committed, False if aborted, None if still running."""
+        with self.engine.connect() as conn:
+            status = conn.execute(_TXID_STATUS, {"txid": token}).scalar_one()
+        return {"committed": True, "aborted": False}.get(status)
 
     def is_retryable(self, exc: OperationalError) -> bool:
         """Lost connections (server restart, terminated backend), deadlocks and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from attrs import frozen
+from sqlalchemy import Connection, event
 
 from daggo_core import Context, NoInput, dag, execute
 from daggo_core.config import PostgresConfig
-from daggo_core.storage.records import EventKind, Run, RunStatus
+from daggo_core.storage.records import Event, EventKind, Run, RunStatus
 from daggo_postgres.startup import open_postgres
 from daggo_postgres.storage import PostgresStorage
 
@@ -90,3 +92,41 @@ def test_run_finishes_with_every_event_once_while_backends_are_terminated(
     events = storage.list_events(result.run_id, limit=10_000)
     logged = Counter(e.message for e in events if e.kind is EventKind.LOG)
     assert logged == Counter({f"line {i}": 1 for i in range(LINES)})
+
+
+def test_a_commit_lost_in_transit_is_applied_once(storage: PostgresStorage, pg_url: str) -> None:
+    """The server commits, then the connection drops before the client hears so: the
+    retry finds the transaction committed (txid_status) instead of writing again."""
+    lost = []
+
+    def commit_then_lose_the_connection(conn: Connection) -> None:
+        if lost:
+            return
+        dbapi = conn.connection.dbapi_connection
+        (pid,) = dbapi.execute("SELECT pg_backend_pid()").fetchone()
+        dbapi.commit()  # the server commits ...
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with contextlib.suppress(psycopg.OperationalError):
+            dbapi.execute("SELECT 1")  # ... and the client learns the connection is gone
+        lost.append(pid)
+
+    run = storage.add_run(Run(job_name="j"))
+    event.listen(storage.engine, "commit", commit_then_lose_the_connection)
+    try:
+        storage.add_events([Event(run_id=run.id, kind=EventKind.LOG, message="once")])
+    finally:
+        event.remove(storage.engine, "commit", commit_then_lose_the_connection)
+    assert lost, "the commit was not intercepted"
+    assert [e.message for e in storage.list_events(run.id)] == ["once"]
+
+
+def test_transaction_outcomes_are_looked_up_by_id(storage: PostgresStorage) -> None:
+    tokens = {}
+    for outcome in ("commit", "rollback"):
+        with storage.engine.connect() as conn:
+            transaction = conn.begin()
+            tokens[outcome] = storage.transaction_token(conn)
+            getattr(transaction, outcome)()
+    assert storage.transaction_committed(tokens["commit"]) is True
+    assert storage.transaction_committed(tokens["rollback"]) is False
