@@ -31,7 +31,7 @@ clean:
 # Benchmarks (docs/BENCHMARKS.md): `make bench` measures daggo on the shared workloads;
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
-.PHONY: bench bench-compare bench-launch bench-scheduler bench-tools
+.PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -49,3 +49,6 @@ bench-launch: install
 
 bench-scheduler: install
 	$(BIN)/python benchmarks/scheduler_lag.py -n 5
+
+bench-backends: install
+	$(BIN)/python benchmarks/runs_per_backend.py -n 5
