@@ -13,7 +13,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -24,6 +23,7 @@ from daggo_core.definitions.ops import OpDefinition
 from daggo_core.execution.capture import StepOutput, capturing, current_step
 from daggo_core.execution.recorder import StepRecorder
 from daggo_core.execution.reexecution import REEXECUTE_TAG, ReexecutionPlan, plan_reexecution
+from daggo_core.execution.step_threads import StepThreads
 from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
@@ -114,7 +114,7 @@ class RunWorker:
         self._waiting: dict[str, set[str]] = {}
         self._graph_done: asyncio.Future[None] | None = None
         self._stop_scheduled = False
-        self._threads: ThreadPoolExecutor | None = None
+        self._threads: StepThreads | None = None
         self._recorder: StepRecorder | None = None
         self._order_index = {name: i for i, name in enumerate(job.order)}
         self._downstream: dict[str, list[str]] = {}
@@ -195,8 +195,7 @@ class RunWorker:
         self._notify_all([event])
         if self.cancel_requested.is_set() or self.run.cancel_requested:
             self.cancel_requested.set()
-        self._threads = ThreadPoolExecutor(self.max_concurrent_steps,
-                                           thread_name_prefix=f"daggo-step-{self.run.id[:8]}")
+        self._threads = self._step_threads()
         self._recorder = StepRecorder(self.storage, on_stored=self._notify_all)
         try:
             failure = self._prepare_reexecution()
@@ -208,7 +207,7 @@ class RunWorker:
             return self._finish(failure)
         finally:
             # Sync steps still running (timed out, ignoring cancellation) are abandoned.
-            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads.close()
             self._recorder.close()
 
     def _prepare_reexecution(self) -> ErrorInfo | None:
@@ -437,9 +436,9 @@ class RunWorker:
                 call = asyncio.ensure_future(op.fn(ctx, inp))
                 self._async_tasks.add(call)
             else:
-                assert self._loop is not None and self._threads is not None
-                in_context = functools.partial(contextvars.copy_context().run, op.fn, ctx, inp)
-                call = self._loop.run_in_executor(self._threads, in_context)
+                assert self._threads is not None
+                call = self._threads.run(
+                    functools.partial(contextvars.copy_context().run, op.fn, ctx, inp))
             if not op.is_async and op.timeout is None:
                 # Cancelling this await abandons the thread's future without waiting.
                 output = await call
@@ -481,10 +480,14 @@ class RunWorker:
         ctx.cancel_event.set()
         call.cancel()
         if not op.is_async and self._threads is not None:
-            # The thread may never return; later steps get a fresh pool.
-            self._threads.shutdown(wait=False)
-            self._threads = ThreadPoolExecutor(
-                self.max_concurrent_steps, thread_name_prefix=f"daggo-step-{self.run.id[:8]}")
+            # The thread may never return; later steps get fresh threads.
+            self._threads.close()
+            self._threads = self._step_threads()
+
+    def _step_threads(self) -> StepThreads:
+        assert self._loop is not None
+        return StepThreads(self._loop, self.max_concurrent_steps,
+                           f"daggo-step-{self.run.id[:8]}")
 
     async def _sleep_unless_stopped(self, delay: float) -> bool:
         end = time.monotonic() + delay

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
-import attrs
 from sqlalchemy import (
     Connection,
     Engine,
@@ -51,6 +50,7 @@ from daggo_core.storage.sql_rows import (
     error_value,
     get_run,
     insert_events,
+    record_values,
     run_from_row,
     run_values,
 )
@@ -549,7 +549,7 @@ def _filter_runs(
 
 
 def _job_values(job: JobRecord) -> dict[str, Any]:
-    return {**attrs.asdict(job, recurse=False), "active": True}
+    return {**record_values(job), "active": True}
 
 
 def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
@@ -557,7 +557,7 @@ def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
 
 
 def _step_values(step: StepRecord) -> dict[str, Any]:
-    values = attrs.asdict(step, recurse=False)
+    values = record_values(step)
     values.update(status=StepStatus(step.status).value, error=error_value(step.error))
     return values
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,9 +31,21 @@ __all__ = [
     "error_value",
     "get_run",
     "insert_events",
+    "record_values",
     "run_from_row",
     "run_values",
 ]
+
+
+@functools.cache
+def _field_names(record: type) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(record))
+
+
+def record_values(record: Any) -> dict[str, Any]:
+    """`attrs.asdict(record, recurse=False)`, without its per-call field inspection
+    (it runs for every step record and event written)."""
+    return {name: getattr(record, name) for name in _field_names(type(record))}
 
 
 def columns_of(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
@@ -93,7 +106,7 @@ def error_from(value: Any) -> ErrorInfo | None:
 
 def run_values(run: Run) -> dict[str, Any]:
     """The `runs` row of `run`."""
-    values = attrs.asdict(run, recurse=False)
+    values = record_values(run)
     values.update(status=RunStatus(run.status).value, error=error_value(run.error))
     return values
 
@@ -104,7 +117,7 @@ def run_from_row(row: Mapping[str, Any]) -> Run:
 
 
 def _event_values(event: Event) -> dict[str, Any]:
-    values = attrs.asdict(event, recurse=False)
+    values = record_values(event)
     del values["id"]
     values["kind"] = EventKind(event.kind).value
     return values

@@ -31,6 +31,7 @@ from daggo_core.storage.sql_rows import (
     cancel_in_transaction,
     columns_of,
     insert_events,
+    record_values,
     run_values,
 )
 from daggo_core.storage.ticks import (
@@ -295,7 +296,7 @@ _INSERT_TICK = _ticks.insert().returning(_ticks.c.id, sort_by_parameter_order=Tr
 
 
 def _tick_values(tick: ScheduleTick) -> dict[str, Any]:
-    values = attrs.asdict(tick, recurse=False)
+    values = record_values(tick)
     del values["id"]
     values["status"] = tick.status.value
     return values
