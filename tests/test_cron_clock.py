@@ -199,3 +199,15 @@ def test_every_spelling_of_hourly_fires_in_both_occurrences_of_the_repeated_hour
     day = CronClock(cron, "Europe/Berlin").ticks_between(
         utc(2026, 10, 24, 22, 0) - dt.timedelta(seconds=1), utc(2026, 10, 25, 22, 59))
     assert len(day) == 25
+
+
+def test_upcoming_ticks_give_the_same_ticks_again_after_a_pass_that_was_not_stored():
+    from daggo_core.scheduling.cron import UpcomingTicks
+
+    upcoming = UpcomingTicks(CronClock("* * * * *", "UTC"))
+    cursor = utc(2026, 6, 1, 10, 0)
+    first = upcoming.due(cursor, utc(2026, 6, 1, 10, 2, 30))
+    assert first == [utc(2026, 6, 1, 10, 1), utc(2026, 6, 1, 10, 2)]
+    assert upcoming.first_after(first[-1]) == utc(2026, 6, 1, 10, 3)  # the pass moved on...
+    # ... but its claims were not stored: the cursor read next is the old one.
+    assert upcoming.due(cursor, utc(2026, 6, 1, 10, 2, 40)) == first

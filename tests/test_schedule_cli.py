@@ -243,7 +243,16 @@ def test_disable_then_enable_round_trips(env: Env) -> None:
     assert [(v.enabled, v.enabled_override) for v in list_schedules(env.open())] == [(True, True)]
 
 
-@pytest.mark.parametrize("command", ["enable", "disable", "ticks"])
+def test_reset_returns_a_toggled_schedule_to_its_default_in_code(env: Env) -> None:
+    env.deploy(make_job("report", {"cron": "0 * * * *", "key": "hourly", "enabled": False}))
+    ok(env.daggo("schedule", "enable", "report"))
+    assert ok(env.daggo("schedule", "reset", "report", "hourly")) == (
+        "schedule hourly of report back to its default in code (disabled)\n")
+    assert [(v.enabled, v.enabled_override) for v in list_schedules(env.open())] == [
+        (False, None)]
+
+
+@pytest.mark.parametrize("command", ["enable", "disable", "reset", "ticks"])
 def test_unknown_key_fails_naming_the_known_keys(env: Env, command: str) -> None:
     env.deploy(make_job("report", {"cron": "0 * * * *", "key": "hourly"},
                         {"cron": "0 0 * * *", "key": "daily"}))

@@ -461,6 +461,7 @@ def test_old_ticks_are_pruned_but_buffered_ones_are_kept(storage):
     ({"catch_up": "never"}, "catch_up must be one of 'latest', 'all'"),
     ({"catch_up_window": dt.timedelta(0)}, "catch_up_window must be a positive"),
     ({"pause_after_failures": 0}, "pause_after_failures must be an integer >= 1"),
+    ({"cron": "0 0 31 2 *"}, "cron expression '0 0 31 2 *' matches no date"),
     ({"params": {"nope": 1}}, "schedule 'every_minute': invalid params for job 'report'"),
 ])
 def test_bad_schedules_fail_at_build_time_naming_job_and_schedule(schedule, message):
@@ -476,6 +477,103 @@ def test_seconds_until_due_lets_the_loop_sleep_until_the_next_tick(storage):
     assert scheduler.seconds_until_due(clock.now) == pytest.approx(0.5)
     assert scheduler.seconds_until_due(clock.now - dt.timedelta(minutes=5)) == 1.0
 
+
+
+# -- review fixes: passes that fail, toggles before the first pass, stale replicas ---------
+
+
+def test_overlap_cancel_running_across_missed_ticks_launches_only_the_last(storage):
+    clock = Clock()
+    scheduler = scheduler_for(storage, make_job(catch_up="all", overlap="cancel_running"),
+                              make_job("other"), clock=clock)
+    scheduler.tick()
+    clock.advance(minutes=3)
+    ticks = scheduler.tick()
+    assert [t.status for t in ticks if t.job_name == "report"] == [TickStatus.LAUNCHED] * 3
+    assert [r.status for r in runs_of(storage)] == [RunStatus.CANCELED, RunStatus.CANCELED,
+                                                    RunStatus.QUEUED]
+    assert len(runs_of(storage, "other")) == 1  # the other schedule of the batch is fine
+
+
+def test_a_schedule_toggled_before_the_scheduler_ever_ran_still_fires(storage):
+    clock = Clock()
+    job = make_job()
+    definitions = Definitions(jobs=[job])
+    sync_jobs(storage, definitions)
+    set_schedule_enabled(storage, "report", None, False)
+    set_schedule_enabled(storage, "report", None, True)
+    scheduler = Scheduler(storage, definitions.jobs_by_name, clock=clock)
+    scheduler.tick()
+    clock.advance(seconds=30)
+    assert [t.status for t in scheduler.tick()] == [TickStatus.LAUNCHED]
+
+
+def test_a_replica_whose_clock_lags_does_not_launch_an_older_tick_after_a_newer_one(storage):
+    ahead, behind = Clock(), Clock()
+    first = scheduler_for(storage, make_job(), clock=ahead)
+    second = Scheduler(storage, first.jobs, clock=behind)
+    first.tick()
+    ahead.advance(minutes=5)   # 10:05:30: 10:05 is launched, 10:01-10:04 were missed
+    behind.advance(minutes=4)  # 10:04:30
+    assert [t.scheduled_for for t in first.tick()] == [minute(5)]
+    assert second.tick() == []
+    assert [r.scheduled_for for r in runs_of(storage)] == [minute(5)]
+
+
+def test_waiting_ticks_are_not_prepared_while_the_previous_run_goes(storage):
+    calls = []
+
+    def params(when: dt.datetime) -> dict[str, str]:
+        calls.append(when)
+        return {}
+
+    clock = Clock()
+    scheduler = scheduler_for(storage, make_job(params_type=Params, overlap="buffer_all",
+                                                params=params), clock=clock)
+    scheduler.tick()
+    clock.advance(seconds=30)
+    scheduler.tick()
+    clock.advance(minutes=1)
+    scheduler.tick()  # 10:02 waits
+    prepared = len(calls)
+    for _ in range(5):
+        clock.advance(seconds=1)
+        assert scheduler.tick() == []
+    assert len(calls) == prepared
+    finish(storage, runs_of(storage)[0])
+    clock.advance(seconds=1)
+    assert [t.scheduled_for for t in scheduler.tick()] == [minute(2)]
+
+
+def test_each_schedule_pauses_after_its_own_number_of_failures(storage):
+    clock = Clock()
+    job = (dag.job("report").add(dag.op("work", work))
+           .schedule("* * * * *", key="strict", pause_after_failures=1, overlap="allow")
+           .schedule("* * * * *", key="lenient", pause_after_failures=2, overlap="allow")
+           .build())
+    scheduler = scheduler_for(storage, job, clock=clock)
+    scheduler.tick()
+    clock.advance(seconds=30)
+    for tick in scheduler.tick():
+        finish(storage, storage.get_run(tick.run_id), RunStatus.FAILURE)
+    clock.advance(minutes=1)
+    outcome = {t.schedule_key: t.status for t in scheduler.tick()}
+    assert outcome == {"strict": TickStatus.PAUSED, "lenient": TickStatus.LAUNCHED}
+
+
+def test_a_schedule_whose_ticks_cannot_be_computed_does_not_stop_the_others(storage, caplog):
+    import attrs
+
+    from daggo_core.definitions.schedules import ScheduleDefinition
+
+    # Built around the builder's checks (as by an older version): February 31 never comes.
+    never = attrs.evolve(make_job(), schedules=(ScheduleDefinition(cron="0 0 31 2 *"),))
+    clock = Clock()
+    scheduler = scheduler_for(storage, never, make_job("other"), clock=clock)
+    scheduler.tick()
+    clock.advance(seconds=30)
+    assert [t.job_name for t in scheduler.tick()] == ["other"]
+    assert "report/cron_0_0_31_2_x: computing its ticks failed" in caplog.text
 
 
 # -- replicas -------------------------------------------------------------------------------

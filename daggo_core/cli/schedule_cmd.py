@@ -1,4 +1,4 @@
-"""`daggo schedule list | enable | disable | ticks`."""
+"""`daggo schedule list | enable | disable | reset | ticks`."""
 
 from __future__ import annotations
 
@@ -59,16 +59,18 @@ def list_command(ctx: click.Context, job_name: str | None, config_path: Path | N
     console().print(_schedules_table(views))
 
 
-def _toggle(ctx: click.Context, job_name: str, key: str | None, enabled: bool,
+def _toggle(ctx: click.Context, job_name: str, key: str | None, enabled: bool | None,
             config_path: Path | None) -> None:
     storage = open_storage(ctx, load_cli_config(config_path))
     try:
         views = set_schedule_enabled(storage, job_name, key, enabled)
     finally:
         storage.close()
-    state = "enabled" if enabled else "disabled"
     out = console()
     for view in views:
+        state = "enabled" if view.enabled else "disabled"
+        if enabled is None:
+            state = f"back to its default in code ({state})"
         out.print(f"schedule {view.key} of {view.job_name} {state}")
 
 
@@ -90,6 +92,17 @@ def enable(ctx: click.Context, job_name: str, key: str | None, config_path: Path
 def disable(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
     """Turn off schedule KEY of JOB (every schedule of JOB without KEY)."""
     _toggle(ctx, job_name, key, False, config_path)
+
+
+@schedule.command("reset")
+@click.argument("job_name", metavar="JOB")
+@click.argument("key", required=False)
+@config_option
+@click.pass_context
+def reset(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
+    """Drop the Enabled toggle of schedule KEY of JOB (of every schedule of JOB): the
+    `enabled` declared in code applies again."""
+    _toggle(ctx, job_name, key, None, config_path)
 
 
 @schedule.command("ticks")

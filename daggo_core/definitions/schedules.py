@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -82,8 +83,6 @@ class ScheduleDefinition:
     def params_for(self, scheduled_for: dt.datetime) -> dict[str, Any]:
         """The params of the run launched for the tick at `scheduled_for`."""
         if callable(self.params):
-            import zoneinfo
-
             return dict(self.params(scheduled_for.astimezone(zoneinfo.ZoneInfo(self.timezone))))
         return dict(self.params)
 
@@ -143,9 +142,7 @@ _ALIASES = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "
 
 def schedule_problems(job_name: str, schedule: ScheduleDefinition) -> list[str]:
     """Why a schedule is invalid (bad cron expression, timezone or policy), if at all."""
-    import zoneinfo
-
-    from croniter import croniter
+    from croniter import croniter  # imported on first use: a job without schedules skips it
 
     label = f"job {job_name!r} schedule {schedule.effective_key!r}"
     problems = []
@@ -155,6 +152,8 @@ def schedule_problems(job_name: str, schedule: ScheduleDefinition) -> list[str]:
     ):
         problems.append(f"{label}: invalid cron expression {cron!r} (use five fields, "
                         "'minute hour day-of-month month day-of-week', or @hourly/@daily/...)")
+    elif not _ever_fires(cron):
+        problems.append(f"{label}: cron expression {cron!r} matches no date (e.g. February 31)")
     try:
         zoneinfo.ZoneInfo(schedule.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
@@ -196,3 +195,13 @@ def schedule_snapshot(schedule: ScheduleDefinition) -> dict[str, Any]:
         "pause_after_failures": schedule.pause_after_failures,
         "tags": dict(schedule.tags),
     }
+
+
+def _ever_fires(cron: str) -> bool:
+    from croniter import CroniterBadDateError, croniter
+
+    try:
+        croniter(cron, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).get_next(dt.datetime)
+    except CroniterBadDateError:
+        return False
+    return True

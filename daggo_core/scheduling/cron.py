@@ -80,14 +80,11 @@ class UpcomingTicks:
         """The ticks `t` with `cursor < t <= until`, oldest first."""
         self._skip_to(cursor)
         ticks = []
-        for index in range(1 << 62):
-            tick = self._peek(index)
-            if tick > until:
-                if not ticks:
-                    self._peek(index + 1)  # computed now, while nothing is due
-                return ticks
+        while (tick := self._peek(len(ticks))) <= until:
             ticks.append(tick)
-        raise AssertionError("unreachable")
+        if not ticks:
+            self._peek(1)  # computed now, while nothing is due
+        return ticks
 
     def first_after(self, cursor: dt.datetime) -> dt.datetime:
         """The first tick after `cursor`."""
@@ -101,6 +98,8 @@ class UpcomingTicks:
             self._ahead.clear()
         while self._peek(0) <= cursor:
             self._ahead.popleft()
+        # A cursor behind this one (a pass whose claims were not stored) starts afresh.
+        self._after = cursor
 
     def _peek(self, index: int) -> dt.datetime:
         while len(self._ahead) <= index:

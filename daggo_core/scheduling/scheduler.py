@@ -9,10 +9,11 @@ decides. The clock is injectable: tests drive passes with `tick(now)`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.schedules import CatchUp, ScheduleDefinition
@@ -75,16 +76,19 @@ class Scheduler:
         """
         now = now or self.clock()
         states = {(s.job_name, s.schedule_key): s for s in self.storage.list_schedule_states()}
-        missing = [sid for sid in self.schedules if sid not in states]
-        if missing:
-            self.storage.ensure_schedule_states(missing, now)
-            for sid in missing:
-                self._next[sid] = self._upcoming[sid].first_after(now)
+        starting = [sid for sid in self.schedules
+                    if sid not in states or states[sid].last_tick_at is None]
+        if starting:
+            self.storage.ensure_schedule_states(starting, now)
+            for sid in starting:
+                with self._isolated(sid):
+                    self._next[sid] = self._upcoming[sid].first_after(now)
         claims: list[TickClaim] = []
         for sid, schedule in self.schedules.items():
-            state = states.get(sid)
-            if state is not None and state.last_tick_at is not None:
-                claims.extend(self._due_claims(sid, schedule, state.last_tick_at, now))
+            cursor = states[sid].last_tick_at if sid in states else None
+            if cursor is not None:
+                with self._isolated(sid):
+                    claims.extend(self._due_claims(sid, schedule, cursor, now))
         claims.extend(self._release_claims())
         ticks = self.storage.claim_ticks(claims, self._decide) if claims else []
         for tick in ticks:
@@ -113,6 +117,14 @@ class Scheduler:
                 logger.exception("scheduler pass failed; retrying")
             await asyncio.sleep(self.seconds_until_due(self.clock()) + 0.001)
 
+    @contextlib.contextmanager
+    def _isolated(self, sid: ScheduleId) -> Iterator[None]:
+        """Log what goes wrong computing one schedule's ticks; the others carry on."""
+        try:
+            yield
+        except Exception:
+            logger.exception("schedule %s/%s: computing its ticks failed", *sid)
+
     def _due_claims(self, sid: ScheduleId, schedule: ScheduleDefinition,
                     cursor: dt.datetime, now: dt.datetime) -> list[TickClaim]:
         upcoming = self._upcoming[sid]
@@ -129,11 +141,12 @@ class Scheduler:
                 for i, when in enumerate(due)]
 
     def _release_claims(self) -> list[TickClaim]:
-        buffered = self.storage.list_ticks(statuses=[TickStatus.BUFFERED], limit=10_000)
+        """Claims for the waiting ticks whose schedule has nothing running any more."""
         return [
             self._claim((t.job_name, t.schedule_key), self.schedules[(t.job_name, t.schedule_key)],
                         t.scheduled_for, buffered_id=t.id)
-            for t in buffered if (t.job_name, t.schedule_key) in self.schedules
+            for t in self.storage.releasable_ticks()
+            if (t.job_name, t.schedule_key) in self.schedules
         ]
 
     def _claim(self, sid: ScheduleId, schedule: ScheduleDefinition, when: dt.datetime, *,

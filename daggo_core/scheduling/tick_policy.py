@@ -112,8 +112,8 @@ class _ScheduleDecisions:
             return _decision(claim, TickStatus.FAILED, claim.failure or "no run prepared",
                              release=release)
         self.running.append(claim.run.id)
-        reason = f"canceled run(s) {', '.join(canceled)} (overlap=cancel_running)" \
-            if canceled else None
+        reason = (f"cancellation requested for run(s) {', '.join(canceled)} "
+                  "(overlap=cancel_running)") if canceled else None
         return TickDecision(
             tick=_tick(claim, TickStatus.LAUNCHED, reason, run_id=claim.run.id),
             run=claim.run,

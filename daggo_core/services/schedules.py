@@ -125,13 +125,19 @@ def _no_job(storage: Storage, job_name: str) -> str:
     return f"no job named {job_name!r} (known jobs: {known})"
 
 
+def _next_tick(snapshot: Mapping[str, Any], after: dt.datetime) -> dt.datetime | None:
+    try:
+        return CronClock(snapshot["cron"], snapshot["timezone"]).next_after(after)
+    except ValueError:  # croniter's errors: e.g. stored by a version that accepted it
+        return None
+
+
 def _view(job: str, snapshot: Mapping[str, Any], state: ScheduleState | None,
           now: dt.datetime) -> ScheduleView:
     override = state.enabled_override if state else None
     last = state.last_tick_at if state else None
     enabled = snapshot["enabled"] if override is None else override
-    next_tick = CronClock(snapshot["cron"], snapshot["timezone"]).next_after(
-        max(last, now) if last else now) if enabled else None
+    next_tick = _next_tick(snapshot, max(last, now) if last else now) if enabled else None
     return ScheduleView(
         job_name=job, key=snapshot["key"], cron=snapshot["cron"],
         timezone=snapshot["timezone"], enabled=enabled, enabled_in_code=snapshot["enabled"],

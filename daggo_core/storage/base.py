@@ -150,7 +150,8 @@ class ScheduleStorage(Protocol):
     def ensure_schedule_states(
         self, keys: Collection[tuple[str, str]], last_tick_at: dt.datetime
     ) -> None:
-        """Create the missing states of `(job, key)` pairs, starting at `last_tick_at`."""
+        """Start the bookkeeping of `(job, key)` pairs at `last_tick_at`: missing states
+        are created, states without a last tick (made by a toggle) get one."""
 
     def set_schedule_enabled(
         self, job_name: str, schedule_key: str, enabled: bool | None
@@ -160,7 +161,8 @@ class ScheduleStorage(Protocol):
     def claim_ticks(self, claims: Sequence[TickClaim], decide: TickDecider) -> list[ScheduleTick]:
         """Claim ticks and apply what `decide` makes of them, in one transaction.
 
-        Ticks already claimed (by any process) are dropped before `decide` sees the rest
+        Ticks at or before their schedule's `last_tick_at` (claimed already, by any
+        process) are dropped before `decide` sees the rest
         with each schedule's situation (override, active and buffered runs, recent
         outcomes); the decisions' runs, ticks, cancellations and pauses are stored
         together, and each schedule's `last_tick_at` moves forward. Returns the ticks
@@ -176,6 +178,9 @@ class ScheduleStorage(Protocol):
         limit: int = 50,
     ) -> list[ScheduleTick]:
         """Ticks newest first (by scheduled time), optionally filtered."""
+
+    def releasable_ticks(self) -> list[ScheduleTick]:
+        """The oldest BUFFERED tick of each schedule with no run queued or running."""
 
     def delete_schedule_bookkeeping(self, keep: Collection[tuple[str, str]]) -> int:
         """Delete states and ticks of schedules not in `keep`; runs stay. Returns how many

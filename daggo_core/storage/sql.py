@@ -475,10 +475,12 @@ class SqlStorage(ScheduleSqlMixin):
         return _is_busy(exc)
 
     def transaction_token(self, conn: Connection) -> object | None:
-        """An identifier of the write transaction open on `conn`, or None (the default).
+        """An identifier of the write transaction on `conn`, asked for just before its
+        COMMIT; None (the default) when a retry cannot apply anything twice.
 
-        A backend reached over a network returns one, so that a transaction whose COMMIT
-        failed in transit is looked up (`transaction_committed`) instead of run twice.
+        A backend reached over a network returns one if the transaction wrote, so that a
+        transaction whose COMMIT failed in transit is looked up (`transaction_committed`)
+        instead of run twice.
         """
         return None
 
@@ -504,8 +506,8 @@ class SqlStorage(ScheduleSqlMixin):
                         raise _NotKnownYet
                     unsure = None
                 with engine.begin() as conn:
-                    token = self.transaction_token(conn) if writing else None
                     result = fn(conn)
+                    token = self.transaction_token(conn) if writing else None
                     unsure = None if token is None else (token, result)
                 return result
             except (OperationalError, _NotKnownYet) as exc:

@@ -1,6 +1,6 @@
 """Scheduler bookkeeping on SQL: states, tick claims and their history.
 
-Mixed into `SqlStorage`, whose `_read`/`_write` transactions and `lock_claims` it uses.
+Mixed into `SqlStorage`, whose `_read`/`_write` transactions it uses.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
-from sqlalchemy import Connection, and_, bindparam, delete, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from daggo_core.errors import StorageError
@@ -59,7 +59,14 @@ class ScheduleSqlMixin:
 
     _read: Callable[..., Any]
     _write: Callable[..., Any]
-    lock_claims: Callable[[Connection], None]
+
+    def lock_schedules(self, conn: Connection) -> None:
+        """Called first in every transaction that claims ticks or changes scheduler state;
+        a no-op here (SQLite's write transactions already exclude each other).
+
+        A server database takes a lock here, so that scheduler replicas decide on each
+        other's committed ticks.
+        """
 
     def list_schedule_states(self) -> list[ScheduleState]:
         """Every schedule's bookkeeping row, ordered by job and key."""
@@ -70,21 +77,28 @@ class ScheduleSqlMixin:
     def ensure_schedule_states(
         self, keys: Collection[tuple[str, str]], last_tick_at: dt.datetime
     ) -> None:
-        """Create the missing states of `(job, key)` pairs, starting at `last_tick_at`."""
+        """Start the bookkeeping of `(job, key)` pairs at `last_tick_at`: missing states
+        are created, states without a last tick (made by a toggle) get one."""
         wanted = set(keys)
         if not wanted:
             return
 
         def tx(conn: Connection) -> None:
-            self.lock_claims(conn)
-            existing = set(conn.execute(select(_states.c.job_name, _states.c.schedule_key)))
+            self.lock_schedules(conn)
+            now = utcnow()
+            existing = {tuple(row) for row in conn.execute(
+                select(_states.c.job_name, _states.c.schedule_key))}
             rows = [
                 {"job_name": job, "schedule_key": key, "last_tick_at": last_tick_at,
-                 "updated_at": utcnow()}
-                for job, key in sorted(wanted - {tuple(row) for row in existing})
+                 "enabled_changed_at": now, "updated_at": now}
+                for job, key in sorted(wanted - existing)
             ]
             if rows:
                 conn.execute(_states.insert(), rows)
+            started = [{"key_job": job, "key_schedule": key, "new_tick_at": last_tick_at,
+                        "new_updated_at": now} for job, key in sorted(wanted & existing)]
+            if started:
+                conn.execute(_START_CURSOR, started)
 
         self._write_claims("ensure_schedule_states", tx)
 
@@ -95,7 +109,7 @@ class ScheduleSqlMixin:
         now = utcnow()
 
         def tx(conn: Connection) -> ScheduleState:
-            self.lock_claims(conn)
+            self.lock_schedules(conn)
             values = {"enabled_override": enabled, "enabled_changed_at": now, "updated_at": now}
             changed = conn.execute(
                 update(_states).where(_states.c.job_name == job_name,
@@ -141,6 +155,28 @@ class ScheduleSqlMixin:
         rows = self._read("list_ticks", lambda conn: conn.execute(query).all())
         return [_tick_from_row(row._mapping) for row in rows]
 
+    def releasable_ticks(self) -> list[ScheduleTick]:
+        """The oldest BUFFERED tick of each schedule with no run queued or running."""
+        waiting = _ticks.alias("waiting")
+        older = select(waiting.c.id).where(
+            waiting.c.status == TickStatus.BUFFERED.value,
+            waiting.c.job_name == _ticks.c.job_name,
+            waiting.c.schedule_key == _ticks.c.schedule_key,
+            or_(waiting.c.scheduled_for < _ticks.c.scheduled_for,
+                and_(waiting.c.scheduled_for == _ticks.c.scheduled_for,
+                     waiting.c.id < _ticks.c.id)))
+        running = select(_runs.c.id).where(
+            _runs.c.job_name == _ticks.c.job_name, _runs.c.schedule_key == _ticks.c.schedule_key,
+            _runs.c.status.in_(_WAITING_RUN_STATUSES))
+        query = (
+            select(*_TICK_COLUMNS)
+            .where(_ticks.c.status == TickStatus.BUFFERED.value, ~older.exists(),
+                   ~running.exists())
+            .order_by(_ticks.c.job_name, _ticks.c.schedule_key)
+        )
+        rows = self._read("releasable_ticks", lambda conn: conn.execute(query).all())
+        return [_tick_from_row(row._mapping) for row in rows]
+
     def delete_schedule_bookkeeping(self, keep: Collection[tuple[str, str]]) -> int:
         """Delete states and ticks of schedules not in `keep`; runs stay."""
         kept = set(keep)
@@ -177,14 +213,16 @@ class ScheduleSqlMixin:
 
 def _claim_in(storage: ScheduleSqlMixin, conn: Connection, claims: Sequence[TickClaim],
               decide: TickDecider) -> list[ScheduleTick]:
-    storage.lock_claims(conn)
+    storage.lock_schedules(conn)
     schedule_ids = sorted({claim.schedule_id for claim in claims})
-    taken = _claimed(conn, [c for c in claims if c.buffered_id is None])
+    states = _states_of(conn, schedule_ids)
+    # A tick at or before its schedule's last tick was claimed already (its claim and the
+    # cursor move are stored together), possibly by another replica.
     fresh = [c for c in claims if c.buffered_id is not None
-             or (c.job_name, c.schedule_key, c.scheduled_for) not in taken]
+             or c.scheduled_for > _cursor(states.get(c.schedule_id))]
     if not fresh:
         return []
-    situations = _situations(conn, schedule_ids, {
+    situations = _situations(conn, schedule_ids, states, {
         c.schedule_id: c.pause_after for c in fresh if c.pause_after})
     decisions = list(decide(fresh, situations))
     stored = _apply(conn, decisions)
@@ -192,75 +230,92 @@ def _claim_in(storage: ScheduleSqlMixin, conn: Connection, claims: Sequence[Tick
     return stored
 
 
-def _claimed(conn: Connection, claims: Sequence[TickClaim]) -> set[tuple[str, str, dt.datetime]]:
-    if not claims:
-        return set()
-    jobs = sorted({c.job_name for c in claims})
-    earliest = min(c.scheduled_for for c in claims)
-    latest = max(c.scheduled_for for c in claims)
-    rows = conn.execute(
-        select(_ticks.c.job_name, _ticks.c.schedule_key, _ticks.c.scheduled_for)
-        .where(_ticks.c.job_name.in_(jobs), _ticks.c.scheduled_for >= earliest,
-               _ticks.c.scheduled_for <= latest)
-    )
-    return {(job, key, when) for job, key, when in rows}
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _cursor(state: ScheduleState | None) -> dt.datetime:
+    return state.last_tick_at if state and state.last_tick_at else _NEVER
+
+
+def _states_of(conn: Connection, schedule_ids: Sequence[ScheduleId]
+               ) -> dict[ScheduleId, ScheduleState]:
+    rows = conn.execute(select(*_STATE_COLUMNS).where(
+        tuple_(_states.c.job_name, _states.c.schedule_key).in_(schedule_ids)))
+    states = (_state_from_row(row._mapping) for row in rows)
+    return {(state.job_name, state.schedule_key): state for state in states}
 
 
 def _situations(conn: Connection, schedule_ids: Sequence[ScheduleId],
+                states: Mapping[ScheduleId, ScheduleState],
                 outcomes_wanted: Mapping[ScheduleId, int]) -> dict[ScheduleId, ScheduleSituation]:
-    wanted = set(schedule_ids)
-    jobs = sorted({job for job, _ in wanted})
-    overrides: dict[ScheduleId, tuple[bool | None, dt.datetime | None]] = {
-        (job, key): (enabled, changed) for job, key, enabled, changed in conn.execute(
-            select(_states.c.job_name, _states.c.schedule_key, _states.c.enabled_override,
-                   _states.c.enabled_changed_at).where(_states.c.job_name.in_(jobs)))
-    }
+    in_chunk = tuple_(_runs.c.job_name, _runs.c.schedule_key).in_(schedule_ids)
     running: dict[ScheduleId, list[str]] = defaultdict(list)
     for job, key, run_id in conn.execute(
         select(_runs.c.job_name, _runs.c.schedule_key, _runs.c.id)
-        .where(_runs.c.status.in_(_WAITING_RUN_STATUSES), _runs.c.schedule_key.is_not(None),
-               _runs.c.job_name.in_(jobs))
+        .where(_runs.c.status.in_(_WAITING_RUN_STATUSES), in_chunk)
         .order_by(_runs.c.created_at, _runs.c.id)
     ):
         running[(job, key)].append(run_id)
     buffered: dict[ScheduleId, list[int]] = defaultdict(list)
     for job, key, tick_id in conn.execute(
         select(_ticks.c.job_name, _ticks.c.schedule_key, _ticks.c.id)
-        .where(_ticks.c.status == TickStatus.BUFFERED.value, _ticks.c.job_name.in_(jobs))
+        .where(_ticks.c.status == TickStatus.BUFFERED.value,
+               tuple_(_ticks.c.job_name, _ticks.c.schedule_key).in_(schedule_ids))
         .order_by(_ticks.c.scheduled_for, _ticks.c.id)
     ):
         buffered[(job, key)].append(tick_id)
+    outcomes = _recent_outcomes(conn, outcomes_wanted)
     situations = {}
-    for schedule_id in wanted:
-        enabled, changed = overrides.get(schedule_id, (None, None))
-        count = outcomes_wanted.get(schedule_id)
+    for schedule_id in schedule_ids:
+        state = states.get(schedule_id)
         situations[schedule_id] = ScheduleSituation(
-            enabled_override=None if enabled is None else bool(enabled),
+            enabled_override=state.enabled_override if state else None,
             active_run_ids=tuple(running.get(schedule_id, ())),
             buffered_ids=tuple(buffered.get(schedule_id, ())),
-            recent_outcomes=_recent_outcomes(conn, schedule_id, count, changed) if count else (),
+            recent_outcomes=tuple(outcomes.get(schedule_id, ())),
         )
     return situations
 
 
-def _recent_outcomes(conn: Connection, schedule_id: ScheduleId, count: int,
-                     since: dt.datetime | None) -> tuple[RunStatus, ...]:
-    job, key = schedule_id
-    query = (
-        select(_runs.c.status)
-        .where(_runs.c.job_name == job, _runs.c.schedule_key == key,
-               _runs.c.status.in_([RunStatus.SUCCESS.value, RunStatus.FAILURE.value]))
-        .order_by(_runs.c.created_at.desc(), _runs.c.id.desc())
-        .limit(count)
+def _recent_outcomes(conn: Connection, wanted: Mapping[ScheduleId, int]
+                     ) -> dict[ScheduleId, list[RunStatus]]:
+    """Per schedule, its latest `wanted[schedule]` SUCCESS/FAILURE statuses since its
+    override last changed, newest first: one query for all."""
+    if not wanted:
+        return {}
+    rank = func.row_number().over(
+        partition_by=(_runs.c.job_name, _runs.c.schedule_key),
+        order_by=(_runs.c.created_at.desc(), _runs.c.id.desc()),
+    ).label("rank")
+    joined = _runs.outerjoin(_states, and_(_states.c.job_name == _runs.c.job_name,
+                                           _states.c.schedule_key == _runs.c.schedule_key))
+    ranked = (
+        select(_runs.c.job_name, _runs.c.schedule_key, _runs.c.status, rank)
+        .select_from(joined)
+        .where(tuple_(_runs.c.job_name, _runs.c.schedule_key).in_(list(wanted)),
+               _runs.c.status.in_([RunStatus.SUCCESS.value, RunStatus.FAILURE.value]),
+               or_(_states.c.enabled_changed_at.is_(None),
+                   _runs.c.created_at >= _states.c.enabled_changed_at))
+        .subquery()
     )
-    if since is not None:
-        query = query.where(_runs.c.created_at >= since)
-    return tuple(RunStatus(status) for status in conn.scalars(query))
+    outcomes: dict[ScheduleId, list[RunStatus]] = defaultdict(list)
+    for job, key, status in conn.execute(
+        select(ranked.c.job_name, ranked.c.schedule_key, ranked.c.status)
+        .where(ranked.c.rank <= max(wanted.values()))
+        .order_by(ranked.c.job_name, ranked.c.schedule_key, ranked.c.rank)
+    ):
+        if len(outcomes[(job, key)]) < wanted[(job, key)]:
+            outcomes[(job, key)].append(RunStatus(status))
+    return outcomes
 
 
 def _apply(conn: Connection, decisions: Sequence[TickDecision]) -> list[ScheduleTick]:
     """Store the decisions: new runs, events and ticks each in one statement."""
     now = utcnow()
+    launched = [d for d in decisions if d.run is not None]
+    if launched:  # first: a decision may cancel a run launched earlier in the batch
+        conn.execute(_runs.insert(), [run_values(d.run) for d in launched if d.run])
+        insert_events(conn, [_queued_event(d) for d in launched])
     stored: dict[int, ScheduleTick] = {}
     for index, decision in enumerate(decisions):
         for run_id in decision.cancel_run_ids:
@@ -280,10 +335,6 @@ def _apply(conn: Connection, decisions: Sequence[TickDecision]) -> list[Schedule
                 raise StorageError(f"buffered tick {decision.release_id} changed while it was "
                                    "being released")
             stored[index] = attrs.evolve(tick, id=decision.release_id)
-    launched = [d for d in decisions if d.run is not None]
-    if launched:
-        conn.execute(_runs.insert(), [run_values(d.run) for d in launched if d.run])
-        insert_events(conn, [_queued_event(d) for d in launched])
     new = {i: d.tick for i, d in enumerate(decisions) if d.release_id is None}
     if new:
         ids = conn.scalars(_INSERT_TICK, [_tick_values(tick) for tick in new.values()]).all()
@@ -309,6 +360,12 @@ def _queued_event(decision: TickDecision) -> Event:
                  message=f"run queued by schedule {tick.schedule_key!r} for "
                          f"{tick.scheduled_for.isoformat()}")
 
+
+_START_CURSOR = update(_states).where(
+    _states.c.job_name == bindparam("key_job"),
+    _states.c.schedule_key == bindparam("key_schedule"),
+    _states.c.last_tick_at.is_(None),
+).values(last_tick_at=bindparam("new_tick_at"), updated_at=bindparam("new_updated_at"))
 
 _ADVANCE_CURSOR = update(_states).where(
     _states.c.job_name == bindparam("key_job"),

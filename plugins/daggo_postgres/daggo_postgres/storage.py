@@ -17,7 +17,7 @@ from daggo_postgres.notify import WorkListener
 __all__ = ["PostgresStorage", "advisory_key"]
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_TXID = text("SELECT txid_current()")
+_TXID = text("SELECT txid_current_if_assigned()")
 _TXID_STATUS = text("SELECT txid_status(:txid)")
 #: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are.
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
@@ -49,6 +49,7 @@ class PostgresStorage(SqlStorage):
         self.schema = schema
         self.listener = listener
         self._claim_key = advisory_key("claim", schema)
+        self._schedule_key = advisory_key("schedule", schema)
 
     def sync_jobs(self, jobs: Sequence[JobRecord]) -> None:
         """Upsert `jobs` as the active set; retried once if another process inserted one
@@ -68,8 +69,14 @@ class PostgresStorage(SqlStorage):
         """Serialize claim decisions of this schema until the transaction ends."""
         conn.execute(_LOCK, {"key": self._claim_key})
 
+    def lock_schedules(self, conn: Connection) -> None:
+        """Serialize the schema's tick claims and scheduler state changes until the
+        transaction ends (a lock of their own: run claims do not wait for them)."""
+        conn.execute(_LOCK, {"key": self._schedule_key})
+
     def transaction_token(self, conn: Connection) -> object | None:
-        """The transaction's id (`txid_current()`), to look up if its COMMIT is lost."""
+        """The transaction's id if it wrote (`txid_current_if_assigned()`), to look up
+        if its COMMIT is lost; None for a transaction that wrote nothing."""
         return conn.execute(_TXID).scalar_one()
 
     def transaction_committed(self, token: object) -> bool | None:

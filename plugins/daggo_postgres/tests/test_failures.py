@@ -17,6 +17,8 @@ from sqlalchemy import Connection, event
 from daggo_core import Context, NoInput, dag, execute
 from daggo_core.config import PostgresConfig
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+from daggo_core.storage.schema import runs
+from daggo_core.storage.sql_rows import run_values
 from daggo_postgres.startup import open_postgres
 from daggo_postgres.storage import PostgresStorage
 
@@ -126,6 +128,8 @@ def test_transaction_outcomes_are_looked_up_by_id(storage: PostgresStorage) -> N
     for outcome in ("commit", "rollback"):
         with storage.engine.connect() as conn:
             transaction = conn.begin()
+            assert storage.transaction_token(conn) is None  # nothing written: no id
+            conn.execute(runs.insert(), run_values(Run(job_name="j")))
             tokens[outcome] = storage.transaction_token(conn)
             getattr(transaction, outcome)()
     assert storage.transaction_committed(tokens["commit"]) is True
