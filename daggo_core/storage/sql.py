@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from daggo_core import serde
 from daggo_core.errors import RunNotFoundError, StorageError
 from daggo_core.storage.base import ClaimChooser
+from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     TERMINAL_RUN_STATUSES,
@@ -68,7 +69,6 @@ WRITE_OPTION = "daggo_write"
 _JOB_COLUMNS = columns_of(_jobs, JobRecord)
 _STEP_COLUMNS = columns_of(_steps, StepRecord)
 _EVENT_COLUMNS = columns_of(_events, Event)
-_STEP_KEY_COLUMNS = frozenset({"run_id", "step_key"})
 _UPDATE_JOB = _jobs.update().where(_jobs.c.name == bindparam("key_name"))
 _UPDATE_STEP = _steps.update().where(
     _steps.c.run_id == bindparam("key_run_id"), _steps.c.step_key == bindparam("key_step_key")
@@ -78,7 +78,11 @@ _NEXT_STEP_SEQ = (
     .where(_steps.c.run_id == bindparam("seq_run_id"))
     .scalar_subquery()
 )
-_INSERT_STEP = _steps.insert().values(seq=_NEXT_STEP_SEQ)
+#: The state columns a step row gives, in order (see `_step_state`).
+_STEP_STATE = ("status", "attempt", "started_at", "finished_at", "error", "output")
+_INSERT_STEPS = BulkStatement(_steps.insert().values(seq=_NEXT_STEP_SEQ),
+                              ("run_id", "step_key", *_STEP_STATE, "seq_run_id"))
+_UPDATE_STEPS = BulkStatement(_UPDATE_STEP, (*_STEP_STATE, "key_run_id", "key_step_key"))
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 
 
@@ -395,12 +399,9 @@ class SqlStorage(ScheduleSqlMixin):
 
     def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
         """Insert or replace the state of one step and append `events`, in one transaction."""
-        insert_params = {**_step_values(step), "seq_run_id": step.run_id}
-        update_params = _update_params(step)
-
         def tx(conn: Connection) -> None:
-            if conn.execute(_UPDATE_STEP, update_params).rowcount == 0:
-                conn.execute(_INSERT_STEP, insert_params)
+            if _UPDATE_STEPS.execute(conn, [_step_update_row(step)]) == 0:
+                _INSERT_STEPS.execute(conn, [_step_insert_row(step)])
             insert_events(conn, events)
 
         self._write("record_step", tx)
@@ -416,14 +417,12 @@ class SqlStorage(ScheduleSqlMixin):
         One transaction for the whole batch, each part executed as one statement over many
         rows: the writer that owns a run's steps uses it to store many transitions at once.
         """
-        inserts = [{**_step_values(step), "seq_run_id": step.run_id} for step in new]
-        updates = [_update_params(step) for step in changed]
+        inserts = [_step_insert_row(step) for step in new]
+        updates = [_step_update_row(step) for step in changed]
 
         def tx(conn: Connection) -> None:
-            if inserts:
-                conn.execute(_INSERT_STEP, inserts)
-            if updates:
-                conn.execute(_UPDATE_STEP, updates)
+            _INSERT_STEPS.execute(conn, inserts)
+            _UPDATE_STEPS.execute(conn, updates)
             insert_events(conn, events)
 
         self._write("record_steps", tx)
@@ -558,15 +557,20 @@ def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
     return JobRecord(**{**row, "active": bool(row["active"])})
 
 
-def _step_values(step: StepRecord) -> dict[str, Any]:
-    values = record_values(step)
-    values.update(status=StepStatus(step.status).value, error=error_value(step.error))
-    return values
+def _step_state(step: StepRecord) -> tuple[Any, ...]:
+    """The step's fields named by `_STEP_STATE`, as stored."""
+    return (StepStatus(step.status).value, step.attempt, step.started_at, step.finished_at,
+            error_value(step.error), step.output)
 
 
-def _update_params(step: StepRecord) -> dict[str, Any]:
-    values = {k: v for k, v in _step_values(step).items() if k not in _STEP_KEY_COLUMNS}
-    return {**values, "key_run_id": step.run_id, "key_step_key": step.step_key}
+def _step_insert_row(step: StepRecord) -> tuple[Any, ...]:
+    """The values of `_INSERT_STEPS`: the step's key, its state and its run again (seq)."""
+    return (step.run_id, step.step_key, *_step_state(step), step.run_id)
+
+
+def _step_update_row(step: StepRecord) -> tuple[Any, ...]:
+    """The values of `_UPDATE_STEPS`: the step's state, then its key."""
+    return (*_step_state(step), step.run_id, step.step_key)
 
 
 def _step_from_row(row: Mapping[str, Any]) -> StepRecord:

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select, update
 
 from daggo_core import serde
 from daggo_core.errors import RunNotFoundError
+from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     ErrorInfo,
@@ -90,10 +91,19 @@ def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> Ru
     return run
 
 
+#: The columns an event row gives, in order (see `_event_row`).
+_EVENT_ROW = ("run_id", "step_key", "kind", "timestamp", "level", "message", "data")
+_INSERT_EVENTS = BulkStatement(_events.insert(), _EVENT_ROW)
+
+
 def insert_events(conn: Connection, events: Sequence[Event]) -> None:
     """Append `events` (one statement for all)."""
-    if events:
-        conn.execute(_events.insert(), [_event_values(event) for event in events])
+    _INSERT_EVENTS.execute(conn, [_event_row(event) for event in events])
+
+
+def _event_row(event: Event) -> tuple[Any, ...]:
+    return (event.run_id, event.step_key, EventKind(event.kind).value, event.timestamp,
+            event.level, event.message, event.data)
 
 
 def error_value(error: ErrorInfo | None) -> Any:
@@ -114,10 +124,3 @@ def run_values(run: Run) -> dict[str, Any]:
 def run_from_row(row: Mapping[str, Any]) -> Run:
     return Run(**{**row, "status": RunStatus(row["status"]), "error": error_from(row["error"]),
                   "cancel_requested": bool(row["cancel_requested"])})
-
-
-def _event_values(event: Event) -> dict[str, Any]:
-    values = record_values(event)
-    del values["id"]
-    values["kind"] = EventKind(event.kind).value
-    return values
