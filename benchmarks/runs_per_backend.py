@@ -12,59 +12,26 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from attrs import frozen
 from rich.console import Console
 from rich.table import Table
 
-from daggo_core import Context, NoInput, dag, execute
+from daggo_core import execute
 from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.plugins import make_plugin_manager
+
+sys.path.insert(0, str(Path(__file__).parent / "workloads"))
+from _daggo import three_op_job
 
 RUNS = 100
 
 
-@frozen
-class A:
-    value: int
-
-
-@frozen
-class BIn:
-    a: A
-
-
-@frozen
-class B:
-    value: int
-
-
-@frozen
-class CIn:
-    b: B
-
-
-@frozen
-class C:
-    value: int
-
-
-def a(ctx: Context, inp: NoInput) -> A:
-    return A(1)
-
-
-def b(ctx: Context, inp: BIn) -> B:
-    return B(inp.a.value + 1)
-
-
-def c(ctx: Context, inp: CIn) -> C:
-    return C(inp.b.value + 1)
-
-
-THREE = dag.job("three").add(dag.op("a", a), dag.op("b", b), dag.op("c", c)).build()
+THREE = three_op_job()
 
 
 def runs_per_second(database: DatabaseConfig) -> float:

@@ -23,6 +23,7 @@ from daggo_core.services.runs import launch_run, sync_jobs
 from daggo_core.services.schedules import list_schedules, sync_schedules
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import TickStatus
+from daggo_core.testing.clock import ManualClock
 
 T0 = dt.datetime(2026, 6, 1, 10, 0, 30, tzinfo=dt.UTC)
 #: A bookkeeping cursor far ahead of the real clock, so `next tick` is deterministic.
@@ -52,20 +53,6 @@ def make_job(name: str, *schedules: dict[str, Any], params_type: type | None = N
     return builder.build()
 
 
-class Clock:
-    """The scheduler's time: moved by the test, never by waiting."""
-
-    def __init__(self, now: dt.datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
 class Env:
     """A SQLite database under tmp_path, its daggo.toml, and a CLI runner on both."""
 
@@ -84,13 +71,13 @@ class Env:
         self.opened.append(storage)
         return storage
 
-    def deploy(self, *jobs: JobDefinition, clock: Clock | None = None) -> Scheduler:
+    def deploy(self, *jobs: JobDefinition, clock: ManualClock | None = None) -> Scheduler:
         """Sync `jobs` and their schedules like a deploy; a scheduler on them at `clock`."""
         storage = self.open()
         definitions = Definitions(jobs=list(jobs))
         sync_jobs(storage, definitions)
         sync_schedules(storage, definitions)
-        return Scheduler(storage, definitions.jobs_by_name, clock=clock or Clock())
+        return Scheduler(storage, definitions.jobs_by_name, clock=clock or ManualClock(T0))
 
     def daggo(self, *args: str) -> Result:
         """`daggo ARGS --config daggo.toml`, with no DAGGO_* overrides from the environment."""
@@ -166,7 +153,7 @@ def test_list_shows_job_key_cron_timezone_state_and_next_tick(env: Env) -> None:
         make_job("report", {"cron": "30 2 * * *", "timezone": "Europe/Berlin", "key": "nightly"},
                  {"cron": "0 9 * * *", "timezone": "Asia/Kolkata", "key": "morning",
                   "enabled": False}),
-        clock=Clock(FUTURE),
+        clock=ManualClock(FUTURE),
     )
     scheduler.tick()  # starts the bookkeeping at FUTURE: next ticks are after it
     output = ok(env.daggo("schedule", "list"))
@@ -288,7 +275,7 @@ def test_job_without_schedules_is_a_clear_error(env: Env, args: list[str]) -> No
 
 def launched_and_skipped(env: Env) -> Scheduler:
     """`report`/`minutely`: tick 10:01 LAUNCHED (run left queued), 10:02 SKIPPED (overlap)."""
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = env.deploy(make_job("report", {"cron": "* * * * *", "key": "minutely",
                                                "overlap": "skip"}), clock=clock)
     assert scheduler.tick() == []
@@ -328,7 +315,7 @@ def test_ticks_prints_reasons_with_square_brackets_literally(env: Env) -> None:
     def marked_up(when: dt.datetime) -> dict[str, str]:
         raise ValueError("needs [bold]upstream[/bold] and [x]")
 
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = env.deploy(make_job("report", {"cron": "* * * * *", "key": "a", "params": missing},
                                     {"cron": "* * * * *", "key": "b", "params": marked_up},
                                     params_type=Params), clock=clock)

@@ -21,6 +21,7 @@ from daggo_core.services.schedules import (
 )
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run, RunStatus, ScheduleTick, TickStatus
+from daggo_core.testing.clock import ManualClock
 
 T0 = dt.datetime(2026, 6, 1, 10, 0, 30, tzinfo=dt.UTC)
 
@@ -46,21 +47,7 @@ def make_job(name: str = "report", params_type: type | None = None,
             .build())
 
 
-class Clock:
-    """The scheduler's time: moved by the test, never by waiting."""
-
-    def __init__(self, now: dt.datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-def scheduler_for(storage: Storage, *jobs: JobDefinition, clock: Clock) -> Scheduler:
+def scheduler_for(storage: Storage, *jobs: JobDefinition, clock: ManualClock) -> Scheduler:
     definitions = Definitions(jobs=list(jobs))
     sync_jobs(storage, definitions)
     sync_schedules(storage, definitions)
@@ -87,7 +74,7 @@ def finish(storage: Storage, run: Run, status: RunStatus = RunStatus.SUCCESS) ->
 
 
 def test_first_pass_starts_bookkeeping_and_launches_nothing_from_the_past(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(), clock=clock)
     assert scheduler.tick() == []
     assert runs_of(storage) == []
@@ -97,7 +84,7 @@ def test_first_pass_starts_bookkeeping_and_launches_nothing_from_the_past(storag
 
 
 def test_a_due_tick_launches_one_run_recording_the_schedule_and_tick_time(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(params_type=Params, params={"day": "x"}),
                               clock=clock)
     scheduler.tick()
@@ -113,7 +100,7 @@ def test_a_due_tick_launches_one_run_recording_the_schedule_and_tick_time(storag
 
 
 def test_the_same_tick_is_launched_once_however_often_the_scheduler_passes(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(overlap="allow"), clock=clock)
     scheduler.tick()
     for seconds in (30, 1, 10, 18):
@@ -126,7 +113,7 @@ def test_the_same_tick_is_launched_once_however_often_the_scheduler_passes(stora
 
 
 def test_a_second_scheduler_on_the_same_database_does_not_launch_a_claimed_tick(storage_backend):
-    clock = Clock()
+    clock = ManualClock(T0)
     first = scheduler_for(storage_backend.open(), make_job(), clock=clock)
     second = scheduler_for(storage_backend.open(), make_job(), clock=clock)
     first.tick()
@@ -144,7 +131,7 @@ def test_params_function_gets_the_tick_time_in_the_schedule_timezone(storage):
         seen.append(when)
         return {"day": when.date().isoformat()}
 
-    clock = Clock(dt.datetime(2026, 6, 1, 21, 59, 30, tzinfo=dt.UTC))
+    clock = ManualClock(dt.datetime(2026, 6, 1, 21, 59, 30, tzinfo=dt.UTC))
     scheduler = scheduler_for(storage, make_job(params_type=Params, cron="0 0 * * *",
                                                 timezone="Europe/Berlin", params=params),
                               clock=clock)
@@ -161,7 +148,7 @@ def test_params_function_gets_the_tick_time_in_the_schedule_timezone(storage):
     lambda when: {"unknown": 1},
 ])
 def test_a_tick_whose_run_cannot_be_prepared_is_recorded_failed_with_the_reason(storage, params):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(params_type=Params, params=params), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -180,7 +167,7 @@ def test_a_tick_whose_run_cannot_be_prepared_is_recorded_failed_with_the_reason(
                          ids=["spring-forward", "fall-back"])
 def test_a_0230_daily_schedule_runs_once_on_a_dst_change_day(storage, day):
     start = dt.datetime.combine(day, dt.time(), dt.UTC) - dt.timedelta(hours=6)
-    clock = Clock(start)
+    clock = ManualClock(start)
     scheduler = scheduler_for(storage, make_job(cron="30 2 * * *", timezone="Europe/Berlin"),
                               clock=clock)
     scheduler.tick()
@@ -197,7 +184,7 @@ def test_a_0230_daily_schedule_runs_once_on_a_dst_change_day(storage, day):
 
 
 def test_catch_up_latest_launches_only_the_most_recent_missed_tick(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(), clock=clock)
     scheduler.tick()
     clock.advance(minutes=10)  # down from 10:00:30 to 10:10:30
@@ -207,7 +194,7 @@ def test_catch_up_latest_launches_only_the_most_recent_missed_tick(storage):
 
 
 def test_catch_up_all_launches_every_missed_tick_inside_the_window(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(catch_up="all", overlap="allow",
                                                 catch_up_window=dt.timedelta(minutes=5)),
                               clock=clock)
@@ -220,7 +207,7 @@ def test_catch_up_all_launches_every_missed_tick_inside_the_window(storage):
 
 
 def test_catch_up_all_respects_the_overlap_policy(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(catch_up="all", overlap="buffer_all"),
                               clock=clock)
     scheduler.tick()
@@ -233,8 +220,8 @@ def test_catch_up_all_respects_the_overlap_policy(storage):
 # -- overlap --------------------------------------------------------------------------------
 
 
-def _two_ticks(storage: Storage, overlap: str) -> tuple[Scheduler, Clock, list[ScheduleTick]]:
-    clock = Clock()
+def _two_ticks(storage: Storage, overlap: str) -> tuple[Scheduler, ManualClock, list[ScheduleTick]]:
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(overlap=overlap), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -272,7 +259,7 @@ def test_overlap_cancel_running_cancels_the_previous_run_and_launches(storage):
 
 
 def test_overlap_cancel_running_flags_a_started_run_for_its_worker(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(overlap="cancel_running"), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -327,7 +314,7 @@ def test_a_buffered_tick_of_a_schedule_disabled_meanwhile_is_skipped(storage):
 
 
 def test_a_schedule_pauses_itself_after_n_failed_runs_and_says_so(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(pause_after_failures=2), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -351,7 +338,7 @@ def test_a_schedule_pauses_itself_after_n_failed_runs_and_says_so(storage):
 
 
 def test_a_success_between_failures_keeps_the_schedule_running(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(pause_after_failures=2), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -367,7 +354,7 @@ def test_a_success_between_failures_keeps_the_schedule_running(storage):
 
 
 def test_disabling_from_another_process_is_seen_without_a_restart(storage_backend):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage_backend.open(), make_job(), clock=clock)
     admin = storage_backend.open()  # e.g. the CLI, on the same database
     scheduler.tick()
@@ -382,7 +369,7 @@ def test_disabling_from_another_process_is_seen_without_a_restart(storage_backen
 
 
 def test_a_schedule_disabled_in_code_runs_only_once_enabled_by_the_toggle(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(enabled=False), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -394,7 +381,7 @@ def test_a_schedule_disabled_in_code_runs_only_once_enabled_by_the_toggle(storag
 
 
 def test_toggling_an_unknown_schedule_names_the_known_ones(storage):
-    scheduler_for(storage, make_job(), clock=Clock())
+    scheduler_for(storage, make_job(), clock=ManualClock(T0))
     with pytest.raises(Exception, match=r"no schedule 'nightly' \(its schedules: every_minute\)"):
         set_schedule_enabled(storage, "report", "nightly", False)
     with pytest.raises(Exception, match="no job named 'missing'"):
@@ -405,7 +392,7 @@ def test_toggling_an_unknown_schedule_names_the_known_ones(storage):
 
 
 def test_removing_a_schedule_clears_its_bookkeeping_and_keeps_its_runs(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(), make_job("other", cron="*/5 * * * *"),
                               clock=clock)
     scheduler.tick()
@@ -422,7 +409,7 @@ def test_removing_a_schedule_clears_its_bookkeeping_and_keeps_its_runs(storage):
 
 
 def test_ticks_are_listed_newest_first_per_schedule(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     job = (dag.job("report").add(dag.op("work", work)).schedule("* * * * *", overlap="allow")
            .schedule("*/2 * * * *", overlap="allow").build())
     scheduler = scheduler_for(storage, job, clock=clock)
@@ -439,7 +426,7 @@ def test_ticks_are_listed_newest_first_per_schedule(storage):
 
 
 def test_old_ticks_are_pruned_but_buffered_ones_are_kept(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(overlap="buffer_one"), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)
@@ -471,7 +458,7 @@ def test_bad_schedules_fail_at_build_time_naming_job_and_schedule(schedule, mess
 
 
 def test_seconds_until_due_lets_the_loop_sleep_until_the_next_tick(storage):
-    clock = Clock(dt.datetime(2026, 6, 1, 10, 0, 59, 500_000, tzinfo=dt.UTC))
+    clock = ManualClock(dt.datetime(2026, 6, 1, 10, 0, 59, 500_000, tzinfo=dt.UTC))
     scheduler = scheduler_for(storage, make_job(), clock=clock)
     scheduler.tick()
     assert scheduler.seconds_until_due(clock.now) == pytest.approx(0.5)
@@ -483,7 +470,7 @@ def test_seconds_until_due_lets_the_loop_sleep_until_the_next_tick(storage):
 
 
 def test_overlap_cancel_running_across_missed_ticks_launches_only_the_last(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(catch_up="all", overlap="cancel_running"),
                               make_job("other"), clock=clock)
     scheduler.tick()
@@ -496,7 +483,7 @@ def test_overlap_cancel_running_across_missed_ticks_launches_only_the_last(stora
 
 
 def test_a_schedule_toggled_before_the_scheduler_ever_ran_still_fires(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     job = make_job()
     definitions = Definitions(jobs=[job])
     sync_jobs(storage, definitions)
@@ -509,7 +496,7 @@ def test_a_schedule_toggled_before_the_scheduler_ever_ran_still_fires(storage):
 
 
 def test_a_replica_whose_clock_lags_does_not_launch_an_older_tick_after_a_newer_one(storage):
-    ahead, behind = Clock(), Clock()
+    ahead, behind = ManualClock(T0), ManualClock(T0)
     first = scheduler_for(storage, make_job(), clock=ahead)
     second = Scheduler(storage, first.jobs, clock=behind)
     first.tick()
@@ -527,7 +514,7 @@ def test_waiting_ticks_are_not_prepared_while_the_previous_run_goes(storage):
         calls.append(when)
         return {}
 
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, make_job(params_type=Params, overlap="buffer_all",
                                                 params=params), clock=clock)
     scheduler.tick()
@@ -546,7 +533,7 @@ def test_waiting_ticks_are_not_prepared_while_the_previous_run_goes(storage):
 
 
 def test_each_schedule_pauses_after_its_own_number_of_failures(storage):
-    clock = Clock()
+    clock = ManualClock(T0)
     job = (dag.job("report").add(dag.op("work", work))
            .schedule("* * * * *", key="strict", pause_after_failures=1, overlap="allow")
            .schedule("* * * * *", key="lenient", pause_after_failures=2, overlap="allow")
@@ -568,7 +555,7 @@ def test_a_schedule_whose_ticks_cannot_be_computed_does_not_stop_the_others(stor
 
     # Built around the builder's checks (as by an older version): February 31 never comes.
     never = attrs.evolve(make_job(), schedules=(ScheduleDefinition(cron="0 0 31 2 *"),))
-    clock = Clock()
+    clock = ManualClock(T0)
     scheduler = scheduler_for(storage, never, make_job("other"), clock=clock)
     scheduler.tick()
     clock.advance(seconds=30)

@@ -12,10 +12,11 @@ from typing import Any
 
 import attrs
 
-from daggo_core import Context, dag
+from daggo_core import Context, NoInput, dag
+from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
 
-__all__ = ["EXECUTOR", "typed_op", "value_type"]
+__all__ = ["EXECUTOR", "three_op_job", "typed_op", "value_type"]
 
 
 def _executor() -> str:
@@ -41,3 +42,22 @@ def typed_op(name: str, fn: Callable[[Context, Any], Any], inp: type, out: type)
     fn.__annotations__ = {"ctx": Context, "inp": inp, "return": out}
     fn.__name__ = fn.__qualname__ = name
     return dag.op(name, fn)
+
+
+def three_op_job() -> JobDefinition:
+    """runs100's job: a -> b -> c, each adding 1 (c returns 3)."""
+    a_out = value_type("A", value=int)
+    b_in, b_out = value_type("BIn", a=a_out), value_type("B", value=int)
+    c_in, c_out = value_type("CIn", b=b_out), value_type("C", value=int)
+
+    def a(ctx: Context, inp: Any) -> Any:
+        return a_out(1)
+
+    def b(ctx: Context, inp: Any) -> Any:
+        return b_out(inp.a.value + 1)
+
+    def c(ctx: Context, inp: Any) -> Any:
+        return c_out(inp.b.value + 1)
+
+    return dag.job("three").add(typed_op("a", a, NoInput, a_out), typed_op("b", b, b_in, b_out),
+                                typed_op("c", c, c_in, c_out)).build()

@@ -22,11 +22,10 @@ DB_PATH = os.path.join(scratch, "daggo.sqlite")
 os.environ["DAGGO_SQLITE_PATH"] = DB_PATH  # daggo's "home"
 
 t = time.perf_counter()
-from _daggo import EXECUTOR
-from attrs import frozen
+from _daggo import EXECUTOR, three_op_job
 
 import daggo_core
-from daggo_core import Context, NoInput, dag, default_config, execute
+from daggo_core import default_config, execute
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import RunStatus, StepStatus
@@ -34,46 +33,7 @@ from daggo_core.storage.records import RunStatus, StepStatus
 import_s = time.perf_counter() - t
 
 t = time.perf_counter()
-
-
-@frozen
-class A:
-    value: int
-
-
-@frozen
-class BIn:
-    a: A
-
-
-@frozen
-class B:
-    value: int
-
-
-@frozen
-class CIn:
-    b: B
-
-
-@frozen
-class C:
-    value: int
-
-
-def a(ctx: Context, inp: NoInput) -> A:
-    return A(1)
-
-
-def b(ctx: Context, inp: BIn) -> B:
-    return B(inp.a.value + 1)
-
-
-def c(ctx: Context, inp: CIn) -> C:
-    return C(inp.b.value + 1)
-
-
-three = dag.job("three").add(dag.op("a", a), dag.op("b", b), dag.op("c", c)).build()
+three = three_op_job()
 define_s = time.perf_counter() - t
 
 t = time.perf_counter()

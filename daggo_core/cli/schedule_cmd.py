@@ -59,50 +59,34 @@ def list_command(ctx: click.Context, job_name: str | None, config_path: Path | N
     console().print(_schedules_table(views))
 
 
-def _toggle(ctx: click.Context, job_name: str, key: str | None, enabled: bool | None,
-            config_path: Path | None) -> None:
-    storage = open_storage(ctx, load_cli_config(config_path))
-    try:
-        views = set_schedule_enabled(storage, job_name, key, enabled)
-    finally:
-        storage.close()
-    out = console()
-    for view in views:
-        state = "enabled" if view.enabled else "disabled"
-        if enabled is None:
-            state = f"back to its default in code ({state})"
-        out.print(f"schedule {view.key} of {view.job_name} {state}")
+def _toggle_command(name: str, enabled: bool | None, help_text: str) -> None:
+    """Add `daggo schedule NAME JOB [KEY]`, setting the Enabled override to `enabled`."""
+
+    @schedule.command(name, help=help_text)
+    @click.argument("job_name", metavar="JOB")
+    @click.argument("key", required=False)
+    @config_option
+    @click.pass_context
+    def toggle(ctx: click.Context, job_name: str, key: str | None,
+               config_path: Path | None) -> None:
+        storage = open_storage(ctx, load_cli_config(config_path))
+        try:
+            views = set_schedule_enabled(storage, job_name, key, enabled)
+        finally:
+            storage.close()
+        out = console()
+        for view in views:
+            state = "enabled" if view.enabled else "disabled"
+            if enabled is None:
+                state = f"back to its default in code ({state})"
+            out.print(f"schedule {view.key} of {view.job_name} {state}")
 
 
-@schedule.command("enable")
-@click.argument("job_name", metavar="JOB")
-@click.argument("key", required=False)
-@config_option
-@click.pass_context
-def enable(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
-    """Turn on schedule KEY of JOB (every schedule of JOB without KEY)."""
-    _toggle(ctx, job_name, key, True, config_path)
-
-
-@schedule.command("disable")
-@click.argument("job_name", metavar="JOB")
-@click.argument("key", required=False)
-@config_option
-@click.pass_context
-def disable(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
-    """Turn off schedule KEY of JOB (every schedule of JOB without KEY)."""
-    _toggle(ctx, job_name, key, False, config_path)
-
-
-@schedule.command("reset")
-@click.argument("job_name", metavar="JOB")
-@click.argument("key", required=False)
-@config_option
-@click.pass_context
-def reset(ctx: click.Context, job_name: str, key: str | None, config_path: Path | None) -> None:
-    """Drop the Enabled toggle of schedule KEY of JOB (of every schedule of JOB): the
-    `enabled` declared in code applies again."""
-    _toggle(ctx, job_name, key, None, config_path)
+_toggle_command("enable", True, "Turn on schedule KEY of JOB (every schedule of JOB without KEY).")
+_toggle_command("disable", False,
+                "Turn off schedule KEY of JOB (every schedule of JOB without KEY).")
+_toggle_command("reset", None, "Drop the Enabled toggle of schedule KEY of JOB (of every "
+                "schedule of JOB): the `enabled` declared in code applies again.")
 
 
 @schedule.command("ticks")
