@@ -1,1 +1,6 @@
-"""Test helpers for daggo and its plugins, e.g. the storage contract suite (needs pytest)."""
+"""Test helpers for daggo and its plugins: `ManualClock` for schedules, and (needing pytest)
+the storage contract suite in `daggo_core.testing.storage_contract`."""
+
+from daggo_core.testing.clock import ManualClock
+
+__all__ = ["ManualClock"]
