@@ -7,6 +7,7 @@ overrides a dialect-specific query. Every call runs in one explicit transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    Update,
     bindparam,
     func,
     select,
@@ -84,6 +86,18 @@ _INSERT_STEPS = BulkStatement(_steps.insert().values(seq=_NEXT_STEP_SEQ),
                               ("run_id", "step_key", *_STEP_STATE, "seq_run_id"))
 _UPDATE_STEPS = BulkStatement(_UPDATE_STEP, (*_STEP_STATE, "key_run_id", "key_step_key"))
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
+_INSERT_RUN = _runs.insert()
+_HEARTBEAT = (
+    update(_runs).where(_runs.c.id == bindparam("key_id"))
+    .values(heartbeat_at=bindparam("heartbeat_at"), worker_id=bindparam("worker_id"))
+    .returning(*RUN_COLUMNS)
+)
+_START_RUN = (
+    update(_runs)
+    .where(_runs.c.id == bindparam("key_id"), _runs.c.status == RunStatus.STARTING.value)
+    .values(status=RunStatus.STARTED.value, started_at=bindparam("started_at"))
+    .returning(*RUN_COLUMNS)
+)
 
 
 class SqlStorage(ScheduleSqlMixin):
@@ -181,7 +195,7 @@ class SqlStorage(ScheduleSqlMixin):
         """Insert a new run (and its first events) in one transaction; returns it."""
 
         def tx(conn: Connection) -> None:
-            conn.execute(_runs.insert(), run_values(run))
+            conn.execute(_INSERT_RUN, run_values(run))
             insert_events(conn, events)
 
         self._write("add_run", tx)
@@ -189,11 +203,7 @@ class SqlStorage(ScheduleSqlMixin):
 
     def get_run(self, run_id: str) -> Run:
         """Return the run; raises RunNotFoundError if there is none."""
-        query = select(*RUN_COLUMNS).where(_runs.c.id == run_id)
-        row = self._read("get_run", lambda conn: conn.execute(query).one_or_none())
-        if row is None:
-            raise RunNotFoundError(f"no run with id {run_id!r}")
-        return run_from_row(row._mapping)
+        return self._read("get_run", lambda conn: get_run(conn, run_id))
 
     def list_runs(
         self,
@@ -243,13 +253,13 @@ class SqlStorage(ScheduleSqlMixin):
             values["wait_reason"] = None
         if error is not None:
             values["error"] = serde.unstructure(error)
-        where = [_runs.c.id == run_id]
-        if expected is not None:
-            where.append(_runs.c.status.in_([RunStatus(e).value for e in expected]))
-        stmt = update(_runs).where(*where).values(values).returning(*RUN_COLUMNS)
+        stmt = _set_status_statement(
+            tuple(values), None if expected is None else tuple(
+                sorted(RunStatus(e).value for e in expected)))
+        params = {"key_id": run_id, **{f"new_{name}": value for name, value in values.items()}}
 
         def tx(conn: Connection) -> Run:
-            row = conn.execute(stmt).one_or_none()
+            row = conn.execute(stmt, params).one_or_none()
             if row is None:
                 return get_run(conn, run_id)
             insert_events(conn, events)
@@ -263,15 +273,10 @@ class SqlStorage(ScheduleSqlMixin):
         Returns the started run, or None when the run was not STARTING (another worker
         started it, it was canceled or re-queued): the caller must then not execute it.
         """
-        stmt = (
-            update(_runs)
-            .where(_runs.c.id == run_id, _runs.c.status == RunStatus.STARTING.value)
-            .values(status=RunStatus.STARTED.value, started_at=utcnow())
-            .returning(*RUN_COLUMNS)
-        )
+        params = {"key_id": run_id, "started_at": utcnow()}
 
         def tx(conn: Connection) -> Run | None:
-            row = conn.execute(stmt).one_or_none()
+            row = conn.execute(_START_RUN, params).one_or_none()
             if row is None:
                 get_run(conn, run_id)
                 return None
@@ -361,13 +366,10 @@ class SqlStorage(ScheduleSqlMixin):
         Callers read `cancel_requested` and `status` from the result. Raises
         RunNotFoundError for an unknown run.
         """
-        stmt = (
-            update(_runs).where(_runs.c.id == run_id)
-            .values(heartbeat_at=utcnow(), worker_id=worker_id).returning(*RUN_COLUMNS)
-        )
+        params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id}
 
         def tx(conn: Connection) -> Run:
-            row = conn.execute(stmt).one_or_none()
+            row = conn.execute(_HEARTBEAT, params).one_or_none()
             if row is None:
                 raise RunNotFoundError(f"no run with id {run_id!r}")
             return run_from_row(row._mapping)
@@ -537,6 +539,19 @@ def _storage_error(operation: str, exc: SQLAlchemyError) -> StorageError:
     # The driver's message without SQLAlchemy's rendering of the statement and parameters.
     cause = exc.orig if isinstance(exc, DBAPIError) else exc
     return StorageError(f"{operation} failed: {type(cause).__name__}: {cause}")
+
+
+@functools.cache
+def _set_status_statement(columns: tuple[str, ...],
+                          expected: tuple[str, ...] | None) -> Update:
+    """The UPDATE of `set_run_status` setting `columns` (bound as `new_<column>`), built
+    once per shape: building and hashing a statement costs more than running it."""
+    where = [_runs.c.id == bindparam("key_id")]
+    if expected is not None:
+        where.append(_runs.c.status.in_(expected))
+    return (update(_runs).where(*where)
+            .values({name: bindparam(f"new_{name}") for name in columns})
+            .returning(*RUN_COLUMNS))
 
 
 def _filter_runs(

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Connection, Table, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, select, update
 
 from daggo_core import serde
 from daggo_core.errors import RunNotFoundError
@@ -55,11 +55,12 @@ def columns_of(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
 
 
 RUN_COLUMNS = columns_of(_runs, Run)
+_GET_RUN = select(*RUN_COLUMNS).where(_runs.c.id == bindparam("key_id"))
 
 
 def get_run(conn: Connection, run_id: str) -> Run:
     """The run as stored; raises RunNotFoundError if there is none."""
-    row = conn.execute(select(*RUN_COLUMNS).where(_runs.c.id == run_id)).one_or_none()
+    row = conn.execute(_GET_RUN, {"key_id": run_id}).one_or_none()
     if row is None:
         raise RunNotFoundError(f"no run with id {run_id!r}")
     return run_from_row(row._mapping)
