@@ -87,6 +87,18 @@ _INSERT_STEPS = BulkStatement(_steps.insert().values(seq=_NEXT_STEP_SEQ),
 _UPDATE_STEPS = BulkStatement(_UPDATE_STEP, (*_STEP_STATE, "key_run_id", "key_step_key"))
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 _INSERT_RUN = _runs.insert()
+_RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
+               .order_by(_runs.c.created_at, _runs.c.id))
+_ACTIVE_RUNS = select(*RUN_COLUMNS).where(
+    _runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)))
+_CLAIM = (
+    update(_runs)
+    .where(_runs.c.status == RunStatus.QUEUED.value,
+           _runs.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=RunStatus.STARTING.value, heartbeat_at=bindparam("heartbeat_at"),
+            wait_reason=None)
+    .returning(*RUN_COLUMNS)
+)
 _HEARTBEAT = (
     update(_runs).where(_runs.c.id == bindparam("key_id"))
     .values(heartbeat_at=bindparam("heartbeat_at"), worker_id=bindparam("worker_id"))
@@ -114,6 +126,7 @@ class SqlStorage(ScheduleSqlMixin):
         self.engine = engine
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         self._warm_up_conn: Connection | None = None
+        self._candidates: dict[int, Select[tuple[str]]] = {}
 
     def warm_up(self) -> None:
         """Execute the statements of a run's life once, in a transaction rolled back.
@@ -285,6 +298,12 @@ class SqlStorage(ScheduleSqlMixin):
 
         return self._write("start_run", tx)
 
+    def _claim_candidates(self, limit: int) -> Select[tuple[str]]:
+        cached = self._candidates.get(limit)
+        if cached is None:
+            cached = self._candidates[limit] = self.claim_candidates(limit)
+        return cached
+
     def claim_candidates(self, limit: int) -> Select[tuple[str]]:
         """The query selecting the ids of the runs to claim, oldest first.
 
@@ -321,33 +340,21 @@ class SqlStorage(ScheduleSqlMixin):
         heartbeat and are returned in the order chosen. The UPDATE re-checks the status,
         so a run another claimer took in the meantime is never returned twice.
         """
-        candidates = self.claim_candidates(scan_limit)
-        active = select(*RUN_COLUMNS).where(
-            _runs.c.status.in_([s.value for s in ACTIVE_RUN_STATUSES])
-        )
+        candidates = self._claim_candidates(scan_limit)
 
         def tx(conn: Connection) -> list[Run]:
             self.lock_claims(conn)
             ids = list(conn.scalars(candidates))
             if not ids:
                 return []
-            queued = [run_from_row(r._mapping) for r in conn.execute(
-                select(*RUN_COLUMNS).where(_runs.c.id.in_(ids))
-                .order_by(_runs.c.created_at, _runs.c.id)
-            )]
-            running = [run_from_row(r._mapping) for r in conn.execute(active)]
+            queued = [run_from_row(r._mapping)
+                      for r in conn.execute(_RUNS_BY_ID, {"ids": ids})]
+            running = [run_from_row(r._mapping) for r in conn.execute(_ACTIVE_RUNS)]
             chosen, waiting = choose(queued, running)
             claimed: dict[str, Run] = {}
             if chosen:
-                stmt = (
-                    update(_runs)
-                    .where(_runs.c.status == RunStatus.QUEUED.value, _runs.c.id.in_(chosen))
-                    .values(status=RunStatus.STARTING.value, heartbeat_at=utcnow(),
-                            wait_reason=None)
-                    .returning(*RUN_COLUMNS)
-                )
-                claimed = {r.id: r for r in map(run_from_row, (
-                    row._mapping for row in conn.execute(stmt)))}
+                rows = conn.execute(_CLAIM, {"ids": list(chosen), "heartbeat_at": utcnow()})
+                claimed = {r.id: r for r in map(run_from_row, (row._mapping for row in rows))}
             changed = [
                 {"key_id": run.id, "wait_reason": waiting[run.id]}
                 for run in queued if run.id in waiting and waiting[run.id] != run.wait_reason
