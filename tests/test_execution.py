@@ -204,3 +204,27 @@ def test_execute_uses_given_storage(tmp_path):
     assert storage.count_runs(job_name="fan") == 3
     assert {r.status for r in storage.list_runs()} == {RunStatus.SUCCESS}
     storage.close()
+
+
+@frozen
+class LoopName:
+    name: str
+
+
+async def loop_name(ctx: Context, inp: NoInput) -> LoopName:
+    return LoopName(type(asyncio.get_running_loop()).__module__)
+
+
+def test_runs_execute_on_uvloop_where_it_is_installed():
+    pytest.importorskip("uvloop")
+    result = execute(dag.job("loop").add(dag.op("loop_name", loop_name)).build())
+    assert result.output_for("loop_name").name.startswith("uvloop")
+
+
+def test_runs_fall_back_to_asyncio_s_loop_without_uvloop(monkeypatch):
+    """Where uvloop is not installed (Windows), asyncio's own loop runs the steps."""
+    from daggo_core.execution import run_worker
+
+    monkeypatch.setattr(run_worker, "uvloop", None)
+    result = execute(dag.job("loop").add(dag.op("loop_name", loop_name)).build())
+    assert result.output_for("loop_name").name.startswith("asyncio")
