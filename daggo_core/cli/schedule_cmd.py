@@ -33,8 +33,9 @@ def _when(moment: dt.datetime | None) -> str:
 
 def _schedules_table(views: list[ScheduleView]) -> Table:
     table = Table(caption="times in UTC")
-    for column in ("job", "key", "cron", "timezone", "enabled", "overlap", "last tick",
-                   "next tick"):
+    for column in ("job", "key", "cron"):  # what `enable`/`disable` are given: never cut
+        table.add_column(column, no_wrap=True)
+    for column in ("timezone", "enabled", "overlap", "last tick", "next tick"):
         table.add_column(column)
     for view in views:
         enabled = "[green]on[/]" if view.enabled else "[red]off[/]"
