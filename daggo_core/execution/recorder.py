@@ -12,10 +12,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from daggo_core.errors import StorageError
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import StepWrites, Storage
 from daggo_core.storage.records import Event, StepRecord
+
+T = TypeVar("T")
 
 __all__ = ["StepRecorder"]
 
@@ -45,6 +48,7 @@ class StepRecorder:
         self._error: StorageError | None = None
         self._closed = False
         self._idle = False
+        self._writing = False  # a batch is being stored (by the writer or `store_with`)
         self._urgent = threading.Event()
         self._thread = threading.Thread(target=self._write_loop, daemon=True,
                                         name="daggo-recorder")
@@ -78,6 +82,41 @@ class StepRecorder:
             if self._error is not None:
                 raise self._error
 
+    def store_with(self, write: Callable[[StepWrites], T]) -> T:
+        """Store everything queued through `write(pending)` on the calling thread and
+        return its result: the caller puts the last steps and events in a transaction of
+        its own (the run's final status), saving a transaction and two thread switches.
+
+        A batch the writer thread is storing is waited for first. If `write` raises,
+        the pending writes stay queued (`close()` stores them).
+        """
+        with self._cond:
+            while self._writing and self._error is None:
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+            self._writing = True
+            steps, self._steps = self._steps, {}
+            events, self._events = self._events, []
+            upto = self._pending
+        stored = False
+        try:
+            pending = self._split(list(steps.values()), events)
+            result = write(pending)
+            self._stored_keys.update(s.step_key for s in pending.new)
+            stored = True
+        finally:
+            with self._cond:
+                self._writing = False
+                if stored:
+                    self._done = max(self._done, upto)
+                else:  # queued again, before anything recorded meanwhile
+                    self._steps = {**steps, **self._steps}
+                    self._events = events + self._events
+                self._cond.notify_all()
+        self._notify_stored(events)
+        return result
+
     def close(self) -> None:
         """Flush, then stop the writer thread."""
         try:
@@ -93,7 +132,7 @@ class StepRecorder:
         while True:
             with self._cond:
                 self._idle = True
-                while self._done == self._pending and not self._closed:
+                while (self._done == self._pending or self._writing) and not self._closed:
                     self._cond.wait()
                 self._idle = False
                 if self._done == self._pending and self._closed:
@@ -101,31 +140,46 @@ class StepRecorder:
             # Let a batch gather for a few ms, unless someone waits for it.
             self._urgent.wait(self.gather_seconds)
             with self._cond:
+                while self._writing:
+                    self._cond.wait()
                 self._urgent.clear()
                 steps, self._steps = list(self._steps.values()), {}
                 events, self._events = self._events, []
                 upto = self._pending
+                self._writing = bool(steps or events)
             try:
-                self._store(steps, events)
+                if steps or events:
+                    self._store(steps, events)
             except Exception as exc:
                 error = exc if isinstance(exc, StorageError) else StorageError(
                     f"storing step states failed: {type(exc).__name__}: {exc}")
                 with self._cond:
                     self._error = error
+                    self._writing = False
                     self._cond.notify_all()
                 return
             with self._cond:
-                self._done = upto
+                self._writing = False
+                self._done = max(self._done, upto)
                 self._cond.notify_all()
-            if events:
-                try:
-                    self.on_stored(events)
-                except Exception:
-                    logger.exception("an event callback failed; the run goes on")
+            self._notify_stored(events)
+
+    def _notify_stored(self, events: list[Event]) -> None:
+        if events:
+            try:
+                self.on_stored(events)
+            except Exception:
+                logger.exception("an event callback failed; the run goes on")
+
+    def _split(self, steps: list[StepRecord], events: list[Event]) -> StepWrites:
+        """New steps (to insert) apart from ones stored before (to update)."""
+        return StepWrites(new=[s for s in steps if s.step_key not in self._stored_keys],
+                          changed=[s for s in steps if s.step_key in self._stored_keys],
+                          events=events)
 
     def _store(self, steps: list[StepRecord], events: list[Event]) -> None:
-        new = [s for s in steps if s.step_key not in self._stored_keys]
-        changed = [s for s in steps if s.step_key in self._stored_keys]
+        pending = self._split(steps, events)
+        new, changed = pending.new, pending.changed
         deadline = time.monotonic() + self.retry_seconds
         delay = 0.05
         while True:

@@ -30,7 +30,7 @@ try:  # imported with the engine, not on the first run
 except ImportError:  # Windows
     uvloop = None
 from daggo_core.serde import structure, unstructure
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import StepWrites, Storage
 from daggo_core.storage.records import (
     ErrorInfo,
     Event,
@@ -544,10 +544,12 @@ class RunWorker:
                     expected: tuple[RunStatus, ...] = (RunStatus.STARTED,)) -> Run:
         level = "ERROR" if status is RunStatus.FAILURE else "INFO"
         event = Event(run_id=self.run.id, kind=kind, level=level, message=message)
-        if self._recorder is not None:
-            self._recorder.flush()
-        run = self.storage.set_run_status(self.run.id, status, error=error, events=[event],
-                                          expected=expected)
+        def store(steps: StepWrites | None = None) -> Run:
+            return self.storage.set_run_status(self.run.id, status, error=error,
+                                               events=[event], expected=expected, steps=steps)
+
+        # The last steps and events go in the status change's transaction.
+        run = store() if self._recorder is None else self._recorder.store_with(store)
         self.run = run
         if run.status is status:
             self._notify_all([event])

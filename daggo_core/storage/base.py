@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from attrs import frozen
+
 from daggo_core.storage.records import (
     ErrorInfo,
     Event,
@@ -25,9 +27,19 @@ __all__ = [
     "JobStorage",
     "RunStorage",
     "ScheduleStorage",
+    "StepWrites",
     "Storage",
     "WorkNotifier",
 ]
+
+@frozen
+class StepWrites:
+    """Step records to insert (`new`) or replace (`changed`), and events to append."""
+
+    new: Sequence[StepRecord] = ()
+    changed: Sequence[StepRecord] = ()
+    events: Sequence[Event] = ()
+
 
 #: `choose(queued, running) -> (ids to claim, {queued run id: why it waits})`.
 ClaimChooser = Callable[[list[Run], list[Run]], tuple[Sequence[str], Mapping[str, str]]]
@@ -74,12 +86,15 @@ class RunStorage(Protocol):
         error: ErrorInfo | None = None,
         events: Sequence[Event] = (),
         expected: Collection[RunStatus] | None = None,
+        steps: StepWrites | None = None,
     ) -> Run:
         """Move a run to `status` and append `events`, in one transaction.
 
         Sets `started_at` on STARTED and `finished_at` on a terminal status. With
         `expected`, nothing changes unless the current status is one of them (the run is
-        returned as it is). Raises RunNotFoundError for an unknown run.
+        returned as it is). `steps` are stored first in the same transaction, whatever
+        the status does (as `record_steps` would). Raises RunNotFoundError for an unknown
+        run.
         """
 
     def start_run(self, run_id: str, events: Sequence[Event] = ()) -> Run | None:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from daggo_core import serde
 from daggo_core.errors import RunNotFoundError, StorageError
-from daggo_core.storage.base import ClaimChooser
+from daggo_core.storage.base import ClaimChooser, StepWrites
 from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
@@ -248,13 +248,15 @@ class SqlStorage(ScheduleSqlMixin):
         error: ErrorInfo | None = None,
         events: Sequence[Event] = (),
         expected: Collection[RunStatus] | None = None,
+        steps: StepWrites | None = None,
     ) -> Run:
         """Move a run to `status` and append `events` in one transaction; returns the run.
 
         Sets `started_at` on STARTED and `finished_at` on a terminal status; `error`, when
         given, replaces the stored one. With `expected`, the run only moves (and the events
         are only stored) if its current status is one of them; otherwise it is returned
-        unchanged. Raises RunNotFoundError for an unknown run.
+        unchanged. `steps` are stored first, in the same transaction, in any case.
+        Raises RunNotFoundError for an unknown run.
         """
         status = RunStatus(status)
         now = utcnow()
@@ -272,6 +274,8 @@ class SqlStorage(ScheduleSqlMixin):
         params = {"key_id": run_id, **{f"new_{name}": value for name, value in values.items()}}
 
         def tx(conn: Connection) -> Run:
+            if steps is not None:
+                _store_steps(conn, steps)
             row = conn.execute(stmt, params).one_or_none()
             if row is None:
                 return get_run(conn, run_id)
@@ -426,15 +430,8 @@ class SqlStorage(ScheduleSqlMixin):
         One transaction for the whole batch, each part executed as one statement over many
         rows: the writer that owns a run's steps uses it to store many transitions at once.
         """
-        inserts = [_step_insert_row(step) for step in new]
-        updates = [_step_update_row(step) for step in changed]
-
-        def tx(conn: Connection) -> None:
-            _INSERT_STEPS.execute(conn, inserts)
-            _UPDATE_STEPS.execute(conn, updates)
-            insert_events(conn, events)
-
-        self._write("record_steps", tx)
+        writes = StepWrites(new=new, changed=changed, events=events)
+        self._write("record_steps", lambda conn: _store_steps(conn, writes))
 
     def list_steps(self, run_id: str) -> list[StepRecord]:
         """Return the run's steps in the order they were first recorded."""
@@ -577,6 +574,14 @@ def _job_values(job: JobRecord) -> dict[str, Any]:
 
 def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
     return JobRecord(**{**row, "active": bool(row["active"])})
+
+
+def _store_steps(conn: Connection, writes: StepWrites) -> None:
+    """Insert the new steps, update the changed ones, append the events: one statement
+    each."""
+    _INSERT_STEPS.execute(conn, [_step_insert_row(step) for step in writes.new])
+    _UPDATE_STEPS.execute(conn, [_step_update_row(step) for step in writes.changed])
+    insert_events(conn, writes.events)
 
 
 def _step_state(step: StepRecord) -> tuple[Any, ...]:

@@ -18,7 +18,7 @@ import attrs
 import pytest
 
 from daggo_core.errors import RunNotFoundError
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import StepWrites, Storage
 from daggo_core.storage.records import (
     ErrorInfo,
     Event,
@@ -413,6 +413,34 @@ class StorageContract:
         run = storage.add_run(make_run())
         storage.add_events([])
         assert storage.list_events(run.id) == []
+
+    def test_set_run_status_stores_steps_first_in_the_same_transaction(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTED))
+        storage.record_steps([StepRecord(run_id=run.id, step_key="a")], [], [])
+        writes = StepWrites(
+            new=[StepRecord(run_id=run.id, step_key="b", status=StepStatus.SUCCESS, output=2)],
+            changed=[StepRecord(run_id=run.id, step_key="a", status=StepStatus.SUCCESS)],
+            events=[log(run.id, "step b done")],
+        )
+        final = storage.set_run_status(run.id, RunStatus.SUCCESS, steps=writes,
+                                       events=[Event(run_id=run.id, kind=EventKind.RUN_SUCCESS)])
+        assert final.status is RunStatus.SUCCESS
+        assert [(s.step_key, s.status) for s in storage.list_steps(run.id)] == [
+            ("a", StepStatus.SUCCESS), ("b", StepStatus.SUCCESS)]
+        assert [e.kind for e in storage.list_events(run.id)] == [EventKind.LOG,
+                                                                EventKind.RUN_SUCCESS]
+
+    def test_set_run_status_stores_steps_even_when_the_status_does_not_move(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run(status=RunStatus.CANCELED))
+        writes = StepWrites(new=[StepRecord(run_id=run.id, step_key="a")])
+        kept = storage.set_run_status(run.id, RunStatus.SUCCESS, expected=[RunStatus.STARTED],
+                                      steps=writes)
+        assert kept.status is RunStatus.CANCELED
+        assert [s.step_key for s in storage.list_steps(run.id)] == ["a"]
 
     # -- coordination ---------------------------------------------------------
 
