@@ -30,6 +30,7 @@ from daggo_core.storage.records import (
     StepStatus,
     utcnow,
 )
+from daggo_core.testing.schedule_storage_contract import ScheduleStorageContract
 
 __all__ = ["StorageContract"]
 
@@ -49,7 +50,7 @@ def log(run_id: str, message: str, step_key: str | None = None) -> Event:
     return Event(run_id=run_id, kind=EventKind.LOG, message=message, step_key=step_key)
 
 
-class StorageContract:
+class StorageContract(ScheduleStorageContract):
     """Behaviour shared by every Storage implementation."""
 
     def make_storage(self, tmp_path: Path) -> Storage:
