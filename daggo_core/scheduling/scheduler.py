@@ -92,10 +92,12 @@ class Scheduler:
         claims.extend(self._release_claims())
         ticks = self.storage.claim_ticks(claims, self._decide) if claims else []
         for tick in ticks:
-            logger.info("schedule %s/%s tick %s: %s%s", tick.job_name, tick.schedule_key,
-                        tick.scheduled_for.isoformat(), tick.status.value,
-                        f" (run {tick.run_id})" if tick.run_id else
-                        f" ({tick.reason})" if tick.reason else "")
+            routine = tick.status in (TickStatus.SKIPPED, TickStatus.BUFFERED)
+            logger.log(logging.DEBUG if routine else logging.INFO,
+                       "schedule %s/%s tick %s: %s%s", tick.job_name, tick.schedule_key,
+                       tick.scheduled_for.isoformat(), tick.status.value,
+                       f" (run {tick.run_id})" if tick.run_id else
+                       f" ({tick.reason})" if tick.reason else "")
         if self.on_launch is not None and any(t.status is TickStatus.LAUNCHED for t in ticks):
             self.on_launch()
         self._prune(now)
@@ -113,9 +115,11 @@ class Scheduler:
         while True:
             try:
                 await asyncio.to_thread(self.tick)
-            except Exception:
+                delay = self.seconds_until_due(self.clock())
+            except Exception:  # e.g. the database is unreachable: retry at the normal pace
                 logger.exception("scheduler pass failed; retrying")
-            await asyncio.sleep(self.seconds_until_due(self.clock()) + 0.001)
+                delay = self.tick_interval
+            await asyncio.sleep(delay + 0.001)
 
     @contextlib.contextmanager
     def _isolated(self, sid: ScheduleId) -> Iterator[None]:
@@ -123,6 +127,7 @@ class Scheduler:
         try:
             yield
         except Exception:
+            self._next.pop(sid, None)  # so that it does not keep the loop awake
             logger.exception("schedule %s/%s: computing its ticks failed", *sid)
 
     def _due_claims(self, sid: ScheduleId, schedule: ScheduleDefinition,
