@@ -15,6 +15,8 @@ from types import SimpleNamespace
 import attrs
 import pytest
 
+from daggo_core.app import DaggoApp, open_app
+from daggo_core.cli.worker_cmd import worker_command_for
 from daggo_core.config import DatabaseConfig, SQLiteConfig, load_config
 from daggo_core.loading import load_definitions
 from daggo_core.plugins import make_plugin_manager
@@ -121,3 +123,17 @@ def worker_env(
         for pid in env.worker_pids:
             wait_for(lambda pid=pid: not pid_alive(pid), 10, f"worker {pid} to exit")
         storage.close()
+
+
+@pytest.fixture
+def worker_app(worker_env: SimpleNamespace) -> Iterator[DaggoApp]:
+    """An app opened in this process on `worker_env`, whose subprocess executor runs
+    `daggo worker -f app.py`; at the end the gate opens and its runs are waited for."""
+    opened = open_app(load_config(), worker_env.defs)
+    opened.worker_command = worker_command_for(None, None, "app.py")
+    opened.start_execution()
+    yield opened
+    (worker_env.gate / "open").touch()
+    assert opened.executor is not None
+    wait_for(lambda: not opened.executor.active_run_ids(), 10, "runs to finish")
+    opened.close()

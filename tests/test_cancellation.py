@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,16 +40,8 @@ def env(worker_env: SimpleNamespace) -> SimpleNamespace:
 
 
 @pytest.fixture
-def app(env: SimpleNamespace) -> Iterator[daggo_core.DaggoApp]:
-    """An app opened in this process whose subprocess executor runs `daggo worker -f app.py`."""
-    opened = daggo_core.open(load_config(), env.defs)
-    opened.worker_command = worker_command_for(None, None, "app.py")
-    opened.start_execution()
-    yield opened
-    (env.gate / "open").touch()
-    assert opened.executor is not None
-    wait_for(lambda: not opened.executor.active_run_ids(), 10, "runs to finish")
-    opened.close()
+def app(worker_app: daggo_core.DaggoApp) -> daggo_core.DaggoApp:
+    return worker_app
 
 
 def daggo(env: SimpleNamespace, *args: str) -> subprocess.CompletedProcess[str]:

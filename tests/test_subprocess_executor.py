@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 import daggo_core
-from daggo_core.cli.worker_cmd import worker_command_for
 from daggo_core.config import load_config
 from daggo_core.errors import PluginError
 from daggo_core.execution.run_monitor import RETRY_TAG
@@ -49,16 +48,8 @@ def open_storage() -> Storage:
 
 
 @pytest.fixture
-def app(env: SimpleNamespace) -> Iterator[daggo_core.DaggoApp]:
-    """An app opened in this process whose subprocess executor runs `daggo worker -f app.py`."""
-    opened = daggo_core.open(load_config(), load_definitions(file=env.tmp / "app.py"))
-    opened.worker_command = worker_command_for(None, None, "app.py")
-    opened.start_execution()
-    yield opened
-    (env.gate / "open").touch()
-    assert opened.executor is not None
-    wait_for(lambda: not opened.executor.active_run_ids(), 10, "runs to finish")
-    opened.close()
+def app(worker_app: daggo_core.DaggoApp) -> daggo_core.DaggoApp:
+    return worker_app
 
 
 def start_server(env: SimpleNamespace, command: list[str]) -> subprocess.Popen[bytes]:
