@@ -41,7 +41,8 @@ APP = textwrap.dedent('''
 def measure(n: int, warm_workers: int, gap: float) -> list[float]:
     from daggo_core.config import load_config
     from daggo_core.plugins import make_plugin_manager
-    from daggo_core.services.runs import launch_run
+    from daggo_core.services import open_services
+    from daggo_core.services.jobs import JobsLaunchRequest
     from daggo_core.testing.processes import free_port, wait_healthy
 
     scratch = Path(tempfile.mkdtemp(prefix="daggo-launch-"))
@@ -56,17 +57,17 @@ def measure(n: int, warm_workers: int, gap: float) -> list[float]:
     try:
         wait_healthy(port, server)
         cfg = load_config(env=env, cwd=scratch)
-        storage = make_plugin_manager().storage_backend("sqlite").open(cfg.database)
         latencies = []
-        for _ in range(n + 1):
-            time.sleep(gap)  # between launches: the pool refills meanwhile
-            run = launch_run(storage, "one")
-            queued_at = time.time()
-            while not storage.get_run(run.id).is_finished:
-                time.sleep(0.005)
-            (step,) = storage.list_steps(run.id)
-            latencies.append((step.output["at"] - queued_at) * 1000)
-        storage.close()
+        with open_services(cfg, make_plugin_manager()) as services:
+            storage = services.context.storage
+            for _ in range(n + 1):
+                time.sleep(gap)  # between launches: the pool refills meanwhile
+                run = services.jobs.launch(JobsLaunchRequest(job="one")).run
+                queued_at = time.time()
+                while not storage.get_run(run.id).is_finished:
+                    time.sleep(0.005)
+                (step,) = storage.list_steps(run.id)
+                latencies.append((step.output["at"] - queued_at) * 1000)
         return latencies[1:]  # the first launch warms the server's own paths
     finally:
         server.terminate()

@@ -30,7 +30,7 @@ from daggo_core import Context, Definitions, NoInput, dag
 from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.scheduling.scheduler import Scheduler
-from daggo_core.services.runs import sync_jobs
+from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
 
 
@@ -88,7 +88,7 @@ def run_backend(make_database: Callable[[int], DatabaseConfig],
     for i in range(n):
         storage = open_storage(make_database(i))
         try:
-            sync_jobs(storage, defs)
+            sync_definitions(storage, defs)
             results.append(asyncio.run(measure_once(storage, defs)))
         finally:
             storage.close()

@@ -7,12 +7,14 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-from collections.abc import Callable, Mapping
+import socket
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from daggo_core.config import Config, load_config
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobDefinition
+from daggo_core.errors import DaggoError
 from daggo_core.execution.coordinator import RunCoordinator
 from daggo_core.execution.run_monitor import RunMonitor
 from daggo_core.execution.worker_process import (
@@ -24,10 +26,12 @@ from daggo_core.execution.worker_process import (
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.scheduling.scheduler import Scheduler
-from daggo_core.services.runs import cancel_run, launch_run, sync_jobs
-from daggo_core.services.schedules import sync_schedules
+from daggo_core.services import ServiceContext, Services
+from daggo_core.services.jobs import JobsLaunchRequest
+from daggo_core.services.runs import RunsCancelRequest, RunSummary
+from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Run, utcnow
+from daggo_core.storage.records import utcnow
 
 if TYPE_CHECKING:
     from quart import Quart
@@ -40,8 +44,10 @@ logger = logging.getLogger("daggo")
 class DaggoApp:
     """An opened daggo runtime: config, plugins, migrated storage and the definitions.
 
-    `asgi` is the admin/RPC application, mountable in a larger ASGI server;
-    `serve()` runs it together with the run coordinator, the run monitor and (unless
+    `services` is the service layer over this app (what the admin pages call); `asgi`
+    is the admin application, mountable in a larger ASGI server whose lifespan runs
+    `start()`/`stop()` (or `async with app.running()`); `serve()` serves it together
+    with the runtime: the run coordinator, the run monitor and (unless
     `scheduler.enabled` is false) the scheduler.
     `worker_command`, when set before execution starts, is the argv the subprocess
     executor starts workers with (e.g. `daggo worker -m APP`, see
@@ -62,6 +68,9 @@ class DaggoApp:
         self.monitor: RunMonitor | None = None
         self.scheduler: Scheduler | None = None
         self.worker_command: list[str] | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.services = Services.over(ServiceContext(
+            storage=storage, config=config, hooks=hooks, definitions=definitions, runtime=self))
 
     @property
     def asgi(self) -> Quart:
@@ -76,25 +85,35 @@ class DaggoApp:
         return f"http://{self.config.admin.host}:{self.config.admin.port}/"
 
     def launch(self, job_name: str, params: Mapping[str, Any] | None = None, *,
-               tags: Mapping[str, str] | None = None) -> Run:
+               tags: Mapping[str, str] | None = None) -> RunSummary:
         """Queue a run of `job_name`; the coordinator of this process picks it up at once."""
-        run = launch_run(self.storage, job_name, params, tags=tags, definitions=self.definitions)
-        if self.coordinator is not None:
-            self.coordinator.wake()
-        return run
+        request = JobsLaunchRequest(job=job_name, params=dict(params or {}),
+                                    tags=dict(tags or {}))
+        return self.services.jobs.launch(request).run
 
-    def cancel(self, run_id: str) -> Run:
+    def cancel(self, run_id: str) -> RunSummary:
         """Cancel a run: a queued one at once; a running one is stopped by its worker.
 
         The flag is stored (every worker sees it on its next heartbeat); an executor of
         this process executing the run is also told at once (the subprocess executor
         signals its worker, and kills it if it has not stopped after the grace period).
         """
-        run = cancel_run(self.storage, run_id)
-        if self.executor is not None and run_id in self.executor.active_run_ids():
-            self.executor.cancel(run_id)
-            run = self.storage.get_run(run_id)
-        return run
+        return self.services.runs.cancel(RunsCancelRequest(run_id=run_id)).run
+
+    # -- RuntimeControls, for the services ---------------------------------------
+
+    def wake_coordinator(self) -> None:
+        """Dispatch queued runs now (a no-op before execution starts)."""
+        if self.coordinator is not None:
+            self.coordinator.wake()
+
+    def stop_run(self, run_id: str) -> bool:
+        """Tell this process's executor to stop `run_id` now; False if it does not run it."""
+        if self.executor is None or run_id not in self.executor.active_run_ids():
+            return False
+        self.executor.cancel(run_id)
+        return True
+
 
     def start_execution(self) -> RunCoordinator:
         """Create the executor and the coordinator that feeds it (idempotent)."""
@@ -137,46 +156,103 @@ class DaggoApp:
             )
         return self.scheduler
 
-    async def serve(self, shutdown: asyncio.Event | None = None) -> None:
-        """Serve the admin and execute queued runs until `shutdown` is set (or a signal)."""
+    def bind(self) -> socket.socket:
+        """Listen on `admin.host:admin.port` now: a port in use fails here, with a message
+        saying which setting to change, before anything else starts."""
+        host, port = self.config.admin.host, self.config.admin.port
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            return socket.create_server((host, port), family=family)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise DaggoError(
+                f"cannot listen on {host}:{port}: {reason}. Stop what listens there, or "
+                "choose another port with --port, admin.port in daggo.toml or "
+                "DAGGO_ADMIN_PORT") from None
+
+    async def start(self) -> None:
+        """Start the runtime on the running event loop: recover runs a previous server
+        left behind, then run the coordinator, the run monitor and (unless
+        `scheduler.enabled` is false) the scheduler as tasks. An app that mounts `asgi` in
+        its own ASGI server calls this in its lifespan (or uses `running()`); `serve()`
+        does it itself."""
+        if self._tasks:
+            return
+        coordinator = self.start_execution()
+        monitor = self.monitor
+        assert monitor is not None
+        # The monitor's first pass recovers runs a previous server left QUEUED/STARTING/
+        # STARTED: stale ones are re-queued or failed before new work is dispatched.
+        try:
+            await asyncio.to_thread(monitor.check_once)
+        except Exception:
+            logger.exception("start-up recovery of left-over runs failed; the monitor retries")
+        self._tasks = {
+            "coordinator": asyncio.create_task(coordinator.run_forever(),
+                                               name="daggo-coordinator"),
+            "monitor": asyncio.create_task(monitor.run_forever(), name="daggo-run-monitor"),
+        }
+        if self.config.scheduler.enabled:
+            self._tasks["scheduler"] = asyncio.create_task(
+                self.start_scheduler().run_forever(), name="daggo-scheduler")
+
+    async def stop(self) -> None:
+        """Stop the runtime's tasks, then close the app (see `close`)."""
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await asyncio.to_thread(self.close)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[DaggoApp]:
+        """`start()` on entry, `stop()` on exit: the runtime for the block's lifetime."""
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+    async def serve(self, shutdown: asyncio.Event | None = None, *,
+                    listening: socket.socket | None = None) -> None:
+        """Serve the admin and run the runtime until `shutdown` is set (or a signal).
+
+        `listening` is a socket from `bind()`; without one the app binds now.
+        """
         from hypercorn.asyncio import serve
         from hypercorn.config import Config as HypercornConfig
 
+        sock = listening or self.bind()
         stop = shutdown or asyncio.Event()
         loop = asyncio.get_running_loop()
         if shutdown is None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, stop.set)
-        coordinator = self.start_execution()
-        assert self.monitor is not None
-        # The monitor's first pass recovers runs a previous server left QUEUED/STARTING/
-        # STARTED: stale ones are re-queued or failed before new work is dispatched.
-        try:
-            await asyncio.to_thread(self.monitor.check_once)
-        except Exception:
-            logger.exception("start-up recovery of left-over runs failed; the monitor retries")
         hconfig = HypercornConfig()
-        hconfig.bind = [f"{self.config.admin.host}:{self.config.admin.port}"]
+        hconfig.bind = [f"fd://{sock.detach()}"]  # Hypercorn owns the socket from here
         hconfig.accesslog = None
         hconfig.errorlog = logging.getLogger("daggo.web")
         hconfig.graceful_timeout = 2.0
-        tasks = [
-            asyncio.create_task(coordinator.run_forever(), name="daggo-coordinator"),
-            asyncio.create_task(self.monitor.run_forever(), name="daggo-run-monitor"),
-        ]
-        if self.config.scheduler.enabled:
-            tasks.append(asyncio.create_task(self.start_scheduler().run_forever(),
-                                             name="daggo-scheduler"))
-        try:
+        async with self.running():
             await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await asyncio.to_thread(self.close)
+
+    def component_states(self) -> dict[str, str]:
+        """The coordinator, monitor and scheduler of this process, and their states."""
+        states = {}
+        for name in ("coordinator", "monitor", "scheduler"):
+            task = self._tasks.get(name)
+            if name == "scheduler" and not self.config.scheduler.enabled:
+                states[name] = "disabled"
+            elif task is None:
+                states[name] = "not started"
+            elif task.done():
+                states[name] = "stopped"
+            else:
+                states[name] = "running"
+        return states
 
     def close(self) -> None:
         """Close the executor (the in-process one waits for its runs; subprocess workers
@@ -211,8 +287,7 @@ def open_app(
     backend = hooks.storage_backend(cfg.database.driver)
     hooks.executor(cfg.execution.executor)
     storage = backend.open(cfg.database)
-    sync_jobs(storage, defs)
-    sync_schedules(storage, defs)
+    sync_definitions(storage, defs)
     return DaggoApp(cfg, defs, hooks, storage)
 
 
@@ -224,5 +299,10 @@ def run(config: Config | None = None, *definitions: Definitions | JobDefinition)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = open_app(config, *definitions)
+    try:
+        listening = app.bind()
+    except BaseException:
+        app.close()
+        raise
     print(f"daggo: serving {app.url} (storage: {app.config.database.driver})", flush=True)
-    asyncio.run(app.serve())
+    asyncio.run(app.serve(listening=listening))

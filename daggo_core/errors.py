@@ -9,10 +9,14 @@ __all__ = [
     "DaggoError",
     "DefinitionError",
     "DefinitionLoadError",
+    "FailedPreconditionError",
+    "InvalidArgumentError",
     "JobNotFoundError",
+    "NotFoundError",
     "ParamsError",
     "PluginError",
     "RunNotFoundError",
+    "ScheduleNotFoundError",
     "StorageError",
 ]
 
@@ -49,13 +53,30 @@ class StorageError(DaggoError):
     """The storage backend failed; wraps the driver's exception."""
 
 
-class JobNotFoundError(DaggoError):
+class NotFoundError(DaggoError):
+    """What a request names does not exist."""
+
+
+class InvalidArgumentError(DaggoError):
+    """A request's value is malformed or out of range; the message names the field."""
+
+
+class FailedPreconditionError(DaggoError):
+    """A request is well formed but cannot apply to the current state (e.g. re-executing
+    a run that has not finished)."""
+
+
+class JobNotFoundError(NotFoundError):
     """No job with the given name is defined or synced."""
 
 
-class RunNotFoundError(DaggoError):
-    """No run with the given id exists in storage."""
+class RunNotFoundError(NotFoundError):
+    """No run with the given id (or id prefix) exists in storage."""
 
 
-class ParamsError(DaggoError):
+class ScheduleNotFoundError(NotFoundError):
+    """No schedule with that key on that job."""
+
+
+class ParamsError(InvalidArgumentError):
     """Run parameters do not match the job's `Params` class."""

@@ -44,11 +44,25 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
+@functools.cache
+def _is_plain_attrs(cls: type) -> bool:
+    """Whether `cls` is an attrs class that unstructures to a dict of its fields.
+
+    `unstructure` calls its dumper directly, skipping the dispatch's first lookup of each
+    new class (a singledispatch MRO walk, ~40 us: a job's outputs are often of as many
+    types as ops). Classes that are also strings, bytes, paths, dates, enums or iterable
+    keep the dispatch.
+    """
+    return attrs.has(cls) and not hasattr(cls, "__iter__") and not issubclass(cls, _NOT_PLAIN)
+
+
 def _make_dumper() -> cattrs.BaseConverter:
     """Unstructures the same way as `converter`, by reflection instead of generated code.
 
     Outputs are unstructured once or twice per type; generating and compiling a function
-    per class would cost far more than the reflection it saves.
+    per class would cost far more than the reflection it saves. Fields are unstructured
+    by the type of their value, not by their annotation: annotations may be strings
+    (`from __future__ import annotations`) and a field may hold a subclass.
     """
     conv = cattrs.BaseConverter()
     # Every collection becomes a JSON list, whatever Python type it was.
@@ -59,7 +73,20 @@ def _make_dumper() -> cattrs.BaseConverter:
     conv.register_unstructure_hook(bytes, lambda v: base64.b85encode(v).decode("ascii"))
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
     conv.register_unstructure_hook(dt.date, lambda v: v.isoformat())
+    conv.register_unstructure_hook_factory(_is_plain_attrs, _attrs_dumper)
     return conv
+
+
+@functools.cache
+def _attrs_dumper(cls: type) -> typing.Callable[[Any], dict[str, Any]]:
+    """A dict of the fields of an instance of `cls`, each unstructured by its value's type."""
+    names = tuple(field.name for field in attrs.fields(cls))
+
+    def dump(value: Any) -> dict[str, Any]:
+        unstructure_field = _dumper.unstructure
+        return {name: unstructure_field(getattr(value, name)) for name in names}
+
+    return dump
 
 
 converter = _make_converter()
@@ -68,21 +95,10 @@ _dumper = _make_dumper()
 
 def unstructure(value: Any) -> Any:
     """Turn an attrs instance (or any supported value) into JSON-ready primitives."""
-    if _is_plain_attrs(value.__class__):
-        return _dumper.unstructure_attrs_asdict(value)
+    cls = value.__class__
+    if _is_plain_attrs(cls):
+        return _attrs_dumper(cls)(value)
     return _dumper.unstructure(value)
-
-
-@functools.cache
-def _is_plain_attrs(cls: type) -> bool:
-    """Whether `cls` is an attrs class the dumper's dispatch would give its attrs hook.
-
-    Calling the hook directly skips that dispatch's first lookup of each new class (a
-    singledispatch MRO walk, ~40 us: a job's outputs are often of as many types as ops).
-    Classes that are also strings, bytes, paths, dates, enums or iterable keep the
-    dispatch.
-    """
-    return attrs.has(cls) and not hasattr(cls, "__iter__") and not issubclass(cls, _NOT_PLAIN)
 
 
 def structure(data: Any, cls: type[T]) -> T:

@@ -1,6 +1,7 @@
 """daggo_core.open(): storage, job sync, executor choice and the ASGI app."""
 
 import asyncio
+import json
 
 import pytest
 from attrs import frozen
@@ -12,6 +13,7 @@ from daggo_core.errors import PluginError
 from daggo_core.extensions import UIPanel
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import make_plugin_manager
+from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import Run, RunStatus
 
 
@@ -43,7 +45,7 @@ def test_open_syncs_jobs_and_marks_removed_ones_inactive(cfg):
     app = daggo_core.open(cfg, daggo_core.Definitions(jobs=[JOB]))
     assert [j.name for j in app.storage.list_jobs()] == ["one"]
     assert app.storage.get_job("other").active is False
-    assert app.storage.get_job("one").snapshot["ops"][0]["name"] == "one"
+    assert app.storage.get_job("one").snapshot.ops[0].name == "one"
     app.close()
 
 
@@ -124,7 +126,9 @@ def test_asgi_serves_health_pages_and_plugin_panels(cfg):
     hooks = make_plugin_manager(extra_plugins=[PanelPlugin()])
     app = daggo_core.open(cfg, JOB, hooks=hooks)
     result = daggo_core.execute(JOB, storage=app.storage)
-    assert get(app, "/healthz") == (200, '{"database":"ok","status":"ok"}\n')
+    status, body = get(app, "/healthz")
+    assert (status, json.loads(body)) == (200, {"database": "ok", "status": "ok", "components": {
+        "coordinator": "not started", "monitor": "not started", "scheduler": "not started"}})
     status, page = get(app, "/")
     assert status == 200 and "one" in page and result.run_id[:8] in page
     status, page = get(app, f"/runs/{result.run_id}")
@@ -195,9 +199,9 @@ def test_serve_runs_the_scheduler_which_launches_due_ticks(cfg):
     app.start_scheduler(clock=lambda: dt.datetime.now(dt.UTC) + offset)
     storage = app.storage
     _serve_briefly(app, lambda a: any(r.status is RunStatus.SUCCESS
-                                      for r in storage.list_runs(job_name="scheduled")))
+                                      for r in storage.list_runs(RunFilter(job_name="scheduled"))))
     reopened = daggo_core.open(cfg, SCHEDULED)
-    [run] = reopened.storage.list_runs(job_name="scheduled")
+    [run] = reopened.storage.list_runs(RunFilter(job_name="scheduled"))
     assert (run.status, run.schedule_key) == (RunStatus.SUCCESS, "every_minute")
     [tick] = reopened.storage.list_ticks("scheduled")
     assert tick.run_id == run.id

@@ -16,10 +16,11 @@ import daggo_core
 from daggo_core import Context, NoInput, dag
 from daggo_core.cli.worker_cmd import worker_command_for
 from daggo_core.config import load_config
-from daggo_core.services.runs import launch_run
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
 from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
+from daggo_core.testing.services import launch
+from daggo_core.testing.storage_contract import claim_oldest
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -78,7 +79,7 @@ def assert_canceled_mid_step(env: SimpleNamespace, run: Run, step_key: str) -> N
 
 
 def test_cancel_of_a_queued_run_ends_it_at_once(env: SimpleNamespace) -> None:
-    run = launch_run(env.storage, "gate_job", definitions=env.defs)
+    run = launch(env.storage, "gate_job", env.defs)
     result = daggo(env, "runs", "cancel", run.id)
     assert result.returncode == 0, result.stderr
     assert f"run {run.id} canceled: CANCELED (it had not started)" in result.stdout
@@ -101,7 +102,7 @@ def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
     env: SimpleNamespace,
 ) -> None:
     start_server(env)
-    run = launch_run(env.storage, "gate_job")
+    run = launch(env.storage, "gate_job")
     pid = started_pid(env, run.id, "wait_gate")
     result = daggo(env, "runs", "cancel", run.id)
     assert "cancellation requested" in result.stdout and "next heartbeat" in result.stdout
@@ -157,8 +158,8 @@ def test_worker_ignoring_cancellation_is_killed_after_the_grace_period(
 def test_worker_without_a_server_gives_up_on_a_step_ignoring_cancellation(
     env: SimpleNamespace,
 ) -> None:
-    run = launch_run(env.storage, "stubborn_job", definitions=env.defs)
-    env.storage.claim_queued_runs(1)
+    run = launch(env.storage, "stubborn_job", env.defs)
+    claim_oldest(env.storage, 1)
     worker = subprocess.Popen([*DAGGO, "worker", "-f", "app.py", "--run-id", run.id],
                               cwd=env.tmp, start_new_session=True)
     env.procs.append(worker)

@@ -38,7 +38,8 @@ def server(example):
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        assert wait_healthy(port, proc) == {"status": "ok", "database": "ok"}
+        assert wait_healthy(port, proc) == {"status": "ok", "database": "ok", "components": {
+            "coordinator": "running", "monitor": "running", "scheduler": "running"}}
         yield url
     finally:
         proc.terminate()

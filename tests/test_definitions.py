@@ -16,8 +16,9 @@ import pytest
 from attrs import frozen
 
 from daggo_core import Context, Definitions, NoInput, dag
-from daggo_core.definitions.jobs import JobBuilder, JobDefinition, Wiring
+from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.definitions.ops import NAME_PATTERN, OpDefinition
+from daggo_core.definitions.snapshot import SNAPSHOT_VERSION, JobSnapshot, Wiring
 from daggo_core.errors import DefinitionError, JobNotFoundError, ParamsError
 from daggo_core.serde import structure, unserializable_reasons, unstructure
 
@@ -769,6 +770,27 @@ def test_supported_output_types_round_trip() -> None:
     assert job.order == ("rich",)
 
 
+@frozen
+class QuotedInner:
+    x: "int"
+
+
+@frozen
+class QuotedOuter:
+    inner: "QuotedInner"
+    items: "tuple[QuotedInner, ...]"
+    by_key: "dict[str, QuotedInner]"
+
+
+def test_outputs_with_string_annotations_unstructure_nested_values() -> None:
+    # As in a module with `from __future__ import annotations`: fields' types are strings.
+    value = QuotedOuter(inner=QuotedInner(1), items=(QuotedInner(2),),
+                        by_key={"k": QuotedInner(3)})
+    stored = unstructure(value)
+    assert stored == {"inner": {"x": 1}, "items": [{"x": 2}], "by_key": {"k": {"x": 3}}}
+    assert structure(json.loads(json.dumps(stored)), QuotedOuter) == value
+
+
 def test_several_problems_reported_in_one_error() -> None:
     builder = (
         dag.job("messy")
@@ -867,7 +889,7 @@ def test_async_function_is_detected() -> None:
     assert not dag.op("sync_leaf", leaf_from_seed).is_async
 
     job = dag.job("async_job").add(root_op(), op).build()
-    assert job.snapshot()["ops"][1]["is_async"] is True
+    assert job.snapshot().ops[1].is_async is True
 
 
 def _leaf_with_deps(deps: Deps, ctx: Context, inp: SeedIn) -> Leaf:
@@ -1114,38 +1136,53 @@ def test_snapshot_is_json_and_lists_ops_in_order() -> None:
         .build()
     )
     snapshot = job.snapshot()
-    assert json.loads(json.dumps(snapshot)) == snapshot
+    stored = unstructure(snapshot)
+    assert json.loads(json.dumps(stored)) == stored
+    assert structure(stored, JobSnapshot) == snapshot
+    assert stored["version"] == SNAPSHOT_VERSION
 
-    names = [op["name"] for op in snapshot["ops"]]
-    assert names == list(job.order)
-    by_name = {op["name"]: op for op in snapshot["ops"]}
-    assert by_name["seed"]["input"] == "NoInput"
-    assert by_name["seed"]["output"] == "Seed"
-    assert by_name["seed"]["inputs"] == []
-    assert by_name["seed"]["description"] == "Make the seed."
-    (sink_input,) = by_name["sink"]["inputs"]
-    assert sink_input["field"] == "leaves"
-    assert sink_input["wiring"] == "many"
-    assert sink_input["producers"] == ["from_nothing", "from_seed", "from_mid"]
-    assert "Leaf" in sink_input["type"]
-    assert by_name["from_mid"]["inputs"] == [
+    assert snapshot.order == job.order
+    by_name = {op.name: op for op in snapshot.ops}
+    assert by_name["seed"].input_type == "NoInput"
+    assert by_name["seed"].output_type == "Seed"
+    assert by_name["seed"].inputs == ()
+    assert by_name["seed"].description == "Make the seed."
+    (sink_input,) = by_name["sink"].inputs
+    assert sink_input.field == "leaves"
+    assert sink_input.wiring is Wiring.MANY
+    assert sink_input.producers == ("from_nothing", "from_seed", "from_mid")
+    assert "Leaf" in sink_input.type
+    assert stored["ops"][job.order.index("from_mid")]["inputs"] == [
         {"field": "mid", "type": "Mid", "wiring": "one", "producers": ["mid"]}
     ]
-    assert by_name["maybe"]["inputs"][0]["wiring"] == "optional"
-    assert by_name["maybe"]["inputs"][0]["producers"] == ["seed"]
-    assert by_name["none"]["inputs"][0]["producers"] == []
+    assert by_name["maybe"].inputs[0].wiring is Wiring.OPTIONAL
+    assert by_name["maybe"].inputs[0].producers == ("seed",)
+    assert by_name["none"].inputs[0].producers == ()
 
-    assert snapshot["schedules"] == [
+    assert stored["schedules"] == [
         {"key": "daily_at_02_30", "cron": "30 2 * * *", "timezone": "Europe/Berlin",
          "enabled": False, "catch_up": "latest", "catch_up_window_seconds": 86400.0,
          "overlap": "skip", "pause_after_failures": None, "tags": {}}
     ]
-    assert snapshot["params"] == [
+    assert stored["params"] == [
         {"name": "limit", "type": "int", "required": True, "default": None},
         {"name": "label", "type": "str", "required": False, "default": "all"},
     ]
-    assert snapshot["tags"] == {"team": "data"}
+    assert snapshot.tags == {"team": "data"}
     assert job.description == "a job"
+
+
+def test_snapshot_edges_and_layers_follow_the_wiring() -> None:
+    ops = _fan_in_ops()
+    snapshot = dag.job("fan").add(*ops.values()).build().snapshot()
+    edges = {(e.source, e.target) for e in snapshot.edges()}
+    assert ("seed", "from_seed") in edges and ("mid", "from_mid") in edges
+    assert {("from_nothing", "sink"), ("from_seed", "sink"), ("from_mid", "sink")} <= edges
+    layers = snapshot.layers()
+    assert set(layers[0]) == {"seed", "from_nothing"}
+    assert layers[-1] == ("sink",)
+    depth = {name: i for i, layer in enumerate(layers) for name in layer}
+    assert all(depth[e.source] < depth[e.target] for e in snapshot.edges())
 
 
 # --- scale -----------------------------------------------------------------------------
@@ -1186,7 +1223,7 @@ def test_thousand_op_chain_builds_in_order() -> None:
     assert job.order == expected
     for i in range(1, 1000):
         assert job.inputs[f"op_{i:04d}"][0].producers == (f"op_{i - 1:04d}",)
-    assert len(job.snapshot()["ops"]) == 1000
+    assert len(job.snapshot().ops) == 1000
 
 
 def test_thousand_leaf_fan_out_fan_in() -> None:

@@ -7,6 +7,7 @@ from attrs import frozen
 
 from daggo_core import Context, DaggoError, NoInput, dag, execute
 from daggo_core.errors import ParamsError
+from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import EventKind, RunStatus, StepStatus
 
 
@@ -201,7 +202,7 @@ def test_execute_uses_given_storage(tmp_path):
     job = fan_job(dag.op("d1", double))
     for value in range(3):
         execute(job, params={"start": value}, storage=storage)
-    assert storage.count_runs(job_name="fan") == 3
+    assert storage.count_runs(RunFilter(job_name="fan")) == 3
     assert {r.status for r in storage.list_runs()} == {RunStatus.SUCCESS}
     storage.close()
 

@@ -23,12 +23,21 @@ import daggo_core
 from daggo_core import Context, NoInput, dag
 from daggo_core.execution.heartbeat import Heartbeat
 from daggo_core.execution.local import ephemeral_storage
-from daggo_core.execution.run_monitor import RETRY_TAG, RunMonitor
+from daggo_core.execution.run_monitor import RunMonitor
 from daggo_core.loading import load_definitions
-from daggo_core.services.runs import launch_run
-from daggo_core.storage.base import Storage
-from daggo_core.storage.records import EventKind, Run, RunStatus, StepRecord, StepStatus, utcnow
+from daggo_core.storage.base import RunFilter, Storage
+from daggo_core.storage.records import (
+    RETRY_TAG,
+    EventKind,
+    Run,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+    utcnow,
+)
 from daggo_core.testing.processes import wait_for, wait_healthy
+from daggo_core.testing.services import launch
+from daggo_core.testing.storage_contract import claim_oldest
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -91,8 +100,8 @@ def test_monitor_fails_the_run_of_a_killed_worker_within_two_intervals(
 ) -> None:
     storage = env.storage
     defs = load_definitions(file=env.tmp / "app.py")
-    run = launch_run(storage, "gate_job", definitions=defs)
-    (claimed,) = storage.claim_queued_runs(1)
+    run = launch(storage, "gate_job", defs)
+    (claimed,) = claim_oldest(storage, 1)
     assert claimed.id == run.id
     worker = subprocess.Popen([*DAGGO, "worker", "-f", "app.py", "--run-id", run.id],
                               cwd=env.tmp, start_new_session=True)
@@ -117,7 +126,7 @@ def test_monitor_fails_the_run_of_a_killed_worker_within_two_intervals(
 def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace) -> None:
     storage = env.storage
     first = start_server(env)
-    lost = launch_run(storage, "gate_job")
+    lost = launch(storage, "gate_job")
     worker_pid = started_pid(env, lost.id)
     # The machine is lost: the server and its worker die without a word.
     first.kill()
@@ -127,7 +136,7 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
     # Claimed by the lost server, never handed to a worker.
     unstarted = storage.add_run(Run(job_name="pid_job", status=RunStatus.STARTING,
                                     heartbeat_at=old, created_at=old))
-    queued = launch_run(storage, "pid_job")
+    queued = launch(storage, "pid_job")
     # Executed elsewhere by a worker that is alive and heartbeating.
     live = storage.add_run(Run(job_name="gate_job", status=RunStatus.STARTED,
                                started_at=old, created_at=old))
@@ -193,14 +202,14 @@ def test_lost_runs_are_retried_up_to_the_jobs_run_retries() -> None:
     monitor = RunMonitor(storage, JOBS, heartbeat_interval=1, heartbeat_timeout=5,
                          on_requeue=lambda: woken.append(True))
     lost = stale(storage, "retried", RunStatus.STARTED, params={}, tags={"team": "a"})
-    storage.record_step(StepRecord(run_id=lost.id, step_key="op", status=StepStatus.RUNNING,
-                                   started_at=utcnow()))
+    storage.record_steps([StepRecord(run_id=lost.id, step_key="op", status=StepStatus.RUNNING,
+                                     started_at=utcnow())], [])
     plain = stale(storage, "plain", RunStatus.STARTED)
     monitor.check_once()
     assert storage.get_run(lost.id).status is RunStatus.FAILURE
     assert storage.list_steps(lost.id)[0].status is StepStatus.FAILURE
     assert storage.get_run(plain.id).status is RunStatus.FAILURE
-    (retry,) = storage.list_runs(statuses=[RunStatus.QUEUED])
+    (retry,) = storage.list_runs(RunFilter(statuses=(RunStatus.QUEUED,)))
     assert retry.parent_run_id == lost.id and retry.job_name == "retried"
     assert retry.tags == {"team": "a", RETRY_TAG: "1"} and woken == [True]
     # The retry is lost too: no retries left.
@@ -208,7 +217,7 @@ def test_lost_runs_are_retried_up_to_the_jobs_run_retries() -> None:
                    parent_run_id=lost.id)
     monitor.check_once()
     assert storage.get_run(second.id).status is RunStatus.FAILURE
-    assert storage.count_runs(statuses=[RunStatus.QUEUED]) == 1  # only the first retry
+    assert storage.count_runs(RunFilter(statuses=(RunStatus.QUEUED,))) == 1  # only the first retry
 
 
 def slow(ctx: Context, inp: NoInput) -> Out:

@@ -19,11 +19,12 @@ from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.scheduling.scheduler import Scheduler
-from daggo_core.services.runs import launch_run, sync_jobs
-from daggo_core.services.schedules import list_schedules, sync_schedules
-from daggo_core.storage.base import Storage
+from daggo_core.services.schedules import SchedulesGetManyRequest, ScheduleSummary
+from daggo_core.services.sync import sync_definitions
+from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import TickStatus
 from daggo_core.testing.clock import ManualClock
+from daggo_core.testing.services import launch, services_over
 
 T0 = dt.datetime(2026, 6, 1, 10, 0, 30, tzinfo=dt.UTC)
 #: A bookkeeping cursor far ahead of the real clock, so `next tick` is deterministic.
@@ -53,6 +54,10 @@ def make_job(name: str, *schedules: dict[str, Any], params_type: type | None = N
     return builder.build()
 
 
+def list_schedules(storage: Storage, job: str | None = None) -> tuple[ScheduleSummary, ...]:
+    return services_over(storage).schedules.get_many(SchedulesGetManyRequest(job=job)).schedules
+
+
 class Env:
     """A SQLite database under tmp_path, its daggo.toml, and a CLI runner on both."""
 
@@ -75,8 +80,7 @@ class Env:
         """Sync `jobs` and their schedules like a deploy; a scheduler on them at `clock`."""
         storage = self.open()
         definitions = Definitions(jobs=list(jobs))
-        sync_jobs(storage, definitions)
-        sync_schedules(storage, definitions)
+        sync_definitions(storage, definitions)
         return Scheduler(storage, definitions.jobs_by_name, clock=clock or ManualClock(T0))
 
     def daggo(self, *args: str) -> Result:
@@ -289,7 +293,7 @@ def launched_and_skipped(env: Env) -> Scheduler:
 
 def test_ticks_lists_newest_first_with_status_run_and_reason(env: Env) -> None:
     scheduler = launched_and_skipped(env)
-    [run] = scheduler.storage.list_runs(job_name="report", limit=10)
+    [run] = scheduler.storage.list_runs(RunFilter(job_name="report"), limit=10)
     [skipped, launched] = env.open().list_ticks("report", "minutely", limit=10)
     assert launched.run_id == run.id
     output = ok(env.daggo("schedule", "ticks", "report", "minutely"))
@@ -341,13 +345,13 @@ def test_ticks_of_a_job_with_none_yet(env: Env) -> None:
 
 def test_runs_show_of_a_scheduled_run_names_schedule_and_tick_time(env: Env) -> None:
     scheduler = launched_and_skipped(env)
-    [run] = scheduler.storage.list_runs(job_name="report", limit=10)
+    [run] = scheduler.storage.list_runs(RunFilter(job_name="report"), limit=10)
     output = ok(env.daggo("runs", "show", run.id))
     assert "launched by schedule minutely for 2026-06-01T10:01:00+00:00" in output
 
 
 def test_runs_show_of_a_manual_run_does_not_mention_a_schedule(env: Env) -> None:
     env.deploy(make_job("report", {"cron": "0 * * * *", "key": "hourly"}))
-    run = launch_run(env.open(), "report")
+    run = launch(env.open(), "report")
     output = ok(env.daggo("runs", "show", run.id))
     assert "launched by schedule" not in output

@@ -12,16 +12,18 @@ from daggo_core import Context, Definitions, NoInput, dag
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import DefinitionError
 from daggo_core.scheduling.scheduler import Scheduler
-from daggo_core.services.runs import sync_jobs
 from daggo_core.services.schedules import (
-    list_schedule_ticks,
-    list_schedules,
-    set_schedule_enabled,
-    sync_schedules,
+    SchedulesGetManyRequest,
+    SchedulesSetEnabledRequest,
+    SchedulesTicksRequest,
+    ScheduleSummary,
+    TickInfo,
 )
-from daggo_core.storage.base import Storage
+from daggo_core.services.sync import job_records, sync_definitions
+from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import Run, RunStatus, ScheduleTick, TickStatus
 from daggo_core.testing.clock import ManualClock
+from daggo_core.testing.services import services_over
 
 T0 = dt.datetime(2026, 6, 1, 10, 0, 30, tzinfo=dt.UTC)
 
@@ -49,9 +51,24 @@ def make_job(name: str = "report", params_type: type | None = None,
 
 def scheduler_for(storage: Storage, *jobs: JobDefinition, clock: ManualClock) -> Scheduler:
     definitions = Definitions(jobs=list(jobs))
-    sync_jobs(storage, definitions)
-    sync_schedules(storage, definitions)
+    sync_definitions(storage, definitions)
     return Scheduler(storage, definitions.jobs_by_name, clock=clock)
+
+
+def list_schedules(storage: Storage, job: str | None = None) -> tuple[ScheduleSummary, ...]:
+    return services_over(storage).schedules.get_many(SchedulesGetManyRequest(job=job)).schedules
+
+
+def set_schedule_enabled(storage: Storage, job: str, key: str | None,
+                         enabled: bool | None) -> tuple[ScheduleSummary, ...]:
+    request = SchedulesSetEnabledRequest(job=job, key=key, enabled=enabled)
+    return services_over(storage).schedules.set_enabled(request).schedules
+
+
+def list_schedule_ticks(storage: Storage, job: str, key: str | None = None
+                        ) -> tuple[TickInfo, ...]:
+    request = SchedulesTicksRequest(job=job, key=key)
+    return services_over(storage).schedules.ticks(request).ticks
 
 
 def minute(m: int, *, hour: int = 10) -> dt.datetime:
@@ -59,7 +76,8 @@ def minute(m: int, *, hour: int = 10) -> dt.datetime:
 
 
 def runs_of(storage: Storage, job: str = "report") -> list[Run]:
-    return sorted(storage.list_runs(job_name=job, limit=1000), key=lambda r: r.created_at)
+    runs = storage.list_runs(RunFilter(job_name=job), limit=1000)
+    return sorted(runs, key=lambda r: r.created_at)
 
 
 def statuses(ticks: list[ScheduleTick]) -> list[tuple[dt.datetime, TickStatus]]:
@@ -486,7 +504,7 @@ def test_a_schedule_toggled_before_the_scheduler_ever_ran_still_fires(storage):
     clock = ManualClock(T0)
     job = make_job()
     definitions = Definitions(jobs=[job])
-    sync_jobs(storage, definitions)
+    storage.sync_jobs(job_records(definitions))
     set_schedule_enabled(storage, "report", None, False)
     set_schedule_enabled(storage, "report", None, True)
     scheduler = Scheduler(storage, definitions.jobs_by_name, clock=clock)
@@ -579,7 +597,7 @@ def test_two_scheduler_processes_launch_every_tick_exactly_once(storage_backend,
     replica = importlib_replica()
     storage = storage_backend.open()
     definitions = replica.definitions()
-    sync_jobs(storage, definitions)
+    storage.sync_jobs(job_records(definitions))
     start = dt.datetime(2026, 6, 1, 10, 0, 5, tzinfo=dt.UTC)
     Scheduler(storage, definitions.jobs_by_name).tick(start)  # bookkeeping starts here
     env = {**os.environ, **database_env(storage_backend.database)}

@@ -10,9 +10,8 @@ from attrs import frozen
 
 from daggo_core import Context, NoInput, RetryPolicy, dag, execute
 from daggo_core.execution.local import start_run
-from daggo_core.execution.reexecution import REEXECUTE_TAG
 from daggo_core.execution.run_worker import RunWorker
-from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
+from daggo_core.storage.records import REEXECUTE_TAG, EventKind, Run, RunStatus, StepStatus
 
 
 @frozen
@@ -391,19 +390,22 @@ def lambda_leaf(ctx: Context, inp: LeafIn) -> Leaf:
 def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan(storage):
     from daggo_core import Definitions
     from daggo_core.errors import DaggoError
-    from daggo_core.services.runs import reexecute_run
+    from daggo_core.services.runs import RunsReexecuteRequest, RunTrigger
+    from daggo_core.testing.services import services_over
+    from daggo_core.testing.storage_contract import claim_oldest
 
     job = fan(lambda_leaf, n=2)
     first = execute(job, storage=storage, tags={"team": "data"})
-    defs = Definitions(jobs=[job])
-    queued = reexecute_run(storage, first.run_id, step="leaf_1", definitions=defs)
+    runs = services_over(storage, Definitions(jobs=[job])).runs
+    queued = runs.reexecute(RunsReexecuteRequest(run_id=first.run_id, from_step="leaf_1")).run
     assert queued.status is RunStatus.QUEUED and queued.parent_run_id == first.run_id
     assert queued.tags == {"team": "data", REEXECUTE_TAG: "step:leaf_1"}
+    assert queued.trigger is RunTrigger.REEXECUTION
     with pytest.raises(DaggoError, match="no failed steps"):
-        reexecute_run(storage, first.run_id, definitions=defs)
+        runs.reexecute(RunsReexecuteRequest(run_id=first.run_id))
     with pytest.raises(DaggoError, match="only finished runs"):
-        reexecute_run(storage, queued.id)
-    (claimed,) = storage.claim_queued_runs(1)
+        services_over(storage).runs.reexecute(RunsReexecuteRequest(run_id=queued.id))
+    (claimed,) = claim_oldest(storage, 1)
     final = RunWorker(job, claimed, storage).execute()
     assert final.status is RunStatus.SUCCESS
 

@@ -18,11 +18,12 @@ def test_bulk_row_layouts_cover_every_field_of_their_records() -> None:
     """A field added to Event or StepRecord must be added to the rows written in bulk."""
     import attrs
 
-    from daggo_core.storage import sql, sql_rows
+    from daggo_core.storage import sql_rows, sql_steps
     from daggo_core.storage.records import Event, StepRecord
 
     assert {*sql_rows._EVENT_ROW, "id"} == {f.name for f in attrs.fields(Event)}
-    assert {"run_id", "step_key", *sql._STEP_STATE} == {f.name for f in attrs.fields(StepRecord)}
+    step_row = {"run_id", "step_key", *sql_steps._STEP_STATE}
+    assert step_row == {f.name for f in attrs.fields(StepRecord)}
 
 
 def test_a_bulk_statement_names_a_row_layout_that_does_not_fit(storage) -> None:

@@ -17,13 +17,12 @@ import pytest
 import daggo_core
 from daggo_core.config import load_config
 from daggo_core.errors import PluginError
-from daggo_core.execution.run_monitor import RETRY_TAG
 from daggo_core.loading import load_definitions
 from daggo_core.plugins import make_plugin_manager
-from daggo_core.services.runs import launch_run
-from daggo_core.storage.base import Storage
-from daggo_core.storage.records import RunStatus, StepStatus
+from daggo_core.storage.base import RunFilter, Storage
+from daggo_core.storage.records import RETRY_TAG, RunStatus, StepStatus
 from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
+from daggo_core.testing.services import launch
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -101,7 +100,7 @@ def test_daggo_run_executes_runs_in_worker_processes(env: SimpleNamespace, serve
     server = start_server(env, [*DAGGO, "run", "-f", "app.py"])
     servers.append(server)
     storage = open_storage()
-    run = launch_run(storage, "pid_job")
+    run = launch(storage, "pid_job")
     final = wait_for(finished(storage, run.id), what="the run to finish")
     assert final.status is RunStatus.SUCCESS
     (step,) = storage.list_steps(run.id)
@@ -132,7 +131,7 @@ def test_script_calling_daggo_run_is_re_executed_as_its_own_worker(
     server = start_server(env, [sys.executable, "main.py"])
     servers.append(server)
     storage = open_storage()
-    run = launch_run(storage, "gate_job")
+    run = launch(storage, "gate_job")
     pid = started_pid(env, run.id)
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     assert cmdline[1:2] == [b"main.py"] and pid != server.pid
@@ -174,12 +173,12 @@ def test_lost_run_of_a_job_with_run_retries_is_queued_again(
     wait_running(app.storage, run.id)
     os.kill(pid, signal.SIGKILL)
     assert wait_for(finished(app.storage, run.id)).status is RunStatus.FAILURE
-    (retry,) = app.storage.list_runs(statuses=[RunStatus.QUEUED])
+    (retry,) = app.storage.list_runs(RunFilter(statuses=(RunStatus.QUEUED,)))
     assert retry.parent_run_id == run.id and retry.tags[RETRY_TAG] == "1"
     assert app.coordinator.dispatch_once() == 1
     os.kill(started_pid(env, retry.id), signal.SIGKILL)
     assert wait_for(finished(app.storage, retry.id)).status is RunStatus.FAILURE
-    assert app.storage.count_runs(statuses=[RunStatus.QUEUED]) == 0  # retries used up
+    assert app.storage.count_runs(RunFilter(statuses=(RunStatus.QUEUED,))) == 0  # retries used up
 
 
 def test_worker_outlives_a_killed_server_and_finishes_its_run(
@@ -188,7 +187,7 @@ def test_worker_outlives_a_killed_server_and_finishes_its_run(
     server = start_server(env, [*DAGGO, "run", "-f", "app.py"])
     servers.append(server)
     storage = open_storage()
-    run = launch_run(storage, "gate_job")
+    run = launch(storage, "gate_job")
     pid = started_pid(env, run.id)
     server.kill()
     server.wait(10)

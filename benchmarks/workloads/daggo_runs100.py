@@ -27,7 +27,7 @@ from _daggo import EXECUTOR, three_op_job
 import daggo_core
 from daggo_core import default_config, execute
 from daggo_core.plugins import make_plugin_manager
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import RunStatus, StepStatus
 
 import_s = time.perf_counter() - t
@@ -59,7 +59,7 @@ def verify(store: Storage) -> tuple[int, int]:
     has events.
     """
     good = 0
-    for run in store.list_runs(statuses=[RunStatus.SUCCESS], limit=1000):
+    for run in store.list_runs(RunFilter(statuses=(RunStatus.SUCCESS,)), limit=1000):
         steps = [s for s in store.list_steps(run.id) if s.status is StepStatus.SUCCESS]
         if len(steps) == 3 and store.list_events(run.id):
             good += 1

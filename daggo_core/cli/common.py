@@ -1,8 +1,9 @@
-"""Options and helpers shared by the CLI commands: config, storage and app loading."""
+"""Options and helpers shared by the CLI commands: config, services and app loading."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,10 +14,10 @@ from daggo_core.cli import hooks_for
 from daggo_core.config import Config, load_config
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.loading import load_definitions
-from daggo_core.storage.base import Storage
+from daggo_core.services import Services, open_services
 
 __all__ = ["app_options", "config_option", "console", "load_app", "load_cli_config",
-           "open_storage"]
+           "services_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +59,9 @@ def load_app(cfg: Config, app_module: str | None, app_file: str | None,
     return None
 
 
-def open_storage(ctx: click.Context, cfg: Config) -> Storage:
-    """Open (and migrate) the configured storage through its backend plugin."""
-    return hooks_for(ctx).storage_backend(cfg.database.driver).open(cfg.database)
+@contextlib.contextmanager
+def services_for(ctx: click.Context, cfg: Config,
+                 definitions: Definitions | None = None) -> Iterator[Services]:
+    """The services over the configured database, for the length of a command."""
+    with open_services(cfg, hooks_for(ctx), definitions) as services:
+        yield services

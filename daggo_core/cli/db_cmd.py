@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from daggo_core.cli.common import config_option, load_cli_config, open_storage
+from daggo_core.cli.common import config_option, load_cli_config, services_for
 
 
 @click.group("db")
@@ -20,5 +20,6 @@ def db() -> None:
 def upgrade(ctx: click.Context, config_path: Path | None) -> None:
     """Apply pending migrations (also done automatically at start-up)."""
     cfg = load_cli_config(config_path)
-    open_storage(ctx, cfg).close()
+    with services_for(ctx, cfg):  # opening the storage migrates it
+        pass
     click.echo(f"database ({cfg.database.driver}) is at the latest schema version")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import threading
 from pathlib import Path
 from typing import Any
@@ -10,15 +11,28 @@ from typing import Any
 import click
 from rich.table import Table
 
-from daggo_core.cli.common import app_options, console, load_app, load_cli_config, open_storage
+from daggo_core.cli.common import app_options, console, load_app, load_cli_config, services_for
 from daggo_core.cli.progress import follow_run, status_style
-from daggo_core.execution.local import start_run
-from daggo_core.services.runs import launch_run, sync_jobs
+from daggo_core.services import Services
+from daggo_core.services.jobs import JobsGetManyRequest, JobsLaunchRequest, JobSummary
+from daggo_core.services.runs import RunStatus, RunSummary
 
 
 @click.group("job")
 def job() -> None:
     """List and launch jobs."""
+
+
+def all_jobs(services: Services) -> list[JobSummary]:
+    """Every active job, page after page."""
+    jobs: list[JobSummary] = []
+    cursor = None
+    while True:
+        page = services.jobs.get_many(JobsGetManyRequest(cursor=cursor))
+        jobs.extend(page.jobs)
+        if page.next_cursor is None:
+            return jobs
+        cursor = page.next_cursor
 
 
 @job.command("list")
@@ -27,19 +41,17 @@ def job() -> None:
 def list_jobs(ctx: click.Context, config_path: Path | None, app_module: str | None,
               app_file: str | None) -> None:
     """List the jobs synced to the database, with their latest run."""
-    cfg = load_cli_config(config_path)
-    storage = open_storage(ctx, cfg)
+    with services_for(ctx, load_cli_config(config_path)) as services:
+        jobs = all_jobs(services)
     table = Table()
     for column in ("job", "ops", "schedules", "last run"):
         table.add_column(column)
-    for record in storage.list_jobs():
-        last = storage.list_runs(job_name=record.name, limit=1)
-        last_text = f"[{status_style(last[0].status)}]{last[0].status}[/] {last[0].id[:8]}" \
-            if last else ""
-        schedules = ", ".join(f"{s['cron']} ({s['key']})" for s in record.snapshot["schedules"])
-        table.add_row(record.name, str(len(record.snapshot["ops"])), schedules, last_text)
+    for summary in jobs:
+        last = summary.latest_run
+        last_text = f"[{status_style(last.status)}]{last.status}[/] {last.id[:8]}" if last else ""
+        schedules = ", ".join(f"{s.cron} ({s.key})" for s in summary.schedules)
+        table.add_row(summary.name, str(summary.op_count), schedules, last_text)
     console().print(table)
-    storage.close()
 
 
 def _parse_params(raw: str | None) -> dict[str, Any]:
@@ -55,12 +67,13 @@ def _parse_params(raw: str | None) -> dict[str, Any]:
     return value
 
 
-def _parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
+def parse_tags(tags: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
+    """`KEY=VALUE` arguments as a dict."""
     parsed = {}
     for tag in tags:
         key, sep, value = tag.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{tag!r} is not KEY=VALUE", param_hint="--tag")
+            raise click.BadParameter(f"{tag!r} is not KEY=VALUE", param_hint=option)
         parsed[key] = value
     return parsed
 
@@ -78,32 +91,43 @@ def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[s
            app_file: str | None) -> None:
     """Queue a run of job NAME for the running server (or run it here with --local)."""
     cfg = load_cli_config(config_path)
-    params = _parse_params(params_json)
+    request = JobsLaunchRequest(job=name, params=_parse_params(params_json),
+                                tags=parse_tags(tags))
     definitions = load_app(cfg, app_module, app_file, required=local)
-    storage = open_storage(ctx, cfg)
     out = console()
-    try:
+    with services_for(ctx, cfg, definitions) as services:
         if local:
-            assert definitions is not None
-            job_def = definitions.job(name)
-            sync_jobs(storage, definitions)
-            run, worker = start_run(job_def, params, storage, tags=_parse_tags(tags))
-            thread = threading.Thread(target=worker.execute, name="daggo-local-run")
-            thread.start()
+            run, thread = _execute_here(services, request)
             out.print(f"run {run.id} of {name} executing in this process")
-            final = follow_run(storage, run.id, job_def.order, out)
+            final = follow_run(services, run.id, out).run
             thread.join()
         else:
-            run = launch_run(storage, name, params, tags=_parse_tags(tags),
-                             definitions=definitions)
+            run = services.jobs.launch(request).run
             out.print(f"run {run.id} of {name} queued")
             if not wait:
                 return
-            record = storage.get_job(name)
-            order = [op["name"] for op in record.snapshot["ops"]] if record else []
-            final = follow_run(storage, run.id, order, out)
-    finally:
-        storage.close()
+            final = follow_run(services, run.id, out).run
     out.print(f"run {final.id} finished: [{status_style(final.status)}]{final.status}[/]")
-    if final.status.value != "SUCCESS":
+    if final.status is not RunStatus.SUCCESS:
         ctx.exit(1)
+
+
+def _execute_here(services: Services,
+                  request: JobsLaunchRequest) -> tuple[RunSummary, threading.Thread]:
+    """Start executing the run on a thread of this process; returns it once stored, with
+    the thread executing it."""
+    started: queue.Queue[RunSummary | BaseException] = queue.Queue()
+
+    def execute() -> None:
+        try:
+            services.jobs.execute_here(request, on_started=started.put)
+        except BaseException as exc:
+            started.put(exc)
+
+    thread = threading.Thread(target=execute, name="daggo-local-run")
+    thread.start()
+    first = started.get()
+    if isinstance(first, BaseException):
+        thread.join()
+        raise first
+    return first, thread

@@ -7,7 +7,7 @@ import json
 import click
 
 from daggo_core.cli import hooks_for
-from daggo_core.plugins import Hooks
+from daggo_core.services.plugins import PluginsGetManyResponse, PluginsService
 
 __all__ = ["plugins"]
 
@@ -20,29 +20,29 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 
     Always exits 0: a plugin that fails to import is reported, not fatal here.
     """
-    hooks = hooks_for(ctx)
+    report = PluginsService(hooks_for(ctx)).get_many()
     if as_json:
-        click.echo(json.dumps(_as_dict(hooks), indent=2))
+        click.echo(json.dumps(_as_dict(report), indent=2))
     else:
-        _print_tables(hooks)
+        _print_tables(report)
 
 
-def _as_dict(hooks: Hooks) -> dict[str, list[dict[str, object]]]:
+def _as_dict(report: PluginsGetManyResponse) -> dict[str, list[dict[str, object]]]:
     return {
         "plugins": [
             {"name": p.name, "distribution": p.distribution, "version": p.version,
              "hooks": list(p.hooks)}
-            for p in hooks.plugins()
+            for p in report.plugins
         ],
         "failures": [
             {"name": f.name, "distribution": f.distribution, "version": f.version,
              "error": f.error, "traceback": f.traceback}
-            for f in hooks.failures
+            for f in report.failures
         ],
     }
 
 
-def _print_tables(hooks: Hooks) -> None:
+def _print_tables(report: PluginsGetManyResponse) -> None:
     # Rich is imported here so `daggo` starts fast for commands that do not print tables.
     from rich.console import Console
     from rich.table import Table
@@ -53,16 +53,16 @@ def _print_tables(hooks: Hooks) -> None:
     table.add_column("Distribution", no_wrap=True)
     table.add_column("Version", no_wrap=True)
     table.add_column("Hooks")
-    for info in hooks.plugins():
+    for info in report.plugins:
         table.add_row(info.name, info.distribution, info.version, "\n".join(info.hooks) or "-")
     console.print(table)
-    if not hooks.failures:
+    if not report.failures:
         return
     failed = Table(title="Plugins that failed to load", title_justify="left")
     failed.add_column("Plugin", no_wrap=True, style="red")
     failed.add_column("Distribution", no_wrap=True)
     failed.add_column("Version", no_wrap=True)
     failed.add_column("Error", overflow="fold")
-    for failure in hooks.failures:
+    for failure in report.failures:
         failed.add_row(failure.name, failure.distribution, failure.version, failure.error)
     console.print(failed)

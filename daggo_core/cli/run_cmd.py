@@ -34,8 +34,13 @@ def run(ctx: click.Context, config_path: Path | None, app_module: str | None,
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = open_app(cfg, definitions, hooks=hooks_for(ctx))
     app.worker_command = worker_command_for(config_path, app_module, app_file)
+    try:
+        listening = app.bind()
+    except BaseException:
+        app.close()
+        raise
     jobs = ", ".join(j.name for j in definitions.jobs) or "none"
     click.echo(f"daggo: {len(definitions.jobs)} job(s): {jobs}")
     click.echo(f"daggo: serving {app.url} (storage: {cfg.database.driver}, "
                f"executor: {cfg.execution.executor})")
-    asyncio.run(app.serve())
+    asyncio.run(app.serve(listening=listening))

@@ -1,7 +1,12 @@
-"""`daggo runs list | show | logs`."""
+"""`daggo runs list | show | logs | cancel | reexecute`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -13,58 +18,108 @@ from daggo_core.cli.common import (
     console,
     load_app,
     load_cli_config,
-    open_storage,
+    services_for,
 )
+from daggo_core.cli.job_cmd import parse_tags
 from daggo_core.cli.progress import status_style, steps_table
-from daggo_core.services.runs import cancel_run, get_run_detail, reexecute_run
-from daggo_core.storage.records import RunStatus
+from daggo_core.services.runs import (
+    RUNS_PAGE_MAX,
+    CancelOutcome,
+    EventInfo,
+    RunsCancelRequest,
+    RunsCountRequest,
+    RunsEventsRequest,
+    RunsGetManyRequest,
+    RunsGetRequest,
+    RunsReexecuteRequest,
+    RunStatus,
+    RunSummary,
+    RunTrigger,
+)
 
 STATUS_CHOICES = click.Choice([s.value for s in RunStatus], case_sensitive=False)
+TRIGGER_CHOICES = click.Choice([t.value for t in RunTrigger], case_sensitive=False)
+#: Events asked for per page by `runs logs`.
+LOG_PAGE = 5000
+#: How often `runs logs --follow` looks for new lines.
+FOLLOW_POLL_SECONDS = 0.25
 
 
 @click.group("runs")
 def runs() -> None:
-    """Inspect run history; cancel and re-execute runs."""
+    """Inspect run history; cancel and re-execute runs.
+
+    RUN is a run id or any unique prefix of one (the 8 characters `runs list` shows).
+    """
+
+
+def _moment(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or time, e.g. 2026-12-01 or "
+                                 "2026-12-01T08:30", param_hint=option) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @runs.command("list")
 @click.option("--job", "job_name", help="Only runs of this job.")
 @click.option("--status", "statuses", multiple=True, type=STATUS_CHOICES,
               help="Only runs with this status (repeatable).")
+@click.option("--trigger", "triggers", multiple=True, type=TRIGGER_CHOICES,
+              help="Only runs launched this way (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="Only runs with this tag (repeatable: all must match).")
+@click.option("--since", metavar="TIME", help="Only runs created at or after TIME (UTC if no "
+              "offset is given).")
+@click.option("--before", metavar="TIME", help="Only runs created before TIME.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @config_option
 @click.pass_context
-def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...], limit: int,
-              config_path: Path | None) -> None:
+def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...],
+              triggers: tuple[str, ...], tags: tuple[str, ...], since: str | None,
+              before: str | None, limit: int, config_path: Path | None) -> None:
     """List runs, newest first."""
-    storage = open_storage(ctx, load_cli_config(config_path))
-    wanted = [RunStatus(s.upper()) for s in statuses] or None
-    found = storage.list_runs(job_name=job_name, statuses=wanted, limit=limit)
-    total = storage.count_runs(job_name=job_name, statuses=wanted)
-    storage.close()
+    query = {
+        "job": job_name, "statuses": tuple(RunStatus(s.upper()) for s in statuses),
+        "triggers": tuple(RunTrigger(t.lower()) for t in triggers), "tags": parse_tags(tags),
+        "created_after": _moment(since, "--since"), "created_before": _moment(before, "--before"),
+    }
+    found: list[RunSummary] = []
+    with services_for(ctx, load_cli_config(config_path)) as services:
+        cursor = None
+        while len(found) < limit:
+            page = services.runs.get_many(RunsGetManyRequest(
+                **query, limit=min(RUNS_PAGE_MAX, limit - len(found)), cursor=cursor))
+            found.extend(page.runs)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        total = services.runs.count(RunsCountRequest(**query)).count
     table = Table(caption=f"{len(found)} of {total} runs")
-    for column in ("run", "job", "status", "created (UTC)", "duration"):
+    for column in ("run", "job", "status", "trigger", "created (UTC)", "duration"):
         table.add_column(column)
     for run in found:
         duration = run.duration_seconds
         table.add_row(run.id, run.job_name, f"[{status_style(run.status)}]{run.status}[/]",
-                      run.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      run.trigger, run.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                       f"{duration:.2f} s" if duration is not None else "")
     console().print(table)
 
 
 @runs.command("show")
-@click.argument("run_id")
+@click.argument("run_id", metavar="RUN")
 @config_option
 @click.pass_context
 def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     """Show a run's status, params and steps."""
-    storage = open_storage(ctx, load_cli_config(config_path))
-    detail = get_run_detail(storage, run_id, event_limit=0)
-    storage.close()
+    with services_for(ctx, load_cli_config(config_path)) as services:
+        detail = services.runs.get(RunsGetRequest(run_id=run_id))
     out = console()
     run = detail.run
-    out.print(f"params: {run.params}" if run.params else "params: none")
+    out.print(f"params: {detail.params}" if detail.params else "params: none", markup=False)
     if run.status is RunStatus.QUEUED and run.wait_reason:
         out.print(f"waiting: {run.wait_reason}")
     if run.parent_run_id:
@@ -72,64 +127,92 @@ def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     if run.schedule_key and run.scheduled_for:
         out.print(f"launched by schedule {run.schedule_key} for "
                   f"{run.scheduled_for.isoformat()}")
-    if run.error:
-        out.print(f"error: {run.error.type}: {run.error.message}", markup=False)
-    order = [s.key for s in detail.steps]
-    out.print(steps_table(run, order, {s.key: s.record for s in detail.steps if s.record}))
+    if detail.error:
+        out.print(f"error: {detail.error.type}: {detail.error.message}", markup=False)
+    out.print(steps_table(detail))
     for step in detail.steps:
-        if step.record and step.record.error and step.record.error.traceback:
+        if step.error and step.error.traceback:
             out.print(f"[bold red]{step.key}[/] traceback:")
-            out.print(step.record.error.traceback, markup=False, highlight=False)
+            out.print(step.error.traceback, markup=False, highlight=False)
+
+
+def _log_lines(events: Iterable[EventInfo]) -> str:
+    return "".join(
+        f"{e.timestamp.isoformat(timespec='milliseconds')[11:23]} {e.level or '':7} "
+        f"{e.step_key or '-':20} {e.kind:13} {e.message}\n"
+        for e in events
+    )
 
 
 @runs.command("logs")
-@click.argument("run_id")
-@click.option("--step", "step_key", help="Only this step's events.")
+@click.argument("run_id", metavar="RUN")
+@click.option("--step", "step_key", metavar="KEY", help="Only this step's lines.")
+@click.option("--level", "levels", multiple=True, metavar="LEVEL",
+              help="Only lines of this level, e.g. ERROR or STDOUT (repeatable).")
+@click.option("--grep", "search", metavar="TEXT", help="Only lines containing TEXT (any case).")
+@click.option("--follow", "-f", is_flag=True,
+              help="Keep printing new lines until the run ends.")
 @config_option
 @click.pass_context
-def logs(ctx: click.Context, run_id: str, step_key: str | None, config_path: Path | None) -> None:
-    """Print a run's event log (transitions and log lines), oldest first."""
-    storage = open_storage(ctx, load_cli_config(config_path))
-    storage.get_run(run_id)
-    out = console()
-    after = 0
-    while True:
-        events = storage.list_events(run_id, after_id=after, limit=1000, step_key=step_key)
-        for event in events:
-            stamp = event.timestamp.strftime("%H:%M:%S.%f")[:-3]
-            out.print(f"{stamp} {event.level or '':7} {event.step_key or '-':20} "
-                      f"{event.kind:13} {event.message}", markup=False, highlight=False)
-        if len(events) < 1000:
-            break
-        after = events[-1].id or after
-    storage.close()
+def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[str, ...],
+         search: str | None, follow: bool, config_path: Path | None) -> None:
+    """Print a run's event log (transitions and log lines), oldest first.
+
+    Lines are read page by page and written as they arrive, so a long log starts at once
+    and can be piped into a pager or `head`.
+    """
+    out = sys.stdout
+    with services_for(ctx, load_cli_config(config_path)) as services:
+        request = RunsEventsRequest(run_id=services.runs.resolve_id(run_id), limit=LOG_PAGE,
+                                    step_key=step_key, levels=levels, search=search)
+        try:
+            while True:
+                page = services.runs.events(request)
+                if page.events:
+                    out.write(_log_lines(page.events))
+                request = RunsEventsRequest(
+                    run_id=request.run_id, cursor=page.next_cursor, limit=LOG_PAGE,
+                    step_key=step_key, levels=levels, search=search)
+                if len(page.events) == LOG_PAGE:
+                    continue
+                # The run's status is read before its events: once it is finished, the
+                # page holds its last lines.
+                if not follow or page.run_status in (RunStatus.SUCCESS, RunStatus.FAILURE,
+                                                     RunStatus.CANCELED):
+                    break
+                out.flush()
+                time.sleep(FOLLOW_POLL_SECONDS)
+            out.flush()
+        except BrokenPipeError:  # `daggo runs logs RUN | head` stopped reading
+            # Python's recipe: point stdout at devnull so the flush at exit cannot fail.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
 
 
 @runs.command("cancel")
-@click.argument("run_id")
+@click.argument("run_id", metavar="RUN")
 @config_option
 @click.pass_context
 def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     """Cancel a run: a queued one at once, a running one at its worker's next heartbeat."""
     cfg = load_cli_config(config_path)
-    storage = open_storage(ctx, cfg)
-    before = storage.get_run(run_id)
-    run = cancel_run(storage, run_id)
-    storage.close()
+    with services_for(ctx, cfg) as services:
+        response = services.runs.cancel(RunsCancelRequest(run_id=run_id))
+    run = response.run
     out = console()
     status = f"[{status_style(run.status)}]{run.status}[/]"
-    if before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
-        out.print(f"run {run_id} canceled: {status} (it had not started)")
-    elif run.is_finished:
-        out.print(f"run {run_id} already finished: {status}; nothing to cancel")
+    if response.outcome is CancelOutcome.CANCELED:
+        out.print(f"run {run.id} canceled: {status} (it had not started)")
+    elif response.outcome is CancelOutcome.ALREADY_FINISHED:
+        out.print(f"run {run.id} already finished: {status}; nothing to cancel")
     else:
         interval = cfg.execution.heartbeat_interval_seconds
-        out.print(f"run {run_id} is {status}: cancellation requested. Its worker stops it "
+        out.print(f"run {run.id} is {status}: cancellation requested. Its worker stops it "
                   f"at its next heartbeat (within {interval:g} s); the run then ends CANCELED.")
 
 
 @runs.command("reexecute")
-@click.argument("run_id")
+@click.argument("run_id", metavar="RUN")
 @click.option("--from-failure", "from_failure", is_flag=True,
               help="Re-run the steps that did not succeed (the default).")
 @click.option("--step", "step_key", metavar="KEY",
@@ -143,10 +226,9 @@ def reexecute(ctx: click.Context, run_id: str, from_failure: bool, step_key: str
         raise click.UsageError("give --from-failure or --step, not both")
     cfg = load_cli_config(config_path)
     definitions = load_app(cfg, app_module, app_file, required=False)
-    storage = open_storage(ctx, cfg)
-    try:
-        run = reexecute_run(storage, run_id, step=step_key, definitions=definitions)
-    finally:
-        storage.close()
+    with services_for(ctx, cfg, definitions) as services:
+        response = services.runs.reexecute(RunsReexecuteRequest(run_id=run_id,
+                                                                from_step=step_key))
     origin = f"from step {step_key}" if step_key else "from failure"
-    console().print(f"run {run.id} queued: re-execution of {run_id} {origin}")
+    console().print(f"run {response.run.id} queued: re-execution of "
+                    f"{response.run.parent_run_id} {origin}")

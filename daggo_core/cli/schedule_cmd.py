@@ -9,14 +9,15 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from daggo_core.cli.common import config_option, console, load_cli_config, open_storage
+from daggo_core.cli.common import config_option, console, load_cli_config, services_for
 from daggo_core.services.schedules import (
-    ScheduleView,
-    list_schedule_ticks,
-    list_schedules,
-    set_schedule_enabled,
+    SchedulesGetManyRequest,
+    SchedulesSetEnabledRequest,
+    SchedulesTicksRequest,
+    ScheduleSummary,
+    TickInfo,
+    TickStatus,
 )
-from daggo_core.storage.records import TickStatus
 
 _TICK_STYLES = {TickStatus.LAUNCHED: "green", TickStatus.FAILED: "red",
                 TickStatus.PAUSED: "red", TickStatus.BUFFERED: "yellow"}
@@ -31,7 +32,7 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _schedules_table(views: list[ScheduleView]) -> Table:
+def _schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
     table = Table(caption="times in UTC")
     for column in ("job", "key", "cron"):  # what `enable`/`disable` are given: never cut
         table.add_column(column, no_wrap=True)
@@ -52,11 +53,8 @@ def _schedules_table(views: list[ScheduleView]) -> Table:
 @click.pass_context
 def list_command(ctx: click.Context, job_name: str | None, config_path: Path | None) -> None:
     """List the schedules of the active jobs: enabled or not, last and next tick."""
-    storage = open_storage(ctx, load_cli_config(config_path))
-    try:
-        views = list_schedules(storage, job_name)
-    finally:
-        storage.close()
+    with services_for(ctx, load_cli_config(config_path)) as services:
+        views = services.schedules.get_many(SchedulesGetManyRequest(job=job_name)).schedules
     console().print(_schedules_table(views))
 
 
@@ -70,11 +68,9 @@ def _toggle_command(name: str, enabled: bool | None, help_text: str) -> None:
     @click.pass_context
     def toggle(ctx: click.Context, job_name: str, key: str | None,
                config_path: Path | None) -> None:
-        storage = open_storage(ctx, load_cli_config(config_path))
-        try:
-            views = set_schedule_enabled(storage, job_name, key, enabled)
-        finally:
-            storage.close()
+        request = SchedulesSetEnabledRequest(job=job_name, key=key, enabled=enabled)
+        with services_for(ctx, load_cli_config(config_path)) as services:
+            views = services.schedules.set_enabled(request).schedules
         out = console()
         for view in views:
             state = "enabled" if view.enabled else "disabled"
@@ -99,11 +95,16 @@ _toggle_command("reset", None, "Drop the Enabled toggle of schedule KEY of JOB (
 def ticks(ctx: click.Context, job_name: str, key: str | None, limit: int,
           config_path: Path | None) -> None:
     """Show the latest ticks of JOB's schedules (of schedule KEY): what each one did."""
-    storage = open_storage(ctx, load_cli_config(config_path))
-    try:
-        found = list_schedule_ticks(storage, job_name, key, limit=limit)
-    finally:
-        storage.close()
+    found: list[TickInfo] = []
+    with services_for(ctx, load_cli_config(config_path)) as services:
+        cursor = None
+        while len(found) < limit:
+            page = services.schedules.ticks(SchedulesTicksRequest(
+                job=job_name, key=key, limit=min(1000, limit - len(found)), cursor=cursor))
+            found.extend(page.ticks)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
     table = Table(caption=f"{len(found)} tick(s), newest first; times in UTC")
     table.add_column("key")
     table.add_column("scheduled for", no_wrap=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import heapq
 import types
 import typing
@@ -22,18 +21,17 @@ from daggo_core.definitions.schedules import (
     schedule_problems,
     schedule_snapshot,
 )
+from daggo_core.definitions.snapshot import (
+    InputSnapshot,
+    JobSnapshot,
+    OpSnapshot,
+    ParamSnapshot,
+    Wiring,
+)
 from daggo_core.errors import DefinitionError, ParamsError
 from daggo_core.serde import structure, unserializable_reasons, unstructure
 
-__all__ = ["InputBinding", "JobBuilder", "JobDefinition", "Wiring"]
-
-
-class Wiring(enum.StrEnum):
-    """How an input field is fed: exactly one producer, all producers, or at most one."""
-
-    ONE = "one"
-    MANY = "many"
-    OPTIONAL = "optional"
+__all__ = ["InputBinding", "JobBuilder", "JobDefinition"]
 
 
 @frozen(kw_only=True)
@@ -108,28 +106,28 @@ class JobDefinition:
         value = self.make_params(params)
         return {} if value is None else unstructure(value)
 
-    def snapshot(self) -> dict[str, Any]:
-        """A JSON-ready description of the job's shape, stored with its metadata."""
-        return {
-            "ops": [
-                {
-                    "name": name,
-                    "description": self.ops[name].description,
-                    "input": _type_label(self.ops[name].input_type),
-                    "output": _type_label(self.ops[name].output_type),
-                    "is_async": self.ops[name].is_async,
-                    "inputs": [
-                        {"field": b.field, "type": _type_label(b.type), "wiring": b.wiring.value,
-                         "producers": list(b.producers)}
+    def snapshot(self) -> JobSnapshot:
+        """What storage keeps of the job: its ops and wiring, params, schedules, tags."""
+        return JobSnapshot(
+            ops=tuple(
+                OpSnapshot(
+                    name=name,
+                    description=self.ops[name].description,
+                    input_type=_type_label(self.ops[name].input_type),
+                    output_type=_type_label(self.ops[name].output_type),
+                    is_async=self.ops[name].is_async,
+                    inputs=tuple(
+                        InputSnapshot(field=b.field, type=_type_label(b.type), wiring=b.wiring,
+                                      producers=b.producers)
                         for b in self.inputs[name]
-                    ],
-                }
+                    ),
+                )
                 for name in self.order
-            ],
-            "schedules": [schedule_snapshot(s) for s in self.schedules],
-            "params": _params_fields(self.params_type),
-            "tags": dict(self.tags),
-        }
+            ),
+            params=_params_fields(self.params_type),
+            schedules=tuple(schedule_snapshot(s) for s in self.schedules),
+            tags=dict(self.tags),
+        )
 
 
 def _describe_structure_error(exc: Exception) -> str:
@@ -149,9 +147,9 @@ def _type_label(tp: Any) -> str:
     return repr(tp).replace("typing.", "")
 
 
-def _params_fields(params_type: type | None) -> list[dict[str, Any]]:
+def _params_fields(params_type: type | None) -> tuple[ParamSnapshot, ...]:
     if params_type is None:
-        return []
+        return ()
     hints = typing.get_type_hints(params_type)
     fields = []
     for f in attrs.fields(params_type):
@@ -159,13 +157,13 @@ def _params_fields(params_type: type | None) -> list[dict[str, Any]]:
         default = f.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             default = None if default.takes_self else default.factory()
-        fields.append({
-            "name": f.name,
-            "type": _type_label(hints.get(f.name, f.type)),
-            "required": not has_default,
-            "default": unstructure(default) if has_default else None,
-        })
-    return fields
+        fields.append(ParamSnapshot(
+            name=f.name,
+            type=_type_label(hints.get(f.name, f.type)),
+            required=not has_default,
+            default=unstructure(default) if has_default else None,
+        ))
+    return tuple(fields)
 
 
 def _classify(tp: Any) -> tuple[Wiring, Any]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
+
+if TYPE_CHECKING:
+    from daggo_core.definitions.snapshot import ScheduleSnapshot
 
 __all__ = [
     "CatchUp",
@@ -185,19 +188,21 @@ def schedule_problems(job_name: str, schedule: ScheduleDefinition) -> list[str]:
     return problems
 
 
-def schedule_snapshot(schedule: ScheduleDefinition) -> dict[str, Any]:
-    """A JSON-ready description of a schedule, stored with its job's metadata."""
-    return {
-        "key": schedule.effective_key,
-        "cron": schedule.cron,
-        "timezone": schedule.timezone,
-        "enabled": schedule.enabled,
-        "catch_up": schedule.catch_up.value,
-        "catch_up_window_seconds": schedule.catch_up_window.total_seconds(),
-        "overlap": schedule.overlap.value,
-        "pause_after_failures": schedule.pause_after_failures,
-        "tags": dict(schedule.tags),
-    }
+def schedule_snapshot(schedule: ScheduleDefinition) -> ScheduleSnapshot:
+    """What storage keeps of a schedule, with its job's snapshot."""
+    from daggo_core.definitions.snapshot import ScheduleSnapshot
+
+    return ScheduleSnapshot(
+        key=schedule.effective_key,
+        cron=schedule.cron,
+        timezone=schedule.timezone,
+        enabled=schedule.enabled,
+        catch_up=schedule.catch_up,
+        catch_up_window_seconds=schedule.catch_up_window.total_seconds(),
+        overlap=schedule.overlap,
+        pause_after_failures=schedule.pause_after_failures,
+        tags=dict(schedule.tags),
+    )
 
 
 def _ever_fires(cron: str) -> bool:

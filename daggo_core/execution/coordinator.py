@@ -9,12 +9,15 @@ from collections.abc import Mapping
 
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
 from daggo_core.extensions import Executor
-from daggo_core.storage.base import Storage, WorkNotifier
+from daggo_core.storage.base import RunFilter, Storage, WorkNotifier
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
 
 __all__ = ["RunCoordinator"]
 
 logger = logging.getLogger("daggo.coordinator")
+
+_QUEUED = RunFilter(statuses=(RunStatus.QUEUED,))
+_ACTIVE = RunFilter(statuses=tuple(sorted(ACTIVE_RUN_STATUSES)))
 
 
 class RunCoordinator:
@@ -25,7 +28,7 @@ class RunCoordinator:
     choice and the claim happen in one storage transaction, so they hold with several
     coordinators. Runs left queued record why they wait. The coordinator dispatches when
     woken (a launch from this process, a run finishing) and otherwise every
-    `poll_interval` seconds. On a storage that is a WorkNotifier, runs queued or finished
+    `poll_interval` seconds. On a storage with a work notifier, runs queued or finished
     by other processes wake it too, and it polls only every `notified_poll_interval`.
     """
 
@@ -88,8 +91,7 @@ class RunCoordinator:
         limits = self.limits()
         if limits.free_slots is not None and limits.free_slots <= 0:
             return 0
-        state = (self.storage.count_runs(statuses=[RunStatus.QUEUED]),
-                 self.storage.count_runs(statuses=list(ACTIVE_RUN_STATUSES)))
+        state = (self.storage.count_runs(_QUEUED), self.storage.count_runs(_ACTIVE))
         if state[0] == 0 or (not force and state == self._idle_state):
             return 0
 
@@ -109,9 +111,10 @@ class RunCoordinator:
         """Dispatch until cancelled; storage errors are logged and retried next tick."""
         self._loop = asyncio.get_running_loop()
         poll_interval, listener = self.poll_interval, None
-        if isinstance(self.storage, WorkNotifier):
+        notifier = self.storage.work_notifier()
+        if notifier is not None:
             poll_interval = max(poll_interval, self.notified_poll_interval)
-            listener = asyncio.create_task(self._listen(self.storage), name="daggo-work-listener")
+            listener = asyncio.create_task(self._listen(notifier), name="daggo-work-listener")
         woken = True
         try:
             while True:

@@ -8,13 +8,12 @@ from typing import Any
 from attrs import frozen
 
 from daggo_core.definitions.jobs import JobDefinition
-from daggo_core.errors import DaggoError
+from daggo_core.errors import FailedPreconditionError, InvalidArgumentError
 from daggo_core.storage.records import StepRecord, StepStatus
 
-__all__ = ["FROM_FAILURE", "REEXECUTE_TAG", "ReexecutionPlan", "plan_reexecution"]
+__all__ = ["FROM_FAILURE", "ReexecutionPlan", "plan_reexecution"]
 
-#: Tag on a re-execution run: "failure", or "step:<key>" to re-run from that step.
-REEXECUTE_TAG = "daggo/reexecute"
+#: The `REEXECUTE_TAG` value of a re-execution from failure.
 FROM_FAILURE = "failure"
 
 
@@ -34,7 +33,7 @@ def plan_reexecution(
 
     From failure, every step that succeeded in the parent is reused and the others run
     again. From step K, K and every step downstream of it run again and the rest are
-    reused; raises DaggoError naming the step when an input they need has no stored
+    reused; raises a DaggoError naming the step when an input they need has no stored
     output, or when K is not a step of the job.
     """
     succeeded = {
@@ -44,11 +43,12 @@ def plan_reexecution(
     if mode == FROM_FAILURE:
         execute = frozenset(name for name in job.order if name not in succeeded)
         if not execute:
-            raise DaggoError(f"run {parent_run_id} has no failed steps to re-execute")
+            raise FailedPreconditionError(f"run {parent_run_id} has no failed steps to "
+                                          "re-execute")
         return ReexecutionPlan(parent_run_id=parent_run_id, reuse=succeeded, execute=execute)
     key = mode.removeprefix("step:")
     if key not in job.ops:
-        raise DaggoError(f"job {job.name!r} has no step {key!r} "
+        raise InvalidArgumentError(f"job {job.name!r} has no step {key!r} "
                          f"(steps: {', '.join(job.order)})")
     execute = frozenset((key, *job.downstream(key)))
     reuse = {name: out for name, out in succeeded.items() if name not in execute}
@@ -57,7 +57,7 @@ def plan_reexecution(
             continue
         missing = [u for u in job.upstream(name) if u not in execute and u not in reuse]
         if missing:
-            raise DaggoError(
+            raise FailedPreconditionError(
                 f"cannot re-execute from step {key!r}: step {name!r} needs the output of "
                 f"{', '.join(missing)}, which did not succeed in run {parent_run_id}; "
                 "re-execute from failure instead"

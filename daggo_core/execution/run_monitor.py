@@ -19,6 +19,7 @@ from daggo_core.errors import RunNotFoundError, StorageError
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
+    RETRY_TAG,
     ErrorInfo,
     Event,
     EventKind,
@@ -29,7 +30,6 @@ from daggo_core.storage.records import (
 )
 
 __all__ = [
-    "RETRY_TAG",
     "WORKER_LOST",
     "RunMonitor",
     "end_canceled_run",
@@ -39,8 +39,6 @@ __all__ = [
 
 logger = logging.getLogger("daggo.monitor")
 
-#: Tag on a run that re-runs a run whose worker was lost: how many times it was retried.
-RETRY_TAG = "daggo/retry_number"
 #: ErrorInfo.type of a run whose worker disappeared.
 WORKER_LOST = "WorkerLost"
 
@@ -129,14 +127,17 @@ def _close_running_steps(storage: Storage, run_id: str, status: StepStatus,
                          error: ErrorInfo | None, message: str) -> None:
     now = utcnow()
     kind = EventKind.STEP_FAILURE if status is StepStatus.FAILURE else EventKind.STEP_CANCELED
-    for step in storage.list_steps(run_id):
-        if step.status in (StepStatus.RUNNING, StepStatus.PENDING):
-            storage.record_step(
-                attrs.evolve(step, status=status, finished_at=now, error=error),
-                [Event(run_id=run_id, kind=kind, step_key=step.step_key, timestamp=now,
-                       level="ERROR" if error else "INFO",
-                       message=f"{message} ({step.step_key})")],
-            )
+    open_steps = [step for step in storage.list_steps(run_id)
+                  if step.status in (StepStatus.RUNNING, StepStatus.PENDING)]
+    if not open_steps:
+        return
+    storage.record_steps(
+        [], [attrs.evolve(step, status=status, finished_at=now, error=error)
+             for step in open_steps],
+        [Event(run_id=run_id, kind=kind, step_key=step.step_key, timestamp=now,
+               level="ERROR" if error else "INFO", message=f"{message} ({step.step_key})")
+         for step in open_steps],
+    )
 
 
 class RunMonitor:

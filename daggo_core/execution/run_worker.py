@@ -18,11 +18,12 @@ from typing import Any
 import attrs
 
 from daggo_core.context import Context, StepLog
-from daggo_core.definitions.jobs import JobDefinition, Wiring
+from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
+from daggo_core.definitions.snapshot import Wiring
 from daggo_core.execution.capture import StepOutput, capturing, current_step
 from daggo_core.execution.recorder import StepRecorder
-from daggo_core.execution.reexecution import REEXECUTE_TAG, ReexecutionPlan, plan_reexecution
+from daggo_core.execution.reexecution import ReexecutionPlan, plan_reexecution
 from daggo_core.execution.step_threads import StepThreads
 
 try:  # imported with the engine, not on the first run
@@ -32,6 +33,7 @@ except ImportError:  # Windows
 from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import StepWrites, Storage
 from daggo_core.storage.records import (
+    REEXECUTE_TAG,
     ErrorInfo,
     Event,
     EventKind,

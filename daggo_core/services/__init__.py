@@ -1,1 +1,56 @@
-"""The service layer: what the CLI, the admin UI and RPC all call."""
+"""The service layer: the one API of daggo, which the CLI, the admin UI and RPC all call.
+
+Each area (jobs, runs, schedules, plugins, system) is a service object over a small
+`ServiceContext`, taking and returning frozen attrs messages named for their RPC methods
+(`RunsGetManyRequest` is the request of `Runs.GetMany`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from attrs import frozen
+
+from daggo_core.config import Config
+from daggo_core.definitions.definitions import Definitions
+from daggo_core.plugins import Hooks
+from daggo_core.services.context import RuntimeControls, ServiceContext
+from daggo_core.services.jobs import JobsService
+from daggo_core.services.plugins import PluginsService
+from daggo_core.services.runs import RunsService
+from daggo_core.services.schedules import SchedulesService
+from daggo_core.services.system import SystemService
+
+__all__ = ["RuntimeControls", "ServiceContext", "Services", "open_services"]
+
+
+@frozen
+class Services:
+    """Every service over one context."""
+
+    context: ServiceContext
+    jobs: JobsService
+    runs: RunsService
+    schedules: SchedulesService
+    plugins: PluginsService
+    system: SystemService
+
+    @classmethod
+    def over(cls, context: ServiceContext) -> Services:
+        return cls(context=context, jobs=JobsService(context), runs=RunsService(context),
+                   schedules=SchedulesService(context), plugins=PluginsService(context.hooks),
+                   system=SystemService(context))
+
+
+@contextlib.contextmanager
+def open_services(config: Config, hooks: Hooks,
+                  definitions: Definitions | None = None) -> Iterator[Services]:
+    """Services over the configured storage (opened, and migrated if needed, through its
+    backend plugin), closed on exit; for commands that run without a server."""
+    storage = hooks.storage_backend(config.database.driver).open(config.database)
+    try:
+        yield Services.over(ServiceContext(storage=storage, config=config, hooks=hooks,
+                                           definitions=definitions))
+    finally:
+        storage.close()

@@ -1,158 +1,402 @@
-"""Launching, listing and inspecting runs; jobs' metadata sync."""
+"""Runs: history with filters and keyset pages, one run with its steps, its event log,
+cancellation and re-execution."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+import enum
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
-from daggo_core.definitions.definitions import Definitions
-from daggo_core.errors import DaggoError, JobNotFoundError, ParamsError
-from daggo_core.execution.reexecution import FROM_FAILURE, REEXECUTE_TAG, plan_reexecution
-from daggo_core.storage.base import Storage
+from daggo_core.errors import FailedPreconditionError, InvalidArgumentError, RunNotFoundError
+from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
+from daggo_core.services.context import ServiceContext, check_limit
+from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.storage.base import EventFilter, RunFilter, RunPosition
 from daggo_core.storage.records import (
+    REEXECUTE_TAG,
+    ErrorInfo,
     Event,
     EventKind,
-    JobRecord,
     Run,
     RunStatus,
+    RunTrigger,
     StepRecord,
     StepStatus,
 )
 
 __all__ = [
+    "CancelOutcome",
+    "ErrorInfo",
+    "EventInfo",
+    "EventKind",
     "RunDetail",
-    "StepView",
-    "cancel_run",
-    "get_run_detail",
-    "job_records",
-    "launch_run",
-    "reexecute_run",
-    "sync_jobs",
+    "RunStatus",
+    "RunSummary",
+    "RunTrigger",
+    "RunsCancelRequest",
+    "RunsCancelResponse",
+    "RunsCountRequest",
+    "RunsCountResponse",
+    "RunsEventsRequest",
+    "RunsEventsResponse",
+    "RunsGetManyRequest",
+    "RunsGetManyResponse",
+    "RunsGetRequest",
+    "RunsReexecuteRequest",
+    "RunsReexecuteResponse",
+    "RunsService",
+    "StepInfo",
+    "StepStatus",
 ]
 
-
-def job_records(definitions: Definitions) -> list[JobRecord]:
-    """The metadata rows of every job in `definitions`."""
-    return [
-        JobRecord(name=job.name, description=job.description, snapshot=job.snapshot())
-        for job in definitions.jobs
-    ]
+#: Page sizes of run lists: the default and the most one request may ask for.
+RUNS_PAGE, RUNS_PAGE_MAX = 50, 500
+#: Page sizes of event logs.
+EVENTS_PAGE, EVENTS_PAGE_MAX = 1000, 10_000
 
 
-def sync_jobs(storage: Storage, definitions: Definitions) -> None:
-    """Store the jobs defined in code as the active set (others become inactive)."""
-    storage.sync_jobs(job_records(definitions))
-
-
-def launch_run(
-    storage: Storage,
-    job_name: str,
-    params: Mapping[str, Any] | None = None,
-    *,
-    tags: Mapping[str, str] | None = None,
-    definitions: Definitions | None = None,
-) -> Run:
-    """Queue a run of `job_name` for the coordinator and return it (status QUEUED).
-
-    Params are validated against the job's Params class when the definitions are at
-    hand, else against the field list stored with the job's metadata.
-    """
-    if definitions is not None and job_name in definitions.jobs_by_name:
-        job = definitions.jobs_by_name[job_name]
-        stored_params = job.params_dict(params)
-    else:
-        record = storage.get_job(job_name)
-        if record is None or not record.active:
-            known = ", ".join(j.name for j in storage.list_jobs()) or "none"
-            raise JobNotFoundError(f"no job named {job_name!r} (known jobs: {known})")
-        stored_params = _check_params_against_snapshot(record, dict(params or {}))
-    run = Run(job_name=job_name, status=RunStatus.QUEUED, params=stored_params,
-              tags=dict(tags or {}))
-    return storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED, level="INFO",
-                                       message="run queued")])
-
-
-def cancel_run(storage: Storage, run_id: str) -> Run:
-    """Cancel a run: a QUEUED one ends CANCELED now; an active one is flagged for its worker.
-
-    The worker sees the flag on its next heartbeat and stops the run; a finished run is
-    returned unchanged.
-    """
-    return storage.request_cancel(run_id)
-
-
-def reexecute_run(
-    storage: Storage,
-    run_id: str,
-    *,
-    step: str | None = None,
-    definitions: Definitions | None = None,
-) -> Run:
-    """Queue a re-execution of a finished run: from its failed steps, or from `step`.
-
-    The new run has the same params and tags, links to the parent through
-    `parent_run_id`, and reuses the parent's stored outputs for the steps it does not run
-    again. The plan is checked now when the job's code is at hand (else by the worker).
-    """
-    parent = storage.get_run(run_id)
-    if not parent.is_finished:
-        raise DaggoError(f"run {run_id} is {parent.status}; only finished runs can be "
-                         "re-executed")
-    mode = FROM_FAILURE if step is None else f"step:{step}"
-    if definitions is not None and parent.job_name in definitions.jobs_by_name:
-        plan_reexecution(definitions.jobs_by_name[parent.job_name], parent.id,
-                         storage.list_steps(parent.id), mode)
-    tags = {k: v for k, v in parent.tags.items() if not k.startswith("daggo/")}
-    tags[REEXECUTE_TAG] = mode
-    run = Run(job_name=parent.job_name, params=parent.params, tags=tags,
-              parent_run_id=parent.id)
-    message = f"re-execution of run {parent.id} " + (
-        "from failure" if step is None else f"from step {step}")
-    return storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED, level="INFO",
-                                       message=message)])
-
-
-def _check_params_against_snapshot(record: JobRecord, params: dict[str, Any]) -> dict[str, Any]:
-    fields = {f["name"]: f for f in record.snapshot.get("params", [])}
-    problems = [f"unknown param {name!r}" for name in params if name not in fields]
-    problems += [f"missing required param {name!r}" for name, f in fields.items()
-                 if f["required"] and name not in params]
-    if problems:
-        raise ParamsError(f"invalid params for job {record.name!r}: {'; '.join(problems)}")
-    return params
+# ---------------------------------------------------------------------------- messages
 
 
 @frozen(kw_only=True)
-class StepView:
-    """A step as shown to users: the stored record, or PENDING when not started yet."""
+class RunSummary:
+    """A run as lists show it: no params, outputs or tracebacks."""
+
+    id: str
+    job_name: str
+    status: RunStatus
+    trigger: RunTrigger
+    tags: dict[str, str]
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    duration_seconds: float | None
+    schedule_key: str | None
+    scheduled_for: dt.datetime | None
+    parent_run_id: str | None
+    wait_reason: str | None
+    cancel_requested: bool
+    error_type: str | None
+    error_message: str | None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED)
+
+    @classmethod
+    def of(cls, run: Run) -> RunSummary:
+        return cls(
+            id=run.id, job_name=run.job_name, status=run.status, trigger=run.trigger,
+            tags=dict(run.tags), created_at=run.created_at, started_at=run.started_at,
+            finished_at=run.finished_at, duration_seconds=run.duration_seconds,
+            schedule_key=run.schedule_key, scheduled_for=run.scheduled_for,
+            parent_run_id=run.parent_run_id,
+            wait_reason=run.wait_reason if run.status is RunStatus.QUEUED else None,
+            cancel_requested=run.cancel_requested,
+            error_type=run.error.type if run.error else None,
+            error_message=run.error.message if run.error else None,
+        )
+
+
+@frozen(kw_only=True)
+class StepInfo:
+    """One step of a run: PENDING with no times until it starts."""
 
     key: str
     status: StepStatus
-    record: StepRecord | None
+    attempt: int
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    duration_seconds: float | None
+    error: ErrorInfo | None
+
+    @classmethod
+    def of(cls, key: str, record: StepRecord | None) -> StepInfo:
+        if record is None:
+            return cls(key=key, status=StepStatus.PENDING, attempt=1, started_at=None,
+                       finished_at=None, duration_seconds=None, error=None)
+        return cls(key=key, status=record.status, attempt=record.attempt,
+                   started_at=record.started_at, finished_at=record.finished_at,
+                   duration_seconds=record.duration_seconds, error=record.error)
 
 
 @frozen(kw_only=True)
 class RunDetail:
-    """A run with its steps in the job's order and its event log."""
+    """One run: its summary, params, error with traceback, worker, and every step of its
+    job in the job's order (those not started yet as PENDING)."""
 
-    run: Run
-    steps: Sequence[StepView]
-    events: Sequence[Event]
+    run: RunSummary
+    params: dict[str, Any]
+    error: ErrorInfo | None
+    worker_id: str | None
+    heartbeat_at: dt.datetime | None
+    steps: tuple[StepInfo, ...]
 
 
-def get_run_detail(storage: Storage, run_id: str, *, event_limit: int = 1000) -> RunDetail:
-    """The run, every step of its job (pending ones included) and its first events."""
-    run = storage.get_run(run_id)
-    recorded = {s.step_key: s for s in storage.list_steps(run_id)}
-    record = storage.get_job(run.job_name)
-    order = [op["name"] for op in record.snapshot.get("ops", [])] if record else []
-    order += [key for key in recorded if key not in order]
-    steps = [
-        StepView(key=key, status=recorded[key].status if key in recorded else StepStatus.PENDING,
-                 record=recorded.get(key))
-        for key in order
-    ]
-    return RunDetail(run=run, steps=steps,
-                     events=storage.list_events(run_id, limit=event_limit))
+@frozen(kw_only=True)
+class EventInfo:
+    """One entry of a run's event log."""
+
+    id: int
+    kind: EventKind
+    step_key: str | None
+    timestamp: dt.datetime
+    level: str | None
+    message: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: Event) -> EventInfo:
+        return cls(id=event.id or 0, kind=event.kind, step_key=event.step_key,
+                   timestamp=event.timestamp, level=event.level, message=event.message,
+                   data=event.data)
+
+
+@frozen(kw_only=True)
+class _RunQuery:
+    """Which runs: every given condition must hold (empty tuples and maps: any)."""
+
+    job: str | None = None
+    statuses: tuple[RunStatus, ...] = ()
+    triggers: tuple[RunTrigger, ...] = ()
+    tags: dict[str, str] = field(factory=dict)
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+    def run_filter(self) -> RunFilter:
+        for name in ("created_after", "created_before"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidArgumentError(f"{name}: give a time with its UTC offset, "
+                                           f"e.g. {moment.isoformat()}+00:00")
+        return RunFilter(job_name=self.job, statuses=self.statuses or None,
+                         triggers=self.triggers or None, tags=self.tags,
+                         created_after=self.created_after, created_before=self.created_before)
+
+
+@frozen(kw_only=True)
+class RunsGetManyRequest(_RunQuery):
+    """A page of runs, newest first; `cursor` is the previous page's `next_cursor`."""
+
+    limit: int = RUNS_PAGE
+    cursor: str | None = None
+
+
+@frozen(kw_only=True)
+class RunsGetManyResponse:
+    """A page of runs; `next_cursor` is None on the last page."""
+
+    runs: tuple[RunSummary, ...]
+    next_cursor: str | None
+
+
+@frozen(kw_only=True)
+class RunsCountRequest(_RunQuery):
+    """How many runs match the conditions."""
+
+
+@frozen(kw_only=True)
+class RunsCountResponse:
+    count: int
+
+
+@frozen(kw_only=True)
+class RunsGetRequest:
+    """One run, by id or by any unique prefix of its id."""
+
+    run_id: str
+
+
+@frozen(kw_only=True)
+class RunsEventsRequest:
+    """A page of a run's event log, oldest first, from `cursor` (the previous page's
+    `next_cursor`); optionally one step's, some kinds, some levels, or lines containing
+    `search` (ignoring case)."""
+
+    run_id: str
+    cursor: str | None = None
+    limit: int = EVENTS_PAGE
+    step_key: str | None = None
+    kinds: tuple[EventKind, ...] = ()
+    levels: tuple[str, ...] = ()
+    search: str | None = None
+
+
+@frozen(kw_only=True)
+class RunsEventsResponse:
+    """A page of events; `next_cursor` continues after it (also once the log has no more
+    lines yet, to follow a running run); `run_status` is the run's status when read."""
+
+    events: tuple[EventInfo, ...]
+    next_cursor: str
+    run_status: RunStatus
+
+
+@frozen(kw_only=True)
+class RunsCancelRequest:
+    run_id: str
+
+
+class CancelOutcome(enum.StrEnum):
+    """What a cancel request did."""
+
+    CANCELED = "canceled"
+    REQUESTED = "requested"
+    ALREADY_FINISHED = "already_finished"
+
+
+@frozen(kw_only=True)
+class RunsCancelResponse:
+    """The run after the request; `outcome` is "canceled" (it had not started),
+    "requested" (its worker stops it) or "already_finished"."""
+
+    run: RunSummary
+    outcome: CancelOutcome
+
+
+@frozen(kw_only=True)
+class RunsReexecuteRequest:
+    """Re-execute a finished run: from its failed steps, or from step `from_step` (that
+    step and everything downstream run again; the rest reuse stored outputs)."""
+
+    run_id: str
+    from_step: str | None = None
+
+
+@frozen(kw_only=True)
+class RunsReexecuteResponse:
+    run: RunSummary
+
+
+# ---------------------------------------------------------------------------- service
+
+
+class RunsService:
+    """Run history and control."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        self.storage = context.storage
+
+    def resolve_id(self, run_id: str) -> str:
+        """The full id of the run `run_id` names: an id or any unique prefix of one."""
+        ref = run_id.strip().lower()
+        if not ref:
+            raise InvalidArgumentError("run_id: give a run id or a prefix of one")
+        found = self.storage.find_run_ids(ref, limit=6)
+        if ref in found:
+            return ref
+        if not found:
+            raise RunNotFoundError(f"no run with id {run_id!r} (nor one starting with it)")
+        if len(found) > 1:
+            shown = ", ".join(f[: max(12, len(ref) + 4)] for f in found[:5])
+            more = " and more" if len(found) > 5 else ""
+            raise InvalidArgumentError(
+                f"run id prefix {run_id!r} is ambiguous: it matches {shown}{more}; give more "
+                "characters")
+        return found[0]
+
+    def get_many(self, request: RunsGetManyRequest) -> RunsGetManyResponse:
+        """A page of runs matching the request, newest first."""
+        limit = check_limit(request.limit, RUNS_PAGE_MAX)
+        after = None
+        if request.cursor is not None:
+            created_at, run_id = decode_cursor("runs", request.cursor, 2)
+            after = RunPosition(_moment(created_at), str(run_id))
+        runs = self.storage.list_runs(request.run_filter(), limit=limit + 1, after=after)
+        page = runs[:limit]
+        next_cursor = None
+        if len(runs) > limit:
+            last = page[-1]
+            next_cursor = encode_cursor("runs", last.created_at.isoformat(), last.id)
+        return RunsGetManyResponse(runs=tuple(map(RunSummary.of, page)),
+                                   next_cursor=next_cursor)
+
+    def count(self, request: RunsCountRequest) -> RunsCountResponse:
+        """How many runs match the request."""
+        return RunsCountResponse(count=self.storage.count_runs(request.run_filter()))
+
+    def get(self, request: RunsGetRequest) -> RunDetail:
+        """The run with its steps in the job's order."""
+        run = self.storage.get_run(self.resolve_id(request.run_id))
+        recorded = {s.step_key: s for s in self.storage.list_steps(run.id)}
+        job = self.storage.get_job(run.job_name)
+        order = list(job.snapshot.order) if job else []
+        order += [key for key in recorded if key not in order]
+        return RunDetail(
+            run=RunSummary.of(run), params=dict(run.params), error=run.error,
+            worker_id=run.worker_id, heartbeat_at=run.heartbeat_at,
+            steps=tuple(StepInfo.of(key, recorded.get(key)) for key in order),
+        )
+
+    def events(self, request: RunsEventsRequest) -> RunsEventsResponse:
+        """A page of the run's event log, oldest first."""
+        limit = check_limit(request.limit, EVENTS_PAGE_MAX)
+        run = self.storage.get_run(self.resolve_id(request.run_id))
+        after = 0
+        if request.cursor is not None:
+            (after,) = decode_cursor("events", request.cursor, 1)
+            if not isinstance(after, int):
+                raise InvalidArgumentError("cursor: not a cursor of this list")
+        where = EventFilter(step_key=request.step_key, kinds=request.kinds or None,
+                            levels=tuple(lvl.upper() for lvl in request.levels) or None,
+                            search=request.search or None)
+        events = self.storage.list_events(run.id, where, after_id=after, limit=limit)
+        last = events[-1].id if events and events[-1].id is not None else after
+        return RunsEventsResponse(events=tuple(map(EventInfo.of, events)),
+                                  next_cursor=encode_cursor("events", last),
+                                  run_status=run.status)
+
+    def cancel(self, request: RunsCancelRequest) -> RunsCancelResponse:
+        """Cancel a run: a queued one ends at once; a running one is stopped by its
+        worker, at once when this process's executor runs it, else at its next
+        heartbeat."""
+        run_id = self.resolve_id(request.run_id)
+        before = self.storage.get_run(run_id)
+        run = self.storage.request_cancel(run_id)
+        runtime = self.context.runtime
+        if not run.is_finished and runtime is not None and runtime.stop_run(run_id):
+            run = self.storage.get_run(run_id)
+        if before.is_finished:
+            outcome = CancelOutcome.ALREADY_FINISHED
+        elif before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
+            outcome = CancelOutcome.CANCELED
+        else:
+            outcome = CancelOutcome.REQUESTED
+        return RunsCancelResponse(run=RunSummary.of(run), outcome=outcome)
+
+    def reexecute(self, request: RunsReexecuteRequest) -> RunsReexecuteResponse:
+        """Queue a new run of a finished run's job with the same params and tags, linked
+        through `parent_run_id`, reusing the parent's stored outputs for the steps it does
+        not run again. The plan is checked now when the job's code is at hand (else by the
+        worker)."""
+        parent = self.storage.get_run(self.resolve_id(request.run_id))
+        if not parent.is_finished:
+            raise FailedPreconditionError(
+                f"run {parent.id} is {parent.status}; only finished runs can be re-executed")
+        step = request.from_step
+        mode = FROM_FAILURE if step is None else f"step:{step}"
+        definitions = self.context.definitions
+        if definitions is not None and parent.job_name in definitions.jobs_by_name:
+            plan_reexecution(definitions.jobs_by_name[parent.job_name], parent.id,
+                             self.storage.list_steps(parent.id), mode)
+        tags = {k: v for k, v in parent.tags.items() if not k.startswith("daggo/")}
+        tags[REEXECUTE_TAG] = mode
+        run = Run(job_name=parent.job_name, params=parent.params, tags=tags,
+                  parent_run_id=parent.id)
+        message = f"re-execution of run {parent.id} " + (
+            "from failure" if step is None else f"from step {step}")
+        self.storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED,
+                                         level="INFO", message=message)])
+        if self.context.runtime is not None:
+            self.context.runtime.wake_coordinator()
+        return RunsReexecuteResponse(run=RunSummary.of(run))
+
+
+def _moment(value: Any) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidArgumentError("cursor: not a cursor of this list") from None

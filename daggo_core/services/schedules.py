@@ -1,40 +1,49 @@
-"""Schedules as users see them: listing, the Enabled toggle, tick history, bookkeeping sync.
+"""Schedules as users see them: listing, the Enabled toggle and tick history.
 
-Works from the job metadata synced to storage, so the CLI (and later the admin) need not
-import the app's code.
+Works from the job snapshots synced to storage, so the CLI and the admin need not import
+the app's code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from attrs import frozen
 
-from daggo_core.definitions.definitions import Definitions
-from daggo_core.errors import DaggoError, JobNotFoundError
+from daggo_core.definitions.schedules import CatchUp, Overlap
+from daggo_core.definitions.snapshot import ScheduleSnapshot
+from daggo_core.errors import InvalidArgumentError, JobNotFoundError, ScheduleNotFoundError
 from daggo_core.scheduling.cron import CronClock
-from daggo_core.scheduling.scheduler import code_schedules
-from daggo_core.storage.base import Storage
-from daggo_core.storage.records import ScheduleState, ScheduleTick, utcnow
+from daggo_core.services.context import ServiceContext, check_limit
+from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.storage.base import Storage, TickPosition
+from daggo_core.storage.records import (
+    JobRecord,
+    ScheduleState,
+    ScheduleTick,
+    TickStatus,
+    utcnow,
+)
 
 __all__ = [
-    "ScheduleNotFoundError",
-    "ScheduleView",
-    "list_schedule_ticks",
-    "list_schedules",
-    "set_schedule_enabled",
-    "sync_schedules",
+    "ScheduleSummary",
+    "SchedulesGetManyRequest",
+    "SchedulesGetManyResponse",
+    "SchedulesService",
+    "SchedulesSetEnabledRequest",
+    "SchedulesSetEnabledResponse",
+    "SchedulesTicksRequest",
+    "SchedulesTicksResponse",
+    "TickInfo",
+    "TickStatus",
+    "schedule_summaries",
 ]
 
-
-class ScheduleNotFoundError(DaggoError):
-    """No schedule with that key on that job."""
+TICKS_PAGE, TICKS_PAGE_MAX = 50, 1000
 
 
 @frozen(kw_only=True)
-class ScheduleView:
+class ScheduleSummary:
     """A schedule with its effective Enabled state and where its ticks stand."""
 
     job_name: str
@@ -44,79 +53,155 @@ class ScheduleView:
     enabled: bool
     enabled_in_code: bool
     enabled_override: bool | None
-    overlap: str
-    catch_up: str
+    overlap: Overlap
+    catch_up: CatchUp
     pause_after_failures: int | None
     last_tick_at: dt.datetime | None
     next_tick_at: dt.datetime | None
 
 
-def sync_schedules(storage: Storage, definitions: Definitions) -> int:
-    """Clear the bookkeeping of schedules no longer in code (their runs stay); returns how
-    many were cleared."""
-    return storage.delete_schedule_bookkeeping(code_schedules(definitions.jobs_by_name))
+@frozen(kw_only=True)
+class TickInfo:
+    """One tick of a schedule: what it did, and why when it did not launch."""
+
+    id: int
+    job_name: str
+    schedule_key: str
+    scheduled_for: dt.datetime
+    status: TickStatus
+    run_id: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, tick: ScheduleTick) -> TickInfo:
+        return cls(id=tick.id or 0, job_name=tick.job_name, schedule_key=tick.schedule_key,
+                   scheduled_for=tick.scheduled_for, status=tick.status, run_id=tick.run_id,
+                   reason=tick.reason)
 
 
-def list_schedules(storage: Storage, job_name: str | None = None, *,
-                   now: dt.datetime | None = None) -> list[ScheduleView]:
-    """Schedules of the active jobs (or of `job_name`), ordered by job and key."""
+@frozen(kw_only=True)
+class SchedulesGetManyRequest:
+    """The schedules of the active jobs, or of `job`."""
+
+    job: str | None = None
+
+
+@frozen(kw_only=True)
+class SchedulesGetManyResponse:
+    schedules: tuple[ScheduleSummary, ...]
+
+
+@frozen(kw_only=True)
+class SchedulesSetEnabledRequest:
+    """Turn schedule `key` of `job` (every schedule of the job without `key`) on or off;
+    `enabled` None returns it to the default declared in code."""
+
+    job: str
+    key: str | None = None
+    enabled: bool | None = None
+
+
+@frozen(kw_only=True)
+class SchedulesSetEnabledResponse:
+    schedules: tuple[ScheduleSummary, ...]
+
+
+@frozen(kw_only=True)
+class SchedulesTicksRequest:
+    """A page of a job's ticks (of schedule `key`), newest first."""
+
+    job: str
+    key: str | None = None
+    limit: int = TICKS_PAGE
+    cursor: str | None = None
+
+
+@frozen(kw_only=True)
+class SchedulesTicksResponse:
+    ticks: tuple[TickInfo, ...]
+    next_cursor: str | None
+
+
+class SchedulesService:
+    """Schedules of the synced jobs, their toggle and their ticks."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.storage = context.storage
+
+    def get_many(self, request: SchedulesGetManyRequest) -> SchedulesGetManyResponse:
+        """Schedules ordered by job and key."""
+        if request.job is not None:
+            records = [_active_job(self.storage, request.job)]
+        else:
+            records = self.storage.list_jobs()
+        return SchedulesGetManyResponse(schedules=schedule_summaries(self.storage, records))
+
+    def set_enabled(self, request: SchedulesSetEnabledRequest) -> SchedulesSetEnabledResponse:
+        """Store the Enabled override; every scheduler replica sees it on its next pass."""
+        record = _active_job(self.storage, request.job)
+        chosen = _matching(record, request.key)
+        for schedule in chosen:
+            self.storage.set_schedule_enabled(record.name, schedule.key, request.enabled)
+        keys = {s.key for s in chosen}
+        summaries = schedule_summaries(self.storage, [record])
+        return SchedulesSetEnabledResponse(
+            schedules=tuple(s for s in summaries if s.key in keys))
+
+    def ticks(self, request: SchedulesTicksRequest) -> SchedulesTicksResponse:
+        """Ticks newest first, also of schedules since removed from code."""
+        limit = check_limit(request.limit, TICKS_PAGE_MAX)
+        record = self.storage.get_job(request.job)
+        if record is None:
+            raise JobNotFoundError(_no_job(self.storage, request.job))
+        if request.key is not None:
+            _matching(record, request.key)
+        after = None
+        if request.cursor is not None:
+            scheduled_for, tick_id = decode_cursor("ticks", request.cursor, 2)
+            try:
+                after = TickPosition(dt.datetime.fromisoformat(scheduled_for), int(tick_id))
+            except (TypeError, ValueError):
+                raise InvalidArgumentError("cursor: not a cursor of this list") from None
+        found = self.storage.list_ticks(record.name, request.key, limit=limit + 1, after=after)
+        page = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            last = page[-1]
+            next_cursor = encode_cursor("ticks", last.scheduled_for.isoformat(), last.id)
+        return SchedulesTicksResponse(ticks=tuple(map(TickInfo.of, page)),
+                                      next_cursor=next_cursor)
+
+
+def schedule_summaries(storage: Storage, records: list[JobRecord], *,
+                       now: dt.datetime | None = None) -> tuple[ScheduleSummary, ...]:
+    """The schedules of `records` with their stored Enabled state, by job and key."""
     now = now or utcnow()
     states = {(s.job_name, s.schedule_key): s for s in storage.list_schedule_states()}
-    views = []
-    for job, snapshot in _snapshots(storage, job_name):
-        state = states.get((job, snapshot["key"]))
-        views.append(_view(job, snapshot, state, now))
-    return sorted(views, key=lambda view: (view.job_name, view.key))
+    summaries = [
+        _summary(record.name, schedule, states.get((record.name, schedule.key)), now)
+        for record in records for schedule in record.snapshot.schedules
+    ]
+    return tuple(sorted(summaries, key=lambda s: (s.job_name, s.key)))
 
 
-def set_schedule_enabled(storage: Storage, job_name: str, key: str | None,
-                         enabled: bool | None) -> list[ScheduleView]:
-    """Turn a job's schedule (every schedule of the job when `key` is None) on or off;
-    None returns it to the default declared in code. Every scheduler replica sees the
-    change on its next pass."""
-    snapshots = _matching(storage, job_name, key)
-    for snapshot in snapshots:
-        storage.set_schedule_enabled(job_name, snapshot["key"], enabled)
-    keys = {s["key"] for s in snapshots}
-    return [view for view in list_schedules(storage, job_name) if view.key in keys]
+def _active_job(storage: Storage, name: str) -> JobRecord:
+    record = storage.get_job(name)
+    if record is None or not record.active:
+        raise JobNotFoundError(_no_job(storage, name))
+    return record
 
 
-def list_schedule_ticks(storage: Storage, job_name: str, key: str | None = None, *,
-                        limit: int = 50) -> list[ScheduleTick]:
-    """A job's ticks (of one schedule with `key`), newest first."""
-    if key is not None:
-        _matching(storage, job_name, key, include_removed=True)
-    elif storage.get_job(job_name) is None:
-        raise JobNotFoundError(_no_job(storage, job_name))
-    return storage.list_ticks(job_name, key, limit=limit)
-
-
-def _snapshots(storage: Storage, job_name: str | None) -> list[tuple[str, dict[str, Any]]]:
-    if job_name is not None:
-        record = storage.get_job(job_name)
-        if record is None or not record.active:
-            raise JobNotFoundError(_no_job(storage, job_name))
-        records = [record]
-    else:
-        records = storage.list_jobs()
-    return [(r.name, s) for r in records for s in r.snapshot.get("schedules", [])]
-
-
-def _matching(storage: Storage, job_name: str, key: str | None, *,
-              include_removed: bool = False) -> list[dict[str, Any]]:
-    record = storage.get_job(job_name)
-    if record is None or not (record.active or include_removed):
-        raise JobNotFoundError(_no_job(storage, job_name))
-    snapshots = record.snapshot.get("schedules", [])
-    if not snapshots:
-        raise ScheduleNotFoundError(f"job {job_name!r} has no schedules")
+def _matching(record: JobRecord, key: str | None) -> list[ScheduleSnapshot]:
+    schedules = list(record.snapshot.schedules)
+    if not schedules:
+        raise ScheduleNotFoundError(f"job {record.name!r} has no schedules")
     if key is None:
-        return list(snapshots)
-    chosen = [s for s in snapshots if s["key"] == key]
+        return schedules
+    chosen = [s for s in schedules if s.key == key]
     if not chosen:
-        known = ", ".join(s["key"] for s in snapshots)
+        known = ", ".join(s.key for s in schedules)
         raise ScheduleNotFoundError(
-            f"job {job_name!r} has no schedule {key!r} (its schedules: {known})")
+            f"job {record.name!r} has no schedule {key!r} (its schedules: {known})")
     return chosen
 
 
@@ -125,24 +210,23 @@ def _no_job(storage: Storage, job_name: str) -> str:
     return f"no job named {job_name!r} (known jobs: {known})"
 
 
-def _next_tick(snapshot: Mapping[str, Any], after: dt.datetime) -> dt.datetime | None:
+def _next_tick(schedule: ScheduleSnapshot, after: dt.datetime) -> dt.datetime | None:
     try:
-        return CronClock(snapshot["cron"], snapshot["timezone"]).next_after(after)
+        return CronClock(schedule.cron, schedule.timezone).next_after(after)
     except ValueError:  # croniter's errors: e.g. stored by a version that accepted it
         return None
 
 
-def _view(job: str, snapshot: Mapping[str, Any], state: ScheduleState | None,
-          now: dt.datetime) -> ScheduleView:
+def _summary(job: str, schedule: ScheduleSnapshot, state: ScheduleState | None,
+             now: dt.datetime) -> ScheduleSummary:
     override = state.enabled_override if state else None
     last = state.last_tick_at if state else None
-    enabled = snapshot["enabled"] if override is None else override
-    next_tick = _next_tick(snapshot, max(last, now) if last else now) if enabled else None
-    return ScheduleView(
-        job_name=job, key=snapshot["key"], cron=snapshot["cron"],
-        timezone=snapshot["timezone"], enabled=enabled, enabled_in_code=snapshot["enabled"],
-        enabled_override=override, overlap=snapshot.get("overlap", "skip"),
-        catch_up=snapshot.get("catch_up", "latest"),
-        pause_after_failures=snapshot.get("pause_after_failures"),
-        last_tick_at=last, next_tick_at=next_tick,
+    enabled = schedule.enabled if override is None else override
+    next_tick = _next_tick(schedule, max(last, now) if last else now) if enabled else None
+    return ScheduleSummary(
+        job_name=job, key=schedule.key, cron=schedule.cron, timezone=schedule.timezone,
+        enabled=enabled, enabled_in_code=schedule.enabled, enabled_override=override,
+        overlap=schedule.overlap, catch_up=schedule.catch_up,
+        pause_after_failures=schedule.pause_after_failures, last_tick_at=last,
+        next_tick_at=next_tick,
     )

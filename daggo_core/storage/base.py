@@ -1,4 +1,9 @@
-"""The storage interface: narrow protocols per concern, combined into `Storage`."""
+"""The storage interface: one narrow protocol per concern, combined into `Storage`.
+
+A component depends on the protocols it uses (the run monitor on runs and steps, the
+scheduler on schedules); `Storage` is everything a backend provides. Lists page by keyset
+(`RunPosition`, event ids), never by OFFSET, so a page costs the same deep in history.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,16 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from attrs import frozen
+from attrs import field, frozen
 
 from daggo_core.storage.records import (
     ErrorInfo,
     Event,
+    EventKind,
     JobRecord,
     Run,
     RunStatus,
+    RunTrigger,
     ScheduleState,
     ScheduleTick,
     StepRecord,
@@ -23,14 +30,20 @@ from daggo_core.storage.ticks import TickClaim, TickDecider
 
 __all__ = [
     "ClaimChooser",
+    "EventFilter",
     "EventStorage",
     "JobStorage",
+    "RunFilter",
+    "RunPosition",
     "RunStorage",
     "ScheduleStorage",
+    "StepStorage",
     "StepWrites",
     "Storage",
+    "TickPosition",
     "WorkNotifier",
 ]
+
 
 @frozen
 class StepWrites:
@@ -41,13 +54,62 @@ class StepWrites:
     events: Sequence[Event] = ()
 
 
+@frozen(kw_only=True)
+class RunFilter:
+    """Which runs a list or count covers; every given condition must hold.
+
+    `statuses`/`triggers` of None mean any (an empty tuple matches nothing); `tags` must
+    all be present with those values; `created_after` is inclusive, `created_before`
+    exclusive.
+    """
+
+    job_name: str | None = None
+    statuses: tuple[RunStatus, ...] | None = None
+    triggers: tuple[RunTrigger, ...] | None = None
+    tags: Mapping[str, str] = field(factory=dict)
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+
+@frozen
+class RunPosition:
+    """Where a page of runs (newest first) ended: the last run's creation time and id."""
+
+    created_at: dt.datetime
+    id: str
+
+
+@frozen(kw_only=True)
+class EventFilter:
+    """Which events of a run a page holds: a step's, some kinds, some levels, a text.
+
+    `search` matches messages containing it, ignoring case.
+    """
+
+    step_key: str | None = None
+    kinds: tuple[EventKind, ...] | None = None
+    levels: tuple[str, ...] | None = None
+    search: str | None = None
+
+
+@frozen
+class TickPosition:
+    """Where a page of ticks (newest first) ended: the last tick's time and id."""
+
+    scheduled_for: dt.datetime
+    id: int
+
+
 #: `choose(queued, running) -> (ids to claim, {queued run id: why it waits})`.
 ClaimChooser = Callable[[list[Run], list[Run]], tuple[Sequence[str], Mapping[str, str]]]
 
 
 class JobStorage(Protocol):
     def sync_jobs(self, jobs: Sequence[JobRecord]) -> None:
-        """Upsert `jobs` as the active set; jobs missing from it are marked inactive."""
+        """Upsert `jobs` as the active set; jobs missing from it are marked inactive.
+
+        Safe when several processes sync the same jobs at once.
+        """
 
     def get_job(self, name: str) -> JobRecord | None:
         """Return the job named `name` (active or not), or None."""
@@ -63,20 +125,16 @@ class RunStorage(Protocol):
     def get_run(self, run_id: str) -> Run:
         """Return the run; raises RunNotFoundError if there is none."""
 
-    def list_runs(
-        self,
-        *,
-        job_name: str | None = None,
-        statuses: Sequence[RunStatus] | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[Run]:
-        """Return runs newest first, optionally filtered by job and status."""
+    def find_run_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
+        """Ids of up to `limit` runs whose id starts with `prefix`, in id order."""
 
-    def count_runs(
-        self, *, job_name: str | None = None, statuses: Sequence[RunStatus] | None = None
-    ) -> int:
-        """Count runs matching the same filters as `list_runs`."""
+    def list_runs(self, where: RunFilter | None = None, *, limit: int = 50,
+                  after: RunPosition | None = None) -> list[Run]:
+        """Runs matching `where` (all runs if None), newest first (by creation time, then
+        id), from just after `after` (the last run of the previous page)."""
+
+    def count_runs(self, where: RunFilter | None = None) -> int:
+        """How many runs match `where` (all runs if None)."""
 
     def set_run_status(
         self,
@@ -103,17 +161,12 @@ class RunStorage(Protocol):
         Raises RunNotFoundError for an unknown run.
         """
 
-    def claim_queued_runs(self, limit: int) -> list[Run]:
-        """Atomically move up to `limit` oldest QUEUED runs to STARTING and return them.
-
-        Safe with several claimers on one database: each run is returned to one only.
-        """
-
     def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
         """Claim the queued runs that `choose(queued, running)` picks, in one transaction.
 
         `queued` holds up to `scan_limit` oldest QUEUED runs, `running` every STARTING or
-        STARTED run; runs left queued get the returned reason as `wait_reason`.
+        STARTED run; runs left queued get the returned reason as `wait_reason`. Safe with
+        several claimers on one database: each run is returned to one only.
         """
 
     def heartbeat(self, run_id: str, worker_id: str) -> Run:
@@ -125,9 +178,8 @@ class RunStorage(Protocol):
     def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
         """Active runs whose last heartbeat (or claim) is older than `cutoff`."""
 
-    def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
-        """Insert or replace the state of one step and append `events`, in one transaction."""
 
+class StepStorage(Protocol):
     def record_steps(
         self,
         new: Sequence[StepRecord],
@@ -136,7 +188,8 @@ class RunStorage(Protocol):
     ) -> None:
         """Insert `new` steps, replace `changed` ones and append `events`, in one transaction.
 
-        For the one writer that owns a run's steps and knows which ones it stored before.
+        For the writer that owns a run's steps and knows which ones it stored before.
+        Costs the same per step however many steps the run has.
         """
 
     def list_steps(self, run_id: str) -> list[StepRecord]:
@@ -150,12 +203,13 @@ class EventStorage(Protocol):
     def list_events(
         self,
         run_id: str,
+        where: EventFilter | None = None,
         *,
         after_id: int = 0,
         limit: int = 1000,
-        step_key: str | None = None,
     ) -> list[Event]:
-        """Return the run's events with id > `after_id`, oldest first."""
+        """The run's events matching `where` (all if None) with id > `after_id`, oldest
+        first."""
 
 
 class ScheduleStorage(Protocol):
@@ -191,8 +245,10 @@ class ScheduleStorage(Protocol):
         *,
         statuses: Sequence[TickStatus] | None = None,
         limit: int = 50,
+        after: TickPosition | None = None,
     ) -> list[ScheduleTick]:
-        """Ticks newest first (by scheduled time), optionally filtered."""
+        """Ticks newest first (by scheduled time, then id), optionally filtered, from just
+        after `after` (the last tick of the previous page)."""
 
     def releasable_ticks(self) -> list[ScheduleTick]:
         """The oldest BUFFERED tick of each schedule with no run queued or running."""
@@ -205,9 +261,21 @@ class ScheduleStorage(Protocol):
         """Delete ticks scheduled before `before`, except BUFFERED ones; returns the count."""
 
 
+class WorkNotifier(Protocol):
+    """Tells a coordinator when there may be work: a run was queued, or one ended."""
+
+    def wait_for_work(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True as soon as a run was queued or finished
+        anywhere (or a notification may have been missed), False on timeout."""
+
+
 @runtime_checkable
-class Storage(JobStorage, RunStorage, EventStorage, ScheduleStorage, Protocol):
+class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
+
+    def work_notifier(self) -> WorkNotifier | None:
+        """A notifier of work queued or finished by any process on this database, or None
+        when the backend cannot tell (coordinators then poll)."""
 
     def warm_up(self) -> None:
         """Do one-time work (e.g. compiling statements) so the first run is not slower.
@@ -217,16 +285,3 @@ class Storage(JobStorage, RunStorage, EventStorage, ScheduleStorage, Protocol):
 
     def close(self) -> None:
         """Release connections; the storage is unusable afterwards."""
-
-
-@runtime_checkable
-class WorkNotifier(Protocol):
-    """Optional: a storage that can tell a coordinator when there may be work.
-
-    Backends with server push (e.g. LISTEN/NOTIFY) implement it; coordinators on a
-    storage without it poll.
-    """
-
-    def wait_for_work(self, timeout: float) -> bool:
-        """Block up to `timeout` seconds; True as soon as a run was queued or finished
-        anywhere (or a notification may have been missed), False on timeout."""

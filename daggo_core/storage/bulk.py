@@ -68,20 +68,21 @@ class BulkStatement:
         names = self.names
         values = [n for n in names if n in self.stmt.table.c]  # type: ignore[union-attr]
         compiled = self.stmt.compile(dialect=dialect, column_keys=values)
-        binds = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        # The public view of what SQLAlchemy itself binds: the SQL and the parameters in
+        # order. A bind the rows do not give keeps the value it has in the statement; one
+        # without a value fails here.
+        state = compiled.construct_expanded_state(dict.fromkeys(names))  # type: ignore[attr-defined]
+        binds = list(state.positiontup or ()) if compiled.positional else list(state.parameters)
         constants = [b for b in binds if b not in names]
-        if sorted(set(binds) - set(constants)) != sorted(names) or any(
-            compiled.binds[b].callable is not None or compiled.binds[b].value is None
-            for b in constants
-        ):
+        if sorted(set(binds) - set(constants)) != sorted(names):
             raise ValueError(f"statement binds {binds}, rows give {list(names)}")
         # Each row is extended by the constants, so every bind reads one position.
         index = {name: i for i, name in enumerate((*names, *constants))}
         return _Compiled(
-            sql=str(compiled),
+            sql=state.statement,
             positional=compiled.positional,
-            keys=tuple(compiled.escaped_bind_names.get(b, b) for b in binds),
-            constants=tuple(compiled.binds[b].value for b in constants),
+            keys=tuple(binds),
+            constants=tuple(state.parameters[b] for b in constants),
             fields=tuple((index[b], _bind_processor(compiled.binds[b].type, dialect))
                          for b in binds),
         )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from daggo_core.errors import StorageError
 from daggo_core.storage.schema import metadata
-from daggo_core.storage.sql import WRITE_OPTION
+from daggo_core.storage.sql_transactions import WRITE_OPTION
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: The newest revision under migrations/versions; a test keeps it equal to the scripts' head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -9,8 +9,12 @@ from typing import Any
 
 from attrs import field, frozen
 
+from daggo_core.definitions.snapshot import JobSnapshot
+
 __all__ = [
     "ACTIVE_RUN_STATUSES",
+    "REEXECUTE_TAG",
+    "RETRY_TAG",
     "TERMINAL_RUN_STATUSES",
     "ErrorInfo",
     "Event",
@@ -18,6 +22,7 @@ __all__ = [
     "JobRecord",
     "Run",
     "RunStatus",
+    "RunTrigger",
     "ScheduleState",
     "ScheduleTick",
     "StepRecord",
@@ -45,6 +50,25 @@ class RunStatus(enum.StrEnum):
     SUCCESS = "SUCCESS"
     FAILURE = "FAILURE"
     CANCELED = "CANCELED"
+
+
+class RunTrigger(enum.StrEnum):
+    """What launched a run."""
+
+    #: A launch from the CLI, the UI, the API or `DaggoApp.launch`.
+    MANUAL = "manual"
+    #: A tick of one of the job's schedules.
+    SCHEDULE = "schedule"
+    #: The run monitor, re-queuing a run whose worker was lost (`run_retries`).
+    RETRY = "retry"
+    #: A re-execution of a finished run, from failure or from a step.
+    REEXECUTION = "reexecution"
+
+
+#: Tag on a run that re-runs a run whose worker was lost: how many times it was retried.
+RETRY_TAG = "daggo/retry_number"
+#: Tag on a re-execution run: "failure", or "step:<key>" to re-run from that step.
+REEXECUTE_TAG = "daggo/reexecute"
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED})
@@ -90,11 +114,11 @@ class ErrorInfo:
 
 @frozen(kw_only=True)
 class JobRecord:
-    """A job's metadata as synced from code: `snapshot` describes ops, edges and schedules."""
+    """A job's metadata as synced from code: `snapshot` describes its ops and schedules."""
 
     name: str
     description: str = ""
-    snapshot: dict[str, Any] = field(factory=dict)
+    snapshot: JobSnapshot = field(factory=JobSnapshot)
     active: bool = True
     updated_at: dt.datetime = field(factory=utcnow)
 
@@ -123,6 +147,17 @@ class Run:
     @property
     def is_finished(self) -> bool:
         return self.status in TERMINAL_RUN_STATUSES
+
+    @property
+    def trigger(self) -> RunTrigger:
+        """What launched the run, from its schedule key and daggo's own tags."""
+        if self.schedule_key is not None:
+            return RunTrigger.SCHEDULE
+        if RETRY_TAG in self.tags:
+            return RunTrigger.RETRY
+        if REEXECUTE_TAG in self.tags:
+            return RunTrigger.REEXECUTION
+        return RunTrigger.MANUAL
 
     @property
     def duration_seconds(self) -> float | None:

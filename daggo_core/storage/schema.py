@@ -38,6 +38,7 @@ __all__ = [
     "partitions",
     "queue_items",
     "queues",
+    "run_tags",
     "runs",
     "schedule_ticks",
     "scheduler_states",
@@ -138,9 +139,22 @@ runs = Table(
     Column("heartbeat_at", UTCDateTime),
     Column("wait_reason", Text),
     Column("cancel_requested", Boolean, nullable=False, default=False, server_default=false()),
+    Column("trigger", String(_STATUS)),  # always written; see migration 0004
     Index(None, "job_name", "created_at"),
     Index(None, "status", "created_at"),
     Index(None, "created_at"),
+    Index(None, "trigger", "created_at"),
+)
+
+#: A run's tags again, one row per tag, so that runs can be found by tag with an index.
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", String(_ID), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(_NAME), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("run_id", "key"),
+    Index(None, "key", "value", "run_id"),
 )
 
 steps = Table(
@@ -156,6 +170,7 @@ steps = Table(
     Column("error", JSONText),
     Column("output", JSONText),
     PrimaryKeyConstraint("run_id", "step_key"),
+    Index(None, "run_id", "seq"),
 )
 
 events = Table(
@@ -170,6 +185,7 @@ events = Table(
     Column("message", Text, nullable=False),
     Column("data", JSONText, nullable=False),
     Index(None, "run_id", "id"),
+    Index(None, "run_id", "step_key", "id"),
     sqlite_autoincrement=True,
 )
 

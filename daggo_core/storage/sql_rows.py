@@ -22,6 +22,7 @@ from daggo_core.storage.records import (
     RunStatus,
 )
 from daggo_core.storage.schema import events as _events
+from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "error_value",
     "get_run",
     "insert_events",
+    "insert_runs",
     "record_values",
     "run_from_row",
     "run_values",
@@ -116,10 +118,26 @@ def error_from(value: Any) -> ErrorInfo | None:
 
 
 def run_values(run: Run) -> dict[str, Any]:
-    """The `runs` row of `run`."""
+    """The `runs` row of `run` (its trigger is derived from it)."""
     values = record_values(run)
-    values.update(status=RunStatus(run.status).value, error=error_value(run.error))
+    values.update(status=RunStatus(run.status).value, error=error_value(run.error),
+                  trigger=run.trigger.value)
     return values
+
+
+_INSERT_RUNS = _runs.insert()
+_INSERT_RUN_TAGS = _run_tags.insert()
+
+
+def insert_runs(conn: Connection, runs: Sequence[Run]) -> None:
+    """Insert new runs with their tag rows (one statement for each table)."""
+    if not runs:
+        return
+    conn.execute(_INSERT_RUNS, [run_values(run) for run in runs])
+    tags = [{"run_id": run.id, "key": key, "value": value}
+            for run in runs for key, value in run.tags.items()]
+    if tags:
+        conn.execute(_INSERT_RUN_TAGS, tags)
 
 
 def run_from_row(row: Mapping[str, Any]) -> Run:

@@ -1,20 +1,18 @@
-"""Scheduler bookkeeping on SQL: states, tick claims and their history.
-
-Mixed into `SqlStorage`, whose `_read`/`_write` transactions it uses.
-"""
+"""Scheduler bookkeeping on SQL: states, tick claims and their history."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import attrs
 from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 
 from daggo_core.errors import StorageError
+from daggo_core.storage.base import TickPosition
 from daggo_core.storage.records import (
     Event,
     EventKind,
@@ -27,13 +25,15 @@ from daggo_core.storage.records import (
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.schema import schedule_ticks as _ticks
 from daggo_core.storage.schema import scheduler_states as _states
+from daggo_core.storage.sql_dialect import LockArea, SqlDialect
 from daggo_core.storage.sql_rows import (
     cancel_in_transaction,
     columns_of,
     insert_events,
+    insert_runs,
     record_values,
-    run_values,
 )
+from daggo_core.storage.sql_transactions import Transactions
 from daggo_core.storage.ticks import (
     ScheduleId,
     ScheduleSituation,
@@ -42,9 +42,7 @@ from daggo_core.storage.ticks import (
     TickDecision,
 )
 
-__all__ = ["ScheduleSqlMixin"]
-
-T = TypeVar("T")
+__all__ = ["SqlSchedules"]
 
 _STATE_COLUMNS = columns_of(_states, ScheduleState)
 _TICK_COLUMNS = columns_of(_ticks, ScheduleTick)
@@ -54,24 +52,21 @@ _WAITING_RUN_STATUSES = (RunStatus.QUEUED.value, RunStatus.STARTING.value,
 _CHUNK = 500
 
 
-class ScheduleSqlMixin:
-    """The `ScheduleStorage` part of SqlStorage."""
+class SqlSchedules:
+    """The `ScheduleStorage` part of SqlStorage.
 
-    _read: Callable[..., Any]
-    _write: Callable[..., Any]
+    Every transaction that claims ticks or changes scheduler state first takes the
+    dialect's schedules lock, so that scheduler replicas decide on each other's committed
+    ticks; a unique-constraint conflict (a claim another process committed first) is
+    retried and then sees that claim.
+    """
 
-    def lock_schedules(self, conn: Connection) -> None:
-        """Called first in every transaction that claims ticks or changes scheduler state;
-        a no-op here (SQLite's write transactions already exclude each other).
-
-        A server database takes a lock here, so that scheduler replicas decide on each
-        other's committed ticks.
-        """
+    _tx: Transactions
 
     def list_schedule_states(self) -> list[ScheduleState]:
         """Every schedule's bookkeeping row, ordered by job and key."""
         query = select(*_STATE_COLUMNS).order_by(_states.c.job_name, _states.c.schedule_key)
-        rows = self._read("list_schedule_states", lambda conn: conn.execute(query).all())
+        rows = self._tx.read("list_schedule_states", lambda conn: conn.execute(query).all())
         return [_state_from_row(row._mapping) for row in rows]
 
     def ensure_schedule_states(
@@ -83,8 +78,10 @@ class ScheduleSqlMixin:
         if not wanted:
             return
 
+        dialect = self._tx.dialect
+
         def tx(conn: Connection) -> None:
-            self.lock_schedules(conn)
+            dialect.lock(conn, LockArea.SCHEDULES)
             now = utcnow()
             existing = {tuple(row) for row in conn.execute(
                 select(_states.c.job_name, _states.c.schedule_key))}
@@ -100,16 +97,17 @@ class ScheduleSqlMixin:
             if started:
                 conn.execute(_START_CURSOR, started)
 
-        self._write_claims("ensure_schedule_states", tx)
+        self._tx.write_unique("ensure_schedule_states", tx)
 
     def set_schedule_enabled(
         self, job_name: str, schedule_key: str, enabled: bool | None
     ) -> ScheduleState:
         """Store the Enabled override (None: back to the code's default)."""
         now = utcnow()
+        dialect = self._tx.dialect
 
         def tx(conn: Connection) -> ScheduleState:
-            self.lock_schedules(conn)
+            dialect.lock(conn, LockArea.SCHEDULES)
             values = {"enabled_override": enabled, "enabled_changed_at": now, "updated_at": now}
             changed = conn.execute(
                 update(_states).where(_states.c.job_name == job_name,
@@ -120,7 +118,7 @@ class ScheduleSqlMixin:
                                                      schedule_key=schedule_key, **values))
             return _get_state(conn, job_name, schedule_key)
 
-        return self._write_claims("set_schedule_enabled", tx)
+        return self._tx.write_unique("set_schedule_enabled", tx)
 
     def claim_ticks(self, claims: Sequence[TickClaim], decide: TickDecider) -> list[ScheduleTick]:
         """Claim ticks and apply what `decide` makes of them (see ScheduleStorage)."""
@@ -128,11 +126,14 @@ class ScheduleSqlMixin:
         for claim in claims:
             by_schedule[claim.schedule_id].append(claim)
         groups = list(by_schedule.values())
+        dialect = self._tx.dialect
         stored: list[ScheduleTick] = []
         for start in range(0, len(groups), _CHUNK):
             chunk = [claim for group in groups[start:start + _CHUNK] for claim in group]
-            stored.extend(self._write_claims(
-                "claim_ticks", lambda conn, chunk=chunk: _claim_in(self, conn, chunk, decide)))
+            stored.extend(self._tx.write_unique(
+                "claim_ticks",
+                functools.partial(_claim_in, dialect, claims=chunk, decide=decide),
+                announce=any(claim.run is not None for claim in chunk)))
         return stored
 
     def list_ticks(
@@ -142,8 +143,10 @@ class ScheduleSqlMixin:
         *,
         statuses: Sequence[TickStatus] | None = None,
         limit: int = 50,
+        after: TickPosition | None = None,
     ) -> list[ScheduleTick]:
-        """Ticks newest first (by scheduled time), optionally filtered."""
+        """Ticks newest first (by scheduled time, then id), optionally filtered, from just
+        after `after`."""
         query = select(*_TICK_COLUMNS)
         if job_name is not None:
             query = query.where(_ticks.c.job_name == job_name)
@@ -151,8 +154,12 @@ class ScheduleSqlMixin:
             query = query.where(_ticks.c.schedule_key == schedule_key)
         if statuses is not None:
             query = query.where(_ticks.c.status.in_([TickStatus(s).value for s in statuses]))
+        if after is not None:
+            query = query.where(or_(_ticks.c.scheduled_for < after.scheduled_for,
+                                    and_(_ticks.c.scheduled_for == after.scheduled_for,
+                                         _ticks.c.id < after.id)))
         query = query.order_by(_ticks.c.scheduled_for.desc(), _ticks.c.id.desc()).limit(limit)
-        rows = self._read("list_ticks", lambda conn: conn.execute(query).all())
+        rows = self._tx.read("list_ticks", lambda conn: conn.execute(query).all())
         return [_tick_from_row(row._mapping) for row in rows]
 
     def releasable_ticks(self) -> list[ScheduleTick]:
@@ -174,7 +181,7 @@ class ScheduleSqlMixin:
                    ~running.exists())
             .order_by(_ticks.c.job_name, _ticks.c.schedule_key)
         )
-        rows = self._read("releasable_ticks", lambda conn: conn.execute(query).all())
+        rows = self._tx.read("releasable_ticks", lambda conn: conn.execute(query).all())
         return [_tick_from_row(row._mapping) for row in rows]
 
     def delete_schedule_bookkeeping(self, keep: Collection[tuple[str, str]]) -> int:
@@ -191,29 +198,18 @@ class ScheduleSqlMixin:
                         table.c.job_name, table.c.schedule_key).in_(gone[start:start + _CHUNK])))
             return len(gone)
 
-        return self._write("delete_schedule_bookkeeping", tx)
+        return self._tx.write("delete_schedule_bookkeeping", tx)
 
     def prune_ticks(self, before: dt.datetime) -> int:
         """Delete ticks scheduled before `before`, except BUFFERED ones; returns the count."""
         stmt = delete(_ticks).where(_ticks.c.scheduled_for < before,
                                     _ticks.c.status != TickStatus.BUFFERED.value)
-        return self._write("prune_ticks", lambda conn: conn.execute(stmt).rowcount)
-
-    def _write_claims(self, operation: str, fn: Callable[[Connection], T]) -> T:
-        """A write whose unique-constraint conflict (a claim another process committed
-        first) is retried: the retry reads that claim and leaves it alone."""
-        for _ in range(3):
-            try:
-                return self._write(operation, fn)
-            except StorageError as exc:
-                if not isinstance(exc.__cause__, IntegrityError):
-                    raise
-        return self._write(operation, fn)
+        return int(self._tx.write("prune_ticks", lambda conn: conn.execute(stmt).rowcount))
 
 
-def _claim_in(storage: ScheduleSqlMixin, conn: Connection, claims: Sequence[TickClaim],
+def _claim_in(dialect: SqlDialect, conn: Connection, claims: Sequence[TickClaim],
               decide: TickDecider) -> list[ScheduleTick]:
-    storage.lock_schedules(conn)
+    dialect.lock(conn, LockArea.SCHEDULES)
     schedule_ids = sorted({claim.schedule_id for claim in claims})
     states = _states_of(conn, schedule_ids)
     # A tick at or before its schedule's last tick was claimed already (its claim and the
@@ -314,7 +310,7 @@ def _apply(conn: Connection, decisions: Sequence[TickDecision]) -> list[Schedule
     now = utcnow()
     launched = [d for d in decisions if d.run is not None]
     if launched:  # first: a decision may cancel a run launched earlier in the batch
-        conn.execute(_runs.insert(), [run_values(d.run) for d in launched if d.run])
+        insert_runs(conn, [d.run for d in launched if d.run])
         insert_events(conn, [_queued_event(d) for d in launched])
     stored: dict[int, ScheduleTick] = {}
     for index, decision in enumerate(decisions):

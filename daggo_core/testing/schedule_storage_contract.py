@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Run, RunStatus, ScheduleTick, TickStatus
+from daggo_core.storage.base import RunFilter, Storage, TickPosition
+from daggo_core.storage.records import Run, RunStatus, RunTrigger, ScheduleTick, TickStatus
 from daggo_core.storage.ticks import (
     ScheduleId,
     ScheduleSituation,
@@ -87,6 +87,23 @@ class ScheduleStorageContract:
         assert [t.scheduled_for for t in storage.list_ticks(JOB, KEY)] == [minute(2), minute(1)]
         assert [t.schedule_key for t in storage.list_ticks(JOB, limit=1)] == ["other"]
         assert storage.list_ticks(JOB, statuses=[TickStatus.LAUNCHED]) == []
+
+    def test_list_ticks_pages_by_keyset(self, storage: Storage) -> None:
+        storage.ensure_schedule_states([(JOB, KEY)], minute(0))
+        storage.claim_ticks([claim(m) for m in range(1, 6)], decide_as(TickStatus.SKIPPED))
+        first = storage.list_ticks(JOB, KEY, limit=2)
+        last = first[-1]
+        assert last.id is not None
+        rest = storage.list_ticks(JOB, KEY, after=TickPosition(last.scheduled_for, last.id))
+        assert [t.scheduled_for for t in first + rest] == [minute(m) for m in range(5, 0, -1)]
+
+    def test_runs_launched_by_ticks_are_found_by_trigger_and_tag(self, storage: Storage) -> None:
+        storage.ensure_schedule_states([(JOB, KEY)], minute(0))
+        run = Run(job_name=JOB, schedule_key=KEY, scheduled_for=minute(1), tags={"team": "x"})
+        tick_claim = TickClaim(job_name=JOB, schedule_key=KEY, scheduled_for=minute(1), run=run)
+        storage.claim_ticks([tick_claim], decide_as(TickStatus.LAUNCHED))
+        found = storage.list_runs(RunFilter(triggers=(RunTrigger.SCHEDULE,), tags={"team": "x"}))
+        assert [r.id for r in found] == [run.id]
 
     def test_releasable_ticks_are_the_oldest_waiting_one_of_idle_schedules(
         self, storage: Storage

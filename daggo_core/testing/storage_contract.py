@@ -17,15 +17,19 @@ from typing import Any
 import attrs
 import pytest
 
+from daggo_core.definitions.snapshot import JobSnapshot, OpSnapshot
 from daggo_core.errors import RunNotFoundError
-from daggo_core.storage.base import StepWrites, Storage
+from daggo_core.storage.base import EventFilter, RunFilter, RunPosition, StepWrites, Storage
 from daggo_core.storage.records import (
+    REEXECUTE_TAG,
+    RETRY_TAG,
     ErrorInfo,
     Event,
     EventKind,
     JobRecord,
     Run,
     RunStatus,
+    RunTrigger,
     StepRecord,
     StepStatus,
     utcnow,
@@ -46,8 +50,27 @@ def make_run(job_name: str = "job", seconds: float = 0, **fields: Any) -> Run:
     return Run(job_name=job_name, created_at=at(seconds), **fields)
 
 
-def log(run_id: str, message: str, step_key: str | None = None) -> Event:
-    return Event(run_id=run_id, kind=EventKind.LOG, message=message, step_key=step_key)
+def log(run_id: str, message: str, step_key: str | None = None, level: str = "INFO") -> Event:
+    return Event(run_id=run_id, kind=EventKind.LOG, message=message, step_key=step_key,
+                 level=level)
+
+
+def snapshot(*op_names: str) -> JobSnapshot:
+    return JobSnapshot(ops=tuple(OpSnapshot(name=name) for name in op_names))
+
+
+def record_step(storage: Storage, step: StepRecord, events: list[Event] | None = None,
+                *, new: bool = True) -> None:
+    """Store one step: as a new one, or (`new=False`) as a change of a stored one."""
+    storage.record_steps([step] if new else [], [] if new else [step], events or [])
+
+
+def claim_oldest(storage: Storage, limit: int) -> list[Run]:
+    """Claim up to `limit` of the oldest queued runs."""
+    if limit <= 0:
+        return []
+    return storage.claim_runs(lambda queued, running: ([r.id for r in queued[:limit]], {}),
+                              scan_limit=limit)
 
 
 class StorageContract(ScheduleStorageContract):
@@ -76,24 +99,25 @@ class StorageContract(ScheduleStorageContract):
     def test_sync_jobs_inserts_and_lists_by_name(self, storage: Storage) -> None:
         storage.sync_jobs(
             [
-                JobRecord(name="b", description="B job", snapshot={"ops": ["x", "y"]}),
+                JobRecord(name="b", description="B job", snapshot=snapshot("x", "y")),
                 JobRecord(name="a", updated_at=at(5)),
             ]
         )
         assert [job.name for job in storage.list_jobs()] == ["a", "b"]
         job = storage.get_job("b")
         assert job is not None
-        assert (job.description, job.snapshot, job.active) == ("B job", {"ops": ["x", "y"]}, True)
+        assert (job.description, job.snapshot, job.active) == ("B job", snapshot("x", "y"), True)
         a = storage.get_job("a")
         assert a is not None and a.updated_at == at(5)
 
     def test_sync_jobs_updates_and_marks_missing_inactive(self, storage: Storage) -> None:
         storage.sync_jobs([JobRecord(name="a"), JobRecord(name="b")])
-        storage.sync_jobs([JobRecord(name="a", description="new", snapshot={"v": 2})])
+        storage.sync_jobs([JobRecord(name="a", description="new", snapshot=snapshot("v"))])
         assert [job.name for job in storage.list_jobs()] == ["a"]
         assert [job.name for job in storage.list_jobs(include_inactive=True)] == ["a", "b"]
         a, b = storage.get_job("a"), storage.get_job("b")
-        assert a is not None and (a.description, a.snapshot, a.active) == ("new", {"v": 2}, True)
+        assert a is not None and (a.description, a.snapshot, a.active) == ("new", snapshot("v"),
+                                                                            True)
         assert b is not None and b.active is False
 
     def test_sync_jobs_reactivates_a_returning_job(self, storage: Storage) -> None:
@@ -157,32 +181,74 @@ class StorageContract(ScheduleStorageContract):
         a1 = storage.add_run(make_run("a", 0))
         a2 = storage.add_run(make_run("a", 1, status=RunStatus.SUCCESS))
         b1 = storage.add_run(make_run("b", 2, status=RunStatus.FAILURE))
-        assert [r.id for r in storage.list_runs(job_name="a")] == [a2.id, a1.id]
-        assert [r.id for r in storage.list_runs(statuses=[RunStatus.FAILURE])] == [b1.id]
-        both = storage.list_runs(statuses=[RunStatus.QUEUED, RunStatus.FAILURE])
+        assert [r.id for r in storage.list_runs(RunFilter(job_name="a"))] == [a2.id, a1.id]
+        failed = storage.list_runs(RunFilter(statuses=(RunStatus.FAILURE,)))
+        assert [r.id for r in failed] == [b1.id]
+        both = storage.list_runs(RunFilter(statuses=(RunStatus.QUEUED, RunStatus.FAILURE)))
         assert [r.id for r in both] == [b1.id, a1.id]
-        only = storage.list_runs(job_name="a", statuses=[RunStatus.SUCCESS])
+        only = storage.list_runs(RunFilter(job_name="a", statuses=(RunStatus.SUCCESS,)))
         assert [r.id for r in only] == [a2.id]
-        assert storage.list_runs(job_name="missing") == []
-        assert storage.list_runs(statuses=[]) == []
+        assert storage.list_runs(RunFilter(job_name="missing")) == []
+        assert storage.list_runs(RunFilter(statuses=())) == []
 
-    def test_list_runs_limit_and_offset(self, storage: Storage) -> None:
+    def test_list_runs_pages_by_keyset(self, storage: Storage) -> None:
         ids = [storage.add_run(make_run(seconds=s)).id for s in range(5)]
-        newest_first = ids[::-1]
-        assert [r.id for r in storage.list_runs(limit=2)] == newest_first[:2]
-        assert [r.id for r in storage.list_runs(limit=2, offset=2)] == newest_first[2:4]
-        assert [r.id for r in storage.list_runs(limit=10, offset=4)] == newest_first[4:]
-        assert storage.list_runs(offset=5) == []
+        # Two runs created at the same instant are ordered by id.
+        twins = sorted((storage.add_run(make_run(seconds=2)).id, ids[2]), reverse=True)
+        newest_first = [ids[4], ids[3], *twins, ids[1], ids[0]]
+        first = storage.list_runs(limit=2)
+        assert [r.id for r in first] == newest_first[:2]
+        pages, after = [], None
+        while True:
+            page = storage.list_runs(limit=2, after=after)
+            if not page:
+                break
+            pages.append([r.id for r in page])
+            after = RunPosition(page[-1].created_at, page[-1].id)
+        assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:6]]
+
+    def test_list_runs_by_trigger_tag_and_time(self, storage: Storage) -> None:
+        manual = storage.add_run(make_run(seconds=0, tags={"team": "data"}))
+        scheduled = storage.add_run(make_run(seconds=1, schedule_key="hourly",
+                                             scheduled_for=at(1), tags={"team": "web"}))
+        retry = storage.add_run(make_run(seconds=2, tags={RETRY_TAG: "1", "team": "data"}))
+        again = storage.add_run(make_run(seconds=3, tags={REEXECUTE_TAG: "failure"}))
+
+        def ids(where: RunFilter) -> list[str]:
+            return [r.id for r in storage.list_runs(where)]
+
+        assert (manual.trigger, scheduled.trigger, retry.trigger, again.trigger) == (
+            RunTrigger.MANUAL, RunTrigger.SCHEDULE, RunTrigger.RETRY, RunTrigger.REEXECUTION)
+        assert ids(RunFilter(triggers=(RunTrigger.MANUAL,))) == [manual.id]
+        assert ids(RunFilter(triggers=(RunTrigger.SCHEDULE, RunTrigger.RETRY))) == [
+            retry.id, scheduled.id]
+        assert ids(RunFilter(tags={"team": "data"})) == [retry.id, manual.id]
+        assert ids(RunFilter(tags={"team": "data", RETRY_TAG: "1"})) == [retry.id]
+        assert ids(RunFilter(tags={"team": "nobody"})) == []
+        assert ids(RunFilter(created_after=at(1), created_before=at(3))) == [
+            retry.id, scheduled.id]
+        assert storage.count_runs(RunFilter(tags={"team": "data"})) == 2
+        assert storage.count_runs(RunFilter(triggers=(RunTrigger.REEXECUTION,))) == 1
+
+    def test_find_run_ids_by_prefix(self, storage: Storage) -> None:
+        for run_id in ("ab12" + "0" * 28, "ab13" + "0" * 28, "cd00" + "0" * 28):
+            storage.add_run(make_run(id=run_id))
+        assert storage.find_run_ids("ab1") == ["ab12" + "0" * 28, "ab13" + "0" * 28]
+        assert storage.find_run_ids("ab12") == ["ab12" + "0" * 28]
+        assert storage.find_run_ids("cd00" + "0" * 28) == ["cd00" + "0" * 28]
+        assert storage.find_run_ids("ef") == []
+        assert storage.find_run_ids("a", limit=1) == ["ab12" + "0" * 28]
 
     def test_count_runs(self, storage: Storage) -> None:
         storage.add_run(make_run("a", 0))
         storage.add_run(make_run("a", 1, status=RunStatus.SUCCESS))
         storage.add_run(make_run("b", 2))
+        queued = (RunStatus.QUEUED,)
         assert storage.count_runs() == 3
-        assert storage.count_runs(job_name="a") == 2
-        assert storage.count_runs(statuses=[RunStatus.QUEUED]) == 2
-        assert storage.count_runs(job_name="a", statuses=[RunStatus.QUEUED]) == 1
-        assert storage.count_runs(job_name="missing") == 0
+        assert storage.count_runs(RunFilter(job_name="a")) == 2
+        assert storage.count_runs(RunFilter(statuses=queued)) == 2
+        assert storage.count_runs(RunFilter(job_name="a", statuses=queued)) == 1
+        assert storage.count_runs(RunFilter(job_name="missing")) == 0
 
     def test_set_run_status_started_sets_started_at(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
@@ -236,22 +302,22 @@ class StorageContract(ScheduleStorageContract):
 
     # -- claiming -------------------------------------------------------------
 
-    def test_claim_queued_runs_oldest_first(self, storage: Storage) -> None:
+    def test_claim_oldest_first(self, storage: Storage) -> None:
         queued = {s: storage.add_run(make_run(seconds=s)) for s in (3, 1, 4, 0, 2)}
         storage.add_run(make_run(seconds=-1, status=RunStatus.STARTED))
-        first = storage.claim_queued_runs(2)
+        first = claim_oldest(storage, 2)
         assert [r.id for r in first] == [queued[0].id, queued[1].id]
         assert all(r.status == RunStatus.STARTING for r in first)
         assert storage.get_run(queued[0].id).status == RunStatus.STARTING
-        rest = storage.claim_queued_runs(10)
+        rest = claim_oldest(storage, 10)
         assert [r.id for r in rest] == [queued[s].id for s in (2, 3, 4)]
-        assert storage.claim_queued_runs(10) == []
-        assert storage.count_runs(statuses=[RunStatus.STARTING]) == 5
+        assert claim_oldest(storage, 10) == []
+        assert storage.count_runs(RunFilter(statuses=(RunStatus.STARTING,))) == 5
 
-    def test_claim_queued_runs_with_zero_limit(self, storage: Storage) -> None:
+    def test_claim_with_zero_limit(self, storage: Storage) -> None:
         storage.add_run(make_run())
-        assert storage.claim_queued_runs(0) == []
-        assert storage.count_runs(statuses=[RunStatus.QUEUED]) == 1
+        assert claim_oldest(storage, 0) == []
+        assert storage.count_runs(RunFilter(statuses=(RunStatus.QUEUED,))) == 1
 
     def test_concurrent_claimers_get_each_run_once(self, storage: Storage) -> None:
         ids = {storage.add_run(make_run(seconds=s)).id for s in range(50)}
@@ -263,9 +329,9 @@ class StorageContract(ScheduleStorageContract):
             try:
                 barrier.wait()
                 while True:
-                    got = storage.claim_queued_runs(3)
+                    got = claim_oldest(storage, 3)
                     claimed.extend(run.id for run in got)
-                    if not got and storage.count_runs(statuses=[RunStatus.QUEUED]) == 0:
+                    if not got and storage.count_runs(RunFilter(statuses=(RunStatus.QUEUED,))) == 0:
                         return
             except BaseException as exc:
                 errors.append(exc)
@@ -286,10 +352,10 @@ class StorageContract(ScheduleStorageContract):
                 for i in range(25):
                     run = storage.add_run(make_run(name, i))
                     storage.set_run_status(run.id, RunStatus.STARTED)
-                    storage.record_step(StepRecord(run_id=run.id, step_key="s"))
+                    record_step(storage, StepRecord(run_id=run.id, step_key="s"))
                     storage.add_events([log(run.id, "hi", step_key="s")])
                     assert storage.list_steps(run.id)[0].step_key == "s"
-                    storage.list_runs(job_name=name, limit=5)
+                    storage.list_runs(RunFilter(job_name=name), limit=5)
             except BaseException as exc:
                 errors.append(exc)
 
@@ -299,22 +365,20 @@ class StorageContract(ScheduleStorageContract):
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
-        assert storage.count_runs(statuses=[RunStatus.STARTED]) == 100
+        assert storage.count_runs(RunFilter(statuses=(RunStatus.STARTED,))) == 100
 
     # -- steps ----------------------------------------------------------------
 
-    def test_record_step_insert_then_update_keeps_first_recorded_order(
+    def test_steps_insert_then_update_keep_first_recorded_order(
         self, storage: Storage
     ) -> None:
         run = storage.add_run(make_run())
         for key in ("b", "a", "c"):
-            storage.record_step(StepRecord(run_id=run.id, step_key=key))
-        storage.record_step(
-            StepRecord(run_id=run.id, step_key="a", status=StepStatus.RUNNING, started_at=at(1))
-        )
-        storage.record_step(
-            StepRecord(run_id=run.id, step_key="b", status=StepStatus.SUCCESS, output=[1, 2])
-        )
+            record_step(storage, StepRecord(run_id=run.id, step_key=key))
+        storage.record_steps([], [
+            StepRecord(run_id=run.id, step_key="a", status=StepStatus.RUNNING, started_at=at(1)),
+            StepRecord(run_id=run.id, step_key="b", status=StepStatus.SUCCESS, output=[1, 2]),
+        ])
         steps = storage.list_steps(run.id)
         assert [s.step_key for s in steps] == ["b", "a", "c"]
         assert [s.status for s in steps] == [
@@ -324,15 +388,23 @@ class StorageContract(ScheduleStorageContract):
         ]
         assert steps[0].output == [1, 2] and steps[1].started_at == at(1)
 
-    def test_record_step_replaces_the_whole_state(self, storage: Storage) -> None:
+    def test_steps_of_a_wide_run_keep_their_order(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        keys = [f"op_{i:05d}" for i in range(2500)][::-1]
+        for start in range(0, len(keys), 500):
+            batch = [StepRecord(run_id=run.id, step_key=k) for k in keys[start:start + 500]]
+            storage.record_steps(batch, [])
+        assert [s.step_key for s in storage.list_steps(run.id)] == keys
+
+    def test_changed_step_replaces_the_whole_state(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         error = ErrorInfo(type="TimeoutError", message="slow")
         failed = StepRecord(
             run_id=run.id, step_key="s", status=StepStatus.FAILURE, error=error, output={"a": 1}
         )
-        storage.record_step(failed)
+        record_step(storage, failed)
         retry = StepRecord(run_id=run.id, step_key="s", status=StepStatus.RUNNING, attempt=2)
-        storage.record_step(retry)
+        record_step(storage, retry, new=False)
         assert storage.list_steps(run.id) == [retry]
 
     def test_step_round_trips_every_field(self, storage: Storage) -> None:
@@ -347,25 +419,25 @@ class StorageContract(ScheduleStorageContract):
             error=ErrorInfo(type="RuntimeError", message="boom", traceback="tb"),
             output={"rows": [{"id": 1, "name": "ü"}], "ok": True, "ratio": 0.5, "none": None},
         )
-        storage.record_step(step)
+        record_step(storage, step)
         assert storage.list_steps(run.id) == [step]
 
     @pytest.mark.parametrize("output", [None, 0, 3.25, "text", True, [1, "a", None], {"k": {}}])
     def test_step_output_json_round_trip(self, storage: Storage, output: Any) -> None:
         run = storage.add_run(make_run())
-        storage.record_step(StepRecord(run_id=run.id, step_key="s", output=output))
+        record_step(storage, StepRecord(run_id=run.id, step_key="s", output=output))
         assert storage.list_steps(run.id)[0].output == output
 
-    def test_record_step_appends_events(self, storage: Storage) -> None:
+    def test_record_steps_appends_events(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         started = Event(run_id=run.id, kind=EventKind.STEP_STARTED, step_key="s")
-        storage.record_step(StepRecord(run_id=run.id, step_key="s"), [started])
+        record_step(storage, StepRecord(run_id=run.id, step_key="s"), [started])
         assert [e.kind for e in storage.list_events(run.id)] == [EventKind.STEP_STARTED]
 
     def test_list_steps_only_returns_that_run(self, storage: Storage) -> None:
         one, two = storage.add_run(make_run()), storage.add_run(make_run())
-        storage.record_step(StepRecord(run_id=one.id, step_key="x"))
-        storage.record_step(StepRecord(run_id=two.id, step_key="y"))
+        record_step(storage, StepRecord(run_id=one.id, step_key="x"))
+        record_step(storage, StepRecord(run_id=two.id, step_key="y"))
         assert [s.step_key for s in storage.list_steps(one.id)] == ["x"]
         assert storage.list_steps("f" * 32) == []
 
@@ -398,11 +470,35 @@ class StorageContract(ScheduleStorageContract):
     def test_list_events_by_step_key_and_limit(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         storage.add_events([log(run.id, f"m{i}", step_key="ab"[i % 2]) for i in range(6)])
-        by_step = storage.list_events(run.id, step_key="b")
+        by_step = storage.list_events(run.id, EventFilter(step_key="b"))
         assert [e.message for e in by_step] == ["m1", "m3", "m5"]
         assert [e.message for e in storage.list_events(run.id, limit=2)] == ["m0", "m1"]
-        limited = storage.list_events(run.id, step_key="a", limit=2, after_id=by_step[0].id or 0)
+        limited = storage.list_events(run.id, EventFilter(step_key="a"), limit=2,
+                                      after_id=by_step[0].id or 0)
         assert [e.message for e in limited] == ["m2", "m4"]
+
+    def test_list_events_by_kind_level_and_text(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        storage.add_events([
+            log(run.id, "Loaded 10 rows", level="INFO"),
+            log(run.id, "disk 90% full", level="WARNING"),
+            Event(run_id=run.id, kind=EventKind.STEP_FAILURE, step_key="s", level="ERROR",
+                  message="step s failed: KeyError"),
+            log(run.id, "retrying_now", level="ERROR"),
+        ])
+
+        def messages(where: EventFilter) -> list[str]:
+            return [e.message for e in storage.list_events(run.id, where)]
+
+        assert messages(EventFilter(kinds=(EventKind.STEP_FAILURE,))) == [
+            "step s failed: KeyError"]
+        assert messages(EventFilter(levels=("WARNING", "ERROR"))) == [
+            "disk 90% full", "step s failed: KeyError", "retrying_now"]
+        assert messages(EventFilter(search="ROWS")) == ["Loaded 10 rows"]
+        assert messages(EventFilter(search="90%")) == ["disk 90% full"]
+        assert messages(EventFilter(search="_now")) == ["retrying_now"]
+        assert messages(EventFilter(kinds=(EventKind.LOG,), levels=("ERROR",))) == [
+            "retrying_now"]
 
     def test_list_events_only_returns_that_run(self, storage: Storage) -> None:
         one, two = storage.add_run(make_run()), storage.add_run(make_run())
@@ -419,7 +515,7 @@ class StorageContract(ScheduleStorageContract):
         self, storage: Storage
     ) -> None:
         run = storage.add_run(make_run(status=RunStatus.STARTED))
-        storage.record_steps([StepRecord(run_id=run.id, step_key="a")], [], [])
+        record_step(storage, StepRecord(run_id=run.id, step_key="a"))
         writes = StepWrites(
             new=[StepRecord(run_id=run.id, step_key="b", status=StepStatus.SUCCESS, output=2)],
             changed=[StepRecord(run_id=run.id, step_key="a", status=StepStatus.SUCCESS)],
@@ -495,7 +591,7 @@ class StorageContract(ScheduleStorageContract):
         canceled = storage.request_cancel(run.id)
         assert canceled.status is RunStatus.CANCELED and canceled.finished_at
         assert [e.kind for e in storage.list_events(run.id)] == [EventKind.RUN_CANCELED]
-        assert storage.claim_queued_runs(5) == []
+        assert claim_oldest(storage, 5) == []
 
     def test_request_cancel_of_an_active_run_flags_it_once(self, storage: Storage) -> None:
         run = storage.add_run(make_run(status=RunStatus.STARTED))

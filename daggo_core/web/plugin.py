@@ -11,15 +11,16 @@ from daggo_core.hookspecs import hookimpl
 
 
 def _render_plugins(app: Any) -> str:
+    report = app.services.plugins.get_many()
     rows = "".join(
         f"<tr><td>{escape(p.name)}</td><td>{escape(p.distribution)}</td>"
         f"<td>{escape(p.version)}</td><td>{escape(', '.join(p.hooks))}</td></tr>"
-        for p in app.hooks.plugins()
+        for p in report.plugins
     )
     failed = "".join(
         f"<tr><td>{escape(f.name)}</td><td>{escape(f.distribution)}</td>"
         f"<td class='bad'>{escape(f.error)}</td></tr>"
-        for f in app.hooks.failures
+        for f in report.failures
     )
     html = ("<table><thead><tr><th>Plugin</th><th>Distribution</th><th>Version</th>"
             f"<th>Hooks</th></tr></thead><tbody>{rows}</tbody></table>")

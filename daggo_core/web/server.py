@@ -1,15 +1,21 @@
-"""The Quart application serving the admin pages and the health check."""
+"""The Quart application serving the admin pages and the health check.
+
+Every page reads through the app's services (`DaggoApp.services`), never storage.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from quart import Quart, abort, jsonify, render_template
 
-from daggo_core.errors import RunNotFoundError, StorageError
-from daggo_core.services.runs import get_run_detail
+from daggo_core.errors import RunNotFoundError
+from daggo_core.extensions import UIPanel
+from daggo_core.services.jobs import JobsGetManyRequest
+from daggo_core.services.runs import RunsEventsRequest, RunsGetManyRequest, RunsGetRequest
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
@@ -20,12 +26,14 @@ STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
 }
+#: Runs on the overview, and events on a run's page.
+OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 
 def create_asgi(app: DaggoApp) -> Quart:
     """Build the ASGI app for `app`: UI pages (unless disable_ui) and `/healthz`."""
     web = Quart("daggo_core.web")
-    storage = app.storage
+    services = app.services
     panels = app.hooks.ui_panels()
     web.jinja_env.globals.update(
         status_class=lambda s: STATUS_CLASS.get(str(s), ""),
@@ -33,38 +41,43 @@ def create_asgi(app: DaggoApp) -> Quart:
     )
 
     @web.get("/healthz")
-    async def healthz():  # type: ignore[no-untyped-def]
-        try:
-            await asyncio.to_thread(storage.count_runs)
-        except StorageError as exc:
-            return jsonify({"status": "error", "database": str(exc)}), 503
-        return jsonify({"status": "ok", "database": "ok"})
+    async def healthz() -> Any:
+        health = await asyncio.to_thread(services.system.health)
+        body = {"status": health.status, "database": health.database,
+                "components": health.components}
+        return jsonify(body), 200 if health.ok else 503
 
     if app.config.disable_ui:
         return web
 
     @web.get("/")
-    async def index():  # type: ignore[no-untyped-def]
-        jobs, runs = await asyncio.to_thread(
-            lambda: (storage.list_jobs(), storage.list_runs(limit=25))
-        )
-        return await render_template("index.html", jobs=jobs, runs=runs)
+    async def index() -> Any:
+        jobs, runs = await asyncio.gather(
+            asyncio.to_thread(services.jobs.get_many, JobsGetManyRequest()),
+            asyncio.to_thread(services.runs.get_many, RunsGetManyRequest(limit=OVERVIEW_RUNS)))
+        return await render_template("index.html", jobs=jobs.jobs, runs=runs.runs)
 
     @web.get("/runs/<run_id>")
-    async def run_page(run_id: str):  # type: ignore[no-untyped-def]
+    async def run_page(run_id: str) -> Any:
+        def read() -> tuple[Any, Any]:
+            detail = services.runs.get(RunsGetRequest(run_id=run_id))
+            events = services.runs.events(RunsEventsRequest(run_id=detail.run.id,
+                                                            limit=RUN_PAGE_EVENTS))
+            return detail, events
+
         try:
-            detail = await asyncio.to_thread(get_run_detail, storage, run_id)
+            detail, events = await asyncio.to_thread(read)
         except RunNotFoundError:
             abort(404)
-        return await render_template("run.html", detail=detail)
+        return await render_template("run.html", detail=detail, events=events.events)
 
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(app, panel))
     return web
 
 
-def _panel_view(app: DaggoApp, panel):  # type: ignore[no-untyped-def]
-    async def view():  # type: ignore[no-untyped-def]
+def _panel_view(app: DaggoApp, panel: UIPanel) -> Callable[[], Awaitable[Any]]:
+    async def view() -> Any:
         body = panel.render(app)
         if inspect.isawaitable(body):
             body = await body

@@ -53,7 +53,7 @@ def install_notify_trigger(conn: Connection) -> None:
 class WorkListener:
     """One autocommit connection LISTENing on a schema's channel, opened on first use.
 
-    `wait` is meant for one waiting thread (the coordinator's); a lost connection is
+    `wait_for_work` is meant for one waiting thread (the coordinator's); a lost connection is
     reopened on a later call, with backoff, and reported as a wake-up because
     notifications sent meanwhile were missed.
     """
@@ -68,7 +68,7 @@ class WorkListener:
         self._closed = False
         self._failures = 0
 
-    def wait(self, timeout: float) -> bool:
+    def wait_for_work(self, timeout: float) -> bool:
         """Block up to `timeout` seconds for a notification; True if one (or more) came."""
         with self._lock:
             if self._closed:

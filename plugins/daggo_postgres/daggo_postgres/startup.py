@@ -8,10 +8,11 @@ import psycopg
 from psycopg import sql
 
 from daggo_core.storage.migrate import migrate
+from daggo_core.storage.sql import SqlStorage
 from daggo_postgres.connection import connection_error, conninfo
+from daggo_postgres.dialect import PostgresDialect, advisory_key
 from daggo_postgres.engine import create_postgres_engine
 from daggo_postgres.notify import WorkListener, install_notify_trigger
-from daggo_postgres.storage import PostgresStorage, advisory_key
 
 if TYPE_CHECKING:
     from daggo_core.config import PostgresConfig
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ensure_schema", "open_postgres"]
 
 
-def open_postgres(pg: PostgresConfig) -> PostgresStorage:
+def open_postgres(pg: PostgresConfig) -> SqlStorage:
     """Connect, create `pg.schema` if missing, apply the bundled migrations, return storage.
 
     Start-up steps run under a session advisory lock per schema, so processes starting
@@ -46,7 +47,8 @@ def open_postgres(pg: PostgresConfig) -> PostgresStorage:
         except BaseException:
             engine.dispose()
             raise
-    return PostgresStorage(engine, schema=pg.schema, listener=WorkListener(info, pg.schema))
+    dialect = PostgresDialect(schema=pg.schema, listener=WorkListener(info, pg.schema))
+    return SqlStorage(engine, dialect)
 
 
 def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from daggo_core.config import DatabaseConfig
-from daggo_postgres.storage import PostgresStorage
+from daggo_core.storage.sql import SqlStorage
 from daggo_postgres.testing import (
     TEST_URL_VARIABLE,
     database_config,
@@ -37,7 +37,7 @@ def pg_config(pg_url: str, schema: str) -> DatabaseConfig:
 
 
 @pytest.fixture
-def pg_storage(pg_config: DatabaseConfig) -> Iterator[PostgresStorage]:
+def pg_storage(pg_config: DatabaseConfig) -> Iterator[SqlStorage]:
     from daggo_postgres.startup import open_postgres
 
     storage = open_postgres(pg_config.postgres)

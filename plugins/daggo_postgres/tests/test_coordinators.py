@@ -11,8 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 from daggo_core.config import DatabaseConfig
-from daggo_core.services.runs import launch_run
+from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, EventKind, RunStatus
+from daggo_core.testing.services import launch
 from daggo_postgres.startup import open_postgres
 
 PROCESSES = 3
@@ -79,11 +80,11 @@ def test_coordinator_processes_launch_every_run_exactly_once(
         for proc in procs:
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "ready", proc.communicate(timeout=10)[0]
-        runs = [launch_run(storage, "work") for _ in range(RUNS)]
+        runs = [launch(storage, "work") for _ in range(RUNS)]
         deadline, peak = time.monotonic() + 30, 0
         while time.monotonic() < deadline:
-            peak = max(peak, storage.count_runs(statuses=list(ACTIVE_RUN_STATUSES)))
-            if storage.count_runs(statuses=[RunStatus.SUCCESS]) == RUNS:
+            peak = max(peak, storage.count_runs(RunFilter(statuses=tuple(ACTIVE_RUN_STATUSES))))
+            if storage.count_runs(RunFilter(statuses=(RunStatus.SUCCESS,))) == RUNS:
                 break
             time.sleep(0.01)
     finally:

@@ -18,9 +18,9 @@ from daggo_core import Context, NoInput, dag, execute
 from daggo_core.config import PostgresConfig
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
 from daggo_core.storage.schema import runs
+from daggo_core.storage.sql import SqlStorage
 from daggo_core.storage.sql_rows import run_values
 from daggo_postgres.startup import open_postgres
-from daggo_postgres.storage import PostgresStorage
 
 LINES = 40
 
@@ -31,7 +31,7 @@ def app_name() -> str:
 
 
 @pytest.fixture
-def storage(pg_url: str, schema: str, app_name: str) -> Iterator[PostgresStorage]:
+def storage(pg_url: str, schema: str, app_name: str) -> Iterator[SqlStorage]:
     """A storage whose connections carry their own application_name, to terminate them."""
     dsn = f"{pg_url}{'&' if '?' in pg_url else '?'}application_name={app_name}"
     storage = open_postgres(PostgresConfig(dsn=dsn, schema=schema))
@@ -50,17 +50,17 @@ def terminate(pg_url: str, app_name: str) -> int:
 
 
 def test_terminated_connections_are_replaced(
-    storage: PostgresStorage, pg_url: str, app_name: str
+    storage: SqlStorage, pg_url: str, app_name: str
 ) -> None:
     run = storage.add_run(Run(job_name="j"))
-    assert storage.wait_for_work(1.0) is True
+    assert storage.work_notifier().wait_for_work(1.0) is True
     assert terminate(pg_url, app_name) >= 2  # a pooled connection and the listener
     assert storage.get_run(run.id) == run
     storage.add_run(Run(job_name="j"))
     assert storage.count_runs() == 2
     # The listener notices the loss and reconnects; that counts as a wake-up.
     deadline = time.monotonic() + 10
-    while not storage.wait_for_work(0.2):
+    while not storage.work_notifier().wait_for_work(0.2):
         assert time.monotonic() < deadline
 
 
@@ -77,7 +77,7 @@ def chatty(ctx: Context, inp: NoInput) -> Lines:
 
 
 def test_run_finishes_with_every_event_once_while_backends_are_terminated(
-    storage: PostgresStorage, pg_url: str, app_name: str
+    storage: SqlStorage, pg_url: str, app_name: str
 ) -> None:
     job = dag.job("chatty").add(dag.op("chatty", chatty)).build()
     results = []
@@ -96,7 +96,7 @@ def test_run_finishes_with_every_event_once_while_backends_are_terminated(
     assert logged == Counter({f"line {i}": 1 for i in range(LINES)})
 
 
-def test_a_commit_lost_in_transit_is_applied_once(storage: PostgresStorage, pg_url: str) -> None:
+def test_a_commit_lost_in_transit_is_applied_once(storage: SqlStorage, pg_url: str) -> None:
     """The server commits, then the connection drops before the client hears so: the
     retry finds the transaction committed (txid_status) instead of writing again."""
     lost = []
@@ -123,14 +123,14 @@ def test_a_commit_lost_in_transit_is_applied_once(storage: PostgresStorage, pg_u
     assert [e.message for e in storage.list_events(run.id)] == ["once"]
 
 
-def test_transaction_outcomes_are_looked_up_by_id(storage: PostgresStorage) -> None:
+def test_transaction_outcomes_are_looked_up_by_id(storage: SqlStorage) -> None:
     tokens = {}
     for outcome in ("commit", "rollback"):
         with storage.engine.connect() as conn:
             transaction = conn.begin()
-            assert storage.transaction_token(conn) is None  # nothing written: no id
+            assert storage.dialect.transaction_token(conn) is None  # nothing written: no id
             conn.execute(runs.insert(), run_values(Run(job_name="j")))
-            tokens[outcome] = storage.transaction_token(conn)
+            tokens[outcome] = storage.dialect.transaction_token(conn)
             getattr(transaction, outcome)()
-    assert storage.transaction_committed(tokens["commit"]) is True
-    assert storage.transaction_committed(tokens["rollback"]) is False
+    assert storage.dialect.transaction_committed(storage.engine, tokens["commit"]) is True
+    assert storage.dialect.transaction_committed(storage.engine, tokens["rollback"]) is False

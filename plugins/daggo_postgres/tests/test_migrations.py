@@ -14,6 +14,7 @@ from daggo_core.config import DatabaseConfig
 from daggo_core.storage.migrate import HEAD_REVISION, current_revision, upgrade
 from daggo_core.storage.records import RunStatus
 from daggo_core.storage.schema import metadata
+from daggo_core.testing.storage_contract import claim_oldest
 from daggo_postgres.connection import conninfo
 from daggo_postgres.engine import create_postgres_engine
 from daggo_postgres.startup import ensure_schema, open_postgres
@@ -53,7 +54,7 @@ def test_database_at_revision_0001_upgrades_in_place(
         assert current_revision(storage.engine) == HEAD_REVISION
         (run,) = storage.list_runs()
         assert (run.job_name, run.cancel_requested, run.wait_reason) == ("old_job", False, None)
-        (claimed,) = storage.claim_queued_runs(5)
+        (claimed,) = claim_oldest(storage, 5)
         assert claimed.id == run.id and claimed.status is RunStatus.STARTING
     finally:
         storage.close()

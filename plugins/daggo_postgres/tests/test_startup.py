@@ -14,9 +14,11 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.migrate import HEAD_REVISION, current_revision
 from daggo_core.storage.records import JobRecord, Run
 from daggo_core.storage.schema import metadata
+from daggo_core.storage.sql import SqlStorage
+from daggo_core.testing.storage_contract import claim_oldest
 from daggo_postgres.connection import conninfo, describe
+from daggo_postgres.dialect import PostgresDialect
 from daggo_postgres.startup import open_postgres
-from daggo_postgres.storage import PostgresStorage
 from daggo_postgres.testing import database_config, temporary_schema
 
 
@@ -31,7 +33,8 @@ def tables_in(url: str, schema: str) -> set[str]:
 def test_open_through_the_plugin_manager(pg_config: DatabaseConfig) -> None:
     storage = make_plugin_manager().storage_backend("postgres").open(pg_config)
     try:
-        assert isinstance(storage, PostgresStorage)
+        assert isinstance(storage, SqlStorage)
+        assert isinstance(storage.dialect, PostgresDialect)
         assert storage.add_run(Run(job_name="j")).job_name == "j"
     finally:
         storage.close()
@@ -47,12 +50,14 @@ def test_creates_the_schema_and_migrates_it(pg_url: str, schema: str) -> None:
         storage.close()
 
 
-def test_every_pooled_connection_uses_the_schema(pg_storage: PostgresStorage) -> None:
+def test_every_pooled_connection_uses_the_schema(pg_storage: SqlStorage) -> None:
+    dialect = pg_storage.dialect
+    assert isinstance(dialect, PostgresDialect)
     connections = [pg_storage.engine.connect() for _ in range(3)]
     try:
         for conn in connections:
-            assert conn.execute(text("SHOW search_path")).scalar() == pg_storage.schema
-            assert conn.execute(text("SELECT current_schema()")).scalar() == pg_storage.schema
+            assert conn.execute(text("SHOW search_path")).scalar() == dialect.schema
+            assert conn.execute(text("SELECT current_schema()")).scalar() == dialect.schema
     finally:
         for conn in connections:
             conn.close()
@@ -79,14 +84,14 @@ def test_two_schemas_of_one_database_do_not_see_each_other(pg_url: str) -> None:
             two.add_run(Run(job_name="only_in_two"))
             assert [r.job_name for r in one.list_runs()] == ["only_in_one"]
             assert [r.job_name for r in two.list_runs()] == ["only_in_two"]
-            assert two.list_jobs() == [] and two.claim_queued_runs(10)[0].id != run.id
+            assert two.list_jobs() == [] and claim_oldest(two, 10)[0].id != run.id
             assert one.get_run(run.id).status.value == "QUEUED"
         finally:
             one.close()
             two.close()
 
 
-def test_timestamps_are_naive_utc_in_the_database(pg_storage: PostgresStorage) -> None:
+def test_timestamps_are_naive_utc_in_the_database(pg_storage: SqlStorage) -> None:
     moment = dt.datetime(2024, 5, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     run = pg_storage.add_run(Run(job_name="j", created_at=moment))
     with pg_storage.engine.connect() as conn:

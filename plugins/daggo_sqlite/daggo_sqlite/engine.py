@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from attrs import frozen
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from daggo_core.storage.sql import WRITE_OPTION
+from daggo_core.storage.sql_transactions import WRITE_OPTION
 
-__all__ = ["create_file_engine", "create_memory_engine"]
+__all__ = ["MemoryEngine", "create_file_engine", "create_memory_engine"]
+
+#: Threads sharing the in-memory database wait this long for each other's transactions.
+_MEMORY_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_file_engine(path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> Engine:
@@ -37,45 +40,32 @@ def create_file_engine(path: str | os.PathLike[str], *, busy_timeout_ms: int = 5
     return engine
 
 
-def create_memory_engine() -> Engine:
-    """An engine on a private in-memory database, shared by every thread of the process.
+def create_memory_engine() -> MemoryEngine:
+    """An engine on a private in-memory database that every thread of the process shares.
 
-    There is one connection, lent to one thread at a time: others wait for it (up to
-    30 s), so threads take turns instead of interleaving their transactions.
+    The database lives in SQLite's `memdb` VFS under a unique name: each pooled
+    connection opens the same database, with SQLite's own locking and busy timeout
+    between them, and `MemoryEngine.keeper` holds it open until `close()`.
     """
-    engine = create_engine(
-        "sqlite://",
-        poolclass=_SharedConnectionPool,
-        connect_args={"check_same_thread": False},
-    )
-    _configure(engine, ("PRAGMA foreign_keys=ON",))
-    return engine
+    uri = f"file:/daggo-{uuid.uuid4().hex}?vfs=memdb"
+    keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    engine = create_engine(f"sqlite:///{uri}&uri=true",
+                           connect_args={"check_same_thread": False})
+    _configure(engine, (f"PRAGMA busy_timeout={_MEMORY_BUSY_TIMEOUT_MS}",
+                        "PRAGMA foreign_keys=ON"))
+    return MemoryEngine(engine=engine, keeper=keeper)
 
 
-class _SharedConnectionPool(StaticPool):
-    """A StaticPool whose single connection is checked out by one user at a time."""
+@frozen
+class MemoryEngine:
+    """An in-memory database's engine and the connection that keeps the database alive."""
 
-    checkout_timeout: float = 30.0
+    engine: Engine
+    keeper: sqlite3.Connection
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # A plain Lock: the pool may return the connection from another thread (gc).
-        self._turn = threading.Lock()
-
-    def _do_get(self) -> ConnectionPoolEntry:
-        if not self._turn.acquire(timeout=self.checkout_timeout):
-            raise exc.TimeoutError(
-                f"the in-memory database stayed checked out for {self.checkout_timeout}s"
-            )
-        try:
-            return super()._do_get()
-        except BaseException:
-            self._turn.release()
-            raise
-
-    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
-        super()._do_return_conn(record)
-        self._turn.release()
+    def close(self) -> None:
+        """Let the database go: it is freed once the pool's connections close too."""
+        self.keeper.close()
 
 
 def _configure(engine: Engine, pragmas: tuple[str, ...]) -> None:

@@ -31,29 +31,16 @@ def open_storage(database_config: DatabaseConfig) -> Storage:
 
     The path `:memory:` gives a private in-memory database, as `ephemeral_storage` does.
     """
-    from daggo_core.storage.migrate import migrate
-    from daggo_core.storage.sql import SqlStorage
-    from daggo_sqlite.engine import create_file_engine, create_memory_engine
+    from daggo_sqlite.startup import open_sqlite
 
     sqlite = database_config.sqlite
     if sqlite.path == MEMORY_PATH:
-        engine = create_memory_engine()
-    else:
-        engine = create_file_engine(sqlite.path, busy_timeout_ms=sqlite.busy_timeout_ms)
-    try:
-        migrate(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return SqlStorage(engine)
+        return ephemeral_storage()
+    return open_sqlite(sqlite.path, busy_timeout_ms=sqlite.busy_timeout_ms)
 
 
 def ephemeral_storage() -> Storage:
     """A fresh in-memory database, gone when the storage is closed."""
-    from daggo_core.storage.migrate import migrate
-    from daggo_core.storage.sql import SqlStorage
-    from daggo_sqlite.engine import create_memory_engine
+    from daggo_sqlite.startup import open_memory
 
-    engine = create_memory_engine()
-    migrate(engine)
-    return SqlStorage(engine)
+    return open_memory()

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, event, inspect, text
 
 from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.errors import StorageError
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.migrate import (
     HEAD_REVISION,
     MIGRATIONS_DIR,
@@ -29,7 +29,7 @@ from daggo_core.storage.migrate import (
     migrate,
     upgrade,
 )
-from daggo_core.storage.records import Run, StepRecord
+from daggo_core.storage.records import Run, RunStatus, RunTrigger, StepRecord
 from daggo_core.storage.schema import metadata
 from daggo_core.storage.sql import SqlStorage
 from daggo_core.testing.storage_contract import StorageContract
@@ -122,7 +122,7 @@ def test_memory_database_enforces_foreign_keys() -> None:
     storage = ephemeral()
     try:
         with pytest.raises(StorageError, match="FOREIGN KEY"):
-            storage.record_step(StepRecord(run_id="f" * 32, step_key="orphan"))
+            storage.record_steps([StepRecord(run_id="f" * 32, step_key="orphan")], [])
     finally:
         storage.close()
 
@@ -140,8 +140,9 @@ def test_ephemeral_storages_are_independent() -> None:
 def test_memory_path_opens_an_in_memory_database() -> None:
     storage = open_sqlite(":memory:")
     try:
-        assert storage.engine.url.database in (None, "")
+        assert "vfs=memdb" in str(storage.engine.url)
         assert storage.count_runs() == 0
+        assert storage.work_notifier() is None  # one process: nobody else to hear from
     finally:
         storage.close()
 
@@ -176,7 +177,7 @@ def test_locked_database_is_retried(tmp_path: Path) -> None:
 def test_lock_that_outlasts_the_retries_is_a_storage_error(tmp_path: Path) -> None:
     path = tmp_path / "daggo.sqlite"
     storage = open_sqlite(path, busy_timeout_ms=0)
-    storage.write_retries = 2
+    storage.dialect.write_retries = 2
     holder = sqlite3.connect(path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -253,6 +254,98 @@ def test_database_at_revision_0001_upgrades_in_place_keeping_its_runs(engine: En
     (run,) = SqlStorage(engine).list_runs()
     assert run.job_name == "old_job" and run.cancel_requested is False
     assert run.wait_reason is None
+
+
+def test_database_at_revision_0003_gets_typed_snapshots_triggers_and_tags(
+    engine: Engine,
+) -> None:
+    upgrade(engine, "0003")
+    old_snapshot = (
+        '{"ops": [{"name": "load", "description": "Load.", "input": "NoInput", '
+        '"output": "Rows", "is_async": false, "inputs": []}, {"name": "save", '
+        '"description": "", "input": "SaveIn", "output": "Saved", "is_async": true, '
+        '"inputs": [{"field": "rows", "type": "Rows", "wiring": "one", '
+        '"producers": ["load"]}]}], "schedules": [{"key": "hourly", "cron": "0 * * * *", '
+        '"timezone": "UTC", "enabled": false, "catch_up": "latest", '
+        '"catch_up_window_seconds": 86400.0, "overlap": "skip", '
+        '"pause_after_failures": null, "tags": {}}], "params": [{"name": "limit", '
+        '"type": "int", "required": false, "default": 10}], "tags": {"team": "data"}}'
+    )
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO jobs (name, description, snapshot, active, updated_at) "
+                          "VALUES ('etl', '', :snapshot, 1, '2026-01-01 00:00:00')"),
+                     {"snapshot": old_snapshot})
+        for run_id, tags, schedule_key in (
+            ("a" * 32, '{"team": "data"}', None),
+            ("b" * 32, '{}', "hourly"),
+            ("c" * 32, '{"daggo/retry_number": "1"}', None),
+            ("d" * 32, '{"daggo/reexecute": "failure", "team": "web"}', None),
+        ):
+            conn.execute(text(
+                "INSERT INTO runs (id, job_name, status, params, tags, created_at, "
+                "schedule_key, cancel_requested) VALUES (:id, 'etl', 'SUCCESS', '{}', :tags, "
+                "'2026-01-01 00:00:00', :key, 0)"), {"id": run_id, "tags": tags,
+                                                     "key": schedule_key})
+            conn.execute(text(
+                "INSERT INTO steps (run_id, step_key, seq, status, attempt) "
+                "VALUES (:id, 'load', 1, 'SUCCESS', 1)"), {"id": run_id})
+            conn.execute(text(
+                "INSERT INTO events (run_id, kind, timestamp, message, data) "
+                "VALUES (:id, 'LOG', '2026-01-01 00:00:00', 'kept', '{}')"), {"id": run_id})
+    migrate(engine)
+    storage = SqlStorage(engine)
+    job = storage.get_job("etl")
+    assert job is not None
+    snapshot = job.snapshot
+    assert snapshot.order == ("load", "save") and snapshot.ops[1].is_async
+    assert [(e.source, e.target, e.field) for e in snapshot.edges()] == [("load", "save", "rows")]
+    assert snapshot.ops[0].input_type == "NoInput" and snapshot.ops[1].output_type == "Saved"
+    assert snapshot.schedules[0].enabled is False and snapshot.params[0].default == 10
+    assert snapshot.tags == {"team": "data"}
+    by_trigger = {trigger: [r.id for r in storage.list_runs(RunFilter(triggers=(trigger,)))]
+                  for trigger in RunTrigger}
+    assert by_trigger == {RunTrigger.MANUAL: ["a" * 32], RunTrigger.SCHEDULE: ["b" * 32],
+                          RunTrigger.RETRY: ["c" * 32], RunTrigger.REEXECUTION: ["d" * 32]}
+    assert [r.id for r in storage.list_runs(RunFilter(tags={"team": "data"}))] == ["a" * 32]
+    for run_id in ("a" * 32, "d" * 32):  # nothing of the runs is lost on the way
+        assert [s.step_key for s in storage.list_steps(run_id)] == ["load"]
+        assert [e.message for e in storage.list_events(run_id)] == ["kept"]
+
+
+def test_processes_on_one_file_wake_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "daggo.sqlite"
+    server, launcher = open_sqlite(path), open_sqlite(path)
+    try:
+        notifier = server.work_notifier()
+        assert notifier is not None
+        assert notifier.wait_for_work(0.01) is False
+        run = launcher.add_run(Run(job_name="j"))
+        assert notifier.wait_for_work(5.0) is True
+        assert notifier.wait_for_work(0.01) is False  # one wake-up per announcement
+        launcher.set_run_status(run.id, RunStatus.STARTING)  # nobody's work: no wake-up
+        assert notifier.wait_for_work(0.05) is False
+        launcher.set_run_status(run.id, RunStatus.SUCCESS)
+        assert notifier.wait_for_work(5.0) is True
+    finally:
+        server.close()
+        launcher.close()
+
+
+def test_a_listener_that_went_away_is_forgotten(tmp_path: Path) -> None:
+    path = tmp_path / "daggo.sqlite"
+    first, second = open_sqlite(path), open_sqlite(path)
+    try:
+        assert first.work_notifier() is not None
+        channel = second.dialect.wakeup
+        assert channel is not None and len(list(channel.directory.iterdir())) == 1
+        socket_path = next(channel.directory.iterdir())
+        # As if its process was killed: the socket file stays, nobody reads it.
+        first.dialect.work_notifier()._sock.close()  # type: ignore[union-attr]
+        second.add_run(Run(job_name="j"))
+        assert not socket_path.exists()
+    finally:
+        first.close()
+        second.close()
 
 
 def test_downgraded_database_is_migrated_again(engine: Engine) -> None:

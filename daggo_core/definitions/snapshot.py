@@ -1,0 +1,137 @@
+"""The stored description of a job: its ops and their wiring, params, schedules and tags.
+
+A `JobSnapshot` is what storage keeps of a job's code, so that every front end can show a
+job (its graph, its launch form, its schedules) without importing the app. It is written
+and read through `daggo_core.serde`; `SNAPSHOT_VERSION` changes whenever its shape does,
+with a migration for the rows already stored.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+from attrs import field, frozen
+
+from daggo_core.definitions.schedules import CatchUp, Overlap
+
+__all__ = [
+    "SNAPSHOT_VERSION",
+    "Edge",
+    "InputSnapshot",
+    "JobSnapshot",
+    "OpSnapshot",
+    "ParamSnapshot",
+    "ScheduleSnapshot",
+    "Wiring",
+]
+
+#: The shape of `JobSnapshot`; migration 0004 rewrote the rows of version 1 (untyped).
+SNAPSHOT_VERSION = 2
+
+
+class Wiring(enum.StrEnum):
+    """How an input field is fed: exactly one producer, all producers, or at most one."""
+
+    ONE = "one"
+    MANY = "many"
+    OPTIONAL = "optional"
+
+
+@frozen(kw_only=True)
+class InputSnapshot:
+    """One input field of an op: its type's name, its wiring and the ops feeding it."""
+
+    field: str
+    type: str
+    wiring: Wiring
+    producers: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class OpSnapshot:
+    """One op of a job, in the job's execution order."""
+
+    name: str
+    description: str = ""
+    input_type: str = ""
+    output_type: str = ""
+    is_async: bool = False
+    inputs: tuple[InputSnapshot, ...] = ()
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """The ops this one reads from, without repeats, in execution order."""
+        return tuple(dict.fromkeys(p for i in self.inputs for p in i.producers))
+
+
+@frozen(kw_only=True)
+class Edge:
+    """`target`'s input `field` is fed by `source`'s output."""
+
+    source: str
+    target: str
+    field: str
+
+
+@frozen(kw_only=True)
+class ParamSnapshot:
+    """One field of a job's Params class; `default` is its JSON value (None if required)."""
+
+    name: str
+    type: str
+    required: bool
+    default: Any = None
+
+
+@frozen(kw_only=True)
+class ScheduleSnapshot:
+    """A schedule declared on the job, with the policies that decide its ticks."""
+
+    key: str
+    cron: str
+    timezone: str = "UTC"
+    enabled: bool = True
+    catch_up: CatchUp = CatchUp.LATEST
+    catch_up_window_seconds: float = 86400.0
+    overlap: Overlap = Overlap.SKIP
+    pause_after_failures: int | None = None
+    tags: dict[str, str] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class JobSnapshot:
+    """A job as stored: ops in execution order, params, schedules and tags."""
+
+    version: int = SNAPSHOT_VERSION
+    ops: tuple[OpSnapshot, ...] = ()
+    params: tuple[ParamSnapshot, ...] = ()
+    schedules: tuple[ScheduleSnapshot, ...] = ()
+    tags: dict[str, str] = field(factory=dict)
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """Op names in execution order."""
+        return tuple(op.name for op in self.ops)
+
+    def edges(self) -> Iterator[Edge]:
+        """Every edge of the graph, by target op in execution order, then by field."""
+        for op in self.ops:
+            for binding in op.inputs:
+                for producer in binding.producers:
+                    yield Edge(source=producer, target=op.name, field=binding.field)
+
+    def layers(self) -> tuple[tuple[str, ...], ...]:
+        """Ops grouped by depth: roots first, each op one layer after its deepest input."""
+        depth: dict[str, int] = {}
+        for op in self.ops:
+            depth[op.name] = 1 + max((depth[u] for u in op.upstream if u in depth), default=-1)
+        grouped: dict[int, list[str]] = {}
+        for op in self.ops:
+            grouped.setdefault(depth[op.name], []).append(op.name)
+        return tuple(tuple(grouped[level]) for level in sorted(grouped))
+
+    def schedule(self, key: str) -> ScheduleSnapshot | None:
+        """The schedule with `key`, or None."""
+        return next((s for s in self.schedules if s.key == key), None)

@@ -1,0 +1,56 @@
+"""What services work over: storage, the config and plugins, and, when at hand, the app's
+definitions and the controls of a server running in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from attrs import frozen
+
+from daggo_core.config import Config
+from daggo_core.definitions.definitions import Definitions
+from daggo_core.errors import DaggoError, InvalidArgumentError
+from daggo_core.plugins import Hooks
+from daggo_core.storage.base import Storage
+
+__all__ = ["RuntimeControls", "ServiceContext", "check_limit"]
+
+
+class RuntimeControls(Protocol):
+    """What a server running in this process lets services do besides storing."""
+
+    def wake_coordinator(self) -> None:
+        """Dispatch queued runs now instead of at the next poll."""
+
+    def stop_run(self, run_id: str) -> bool:
+        """Tell this process's executor to stop the run now; False if it does not
+        execute it."""
+
+    def component_states(self) -> Mapping[str, str]:
+        """Each runtime component (coordinator, monitor, scheduler) and its state."""
+
+
+@frozen(kw_only=True)
+class ServiceContext:
+    """The small context every service works over."""
+
+    storage: Storage
+    config: Config
+    hooks: Hooks
+    definitions: Definitions | None = None
+    runtime: RuntimeControls | None = None
+
+    def require_definitions(self, what: str) -> Definitions:
+        """The app's definitions, or an error saying `what` needs them."""
+        if self.definitions is None:
+            raise DaggoError(f"{what} needs the app's code: pass -m MODULE or -f FILE, or set "
+                             "app = \"pkg.module:defs\" in daggo.toml")
+        return self.definitions
+
+
+def check_limit(limit: int, maximum: int) -> int:
+    """`limit` if it is a page size between 1 and `maximum`, else InvalidArgumentError."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
+        raise InvalidArgumentError(f"limit: must be an integer from 1 to {maximum}, got {limit!r}")
+    return limit

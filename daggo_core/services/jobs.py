@@ -1,0 +1,195 @@
+"""Jobs: the synced jobs with their graphs and schedules, and launching their runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from attrs import field, frozen
+
+from daggo_core.definitions.snapshot import JobSnapshot
+from daggo_core.errors import InvalidArgumentError, JobNotFoundError, ParamsError
+from daggo_core.execution.local import start_run
+from daggo_core.services.context import ServiceContext, check_limit
+from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.services.runs import RunSummary
+from daggo_core.services.schedules import ScheduleSummary, schedule_summaries
+from daggo_core.services.sync import sync_definitions
+from daggo_core.storage.base import RunFilter
+from daggo_core.storage.records import Event, EventKind, JobRecord, Run, RunStatus
+
+__all__ = [
+    "JobDetail",
+    "JobSnapshot",
+    "JobSummary",
+    "JobsGetManyRequest",
+    "JobsGetManyResponse",
+    "JobsGetRequest",
+    "JobsLaunchRequest",
+    "JobsLaunchResponse",
+    "JobsService",
+]
+
+JOBS_PAGE, JOBS_PAGE_MAX = 100, 1000
+
+
+@frozen(kw_only=True)
+class JobSummary:
+    """A job as lists show it: its ops by layer (an op comes after everything it reads),
+    its schedules with their Enabled state, and its latest run."""
+
+    name: str
+    description: str
+    op_count: int
+    layers: tuple[tuple[str, ...], ...]
+    schedules: tuple[ScheduleSummary, ...]
+    latest_run: RunSummary | None
+
+
+@frozen(kw_only=True)
+class JobDetail:
+    """A job with its whole graph (ops, their inputs and producers), params and tags."""
+
+    name: str
+    description: str
+    active: bool
+    graph: JobSnapshot
+    schedules: tuple[ScheduleSummary, ...]
+    latest_run: RunSummary | None
+
+
+@frozen(kw_only=True)
+class JobsGetManyRequest:
+    """A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`."""
+
+    limit: int = JOBS_PAGE
+    cursor: str | None = None
+
+
+@frozen(kw_only=True)
+class JobsGetManyResponse:
+    jobs: tuple[JobSummary, ...]
+    next_cursor: str | None
+
+
+@frozen(kw_only=True)
+class JobsGetRequest:
+    name: str
+
+
+@frozen(kw_only=True)
+class JobsLaunchRequest:
+    """Queue a run of `job` with `params` (validated against the job's Params) and `tags`."""
+
+    job: str
+    params: dict[str, Any] = field(factory=dict)
+    tags: dict[str, str] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class JobsLaunchResponse:
+    run: RunSummary
+
+
+class JobsService:
+    """The jobs synced from the app's code, and their launches."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        self.storage = context.storage
+
+    def get_many(self, request: JobsGetManyRequest) -> JobsGetManyResponse:
+        """Active jobs ordered by name."""
+        limit = check_limit(request.limit, JOBS_PAGE_MAX)
+        records = self.storage.list_jobs()
+        if request.cursor is not None:
+            (after,) = decode_cursor("jobs", request.cursor, 1)
+            records = [r for r in records if r.name > str(after)]
+        page = records[:limit]
+        schedules = schedule_summaries(self.storage, page)
+        jobs = tuple(
+            JobSummary(name=r.name, description=r.description, op_count=len(r.snapshot.ops),
+                       layers=r.snapshot.layers(),
+                       schedules=tuple(s for s in schedules if s.job_name == r.name),
+                       latest_run=self._latest_run(r.name))
+            for r in page
+        )
+        next_cursor = encode_cursor("jobs", page[-1].name) if len(records) > limit else None
+        return JobsGetManyResponse(jobs=jobs, next_cursor=next_cursor)
+
+    def get(self, request: JobsGetRequest) -> JobDetail:
+        """One job (also one no longer defined in code) with its graph."""
+        record = self.storage.get_job(request.name)
+        if record is None:
+            raise JobNotFoundError(self._no_job(request.name))
+        return JobDetail(name=record.name, description=record.description,
+                         active=record.active, graph=record.snapshot,
+                         schedules=schedule_summaries(self.storage, [record]),
+                         latest_run=self._latest_run(record.name))
+
+    def launch(self, request: JobsLaunchRequest) -> JobsLaunchResponse:
+        """Queue a run (status QUEUED) for the coordinator, waking it when it runs in this
+        process (other processes on the database are woken by the storage).
+
+        Params are validated against the job's Params class when the app's code is at
+        hand, else against the field list stored with the job.
+        """
+        tags = _checked_tags(request.tags)
+        definitions = self.context.definitions
+        if definitions is not None and request.job in definitions.jobs_by_name:
+            params = definitions.jobs_by_name[request.job].params_dict(request.params)
+        else:
+            record = self.storage.get_job(request.job)
+            if record is None or not record.active:
+                raise JobNotFoundError(self._no_job(request.job))
+            params = _checked_against_snapshot(record, request.params)
+        run = Run(job_name=request.job, status=RunStatus.QUEUED, params=params, tags=tags)
+        self.storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED,
+                                         level="INFO", message="run queued")])
+        if self.context.runtime is not None:
+            self.context.runtime.wake_coordinator()
+        return JobsLaunchResponse(run=RunSummary.of(run))
+
+    def execute_here(self, request: JobsLaunchRequest, *,
+                     on_started: Callable[[RunSummary], None] | None = None) -> RunSummary:
+        """Execute a run of the job in this process, to its end, and return it.
+
+        The job's metadata is synced first, so the run shows with its job everywhere;
+        `on_started` gets the run once it is stored, before its steps execute.
+        """
+        definitions = self.context.require_definitions("executing a run in this process")
+        job = definitions.job(request.job)
+        sync_definitions(self.storage, definitions)
+        run, worker = start_run(job, request.params, self.storage,
+                                tags=_checked_tags(request.tags),
+                                resources=definitions.resources)
+        if on_started is not None:
+            on_started(RunSummary.of(run))
+        return RunSummary.of(worker.execute())
+
+    def _latest_run(self, job_name: str) -> RunSummary | None:
+        runs = self.storage.list_runs(RunFilter(job_name=job_name), limit=1)
+        return RunSummary.of(runs[0]) if runs else None
+
+    def _no_job(self, name: str) -> str:
+        known = ", ".join(j.name for j in self.storage.list_jobs()) or "none"
+        return f"no job named {name!r} (known jobs: {known})"
+
+
+def _checked_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    bad = [key for key, value in tags.items()
+           if not isinstance(key, str) or not key or not isinstance(value, str)]
+    if bad:
+        raise InvalidArgumentError(f"tags: keys must be non-empty strings and values "
+                                   f"strings; check {', '.join(map(repr, bad))}")
+    return dict(tags)
+
+
+def _checked_against_snapshot(record: JobRecord, params: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {f.name: f for f in record.snapshot.params}
+    problems = [f"unknown param {name!r}" for name in params if name not in fields]
+    problems += [f"missing required param {name!r}" for name, f in fields.items()
+                 if f.required and name not in params]
+    if problems:
+        raise ParamsError(f"invalid params for job {record.name!r}: {'; '.join(problems)}")
+    return dict(params)

@@ -1,0 +1,80 @@
+"""The running daggo: its version, health and configuration (secrets redacted)."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+from attrs import field, frozen
+
+from daggo_core.config import redacted
+from daggo_core.errors import StorageError
+from daggo_core.services.context import ServiceContext
+
+__all__ = [
+    "SystemConfigResponse",
+    "SystemHealthResponse",
+    "SystemService",
+    "SystemVersionResponse",
+]
+
+
+@frozen(kw_only=True)
+class SystemVersionResponse:
+    version: str
+    python: str
+    storage: str
+    executor: str
+
+
+@frozen(kw_only=True)
+class SystemHealthResponse:
+    """`status` is "ok" when the database answers and no runtime component stopped;
+    `components` names each component of a runtime in this process and its state
+    ("running", "disabled", "not started" or "stopped")."""
+
+    status: str
+    database: str
+    components: dict[str, str] = field(factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@frozen(kw_only=True)
+class SystemConfigResponse:
+    """The configuration in effect, as nested tables, with every secret that is set
+    shown as "********"."""
+
+    config: dict[str, Any]
+
+
+class SystemService:
+    """What this daggo is and how it is doing."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def version(self) -> SystemVersionResponse:
+        from daggo_core import __version__
+
+        config = self.context.config
+        return SystemVersionResponse(version=__version__, python=platform.python_version(),
+                                     storage=config.database.driver,
+                                     executor=config.execution.executor)
+
+    def health(self) -> SystemHealthResponse:
+        """A round trip to the database, and the state of the runtime's components."""
+        try:
+            self.context.storage.list_runs(limit=1)
+        except StorageError as exc:
+            return SystemHealthResponse(status="error", database=str(exc))
+        runtime = self.context.runtime
+        components = dict(runtime.component_states()) if runtime is not None else {}
+        failing = [name for name, state in components.items() if state == "stopped"]
+        return SystemHealthResponse(status="error" if failing else "ok", database="ok",
+                                    components=components)
+
+    def config(self) -> SystemConfigResponse:
+        return SystemConfigResponse(config=redacted(self.context.config))

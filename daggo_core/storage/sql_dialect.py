@@ -1,0 +1,82 @@
+"""What a SQL backend adds to the shared implementation: locks, retries, notifications.
+
+`SqlStorage` holds every query; a backend plugin hands it an engine and a `SqlDialect`
+saying how its database locks, which failures may simply be retried, how to learn whether
+a COMMIT lost in transit went through, and how coordinators hear of new work. The
+defaults suit an embedded database whose write transactions exclude each other (SQLite).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, Select
+from sqlalchemy.exc import OperationalError
+
+if TYPE_CHECKING:
+    from daggo_core.storage.base import WorkNotifier
+
+__all__ = ["LockArea", "SqlDialect"]
+
+
+class LockArea(enum.StrEnum):
+    """Decisions that must be taken one at a time across processes."""
+
+    #: Claiming queued runs within the concurrency limits.
+    CLAIMS = "claim"
+    #: Claiming schedule ticks and changing scheduler state.
+    SCHEDULES = "schedule"
+
+
+class SqlDialect:
+    """The backend-specific part of the SQL storage; subclass and override what differs."""
+
+    #: Times a transaction that failed retryably (see `is_retryable`) is run again.
+    write_retries: int = 5
+    #: The first pause before a retry; it doubles with each attempt.
+    retry_backoff_seconds: float = 0.02
+
+    def lock(self, conn: Connection, area: LockArea) -> None:
+        """Called first in a write transaction deciding for `area`; a no-op here.
+
+        A database whose write transactions do not exclude each other takes a lock until
+        the transaction ends, so that concurrent deciders see each other's commits.
+        """
+
+    def claim_candidates(self, query: Select[tuple[str]]) -> Select[tuple[str]]:
+        """The query selecting queued run ids to claim, e.g. with `FOR UPDATE SKIP LOCKED`;
+        unchanged here (the claim re-checks each run's status, so it stays correct)."""
+        return query
+
+    def is_retryable(self, exc: OperationalError) -> bool:
+        """Whether a failed transaction was rolled back and may simply run again: here,
+        when the database was locked or busy."""
+        message = str(exc.orig).lower()
+        return "locked" in message or "busy" in message
+
+    def transaction_token(self, conn: Connection) -> object | None:
+        """An identifier of the write transaction on `conn`, asked for just before its
+        COMMIT; None (the default) when a retry cannot apply anything twice.
+
+        A database reached over a network returns one if the transaction wrote, so that a
+        transaction whose COMMIT failed in transit is looked up (`transaction_committed`)
+        instead of run twice.
+        """
+        return None
+
+    def transaction_committed(self, engine: Engine, token: object) -> bool | None:
+        """Whether the transaction of `token`, whose COMMIT raised, committed anyway;
+        None while that is not known yet (asked again after a backoff)."""
+        return False
+
+    def work_notifier(self) -> WorkNotifier | None:
+        """How coordinators hear that a run was queued or ended anywhere; None: they poll."""
+        return None
+
+    def announce_work(self) -> None:
+        """Called after a transaction that queued or ended runs committed; a no-op here
+        (a server database may notify from a trigger instead)."""
+
+    def close(self) -> None:
+        """Release what the dialect holds (listener connections, sockets)."""

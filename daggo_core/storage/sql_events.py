@@ -1,0 +1,60 @@
+"""Run events on SQL: the append-only log of transitions and log lines, paged by id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from daggo_core.storage.base import EventFilter
+from daggo_core.storage.records import Event, EventKind
+from daggo_core.storage.schema import events as _events
+from daggo_core.storage.sql_rows import columns_of, insert_events
+from daggo_core.storage.sql_transactions import Transactions
+
+__all__ = ["SqlEvents"]
+
+_EVENT_COLUMNS = columns_of(_events, Event)
+_ALL_EVENTS = EventFilter()
+
+
+class SqlEvents:
+    """The `EventStorage` part of SqlStorage."""
+
+    _tx: Transactions
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Append events (log lines, transitions) to their runs' event logs."""
+        if events:
+            self._tx.write("add_events", lambda conn: insert_events(conn, events))
+
+    def list_events(
+        self,
+        run_id: str,
+        where: EventFilter | None = None,
+        *,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[Event]:
+        """The run's events matching `where` with id > `after_id`, oldest first."""
+        query = select(*_EVENT_COLUMNS).where(_events.c.run_id == run_id, _events.c.id > after_id)
+        where = where or _ALL_EVENTS
+        if where.step_key is not None:
+            query = query.where(_events.c.step_key == where.step_key)
+        if where.kinds is not None:
+            query = query.where(_events.c.kind.in_([EventKind(k).value for k in where.kinds]))
+        if where.levels is not None:
+            query = query.where(_events.c.level.in_(list(where.levels)))
+        if where.search:
+            query = query.where(_events.c.message.icontains(where.search, autoescape=True))
+        query = query.order_by(_events.c.id).limit(limit)
+
+        def read(conn: Connection) -> list[Event]:
+            return [_event_from_row(row._mapping) for row in conn.execute(query)]
+
+        return self._tx.read("list_events", read)
+
+
+def _event_from_row(row: Mapping[str, Any]) -> Event:
+    return Event(**{**row, "kind": EventKind(row["kind"])})

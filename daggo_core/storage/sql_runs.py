@@ -1,0 +1,306 @@
+"""Runs on SQL: their lifecycle, claims within the concurrency limits, and keyset lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
+
+from daggo_core import serde
+from daggo_core.errors import RunNotFoundError
+from daggo_core.storage.base import ClaimChooser, RunFilter, RunPosition, StepWrites
+from daggo_core.storage.records import (
+    ACTIVE_RUN_STATUSES,
+    TERMINAL_RUN_STATUSES,
+    ErrorInfo,
+    Event,
+    Run,
+    RunStatus,
+    utcnow,
+)
+from daggo_core.storage.schema import run_tags as _run_tags
+from daggo_core.storage.schema import runs as _runs
+from daggo_core.storage.sql_dialect import LockArea
+from daggo_core.storage.sql_rows import (
+    RUN_COLUMNS,
+    cancel_in_transaction,
+    get_run,
+    insert_events,
+    insert_runs,
+    run_from_row,
+)
+from daggo_core.storage.sql_steps import store_steps
+from daggo_core.storage.sql_transactions import Transactions
+
+__all__ = ["SqlRuns"]
+
+_SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
+_RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
+               .order_by(_runs.c.created_at, _runs.c.id))
+_ACTIVE_RUNS = select(*RUN_COLUMNS).where(
+    _runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)))
+_CLAIM = (
+    update(_runs)
+    .where(_runs.c.status == RunStatus.QUEUED.value,
+           _runs.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=RunStatus.STARTING.value, heartbeat_at=bindparam("heartbeat_at"),
+            wait_reason=None)
+    .returning(*RUN_COLUMNS)
+)
+_HEARTBEAT = (
+    update(_runs).where(_runs.c.id == bindparam("key_id"))
+    .values(heartbeat_at=bindparam("heartbeat_at"), worker_id=bindparam("worker_id"))
+    .returning(*RUN_COLUMNS)
+)
+_START_RUN = (
+    update(_runs)
+    .where(_runs.c.id == bindparam("key_id"), _runs.c.status == RunStatus.STARTING.value)
+    .values(status=RunStatus.STARTED.value, started_at=bindparam("started_at"))
+    .returning(*RUN_COLUMNS)
+)
+_STALE_RUNS = (
+    select(*RUN_COLUMNS)
+    .where(_runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)),
+           func.coalesce(_runs.c.heartbeat_at, _runs.c.created_at) < bindparam("cutoff"))
+    .order_by(_runs.c.created_at)
+)
+_ALL_RUNS = RunFilter()
+_NEWEST_FIRST = (_runs.c.created_at.desc(), _runs.c.id.desc())
+#: Statuses after which a coordinator may have work: a run to claim or a slot freed.
+_WAKING_STATUSES = frozenset({RunStatus.QUEUED, *TERMINAL_RUN_STATUSES})
+
+
+class SqlRuns:
+    """The `RunStorage` part of SqlStorage."""
+
+    _tx: Transactions
+    _candidates: dict[int, Select[tuple[str]]]
+
+    def add_run(self, run: Run, events: Sequence[Event] = ()) -> Run:
+        """Insert a new run (with its tags) and its first events in one transaction."""
+
+        def tx(conn: Connection) -> None:
+            insert_runs(conn, [run])
+            insert_events(conn, events)
+
+        self._tx.write("add_run", tx, announce=run.status in _WAKING_STATUSES)
+        return run
+
+    def get_run(self, run_id: str) -> Run:
+        """Return the run; raises RunNotFoundError if there is none."""
+        return self._tx.read("get_run", lambda conn: get_run(conn, run_id))
+
+    def find_run_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
+        """Ids of up to `limit` runs whose id starts with `prefix`, in id order."""
+        query = select(_runs.c.id).order_by(_runs.c.id).limit(limit)
+        if prefix:
+            # A range the primary key's index serves, and the exact test within it.
+            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            query = query.where(_runs.c.id >= prefix, _runs.c.id < end,
+                                _runs.c.id.startswith(prefix, autoescape=True))
+        return list(self._tx.read("find_run_ids", lambda conn: conn.scalars(query).all()))
+
+    def list_runs(self, where: RunFilter | None = None, *, limit: int = 50,
+                  after: RunPosition | None = None) -> list[Run]:
+        """Runs matching `where` (all runs if None), newest first, from just after `after`."""
+        conditions = _conditions(where or _ALL_RUNS)
+        if after is not None:
+            conditions.append(or_(_runs.c.created_at < after.created_at,
+                                  and_(_runs.c.created_at == after.created_at,
+                                       _runs.c.id < after.id)))
+        query = select(*RUN_COLUMNS).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
+        rows = self._tx.read("list_runs", lambda conn: conn.execute(query).all())
+        return [run_from_row(row._mapping) for row in rows]
+
+    def count_runs(self, where: RunFilter | None = None) -> int:
+        """How many runs match `where`."""
+        query = select(func.count()).select_from(_runs).where(*_conditions(where or _ALL_RUNS))
+        return int(self._tx.read("count_runs", lambda conn: conn.execute(query).scalar_one()))
+
+    def set_run_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        error: ErrorInfo | None = None,
+        events: Sequence[Event] = (),
+        expected: Collection[RunStatus] | None = None,
+        steps: StepWrites | None = None,
+    ) -> Run:
+        """Move a run to `status` and append `events` in one transaction; returns the run.
+
+        Sets `started_at` on STARTED and `finished_at` on a terminal status; `error`, when
+        given, replaces the stored one. With `expected`, the run only moves (and the events
+        are only stored) if its current status is one of them; otherwise it is returned
+        unchanged. `steps` are stored first, in the same transaction, in any case.
+        Raises RunNotFoundError for an unknown run.
+        """
+        status = RunStatus(status)
+        now = utcnow()
+        values: dict[str, Any] = {"status": status.value}
+        if status == RunStatus.STARTED:
+            values["started_at"] = now
+        if status in TERMINAL_RUN_STATUSES:
+            values["finished_at"] = now
+            values["wait_reason"] = None
+        if error is not None:
+            values["error"] = serde.unstructure(error)
+        stmt = _set_status_statement(
+            tuple(values), None if expected is None else tuple(
+                sorted(RunStatus(e).value for e in expected)))
+        params = {"key_id": run_id, **{f"new_{name}": value for name, value in values.items()}}
+
+        def tx(conn: Connection) -> Run:
+            if steps is not None:
+                store_steps(conn, steps)
+            row = conn.execute(stmt, params).one_or_none()
+            if row is None:
+                return get_run(conn, run_id)
+            insert_events(conn, events)
+            return run_from_row(row._mapping)
+
+        return self._tx.write("set_run_status", tx, announce=status in _WAKING_STATUSES)
+
+    def start_run(self, run_id: str, events: Sequence[Event] = ()) -> Run | None:
+        """Move a STARTING run to STARTED (setting `started_at`) and append `events`.
+
+        Returns the started run, or None when the run was not STARTING (another worker
+        started it, it was canceled or re-queued): the caller must then not execute it.
+        """
+        params = {"key_id": run_id, "started_at": utcnow()}
+
+        def tx(conn: Connection) -> Run | None:
+            row = conn.execute(_START_RUN, params).one_or_none()
+            if row is None:
+                get_run(conn, run_id)
+                return None
+            insert_events(conn, events)
+            return run_from_row(row._mapping)
+
+        return self._tx.write("start_run", tx)
+
+    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
+        """Claim the queued runs `choose` picks, in one write transaction.
+
+        `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs and every
+        STARTING/STARTED run, and returns the ids to claim plus, for runs left queued, why
+        they wait (stored as `wait_reason`). Claimed runs move to STARTING with a fresh
+        heartbeat and are returned in the order chosen. The UPDATE re-checks the status,
+        so a run another claimer took in the meantime is never returned twice.
+        """
+        candidates = self._claim_candidates(scan_limit)
+        dialect = self._tx.dialect
+
+        def tx(conn: Connection) -> list[Run]:
+            dialect.lock(conn, LockArea.CLAIMS)
+            ids = list(conn.scalars(candidates))
+            if not ids:
+                return []
+            queued = [run_from_row(r._mapping)
+                      for r in conn.execute(_RUNS_BY_ID, {"ids": ids})]
+            running = [run_from_row(r._mapping) for r in conn.execute(_ACTIVE_RUNS)]
+            chosen, waiting = choose(queued, running)
+            claimed: dict[str, Run] = {}
+            if chosen:
+                rows = conn.execute(_CLAIM, {"ids": list(chosen), "heartbeat_at": utcnow()})
+                claimed = {run.id: run for run in (run_from_row(row._mapping) for row in rows)}
+            changed = [
+                {"key_id": run.id, "wait_reason": waiting[run.id]}
+                for run in queued if run.id in waiting and waiting[run.id] != run.wait_reason
+            ]
+            if changed:
+                conn.execute(_SET_WAIT_REASON, changed)
+            return [claimed[run_id] for run_id in chosen if run_id in claimed]
+
+        return self._tx.write("claim_runs", tx)
+
+    def _claim_candidates(self, limit: int) -> Select[tuple[str]]:
+        cached = self._candidates.get(limit)
+        if cached is None:
+            cached = self._candidates[limit] = self._tx.dialect.claim_candidates(
+                select(_runs.c.id)
+                .where(_runs.c.status == RunStatus.QUEUED.value)
+                .order_by(_runs.c.created_at, _runs.c.id)
+                .limit(limit)
+            )
+        return cached
+
+    def heartbeat(self, run_id: str, worker_id: str) -> Run:
+        """Record that `worker_id` is alive and executing the run; returns the run.
+
+        Callers read `cancel_requested` and `status` from the result. Raises
+        RunNotFoundError for an unknown run.
+        """
+        params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id}
+
+        def tx(conn: Connection) -> Run:
+            row = conn.execute(_HEARTBEAT, params).one_or_none()
+            if row is None:
+                raise RunNotFoundError(f"no run with id {run_id!r}")
+            return run_from_row(row._mapping)
+
+        return self._tx.write("heartbeat", tx)
+
+    def request_cancel(self, run_id: str) -> Run:
+        """Cancel a run: a QUEUED one ends CANCELED at once; an active one is flagged.
+
+        A flagged run's worker sees `cancel_requested` on its next heartbeat and stops.
+        A finished run is returned unchanged. Raises RunNotFoundError for an unknown run.
+        """
+        now = utcnow()
+        return self._tx.write("request_cancel",
+                              lambda conn: cancel_in_transaction(conn, run_id, now),
+                              announce=True)
+
+    def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
+        """Active runs whose last heartbeat (or claim) is older than `cutoff`, oldest first."""
+        rows = self._tx.read("find_stale_runs",
+                             lambda conn: conn.execute(_STALE_RUNS, {"cutoff": cutoff}).all())
+        return [run_from_row(row._mapping) for row in rows]
+
+
+@functools.cache
+def _set_status_statement(columns: tuple[str, ...],
+                          expected: tuple[str, ...] | None) -> Update:
+    """The UPDATE of `set_run_status` setting `columns` (bound as `new_<column>`), built
+    once per shape: building and hashing a statement costs more than running it."""
+    where = [_runs.c.id == bindparam("key_id")]
+    if expected is not None:
+        where.append(_runs.c.status.in_(expected))
+    return (update(_runs).where(*where)
+            .values({name: bindparam(f"new_{name}") for name in columns})
+            .returning(*RUN_COLUMNS))
+
+
+def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of `where`, each served by an index of `runs` or `run_tags`."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.job_name is not None:
+        conditions.append(_runs.c.job_name == where.job_name)
+    if where.statuses is not None:
+        conditions.append(_runs.c.status.in_([RunStatus(s).value for s in where.statuses]))
+    if where.triggers is not None:
+        conditions.append(_runs.c.trigger.in_([t.value for t in where.triggers]))
+    for key, value in sorted(where.tags.items()):
+        conditions.append(select(_run_tags.c.run_id).where(
+            _run_tags.c.run_id == _runs.c.id, _run_tags.c.key == key,
+            _run_tags.c.value == value).exists())
+    if where.created_after is not None:
+        conditions.append(_runs.c.created_at >= where.created_after)
+    if where.created_before is not None:
+        conditions.append(_runs.c.created_at < where.created_before)
+    return conditions

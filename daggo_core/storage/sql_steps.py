@@ -1,0 +1,91 @@
+"""Step records on SQL, written in bulk by the one writer that owns a run's steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from daggo_core.storage.base import StepWrites
+from daggo_core.storage.bulk import BulkStatement
+from daggo_core.storage.records import Event, StepRecord, StepStatus
+from daggo_core.storage.schema import steps as _steps
+from daggo_core.storage.sql_rows import columns_of, error_from, error_value, insert_events
+from daggo_core.storage.sql_transactions import Transactions
+
+__all__ = ["SqlSteps", "store_steps"]
+
+_STEP_COLUMNS = columns_of(_steps, StepRecord)
+# The next position in the run, read from the (run_id, seq) index: one probe per step
+# whatever the size of the run.
+_NEXT_STEP_SEQ = (
+    select(func.coalesce(func.max(_steps.c.seq), 0) + 1)
+    .where(_steps.c.run_id == bindparam("seq_run_id"))
+    .scalar_subquery()
+)
+#: The state columns a step row gives, in order (see `_step_state`).
+_STEP_STATE = ("status", "attempt", "started_at", "finished_at", "error", "output")
+_INSERT_STEPS = BulkStatement(_steps.insert().values(seq=_NEXT_STEP_SEQ),
+                              ("run_id", "step_key", *_STEP_STATE, "seq_run_id"))
+_UPDATE_STEPS = BulkStatement(
+    _steps.update().where(_steps.c.run_id == bindparam("key_run_id"),
+                          _steps.c.step_key == bindparam("key_step_key")),
+    (*_STEP_STATE, "key_run_id", "key_step_key"))
+_LIST_STEPS = (select(*_STEP_COLUMNS).where(_steps.c.run_id == bindparam("run_id"))
+               .order_by(_steps.c.seq, _steps.c.step_key))
+
+
+class SqlSteps:
+    """The `StepStorage` part of SqlStorage."""
+
+    _tx: Transactions
+
+    def record_steps(
+        self,
+        new: Sequence[StepRecord],
+        changed: Sequence[StepRecord],
+        events: Sequence[Event] = (),
+    ) -> None:
+        """Insert `new` steps, replace the state of `changed` ones and append `events`.
+
+        One transaction for the whole batch, each part executed as one statement over many
+        rows: the writer that owns a run's steps uses it to store many transitions at once.
+        """
+        writes = StepWrites(new=new, changed=changed, events=events)
+        self._tx.write("record_steps", lambda conn: store_steps(conn, writes))
+
+    def list_steps(self, run_id: str) -> list[StepRecord]:
+        """Return the run's steps in the order they were first recorded."""
+        rows = self._tx.read("list_steps",
+                             lambda conn: conn.execute(_LIST_STEPS, {"run_id": run_id}).all())
+        return [_step_from_row(row._mapping) for row in rows]
+
+
+def store_steps(conn: Connection, writes: StepWrites) -> None:
+    """Insert the new steps, update the changed ones, append the events: one statement
+    each."""
+    _INSERT_STEPS.execute(conn, [_step_insert_row(step) for step in writes.new])
+    _UPDATE_STEPS.execute(conn, [_step_update_row(step) for step in writes.changed])
+    insert_events(conn, writes.events)
+
+
+def _step_state(step: StepRecord) -> tuple[Any, ...]:
+    """The step's fields named by `_STEP_STATE`, as stored."""
+    return (StepStatus(step.status).value, step.attempt, step.started_at, step.finished_at,
+            error_value(step.error), step.output)
+
+
+def _step_insert_row(step: StepRecord) -> tuple[Any, ...]:
+    """The values of `_INSERT_STEPS`: the step's key, its state and its run again (seq)."""
+    return (step.run_id, step.step_key, *_step_state(step), step.run_id)
+
+
+def _step_update_row(step: StepRecord) -> tuple[Any, ...]:
+    """The values of `_UPDATE_STEPS`: the step's state, then its key."""
+    return (*_step_state(step), step.run_id, step.step_key)
+
+
+def _step_from_row(row: Mapping[str, Any]) -> StepRecord:
+    status, error = StepStatus(row["status"]), error_from(row["error"])
+    return StepRecord(**{**row, "status": status, "error": error})

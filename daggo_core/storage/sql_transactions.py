@@ -1,0 +1,124 @@
+"""Explicit transactions for the SQL storage: retried when the dialect says they may be.
+
+Every storage call runs `fn(conn)` in one transaction. A write whose failure the dialect
+calls retryable (SQLite busy, a PostgreSQL connection lost before COMMIT) is run again
+with exponential backoff; one whose COMMIT itself failed is first looked up by the token
+the dialect gave for it, so it is never applied twice. Driver exceptions leave as
+`StorageError`s naming the operation, without the statement and its parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+
+from daggo_core.errors import StorageError
+from daggo_core.storage.sql_dialect import SqlDialect
+
+__all__ = ["WRITE_OPTION", "Transactions"]
+
+T = TypeVar("T")
+
+#: Execution option set on connections that will write; a backend's "begin" listener may
+#: use it to take its write lock up front (SQLite: BEGIN IMMEDIATE).
+WRITE_OPTION = "daggo_write"
+
+
+class _NotKnownYet(Exception):
+    """Whether a transaction committed is not known yet."""
+
+
+class Transactions:
+    """Runs the storage's reads and writes on `engine`, as `dialect` advises."""
+
+    def __init__(self, engine: Engine, dialect: SqlDialect) -> None:
+        self.engine = engine
+        self.dialect = dialect
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        #: While set, every call runs on this connection instead (see `rehearsing`).
+        self.rehearsal: Connection | None = None
+
+    @contextlib.contextmanager
+    def rehearsing(self) -> Iterator[None]:
+        """Run every call of the block in one write transaction, rolled back at the end:
+        statements get compiled, nothing is stored, nothing is announced."""
+        with self._write_engine.connect() as conn:
+            transaction = conn.begin()
+            self.rehearsal = conn
+            try:
+                yield
+            finally:
+                self.rehearsal = None
+                transaction.rollback()
+
+    def read(self, operation: str, fn: Callable[[Connection], T]) -> T:
+        """`fn(conn)` in a read transaction."""
+        return self._run(operation, self.engine, fn, writing=False)
+
+    def write(self, operation: str, fn: Callable[[Connection], T], *,
+              announce: bool = False) -> T:
+        """`fn(conn)` in a write transaction; with `announce`, the dialect announces work
+        (a run queued or ended) once it committed."""
+        result = self._run(operation, self._write_engine, fn, writing=True)
+        if announce and self.rehearsal is None:
+            self.dialect.announce_work()
+        return result
+
+    def write_unique(self, operation: str, fn: Callable[[Connection], T], *,
+                     announce: bool = False) -> T:
+        """A write that may insert what another process inserts at the same time: on a
+        unique-constraint conflict it runs again, and then sees (and keeps) that row."""
+        for _ in range(3):
+            try:
+                return self.write(operation, fn, announce=announce)
+            except StorageError as exc:
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        return self.write(operation, fn, announce=announce)
+
+    def _run(self, operation: str, engine: Engine, fn: Callable[[Connection], T], *,
+             writing: bool) -> T:
+        if self.rehearsal is not None:
+            return fn(self.rehearsal)
+        dialect = self.dialect
+        attempt = 0
+        # (token, result) of an attempt that ran to its COMMIT, which then raised.
+        unsure: tuple[object, T] | None = None
+        while True:
+            try:
+                if unsure is not None:
+                    committed = dialect.transaction_committed(self.engine, unsure[0])
+                    if committed:
+                        return unsure[1]
+                    if committed is None:
+                        raise _NotKnownYet
+                    unsure = None
+                with engine.begin() as conn:
+                    result = fn(conn)
+                    token = dialect.transaction_token(conn) if writing else None
+                    unsure = None if token is None else (token, result)
+                return result
+            except (OperationalError, _NotKnownYet) as exc:
+                if attempt < dialect.write_retries and (
+                    isinstance(exc, _NotKnownYet) or dialect.is_retryable(exc)
+                ):
+                    time.sleep(dialect.retry_backoff_seconds * 2**attempt)
+                    attempt += 1
+                    continue
+                if isinstance(exc, _NotKnownYet):
+                    raise StorageError(f"{operation}: the database did not say whether the "
+                                       "transaction committed") from None
+                raise _storage_error(operation, exc) from exc
+            except SQLAlchemyError as exc:
+                raise _storage_error(operation, exc) from exc
+
+
+def _storage_error(operation: str, exc: SQLAlchemyError) -> StorageError:
+    # The driver's message without SQLAlchemy's rendering of the statement and parameters.
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    return StorageError(f"{operation} failed: {type(cause).__name__}: {cause}")

@@ -1,0 +1,81 @@
+"""What PostgreSQL adds to the shared SQL storage: locks, lost commits and wake-ups."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import Connection, Engine, Select, text
+from sqlalchemy.exc import OperationalError
+
+from daggo_core.storage.base import WorkNotifier
+from daggo_core.storage.sql_dialect import LockArea, SqlDialect
+from daggo_postgres.notify import WorkListener
+
+__all__ = ["PostgresDialect", "advisory_key"]
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_TXID = text("SELECT txid_current_if_assigned()")
+_TXID_STATUS = text("SELECT txid_status(:txid)")
+#: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
+def advisory_key(purpose: str, schema: str) -> int:
+    """A signed 64-bit advisory lock key for `purpose` in `schema` (one per project)."""
+    digest = hashlib.blake2b(f"daggo.{purpose}.{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class PostgresDialect(SqlDialect):
+    """PostgreSQL for the shared SQL storage, in one schema.
+
+    Claims lock candidate rows with `FOR UPDATE SKIP LOCKED` and first take a
+    transaction-level advisory lock per schema and area, so the concurrency-limit and
+    tick decisions of several processes are made one after another on committed state.
+    Coordinators wait on LISTEN (a trigger on `runs` notifies when a run is queued or
+    ends). A write whose COMMIT is lost with its connection is looked up by transaction
+    id before it is retried, so it is never applied twice.
+    """
+
+    #: Lost connections are retried for about 25 s (0.1 s doubling), e.g. a server restart.
+    write_retries = 8
+    retry_backoff_seconds = 0.1
+
+    def __init__(self, *, schema: str, listener: WorkListener) -> None:
+        self.schema = schema
+        self.listener = listener
+        self._keys = {area: advisory_key(area.value, schema) for area in LockArea}
+
+    def lock(self, conn: Connection, area: LockArea) -> None:
+        """Serialize the schema's decisions of `area` until the transaction ends."""
+        conn.execute(_LOCK, {"key": self._keys[area]})
+
+    def claim_candidates(self, query: Select[tuple[str]]) -> Select[tuple[str]]:
+        """The oldest QUEUED run ids, skipping rows another transaction holds."""
+        return query.with_for_update(skip_locked=True)
+
+    def is_retryable(self, exc: OperationalError) -> bool:
+        """Lost connections (server restart, terminated backend), deadlocks and
+        serialization failures: the transaction did not commit, so it is run again."""
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return exc.connection_invalidated or sqlstate in _RETRYABLE_SQLSTATES
+
+    def transaction_token(self, conn: Connection) -> object | None:
+        """The transaction's id if it wrote (`txid_current_if_assigned()`), to look up
+        if its COMMIT is lost; None for a transaction that wrote nothing."""
+        token: object | None = conn.execute(_TXID).scalar_one()
+        return token
+
+    def transaction_committed(self, engine: Engine, token: object) -> bool | None:
+        """`txid_status()`: True if committed, False if aborted, None if still running."""
+        with engine.connect() as conn:
+            status = conn.execute(_TXID_STATUS, {"txid": token}).scalar_one()
+        return {"committed": True, "aborted": False}.get(status)
+
+    def work_notifier(self) -> WorkNotifier:
+        """The LISTEN connection of this schema's channel."""
+        return self.listener
+
+    def close(self) -> None:
+        """Close the listener connection."""
+        self.listener.close()

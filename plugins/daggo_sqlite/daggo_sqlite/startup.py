@@ -1,0 +1,40 @@
+"""Opening SQLite storage: a file (with wake-ups between its processes) or memory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from daggo_core.storage.migrate import migrate
+from daggo_core.storage.sql import SqlStorage
+from daggo_sqlite import wakeup
+from daggo_sqlite.dialect import SqliteDialect
+from daggo_sqlite.engine import create_file_engine, create_memory_engine
+
+__all__ = ["open_memory", "open_sqlite"]
+
+
+def open_sqlite(path: str | os.PathLike[str], *, busy_timeout_ms: int) -> SqlStorage:
+    """The migrated storage in the SQLite file at `path` (created with its folders)."""
+    file = Path(path).expanduser().resolve()
+    engine = create_file_engine(file, busy_timeout_ms=busy_timeout_ms)
+    channel = wakeup.WakeupChannel(file) if wakeup.supported() else None
+    return _migrated(engine, SqliteDialect(wakeup=channel))
+
+
+def open_memory() -> SqlStorage:
+    """A fresh private in-memory database, gone when the storage is closed."""
+    memory = create_memory_engine()
+    return _migrated(memory.engine, SqliteDialect(on_close=memory.close))
+
+
+def _migrated(engine: Engine, dialect: SqliteDialect) -> SqlStorage:
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        dialect.close()
+        raise
+    return SqlStorage(engine, dialect)
