@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import threading
 
 import pytest
 from attrs import frozen
@@ -219,3 +220,81 @@ def test_serve_without_the_scheduler_when_it_is_disabled(cfg):
     reopened = daggo_core.open(cfg, SCHEDULED)
     assert reopened.storage.list_schedule_states() == []
     reopened.close()
+
+
+@frozen
+class Half:
+    value: int
+
+
+@frozen
+class HalfIn:
+    one: One
+
+
+@frozen
+class BothIn:
+    halves: list[Half]
+
+
+@frozen
+class Both:
+    value: int
+
+
+def half(ctx: Context, inp: HalfIn) -> Half:
+    return Half(inp.one.value)
+
+
+def both(ctx: Context, inp: BothIn) -> Both:
+    return Both(sum(h.value for h in inp.halves))
+
+
+DIAMOND = (dag.job("diamond").add(dag.op("one", one), dag.op("left", half), dag.op("right", half),
+                                  dag.op("both", both))
+           .schedule("0 * * * *").build())
+
+
+def test_overview_draws_the_graph_by_layer_and_the_stored_schedule_state(cfg):
+    from daggo_core.services.schedules import SchedulesSetEnabledRequest
+
+    app = daggo_core.open(cfg, DIAMOND)
+    try:
+        _, page = get(app, "/")
+        assert "one → [left, right] → both" in page
+        assert "(off)" not in page
+        app.services.schedules.set_enabled(SchedulesSetEnabledRequest(job="diamond",
+                                                                      enabled=False))
+        _, page = get(app, "/")
+        assert "<code>0 * * * *</code> UTC (off)" in page
+    finally:
+        app.close()
+
+
+GATE = threading.Event()
+
+
+def gated(ctx: Context, inp: NoInput) -> One:
+    GATE.wait(30)
+    return One(1)
+
+
+GATED = dag.job("gated").add(dag.op("gated", gated)).build()
+
+
+def test_a_run_waiting_for_a_full_executor_says_why(cfg):
+    cfg.execution.max_concurrent_runs = 1
+    GATE.clear()
+    app = daggo_core.open(cfg, GATED)
+    try:
+        coordinator = app.start_execution()
+        app.launch("gated")
+        assert coordinator.dispatch_once() == 1
+        second = app.launch("gated")
+        assert coordinator.dispatch_once() == 0  # the executor is full
+        waiting = app.storage.get_run(second.id)
+        assert waiting.status is RunStatus.QUEUED
+        assert waiting.wait_reason == "waiting for a run slot (1 of 1 running)"
+    finally:
+        GATE.set()
+        app.close()

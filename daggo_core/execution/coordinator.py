@@ -88,9 +88,8 @@ class RunCoordinator:
         are what they were after the last claim that launched nothing: a poll then costs
         one read, not a write transaction.
         """
+        # A full executor claims nothing but still records why the queued runs wait.
         limits = self.limits()
-        if limits.free_slots is not None and limits.free_slots <= 0:
-            return 0
         state = (self.storage.count_runs(_QUEUED), self.storage.count_runs(_ACTIVE))
         if state[0] == 0 or (not force and state == self._idle_state):
             return 0
