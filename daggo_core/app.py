@@ -16,12 +16,13 @@ from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import DaggoError
 from daggo_core.execution.coordinator import RunCoordinator
+from daggo_core.execution.event_dispatch import EventDispatcher, attach_dispatcher
 from daggo_core.execution.run_monitor import RunMonitor
 from daggo_core.execution.worker_process import (
+    default_worker_command,
     exit_worker,
     is_worker_process,
     serve_worker,
-    set_worker_command,
 )
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.plugins import Hooks, make_plugin_manager
@@ -56,11 +57,12 @@ class DaggoApp:
     """
 
     def __init__(self, config: Config, definitions: Definitions, hooks: Hooks,
-                 storage: Storage) -> None:
+                 storage: Storage, events: EventDispatcher | None = None) -> None:
         self.config = config
         self.definitions = definitions
         self.hooks = hooks
         self.storage = storage
+        self.events = events
         self.executor_spec = hooks.executor(config.execution.executor)
         self._asgi: Quart | None = None
         self.coordinator: RunCoordinator | None = None
@@ -118,10 +120,11 @@ class DaggoApp:
     def start_execution(self) -> RunCoordinator:
         """Create the executor and the coordinator that feeds it (idempotent)."""
         if self.coordinator is None:
-            set_worker_command(self.worker_command)
+            command = self.worker_command or default_worker_command()
             self.executor = self.executor_spec.create(ExecutorContext(
-                config=self.config, storage=self.storage,
-                jobs=self.definitions.jobs_by_name, on_event=self.hooks.run_event,
+                config=self.config, storage=self.storage, definitions=self.definitions,
+                worker_command=tuple(command) if command else None,
+                on_slot_free=self.wake_coordinator,
             ))
             self.coordinator = RunCoordinator(
                 self.storage, self.executor,
@@ -132,8 +135,6 @@ class DaggoApp:
                 tag_limits=self.config.execution.tag_limits,
                 fair_share_tag=self.config.execution.fair_share_tag,
             )
-            if hasattr(self.executor, "on_slot_free"):
-                self.executor.on_slot_free = self.coordinator.wake
             execution = self.config.execution
             self.monitor = RunMonitor(
                 self.storage, self.definitions.jobs_by_name,
@@ -256,10 +257,13 @@ class DaggoApp:
 
     def close(self) -> None:
         """Close the executor (the in-process one waits for its runs; subprocess workers
-        carry on by themselves), then release storage."""
+        carry on by themselves), deliver the run events still queued for plugins, then
+        release storage."""
         if self.executor is not None:
             self.executor.close()
             self.executor = None
+        if self.events is not None:
+            self.events.close()
         self.storage.close()
 
 
@@ -287,8 +291,13 @@ def open_app(
     backend = hooks.storage_backend(cfg.database.driver)
     hooks.executor(cfg.execution.executor)
     storage = backend.open(cfg.database)
-    sync_definitions(storage, defs)
-    return DaggoApp(cfg, defs, hooks, storage)
+    events = attach_dispatcher(storage, hooks)
+    try:
+        sync_definitions(storage, defs)
+    except BaseException:
+        storage.close()
+        raise
+    return DaggoApp(cfg, defs, hooks, storage, events)
 
 
 open = open_app

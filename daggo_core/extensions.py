@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from attrs import frozen
 
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Event, Run
+from daggo_core.storage.records import Run
 
 if TYPE_CHECKING:
     from daggo_core.config import Config, DatabaseConfig
-    from daggo_core.definitions.jobs import JobDefinition
+    from daggo_core.definitions.definitions import Definitions
 
 __all__ = [
     "Authenticator",
@@ -43,7 +43,12 @@ class StorageBackend:
 
 
 class Executor(Protocol):
-    """Runs claimed runs somewhere: in this process, a subprocess, a remote worker."""
+    """Runs claimed runs somewhere: in this process, a subprocess, a remote worker.
+
+    Wherever the run executes, `daggo_core.execution.claimed_run.execute_claimed_run`
+    does it, given the run's id; each time a run ends (a slot frees) the executor calls
+    its context's `on_slot_free`.
+    """
 
     def launch(self, run: Run) -> None:
         """Start executing `run` (already STARTING); must return without waiting for it."""
@@ -60,12 +65,20 @@ class Executor(Protocol):
 
 @frozen(kw_only=True)
 class ExecutorContext:
-    """What an executor factory receives: config, storage and the loaded jobs."""
+    """What an executor factory receives.
+
+    `definitions` are the app's jobs and resources; `worker_command` is the argv that
+    starts a worker process of this app (None where this process cannot be run again,
+    e.g. an interactive interpreter: executors that start workers then refuse, saying
+    to set `DaggoApp.worker_command`); `on_slot_free()` tells the coordinator that a run
+    ended, so the next queued run starts without waiting for a poll.
+    """
 
     config: Config
     storage: Storage
-    jobs: Mapping[str, JobDefinition]
-    on_event: Callable[[Run, Event], None]
+    definitions: Definitions
+    worker_command: tuple[str, ...] | None
+    on_slot_free: Callable[[], None]
 
 
 @frozen(kw_only=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.metadata
 import inspect
 import logging
 import os
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
@@ -36,6 +35,7 @@ __all__ = [
     "Hooks",
     "PluginFailure",
     "PluginInfo",
+    "RunEventListener",
     "hookimpl",
     "make_plugin_manager",
 ]
@@ -55,6 +55,14 @@ class PluginInfo:
     distribution: str
     version: str
     hooks: tuple[str, ...]
+
+
+@frozen
+class RunEventListener:
+    """A listener of run events: `call(run, event)`, sync or async, from plugin `name`."""
+
+    name: str
+    call: Callable[[Run, Event], Any]
 
 
 @frozen(kw_only=True)
@@ -128,7 +136,6 @@ class Hooks:
         self.failures = failures
         self._dists = dict(dists)
         self._cache: dict[str, dict[str, Any]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- introspection -----------------------------------------------------
 
@@ -218,40 +225,29 @@ class Hooks:
 
     # -- runtime hooks -------------------------------------------------------
 
-    def run_event(self, run: Run, event: Event) -> None:
-        """Call every `daggo_run_event` implementation; errors are logged, never raised.
-
-        An awaitable result is awaited on a private loop, or, when this thread already
-        runs a loop, scheduled on it as a task whose failure is logged.
-        """
-        for impl in self.pm.hook.daggo_run_event.get_hookimpls():
-            try:
-                result = impl.function(**_args(impl, run=run, event=event))
-                if inspect.isawaitable(result):
-                    self._await(result, impl.plugin_name)
-            except Exception:
-                logger.exception("plugin %r failed in daggo_run_event", impl.plugin_name)
-
-    def _await(self, awaitable: Any, plugin_name: str) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            asyncio.run(_await(awaitable))
-            return
-        task = loop.create_task(_await(awaitable))
-        self._tasks.add(task)
-        task.add_done_callback(lambda t: self._task_done(t, plugin_name))
-
-    def _task_done(self, task: asyncio.Task[Any], plugin_name: str) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("plugin %r failed in daggo_run_event", plugin_name,
-                         exc_info=task.exception())
+    def run_event_listeners(self) -> list[RunEventListener]:
+        """Every `daggo_run_event` implementation, as a listener taking (run, event)."""
+        return [RunEventListener(name=impl.plugin_name, call=_bound(impl))
+                for impl in self.pm.hook.daggo_run_event.get_hookimpls()]
 
 
-def _args(impl: pluggy.HookImpl, **available: Any) -> dict[str, Any]:
-    return {name: available[name] for name in impl.argnames}
+def _bound(impl: pluggy.HookImpl) -> Callable[[Run, Event], Any]:
+    """`impl.function` called with the arguments it declares, of (run, event)."""
+    function = impl.function
+    names = tuple(impl.argnames)
+    if names == ("run", "event"):
+        return function
+    if inspect.iscoroutinefunction(function):
+        async def call_async(run: Run, event: Event) -> Any:
+            return await function(**_args(names, run=run, event=event))
+
+        return call_async
+
+    def call(run: Run, event: Event) -> Any:
+        return function(**_args(names, run=run, event=event))
+
+    return call
 
 
-async def _await(value: Any) -> Any:
-    return await value
+def _args(names: tuple[str, ...], **available: Any) -> dict[str, Any]:
+    return {name: available[name] for name in names}

@@ -30,7 +30,7 @@ from daggo_core.extensions import (
 )
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import Hooks, make_plugin_manager
-from daggo_core.storage.records import Event, EventKind, Run
+from daggo_core.storage.records import Event, EventKind, Run, RunStatus
 
 
 def plugin(name: str, **hooks: Callable[..., Any]) -> types.ModuleType:
@@ -178,14 +178,17 @@ def test_hook_daggo_cli_commands() -> None:
 
 
 def test_hook_daggo_run_event(caplog: pytest.LogCaptureFixture) -> None:
-    seen: list[tuple[str, object]] = []
+    from daggo_core.execution.event_dispatch import attach_dispatcher
+    from daggo_core.execution.local import ephemeral_storage
+
+    seen: list[tuple[str, object, object]] = []
 
     def on_event_sync(run: Run, event: Event) -> None:
-        seen.append(("sync", event.kind))
+        seen.append(("sync", event.kind, run.status))
 
     async def on_event_async(event: Event) -> None:
         await asyncio.sleep(0)
-        seen.append(("async", event.kind))
+        seen.append(("async", event.kind, event.message))
 
     def on_event_broken(run: Run) -> None:
         raise RuntimeError("webhook down")
@@ -195,16 +198,31 @@ def test_hook_daggo_run_event(caplog: pytest.LogCaptureFixture) -> None:
         plugin("async_listener", daggo_run_event=on_event_async),
         plugin("broken_listener", daggo_run_event=on_event_broken),
     )
-    run = Run(job_name="job")
-    event = Event(run_id=run.id, kind=EventKind.RUN_STARTED)
-
+    storage = ephemeral_storage()
+    dispatcher = attach_dispatcher(storage, hooks)
+    assert dispatcher is not None
+    run = storage.add_run(Run(job_name="job"))
     with caplog.at_level(logging.ERROR, logger="daggo.plugins"):
-        hooks.run_event(run, event)
-
-    assert sorted(seen) == [("async", EventKind.RUN_STARTED), ("sync", EventKind.RUN_STARTED)]
+        storage.set_run_status(run.id, RunStatus.STARTED, events=[
+            Event(run_id=run.id, kind=EventKind.RUN_STARTED, message="go")])
+        dispatcher.close()
+    storage.close()
+    assert sorted(seen, key=str) == [("async", EventKind.RUN_STARTED, "go"),
+                                     ("sync", EventKind.RUN_STARTED, RunStatus.STARTED)]
     [record] = [r for r in caplog.records if r.name == "daggo.plugins"]
     assert "broken_listener" in record.getMessage()
-    assert "webhook down" in record.exc_text
+    assert record.exc_text is not None and "webhook down" in record.exc_text
+
+
+def test_no_dispatcher_without_listeners() -> None:
+    from daggo_core.execution.event_dispatch import attach_dispatcher
+    from daggo_core.execution.local import ephemeral_storage
+
+    storage = ephemeral_storage()
+    try:
+        assert attach_dispatcher(storage, manager()) is None
+    finally:
+        storage.close()
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,8 @@ def _event(run: Run, message: str) -> Event:
 def test_store_with_hands_the_queue_to_the_caller_split_into_new_and_changed(storage):
     run = _started(storage)
     seen: list[Event] = []
-    recorder = StepRecorder(storage, on_stored=seen.extend)
+    storage.add_event_listener(seen.extend)  # what the event dispatcher hears
+    recorder = StepRecorder(storage)
     recorder.record_step(_step(run, "a", StepStatus.RUNNING), [_event(run, "a started")])
     recorder.flush()  # "a" is stored by the writer thread
     recorder.record_step(_step(run, "a", StepStatus.SUCCESS), [_event(run, "a done")])
@@ -47,7 +48,7 @@ def test_store_with_hands_the_queue_to_the_caller_split_into_new_and_changed(sto
 
 def test_a_failed_store_with_keeps_the_queue_for_the_writer(storage):
     run = _started(storage)
-    recorder = StepRecorder(storage, on_stored=lambda events: None)
+    recorder = StepRecorder(storage)
     recorder.record_step(_step(run, "a", StepStatus.SUCCESS), [_event(run, "a done")])
 
     def fail(steps: StepWrites) -> None:

@@ -470,13 +470,19 @@ def test_sys_exit_in_a_sync_op_fails_its_step(storage):
     assert result.steps["exits"].error.type == "SystemExit"
 
 
-def test_a_failing_event_callback_does_not_stop_the_run(storage):
-    def explode(run, event):
-        raise RuntimeError("callback broke")
+def test_a_failing_event_listener_does_not_stop_the_run(storage):
+    from daggo_core.execution.event_dispatch import EventDispatcher
+    from daggo_core.plugins import RunEventListener
 
+    def explode(run, event):
+        raise RuntimeError("listener broke")
+
+    dispatcher = EventDispatcher(storage, [RunEventListener("broken", explode)])
+    storage.add_event_listener(dispatcher.publish)
     job = dag.job("cb").add(dag.op("root", root)).build()
     run, _ = start_run(job, None, storage)
-    final = RunWorker(job, run, storage, on_event=explode).execute()
+    final = RunWorker(job, run, storage).execute()
+    dispatcher.close()
     assert final.status is RunStatus.SUCCESS
 
 

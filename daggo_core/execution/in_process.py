@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from daggo_core.errors import DaggoError
-from daggo_core.execution.heartbeat import Heartbeat, worker_id
-from daggo_core.execution.run_worker import RunWorker, error_info
+from daggo_core.execution.claimed_run import ClaimedRun
+from daggo_core.execution.error_info import error_info
+from daggo_core.execution.run_worker import RunWorker
 from daggo_core.extensions import ExecutorContext
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Event, EventKind, Run, RunStatus
 
@@ -25,11 +25,7 @@ logger = logging.getLogger("daggo.executor")
 
 
 class InProcessExecutor:
-    """Executes runs on a thread pool sized by `execution.max_concurrent_runs`.
-
-    `on_slot_free`, when set (DaggoApp sets the coordinator's `wake`), is called after
-    each run ends.
-    """
+    """Executes runs on a thread pool sized by `execution.max_concurrent_runs`."""
 
     def __init__(self, context: ExecutorContext) -> None:
         self.context = context
@@ -39,7 +35,6 @@ class InProcessExecutor:
         )
         self._lock = threading.Lock()
         self._workers: dict[str, RunWorker | None] = {}
-        self.on_slot_free: Callable[[], None] | None = None
 
     def launch(self, run: Run) -> None:
         with self._lock:
@@ -61,33 +56,14 @@ class InProcessExecutor:
         self._pool.shutdown(wait=True)
 
     def _execute(self, run: Run) -> None:
-        storage = self.context.storage
-        job = self.context.jobs.get(run.job_name)
-        try:
-            if job is None:
-                raise DaggoError(
-                    f"job {run.job_name!r} is not defined in this process; "
-                    f"defined jobs: {', '.join(sorted(self.context.jobs)) or 'none'}"
-                )
-            params = job.make_params(run.params)
-        except DaggoError as exc:
-            storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
-                Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR", message=str(exc))
-            ], expected=ACTIVE_RUN_STATUSES)
+        context = self.context
+        claimed = ClaimedRun.take(run.id, config=context.config, storage=context.storage,
+                                  definitions=context.definitions)
+        if claimed is None:
             return
-        execution = self.context.config.execution
-        worker = RunWorker(job, run, storage, params=params, on_event=self.context.on_event,
-                           max_concurrent_steps=execution.max_concurrent_steps,
-                           run_timeout=execution.run_timeout_seconds,
-                           stop_grace_seconds=execution.cancel_grace_seconds)
         with self._lock:
-            self._workers[run.id] = worker
-        heartbeat = Heartbeat(storage, run.id, worker_id(),
-                              interval=execution.heartbeat_interval_seconds,
-                              on_stop=lambda _run: worker.cancel())
-        heartbeat.beat()
-        with heartbeat:
-            worker.execute()
+            self._workers[run.id] = claimed.worker
+        claimed.execute()
 
     def _finished(self, run_id: str, future: Future[None]) -> None:
         with self._lock:
@@ -104,5 +80,4 @@ class InProcessExecutor:
                 )
             except DaggoError:
                 logger.exception("could not mark run %s as failed", run_id)
-        if self.on_slot_free is not None:
-            self.on_slot_free()
+        self.context.on_slot_free()

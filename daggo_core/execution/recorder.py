@@ -28,16 +28,14 @@ logger = logging.getLogger("daggo.recorder")
 class StepRecorder:
     """Buffers one run's step states and events and stores them from a writer thread.
 
-    `on_stored(events)` is called (on the writer thread) after each batch is stored.
     A failed write is retried with backoff for up to `retry_seconds`; after that,
     `flush()` raises the StorageError.
     """
 
-    def __init__(self, storage: Storage, *, on_stored: Callable[[list[Event]], None],
-                 retry_seconds: float = 30.0, gather_seconds: float = 0.01) -> None:
+    def __init__(self, storage: Storage, *, retry_seconds: float = 30.0,
+                 gather_seconds: float = 0.01) -> None:
         self.storage = storage
         self.gather_seconds = gather_seconds
-        self.on_stored = on_stored
         self.retry_seconds = retry_seconds
         self._cond = threading.Condition()
         self._steps: dict[str, StepRecord] = {}
@@ -114,7 +112,6 @@ class StepRecorder:
                     self._steps = {**steps, **self._steps}
                     self._events = events + self._events
                 self._cond.notify_all()
-        self._notify_stored(events)
         return result
 
     def close(self) -> None:
@@ -162,14 +159,6 @@ class StepRecorder:
                 self._writing = False
                 self._done = max(self._done, upto)
                 self._cond.notify_all()
-            self._notify_stored(events)
-
-    def _notify_stored(self, events: list[Event]) -> None:
-        if events:
-            try:
-                self.on_stored(events)
-            except Exception:
-                logger.exception("an event callback failed; the run goes on")
 
     def _split(self, steps: list[StepRecord], events: list[Event]) -> StepWrites:
         """New steps (to insert) apart from ones stored before (to update)."""

@@ -22,12 +22,15 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
 
 from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
-from daggo_core.execution.worker_process import WORKER_ENV, cancel_kill_delay, worker_command
+from daggo_core.execution.worker_process import (
+    WORKER_ENV,
+    cancel_kill_delay,
+    no_worker_command_error,
+)
 from daggo_core.extensions import ExecutorContext
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
 
@@ -77,18 +80,18 @@ class _Worker:
 class SubprocessExecutor:
     """Runs each run in a worker process, from a pool of `warm_workers` pre-started ones.
 
-    `on_slot_free`, when set (DaggoApp sets the coordinator's `wake`), is called each time
-    a run's worker exits, so the next queued run starts without waiting for a poll.
+    Workers run `context.worker_command` in this process's working directory and
+    environment; each time one exits, `context.on_slot_free()` is called, so the next
+    queued run starts without waiting for a poll.
     """
 
-    def __init__(self, context: ExecutorContext, *, command: Sequence[str] | None = None,
-                 cwd: str | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, context: ExecutorContext) -> None:
+        if context.worker_command is None:
+            raise no_worker_command_error()
         self.context = context
         self.execution = context.config.execution
-        self.command = list(command) if command else worker_command()
-        self.cwd = cwd or os.getcwd()
-        self.extra_env = dict(env or {})
-        self.on_slot_free: Callable[[], None] | None = None
+        self.command = list(context.worker_command)
+        self.cwd = os.getcwd()
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._running: dict[str, _Worker] = {}
@@ -179,7 +182,7 @@ class SubprocessExecutor:
     # -- workers ---------------------------------------------------------------
 
     def _spawn(self) -> _Worker:
-        env = {**os.environ, **self.extra_env, WORKER_ENV: "1"}
+        env = {**os.environ, WORKER_ENV: "1"}
         popen = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdin=subprocess.PIPE,
                                  start_new_session=True, close_fds=True)
         return _Worker(popen)
@@ -260,8 +263,7 @@ class SubprocessExecutor:
         finally:
             with self._lock:
                 self._running.pop(run_id, None)
-            if self.on_slot_free is not None:
-                self.on_slot_free()
+            self.context.on_slot_free()
 
     def _settle(self, worker: _Worker, run_id: str, code: int) -> None:
         storage = self.context.storage
@@ -273,7 +275,7 @@ class SubprocessExecutor:
             end_canceled_run(storage, run_id, f"run canceled: {reason}")
         else:
             logger.error("run %s: %s", run_id, reason)
-            settle_lost_run(storage, run, reason, self.context.jobs)
+            settle_lost_run(storage, run, reason, self.context.definitions.jobs_by_name)
 
     def _kill(self, worker: _Worker) -> None:
         if worker.alive():
@@ -284,4 +286,5 @@ class SubprocessExecutor:
 
     def _fail_unstarted(self, run: Run, reason: str) -> None:
         logger.error("run %s: %s", run.id, reason)
-        settle_lost_run(self.context.storage, run, reason, self.context.jobs)
+        settle_lost_run(self.context.storage, run, reason,
+                        self.context.definitions.jobs_by_name)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from daggo_core.extensions import ExecutorContext, ExecutorSpec
+from daggo_core.extensions import Executor, ExecutorContext, ExecutorSpec
 from daggo_core.hookspecs import hookimpl
 
 
-def _create(context: ExecutorContext):  # type: ignore[no-untyped-def]
+def _create(context: ExecutorContext) -> Executor:
     from daggo_core.execution.subprocess_executor import SubprocessExecutor
 
     return SubprocessExecutor(context)

@@ -27,16 +27,17 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from daggo_core.errors import DaggoError
-from daggo_core.execution.heartbeat import Heartbeat, worker_id
+from daggo_core.execution.claimed_run import ClaimedRun
+from daggo_core.execution.event_dispatch import attach_dispatcher
+from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import end_canceled_run
-from daggo_core.execution.run_worker import RunWorker, error_info
+from daggo_core.execution.run_worker import RunWorker
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+from daggo_core.storage.records import Run
 
 if TYPE_CHECKING:
     from daggo_core.config import Config, ExecutionConfig
@@ -47,11 +48,11 @@ __all__ = [
     "RUN_ID_ENV",
     "WORKER_ENV",
     "cancel_kill_delay",
+    "default_worker_command",
     "exit_worker",
     "is_worker_process",
+    "no_worker_command_error",
     "serve_worker",
-    "set_worker_command",
-    "worker_command",
 ]
 
 logger = logging.getLogger("daggo.worker")
@@ -63,42 +64,34 @@ RUN_ID_ENV = "DAGGO_WORKER_RUN_ID"
 #: Exit codes: the run reached a terminal status (or was not ours), or the worker failed.
 EXIT_OK, EXIT_ERROR = 0, 1
 
-_explicit_command: list[str] | None = None
-
 
 def is_worker_process() -> bool:
     """True in a process started as a daggo worker."""
     return os.environ.get(WORKER_ENV) == "1"
 
 
-def set_worker_command(command: Sequence[str] | None) -> None:
-    """Use `command` (argv) to start workers from now on; None restores the default."""
-    global _explicit_command
-    _explicit_command = list(command) if command else None
-
-
-def worker_command() -> list[str]:
-    """The argv that starts a worker: the one set explicitly, else this process's own.
-
-    Re-executing `sys.orig_argv` (with this interpreter, its options and the same
-    arguments) runs the same program, which reaches `open_app` and becomes a worker.
-    Raises DaggoError where that would not work: an interactive interpreter, pytest.
-    """
-    if _explicit_command:
-        return list(_explicit_command)
+def default_worker_command() -> list[str] | None:
+    """The argv that runs this process's program again (and so reaches `open_app`, which
+    becomes a worker): this interpreter with its options and the same arguments; None
+    where that would not work (an interactive interpreter, pytest)."""
     argv = list(getattr(sys, "orig_argv", []) or [sys.executable, *sys.argv])
     script = sys.argv[0] if sys.argv else ""
     parts = Path(script).parts[-2:]
     if script in ("", "-") or any(p.startswith(("pytest", "_pytest")) for p in parts):
-        raise DaggoError(
-            "the subprocess executor cannot start workers from this process "
-            f"({' '.join(argv)}): it re-executes the program that opened the app. Start "
-            "the app with `daggo run -m APP` or from a script that calls "
-            "daggo_core.run()/open(), or set DaggoApp.worker_command (e.g. "
-            "[sys.executable, '-m', 'daggo_core.cli.main', 'worker', '-m', 'APP'])"
-        )
-    args = argv[1:]
-    return [sys.executable, *args]
+        return None
+    return [sys.executable, *argv[1:]]
+
+
+def no_worker_command_error() -> DaggoError:
+    """Why workers cannot start from this process, and what to do."""
+    argv = list(getattr(sys, "orig_argv", []) or [sys.executable, *sys.argv])
+    return DaggoError(
+        "the subprocess executor cannot start workers from this process "
+        f"({' '.join(argv)}): it re-executes the program that opened the app. Start "
+        "the app with `daggo run -m APP` or from a script that calls "
+        "daggo_core.run()/open(), or set DaggoApp.worker_command (e.g. "
+        "[sys.executable, '-m', 'daggo_core.cli.main', 'worker', '-m', 'APP'])"
+    )
 
 
 def cancel_kill_delay(execution: ExecutionConfig) -> float:
@@ -108,11 +101,16 @@ def cancel_kill_delay(execution: ExecutionConfig) -> float:
 
 def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
                  run_id: str | None = None) -> int:
-    """Be a worker: get a run id, execute that run, return the process exit code."""
+    """Be a worker: get a run id, execute that run, return the process exit code.
+
+    Run events reach this process's `daggo_run_event` listeners; they are delivered
+    before the worker returns.
+    """
     os.environ.pop(WORKER_ENV, None)  # processes the run starts are not workers
     run_id = run_id or os.environ.pop(RUN_ID_ENV, None)
     handed_over = run_id is None
     storage = hooks.storage_backend(cfg.database.driver).open(cfg.database)
+    dispatcher = attach_dispatcher(storage, hooks)
     storage.warm_up()  # while a pooled worker waits, not once it has its run
     try:
         if run_id is None:
@@ -120,8 +118,11 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
             if not line.strip():
                 return EXIT_OK
             run_id = line.strip()
-        return _execute(cfg, definitions, hooks, storage, run_id, handed_over=handed_over)
+        _execute(cfg, definitions, storage, run_id, handed_over=handed_over)
+        return EXIT_OK
     finally:
+        if dispatcher is not None:
+            dispatcher.close()
         storage.close()
 
 
@@ -144,51 +145,26 @@ def exit_worker(code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _execute(cfg: Config, definitions: Definitions, hooks: Hooks, storage: Storage,
-             run_id: str, *, handed_over: bool) -> int:
+def _execute(cfg: Config, definitions: Definitions, storage: Storage, run_id: str, *,
+             handed_over: bool) -> None:
     me = worker_id()
-    run = storage.get_run(run_id)
-    mine = run.worker_id == me if handed_over else True
-    if run.status is not RunStatus.STARTING or not mine:
-        logger.warning("worker %s: run %s is %s (worker %s), not a run handed to this "
-                       "worker; not executing it", me, run_id, run.status, run.worker_id)
-        return EXIT_OK
+    claimed = ClaimedRun.take(run_id, config=cfg, storage=storage, definitions=definitions,
+                              worker=me, handed_to=me if handed_over else None)
+    if claimed is None:
+        return
     execution = cfg.execution
-    heartbeat = Heartbeat(storage, run_id, me, interval=execution.heartbeat_interval_seconds)
-    run = heartbeat.beat() or run
-    job = definitions.jobs_by_name.get(run.job_name)
-    try:
-        if job is None:
-            raise DaggoError(
-                f"job {run.job_name!r} is not defined in this worker; defined jobs: "
-                f"{', '.join(sorted(definitions.jobs_by_name)) or 'none'}")
-        params = job.make_params(run.params)
-    except DaggoError as exc:
-        storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
-            Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR", message=str(exc))
-        ], expected=[RunStatus.STARTING])
-        return EXIT_OK
-    worker = RunWorker(job, run, storage, params=params, on_event=hooks.run_event,
-                       resources=definitions.resources,
-                       max_concurrent_steps=execution.max_concurrent_steps,
-                       run_timeout=execution.run_timeout_seconds,
-                       stop_grace_seconds=execution.cancel_grace_seconds)
     # One interval later than the executor's kill: a worker with an executor watching it
     # is killed by that executor; this is the fallback for workers nobody watches.
-    stopper = _Stopper(worker, storage,
+    stopper = _Stopper(claimed.worker, storage,
                        cancel_kill_delay(execution) + execution.heartbeat_interval_seconds)
-    heartbeat.on_stop = stopper.on_heartbeat
+    claimed.heartbeat.on_stop = stopper.on_heartbeat
     previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)
-    if run.cancel_requested:
+    if claimed.run.cancel_requested:
         stopper.request("cancellation requested before the run started")
-    heartbeat.start()
     try:
-        final = worker.execute()
+        claimed.execute()
     finally:
-        heartbeat.stop()
         signal.signal(signal.SIGTERM, previous)
-    logger.info("worker %s: run %s finished %s", me, run_id, final.status)
-    return EXIT_OK
 
 
 class _Stopper:

@@ -14,6 +14,7 @@ from attrs import frozen
 
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
+from daggo_core.execution.event_dispatch import attach_dispatcher
 from daggo_core.plugins import Hooks
 from daggo_core.services.context import RuntimeControls, ServiceContext
 from daggo_core.services.jobs import JobsService
@@ -47,10 +48,15 @@ class Services:
 def open_services(config: Config, hooks: Hooks,
                   definitions: Definitions | None = None) -> Iterator[Services]:
     """Services over the configured storage (opened, and migrated if needed, through its
-    backend plugin), closed on exit; for commands that run without a server."""
+    backend plugin), closed on exit; for commands that run without a server. Run events
+    stored meanwhile (a launch's RUN_QUEUED) reach the plugins' listeners before it
+    closes."""
     storage = hooks.storage_backend(config.database.driver).open(config.database)
+    events = attach_dispatcher(storage, hooks)
     try:
         yield Services.over(ServiceContext(storage=storage, config=config, hooks=hooks,
                                            definitions=definitions))
     finally:
+        if events is not None:
+            events.close()
         storage.close()

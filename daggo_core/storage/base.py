@@ -31,6 +31,7 @@ from daggo_core.storage.ticks import TickClaim, TickDecider
 __all__ = [
     "ClaimChooser",
     "EventFilter",
+    "EventListener",
     "EventStorage",
     "JobStorage",
     "RunFilter",
@@ -196,9 +197,18 @@ class StepStorage(Protocol):
         """Return the run's steps in the order they were first recorded."""
 
 
+#: Called with the events a transaction stored, once it committed (see `EventStorage`).
+EventListener = Callable[[Sequence[Event]], None]
+
+
 class EventStorage(Protocol):
     def add_events(self, events: Sequence[Event]) -> None:
         """Append events (log lines, transitions) to their runs' event logs."""
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        """Call `listener(events)` after every transaction of this storage object that
+        stored events committed, with them in the order stored, on the committing
+        thread: it must return at once (hand them to a queue)."""
 
     def list_events(
         self,

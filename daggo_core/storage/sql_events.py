@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from daggo_core.storage.base import EventFilter
+from daggo_core.storage.base import EventFilter, EventListener
 from daggo_core.storage.records import Event, EventKind
 from daggo_core.storage.schema import events as _events
 from daggo_core.storage.sql_rows import columns_of, insert_events
@@ -28,6 +28,10 @@ class SqlEvents:
         """Append events (log lines, transitions) to their runs' event logs."""
         if events:
             self._tx.write("add_events", lambda conn: insert_events(conn, events))
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        """Call `listener(events)` after each committed transaction that stored events."""
+        self._tx.event_listeners.append(listener)
 
     def list_events(
         self,

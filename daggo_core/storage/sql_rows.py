@@ -27,6 +27,7 @@ from daggo_core.storage.schema import runs as _runs
 
 __all__ = [
     "RUN_COLUMNS",
+    "STORED_EVENTS",
     "cancel_in_transaction",
     "columns_of",
     "error_from",
@@ -99,9 +100,19 @@ _EVENT_ROW = ("run_id", "step_key", "kind", "timestamp", "level", "message", "da
 _INSERT_EVENTS = BulkStatement(_events.insert(), _EVENT_ROW)
 
 
+#: `conn.info` key of the list collecting the events a transaction stores, when someone
+#: listens (see `Transactions`).
+STORED_EVENTS = "daggo_stored_events"
+
+
 def insert_events(conn: Connection, events: Sequence[Event]) -> None:
     """Append `events` (one statement for all)."""
+    if not events:
+        return
     _INSERT_EVENTS.execute(conn, [_event_row(event) for event in events])
+    collected = conn.info.get(STORED_EVENTS)
+    if collected is not None:
+        collected.extend(events)
 
 
 def _event_row(event: Event) -> tuple[Any, ...]:

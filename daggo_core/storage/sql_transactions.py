@@ -18,7 +18,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from daggo_core.errors import StorageError
+from daggo_core.storage.base import EventListener
+from daggo_core.storage.records import Event
 from daggo_core.storage.sql_dialect import SqlDialect
+from daggo_core.storage.sql_rows import STORED_EVENTS
 
 __all__ = ["WRITE_OPTION", "Transactions"]
 
@@ -42,6 +45,7 @@ class Transactions:
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         #: While set, every call runs on this connection instead (see `rehearsing`).
         self.rehearsal: Connection | None = None
+        self.event_listeners: list[EventListener] = []
 
     @contextlib.contextmanager
     def rehearsing(self) -> Iterator[None]:
@@ -87,21 +91,29 @@ class Transactions:
             return fn(self.rehearsal)
         dialect = self.dialect
         attempt = 0
-        # (token, result) of an attempt that ran to its COMMIT, which then raised.
-        unsure: tuple[object, T] | None = None
+        # (token, result, events) of an attempt that ran to its COMMIT, which then raised.
+        unsure: tuple[object, T, list[Event]] | None = None
         while True:
             try:
                 if unsure is not None:
                     committed = dialect.transaction_committed(self.engine, unsure[0])
                     if committed:
+                        self._stored(unsure[2])
                         return unsure[1]
                     if committed is None:
                         raise _NotKnownYet
                     unsure = None
+                stored: list[Event] = []
                 with engine.begin() as conn:
-                    result = fn(conn)
-                    token = dialect.transaction_token(conn) if writing else None
-                    unsure = None if token is None else (token, result)
+                    if writing and self.event_listeners:
+                        conn.info[STORED_EVENTS] = stored
+                    try:
+                        result = fn(conn)
+                        token = dialect.transaction_token(conn) if writing else None
+                        unsure = None if token is None else (token, result, stored)
+                    finally:
+                        conn.info.pop(STORED_EVENTS, None)
+                self._stored(stored)
                 return result
             except (OperationalError, _NotKnownYet) as exc:
                 if attempt < dialect.write_retries and (
@@ -116,6 +128,12 @@ class Transactions:
                 raise _storage_error(operation, exc) from exc
             except SQLAlchemyError as exc:
                 raise _storage_error(operation, exc) from exc
+
+    def _stored(self, events: list[Event]) -> None:
+        """Hand the events of a committed transaction to the listeners."""
+        if events:
+            for listener in self.event_listeners:
+                listener(events)
 
 
 def _storage_error(operation: str, exc: SQLAlchemyError) -> StorageError:

@@ -1,0 +1,106 @@
+"""Executing one already-claimed run, by id: the set-up every executor shares.
+
+A coordinator claims a run (QUEUED -> STARTING) and hands its id to an executor; the
+executor, in whatever process or machine it runs the run, calls `execute_claimed_run`
+(or `ClaimedRun.take` to act on the run's heartbeat itself). It checks that the run is
+still STARTING (and, for a hand-over, recorded to this worker), finds the job, validates
+the params, and executes the run with the app's resources while heartbeating it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from daggo_core.config import Config
+from daggo_core.definitions.definitions import Definitions
+from daggo_core.errors import DaggoError
+from daggo_core.execution.error_info import error_info
+from daggo_core.execution.heartbeat import Heartbeat, worker_id
+from daggo_core.execution.run_worker import RunWorker
+from daggo_core.storage.base import Storage
+from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Event, EventKind, Run, RunStatus
+
+__all__ = ["ClaimedRun", "execute_claimed_run"]
+
+logger = logging.getLogger("daggo.worker")
+
+
+class ClaimedRun:
+    """A claimed run set up to execute in this process: its worker and its heartbeat.
+
+    The heartbeat cancels the run when it shows a cancel request or that the run ended
+    elsewhere; set `heartbeat.on_stop` to act otherwise.
+    """
+
+    def __init__(self, run: Run, worker: RunWorker, heartbeat: Heartbeat) -> None:
+        self.run = run
+        self.worker = worker
+        self.heartbeat = heartbeat
+
+    @classmethod
+    def take(cls, run_id: str, *, config: Config, storage: Storage, definitions: Definitions,
+             worker: str | None = None, handed_to: str | None = None) -> ClaimedRun | None:
+        """Set up the claimed run `run_id`, or None when it must not execute here.
+
+        `worker` is the id heartbeats record (default: `hostname:pid`). With `handed_to`,
+        the run executes only if it is recorded to that worker (a hand-over), so a run
+        re-queued and claimed again meanwhile never runs twice. A run whose job is not
+        defined here, or whose params do not validate, is failed.
+        """
+        me = worker or worker_id()
+        run = storage.get_run(run_id)
+        if run.status is not RunStatus.STARTING or (
+                handed_to is not None and run.worker_id != handed_to):
+            logger.warning("worker %s: run %s is %s (worker %s), not a run handed to this "
+                           "worker; not executing it", me, run_id, run.status, run.worker_id)
+            return None
+        execution = config.execution
+        heartbeat = Heartbeat(storage, run_id, me, interval=execution.heartbeat_interval_seconds)
+        run = heartbeat.beat() or run
+        job = definitions.jobs_by_name.get(run.job_name)
+        try:
+            if job is None:
+                raise DaggoError(
+                    f"job {run.job_name!r} is not defined in this worker; defined jobs: "
+                    f"{', '.join(sorted(definitions.jobs_by_name)) or 'none'}")
+            params = job.make_params(run.params)
+        except DaggoError as exc:
+            storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
+                Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
+                      message=str(exc))
+            ], expected=ACTIVE_RUN_STATUSES)
+            return None
+        run_worker = RunWorker(job, run, storage, params=params,
+                               resources=definitions.resources,
+                               max_concurrent_steps=execution.max_concurrent_steps,
+                               run_timeout=execution.run_timeout_seconds,
+                               stop_grace_seconds=execution.cancel_grace_seconds)
+        heartbeat.on_stop = lambda _run: run_worker.cancel()
+        return cls(run, run_worker, heartbeat)
+
+    def execute(self) -> Run:
+        """Execute the run to its end, heartbeating it meanwhile; returns it as it ended."""
+        if self.run.cancel_requested:
+            self.worker.cancel()
+        self.heartbeat.start()
+        try:
+            final = self.worker.execute()
+        finally:
+            self.heartbeat.stop()
+        logger.info("worker %s: run %s finished %s", self.heartbeat.worker, self.run.id,
+                    final.status)
+        return final
+
+
+def execute_claimed_run(run_id: str, *, config: Config, storage: Storage,
+                        definitions: Definitions, worker: str | None = None) -> Run:
+    """Execute the claimed (STARTING) run `run_id` of `definitions` here, to its end.
+
+    Returns the run as it ended, or as it is when it was not this worker's to execute
+    (no longer STARTING) or could not start (its job or params are invalid: it is failed).
+    """
+    claimed = ClaimedRun.take(run_id, config=config, storage=storage,
+                              definitions=definitions, worker=worker)
+    if claimed is None:
+        return storage.get_run(run_id)
+    return claimed.execute()

@@ -1,0 +1,180 @@
+"""Run events to `daggo_run_event` listeners, off the engine's threads.
+
+Storage hands every batch of events a transaction stored to `publish`, which only puts
+it on a queue. A thread of the dispatcher's own, running an event loop, delivers them:
+each listener has a queue and a task of its own, so every listener gets every event of
+every run stored by this process, in the order stored, once; a sync listener runs on a
+thread of its own and an async one on the dispatcher's loop, so a slow or failing
+listener delays neither the run nor the other listeners. `close()` delivers what is
+queued before it returns (within a bound, so a listener that never returns cannot hold
+a process forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import logging
+import threading
+from collections.abc import Sequence
+
+from daggo_core.plugins import Hooks, RunEventListener
+from daggo_core.storage.base import RunStorage, Storage
+from daggo_core.storage.records import Event, Run
+
+__all__ = ["DRAIN_SECONDS", "EventDispatcher", "attach_dispatcher"]
+
+logger = logging.getLogger("daggo.plugins")
+
+#: How long `close()` waits for the listeners to take what is queued.
+DRAIN_SECONDS = 30.0
+
+
+class _Listener:
+    """One listener's queue and the task delivering it, on the dispatcher's loop."""
+
+    def __init__(self, listener: RunEventListener) -> None:
+        self.listener = listener
+        self.queue: asyncio.Queue[tuple[Run, Event]] = asyncio.Queue()
+        self.is_async = inspect.iscoroutinefunction(listener.call)
+        self.thread = (None if self.is_async else concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"daggo-events-{listener.name}"))
+
+    async def deliver(self) -> None:
+        loop = asyncio.get_running_loop()
+        call = self.listener.call
+        while True:
+            run, event = await self.queue.get()
+            try:
+                if self.thread is None:
+                    await call(run, event)
+                else:
+                    result = await loop.run_in_executor(self.thread, call, run, event)
+                    if inspect.isawaitable(result):
+                        await result
+            except Exception:
+                logger.exception("plugin %r failed in daggo_run_event on %s of run %s",
+                                 self.listener.name, event.kind, run.id)
+            finally:
+                self.queue.task_done()
+
+
+class EventDispatcher:
+    """Delivers the run events stored by this process to `listeners`.
+
+    `runs` gives each batch its run, read when the batch is delivered (so a listener sees
+    the run at least as recent as the event).
+    """
+
+    def __init__(self, runs: RunStorage, listeners: Sequence[RunEventListener]) -> None:
+        self.runs = runs
+        self.listeners = tuple(listeners)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._queues: list[_Listener] = []
+        self._intake: asyncio.Queue[list[Event]] | None = None
+        self._closed = False
+
+    def publish(self, events: Sequence[Event]) -> None:
+        """Queue stored events for delivery; returns at once (safe from any thread)."""
+        if not self.listeners or self._closed:
+            return
+        loop = self._loop or self._start()
+        batch = list(events)
+        assert self._intake is not None
+        try:
+            loop.call_soon_threadsafe(self._intake.put_nowait, batch)
+        except RuntimeError:  # closed meanwhile
+            logger.warning("%d run event(s) stored after the dispatcher closed were not "
+                           "delivered", len(batch))
+
+    def close(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Deliver everything queued (waiting up to `timeout` seconds), then stop."""
+        with self._lock:
+            self._closed = True
+            loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        drained = asyncio.run_coroutine_threadsafe(self._drain(), loop)
+        try:
+            drained.result(timeout)
+        except concurrent.futures.TimeoutError:
+            left = sum(q.queue.qsize() for q in self._queues)
+            logger.warning("run event listeners did not take %d event(s) within %.0f s; "
+                           "they are dropped", left, timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        for queue in self._queues:
+            if queue.thread is not None:
+                queue.thread.shutdown(wait=False)
+
+    # -- the dispatcher's thread -------------------------------------------------
+
+    def _start(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                started = threading.Event()
+                self._thread = threading.Thread(target=self._serve, args=(loop, started),
+                                                name="daggo-events", daemon=True)
+                self._thread.start()
+                started.wait()
+                self._loop = loop
+            return self._loop
+
+    def _serve(self, loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        self._intake = asyncio.Queue()
+        self._queues = [_Listener(listener) for listener in self.listeners]
+        tasks = [loop.create_task(queue.deliver()) for queue in self._queues]
+        tasks.append(loop.create_task(self._take_in(self._intake)))
+        started.set()
+        try:
+            loop.run_forever()
+        finally:
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
+
+    async def _take_in(self, intake: asyncio.Queue[list[Event]]) -> None:
+        """Batch after batch, in order: read each event's run, queue it for every listener."""
+        while True:
+            events = await intake.get()
+            try:
+                runs = await asyncio.to_thread(self._runs_of, events)
+                for event in events:
+                    run = runs.get(event.run_id)
+                    if run is not None:
+                        for queue in self._queues:
+                            queue.queue.put_nowait((run, event))
+            finally:
+                intake.task_done()
+
+    def _runs_of(self, events: list[Event]) -> dict[str, Run]:
+        runs: dict[str, Run] = {}
+        for run_id in dict.fromkeys(event.run_id for event in events):
+            try:
+                runs[run_id] = self.runs.get_run(run_id)
+            except Exception:
+                logger.exception("reading run %s for its event listeners failed; its events "
+                                 "are not delivered", run_id)
+        return runs
+
+    async def _drain(self) -> None:
+        assert self._intake is not None
+        await self._intake.join()
+        await asyncio.gather(*(queue.queue.join() for queue in self._queues))
+
+
+def attach_dispatcher(storage: Storage, hooks: Hooks) -> EventDispatcher | None:
+    """A dispatcher delivering the events stored through `storage` to the plugins'
+    `daggo_run_event` listeners, or None when no plugin listens."""
+    listeners = hooks.run_event_listeners()
+    if not listeners:
+        return None
+    dispatcher = EventDispatcher(storage, listeners)
+    storage.add_event_listener(dispatcher.publish)
+    return dispatcher

@@ -1,0 +1,295 @@
+"""One step of a run, through its attempts: retries with backoff, timeouts, cancellation.
+
+Each attempt calls the op (an async op on the run's loop, a sync one on a step thread)
+and waits for it without ever awaiting it directly: an op that ignores cancellation or
+overruns its timeout is left behind instead of holding the run. A step that finishes
+after its run began to stop has its output discarded, so no step of a stopped run is
+recorded SUCCESS afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from daggo_core.context import Context, StepLog
+from daggo_core.definitions.jobs import JobDefinition
+from daggo_core.definitions.ops import OpDefinition
+from daggo_core.definitions.snapshot import Wiring
+from daggo_core.execution.capture import StepOutput, current_step
+from daggo_core.execution.error_info import error_info
+from daggo_core.execution.step_threads import StepThreads
+from daggo_core.serde import unstructure
+from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
+
+__all__ = ["RunStop", "StepHost", "StepRunner"]
+
+#: Emits one log line of a step: (level, message, data).
+LogEmitter = Callable[..., None]
+
+
+class RunStop:
+    """Whether a run is stopping, and why: a cancel request (from any thread) or its
+    timeout. Steps await it instead of polling."""
+
+    def __init__(self) -> None:
+        self.cancel_requested = threading.Event()
+        self.timed_out = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self.cancel_requested.is_set() or self.timed_out
+
+    @property
+    def reason(self) -> str:
+        return "run canceled" if self.cancel_requested.is_set() else "run timed out"
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Attach to the run's loop (called on it, before the first step)."""
+        self._loop, self._event = loop, asyncio.Event()
+        if self.stopping:
+            self._event.set()
+
+    def request_cancel(self) -> None:
+        """Ask the run to stop; safe from any thread."""
+        self.cancel_requested.set()
+        self._wake()
+
+    def time_out(self) -> None:
+        """The run overran its timeout (on the run's loop)."""
+        self.timed_out = True
+        self._wake()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the run to stop; True if it is stopping."""
+        assert self._event is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+        return self.stopping
+
+    def _wake(self) -> None:
+        loop, event = self._loop, self._event
+        if loop is None or event is None or loop.is_closed():
+            return
+        try:
+            running_here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            running_here = False
+        if running_here:
+            event.set()
+        else:
+            loop.call_soon_threadsafe(event.set)
+
+
+class StepHost(Protocol):
+    """What a step needs of the run it belongs to."""
+
+    run: Run
+    job: JobDefinition
+    params: Any
+    resources: Mapping[str, Any]
+    outputs: dict[str, Any]
+    stop: RunStop
+
+    def record(self, step: StepRecord, kind: EventKind, message: str,
+               data: dict[str, Any] | None = None) -> None:
+        """Store a step transition with its event (through the run's recorder)."""
+
+    def log_emitter(self, step_key: str) -> LogEmitter:
+        """Where the step's log lines go."""
+
+
+class _Outcome:
+    """How an attempt ended, when it did not return an output."""
+
+    def __init__(self, error: ErrorInfo | None = None, exc: BaseException | None = None,
+                 canceled: bool = False) -> None:
+        self.error = error
+        self.exc = exc
+        self.canceled = canceled
+
+
+class StepRunner:
+    """Runs the steps of one run on its loop, and stops them when the run stops."""
+
+    def __init__(self, host: StepHost, loop: asyncio.AbstractEventLoop,
+                 max_concurrent: int) -> None:
+        self.host = host
+        self.loop = loop
+        self.max_concurrent = max_concurrent
+        self._contexts: dict[str, Context] = {}
+        self._async_tasks: set[asyncio.Future[Any]] = set()
+        self._threads = self._new_threads()
+
+    def interrupt(self) -> None:
+        """Tell running ops to stop (thread-safe): their cancel events are set, and async
+        ops are cancelled on the loop."""
+        for ctx in list(self._contexts.values()):
+            ctx.cancel_event.set()
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._cancel_async_calls)
+
+    def close(self) -> None:
+        """Let go of the step threads; a sync op still running (it ignored its timeout or
+        the stop request) is abandoned on its thread."""
+        self._threads.close()
+
+    async def run(self, name: str) -> bool:
+        """Run step `name` through its attempts; True when it succeeded."""
+        host = self.host
+        run, stop = host.run, host.stop
+        op = host.job.ops[name]
+        inp = self._build_input(name)
+        emit = host.log_emitter(name)
+        sink = StepOutput(emit)
+        current_step.set(sink)
+        attempt = 1
+        while True:
+            started = utcnow()
+            host.record(StepRecord(run_id=run.id, step_key=name, attempt=attempt,
+                                   status=StepStatus.RUNNING, started_at=started),
+                        EventKind.STEP_STARTED,
+                        f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""))
+            ctx = Context(run_id=run.id, job_name=host.job.name, op_name=name,
+                          attempt=attempt, params=host.params, resources=host.resources,
+                          tags=run.tags, log=StepLog(name, emit))
+            self._contexts[name] = ctx
+            if stop.stopping:
+                ctx.cancel_event.set()
+            try:
+                result = await self._attempt(op, ctx, inp)
+            finally:
+                self._contexts.pop(name, None)
+                sink.flush()
+            finished = utcnow()
+            base = dict(run_id=run.id, step_key=name, attempt=attempt, started_at=started,
+                        finished_at=finished)
+            if isinstance(result, _Outcome) and (result.canceled or stop.stopping):
+                host.record(StepRecord(**base, status=StepStatus.CANCELED),
+                            EventKind.STEP_CANCELED, f"step {name} interrupted: {stop.reason}")
+                return False
+            if not isinstance(result, _Outcome):
+                if stop.stopping:
+                    host.record(StepRecord(**base, status=StepStatus.CANCELED),
+                                EventKind.STEP_CANCELED,
+                                f"step {name} finished after the {stop.reason}; output "
+                                "discarded")
+                    return False
+                host.outputs[name] = result[0]
+                host.record(StepRecord(**base, status=StepStatus.SUCCESS, output=result[1]),
+                            EventKind.STEP_SUCCESS, f"step {name} succeeded",
+                            data={"duration_ms": _ms(started, finished)})
+                return True
+            error = result.error
+            assert error is not None
+            policy = op.retry
+            if policy is not None and result.exc is not None and \
+                    policy.should_retry(attempt, result.exc) and not stop.stopping:
+                delay = policy.delay_for(attempt)
+                host.record(StepRecord(**base, status=StepStatus.FAILURE, error=error),
+                            EventKind.STEP_RETRY,
+                            f"step {name} attempt {attempt} failed: {error.type}: "
+                            f"{error.message}; retrying in {delay:.2f} s",
+                            data={"error": unstructure(error), "delay_s": round(delay, 3)})
+                if not await stop.wait(delay):
+                    attempt += 1
+                    continue
+                host.record(StepRecord(**base, status=StepStatus.CANCELED),
+                            EventKind.STEP_CANCELED, f"step {name}: retry abandoned, run stopping")
+                return False
+            host.record(StepRecord(**base, status=StepStatus.FAILURE, error=error),
+                        EventKind.STEP_FAILURE,
+                        f"step {name} failed: {error.type}: {error.message}",
+                        data={"error": unstructure(error)})
+            return False
+
+    async def _attempt(self, op: OpDefinition, ctx: Context, inp: Any
+                       ) -> tuple[Any, Any] | _Outcome:
+        """One call of the op: (output, stored JSON), or how it failed."""
+        stop = self.host.stop
+        call: asyncio.Future[Any] | None = None
+        try:
+            if op.is_async:
+                call = asyncio.ensure_future(op.fn(ctx, inp))
+                self._async_tasks.add(call)
+            else:
+                call = self._threads.run(
+                    functools.partial(contextvars.copy_context().run, op.fn, ctx, inp))
+            if not op.is_async and op.timeout is None:
+                # Cancelling this await abandons the thread's future without waiting.
+                return self._checked(op, await call)
+            try:
+                done, _ = await asyncio.wait({call}, timeout=op.timeout)
+            finally:
+                self._async_tasks.discard(call)
+            if not done:
+                self._leave_behind(op, call, ctx)
+                message = f"op {op.name!r} exceeded its timeout of {op.timeout} s"
+                return _Outcome(ErrorInfo(type="StepTimeout", message=message),
+                                TimeoutError(message))
+            if call.cancelled():
+                if stop.stopping:
+                    return _Outcome(canceled=True)
+                message = f"op {op.name!r} was cancelled by something other than daggo"
+                return _Outcome(ErrorInfo(type="CancelledError", message=message),
+                                asyncio.CancelledError(message))
+            return self._checked(op, call.result())
+        except asyncio.CancelledError:
+            if not stop.stopping:
+                raise
+            if call is not None:
+                self._leave_behind(op, call, ctx)
+            return _Outcome(canceled=True)
+        except BaseException as exc:  # an op's SystemExit fails its step, not the worker
+            return _Outcome(error_info(exc, from_user_code=True), exc)
+
+    @staticmethod
+    def _checked(op: OpDefinition, output: Any) -> tuple[Any, Any]:
+        if not isinstance(output, op.output_type):
+            raise TypeError(f"op {op.name!r} returned {type(output).__name__}, "
+                            f"expected {op.output_type.__name__}")
+        return output, unstructure(output)
+
+    def _leave_behind(self, op: OpDefinition, call: asyncio.Future[Any], ctx: Context) -> None:
+        """Stop waiting for a call: cancel it and, for a sync op, retire its threads."""
+        ctx.cancel_event.set()
+        call.cancel()
+        if not op.is_async:
+            # The thread may never return; later steps get fresh threads.
+            self._threads.close()
+            self._threads = self._new_threads()
+
+    def _cancel_async_calls(self) -> None:
+        for task in list(self._async_tasks):
+            task.cancel()
+
+    def _new_threads(self) -> StepThreads:
+        return StepThreads(self.loop, self.max_concurrent,
+                           f"daggo-step-{self.host.run.id[:8]}")
+
+    def _build_input(self, name: str) -> Any:
+        job, outputs = self.host.job, self.host.outputs
+        op = job.ops[name]
+        if op.is_root:
+            return op.input_type()
+        values: dict[str, Any] = {}
+        for binding in job.inputs[name]:
+            if binding.wiring is Wiring.MANY:
+                values[binding.field] = [outputs[p] for p in binding.producers]
+            elif binding.wiring is Wiring.OPTIONAL:
+                values[binding.field] = (
+                    outputs[binding.producers[0]] if binding.producers else None)
+            else:
+                values[binding.field] = outputs[binding.producers[0]]
+        return op.input_type(**values)
+
+
+def _ms(start: Any, end: Any) -> float:
+    return round((end - start).total_seconds() * 1000, 3)
