@@ -13,6 +13,7 @@ from daggo_core.definitions.policies import RetryPolicy
 from daggo_core.definitions.schedules import ScheduleDefinition
 from daggo_core.errors import DaggoError, DefinitionError
 from daggo_core.hookspecs import hookimpl
+from daggo_core.resources import Resource
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp, open, run
@@ -33,6 +34,7 @@ __all__ = [
     "JobDefinition",
     "NoInput",
     "OpDefinition",
+    "Resource",
     "RetryPolicy",
     "ScheduleDefinition",
     "__version__",

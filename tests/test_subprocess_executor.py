@@ -111,6 +111,19 @@ def test_daggo_run_executes_runs_in_worker_processes(env: SimpleNamespace, serve
     storage.close()
 
 
+def test_workers_set_resources_up_and_tear_them_down_per_run(app: daggo_core.DaggoApp,
+                                                              env: SimpleNamespace) -> None:
+    assert app.coordinator is not None
+    run = app.launch("resource_job")
+    assert app.coordinator.dispatch_once() == 1
+    final = wait_for(finished(app.storage, run.id), what="the run to finish")
+    assert final.status is RunStatus.SUCCESS
+    [step] = app.storage.list_steps(run.id)
+    worker_pid = int(final.worker_id.rsplit(":", 1)[1]) if final.worker_id else 0
+    assert step.output == {"resource": f"resource-{worker_pid}"}
+    assert (env.gate / f"resource-{worker_pid}-closed").exists()
+
+
 def test_warm_pool_serves_launches_with_pre_started_workers(app: daggo_core.DaggoApp) -> None:
     executor = app.executor
     assert executor is not None and app.coordinator is not None

@@ -4,8 +4,10 @@ Steps coordinate with the test through files in `TEST_GATE_DIR`: a step writes
 `started-<run id>` (its pid) when it starts and waits until the test creates `open`.
 """
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from attrs import frozen
@@ -59,7 +61,28 @@ async def stubborn(ctx: Context, inp: NoInput) -> Waited:
     return Waited(0)
 
 
-defs = daggo_core.Definitions(jobs=[
+class Journal(daggo_core.Resource):
+    """Writes `resource-<pid>` on set-up and `resource-<pid>-closed` on tear-down."""
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[str]:
+        mark = GATE / f"resource-{os.getpid()}"
+        mark.write_text("")
+        yield mark.name
+        (GATE / f"{mark.name}-closed").write_text("")
+
+
+@frozen
+class Seen:
+    resource: str
+
+
+def use_resource(ctx: Context, inp: NoInput) -> Seen:
+    return Seen(ctx.resources["journal"])
+
+
+defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
+    dag.job("resource_job").add(dag.op("use_resource", use_resource)).build(),
     dag.job("pid_job").add(dag.op("pid", pid)).build(),
     dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
     dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),

@@ -178,6 +178,11 @@ class RunWorker:
             self.resources = open_resources(self.resources, resources,
                                             self._record_teardown_error)
         except ResourceSetupError as exc:
+            for name in self.job.order:
+                if name not in self.steps:
+                    self.record(StepRecord(run_id=self.run.id, step_key=name,
+                                           status=StepStatus.SKIPPED, finished_at=utcnow()),
+                                EventKind.STEP_SKIPPED, f"step {name} not started: {exc}")
             return error_info(exc)
         try:
             await self._run_graph()

@@ -1,0 +1,217 @@
+"""`daggo_run_event` listeners of a plugin installed with pip, through real processes.
+
+A server with the subprocess executor runs a job launched from the CLI; the plugin's
+listeners (async, slow sync, failing) append what they receive to files. Every event the
+database holds reaches each working listener once, in the order stored, in the process
+that stored it, and the slow listener never holds the run back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from daggo_core.config import DatabaseConfig, SQLiteConfig
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.storage.base import RunFilter
+from daggo_core.storage.records import EventKind, RunStatus
+from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
+
+SLOW_SECONDS = 0.3
+
+COMMON = r'''
+"""daggo-listen: what its listeners share."""
+
+import os
+import time
+from pathlib import Path
+
+
+def append(name, run, event):
+    line = (f"{os.getpid()}\t{time.time():.6f}\t{run.id}\t{event.kind}\t"
+            f"{event.step_key or '-'}\t{event.message}\n")
+    with open(Path(os.environ["LISTEN_DIR"]) / f"{name}.log", "a") as out:
+        out.write(line)
+'''
+
+#: One module per listener: each is an entry point (a plugin) of the distribution.
+LISTENERS = {
+    "async_listener": '''
+import asyncio
+
+from daggo_core import hookimpl
+from daggo_listen import append
+
+
+@hookimpl
+async def daggo_run_event(run, event):
+    await asyncio.sleep(0)
+    append("async", run, event)
+''',
+    "slow_listener": f'''
+import time
+
+from daggo_core import hookimpl
+from daggo_listen import append
+
+
+@hookimpl
+def daggo_run_event(run, event):
+    time.sleep({SLOW_SECONDS})
+    append("slow", run, event)
+''',
+    "broken_listener": '''
+from daggo_core import hookimpl
+
+
+@hookimpl
+def daggo_run_event(event):
+    raise RuntimeError("webhook down")
+''',
+}
+
+APP = '''
+from attrs import frozen
+from daggo_core import Context, NoInput, dag
+
+@frozen
+class A:
+    n: int
+
+@frozen
+class BIn:
+    a: A
+
+@frozen
+class B:
+    n: int
+
+@frozen
+class CIn:
+    b: B
+
+@frozen
+class C:
+    n: int
+
+def a(ctx: Context, inp: NoInput) -> A:
+    ctx.log.info("a says hello")
+    return A(1)
+
+def b(ctx: Context, inp: BIn) -> B:
+    print("b prints")
+    return B(inp.a.n + 1)
+
+def c(ctx: Context, inp: CIn) -> C:
+    ctx.log.warning("c warns")
+    return C(inp.b.n + 1)
+
+job = dag.job("abc").add(dag.op("a", a), dag.op("b", b), dag.op("c", c)).build()
+'''
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """daggo-listen installed by pip into a directory, as a user would install it."""
+    root = tmp_path_factory.mktemp("listen")
+    project = root / "daggo-listen"
+    (project / "daggo_listen").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=65", "wheel"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "daggo-listen"
+        version = "1.0.0"
+        requires-python = ">=3.11"
+        dependencies = ["daggo>=0.1.0"]
+
+        [project.entry-points.daggo]
+        listen_async = "daggo_listen.async_listener"
+        listen_slow = "daggo_listen.slow_listener"
+        listen_broken = "daggo_listen.broken_listener"
+
+        [tool.setuptools]
+        packages = ["daggo_listen"]
+    """))
+    (project / "daggo_listen" / "__init__.py").write_text(COMMON.lstrip())
+    for module, source in LISTENERS.items():
+        (project / "daggo_listen" / f"{module}.py").write_text(source.lstrip())
+    target = root / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--no-input", "--target", str(target), str(project)],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
+
+
+def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(
+    site: Path, tmp_path: Path
+) -> None:
+    listen = tmp_path / "listen"
+    listen.mkdir()
+    (tmp_path / "app.py").write_text(APP)
+    port = free_port()
+    db = tmp_path / "daggo.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(site), "LISTEN_DIR": str(listen),
+           "DAGGO_SQLITE_PATH": str(db), "DAGGO_ADMIN_PORT": str(port),
+           "DAGGO_EXECUTION_EXECUTOR": "subprocess", "DAGGO_SCHEDULER_ENABLED": "false"}
+    env.pop("DAGGO_PLUGINS_BLOCK", None)
+    daggo = [sys.executable, "-m", "daggo_core.cli.main"]
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen([*daggo, "run", "-f", "app.py"], cwd=tmp_path, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(port, server)
+        launched = subprocess.run([*daggo, "job", "launch", "abc", "--wait"], cwd=tmp_path,
+                                  env=env, capture_output=True, text=True, timeout=120)
+        assert launched.returncode == 0, launched.stdout + launched.stderr
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    # The worker delivers what it queued before it exits (the slow listener takes a while).
+    started = [line.split("\t") for line in (listen / "async.log").read_text().splitlines()
+               if line.split("\t")[3] == EventKind.RUN_STARTED]
+    worker = int(started[0][0])
+    wait_for(lambda: not pid_alive(worker), 60, "the worker to deliver its events and exit")
+    storage = make_plugin_manager().storage_backend("sqlite").open(
+        DatabaseConfig(sqlite=SQLiteConfig(path=str(db))))
+    try:
+        [run] = storage.list_runs(RunFilter(job_name="abc"))
+        assert run.status is RunStatus.SUCCESS
+        stored = [(e.kind.value, e.step_key or "-", e.message) for e in storage.list_events(run.id)]
+    finally:
+        storage.close()
+    assert {kind for kind, _, _ in stored} >= {EventKind.RUN_QUEUED, EventKind.RUN_STARTED,
+                                             EventKind.STEP_SUCCESS, EventKind.LOG,
+                                             EventKind.RUN_SUCCESS}
+    for name in ("async", "slow"):
+        lines = [line.split("\t") for line in (listen / f"{name}.log").read_text().splitlines()]
+        assert all(run_id == run.id for _, _, run_id, *_ in lines)
+        received = [(kind, step, message) for _, _, _, kind, step, message in lines]
+        # Once each, and the events of each process in the order that process stored them.
+        assert sorted(received) == sorted(stored), name
+        by_process: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for pid, _, _, kind, step, message in lines:
+            by_process[pid].append((kind, step, message))
+        assert len(by_process) >= 2, name  # the CLI stored RUN_QUEUED, the worker the rest
+        for events in by_process.values():
+            positions = [stored.index(event) for event in events]
+            assert positions == sorted(positions), name
+    # The slow listener took SLOW_SECONDS per event; the run did not wait for it: it had
+    # ended before that listener was done with the worker's third event.
+    slow = [line.split("\t") for line in (listen / "slow.log").read_text().splitlines()]
+    worker_pid = slow[-1][0]
+    third_from_worker = [float(at) for pid, at, *_ in slow if pid == worker_pid][2]
+    assert run.finished_at is not None and run.finished_at.timestamp() < third_from_worker
+    # The failing listener is reported by name, and hurt nobody.
+    assert "plugin 'listen_broken' failed in daggo_run_event" in launched.stderr
