@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from daggo_core import execute
-from daggo_core.config import DatabaseConfig, SQLiteConfig
+from daggo_core.config import DatabaseConfig
 from daggo_core.plugins import make_plugin_manager
+from daggo_sqlite.testing import database_config as sqlite_database
 
 sys.path.insert(0, str(Path(__file__).parent / "workloads"))
 from _daggo import three_op_job
@@ -69,7 +70,7 @@ def main() -> None:
 
     def sqlite() -> tuple[DatabaseConfig, Callable[[], None]]:
         path = os.path.join(scratch, f"runs{next(counter)}.sqlite")
-        return DatabaseConfig(driver="sqlite", sqlite=SQLiteConfig(path=path)), lambda: None
+        return sqlite_database(path), lambda: None
 
     results = {"sqlite": measure(args.n, sqlite)}
     if args.postgres:

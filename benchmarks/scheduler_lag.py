@@ -27,11 +27,12 @@ from rich.console import Console
 from rich.table import Table
 
 from daggo_core import Context, Definitions, NoInput, dag
-from daggo_core.config import DatabaseConfig, SQLiteConfig
+from daggo_core.config import DatabaseConfig
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.scheduling.scheduler import Scheduler
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
+from daggo_sqlite.testing import database_config as sqlite_database
 
 
 @frozen
@@ -107,8 +108,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="daggo-scheduler-lag-"))
     backends: dict[str, list[tuple[float, float]]] = {}
     backends["sqlite"] = run_backend(
-        lambda i: DatabaseConfig(driver="sqlite",
-                                 sqlite=SQLiteConfig(path=str(scratch / f"lag{i}.sqlite"))),
+        lambda i: sqlite_database(scratch / f"lag{i}.sqlite"),
         lambda i: None, defs, args.n)
     if args.postgres:
         from daggo_postgres.testing import database_config, drop_schema, unique_schema

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from attrs import frozen
 
+from daggo_core.settings import ConfigSection
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -15,13 +16,10 @@ if TYPE_CHECKING:
     from daggo_core.definitions.definitions import Definitions
 
 __all__ = [
-    "Authenticator",
-    "AuthenticatorSpec",
+    "ConfigSection",
     "Executor",
     "ExecutorContext",
     "ExecutorSpec",
-    "QueueLoaderSpec",
-    "ResourceSpec",
     "StorageBackend",
     "UIPanel",
 ]
@@ -31,7 +29,9 @@ __all__ = [
 class StorageBackend:
     """A storage backend selected by `cfg.database.driver == name`.
 
-    `open` receives the database config and returns a migrated, ready Storage.
+    `open` receives the database config (the backend's own settings are the table it
+    adds with `daggo_config_sections`, e.g. `database.section("sqlite", SQLiteConfig)`)
+    and returns a migrated, ready Storage.
     `ephemeral`, when given, returns a private throw-away storage (used by
     `daggo_core.execute` for unit tests).
     """
@@ -87,43 +87,6 @@ class ExecutorSpec:
 
     name: str
     create: Callable[[ExecutorContext], Executor]
-    description: str = ""
-
-
-@frozen(kw_only=True)
-class QueueLoaderSpec:
-    """A reusable queue loader (e.g. reading an SQS queue) that queue definitions can name.
-
-    `create(options)` returns an async callable that yields payload dicts when awaited.
-    """
-
-    name: str
-    create: Callable[[Mapping[str, Any]], Callable[[], Awaitable[list[dict[str, Any]]]]]
-    description: str = ""
-
-
-@frozen(kw_only=True)
-class ResourceSpec:
-    """A resource class (client wrapper) the worker sets up and tears down per run."""
-
-    name: str
-    cls: type
-    description: str = ""
-
-
-class Authenticator(Protocol):
-    """Decides whether a request to the admin or RPC may proceed."""
-
-    def __call__(self, headers: Mapping[str, str]) -> bool | Awaitable[bool]:
-        """Return True to allow the request; may be async."""
-
-
-@frozen(kw_only=True)
-class AuthenticatorSpec:
-    """An authenticator selected by name in the admin config."""
-
-    name: str
-    create: Callable[[Config], Authenticator]
     description: str = ""
 
 

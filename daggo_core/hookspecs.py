@@ -14,20 +14,31 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import (
-        AuthenticatorSpec,
-        ExecutorSpec,
-        QueueLoaderSpec,
-        ResourceSpec,
-        StorageBackend,
-        UIPanel,
-    )
+    from daggo_core.extensions import ExecutorSpec, StorageBackend, UIPanel
+    from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
 __all__ = ["hookimpl", "hookspec"]
 
 hookspec = pluggy.HookspecMarker("daggo")
 hookimpl = pluggy.HookimplMarker("daggo")
+
+
+# ---------------------------------------------------------------------------
+# configuration
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def daggo_config_sections() -> list[ConfigSection]:
+    """Return the tables of settings this plugin adds to daggo's configuration.
+
+    Called when a config is loaded. Each `ConfigSection` names its place (e.g.
+    `database.sqlite`) and its settings class (made with `daggo_core.settings`); its
+    settings are read from the file and from `DAGGO_*` variables like core's own.
+
+    :returns: a list of :class:`daggo_core.settings.ConfigSection`.
+    """
 
 
 # ---------------------------------------------------------------------------
@@ -39,7 +50,7 @@ hookimpl = pluggy.HookimplMarker("daggo")
 def daggo_storage_backends() -> list[StorageBackend]:
     """Return the storage backends this plugin provides.
 
-    Called once when the plugin manager is built. `cfg.database.driver` picks one by name.
+    Called once when the app opens storage. `cfg.database.driver` picks one by name.
 
     :returns: a list of :class:`daggo_core.extensions.StorageBackend`.
     """
@@ -57,45 +68,6 @@ def daggo_executors() -> list[ExecutorSpec]:
     Called once at start-up. `cfg.execution.executor` picks one by name.
 
     :returns: a list of :class:`daggo_core.extensions.ExecutorSpec`.
-    """
-
-
-# ---------------------------------------------------------------------------
-# queues
-# ---------------------------------------------------------------------------
-
-
-@hookspec
-def daggo_queue_loaders() -> list[QueueLoaderSpec]:
-    """Return reusable queue loaders that queue definitions can refer to by name.
-
-    :returns: a list of :class:`daggo_core.extensions.QueueLoaderSpec`.
-    """
-
-
-# ---------------------------------------------------------------------------
-# resources
-# ---------------------------------------------------------------------------
-
-
-@hookspec
-def daggo_resources() -> list[ResourceSpec]:
-    """Return resource classes (clients with set-up and tear-down) this plugin provides.
-
-    :returns: a list of :class:`daggo_core.extensions.ResourceSpec`.
-    """
-
-
-# ---------------------------------------------------------------------------
-# auth
-# ---------------------------------------------------------------------------
-
-
-@hookspec
-def daggo_authenticators() -> list[AuthenticatorSpec]:
-    """Return authenticators for the admin UI and RPC.
-
-    :returns: a list of :class:`daggo_core.extensions.AuthenticatorSpec`.
     """
 
 
@@ -134,11 +106,16 @@ def daggo_cli_commands() -> list[click.Command]:
 
 @hookspec
 def daggo_run_event(run: Run, event: Event) -> None:
-    """Called after an event of `run` is stored: a run or step transition, or a log line.
+    """Called for every event of a run stored by this process: a run or step transition,
+    or a log line (in a worker, the run's steps; in a server, launches and their ends).
 
-    Runs in the process executing the run. Exceptions are logged and do not fail the run.
-    May return an awaitable, which daggo awaits.
+    Called off the engine's threads, once per event, in the order stored: a sync
+    implementation on a thread of its own, an `async def` one on daggo's event thread.
+    A slow implementation delays neither the run nor other listeners; an exception is
+    logged and changes nothing. Events still queued when the process stops are delivered
+    first (for up to 30 s).
 
-    :param run: the run as it was when the event was stored.
+    :param run: the run as stored when the event is delivered (at least as recent as the
+        event).
     :param event: the stored event.
     """

@@ -20,14 +20,8 @@ from daggo_core.hookspecs import hookimpl
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import (
-        AuthenticatorSpec,
-        ExecutorSpec,
-        QueueLoaderSpec,
-        ResourceSpec,
-        StorageBackend,
-        UIPanel,
-    )
+    from daggo_core.extensions import ExecutorSpec, StorageBackend, UIPanel
+    from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
 __all__ = [
@@ -184,25 +178,24 @@ class Hooks:
         self._cache[hook_name] = by_name
         return by_name
 
+    def config_sections(self) -> dict[str, ConfigSection]:
+        """Every plugin's config tables (`daggo_config_sections`), by dotted name."""
+        return self._collect("daggo_config_sections")
+
     def storage_backends(self) -> dict[str, StorageBackend]:
+        """Every storage backend (`daggo_storage_backends`), by name."""
         return self._collect("daggo_storage_backends")
 
     def executors(self) -> dict[str, ExecutorSpec]:
+        """Every executor (`daggo_executors`), by name."""
         return self._collect("daggo_executors")
 
-    def queue_loaders(self) -> dict[str, QueueLoaderSpec]:
-        return self._collect("daggo_queue_loaders")
-
-    def resources(self) -> dict[str, ResourceSpec]:
-        return self._collect("daggo_resources")
-
-    def authenticators(self) -> dict[str, AuthenticatorSpec]:
-        return self._collect("daggo_authenticators")
-
     def ui_panels(self) -> dict[str, UIPanel]:
+        """Every extra admin page (`daggo_ui_panels`), by name."""
         return self._collect("daggo_ui_panels")
 
     def cli_commands(self) -> dict[str, click.Command]:
+        """Every plugin command (`daggo_cli_commands`), by name."""
         return self._collect("daggo_cli_commands")
 
     def storage_backend(self, name: str) -> StorageBackend:

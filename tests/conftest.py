@@ -17,7 +17,7 @@ import pytest
 
 from daggo_core.app import DaggoApp, open_app
 from daggo_core.cli.worker_cmd import worker_command_for
-from daggo_core.config import DatabaseConfig, SQLiteConfig, load_config
+from daggo_core.config import DatabaseConfig, load_config
 from daggo_core.loading import load_definitions
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import Storage
@@ -44,7 +44,9 @@ class BackendUnderTest:
 
 def _sqlite(tmp_path: Path) -> tuple[DatabaseConfig, Callable[[], None]]:
     path = str(tmp_path / "daggo.sqlite")
-    return DatabaseConfig(driver="sqlite", sqlite=SQLiteConfig(path=path)), lambda: None
+    from daggo_sqlite.testing import database_config
+
+    return database_config(path), lambda: None
 
 
 def _postgres() -> tuple[DatabaseConfig, Callable[[], None]]:

@@ -15,11 +15,11 @@ from click.testing import CliRunner, Result
 
 from daggo_core import Context, Definitions, NoInput, dag, execute
 from daggo_core.cli.main import cli
-from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+from daggo_sqlite.testing import database_config
 
 
 @frozen
@@ -46,7 +46,7 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def storage(db: Path) -> Storage:
     storage = make_plugin_manager().storage_backend("sqlite").open(
-        DatabaseConfig(sqlite=SQLiteConfig(path=str(db))))
+        database_config(db))
     sync_definitions(storage, Definitions(jobs=[JOB]))
     yield storage
     storage.close()

@@ -12,17 +12,20 @@ import pytest
 from daggo_core.config import (
     AdminConfig,
     Config,
-    PostgresConfig,
     config_to_dict,
     default_config,
     env_var_names,
+    installed_sections,
     load_config,
     redacted,
 )
 from daggo_core.errors import ConfigError
+from daggo_core.settings import ConfigSection, integer, setting, string
+from daggo_postgres.config import PostgresConfig
+from daggo_sqlite.config import SQLiteConfig
 
 DEFAULTS = {
-    "admin": {"host": "127.0.0.1", "port": 8000, "secret_key": None},
+    "admin": {"host": "127.0.0.1", "port": 8000},
     "database": {
         "driver": "sqlite",
         "sqlite": {"path": ".daggo/daggo.sqlite", "busy_timeout_ms": 5000},
@@ -41,7 +44,6 @@ DEFAULTS = {
         "executor": "subprocess",
         "max_concurrent_runs": 4,
         "max_concurrent_steps": 8,
-        "queue_size": 1000,
         "poll_interval_seconds": 0.1,
         "tag_limits": {},
         "fair_share_tag": None,
@@ -52,8 +54,6 @@ DEFAULTS = {
         "run_timeout_seconds": None,
     },
     "scheduler": {"enabled": True, "tick_interval_seconds": 1.0, "tick_history_days": 30},
-    "deploy": {"drain_enabled": True, "drain_timeout_seconds": 600.0, "lock_name": "daggo-deploy"},
-    "retention": {"run_days": 0, "purge_interval_minutes": 60, "batch_size": 1000},
     "disable_ui": False,
     "app": None,
 }
@@ -69,7 +69,6 @@ app = "shop.jobs:defs"
 [admin]
 host = "0.0.0.0"
 port = 8080
-secret_key = "s3cret"
 
 [database]
 driver = "postgres"
@@ -92,7 +91,6 @@ dsn = "postgresql://daggo@db/daggo"
 executor = "celery"
 max_concurrent_runs = 2
 max_concurrent_steps = 3
-queue_size = 50
 poll_interval_seconds = 0.25
 fair_share_tag = "customer"
 heartbeat_interval_seconds = 3
@@ -108,20 +106,10 @@ warehouse = 2
 [scheduler]
 enabled = false
 tick_interval_seconds = 5
-
-[deploy]
-drain_enabled = false
-drain_timeout_seconds = 30.5
-lock_name = "other-lock"
-
-[retention]
-run_days = 30
-purge_interval_minutes = 15
-batch_size = 200
 """
 
 ALL_AREAS = {
-    "admin": {"host": "0.0.0.0", "port": 8080, "secret_key": "s3cret"},
+    "admin": {"host": "0.0.0.0", "port": 8080},
     "database": {
         "driver": "postgres",
         "sqlite": {"path": "/var/lib/daggo/db.sqlite", "busy_timeout_ms": 100},
@@ -140,7 +128,6 @@ ALL_AREAS = {
         "executor": "celery",
         "max_concurrent_runs": 2,
         "max_concurrent_steps": 3,
-        "queue_size": 50,
         "poll_interval_seconds": 0.25,
         "tag_limits": {"warehouse": 2, "customer=acme": 1},
         "fair_share_tag": "customer",
@@ -151,8 +138,6 @@ ALL_AREAS = {
         "run_timeout_seconds": 3600.0,
     },
     "scheduler": {"enabled": False, "tick_interval_seconds": 5.0, "tick_history_days": 30},
-    "deploy": {"drain_enabled": False, "drain_timeout_seconds": 30.5, "lock_name": "other-lock"},
-    "retention": {"run_days": 30, "purge_interval_minutes": 15, "batch_size": 200},
     "disable_ui": True,
     "app": "shop.jobs:defs",
 }
@@ -204,7 +189,7 @@ def test_secret_fields_are_marked_in_metadata() -> None:
     def secrets(cls: type) -> set[str]:
         return {f.name for f in attrs.fields(cls) if f.metadata.get("secret")}
 
-    assert secrets(AdminConfig) == {"secret_key"}
+    assert secrets(AdminConfig) == set()
     assert secrets(PostgresConfig) == {"password", "dsn"}
 
 
@@ -280,15 +265,13 @@ def test_malformed_pyproject_names_the_file(tmp_path: Path) -> None:
 def test_env_names_are_derived_from_the_field_tree() -> None:
     names = env_var_names()
     assert names["admin.port"] == "DAGGO_ADMIN_PORT"
-    assert names["admin.secret_key"] == "DAGGO_ADMIN_SECRET_KEY"
     assert names["database.driver"] == "DAGGO_DATABASE_DRIVER"
     assert names["database.sqlite.path"] == "DAGGO_SQLITE_PATH"
     assert names["database.postgres.sslmode"] == "DAGGO_POSTGRES_SSLMODE"
     assert names["disable_ui"] == "DAGGO_DISABLE_UI"
     assert names["app"] == "DAGGO_APP"
     assert names["execution.max_concurrent_steps"] == "DAGGO_EXECUTION_MAX_CONCURRENT_STEPS"
-    assert names["deploy.drain_timeout_seconds"] == "DAGGO_DEPLOY_DRAIN_TIMEOUT_SECONDS"
-    assert names["retention.run_days"] == "DAGGO_RETENTION_RUN_DAYS"
+    assert names["scheduler.tick_history_days"] == "DAGGO_SCHEDULER_TICK_HISTORY_DAYS"
     assert names["execution.tag_limits"] == "DAGGO_EXECUTION_TAG_LIMITS"
     assert names["execution.run_timeout_seconds"] == "DAGGO_EXECUTION_RUN_TIMEOUT_SECONDS"
 
@@ -356,30 +339,56 @@ def test_env_boolean_rejects_other_words(tmp_path: Path, text: str) -> None:
 
 def test_env_numbers_are_parsed(tmp_path: Path) -> None:
     cfg = load_config(
-        env={"DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "2", "DAGGO_RETENTION_RUN_DAYS": " 7 "},
+        env={"DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "2",
+             "DAGGO_SCHEDULER_TICK_HISTORY_DAYS": " 7 "},
         cwd=tmp_path,
     )
     assert cfg.execution.poll_interval_seconds == 2.0
-    assert cfg.retention.run_days == 7
+    assert cfg.scheduler.tick_history_days == 7
 
 
 def test_empty_env_value_unsets_an_optional_setting(tmp_path: Path) -> None:
-    (tmp_path / "daggo.toml").write_text('app = "shop:defs"\n[admin]\nsecret_key = "k"\n')
-    cfg = load_config(env={"DAGGO_APP": "", "DAGGO_ADMIN_SECRET_KEY": ""}, cwd=tmp_path)
+    (tmp_path / "daggo.toml").write_text('app = "shop:defs"\n[database.postgres]\ndsn = "x"\n')
+    cfg = load_config(env={"DAGGO_APP": "", "DAGGO_POSTGRES_DSN": ""}, cwd=tmp_path)
     assert cfg.app is None
-    assert cfg.admin.secret_key is None
+    assert cfg.database.postgres.dsn is None
 
 
-def test_unrelated_daggo_variables_are_ignored(tmp_path: Path) -> None:
+def test_unrelated_daggo_variables_are_ignored(tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
     env = {
         "DAGGO_TEST_POSTGRES_URL": "postgresql://x",
         "DAGGO_PLUGINS_BLOCK": "daggo_s3",
-        "DAGGO_ADMIN": "nonsense",
+        "DAGGO_WORKER": "1",
         "PATH": "/bin",
     }
-    assert config_to_dict(load_config(env=env, cwd=tmp_path)) == config_to_dict(
-        load_config(env={}, cwd=tmp_path)
-    )
+    with caplog.at_level("WARNING", logger="daggo.config"):
+        assert config_to_dict(load_config(env=env, cwd=tmp_path)) == config_to_dict(
+            load_config(env={}, cwd=tmp_path)
+        )
+    assert caplog.records == []
+
+
+def test_an_unknown_daggo_variable_is_a_warning_with_a_suggestion(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="daggo.config"):
+        cfg = load_config(env={"DAGGO_ADMIN_PROT": "9000", "DAGGO_NOTHING_LIKE_IT": "x"},
+                          cwd=tmp_path)
+    assert cfg.admin.port == 8000
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("environment variable DAGGO_ADMIN_PROT is not a daggo "
+                                  "setting and is ignored (did you mean DAGGO_ADMIN_PORT?)")
+    assert messages[1].startswith("environment variable DAGGO_NOTHING_LIKE_IT is not a daggo "
+                                  "setting and is ignored;")
+
+
+def test_variables_that_are_not_settings_are_the_ones_daggo_reads() -> None:
+    from daggo_core.config import OTHER_VARIABLES
+    from daggo_core.execution.worker_process import RUN_ID_ENV, WORKER_ENV
+    from daggo_core.plugins import BLOCK_ENV
+
+    assert {BLOCK_ENV, WORKER_ENV, RUN_ID_ENV} == OTHER_VARIABLES
 
 
 def test_env_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -402,10 +411,11 @@ def test_invalid_file_value_names_setting_and_file(tmp_path: Path) -> None:
 
 
 def test_invalid_pyproject_value_names_the_table(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(_pyproject("[retention]\nrun_days = -1"))
+    (tmp_path / "pyproject.toml").write_text(_pyproject("[scheduler]\ntick_history_days = -1"))
     message = _load_error(tmp_path)
     file = tmp_path / "pyproject.toml"
-    assert f"retention.run_days (from {file} [tool.daggo]): must be at least 0" in message
+    assert f"scheduler.tick_history_days (from {file} [tool.daggo]): must be at least 0" in (
+        message)
 
 
 def test_all_problems_are_reported_together(tmp_path: Path) -> None:
@@ -453,8 +463,8 @@ def test_unknown_keys_are_rejected_at_every_level(tmp_path: Path) -> None:
         ("[admin.port]\nx = 1\n", "admin.port ({src}): expected an integer, got {{'x': 1}}"),
         ("[admin]\nhost = 1\n", "admin.host ({src}): expected a string, got 1"),
         ("[scheduler]\nenabled = \"perhaps\"\n", "scheduler.enabled ({src}): expected a boolean"),
-        ("[deploy]\ndrain_timeout_seconds = -1\n", "must be at least 0, got -1.0"),
-        ("[deploy]\ndrain_timeout_seconds = inf\n", "expected a finite number, got inf"),
+        ("[execution]\ncancel_grace_seconds = -1\n", "must be at least 0, got -1.0"),
+        ("[execution]\ncancel_grace_seconds = inf\n", "expected a finite number, got inf"),
         ("[database]\ndriver = \"\"\n", "database.driver ({src}): must not be empty"),
     ],
 )
@@ -674,7 +684,8 @@ def test_absolute_and_memory_sqlite_paths_are_kept(tmp_path: Path) -> None:
         ("execution", "max_concurrent_steps", 0, "execution.max_concurrent_steps: must be at"),
         ("scheduler", "enabled", "yes", "scheduler.enabled: expected a boolean, got 'yes'"),
         ("scheduler", "tick_interval_seconds", 0, "scheduler.tick_interval_seconds: must be"),
-        ("retention", "run_days", -1, "retention.run_days: must be at least 0, got -1"),
+        ("scheduler", "tick_history_days", -1,
+         "scheduler.tick_history_days: must be at least 0, got -1"),
         ("execution", "tag_limits", {"a": 0}, "execution.tag_limits: tag limit 'a': must be"),
         ("execution", "tag_limits", ["a"], "execution.tag_limits: expected a table of tag"),
         ("execution", "tag_limits", {1: 2}, "execution.tag_limits: tag limit 1: expected \"key\""),
@@ -705,7 +716,7 @@ def test_valid_setattr_and_construction() -> None:
     cfg = default_config()
     cfg.admin.port = 8080
     cfg.database.postgres.schema = "_tenant_1"
-    cfg.deploy.drain_timeout_seconds = 0
+    cfg.execution.cancel_grace_seconds = 0
     cfg.execution.tag_limits = {"warehouse": 2, "customer=acme": 1}
     cfg.execution.run_timeout_seconds = None
     assert (cfg.admin.port, cfg.database.postgres.schema) == (8080, "_tenant_1")
@@ -746,24 +757,94 @@ def _toml(value: object) -> str:
 def test_redacted_hides_secrets_that_are_set() -> None:
     cfg = default_config()
     assert redacted(cfg) == DEFAULTS  # unset secrets stay None / ""
-    cfg.admin.secret_key = "k"
     cfg.database.postgres.password = "pw"
     cfg.database.postgres.dsn = "postgresql://u:pw@h/d"
     shown = redacted(cfg)
-    assert shown["admin"]["secret_key"] == "********"
     assert shown["database"]["postgres"]["password"] == "********"
     assert shown["database"]["postgres"]["dsn"] == "********"
     assert shown["database"]["postgres"]["user"] == "postgres"
     assert "pw" not in str(shown)
     assert config_to_dict(cfg)["database"]["postgres"]["password"] == "pw"
-    assert cfg.admin.secret_key == "k"  # the config itself is untouched
+    assert cfg.database.postgres.password == "pw"  # the config itself is untouched
 
 
 def test_repr_hides_secrets() -> None:
     cfg = default_config()
-    cfg.admin.secret_key = "topsecret"
+    cfg.database.postgres.dsn = "postgresql://u:topsecret@h/d"
     cfg.database.postgres.password = "hunter2"
     text = repr(cfg)
     assert "topsecret" not in text
     assert "hunter2" not in text
-    assert "secret_key='********'" in text
+    assert "password='********'" in text
+
+
+# ---------------------------------------------------------------------------- not available yet
+
+
+@pytest.mark.parametrize(("toml", "env", "setting"), [
+    ('[admin]\nsecret_key = "k"\n', {}, "admin.secret_key"),
+    ("", {"DAGGO_ADMIN_SECRET_KEY": "k"}, "admin.secret_key"),
+    ("[execution]\nqueue_size = 10\n", {}, "execution.queue_size"),
+    ("[deploy]\ndrain_enabled = false\n", {}, "deploy.drain_enabled"),
+    ("", {"DAGGO_RETENTION_RUN_DAYS": "30"}, "retention.run_days"),
+])
+def test_settings_not_available_yet_are_refused(tmp_path: Path, toml: str,
+                                                env: dict[str, str], setting: str) -> None:
+    message = _load_error(tmp_path, toml, **env)
+    assert f"{setting} (from " in message and "not available yet:" in message
+    assert "unknown setting" not in message
+
+
+# ---------------------------------------------------------------------------- plugin tables
+
+
+@attrs.define
+class AcmeSettings:
+    """A plugin's table of settings, made with daggo's settings toolkit."""
+
+    region: str = setting("eu", string(choices=("eu", "us")))
+    token: str | None = setting(None, string(optional=True), secret=True)
+    retries: int = setting(3, integer(0))
+
+
+ACME = ConfigSection(name="database.acme", settings=AcmeSettings)
+
+
+def test_a_plugin_table_loads_like_core_settings(tmp_path: Path) -> None:
+    sections = [*installed_sections(), ACME]
+    (tmp_path / "daggo.toml").write_text('[database.acme]\nregion = "us"\ntoken = "t0k"\n')
+    cfg = load_config(env={"DAGGO_ACME_RETRIES": "5"}, cwd=tmp_path, sections=sections)
+    assert (cfg.database.acme.region, cfg.database.acme.retries) == ("us", 5)
+    assert cfg.database.section("acme", AcmeSettings).token == "t0k"
+    assert redacted(cfg)["database"]["acme"] == {"region": "us", "token": "********",
+                                                 "retries": 5}
+    assert env_var_names(sections)["database.acme.region"] == "DAGGO_ACME_REGION"
+    message = _load_error(tmp_path, '[database.acme]\nregion = "mars"\nregoin = 1\n')
+    assert "unknown setting 'database.acme'" in message  # acme is not installed here
+    with pytest.raises(ConfigError) as info:
+        (tmp_path / "daggo.toml").write_text('[database.acme]\nregion = "mars"\nregoin = 1\n')
+        load_config(env={}, cwd=tmp_path, sections=sections)
+    assert "database.acme.region (from" in str(info.value)
+    assert "unknown setting 'database.acme.regoin' (did you mean 'database.acme.region'?)" in (
+        str(info.value))
+    with pytest.raises(ConfigError, match=r"database\.acme\.retries: must be at least 0"):
+        cfg.database.acme.retries = -1
+
+
+def test_a_table_of_an_uninstalled_backend_says_so(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, '[database.mongo]\nhost = "x"\n')
+    assert "unknown setting 'database.mongo' (no installed plugin adds this table" in message
+
+
+def test_a_plugin_table_only_goes_where_tables_are_taken() -> None:
+    with pytest.raises(ConfigError, match=r"config section 'admin\.acme': admin takes no tables"):
+        default_config([ConfigSection(name="admin.acme", settings=AcmeSettings)])
+
+
+def test_backend_settings_come_from_their_plugins() -> None:
+    sections = {s.name: s.settings for s in installed_sections()}
+    assert sections == {"database.sqlite": SQLiteConfig, "database.postgres": PostgresConfig}
+    core = Path(__file__).parents[1] / "daggo_core"
+    for path in core.rglob("*.py"):
+        text = path.read_text(encoding="utf-8").lower()  # code, docstrings and comments
+        assert "postgres" not in text, path

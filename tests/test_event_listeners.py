@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import EventKind, RunStatus
 from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
+from daggo_sqlite.testing import database_config
 
 SLOW_SECONDS = 0.3
 
@@ -184,7 +184,7 @@ def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(
     worker = int(started[0][0])
     wait_for(lambda: not pid_alive(worker), 60, "the worker to deliver its events and exit")
     storage = make_plugin_manager().storage_backend("sqlite").open(
-        DatabaseConfig(sqlite=SQLiteConfig(path=str(db))))
+        database_config(db))
     try:
         [run] = storage.list_runs(RunFilter(job_name="abc"))
         assert run.status is RunStatus.SUCCESS

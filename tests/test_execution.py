@@ -193,10 +193,10 @@ def test_context_carries_run_identity_and_tags(storage):
 
 
 def test_execute_uses_given_storage(tmp_path):
-    from daggo_core.config import DatabaseConfig
+    from daggo_core.config import default_config
     from daggo_core.plugins import make_plugin_manager
 
-    config = DatabaseConfig()
+    config = default_config().database
     config.sqlite.path = str(tmp_path / "db.sqlite")
     storage = make_plugin_manager().storage_backend("sqlite").open(config)
     job = fan_job(dag.op("d1", double))

@@ -20,14 +20,7 @@ from click.testing import CliRunner
 
 from daggo_core.cli.main import cli
 from daggo_core.errors import PluginError
-from daggo_core.extensions import (
-    AuthenticatorSpec,
-    ExecutorSpec,
-    QueueLoaderSpec,
-    ResourceSpec,
-    StorageBackend,
-    UIPanel,
-)
+from daggo_core.extensions import ExecutorSpec, StorageBackend, UIPanel
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
@@ -117,38 +110,50 @@ def test_hook_daggo_executors() -> None:
     assert list(hooks.executors()) == ["inline"]
 
 
-def test_hook_daggo_queue_loaders() -> None:
-    def create(options: dict[str, Any]) -> Callable[[], Any]:
-        async def load() -> list[dict[str, Any]]:
-            return [{"n": i} for i in range(options["count"])]
+def test_hook_daggo_config_sections(tmp_path: Path) -> None:
+    import attrs
 
-        return load
+    from daggo_core.config import installed_sections, load_config
+    from daggo_core.settings import ConfigSection, integer, setting
 
-    spec = QueueLoaderSpec(name="counter", create=create)
-    hooks = manager(plugin("loaders", daggo_queue_loaders=lambda: [spec]))
-    loader = hooks.queue_loaders()["counter"].create({"count": 2})
-    assert asyncio.run(loader()) == [{"n": 0}, {"n": 1}]
+    @attrs.define
+    class AcmeSettings:
+        workers: int = setting(2, integer(1))
 
-
-def test_hook_daggo_resources() -> None:
-    class HttpClient:
-        pass
-
-    spec = ResourceSpec(name="http", cls=HttpClient, description="an HTTP client")
-    hooks = manager(plugin("resources", daggo_resources=lambda: [spec]))
-    assert hooks.resources() == {"http": spec}
-    assert hooks.resources()["http"].cls is HttpClient
+    section = ConfigSection(name="database.acme", settings=AcmeSettings)
+    hooks = manager(plugin("acme", daggo_config_sections=lambda: [section]))
+    assert hooks.config_sections() == {"database.acme": section}
+    cfg = load_config(env={"DAGGO_ACME_WORKERS": "5"}, cwd=tmp_path,
+                      sections=[*installed_sections(), *hooks.config_sections().values()])
+    assert cfg.database.acme.workers == 5
 
 
-def test_hook_daggo_authenticators() -> None:
-    def create(config: object) -> Callable[[dict[str, str]], bool]:
-        return lambda headers: headers.get("x-token") == "secret"
+def test_every_hook_has_a_caller_in_core() -> None:
+    """Each hook is read through a facade method of Hooks that core code calls."""
+    import inspect
+    import re
 
-    spec = AuthenticatorSpec(name="header_token", create=create)
-    hooks = manager(plugin("auth", daggo_authenticators=lambda: [spec]))
-    authenticate = hooks.authenticators()["header_token"].create(None)  # type: ignore[arg-type]
-    assert authenticate({"x-token": "secret"}) is True
-    assert authenticate({"x-token": "wrong"}) is False
+    from daggo_core import hookspecs, plugins
+
+    core = Path(plugins.__file__).parent
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in core.rglob("*.py")
+                        if p.name not in ("hookspecs.py", "plugins.py"))
+    names = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction)
+             if n.startswith("daggo_") and hasattr(f, "daggo_spec")]
+    facade = {m: inspect.getsource(f) for m, f in inspect.getmembers(Hooks, inspect.isfunction)}
+
+    def readers(hook: str) -> set[str]:
+        """Facade methods reading `hook`, directly or through another facade method."""
+        found = {m for m, source in facade.items() if hook in source}
+        while more := {m for m, source in facade.items() if m not in found and any(
+                re.search(rf"self\.{f}\(", source) for f in found)}:
+            found |= more
+        return found
+
+    read_by = {name: readers(name) for name in names}
+    uncalled = {name: sorted(found) for name, found in read_by.items()
+                if not any(re.search(rf"\.{m}\(", sources) for m in found)}
+    assert uncalled == {}, "hooks nothing in core calls (remove them or call them)"
 
 
 def test_hook_daggo_ui_panels() -> None:
@@ -256,9 +261,9 @@ def test_duplicate_cli_command_is_a_clean_cli_error() -> None:
 
 
 def test_entry_without_a_name_is_rejected() -> None:
-    hooks = manager(plugin("nameless", daggo_resources=lambda: [object()]))
+    hooks = manager(plugin("nameless", daggo_executors=lambda: [object()]))
     with pytest.raises(PluginError, match="nameless"):
-        hooks.resources()
+        hooks.executors()
 
 
 def test_unknown_storage_backend_lists_installed_names() -> None:
@@ -308,21 +313,21 @@ def test_daggo_plugins_block_blocks_an_entry_point_plugin(
 ) -> None:
     module = entry_point_plugin("blockme", """
         from daggo_core import hookimpl
-        from daggo_core.extensions import ResourceSpec
+        from daggo_core.extensions import ExecutorSpec
 
         @hookimpl
-        def daggo_resources():
-            return [ResourceSpec(name="blocked_resource", cls=object)]
+        def daggo_executors():
+            return [ExecutorSpec(name="blocked_executor", create=lambda context: None)]
     """)
     monkeypatch.setenv("DAGGO_PLUGINS_BLOCK", "someother, blockme")
     hooks = make_plugin_manager()
     assert "blockme" not in {p.name for p in hooks.plugins()}
     assert "blockme" not in {f.name for f in hooks.failures}
-    assert "blocked_resource" not in hooks.resources()
+    assert "blocked_executor" not in hooks.executors()
     assert module not in sys.modules
 
     monkeypatch.delenv("DAGGO_PLUGINS_BLOCK")
-    assert "blocked_resource" in make_plugin_manager().resources()
+    assert "blocked_executor" in make_plugin_manager().executors()
 
 
 def test_broken_entry_point_is_reported_not_raised(

@@ -15,7 +15,6 @@ from click.testing import CliRunner, Result
 
 from daggo_core import Context, Definitions, NoInput, dag
 from daggo_core.cli.main import cli
-from daggo_core.config import DatabaseConfig, SQLiteConfig
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.scheduling.scheduler import Scheduler
@@ -25,6 +24,7 @@ from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import TickStatus
 from daggo_core.testing.clock import ManualClock
 from daggo_core.testing.services import launch, services_over
+from daggo_sqlite.testing import database_config
 
 T0 = dt.datetime(2026, 6, 1, 10, 0, 30, tzinfo=dt.UTC)
 #: A bookkeeping cursor far ahead of the real clock, so `next tick` is deterministic.
@@ -71,7 +71,7 @@ class Env:
 
     def open(self) -> Storage:
         """A fresh storage on the test's database (closed after the test)."""
-        database = DatabaseConfig(driver="sqlite", sqlite=SQLiteConfig(path=str(self.db_path)))
+        database = database_config(self.db_path)
         storage = self.hooks.storage_backend("sqlite").open(database)
         self.opened.append(storage)
         return storage

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from daggo_core.config import DatabaseConfig
+from daggo_core.config import default_config
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.records import EventKind, RunStatus, StepStatus
 
@@ -68,7 +68,7 @@ def test_four_processes_running_sixteen_parallel_steps_each(tmp_path):
     for proc, out in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, out
         assert "locked" not in out.lower()
-    config = DatabaseConfig()
+    config = default_config().database
     config.sqlite.path = str(db)
     storage = make_plugin_manager().storage_backend("sqlite").open(config)
     runs = storage.list_runs()

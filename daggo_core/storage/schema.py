@@ -57,7 +57,7 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """An aware UTC datetime, stored as naive UTC so SQLite and PostgreSQL agree."""
+    """An aware UTC datetime, stored as naive UTC so every backend agrees."""
 
     impl = DateTime
     cache_ok = True

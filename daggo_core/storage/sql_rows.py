@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
@@ -100,9 +101,10 @@ _EVENT_ROW = ("run_id", "step_key", "kind", "timestamp", "level", "message", "da
 _INSERT_EVENTS = BulkStatement(_events.insert(), _EVENT_ROW)
 
 
-#: `conn.info` key of the list collecting the events a transaction stores, when someone
-#: listens (see `Transactions`).
-STORED_EVENTS = "daggo_stored_events"
+#: The list collecting the events the transaction running on this thread stores, while
+#: someone listens (see `Transactions`).
+STORED_EVENTS: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "daggo_stored_events", default=None)
 
 
 def insert_events(conn: Connection, events: Sequence[Event]) -> None:
@@ -110,7 +112,7 @@ def insert_events(conn: Connection, events: Sequence[Event]) -> None:
     if not events:
         return
     _INSERT_EVENTS.execute(conn, [_event_row(event) for event in events])
-    collected = conn.info.get(STORED_EVENTS)
+    collected = STORED_EVENTS.get()
     if collected is not None:
         collected.extend(events)
 

@@ -1,7 +1,7 @@
 """Explicit transactions for the SQL storage: retried when the dialect says they may be.
 
 Every storage call runs `fn(conn)` in one transaction. A write whose failure the dialect
-calls retryable (SQLite busy, a PostgreSQL connection lost before COMMIT) is run again
+calls retryable (a busy database, a server connection lost before COMMIT) is run again
 with exponential backoff; one whose COMMIT itself failed is first looked up by the token
 the dialect gave for it, so it is never applied twice. Driver exceptions leave as
 `StorageError`s naming the operation, without the statement and its parameters.
@@ -104,15 +104,15 @@ class Transactions:
                         raise _NotKnownYet
                     unsure = None
                 stored: list[Event] = []
-                with engine.begin() as conn:
-                    if writing and self.event_listeners:
-                        conn.info[STORED_EVENTS] = stored
-                    try:
+                collecting = STORED_EVENTS.set(
+                    stored if writing and self.event_listeners else None)
+                try:
+                    with engine.begin() as conn:
                         result = fn(conn)
                         token = dialect.transaction_token(conn) if writing else None
                         unsure = None if token is None else (token, result, stored)
-                    finally:
-                        conn.info.pop(STORED_EVENTS, None)
+                finally:
+                    STORED_EVENTS.reset(collecting)
                 self._stored(stored)
                 return result
             except (OperationalError, _NotKnownYet) as exc:

@@ -9,7 +9,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from daggo_core.errors import StorageError
 
 if TYPE_CHECKING:
-    from daggo_core.config import PostgresConfig
+    from daggo_postgres.config import PostgresConfig
 
 __all__ = ["APPLICATION_NAME", "connection_error", "conninfo", "describe"]
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from daggo_core.extensions import StorageBackend
+from daggo_core.extensions import ConfigSection, StorageBackend
 from daggo_core.hookspecs import hookimpl
+from daggo_postgres.config import SECTION, PostgresConfig
 
 if TYPE_CHECKING:
     from daggo_core.config import DatabaseConfig
     from daggo_core.storage.base import Storage
+
+
+@hookimpl
+def daggo_config_sections() -> list[ConfigSection]:
+    return [SECTION]
 
 
 @hookimpl
@@ -27,4 +33,4 @@ def open_storage(database_config: DatabaseConfig) -> Storage:
     """Connect, create the schema if missing, migrate it and return the storage."""
     from daggo_postgres.startup import open_postgres
 
-    return open_postgres(database_config.postgres)
+    return open_postgres(database_config.section("postgres", PostgresConfig))

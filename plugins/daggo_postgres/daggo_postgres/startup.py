@@ -15,7 +15,7 @@ from daggo_postgres.engine import create_postgres_engine
 from daggo_postgres.notify import WorkListener, install_notify_trigger
 
 if TYPE_CHECKING:
-    from daggo_core.config import PostgresConfig
+    from daggo_postgres.config import PostgresConfig
 
 __all__ = ["ensure_schema", "open_postgres"]
 

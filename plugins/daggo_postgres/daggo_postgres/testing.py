@@ -10,7 +10,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from daggo_core.config import DatabaseConfig, PostgresConfig
+from daggo_core.config import DatabaseConfig
+from daggo_postgres.config import PostgresConfig
 
 __all__ = [
     "TEST_URL_VARIABLE",
@@ -37,7 +38,8 @@ def unique_schema(prefix: str = "daggo_test") -> str:
 
 def database_config(url: str, schema: str) -> DatabaseConfig:
     """A config selecting the postgres backend on `url`, in `schema`."""
-    return DatabaseConfig(driver="postgres", postgres=PostgresConfig(dsn=url, schema=schema))
+    return DatabaseConfig(driver="postgres",
+                          sections={"postgres": PostgresConfig(dsn=url, schema=schema)})
 
 
 def drop_schema(url: str, schema: str) -> None:

@@ -15,11 +15,11 @@ from attrs import frozen
 from sqlalchemy import Connection, event
 
 from daggo_core import Context, NoInput, dag, execute
-from daggo_core.config import PostgresConfig
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
 from daggo_core.storage.schema import runs
 from daggo_core.storage.sql import SqlStorage
 from daggo_core.storage.sql_rows import run_values
+from daggo_postgres.config import PostgresConfig
 from daggo_postgres.startup import open_postgres
 
 LINES = 40

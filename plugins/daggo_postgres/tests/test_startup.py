@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from daggo_core.config import DatabaseConfig, PostgresConfig
+from daggo_core.config import DatabaseConfig
 from daggo_core.errors import StorageError
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.migrate import HEAD_REVISION, current_revision
@@ -16,6 +16,7 @@ from daggo_core.storage.records import JobRecord, Run
 from daggo_core.storage.schema import metadata
 from daggo_core.storage.sql import SqlStorage
 from daggo_core.testing.storage_contract import claim_oldest
+from daggo_postgres.config import PostgresConfig
 from daggo_postgres.connection import conninfo, describe
 from daggo_postgres.dialect import PostgresDialect
 from daggo_postgres.startup import open_postgres

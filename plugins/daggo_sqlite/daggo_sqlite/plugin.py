@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from daggo_core.extensions import StorageBackend
+from daggo_core.extensions import ConfigSection, StorageBackend
 from daggo_core.hookspecs import hookimpl
+from daggo_sqlite.config import MEMORY_PATH, SECTION, SQLiteConfig
 
 if TYPE_CHECKING:
     from daggo_core.config import DatabaseConfig
     from daggo_core.storage.base import Storage
 
-MEMORY_PATH = ":memory:"
+
+@hookimpl
+def daggo_config_sections() -> list[ConfigSection]:
+    return [SECTION]
 
 
 @hookimpl
@@ -33,7 +37,7 @@ def open_storage(database_config: DatabaseConfig) -> Storage:
     """
     from daggo_sqlite.startup import open_sqlite
 
-    sqlite = database_config.sqlite
+    sqlite = database_config.section("sqlite", SQLiteConfig)
     if sqlite.path == MEMORY_PATH:
         return ephemeral_storage()
     return open_sqlite(sqlite.path, busy_timeout_ms=sqlite.busy_timeout_ms)

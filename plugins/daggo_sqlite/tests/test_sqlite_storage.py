@@ -18,7 +18,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect, text
 
-from daggo_core.config import DatabaseConfig, SQLiteConfig
+from daggo_core.config import DatabaseConfig
 from daggo_core.errors import StorageError
 from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.migrate import (
@@ -35,10 +35,11 @@ from daggo_core.storage.sql import SqlStorage
 from daggo_core.testing.storage_contract import StorageContract
 from daggo_sqlite.engine import create_file_engine
 from daggo_sqlite.plugin import daggo_storage_backends
+from daggo_sqlite.testing import database_config as sqlite_database
 
 
 def database_config(path: Path | str, busy_timeout_ms: int = 5000) -> DatabaseConfig:
-    return DatabaseConfig(sqlite=SQLiteConfig(path=str(path), busy_timeout_ms=busy_timeout_ms))
+    return sqlite_database(path, busy_timeout_ms=busy_timeout_ms)
 
 
 def open_sqlite(path: Path | str, busy_timeout_ms: int = 5000) -> SqlStorage:
