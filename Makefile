@@ -18,12 +18,21 @@ install: $(STAMP)
 run: install
 	cd examples/content_ingestion && ../../$(BIN)/daggo run
 
+# The PostgreSQL cases run against a server answering on 127.0.0.1:5432 (trust auth,
+# database `test`), or the one DAGGO_TEST_POSTGRES_URL names; without either they skip.
+LOCAL_POSTGRES := $(shell $(PYTHON) -c "import socket; s = socket.socket(); s.settimeout(0.3); \
+	print('postgresql://postgres@127.0.0.1:5432/test' if s.connect_ex(('127.0.0.1', 5432)) == 0 else '')")
+DAGGO_TEST_POSTGRES_URL ?= $(LOCAL_POSTGRES)
+export DAGGO_TEST_POSTGRES_URL
+
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache examples/content_ingestion/.daggo

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ def load_definitions(
     except DaggoError:
         raise
     except Exception as exc:
+        where = _user_frame(exc, base)
         raise DefinitionLoadError(
             f"could not import {path_part!r}: {type(exc).__name__}: {exc}"
+            + (f"\n  at {where}" if where else "")
         ) from exc
     if attr:
         if not hasattr(mod, attr):
@@ -77,6 +80,39 @@ def load_definitions(
             f"name one with {path_part}:attr"
         )
     return Definitions.merge(*found)
+
+
+def _user_frame(exc: BaseException, base: Path) -> str | None:
+    """Where in the app's own code `exc` was raised: `file:line in function: source`.
+
+    The innermost frame under `base` (the app's folder) wins; else the innermost one that
+    is neither the import machinery nor daggo's own code.
+    """
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith("<") and not _is_daggo(f.filename)]
+    if not frames:
+        return None
+    inside = [f for f in frames if _under(Path(f.filename), base)]
+    frame = (inside or frames)[-1]
+    path = Path(frame.filename)
+    shown = path.relative_to(base) if _under(path, base) else path
+    code = f": {frame.line}" if frame.line else ""
+    return f"{shown}:{frame.lineno} in {frame.name}{code}"
+
+
+def _is_daggo(filename: str) -> bool:
+    return _under(Path(filename), _DAGGO_PACKAGE)
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+_DAGGO_PACKAGE = Path(__file__).resolve().parent
 
 
 def _is_windows_drive(ref: str) -> bool:

@@ -59,6 +59,18 @@ def _postgres() -> tuple[DatabaseConfig, Callable[[], None]]:
     return database_config(url, schema), lambda: drop_schema(url, schema)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in one line how to include the PostgreSQL cases when they were skipped."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if POSTGRES_URL_VARIABLE in str(getattr(r, "longrepr", ""))]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL test(s) skipped: set {POSTGRES_URL_VARIABLE}="
+            "postgresql://postgres@127.0.0.1:5432/test (make test does when a PostgreSQL "
+            "answers on 127.0.0.1:5432) to include them", yellow=True)
+
+
 @pytest.fixture(params=BACKENDS)
 def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BackendUnderTest]:
     """A backend with a private, not yet opened database; `.open()` gives storages on it."""

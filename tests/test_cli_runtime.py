@@ -125,3 +125,14 @@ def test_reexecute_from_a_step_queues_a_linked_run(example):
     assert bad.returncode == 1 and "no failed steps" in bad.stderr
     unknown = daggo(["runs", "reexecute", run_id, "--step", "nope"], cwd=example)
     assert unknown.returncode == 1 and "has no step 'nope'" in unknown.stderr
+
+
+def test_an_app_that_raises_at_import_shows_the_users_line(tmp_path):
+    (tmp_path / "helpers.py").write_text("def load():\n    return {}['missing']\n")
+    (tmp_path / "pipeline.py").write_text(
+        "import helpers\n\n\nSETTINGS = helpers.load()\n")
+    result = daggo(["run", "-f", "pipeline.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "could not import 'pipeline.py': KeyError: 'missing'" in result.stderr
+    assert "at helpers.py:2 in load: return {}['missing']" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1124,6 +1124,15 @@ def test_definitions_merge_rejects_duplicates() -> None:
         Definitions.merge(Definitions(jobs=[job]), job)
 
 
+def test_definitions_refuse_queues_and_assets_until_they_exist() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Definitions(queues=["ingest"], assets=["report"])
+    assert info.value.problems == [
+        "queues are not available yet; define jobs (and resources) only",
+        "assets are not available yet; define jobs (and resources) only",
+    ]
+
+
 # --- snapshot --------------------------------------------------------------------------
 
 

@@ -91,3 +91,15 @@ def test_installed_daggo_lists_builtin_and_sqlite_plugins(venv: Path) -> None:
     table = _run(venv / "bin" / "daggo", "plugins", timeout=120, cwd=venv)
     for name in ("sqlite", "daggo-sqlite", "in_process", "admin"):
         assert name in table, table
+
+
+def test_extras_name_only_plugin_distributions_of_this_repository() -> None:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    ours = {tomllib.loads(p.read_text())["project"]["name"]
+            for p in (ROOT / "plugins").glob("*/pyproject.toml")}
+    named = {re.split(r"[<>=!~\[ ;]", req, maxsplit=1)[0]
+             for reqs in project["optional-dependencies"].values() for req in reqs}
+    assert named <= ours, f"extras name distributions that do not exist: {named - ours}"

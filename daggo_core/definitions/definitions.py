@@ -19,7 +19,11 @@ def _jobs_tuple(value: Iterable[Any]) -> tuple[JobDefinition, ...]:
 
 @frozen(kw_only=True)
 class Definitions:
-    """The jobs (and later queues, assets, resources) of an app."""
+    """The jobs of an app and the resources its ops get (`ctx.resources[name]`).
+
+    `queues` and `assets` are accepted only empty for now: they are refused, saying so,
+    until those features exist.
+    """
 
     jobs: tuple[JobDefinition, ...] = field(default=(), converter=_jobs_tuple)
     queues: tuple[Any, ...] = field(default=(), converter=tuple)
@@ -27,7 +31,8 @@ class Definitions:
     resources: Mapping[str, Any] = field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        problems = []
+        problems = [f"{name} are not available yet; define jobs (and resources) only"
+                    for name in ("queues", "assets") if getattr(self, name)]
         seen: set[str] = set()
         for job in self.jobs:
             if isinstance(job, JobBuilder):
@@ -57,15 +62,11 @@ class Definitions:
     def merge(cls, *items: Definitions | JobDefinition) -> Definitions:
         """Combine Definitions and bare jobs into one Definitions (duplicates are errors)."""
         jobs: list[JobDefinition] = []
-        queues: list[Any] = []
-        assets: list[Any] = []
         resources: dict[str, Any] = {}
         for item in items:
             if isinstance(item, Definitions):
                 jobs.extend(item.jobs)
-                queues.extend(item.queues)
-                assets.extend(item.assets)
                 resources.update(item.resources)
             else:
                 jobs.append(item)
-        return cls(jobs=jobs, queues=queues, assets=assets, resources=resources)
+        return cls(jobs=jobs, resources=resources)
