@@ -40,7 +40,8 @@ clean:
 # Benchmarks (docs/BENCHMARKS.md): `make bench` measures daggo on the shared workloads;
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
-.PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-tools
+.PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
+	bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -61,3 +62,9 @@ bench-scheduler: install
 
 bench-backends: install
 	$(BIN)/python benchmarks/runs_per_backend.py -n 5
+
+bench-width: install
+	$(BIN)/python benchmarks/width.py -n 3
+
+bench-logs: install
+	$(BIN)/python benchmarks/log_read.py -n 3
