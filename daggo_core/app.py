@@ -238,11 +238,11 @@ class DaggoApp:
         hconfig.errorlog = logging.getLogger("daggo.web")
         hconfig.graceful_timeout = 2.0
         async with self.running():
-            await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+            await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)
 
     def component_states(self) -> dict[str, str]:
         """The coordinator, monitor and scheduler of this process, and their states."""
-        states = {}
+        states: dict[str, str] = {}
         for name in ("coordinator", "monitor", "scheduler"):
             task = self._tasks.get(name)
             if name == "scheduler" and not self.config.scheduler.enabled:

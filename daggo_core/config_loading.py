@@ -194,12 +194,14 @@ def _field_hook(conv: cattrs.Converter, field: attrs.Attribute[Any]) -> Any:
 
 
 def _configure_table(conv: cattrs.Converter, cls: type) -> None:
-    hooks = {
+    # Any, not AttributeOverride: splatted, the field names could (for mypy) also be the
+    # `_cattrs_*` options of make_dict_structure_fn.
+    hooks: dict[str, Any] = {
         f.name: override(omit=True) if f.metadata.get(_SECTIONS)
         else override(struct_hook=_field_hook(conv, f))
         for f in attrs.fields(cls)
     }
-    structure = make_dict_structure_fn(
+    structure: cattrs.SimpleStructureHook[Mapping[str, Any], Any] = make_dict_structure_fn(
         cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True, **hooks
     )
 
@@ -269,7 +271,7 @@ def load_settings(
             sources[setting] = name
     lines = _planned_problems(tree, raw, env, label)
     section_raw = {p: _pop(raw, p) for p in sorted(tree.sections, key=len, reverse=True)}
-    value = None
+    value: Any = None
     try:
         value = tree.converter.structure(raw, tree.root)
     except (ClassValidationError, InvalidValue) as exc:

@@ -71,8 +71,9 @@ def load_definitions(
             raise DefinitionLoadError(f"{path_part!r} has no attribute {attr!r}")
         return as_definitions(getattr(mod, attr), f"{path_part}:{attr}")
     for name in ("defs", "definitions"):
-        if isinstance(getattr(mod, name, None), Definitions):
-            return getattr(mod, name)
+        value = getattr(mod, name, None)
+        if isinstance(value, Definitions):
+            return value
     found = [v for v in vars(mod).values() if isinstance(v, (Definitions, JobDefinition))]
     if not found:
         raise DefinitionLoadError(

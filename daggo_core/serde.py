@@ -56,6 +56,11 @@ def _is_plain_attrs(cls: type) -> bool:
     return attrs.has(cls) and not hasattr(cls, "__iter__") and not issubclass(cls, _NOT_PLAIN)
 
 
+def _is_collection(kind: object) -> bool:
+    """Whether `kind` (a class or a generic alias such as `list[int]`) is a collection."""
+    return (typing.get_origin(kind) or kind) in _COLLECTIONS
+
+
 def _make_dumper() -> cattrs.BaseConverter:
     """Unstructures the same way as `converter`, by reflection instead of generated code.
 
@@ -67,8 +72,7 @@ def _make_dumper() -> cattrs.BaseConverter:
     conv = cattrs.BaseConverter()
     # Every collection becomes a JSON list, whatever Python type it was.
     conv.register_unstructure_hook_func(
-        lambda t: (typing.get_origin(t) or t) in _COLLECTIONS,
-        lambda v: [conv.unstructure(x) for x in v],
+        _is_collection, lambda v: [conv.unstructure(x) for x in v]
     )
     conv.register_unstructure_hook(bytes, lambda v: base64.b85encode(v).decode("ascii"))
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())

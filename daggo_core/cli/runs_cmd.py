@@ -64,6 +64,15 @@ def _moment(value: str | None, option: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _page_of(query: RunsCountRequest, *, limit: int, cursor: str | None) -> RunsGetManyRequest:
+    """The request for a page of the runs that `query` counts."""
+    return RunsGetManyRequest(
+        job=query.job, statuses=query.statuses, triggers=query.triggers, tags=query.tags,
+        created_after=query.created_after, created_before=query.created_before,
+        limit=limit, cursor=cursor,
+    )
+
+
 @runs.command("list")
 @click.option("--job", "job_name", help="Only runs of this job.")
 @click.option("--status", "statuses", multiple=True, type=STATUS_CHOICES,
@@ -82,22 +91,22 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
               triggers: tuple[str, ...], tags: tuple[str, ...], since: str | None,
               before: str | None, limit: int, config_path: Path | None) -> None:
     """List runs, newest first."""
-    query = {
-        "job": job_name, "statuses": tuple(RunStatus(s.upper()) for s in statuses),
-        "triggers": tuple(RunTrigger(t.lower()) for t in triggers), "tags": parse_tags(tags),
-        "created_after": _moment(since, "--since"), "created_before": _moment(before, "--before"),
-    }
+    query = RunsCountRequest(
+        job=job_name, statuses=tuple(RunStatus(s.upper()) for s in statuses),
+        triggers=tuple(RunTrigger(t.lower()) for t in triggers), tags=parse_tags(tags),
+        created_after=_moment(since, "--since"), created_before=_moment(before, "--before"),
+    )
     found: list[RunSummary] = []
     with services_for(ctx, load_cli_config(config_path)) as services:
         cursor = None
         while len(found) < limit:
-            page = services.runs.get_many(RunsGetManyRequest(
-                **query, limit=min(RUNS_PAGE_MAX, limit - len(found)), cursor=cursor))
+            page = services.runs.get_many(
+                _page_of(query, limit=min(RUNS_PAGE_MAX, limit - len(found)), cursor=cursor))
             found.extend(page.runs)
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
-        total = services.runs.count(RunsCountRequest(**query)).count
+        total = services.runs.count(query).count
     table = Table(caption=f"{len(found)} of {total} runs")
     for column in ("run", "job", "status", "trigger", "created (UTC)", "duration"):
         table.add_column(column)

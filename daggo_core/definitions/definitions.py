@@ -34,7 +34,8 @@ class Definitions:
         problems = [f"{name} are not available yet; define jobs (and resources) only"
                     for name in ("queues", "assets") if getattr(self, name)]
         seen: set[str] = set()
-        for job in self.jobs:
+        given: tuple[object, ...] = self.jobs  # an app without type checking may give anything
+        for job in given:
             if isinstance(job, JobBuilder):
                 problems.append(f"job {job.name!r} was added without .build(); call .build()")
             elif not isinstance(job, JobDefinition):

@@ -6,7 +6,7 @@ import datetime as dt
 import heapq
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -155,7 +155,7 @@ def _params_fields(params_type: type | None) -> tuple[ParamSnapshot, ...]:
     for f in attrs.fields(params_type):
         has_default = f.default is not attrs.NOTHING
         default = f.default
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # stubbed as a function
             default = None if default.takes_self else default.factory()
         fields.append(ParamSnapshot(
             name=f.name,
@@ -256,7 +256,8 @@ class JobBuilder:
             problems.append(bad_name)
         label = f"job {self.name!r}"
         ops: dict[str, OpDefinition] = {}
-        for op in self._ops:
+        added: Sequence[object] = self._ops  # an app without type checking may add anything
+        for op in added:
             if not isinstance(op, OpDefinition):
                 problems.append(f"{label}: {op!r} is not an op; create ops with dag.op(name, fn)")
                 continue
@@ -329,7 +330,8 @@ class JobBuilder:
     def _schedule_problems(self) -> list[str]:
         problems: list[str] = []
         keys: set[str] = set()
-        for schedule in self._schedules:
+        added: Sequence[object] = self._schedules  # as for ops: may be anything
+        for schedule in added:
             if not isinstance(schedule, ScheduleDefinition):
                 problems.append(f"job {self.name!r}: {schedule!r} is not a ScheduleDefinition")
                 continue

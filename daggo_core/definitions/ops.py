@@ -82,7 +82,8 @@ def op(
     problems.extend(retry_problems(f"op {name!r}", retry))
     if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
         problems.append(f"op {name!r}: timeout must be a number of seconds > 0, got {timeout!r}")
-    if not callable(fn):
+    given: object = fn  # an app without type checking may give anything
+    if not callable(given):
         problems.append(f"op {name!r}: {fn!r} is not callable")
         return OpDefinition(name=name, fn=fn, retry=retry, timeout=timeout,
                             problems=tuple(problems))

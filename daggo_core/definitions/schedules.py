@@ -54,6 +54,14 @@ class Overlap(enum.StrEnum):
     ALLOW = "allow"
 
 
+def _to_catch_up(value: Any) -> Any:
+    return _enum(CatchUp, value)
+
+
+def _to_overlap(value: Any) -> Any:
+    return _enum(Overlap, value)
+
+
 @frozen(kw_only=True)
 class ScheduleDefinition:
     """A cron schedule of a job: `cron` evaluated in `timezone` (DST-aware).
@@ -73,9 +81,9 @@ class ScheduleDefinition:
     key: str | None = None
     params: ScheduleParams = field(factory=dict)
     tags: Mapping[str, str] = field(factory=dict)
-    catch_up: CatchUp = field(default=CatchUp.LATEST, converter=lambda v: _enum(CatchUp, v))
+    catch_up: CatchUp = field(default=CatchUp.LATEST, converter=_to_catch_up)
     catch_up_window: dt.timedelta = dt.timedelta(hours=24)
-    overlap: Overlap = field(default=Overlap.SKIP, converter=lambda v: _enum(Overlap, v))
+    overlap: Overlap = field(default=Overlap.SKIP, converter=_to_overlap)
     pause_after_failures: int | None = None
 
     @property
@@ -105,7 +113,8 @@ def _two(value: str) -> str:
 
 def derive_schedule_key(cron: str) -> str:
     """A stable readable key for a cron expression (`daily_at_02_30`, `every_minute` …)."""
-    if not isinstance(cron, str):
+    given: object = cron  # an app without type checking may give anything: reported later
+    if not isinstance(given, str):
         return "cron"
     parts = cron.split()
     if len(parts) == 5:
@@ -178,9 +187,10 @@ def schedule_problems(job_name: str, schedule: ScheduleDefinition) -> list[str]:
     if pause is not None and (type(pause) is not int or pause < 1):
         problems.append(f"{label}: pause_after_failures must be an integer >= 1 or None, "
                         f"got {pause!r}")
-    if not (callable(schedule.params) or isinstance(schedule.params, Mapping)):
+    params: object = schedule.params  # as given: an app without type checking may give anything
+    if not (callable(params) or isinstance(params, Mapping)):
         problems.append(f"{label}: params must be a mapping or a function of the tick time, "
-                        f"got {type(schedule.params).__name__}")
+                        f"got {type(params).__name__}")
     if not isinstance(schedule.tags, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in schedule.tags.items()
     ):

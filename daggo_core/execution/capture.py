@@ -88,7 +88,7 @@ class _Tee(io.TextIOBase):
         return self.original.fileno()
 
     @property
-    def encoding(self) -> str:  # type: ignore[override]
+    def encoding(self) -> str:  # type: ignore[override]  # read-only; stubs: an attribute
         return getattr(self.original, "encoding", "utf-8")
 
 
@@ -117,8 +117,8 @@ def capturing() -> Iterator[None]:
     with _lock:
         if _users == 0:
             _saved.update(handler=_StepLogHandler())
-            sys.stdout = _Tee(sys.stdout, "STDOUT")  # type: ignore[assignment]
-            sys.stderr = _Tee(sys.stderr, "STDERR")  # type: ignore[assignment]
+            sys.stdout = _Tee(sys.stdout, "STDOUT")
+            sys.stderr = _Tee(sys.stderr, "STDERR")
             logging.getLogger().addHandler(_saved["handler"])
         _users += 1
     try:
@@ -129,8 +129,8 @@ def capturing() -> Iterator[None]:
             if _users == 0:
                 # Put back only our own tees: whoever replaced them meanwhile keeps theirs.
                 if isinstance(sys.stdout, _Tee):
-                    sys.stdout = sys.stdout.original  # type: ignore[assignment]
+                    sys.stdout = sys.stdout.original
                 if isinstance(sys.stderr, _Tee):
-                    sys.stderr = sys.stderr.original  # type: ignore[assignment]
+                    sys.stderr = sys.stderr.original
                 logging.getLogger().removeHandler(_saved["handler"])
                 _saved.clear()

@@ -40,7 +40,8 @@ class InProcessExecutor:
         with self._lock:
             self._workers[run.id] = None
         future = self._pool.submit(self._execute, run)
-        future.add_done_callback(lambda f, run_id=run.id: self._finished(run_id, f))
+        run_id = run.id
+        future.add_done_callback(lambda f: self._finished(run_id, f))
 
     def cancel(self, run_id: str) -> None:
         with self._lock:

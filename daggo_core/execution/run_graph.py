@@ -88,8 +88,8 @@ class RunGraph:
         try:
             if task.cancelled():
                 self._on_abandoned(name)
-            elif task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            elif (error := task.exception()) is not None:
+                raise error
             elif task.result():
                 self._release_downstream(name)
             self._start_ready()

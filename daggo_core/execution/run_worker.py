@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from daggo_core.definitions.jobs import JobDefinition
@@ -38,6 +39,7 @@ from daggo_core.storage.records import (
     utcnow,
 )
 
+uvloop: ModuleType | None
 try:  # imported with the engine, not on the first run
     import uvloop
 except ImportError:  # Windows

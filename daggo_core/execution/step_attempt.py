@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+
+import attrs
 
 from daggo_core.context import Context, StepLog
 from daggo_core.definitions.jobs import JobDefinition
@@ -169,21 +172,21 @@ class StepRunner:
                 self._contexts.pop(name, None)
                 sink.flush()
             finished = utcnow()
-            base = dict(run_id=run.id, step_key=name, attempt=attempt, started_at=started,
-                        finished_at=finished)
+            base = StepRecord(run_id=run.id, step_key=name, attempt=attempt,
+                              started_at=started, finished_at=finished)
             if isinstance(result, _Outcome) and (result.canceled or stop.stopping):
-                host.record(StepRecord(**base, status=StepStatus.CANCELED),
+                host.record(attrs.evolve(base, status=StepStatus.CANCELED),
                             EventKind.STEP_CANCELED, f"step {name} interrupted: {stop.reason}")
                 return False
             if not isinstance(result, _Outcome):
                 if stop.stopping:
-                    host.record(StepRecord(**base, status=StepStatus.CANCELED),
+                    host.record(attrs.evolve(base, status=StepStatus.CANCELED),
                                 EventKind.STEP_CANCELED,
                                 f"step {name} finished after the {stop.reason}; output "
                                 "discarded")
                     return False
                 host.outputs[name] = result[0]
-                host.record(StepRecord(**base, status=StepStatus.SUCCESS, output=result[1]),
+                host.record(attrs.evolve(base, status=StepStatus.SUCCESS, output=result[1]),
                             EventKind.STEP_SUCCESS, f"step {name} succeeded",
                             data={"duration_ms": _ms(started, finished)})
                 return True
@@ -193,7 +196,7 @@ class StepRunner:
             if policy is not None and result.exc is not None and \
                     policy.should_retry(attempt, result.exc) and not stop.stopping:
                 delay = policy.delay_for(attempt)
-                host.record(StepRecord(**base, status=StepStatus.FAILURE, error=error),
+                host.record(attrs.evolve(base, status=StepStatus.FAILURE, error=error),
                             EventKind.STEP_RETRY,
                             f"step {name} attempt {attempt} failed: {error.type}: "
                             f"{error.message}; retrying in {delay:.2f} s",
@@ -201,10 +204,10 @@ class StepRunner:
                 if not await stop.wait(delay):
                     attempt += 1
                     continue
-                host.record(StepRecord(**base, status=StepStatus.CANCELED),
+                host.record(attrs.evolve(base, status=StepStatus.CANCELED),
                             EventKind.STEP_CANCELED, f"step {name}: retry abandoned, run stopping")
                 return False
-            host.record(StepRecord(**base, status=StepStatus.FAILURE, error=error),
+            host.record(attrs.evolve(base, status=StepStatus.FAILURE, error=error),
                         EventKind.STEP_FAILURE,
                         f"step {name} failed: {error.type}: {error.message}",
                         data={"error": unstructure(error)})
@@ -291,5 +294,5 @@ class StepRunner:
         return op.input_type(**values)
 
 
-def _ms(start: Any, end: Any) -> float:
+def _ms(start: dt.datetime, end: dt.datetime) -> float:
     return round((end - start).total_seconds() * 1000, 3)

@@ -199,8 +199,7 @@ class SubprocessExecutor:
         """Start warm workers until `warm_workers` are idle (backing off after failures)."""
         while True:
             with self._lock:
-                if self._closed or len(self._idle) >= self.execution.warm_workers or \
-                        time.monotonic() < self._next_spawn:
+                if not self._may_spawn():
                     return
             try:
                 worker = self._spawn()
@@ -213,6 +212,11 @@ class SubprocessExecutor:
                     worker.popen.kill()
                     return
                 self._idle.append(worker)
+
+    def _may_spawn(self) -> bool:
+        """Whether the pool wants another warm worker now (called holding `_lock`)."""
+        return not self._closed and len(self._idle) < self.execution.warm_workers and \
+            time.monotonic() >= self._next_spawn
 
     def _backoff(self) -> None:
         self._failures += 1

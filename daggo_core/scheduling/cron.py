@@ -79,7 +79,7 @@ class UpcomingTicks:
     def due(self, cursor: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
         """The ticks `t` with `cursor < t <= until`, oldest first."""
         self._skip_to(cursor)
-        ticks = []
+        ticks: list[dt.datetime] = []
         while (tick := self._peek(len(ticks))) <= until:
             ticks.append(tick)
         if not ticks:

@@ -66,12 +66,12 @@ class BulkStatement:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         names = self.names
-        values = [n for n in names if n in self.stmt.table.c]  # type: ignore[union-attr]
+        values = [n for n in names if n in self.stmt.table.c]
         compiled = self.stmt.compile(dialect=dialect, column_keys=values)
         # The public view of what SQLAlchemy itself binds: the SQL and the parameters in
         # order. A bind the rows do not give keeps the value it has in the statement; one
         # without a value fails here.
-        state = compiled.construct_expanded_state(dict.fromkeys(names))  # type: ignore[attr-defined]
+        state = compiled.construct_expanded_state(dict.fromkeys(names))
         binds = list(state.positiontup or ()) if compiled.positional else list(state.parameters)
         constants = [b for b in binds if b not in names]
         if sorted(set(binds) - set(constants)) != sorted(names):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 
 from daggo_core.storage.base import EventFilter, EventListener
 from daggo_core.storage.records import Event, EventKind
@@ -60,5 +59,5 @@ class SqlEvents:
         return self._tx.read("list_events", read)
 
 
-def _event_from_row(row: Mapping[str, Any]) -> Event:
+def _event_from_row(row: RowMapping) -> Event:
     return Event(**{**row, "kind": EventKind(row["kind"])})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from daggo_core import serde
 from daggo_core.definitions.snapshot import JobSnapshot
@@ -73,7 +73,7 @@ def _job_values(job: JobRecord) -> dict[str, Any]:
             "updated_at": job.updated_at}
 
 
-def _job_from_row(row: Mapping[str, Any]) -> JobRecord:
+def _job_from_row(row: RowMapping) -> JobRecord:
     return JobRecord(name=row["name"], description=row["description"],
                      snapshot=serde.structure(row["snapshot"], JobSnapshot),
                      active=bool(row["active"]), updated_at=row["updated_at"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, Table, bindparam, select, update
 
 from daggo_core import serde
 from daggo_core.errors import RunNotFoundError
@@ -50,7 +50,8 @@ def _field_names(record: type) -> tuple[str, ...]:
 def record_values(record: Any) -> dict[str, Any]:
     """`attrs.asdict(record, recurse=False)`, without its per-call field inspection
     (it runs for every step record and event written)."""
-    return {name: getattr(record, name) for name in _field_names(type(record))}
+    kind: type = type(record)  # `type`, not type[Any], is Hashable to mypy (mypy#11470)
+    return {name: getattr(record, name) for name in _field_names(kind)}
 
 
 def columns_of(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
@@ -153,6 +154,6 @@ def insert_runs(conn: Connection, runs: Sequence[Run]) -> None:
         conn.execute(_INSERT_RUN_TAGS, tags)
 
 
-def run_from_row(row: Mapping[str, Any]) -> Run:
+def run_from_row(row: RowMapping) -> Run:
     return Run(**{**row, "status": RunStatus(row["status"]), "error": error_from(row["error"]),
                   "cancel_requested": bool(row["cancel_requested"])})

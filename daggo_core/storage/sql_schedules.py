@@ -9,7 +9,18 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from daggo_core.errors import StorageError
 from daggo_core.storage.base import TickPosition
@@ -402,11 +413,11 @@ def _get_state(conn: Connection, job_name: str, schedule_key: str) -> ScheduleSt
     return _state_from_row(row._mapping)
 
 
-def _state_from_row(row: Mapping[str, Any]) -> ScheduleState:
+def _state_from_row(row: RowMapping) -> ScheduleState:
     enabled = row["enabled_override"]
     return ScheduleState(**{**row, "enabled_override": None if enabled is None else bool(enabled)})
 
 
-def _tick_from_row(row: Mapping[str, Any]) -> ScheduleTick:
+def _tick_from_row(row: RowMapping) -> ScheduleTick:
     return ScheduleTick(**{**row, "status": TickStatus(row["status"])})
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, RowMapping, bindparam, func, select
 
 from daggo_core.storage.base import StepWrites
 from daggo_core.storage.bulk import BulkStatement
@@ -86,6 +86,6 @@ def _step_update_row(step: StepRecord) -> tuple[Any, ...]:
     return (*_step_state(step), step.run_id, step.step_key)
 
 
-def _step_from_row(row: Mapping[str, Any]) -> StepRecord:
+def _step_from_row(row: RowMapping) -> StepRecord:
     status, error = StepStatus(row["status"]), error_from(row["error"])
     return StepRecord(**{**row, "status": status, "error": error})

@@ -17,7 +17,7 @@ __all__ = ["free_port", "pid_alive", "wait_for", "wait_healthy"]
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 20.0, what: str = "") -> T:
+def wait_for(predicate: Callable[[], T | None], timeout: float = 20.0, what: str = "") -> T:
     """Poll `predicate` every 10 ms until it returns something truthy, and return that.
 
     Raises AssertionError naming `what` after `timeout` seconds.
@@ -35,7 +35,8 @@ def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def pid_alive(pid: int) -> bool:
@@ -64,7 +65,8 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes] | subprocess.Popen[str
             raise AssertionError(f"the server exited with code {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
-                return json.loads(response.read())
+                document: dict[str, str] = json.loads(response.read())
+                return document
         except OSError:
             return None
 

@@ -581,7 +581,8 @@ class StorageContract(ScheduleStorageContract):
         run = storage.add_run(make_run(status=RunStatus.STARTED))
         before = utcnow()
         beat = storage.heartbeat(run.id, "host:123")
-        assert beat.worker_id == "host:123" and beat.heartbeat_at >= before
+        assert beat.worker_id == "host:123"
+        assert beat.heartbeat_at is not None and beat.heartbeat_at >= before
         assert beat.cancel_requested is False
         with pytest.raises(RunNotFoundError):
             storage.heartbeat("nope", "w")

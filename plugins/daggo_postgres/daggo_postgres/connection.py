@@ -24,13 +24,16 @@ def conninfo(pg: PostgresConfig) -> str:
     otherwise host, port, user, password, database and sslmode are used. `schema` is
     never part of it: daggo sets `search_path` on each connection instead.
     """
-    defaults = {"application_name": APPLICATION_NAME, "connect_timeout": _CONNECT_TIMEOUT_SECONDS}
     if pg.dsn:
         given = conninfo_to_dict(pg.dsn)
+        defaults: dict[str, str | int] = {
+            "application_name": APPLICATION_NAME, "connect_timeout": _CONNECT_TIMEOUT_SECONDS,
+        }
         return make_conninfo(pg.dsn, **{k: v for k, v in defaults.items() if k not in given})
     return make_conninfo(
         host=pg.host, port=pg.port, user=pg.user, password=pg.password or None,
-        dbname=pg.database, sslmode=pg.sslmode, **defaults,
+        dbname=pg.database, sslmode=pg.sslmode, application_name=APPLICATION_NAME,
+        connect_timeout=_CONNECT_TIMEOUT_SECONDS,
     )
 
 

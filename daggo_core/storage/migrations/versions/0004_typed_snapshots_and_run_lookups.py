@@ -90,7 +90,8 @@ def _backfill_runs(conn: sa.Connection) -> None:
             .where(_runs.c.id > last).order_by(_runs.c.id).limit(BATCH)).all()
         if not rows:
             return
-        triggers, tags = [], []
+        triggers: list[dict[str, str]] = []
+        tags: list[dict[str, str]] = []
         for run_id, raw_tags, schedule_key in rows:
             run_tags = json.loads(raw_tags) if raw_tags else {}
             triggers.append({"key_id": run_id, "trigger": trigger_of(schedule_key, run_tags)})
