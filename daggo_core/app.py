@@ -71,6 +71,7 @@ class DaggoApp:
         self.scheduler: Scheduler | None = None
         self.worker_command: list[str] | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._closed = False
         self.services = Services.over(ServiceContext(
             storage=storage, config=config, hooks=hooks, definitions=definitions, runtime=self))
 
@@ -258,7 +259,10 @@ class DaggoApp:
     def close(self) -> None:
         """Close the executor (the in-process one waits for its runs; subprocess workers
         carry on by themselves), deliver the run events still queued for plugins, then
-        release storage."""
+        release storage. Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self.executor is not None:
             self.executor.close()
             self.executor = None

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import attrs
 import pytest
@@ -88,6 +89,24 @@ def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 def storage(storage_backend: BackendUnderTest) -> Storage:
     """An empty, migrated storage on each backend."""
     return storage_backend.open()
+
+
+@pytest.fixture
+def apps() -> Iterator[Callable[..., DaggoApp]]:
+    """`daggo_core.open` for a test: every app it opens is closed afterwards, also when
+    the test fails."""
+    opened: list[DaggoApp] = []
+
+    def open_(*args: Any, **kwargs: Any) -> DaggoApp:
+        app = open_app(*args, **kwargs)
+        opened.append(app)
+        return app
+
+    try:
+        yield open_
+    finally:
+        for app in opened:
+            app.close()
 
 
 @pytest.fixture

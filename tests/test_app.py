@@ -38,31 +38,32 @@ def cfg(tmp_path):
     return config
 
 
-def test_open_syncs_jobs_and_marks_removed_ones_inactive(cfg):
+def test_open_syncs_jobs_and_marks_removed_ones_inactive(cfg, apps):
     other = dag.job("other").add(dag.op("one", one)).build()
-    app = daggo_core.open(cfg, JOB, other)
+    app = apps(cfg, JOB, other)
     assert [j.name for j in app.storage.list_jobs()] == ["one", "other"]
     app.close()
-    app = daggo_core.open(cfg, daggo_core.Definitions(jobs=[JOB]))
+    app = apps(cfg, daggo_core.Definitions(jobs=[JOB]))
     assert [j.name for j in app.storage.list_jobs()] == ["one"]
     assert app.storage.get_job("other").active is False
     assert app.storage.get_job("one").snapshot.ops[0].name == "one"
     app.close()
 
 
-def test_unknown_executor_fails_at_start_listing_installed_ones(cfg):
+def test_unknown_executor_fails_at_start_listing_installed_ones(cfg, apps):
     cfg.execution.executor = "warp_drive"
     with pytest.raises(PluginError, match=r"execution.executor = 'warp_drive'.*in_process"):
-        daggo_core.open(cfg, JOB)
+        apps(cfg, JOB)
 
 
-def test_unknown_storage_driver_fails_at_start(cfg):
+def test_unknown_storage_driver_fails_at_start(cfg, apps):
     cfg.database.driver = "cassandra"
     with pytest.raises(PluginError, match=r"database.driver = 'cassandra'.*sqlite"):
-        daggo_core.open(cfg, JOB)
+        apps(cfg, JOB)
 
 
-def test_storage_plugin_that_failed_to_import_is_named_in_the_error(cfg, tmp_path, monkeypatch):
+def test_storage_plugin_that_failed_to_import_is_named_in_the_error(cfg, tmp_path, monkeypatch,
+                                                                   apps):
     pkg = tmp_path / "site"
     (pkg / "daggo_brokenstore").mkdir(parents=True)
     (pkg / "daggo_brokenstore" / "__init__.py").write_text("")
@@ -76,14 +77,14 @@ def test_storage_plugin_that_failed_to_import_is_named_in_the_error(cfg, tmp_pat
     assert [f.name for f in hooks.failures] == ["brokenstore"]
     cfg.database.driver = "brokenstore"
     with pytest.raises(PluginError) as caught:
-        daggo_core.open(cfg, JOB, hooks=hooks)
+        apps(cfg, JOB, hooks=hooks)
     message = str(caught.value)
     assert "plugin 'brokenstore' (daggo-brokenstore 1.0) failed to import" in message
     assert "no_such_driver_module" in message
 
 
-def test_launch_executes_through_the_coordinator_and_executor(cfg):
-    app = daggo_core.open(cfg, JOB)
+def test_launch_executes_through_the_coordinator_and_executor(cfg, apps):
+    app = apps(cfg, JOB)
     coordinator = app.start_execution()
     run = app.launch("one")
     assert run.status is RunStatus.QUEUED
@@ -95,9 +96,9 @@ def test_launch_executes_through_the_coordinator_and_executor(cfg):
     app.storage.close()
 
 
-def test_coordinator_respects_max_concurrent_runs(cfg):
+def test_coordinator_respects_max_concurrent_runs(cfg, apps):
     cfg.execution.max_concurrent_runs = 1
-    app = daggo_core.open(cfg, JOB)
+    app = apps(cfg, JOB)
     coordinator = app.start_execution()
     runs = [app.launch("one") for _ in range(3)]
     assert coordinator.dispatch_once() == 1
@@ -123,9 +124,9 @@ def get(app, path):
     return asyncio.run(fetch())
 
 
-def test_asgi_serves_health_pages_and_plugin_panels(cfg):
+def test_asgi_serves_health_pages_and_plugin_panels(cfg, apps):
     hooks = make_plugin_manager(extra_plugins=[PanelPlugin()])
-    app = daggo_core.open(cfg, JOB, hooks=hooks)
+    app = apps(cfg, JOB, hooks=hooks)
     result = daggo_core.execute(JOB, storage=app.storage)
     status, body = get(app, "/healthz")
     assert (status, json.loads(body)) == (200, {"database": "ok", "status": "ok", "components": {
@@ -142,17 +143,17 @@ def test_asgi_serves_health_pages_and_plugin_panels(cfg):
     app.close()
 
 
-def test_disable_ui_keeps_health_and_hides_pages(cfg):
+def test_disable_ui_keeps_health_and_hides_pages(cfg, apps):
     cfg.disable_ui = True
-    app = daggo_core.open(cfg, JOB)
+    app = apps(cfg, JOB)
     assert get(app, "/healthz")[0] == 200
     assert get(app, "/")[0] == 404
     app.close()
 
 
-def test_queued_runs_show_why_they_wait(cfg):
+def test_queued_runs_show_why_they_wait(cfg, apps):
     limited = dag.job("limited", max_concurrent_runs=1).add(dag.op("one", one)).build()
-    app = daggo_core.open(cfg, limited)
+    app = apps(cfg, limited)
     coordinator = app.start_execution()
     app.storage.add_run(Run(job_name="limited", status=RunStatus.STARTED))
     queued = app.launch("limited")
@@ -185,13 +186,13 @@ def _serve_briefly(app: daggo_core.DaggoApp, until) -> None:
     asyncio.run(main())
 
 
-def test_serve_runs_the_scheduler_which_launches_due_ticks(cfg):
+def test_serve_runs_the_scheduler_which_launches_due_ticks(cfg, apps):
     import datetime as dt
 
     from daggo_core.testing.processes import free_port
 
     cfg.admin.port = free_port()
-    app = daggo_core.open(cfg, SCHEDULED)
+    app = apps(cfg, SCHEDULED)
     now = dt.datetime.now(dt.UTC)
     # The next minute starts half a second from now on the scheduler's clock.
     offset = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1) - now \
@@ -201,7 +202,7 @@ def test_serve_runs_the_scheduler_which_launches_due_ticks(cfg):
     storage = app.storage
     _serve_briefly(app, lambda a: any(r.status is RunStatus.SUCCESS
                                       for r in storage.list_runs(RunFilter(job_name="scheduled"))))
-    reopened = daggo_core.open(cfg, SCHEDULED)
+    reopened = apps(cfg, SCHEDULED)
     [run] = reopened.storage.list_runs(RunFilter(job_name="scheduled"))
     assert (run.status, run.schedule_key) == (RunStatus.SUCCESS, "every_minute")
     [tick] = reopened.storage.list_ticks("scheduled")
@@ -209,15 +210,15 @@ def test_serve_runs_the_scheduler_which_launches_due_ticks(cfg):
     reopened.close()
 
 
-def test_serve_without_the_scheduler_when_it_is_disabled(cfg):
+def test_serve_without_the_scheduler_when_it_is_disabled(cfg, apps):
     from daggo_core.testing.processes import free_port
 
     cfg.admin.port = free_port()
     cfg.scheduler.enabled = False
-    app = daggo_core.open(cfg, SCHEDULED)
+    app = apps(cfg, SCHEDULED)
     _serve_briefly(app, lambda a: a.coordinator is not None)
     assert app.scheduler is None
-    reopened = daggo_core.open(cfg, SCHEDULED)
+    reopened = apps(cfg, SCHEDULED)
     assert reopened.storage.list_schedule_states() == []
     reopened.close()
 
@@ -255,10 +256,10 @@ DIAMOND = (dag.job("diamond").add(dag.op("one", one), dag.op("left", half), dag.
            .schedule("0 * * * *").build())
 
 
-def test_overview_draws_the_graph_by_layer_and_the_stored_schedule_state(cfg):
+def test_overview_draws_the_graph_by_layer_and_the_stored_schedule_state(cfg, apps):
     from daggo_core.services.schedules import SchedulesSetEnabledRequest
 
-    app = daggo_core.open(cfg, DIAMOND)
+    app = apps(cfg, DIAMOND)
     try:
         _, page = get(app, "/")
         assert "one → [left, right] → both" in page
@@ -282,10 +283,10 @@ def gated(ctx: Context, inp: NoInput) -> One:
 GATED = dag.job("gated").add(dag.op("gated", gated)).build()
 
 
-def test_a_run_waiting_for_a_full_executor_says_why(cfg):
+def test_a_run_waiting_for_a_full_executor_says_why(cfg, apps):
     cfg.execution.max_concurrent_runs = 1
     GATE.clear()
-    app = daggo_core.open(cfg, GATED)
+    app = apps(cfg, GATED)
     try:
         coordinator = app.start_execution()
         app.launch("gated")
@@ -298,3 +299,21 @@ def test_a_run_waiting_for_a_full_executor_says_why(cfg):
     finally:
         GATE.set()
         app.close()
+
+
+def test_closing_an_app_twice_is_harmless(cfg, apps):
+    from daggo_core.storage.records import Event, EventKind
+
+    seen = []
+
+    class Listener:
+        @hookimpl
+        def daggo_run_event(self, event):
+            seen.append(event.kind)
+
+    app = apps(cfg, JOB, hooks=make_plugin_manager(extra_plugins=[Listener()]))
+    run = app.storage.add_run(Run(job_name="one"))
+    app.storage.add_events([Event(run_id=run.id, kind=EventKind.LOG, message="hi")])
+    app.close()
+    app.close()  # and the fixture closes it once more
+    assert seen == [EventKind.LOG]  # delivered on the first close

@@ -125,10 +125,9 @@ def test_app_cancel_signals_the_worker(env: SimpleNamespace, monkeypatch: pytest
         run = opened.launch("gate_job")
         coordinator.dispatch_once()
         pid = started_pid(env, run.id, "wait_gate")
-        asked = time.monotonic()
         opened.cancel(run.id)
+        # The next heartbeat is 30 s away: ending at all within 5 s is the signal's doing.
         final = wait_for(finished(env.storage, run.id), 5, "the run to end")
-        assert time.monotonic() - asked < 2.0
         assert_canceled_mid_step(env, final, "wait_gate")
         wait_for(lambda: not pid_alive(pid), 5, "the worker to exit")
     finally:
@@ -147,7 +146,7 @@ def test_worker_ignoring_cancellation_is_killed_after_the_grace_period(
     time.sleep(GRACE / 2)
     assert pid_alive(pid) and not env.storage.get_run(run.id).is_finished
     final = wait_for(finished(env.storage, run.id), 10, "the run to end")
-    assert GRACE <= time.monotonic() - asked < GRACE + 4
+    assert time.monotonic() - asked >= GRACE  # not before its grace period
     assert_canceled_mid_step(env, final, "stubborn")
     wait_for(lambda: not pid_alive(pid), 5, "the worker to be killed")
     ended = [e.message for e in env.storage.list_events(run.id)
@@ -167,9 +166,9 @@ def test_worker_without_a_server_gives_up_on_a_step_ignoring_cancellation(
     asked = time.monotonic()
     env.storage.request_cancel(run.id)
     final = wait_for(finished(env.storage, run.id), 10, "the run to end")
-    assert GRACE <= time.monotonic() - asked < GRACE + 4
+    assert time.monotonic() - asked >= GRACE  # not before its grace period
     assert_canceled_mid_step(env, final, "stubborn")
-    assert worker.wait(5) == 1
+    assert worker.wait(5) == 1  # it ended the run itself and exited hard
 
 
 # -- the in-process executor ---------------------------------------------------
@@ -199,13 +198,15 @@ def never(ctx: Context, inp: NextIn) -> Last:
     raise AssertionError("a canceled run started a downstream step")
 
 
-def test_in_process_executor_honours_a_cancel_requested_elsewhere(tmp_path: Path) -> None:
+def test_in_process_executor_honours_a_cancel_requested_elsewhere(
+    tmp_path: Path, apps: Callable[..., daggo_core.DaggoApp]
+) -> None:
     cfg = daggo_core.default_config()
     cfg.database.sqlite.path = str(tmp_path / "daggo.sqlite")
     cfg.execution.executor = "in_process"
     cfg.execution.heartbeat_interval_seconds = INTERVAL
     job = dag.job("coop").add(dag.op("cooperative", cooperative), dag.op("never", never)).build()
-    app = daggo_core.open(cfg, job)
+    app = apps(cfg, job)
     coordinator = app.start_execution()
     run = app.launch("coop")
     coordinator.dispatch_once()

@@ -91,8 +91,11 @@ class EventDispatcher:
                            "delivered", len(batch))
 
     def close(self, timeout: float = DRAIN_SECONDS) -> None:
-        """Deliver everything queued (waiting up to `timeout` seconds), then stop."""
+        """Deliver everything queued (waiting up to `timeout` seconds), then stop; closing
+        again does nothing."""
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             loop, thread = self._loop, self._thread
         if loop is None or thread is None:

@@ -103,9 +103,7 @@ def test_wake_up_arrives_while_waiting(storages: list[SqlStorage]) -> None:
     listener.wait_for_work(1.0)
     timer = threading.Timer(0.2, other.add_run, args=(Run(job_name="j"),))
     timer.start()
-    started = time.monotonic()
-    assert listener.wait_for_work(10.0) is True
-    assert time.monotonic() - started < 5.0
+    assert listener.wait_for_work(10.0) is True  # woken: a timeout returns False
     timer.join()
 
 
