@@ -98,6 +98,8 @@ class JSONText(TypeDecorator[Any]):
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if value == "{}":  # most events' data: no parse needed
+            return {}
         return json.loads(value)
 
 
