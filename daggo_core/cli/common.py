@@ -43,8 +43,9 @@ def app_options(fn: F) -> F:
     return config_option(fn)
 
 
-def load_cli_config(config_path: Path | None) -> Config:
-    return load_config(config_path)
+def load_cli_config(ctx: click.Context, config_path: Path | None) -> Config:
+    """The configuration, with the tables of this invocation's plugins."""
+    return load_config(config_path, sections=list(hooks_for(ctx).config_sections().values()))
 
 
 def load_app(cfg: Config, app_module: str | None, app_file: str | None,

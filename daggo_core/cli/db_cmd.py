@@ -19,7 +19,7 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, config_path: Path | None) -> None:
     """Apply pending migrations (also done automatically at start-up)."""
-    cfg = load_cli_config(config_path)
+    cfg = load_cli_config(ctx, config_path)
     with services_for(ctx, cfg):  # opening the storage migrates it
         pass
     click.echo(f"database ({cfg.database.driver}) is at the latest schema version")

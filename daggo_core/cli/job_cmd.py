@@ -41,7 +41,7 @@ def all_jobs(services: Services) -> list[JobSummary]:
 def list_jobs(ctx: click.Context, config_path: Path | None, app_module: str | None,
               app_file: str | None) -> None:
     """List the jobs synced to the database, with their latest run."""
-    with services_for(ctx, load_cli_config(config_path)) as services:
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         jobs = all_jobs(services)
     table = Table()
     for column in ("job", "ops", "schedules", "last run"):
@@ -90,7 +90,7 @@ def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[s
            wait: bool, local: bool, config_path: Path | None, app_module: str | None,
            app_file: str | None) -> None:
     """Queue a run of job NAME for the running server (or run it here with --local)."""
-    cfg = load_cli_config(config_path)
+    cfg = load_cli_config(ctx, config_path)
     request = JobsLaunchRequest(job=name, params=_parse_params(params_json),
                                 tags=parse_tags(tags))
     definitions = load_app(cfg, app_module, app_file, required=local)

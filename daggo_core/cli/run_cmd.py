@@ -24,7 +24,7 @@ def run(ctx: click.Context, config_path: Path | None, app_module: str | None,
 
     from daggo_core.app import open_app
 
-    cfg = load_cli_config(config_path)
+    cfg = load_cli_config(ctx, config_path)
     if host:
         cfg.admin.host = host
     if port:

@@ -97,7 +97,7 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
         created_after=_moment(since, "--since"), created_before=_moment(before, "--before"),
     )
     found: list[RunSummary] = []
-    with services_for(ctx, load_cli_config(config_path)) as services:
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         cursor = None
         while len(found) < limit:
             page = services.runs.get_many(
@@ -124,7 +124,7 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
 @click.pass_context
 def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     """Show a run's status, params and steps."""
-    with services_for(ctx, load_cli_config(config_path)) as services:
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         detail = services.runs.get(RunsGetRequest(run_id=run_id))
     out = console()
     run = detail.run
@@ -171,7 +171,7 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
     and can be piped into a pager or `head`.
     """
     out = sys.stdout
-    with services_for(ctx, load_cli_config(config_path)) as services:
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         request = RunsEventsRequest(run_id=services.runs.resolve_id(run_id), limit=LOG_PAGE,
                                     step_key=step_key, levels=levels, search=search)
         try:
@@ -204,7 +204,7 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
 @click.pass_context
 def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     """Cancel a run: a queued one at once, a running one at its worker's next heartbeat."""
-    cfg = load_cli_config(config_path)
+    cfg = load_cli_config(ctx, config_path)
     with services_for(ctx, cfg) as services:
         response = services.runs.cancel(RunsCancelRequest(run_id=run_id))
     run = response.run
@@ -233,7 +233,7 @@ def reexecute(ctx: click.Context, run_id: str, from_failure: bool, step_key: str
     """Queue a new run of RUN's job that reuses RUN's stored outputs."""
     if from_failure and step_key:
         raise click.UsageError("give --from-failure or --step, not both")
-    cfg = load_cli_config(config_path)
+    cfg = load_cli_config(ctx, config_path)
     definitions = load_app(cfg, app_module, app_file, required=False)
     with services_for(ctx, cfg, definitions) as services:
         response = services.runs.reexecute(RunsReexecuteRequest(run_id=run_id,

@@ -53,7 +53,7 @@ def _schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
 @click.pass_context
 def list_command(ctx: click.Context, job_name: str | None, config_path: Path | None) -> None:
     """List the schedules of the active jobs: enabled or not, last and next tick."""
-    with services_for(ctx, load_cli_config(config_path)) as services:
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         views = services.schedules.get_many(SchedulesGetManyRequest(job=job_name)).schedules
     console().print(_schedules_table(views))
 
@@ -69,7 +69,7 @@ def _toggle_command(name: str, enabled: bool | None, help_text: str) -> None:
     def toggle(ctx: click.Context, job_name: str, key: str | None,
                config_path: Path | None) -> None:
         request = SchedulesSetEnabledRequest(job=job_name, key=key, enabled=enabled)
-        with services_for(ctx, load_cli_config(config_path)) as services:
+        with services_for(ctx, load_cli_config(ctx, config_path)) as services:
             views = services.schedules.set_enabled(request).schedules
         out = console()
         for view in views:
@@ -96,7 +96,7 @@ def ticks(ctx: click.Context, job_name: str, key: str | None, limit: int,
           config_path: Path | None) -> None:
     """Show the latest ticks of JOB's schedules (of schedule KEY): what each one did."""
     found: list[TickInfo] = []
-    with services_for(ctx, load_cli_config(config_path)) as services:
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         cursor = None
         while len(found) < limit:
             page = services.schedules.ticks(SchedulesTicksRequest(

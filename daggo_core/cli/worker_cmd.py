@@ -47,7 +47,7 @@ def worker(ctx: click.Context, config_path: Path | None, app_module: str | None,
 
     from daggo_core.execution.worker_process import exit_worker, serve_worker
 
-    cfg = load_cli_config(config_path)
+    cfg = load_cli_config(ctx, config_path)
     definitions = load_app(cfg, app_module, app_file)
     assert definitions is not None
     logging.basicConfig(level=logging.INFO,
