@@ -72,6 +72,7 @@ class DaggoApp:
         self.worker_command: list[str] | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
+        self._starting = asyncio.Lock()
         self.services = Services.over(ServiceContext(
             storage=storage, config=config, hooks=hooks, definitions=definitions, runtime=self))
 
@@ -178,8 +179,11 @@ class DaggoApp:
         `scheduler.enabled` is false) the scheduler as tasks. An app that mounts `asgi` in
         its own ASGI server calls this in its lifespan (or uses `running()`); `serve()`
         does it itself."""
-        if self._tasks:
-            return
+        async with self._starting:
+            if not self._tasks:
+                await self._start_tasks()
+
+    async def _start_tasks(self) -> None:
         coordinator = self.start_execution()
         monitor = self.monitor
         assert monitor is not None
@@ -263,6 +267,8 @@ class DaggoApp:
         if self._closed:
             return
         self._closed = True
+        if self.coordinator is not None:
+            self.coordinator.close()
         if self.executor is not None:
             self.executor.close()
             self.executor = None

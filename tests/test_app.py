@@ -108,6 +108,31 @@ def test_coordinator_respects_max_concurrent_runs(cfg, apps):
     app.storage.close()
 
 
+def test_a_closed_coordinator_launches_nothing(cfg, apps):
+    app = apps(cfg, JOB)
+    coordinator = app.start_execution()
+    run = app.launch("one")
+    coordinator.close()
+    assert coordinator.dispatch_once() == 0
+    assert app.storage.get_run(run.id).status is RunStatus.QUEUED
+    assert app.executor.active_run_ids() == set()
+    app.close()
+
+
+def test_concurrent_starts_start_the_runtime_once(cfg, apps):
+    app = apps(cfg, JOB)
+
+    async def main():
+        await asyncio.gather(app.start(), app.start())
+        names = sorted(task.get_name() for task in asyncio.all_tasks()
+                       if task.get_name().startswith("daggo-"))
+        await app.stop()
+        return names
+
+    assert asyncio.run(main()) == ["daggo-coordinator", "daggo-run-monitor", "daggo-scheduler",
+                                   "daggo-work-listener"]
+
+
 class PanelPlugin:
     @hookimpl
     def daggo_ui_panels(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Mapping
 
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
@@ -58,6 +59,8 @@ class RunCoordinator:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle_state: tuple[int, int] | None = None
+        self._dispatching = threading.Lock()
+        self._closed = False
 
     def wake(self) -> None:
         """Dispatch now instead of at the next poll; safe to call from any thread."""
@@ -88,6 +91,18 @@ class RunCoordinator:
         are what they were after the last claim that launched nothing: a poll then costs
         one read, not a write transaction.
         """
+        with self._dispatching:
+            if self._closed:
+                return 0
+            return self._dispatch(force)
+
+    def close(self) -> None:
+        """Dispatch no more; returns once a dispatch in flight has launched its runs, so
+        the executor can be closed after it. Safe to call from any thread."""
+        with self._dispatching:
+            self._closed = True
+
+    def _dispatch(self, force: bool) -> int:
         # A full executor claims nothing but still records why the queued runs wait.
         limits = self.limits()
         state = (self.storage.count_runs(_QUEUED), self.storage.count_runs(_ACTIVE))
@@ -110,7 +125,12 @@ class RunCoordinator:
         """Dispatch until cancelled; storage errors are logged and retried next tick."""
         self._loop = asyncio.get_running_loop()
         poll_interval, listener = self.poll_interval, None
-        notifier = self.storage.work_notifier()
+        try:
+            notifier = self.storage.work_notifier()
+        except Exception:
+            logger.exception("cannot listen for storage notifications; polling every %s s",
+                             poll_interval)
+            notifier = None
         if notifier is not None:
             poll_interval = max(poll_interval, self.notified_poll_interval)
             listener = asyncio.create_task(self._listen(notifier), name="daggo-work-listener")

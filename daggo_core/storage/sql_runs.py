@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -82,6 +83,9 @@ _ALL_RUNS = RunFilter()
 _NEWEST_FIRST = (_runs.c.created_at.desc(), _runs.c.id.desc())
 #: Statuses after which a coordinator may have work: a run to claim or a slot freed.
 _WAKING_STATUSES = frozenset({RunStatus.QUEUED, *TERMINAL_RUN_STATUSES})
+RUN_ID_LENGTH = 32
+_HEX = re.compile(r"[0-9a-f]+")
+_HEX_DIGITS = "0123456789abcdef"
 
 
 class SqlRuns:
@@ -107,11 +111,17 @@ class SqlRuns:
     def find_run_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
         """Ids of up to `limit` runs whose id starts with `prefix`, in id order."""
         query = select(_runs.c.id).order_by(_runs.c.id).limit(limit)
-        if prefix:
-            # A range the primary key's index serves, and the exact test within it.
-            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            query = query.where(_runs.c.id >= prefix, _runs.c.id < end,
-                                _runs.c.id.startswith(prefix, autoescape=True))
+        if len(prefix) == RUN_ID_LENGTH:
+            query = query.where(_runs.c.id == prefix)
+        elif _HEX.fullmatch(prefix):
+            # A range of the primary key's index; hex digits sort alike under every
+            # collation, where a bound such as "ab1:" would not.
+            query = query.where(_runs.c.id >= prefix)
+            end = _hex_successor(prefix)
+            if end is not None:
+                query = query.where(_runs.c.id < end)
+        elif prefix:
+            query = query.where(func.substr(_runs.c.id, 1, len(prefix)) == prefix)
         return list(self._tx.read("find_run_ids", lambda conn: conn.scalars(query).all()))
 
     def list_runs(self, where: RunFilter | None = None, *, limit: int = 50,
@@ -304,3 +314,11 @@ def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:
     if where.created_before is not None:
         conditions.append(_runs.c.created_at < where.created_before)
     return conditions
+
+
+def _hex_successor(prefix: str) -> str | None:
+    """The smallest hex string above every string starting with `prefix` (None if all f)."""
+    stripped = prefix.rstrip("f")
+    if not stripped:
+        return None
+    return stripped[:-1] + _HEX_DIGITS[_HEX_DIGITS.index(stripped[-1]) + 1]

@@ -239,6 +239,17 @@ class StorageContract(ScheduleStorageContract):
         assert storage.find_run_ids("ef") == []
         assert storage.find_run_ids("a", limit=1) == ["ab12" + "0" * 28]
 
+    def test_find_run_ids_at_digit_and_f_boundaries(self, storage: Storage) -> None:
+        ids = ["a9" + "0" * 30, "a9f" + "0" * 29, "aa" + "0" * 30, "ff" + "f" * 30]
+        for run_id in ids:
+            storage.add_run(make_run(id=run_id))
+        assert storage.find_run_ids("a9", limit=5) == ids[:2]
+        assert storage.find_run_ids("a9f", limit=5) == [ids[1]]
+        assert storage.find_run_ids("a", limit=5) == ids[:3]
+        assert storage.find_run_ids("fff", limit=5) == [ids[3]]
+        assert storage.find_run_ids("a9:", limit=5) == []
+        assert storage.find_run_ids("A9", limit=5) == []
+
     def test_count_runs(self, storage: Storage) -> None:
         storage.add_run(make_run("a", 0))
         storage.add_run(make_run("a", 1, status=RunStatus.SUCCESS))
