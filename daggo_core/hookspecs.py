@@ -110,8 +110,9 @@ def daggo_run_event(run: Run, event: Event) -> None:
     or a log line (in a worker, the run's steps; in a server, launches and their ends).
 
     Called off the engine's threads, once per event, in the order stored: a sync
-    implementation on a thread of its own, an `async def` one on daggo's event thread.
-    A slow implementation delays neither the run nor other listeners; an exception is
+    implementation on a daemon thread of its own, an `async def` one on daggo's event
+    thread (shared by the async listeners: await, never block). A slow implementation
+    delays neither the run nor other listeners; an exception is
     logged and changes nothing. Events still queued when the process stops are delivered
     first (for up to 30 s).
 

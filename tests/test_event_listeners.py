@@ -3,7 +3,8 @@
 A server with the subprocess executor runs a job launched from the CLI; the plugin's
 listeners (async, slow sync, failing) append what they receive to files. Every event the
 database holds reaches each working listener once, in the order stored, in the process
-that stored it, and the slow listener never holds the run back.
+that stored it, and the slow listener never holds the run back, nor the next run: the
+executor's slot is free once the run ends, while its worker still delivers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from daggo_core.storage.records import EventKind, RunStatus
 from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
 from daggo_sqlite.testing import database_config
 
-SLOW_SECONDS = 0.3
+SLOW_SECONDS = 0.5
 
 COMMON = r'''
 """daggo-listen: what its listeners share."""
@@ -164,7 +165,8 @@ def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(
     db = tmp_path / "daggo.sqlite"
     env = {**os.environ, "PYTHONPATH": str(site), "LISTEN_DIR": str(listen),
            "DAGGO_SQLITE_PATH": str(db), "DAGGO_ADMIN_PORT": str(port),
-           "DAGGO_EXECUTION_EXECUTOR": "subprocess", "DAGGO_SCHEDULER_ENABLED": "false"}
+           "DAGGO_EXECUTION_EXECUTOR": "subprocess", "DAGGO_SCHEDULER_ENABLED": "false",
+           "DAGGO_EXECUTION_MAX_CONCURRENT_RUNS": "1"}
     env.pop("DAGGO_PLUGINS_BLOCK", None)
     daggo = [sys.executable, "-m", "daggo_core.cli.main"]
     log = (tmp_path / "server.log").open("wb")
@@ -175,19 +177,26 @@ def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(
         launched = subprocess.run([*daggo, "job", "launch", "abc", "--wait"], cwd=tmp_path,
                                   env=env, capture_output=True, text=True, timeout=120)
         assert launched.returncode == 0, launched.stdout + launched.stderr
+        started = [line.split("\t") for line in (listen / "async.log").read_text().splitlines()
+                   if line.split("\t")[3] == EventKind.RUN_STARTED]
+        worker = int(started[0][0])
+        # With one run at a time, a second run starts and ends while the first run's
+        # worker is still delivering to the slow listener (about 7 s of it).
+        second = subprocess.run([*daggo, "job", "launch", "abc", "--wait"], cwd=tmp_path,
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert pid_alive(worker), "the second run waited for the first run's worker to exit"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     # The worker delivers what it queued before it exits (the slow listener takes a while).
-    started = [line.split("\t") for line in (listen / "async.log").read_text().splitlines()
-               if line.split("\t")[3] == EventKind.RUN_STARTED]
-    worker = int(started[0][0])
     wait_for(lambda: not pid_alive(worker), 60, "the worker to deliver its events and exit")
     storage = make_plugin_manager().storage_backend("sqlite").open(
         database_config(db))
     try:
-        [run] = storage.list_runs(RunFilter(job_name="abc"))
-        assert run.status is RunStatus.SUCCESS
+        run, later = sorted(storage.list_runs(RunFilter(job_name="abc")),
+                            key=lambda r: r.created_at)
+        assert run.status is RunStatus.SUCCESS and later.status is RunStatus.SUCCESS
         stored = [(e.kind.value, e.step_key or "-", e.message) for e in storage.list_events(run.id)]
     finally:
         storage.close()
@@ -195,8 +204,8 @@ def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(
                                              EventKind.STEP_SUCCESS, EventKind.LOG,
                                              EventKind.RUN_SUCCESS}
     for name in ("async", "slow"):
-        lines = [line.split("\t") for line in (listen / f"{name}.log").read_text().splitlines()]
-        assert all(run_id == run.id for _, _, run_id, *_ in lines)
+        lines = [line.split("\t") for line in (listen / f"{name}.log").read_text().splitlines()
+                 if line.split("\t")[2] == run.id]
         received = [(kind, step, message) for _, _, _, kind, step, message in lines]
         # Once each, and the events of each process in the order that process stored them.
         assert sorted(received) == sorted(stored), name
@@ -210,8 +219,7 @@ def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(
     # The slow listener took SLOW_SECONDS per event; the run did not wait for it: it had
     # ended before that listener was done with the worker's third event.
     slow = [line.split("\t") for line in (listen / "slow.log").read_text().splitlines()]
-    worker_pid = slow[-1][0]
-    third_from_worker = [float(at) for pid, at, *_ in slow if pid == worker_pid][2]
+    third_from_worker = [float(at) for pid, at, *_ in slow if pid == str(worker)][2]
     assert run.finished_at is not None and run.finished_at.timestamp() < third_from_worker
     # The failing listener is reported by name, and hurt nobody.
     assert "plugin 'listen_broken' failed in daggo_run_event" in launched.stderr

@@ -219,6 +219,63 @@ def test_hook_daggo_run_event(caplog: pytest.LogCaptureFixture) -> None:
     assert record.exc_text is not None and "webhook down" in record.exc_text
 
 
+def test_a_listener_that_never_returns_does_not_keep_the_process_alive(tmp_path: Path) -> None:
+    script = tmp_path / "stuck_listener.py"
+    script.write_text(textwrap.dedent("""
+        import threading, types
+        from daggo_core.execution.event_dispatch import attach_dispatcher
+        from daggo_core.execution.local import ephemeral_storage
+        from daggo_core.hookspecs import hookimpl
+        from daggo_core.plugins import make_plugin_manager
+        from daggo_core.storage.records import Event, EventKind, Run, RunStatus
+
+        called = threading.Event()
+        module = types.ModuleType("stuck")
+        def daggo_run_event(event):
+            called.set()
+            threading.Event().wait()  # never returns
+        module.daggo_run_event = hookimpl(daggo_run_event)
+        hooks = make_plugin_manager(extra_plugins=[module], load_entry_points=False)
+        storage = ephemeral_storage()
+        dispatcher = attach_dispatcher(storage, hooks)
+        run = storage.add_run(Run(job_name="job"))
+        storage.set_run_status(run.id, RunStatus.STARTED, events=[
+            Event(run_id=run.id, kind=EventKind.RUN_STARTED)])
+        assert called.wait(10)
+        dispatcher.close(timeout=0.2)
+        storage.close()
+        print("closed")
+    """))
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "closed"
+    assert "run event listeners were still busy after 0.2 s; 0 queued event(s)" in done.stderr
+
+
+def test_events_stored_after_close_are_reported_not_lost_silently(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from daggo_core.execution.event_dispatch import attach_dispatcher
+    from daggo_core.execution.local import ephemeral_storage
+
+    seen: list[object] = []
+    storage = ephemeral_storage()
+    dispatcher = attach_dispatcher(
+        storage, manager(plugin("listener", daggo_run_event=lambda event: seen.append(event))))
+    assert dispatcher is not None
+    run = storage.add_run(Run(job_name="job"))
+    dispatcher.close()
+    with caplog.at_level(logging.WARNING, logger="daggo.plugins"):
+        storage.set_run_status(run.id, RunStatus.STARTED, events=[
+            Event(run_id=run.id, kind=EventKind.RUN_STARTED)])
+    storage.close()
+    assert seen == []
+    assert any("1 run event(s) stored after the event dispatcher closed" in r.getMessage()
+               for r in caplog.records)
+
+
 def test_no_dispatcher_without_listeners() -> None:
     from daggo_core.execution.event_dispatch import attach_dispatcher
     from daggo_core.execution.local import ephemeral_storage

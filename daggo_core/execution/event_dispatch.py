@@ -4,8 +4,9 @@ Storage hands every batch of events a transaction stored to `publish`, which onl
 it on a queue. A thread of the dispatcher's own, running an event loop, delivers them:
 each listener has a queue and a task of its own, so every listener gets every event of
 every run stored by this process, in the order stored, once; a sync listener runs on a
-thread of its own and an async one on the dispatcher's loop, so a slow or failing
-listener delays neither the run nor the other listeners. `close()` delivers what is
+daemon thread of its own and an async one on the dispatcher's loop, so a slow or failing
+listener delays neither the run nor the other listeners (an async listener that blocks
+instead of awaiting holds up the async ones). `close()` delivers what is
 queued before it returns (within a bound, so a listener that never returns cannot hold
 a process forever).
 """
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import inspect
 import logging
 import threading
 from collections.abc import Sequence
 
+from daggo_core.execution.step_threads import StepThreads
 from daggo_core.plugins import Hooks, RunEventListener
 from daggo_core.storage.base import RunStorage, Storage
 from daggo_core.storage.records import Event, Run
@@ -34,15 +37,13 @@ DRAIN_SECONDS = 30.0
 class _Listener:
     """One listener's queue and the task delivering it, on the dispatcher's loop."""
 
-    def __init__(self, listener: RunEventListener) -> None:
+    def __init__(self, listener: RunEventListener, loop: asyncio.AbstractEventLoop) -> None:
         self.listener = listener
         self.queue: asyncio.Queue[tuple[Run, Event]] = asyncio.Queue()
-        self.is_async = inspect.iscoroutinefunction(listener.call)
-        self.thread = (None if self.is_async else concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"daggo-events-{listener.name}"))
+        self.thread = (None if inspect.iscoroutinefunction(listener.call)
+                       else StepThreads(loop, 1, f"daggo-events-{listener.name}"))
 
     async def deliver(self) -> None:
-        loop = asyncio.get_running_loop()
         call = self.listener.call
         while True:
             run, event = await self.queue.get()
@@ -50,7 +51,7 @@ class _Listener:
                 if self.thread is None:
                     await call(run, event)
                 else:
-                    result = await loop.run_in_executor(self.thread, call, run, event)
+                    result = await self.thread.run(functools.partial(call, run, event))
                     if inspect.isawaitable(result):
                         await result
             except Exception:
@@ -79,16 +80,18 @@ class EventDispatcher:
 
     def publish(self, events: Sequence[Event]) -> None:
         """Queue stored events for delivery; returns at once (safe from any thread)."""
-        if not self.listeners or self._closed:
+        if not self.listeners:
             return
         loop = self._loop or self._start()
-        batch = list(events)
-        assert self._intake is not None
-        try:
-            loop.call_soon_threadsafe(self._intake.put_nowait, batch)
-        except RuntimeError:  # closed meanwhile
-            logger.warning("%d run event(s) stored after the dispatcher closed were not "
-                           "delivered", len(batch))
+        with self._lock:
+            # Under the lock, so a batch is either queued before close() drains or
+            # reported here: none is lost unsaid.
+            if loop is not None and not self._closed:
+                assert self._intake is not None
+                loop.call_soon_threadsafe(self._intake.put_nowait, list(events))
+                return
+        logger.warning("%d run event(s) stored after the event dispatcher closed are not "
+                       "delivered to plugins", len(events))
 
     def close(self, timeout: float = DRAIN_SECONDS) -> None:
         """Deliver everything queued (waiting up to `timeout` seconds), then stop; closing
@@ -105,19 +108,19 @@ class EventDispatcher:
             drained.result(timeout)
         except concurrent.futures.TimeoutError:
             left = sum(q.queue.qsize() for q in self._queues)
-            logger.warning("run event listeners did not take %d event(s) within %.0f s; "
-                           "they are dropped", left, timeout)
+            logger.warning("run event listeners were still busy after %.1f s; %d queued "
+                           "event(s) are dropped", timeout, left)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout)
         for queue in self._queues:
             if queue.thread is not None:
-                queue.thread.shutdown(wait=False)
+                queue.thread.close()
 
     # -- the dispatcher's thread -------------------------------------------------
 
-    def _start(self) -> asyncio.AbstractEventLoop:
+    def _start(self) -> asyncio.AbstractEventLoop | None:
         with self._lock:
-            if self._loop is None:
+            if self._loop is None and not self._closed:
                 loop = asyncio.new_event_loop()
                 started = threading.Event()
                 self._thread = threading.Thread(target=self._serve, args=(loop, started),
@@ -130,7 +133,7 @@ class EventDispatcher:
     def _serve(self, loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
         asyncio.set_event_loop(loop)
         self._intake = asyncio.Queue()
-        self._queues = [_Listener(listener) for listener in self.listeners]
+        self._queues = [_Listener(listener, loop) for listener in self.listeners]
         tasks = [loop.create_task(queue.deliver()) for queue in self._queues]
         tasks.append(loop.create_task(self._take_in(self._intake)))
         started.set()

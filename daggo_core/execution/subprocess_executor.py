@@ -7,9 +7,11 @@ run (a heartbeat with its id), writes the run id on its stdin and closes it. Wit
 worker it starts one and hands over the same way. Workers run in their own session and
 need nothing from the server once they have their run: they outlive a server restart.
 
-A thread per worker waits for it to exit; a worker that exits while its run is still
-active gets the run failed at once (or canceled, if it was being canceled), and the
-coordinator woken through `on_slot_free`. `cancel` flags the run in storage and sends
+A thread per worker waits for it: the worker says on a pipe of its own when its run has
+ended, which frees the slot and wakes the coordinator through `on_slot_free` while the
+worker still delivers events to plugins before it exits. A worker that exits without
+saying so gets its run, if still active, failed at once (or canceled, if it was being
+canceled), then frees its slot. `cancel` flags the run in storage and sends
 SIGTERM; a worker still alive `cancel_grace_seconds` (plus a margin) later is killed.
 """
 
@@ -27,6 +29,8 @@ from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
 from daggo_core.execution.worker_process import (
+    DONE_FD_ENV,
+    RUN_DONE,
     WORKER_ENV,
     cancel_kill_delay,
     no_worker_command_error,
@@ -53,8 +57,9 @@ def describe_exit(pid: int, code: int) -> str:
 class _Worker:
     """One worker process; `run_id` is set once a run was handed to it."""
 
-    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], done: int) -> None:
         self.popen = popen
+        self.done = done  # the read end of the worker's done pipe
         self.pid = popen.pid
         self.id = worker_id(popen.pid)
         self.run_id: str | None = None
@@ -63,6 +68,22 @@ class _Worker:
 
     def alive(self) -> bool:
         return self.popen.poll() is None
+
+    def wait_run_done(self) -> bool:
+        """Block until the worker says its run ended (True) or exits without saying so."""
+        try:
+            said = os.read(self.done, 1) == RUN_DONE
+        except OSError:
+            said = False
+        self.close_pipe()
+        return said
+
+    def close_pipe(self) -> None:
+        """Close the done pipe (once: its number may be reused after)."""
+        done, self.done = self.done, -1
+        if done >= 0:
+            with contextlib.suppress(OSError):
+                os.close(done)
 
     def hand_over(self, run_id: str) -> bool:
         """Write the run id to the worker's stdin and close it; False if it is gone."""
@@ -114,6 +135,7 @@ class SubprocessExecutor:
             if not worker.hand_over(run.id):
                 logger.warning("warm worker %s exited before it got run %s; starting another",
                                worker.pid, run.id)
+                worker.close_pipe()
                 worker = None
         if worker is None:
             try:
@@ -123,6 +145,7 @@ class SubprocessExecutor:
                 return
             storage.heartbeat(run.id, worker.id)
             if not worker.hand_over(run.id):
+                worker.close_pipe()
                 self._fail_unstarted(run, describe_exit(worker.pid, worker.popen.wait()))
                 return
         worker.run_id = run.id
@@ -178,14 +201,23 @@ class SubprocessExecutor:
             except subprocess.TimeoutExpired:
                 worker.popen.kill()
                 worker.popen.wait()
+            worker.close_pipe()
 
     # -- workers ---------------------------------------------------------------
 
     def _spawn(self) -> _Worker:
-        env = {**os.environ, WORKER_ENV: "1"}
-        popen = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdin=subprocess.PIPE,
-                                 start_new_session=True, close_fds=True)
-        return _Worker(popen)
+        done, done_w = os.pipe()
+        env = {**os.environ, WORKER_ENV: "1", DONE_FD_ENV: str(done_w)}
+        try:
+            popen = subprocess.Popen(self.command, cwd=self.cwd, env=env,
+                                     stdin=subprocess.PIPE, start_new_session=True,
+                                     close_fds=True, pass_fds=(done_w,))
+        except OSError:
+            os.close(done)
+            raise
+        finally:
+            os.close(done_w)
+        return _Worker(popen, done)
 
     def _take_idle(self) -> _Worker | None:
         with self._lock:
@@ -210,6 +242,7 @@ class SubprocessExecutor:
             with self._lock:
                 if self._closed:
                     worker.popen.kill()
+                    worker.close_pipe()
                     return
                 self._idle.append(worker)
 
@@ -231,6 +264,7 @@ class SubprocessExecutor:
                 dead = [w for w in self._idle if not w.alive()]
                 self._idle = [w for w in self._idle if w not in dead]
             for worker in dead:
+                worker.close_pipe()
                 code = worker.popen.returncode
                 logger.error("warm worker %s exited with code %s before it was given a run "
                              "(see its output above); retrying with back-off", worker.pid, code)
@@ -257,17 +291,24 @@ class SubprocessExecutor:
                                  worker.run_id)
 
     def _watch(self, worker: _Worker) -> None:
-        code = worker.popen.wait()
         run_id = worker.run_id
         assert run_id is not None
+        if worker.wait_run_done():
+            self._free_slot(run_id)
+            worker.popen.wait()  # reaps it once its listeners are done
+            return
+        code = worker.popen.wait()
         try:
             self._settle(worker, run_id, code)
         except Exception:
             logger.exception("could not settle run %s after its worker exited", run_id)
         finally:
-            with self._lock:
-                self._running.pop(run_id, None)
-            self.context.on_slot_free()
+            self._free_slot(run_id)
+
+    def _free_slot(self, run_id: str) -> None:
+        with self._lock:
+            self._running.pop(run_id, None)
+        self.context.on_slot_free()
 
     def _settle(self, worker: _Worker, run_id: str, code: int) -> None:
         storage = self.context.storage

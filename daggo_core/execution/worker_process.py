@@ -15,7 +15,9 @@ a worker command. The worker then:
 3. executes it with a RunWorker, heartbeating from a daemon thread; a heartbeat showing
    `cancel_requested`, or SIGTERM, cancels it gracefully; a run still not finished
    `cancel_grace_seconds` (plus a margin) after that is ended CANCELED by the worker
-   itself, which exits at once.
+   itself, which exits at once;
+4. once the run has ended, writes to the executor's done pipe (`DAGGO_WORKER_DONE_FD`),
+   freeing its slot, then delivers its remaining events to plugins and exits.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from daggo_core.plugins import Hooks
 
 __all__ = [
+    "DONE_FD_ENV",
+    "RUN_DONE",
     "RUN_ID_ENV",
     "WORKER_ENV",
     "cancel_kill_delay",
@@ -61,6 +65,11 @@ logger = logging.getLogger("daggo.worker")
 WORKER_ENV = "DAGGO_WORKER"
 #: The run a worker executes, when not handed over on stdin.
 RUN_ID_ENV = "DAGGO_WORKER_RUN_ID"
+#: A pipe's write end, inherited from the executor: the worker writes `RUN_DONE` to it
+#: once its run has ended, so the executor frees the slot before the worker has finished
+#: delivering events to plugins and exits.
+DONE_FD_ENV = "DAGGO_WORKER_DONE_FD"
+RUN_DONE = b"d"
 #: Exit codes: the run reached a terminal status (or was not ours), or the worker failed.
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -107,6 +116,7 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
     before the worker returns.
     """
     os.environ.pop(WORKER_ENV, None)  # processes the run starts are not workers
+    done_fd = _take_done_fd()
     run_id = run_id or os.environ.pop(RUN_ID_ENV, None)
     handed_over = run_id is None
     storage = hooks.storage_backend(cfg.database.driver).open(cfg.database)
@@ -119,11 +129,31 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
                 return EXIT_OK
             run_id = line.strip()
         _execute(cfg, definitions, storage, run_id, handed_over=handed_over)
+        if done_fd is not None:
+            with contextlib.suppress(OSError):
+                os.write(done_fd, RUN_DONE)
         return EXIT_OK
     finally:
+        if done_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(done_fd)
         if dispatcher is not None:
             dispatcher.close()
         storage.close()
+
+
+def _take_done_fd() -> int | None:
+    """The executor's done pipe, kept from the processes the run's ops start."""
+    value = os.environ.pop(DONE_FD_ENV, None)
+    if not value:
+        return None
+    try:
+        fd = int(value)
+        os.set_inheritable(fd, False)
+    except (ValueError, OSError):
+        logger.warning("ignoring %s=%r: not an open file descriptor", DONE_FD_ENV, value)
+        return None
+    return fd
 
 
 def exit_worker(code: int) -> NoReturn:
