@@ -1,10 +1,12 @@
 """Wake-ups between the processes sharing one SQLite file: queued and finished runs.
 
 SQLite has no LISTEN/NOTIFY. Coordinators instead listen on a Unix datagram socket each,
-in a directory named after the database file (under the temporary directory, so that
-socket paths stay short), and every process that queues or ends a run sends one byte to
-each socket there. A socket nobody listens on any more (its process died) is removed by
-the next sender. A lost datagram only delays a coordinator until its safety-net poll.
+in a directory next to the database file (`daggo.sqlite-wake/`, so every process that
+opens the file finds it, whatever its temporary directory), and every process that queues
+or ends a run sends one byte to each socket there. Where that path is too long for a
+socket address, the directory is one named after the file in the temporary directory. A
+socket nobody listens on any more (its process died) is removed by the next sender. A
+lost datagram only delays a coordinator until its safety-net poll.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ import threading
 import uuid
 from pathlib import Path
 
-__all__ = ["WakeupChannel", "WakeupListener", "supported"]
+__all__ = ["WakeupChannel", "WakeupListener", "supported", "wakeup_directory"]
+
+#: The longest socket path every Unix takes (sun_path is 104 bytes on macOS, 108 on Linux).
+_MAX_SOCKET_PATH = 103
+#: What a listener adds to the directory: "/<pid>-<8 hex>.sock".
+_SOCKET_NAME_ROOM = 1 + 10 + 1 + 8 + 5
 
 
 def supported() -> bool:
@@ -27,24 +34,34 @@ def supported() -> bool:
     return hasattr(socket, "AF_UNIX")
 
 
+def wakeup_directory(database: Path) -> Path:
+    """Where the wake-up sockets of the database file at `database` (absolute) live."""
+    beside = database.with_name(f"{database.name}-wake")
+    if len(os.fsencode(beside)) + _SOCKET_NAME_ROOM <= _MAX_SOCKET_PATH:
+        return beside
+    digest = hashlib.sha256(str(database).encode()).hexdigest()[:20]
+    return Path(tempfile.gettempdir()) / f"daggo-wake-{digest}"
+
+
 class WakeupChannel:
     """The wake-up sockets of the database at `database` (an absolute path)."""
 
     def __init__(self, database: Path) -> None:
-        digest = hashlib.sha256(str(database).encode()).hexdigest()[:20]
-        self.directory = Path(tempfile.gettempdir()) / f"daggo-wake-{digest}"
+        self.directory = wakeup_directory(database)
         self._sender: socket.socket | None = None
         self._lock = threading.Lock()
 
     def listen(self) -> WakeupListener | None:
-        """A new listener, or None when the directory is not this user's to use."""
+        """A new listener, or None when no socket can be made there (the directory is not
+        this user's, or is not writable): the coordinator then polls."""
         try:
             self.directory.mkdir(mode=0o700, exist_ok=True)
             if self.directory.stat().st_uid != os.getuid():
                 return None
+            return WakeupListener(
+                self.directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.sock")
         except OSError:
             return None
-        return WakeupListener(self.directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.sock")
 
     def announce(self) -> None:
         """Wake every listener; never raises (a missed wake-up only costs a poll)."""
@@ -82,7 +99,11 @@ class WakeupListener:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._sock.bind(str(path))
+        try:
+            self._sock.bind(str(path))
+        except OSError:
+            self._sock.close()
+            raise
         self._sock.setblocking(False)
         self._closed = False
 
@@ -102,12 +123,11 @@ class WakeupListener:
         return True
 
     def close(self) -> None:
-        """Stop listening and remove the socket (and the directory once it is empty)."""
+        """Stop listening and remove the socket (the directory stays: another process may
+        be about to listen in it)."""
         if self._closed:
             return
         self._closed = True
         self._sock.close()
         with contextlib.suppress(OSError):
             self.path.unlink()
-        with contextlib.suppress(OSError):
-            self.path.parent.rmdir()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -330,6 +332,45 @@ def test_processes_on_one_file_wake_each_other(tmp_path: Path) -> None:
     finally:
         server.close()
         launcher.close()
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A directory with a short path (pytest's own are long for a socket address)."""
+    path = Path(tempfile.mkdtemp(prefix="dw"))
+    yield path
+    shutil.rmtree(path)
+
+
+def test_wakeup_sockets_live_beside_the_file_or_under_tmp_when_too_long(
+        short_dir: Path) -> None:
+    from daggo_sqlite.wakeup import wakeup_directory
+
+    short = short_dir / "daggo.sqlite"
+    assert wakeup_directory(short) == short_dir / "daggo.sqlite-wake"
+    deep = short_dir / ("d" * 90) / "daggo.sqlite"
+    far = wakeup_directory(deep)
+    assert far.parent == Path(tempfile.gettempdir()) and far.name.startswith("daggo-wake-")
+    deep.parent.mkdir()
+    storage = open_sqlite(deep)
+    try:  # a listener works there too, and closing it leaves the directory for others
+        notifier = storage.work_notifier()
+        assert notifier is not None and far.is_dir()
+    finally:
+        storage.close()
+    assert far.is_dir() and not any(far.iterdir())
+    far.rmdir()
+
+
+def test_a_directory_where_no_socket_can_be_made_means_polling(short_dir: Path) -> None:
+    path = short_dir / "daggo.sqlite"
+    (short_dir / "daggo.sqlite-wake").write_text("a file, not a directory")
+    storage = open_sqlite(path)
+    try:
+        assert storage.work_notifier() is None
+        storage.add_run(Run(job_name="j"))  # announcing finds nobody, and does not fail
+    finally:
+        storage.close()
 
 
 def test_a_listener_that_went_away_is_forgotten(tmp_path: Path) -> None:
