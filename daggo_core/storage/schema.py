@@ -154,7 +154,7 @@ run_tags = Table(
     "run_tags",
     metadata,
     Column("run_id", String(_ID), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(_NAME), nullable=False),
+    Column("key", Text, nullable=False),
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("run_id", "key"),
     Index(None, "key", "value", "run_id"),

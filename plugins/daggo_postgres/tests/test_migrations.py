@@ -14,6 +14,7 @@ from daggo_core.config import DatabaseConfig
 from daggo_core.storage.migrate import HEAD_REVISION, current_revision, upgrade
 from daggo_core.storage.records import RunStatus
 from daggo_core.storage.schema import metadata
+from daggo_core.testing.migration_contract import MigrationContract
 from daggo_core.testing.storage_contract import claim_oldest
 from daggo_postgres.connection import conninfo
 from daggo_postgres.engine import create_postgres_engine
@@ -58,3 +59,7 @@ def test_database_at_revision_0001_upgrades_in_place(
         assert claimed.id == run.id and claimed.status is RunStatus.STARTING
     finally:
         storage.close()
+
+
+class TestMigrations(MigrationContract):
+    """Upgrades and downgrades on a schema of the test's own (the `engine` fixture)."""

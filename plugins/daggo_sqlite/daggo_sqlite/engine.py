@@ -12,9 +12,14 @@ from attrs import frozen
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 
+from daggo_core.errors import StorageError
 from daggo_core.storage.sql_transactions import WRITE_OPTION
 
-__all__ = ["MemoryEngine", "create_file_engine", "create_memory_engine"]
+__all__ = ["MIN_SQLITE", "MemoryEngine", "create_file_engine", "create_memory_engine",
+           "require_sqlite"]
+
+#: UPDATE ... RETURNING needs 3.35, the in-memory database's `memdb` VFS 3.36.
+MIN_SQLITE = (3, 36, 0)
 
 #: Threads sharing the in-memory database wait this long for each other's transactions.
 _MEMORY_BUSY_TIMEOUT_MS = 30_000
@@ -27,6 +32,7 @@ def create_file_engine(path: str | os.PathLike[str], *, busy_timeout_ms: int = 5
     timeout; write transactions start with BEGIN IMMEDIATE so the write lock is taken
     up front, where the busy timeout applies, instead of failing on lock upgrade.
     """
+    require_sqlite()
     file = Path(path).expanduser().resolve()
     file.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(URL.create("sqlite", database=str(file)))
@@ -47,6 +53,7 @@ def create_memory_engine() -> MemoryEngine:
     connection opens the same database, with SQLite's own locking and busy timeout
     between them, and `MemoryEngine.keeper` holds it open until `close()`.
     """
+    require_sqlite()
     uri = f"file:/daggo-{uuid.uuid4().hex}?vfs=memdb"
     keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
     engine = create_engine(f"sqlite:///{uri}&uri=true",
@@ -54,6 +61,16 @@ def create_memory_engine() -> MemoryEngine:
     _configure(engine, (f"PRAGMA busy_timeout={_MEMORY_BUSY_TIMEOUT_MS}",
                         "PRAGMA foreign_keys=ON"))
     return MemoryEngine(engine=engine, keeper=keeper)
+
+
+def require_sqlite(version: tuple[int, int, int] = sqlite3.sqlite_version_info) -> None:
+    """Refuse an SQLite library older than MIN_SQLITE, saying what to do."""
+    if version < MIN_SQLITE:
+        have, need = ".".join(map(str, version)), ".".join(map(str, MIN_SQLITE))
+        raise StorageError(
+            f"daggo needs SQLite {need} or newer; this Python uses SQLite {have}. Use a "
+            "Python built with a newer SQLite (python.org builds and current Linux "
+            "distributions have one), or use PostgreSQL (database.driver = \"postgres\")")
 
 
 @frozen

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -22,18 +21,18 @@ from sqlalchemy import Engine, event, inspect, text
 
 from daggo_core.config import DatabaseConfig
 from daggo_core.errors import StorageError
-from daggo_core.storage.base import RunFilter, Storage
+from daggo_core.storage.base import Storage
 from daggo_core.storage.migrate import (
     HEAD_REVISION,
     MIGRATIONS_DIR,
-    alembic_config,
     current_revision,
     migrate,
     upgrade,
 )
-from daggo_core.storage.records import Run, RunStatus, RunTrigger, StepRecord
+from daggo_core.storage.records import Run, RunStatus, StepRecord
 from daggo_core.storage.schema import metadata
 from daggo_core.storage.sql import SqlStorage
+from daggo_core.testing.migration_contract import MigrationContract
 from daggo_core.testing.storage_contract import StorageContract
 from daggo_sqlite.engine import create_file_engine
 from daggo_sqlite.plugin import daggo_storage_backends
@@ -259,60 +258,8 @@ def test_database_at_revision_0001_upgrades_in_place_keeping_its_runs(engine: En
     assert run.wait_reason is None
 
 
-def test_database_at_revision_0003_gets_typed_snapshots_triggers_and_tags(
-    engine: Engine,
-) -> None:
-    upgrade(engine, "0003")
-    old_snapshot = (
-        '{"ops": [{"name": "load", "description": "Load.", "input": "NoInput", '
-        '"output": "Rows", "is_async": false, "inputs": []}, {"name": "save", '
-        '"description": "", "input": "SaveIn", "output": "Saved", "is_async": true, '
-        '"inputs": [{"field": "rows", "type": "Rows", "wiring": "one", '
-        '"producers": ["load"]}]}], "schedules": [{"key": "hourly", "cron": "0 * * * *", '
-        '"timezone": "UTC", "enabled": false, "catch_up": "latest", '
-        '"catch_up_window_seconds": 86400.0, "overlap": "skip", '
-        '"pause_after_failures": null, "tags": {}}], "params": [{"name": "limit", '
-        '"type": "int", "required": false, "default": 10}], "tags": {"team": "data"}}'
-    )
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO jobs (name, description, snapshot, active, updated_at) "
-                          "VALUES ('etl', '', :snapshot, 1, '2026-01-01 00:00:00')"),
-                     {"snapshot": old_snapshot})
-        for run_id, tags, schedule_key in (
-            ("a" * 32, '{"team": "data"}', None),
-            ("b" * 32, '{}', "hourly"),
-            ("c" * 32, '{"daggo/retry_number": "1"}', None),
-            ("d" * 32, '{"daggo/reexecute": "failure", "team": "web"}', None),
-        ):
-            conn.execute(text(
-                "INSERT INTO runs (id, job_name, status, params, tags, created_at, "
-                "schedule_key, cancel_requested) VALUES (:id, 'etl', 'SUCCESS', '{}', :tags, "
-                "'2026-01-01 00:00:00', :key, 0)"), {"id": run_id, "tags": tags,
-                                                     "key": schedule_key})
-            conn.execute(text(
-                "INSERT INTO steps (run_id, step_key, seq, status, attempt) "
-                "VALUES (:id, 'load', 1, 'SUCCESS', 1)"), {"id": run_id})
-            conn.execute(text(
-                "INSERT INTO events (run_id, kind, timestamp, message, data) "
-                "VALUES (:id, 'LOG', '2026-01-01 00:00:00', 'kept', '{}')"), {"id": run_id})
-    migrate(engine)
-    storage = SqlStorage(engine)
-    job = storage.get_job("etl")
-    assert job is not None
-    snapshot = job.snapshot
-    assert snapshot.order == ("load", "save") and snapshot.ops[1].is_async
-    assert [(e.source, e.target, e.field) for e in snapshot.edges()] == [("load", "save", "rows")]
-    assert snapshot.ops[0].input_type == "NoInput" and snapshot.ops[1].output_type == "Saved"
-    assert snapshot.schedules[0].enabled is False and snapshot.params[0].default == 10
-    assert snapshot.tags == {"team": "data"}
-    by_trigger = {trigger: [r.id for r in storage.list_runs(RunFilter(triggers=(trigger,)))]
-                  for trigger in RunTrigger}
-    assert by_trigger == {RunTrigger.MANUAL: ["a" * 32], RunTrigger.SCHEDULE: ["b" * 32],
-                          RunTrigger.RETRY: ["c" * 32], RunTrigger.REEXECUTION: ["d" * 32]}
-    assert [r.id for r in storage.list_runs(RunFilter(tags={"team": "data"}))] == ["a" * 32]
-    for run_id in ("a" * 32, "d" * 32):  # nothing of the runs is lost on the way
-        assert [s.step_key for s in storage.list_steps(run_id)] == ["load"]
-        assert [e.message for e in storage.list_events(run_id)] == ["kept"]
+class TestMigrations(MigrationContract):
+    """Upgrades and downgrades on a file (the `engine` fixture)."""
 
 
 def test_processes_on_one_file_wake_each_other(tmp_path: Path) -> None:
@@ -362,6 +309,15 @@ def test_wakeup_sockets_live_beside_the_file_or_under_tmp_when_too_long(
     far.rmdir()
 
 
+def test_an_old_sqlite_library_is_refused_naming_the_versions() -> None:
+    from daggo_sqlite.engine import require_sqlite
+
+    with pytest.raises(StorageError, match=r"needs SQLite 3\.36\.0 or newer; this Python "
+                                           r"uses SQLite 3\.34\.1"):
+        require_sqlite((3, 34, 1))
+    require_sqlite((3, 36, 0))
+
+
 def test_a_directory_where_no_socket_can_be_made_means_polling(short_dir: Path) -> None:
     path = short_dir / "daggo.sqlite"
     (short_dir / "daggo.sqlite-wake").write_text("a file, not a directory")
@@ -388,15 +344,6 @@ def test_a_listener_that_went_away_is_forgotten(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
-
-
-def test_downgraded_database_is_migrated_again(engine: Engine) -> None:
-    migrate(engine)
-    with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "base")
-    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
-    migrate(engine)
-    assert current_revision(engine) == HEAD_REVISION
 
 
 def test_untracked_daggo_tables_are_refused(engine: Engine) -> None:

@@ -17,13 +17,15 @@ depends_on: str | tuple[str, ...] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("runs") as batch:
-        batch.add_column(sa.Column("wait_reason", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("cancel_requested", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # ALTER TABLE, also on SQLite: a batch copy of the table would cascade its drop to
+    # every row that references it.
+    op.add_column("runs", sa.Column("wait_reason", sa.Text(), nullable=True))
+    op.add_column("runs", sa.Column("cancel_requested", sa.Boolean(), nullable=False,
+                                    server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("runs") as batch:
-        batch.drop_column("cancel_requested")
-        batch.drop_column("wait_reason")
+    # ALTER TABLE, also on SQLite: a batch copy of the table would cascade its drop to
+    # every row that references it.
+    op.drop_column("runs", "cancel_requested")
+    op.drop_column("runs", "wait_reason")

@@ -17,12 +17,11 @@ depends_on: str | tuple[str, ...] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("scheduler_states") as batch:
-        batch.add_column(sa.Column("enabled_changed_at", sa.DateTime(), nullable=True))
+    op.add_column("scheduler_states",
+                  sa.Column("enabled_changed_at", sa.DateTime(), nullable=True))
     op.create_index("ix_schedule_ticks_status", "schedule_ticks", ["status"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_schedule_ticks_status", table_name="schedule_ticks")
-    with op.batch_alter_table("scheduler_states") as batch:
-        batch.drop_column("enabled_changed_at")
+    op.drop_column("scheduler_states", "enabled_changed_at")

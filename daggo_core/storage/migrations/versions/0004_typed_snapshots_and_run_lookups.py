@@ -15,6 +15,7 @@ Create Date: 2026-12-01 00:00:00
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,18 +37,19 @@ REEXECUTE_TAG = "daggo/reexecute"
 
 _runs = sa.table("runs", sa.column("id", ID), sa.column("tags", sa.Text()),
                  sa.column("schedule_key", NAME), sa.column("trigger", STATUS))
-_run_tags = sa.table("run_tags", sa.column("run_id", ID), sa.column("key", NAME),
+_run_tags = sa.table("run_tags", sa.column("run_id", ID), sa.column("key", sa.Text()),
                      sa.column("value", sa.Text()))
 _jobs = sa.table("jobs", sa.column("name", NAME), sa.column("snapshot", sa.Text()))
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("runs") as batch:
-        batch.add_column(sa.Column("trigger", STATUS, nullable=True))
+    # ALTER TABLE, also on SQLite: a batch copy of the table would cascade its drop to
+    # every row that references it.
+    op.add_column("runs", sa.Column("trigger", STATUS, nullable=True))
     op.create_table(
         "run_tags",
         sa.Column("run_id", ID, nullable=False),
-        sa.Column("key", NAME, nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name="fk_run_tags_run_id_runs",
                                 ondelete="CASCADE"),
@@ -58,17 +60,19 @@ def upgrade() -> None:
     op.create_index("ix_run_tags_key_value_run_id", "run_tags", ["key", "value", "run_id"])
     op.create_index("ix_steps_run_id_seq", "steps", ["run_id", "seq"])
     op.create_index("ix_events_run_id_step_key_id", "events", ["run_id", "step_key", "id"])
-    _rewrite_snapshots(op.get_bind())
+    _rewrite_snapshots(op.get_bind(), snapshot_v2)
 
 
 def downgrade() -> None:
+    _rewrite_snapshots(op.get_bind(), snapshot_v1)
     op.drop_index("ix_events_run_id_step_key_id", table_name="events")
     op.drop_index("ix_steps_run_id_seq", table_name="steps")
     op.drop_index("ix_run_tags_key_value_run_id", table_name="run_tags")
     op.drop_index("ix_runs_trigger_created_at", table_name="runs")
     op.drop_table("run_tags")
-    with op.batch_alter_table("runs") as batch:
-        batch.drop_column("trigger")
+    # ALTER TABLE, also on SQLite: a batch copy of the table would cascade its drop to
+    # every row that references it.
+    op.drop_column("runs", "trigger")
 
 
 def trigger_of(schedule_key: str | None, tags: dict[str, Any]) -> str:
@@ -148,9 +152,22 @@ def snapshot_v2(old: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rewrite_snapshots(conn: sa.Connection) -> None:
+def snapshot_v1(new: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 (typed) job snapshot in the untyped shape of version 1."""
+    if new.get("version") != 2:
+        return new
+    ops = [{"name": o["name"], "description": o.get("description", ""),
+            "input": o.get("input_type", ""), "output": o.get("output_type", ""),
+            "is_async": bool(o.get("is_async", False)), "inputs": o.get("inputs", [])}
+           for o in new.get("ops", [])]
+    return {"ops": ops, "schedules": new.get("schedules", []),
+            "params": new.get("params", []), "tags": new.get("tags", {})}
+
+
+def _rewrite_snapshots(conn: sa.Connection,
+                       convert: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     rows = conn.execute(sa.select(_jobs.c.name, _jobs.c.snapshot)).all()
-    updates = [{"key_name": name, "snapshot": json.dumps(snapshot_v2(json.loads(raw)),
+    updates = [{"key_name": name, "snapshot": json.dumps(convert(json.loads(raw)),
                                                          separators=(",", ":"))}
                for name, raw in rows]
     if updates:

@@ -1,0 +1,140 @@
+"""The migration contract: pytest tests every SQL backend's migrations must pass.
+
+Subclass `MigrationContract` in a class named `Test...` and provide an `engine` fixture:
+an engine on an empty database (or schema) of its own, not migrated. The tests write
+rows as each older revision stored them, with SQLAlchemy Core (so they hold on every
+dialect), then upgrade or downgrade and read through the storage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import Engine
+
+from daggo_core.storage.base import RunFilter
+from daggo_core.storage.migrate import HEAD_REVISION, alembic_config, current_revision, upgrade
+from daggo_core.storage.records import RunTrigger
+from daggo_core.storage.sql import SqlStorage
+
+__all__ = ["MigrationContract"]
+
+#: A job snapshot as revision 0003 stored it (untyped, version 1).
+SNAPSHOT_V1: dict[str, Any] = {
+    "ops": [
+        {"name": "load", "description": "Load.", "input": "NoInput", "output": "Rows",
+         "is_async": False, "inputs": []},
+        {"name": "save", "description": "", "input": "SaveIn", "output": "Saved",
+         "is_async": True, "inputs": [{"field": "rows", "type": "Rows", "wiring": "one",
+                                       "producers": ["load"]}]},
+    ],
+    "schedules": [{"key": "hourly", "cron": "0 * * * *", "timezone": "UTC", "enabled": False,
+                   "catch_up": "latest", "catch_up_window_seconds": 86400.0,
+                   "overlap": "skip", "pause_after_failures": None, "tags": {}}],
+    "params": [{"name": "limit", "type": "int", "required": False, "default": 10}],
+    "tags": {"team": "data"},
+}
+
+#: Runs of revision 0003: (id, tags, schedule_key) and the trigger 0004 derives.
+RUNS_0003 = (
+    ("a" * 32, {"team": "data"}, None, RunTrigger.MANUAL),
+    ("b" * 32, {}, "hourly", RunTrigger.SCHEDULE),
+    ("c" * 32, {"daggo/retry_number": "1"}, None, RunTrigger.RETRY),
+    ("d" * 32, {"daggo/reexecute": "failure", "team": "web"}, None, RunTrigger.REEXECUTION),
+)
+
+_AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_jobs = sa.table("jobs", sa.column("name"), sa.column("description"), sa.column("snapshot"),
+                 sa.column("active", sa.Boolean), sa.column("updated_at", sa.DateTime))
+_runs = sa.table("runs", sa.column("id"), sa.column("job_name"), sa.column("status"),
+                 sa.column("params"), sa.column("tags"), sa.column("created_at", sa.DateTime),
+                 sa.column("schedule_key"), sa.column("cancel_requested", sa.Boolean))
+_steps = sa.table("steps", sa.column("run_id"), sa.column("step_key"), sa.column("seq"),
+                  sa.column("status"), sa.column("attempt"))
+_events = sa.table("events", sa.column("run_id"), sa.column("kind"),
+                   sa.column("timestamp", sa.DateTime), sa.column("message"),
+                   sa.column("data"))
+
+
+def _seed_0003(engine: Engine) -> None:
+    """Upgrade to 0003 and store a job, runs, their steps and events as 0003 did."""
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(_jobs.insert().values(name="etl", description="",
+                                           snapshot=json.dumps(SNAPSHOT_V1), active=True,
+                                           updated_at=_AT))
+        for run_id, tags, schedule_key, _ in RUNS_0003:
+            conn.execute(_runs.insert().values(
+                id=run_id, job_name="etl", status="SUCCESS", params="{}",
+                tags=json.dumps(tags), created_at=_AT, schedule_key=schedule_key,
+                cancel_requested=False))
+            conn.execute(_steps.insert().values(run_id=run_id, step_key="load", seq=1,
+                                                status="SUCCESS", attempt=1))
+            conn.execute(_events.insert().values(run_id=run_id, kind="LOG", timestamp=_AT,
+                                                 message="kept", data="{}"))
+
+
+def _count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+
+
+class MigrationContract:
+    """Upgrades keep and complete old data; downgrades keep it; all end at the head."""
+
+    def test_revision_0003_gets_typed_snapshots_triggers_and_tags(self, engine: Engine) -> None:
+        _seed_0003(engine)
+        upgrade(engine)
+        assert current_revision(engine) == HEAD_REVISION
+        storage = SqlStorage(engine)
+        job = storage.get_job("etl")
+        assert job is not None
+        snapshot = job.snapshot
+        assert snapshot.order == ("load", "save") and snapshot.ops[1].is_async
+        assert [(e.source, e.target, e.field) for e in snapshot.edges()] == [
+            ("load", "save", "rows")]
+        assert snapshot.ops[0].input_type == "NoInput" and snapshot.ops[1].output_type == "Saved"
+        assert snapshot.schedules[0].enabled is False and snapshot.params[0].default == 10
+        assert snapshot.tags == {"team": "data"}
+        for run_id, _, _, trigger in RUNS_0003:
+            assert [r.id for r in storage.list_runs(RunFilter(triggers=(trigger,)))] == [run_id]
+        assert [r.id for r in storage.list_runs(RunFilter(tags={"team": "data"}))] == ["a" * 32]
+        for run_id, *_ in RUNS_0003:  # nothing of the runs is lost on the way
+            assert [s.step_key for s in storage.list_steps(run_id)] == ["load"]
+            assert [e.message for e in storage.list_events(run_id)] == ["kept"]
+
+    def test_downgrades_keep_runs_steps_and_events(self, engine: Engine) -> None:
+        _seed_0003(engine)
+        upgrade(engine)
+        _downgrade(engine, "0003")
+        with engine.connect() as conn:
+            stored = conn.execute(sa.select(_jobs.c.snapshot)).scalar_one()
+        assert json.loads(stored) == SNAPSHOT_V1  # as 0003 wrote it, for 0003's code
+        assert "run_tags" not in sa.inspect(engine).get_table_names()
+        _downgrade(engine, "0001")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("runs")}
+        assert not columns & {"trigger", "wait_reason", "cancel_requested"}
+        counts = [_count(engine, table) for table in ("runs", "steps", "events")]
+        assert counts == [len(RUNS_0003)] * 3
+        upgrade(engine)  # and back up, with everything still there
+        storage = SqlStorage(engine)
+        assert storage.get_job("etl") is not None
+        assert [s.step_key for s in storage.list_steps("d" * 32)] == ["load"]
+        assert [r.id for r in storage.list_runs(RunFilter(triggers=(RunTrigger.RETRY,)))] == [
+            "c" * 32]
+
+    def test_a_database_downgraded_to_base_is_migrated_again(self, engine: Engine) -> None:
+        upgrade(engine)
+        _downgrade(engine, "base")
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert current_revision(engine) == HEAD_REVISION
