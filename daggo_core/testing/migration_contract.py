@@ -40,7 +40,7 @@ SNAPSHOT_V1: dict[str, Any] = {
 }
 
 #: Runs of revision 0003: (id, tags, schedule_key) and the trigger 0004 derives.
-RUNS_0003 = (
+RUNS_0003: tuple[tuple[str, dict[str, str], str | None, RunTrigger], ...] = (
     ("a" * 32, {"team": "data"}, None, RunTrigger.MANUAL),
     ("b" * 32, {}, "hourly", RunTrigger.SCHEDULE),
     ("c" * 32, {"daggo/retry_number": "1"}, None, RunTrigger.RETRY),
