@@ -21,7 +21,7 @@ from attrs import frozen
 
 import daggo_core
 from daggo_core import Context, NoInput, dag
-from daggo_core.execution.heartbeat import Heartbeat
+from daggo_core.execution.heartbeat import Heartbeat, worker_id
 from daggo_core.execution.local import ephemeral_storage
 from daggo_core.execution.run_monitor import RunMonitor
 from daggo_core.loading import load_definitions
@@ -256,3 +256,44 @@ def test_a_lost_run_settled_twice_gets_one_retry() -> None:
     assert first[1].id == second[1].id
     retries = [r for r in storage.list_runs() if r.parent_run_id == lost.id]
     assert len(retries) == 1
+
+
+def test_a_run_executed_in_the_cli_process_heartbeats_so_no_monitor_takes_it_for_lost(
+        tmp_path: Path) -> None:
+    from daggo_core.config import default_config
+    from daggo_core.definitions.definitions import Definitions
+    from daggo_core.services.jobs import JobsLaunchRequest
+    from daggo_core.testing.services import services_over
+
+    ran = tmp_path / "ran"
+    release = threading.Event()
+
+    def slow(ctx: Context, inp: NoInput) -> Out:
+        with ran.open("a") as out:
+            out.write(f"{ctx.run_id}\n")
+        release.wait(30)
+        return Out(1)
+
+    defs = Definitions(jobs=[dag.job("slow").add(dag.op("slow", slow)).build()])
+    cfg = default_config()
+    cfg.execution.heartbeat_interval_seconds = INTERVAL
+    storage = ephemeral_storage()
+    services = services_over(storage, defs, config=cfg)
+    monitor = RunMonitor(storage, defs.jobs_by_name, heartbeat_interval=INTERVAL,
+                         heartbeat_timeout=1.5 * INTERVAL)
+    results: list[Any] = []
+    executing = threading.Thread(target=lambda: results.append(
+        services.jobs.execute_here(JobsLaunchRequest(job="slow"))))
+    executing.start()
+    try:
+        wait_for(ran.exists, 10, "the op to start")
+        with monitoring(monitor):
+            time.sleep(6 * INTERVAL)  # four heartbeat timeouts: the run beats through them
+        [run] = storage.list_runs()
+        assert (run.status, run.worker_id) == (RunStatus.STARTED, worker_id())
+    finally:
+        release.set()
+        executing.join(30)
+    assert results[0].status is RunStatus.SUCCESS
+    assert ran.read_text().splitlines() == [run.id]  # executed once, never re-queued
+    storage.close()

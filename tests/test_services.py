@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from attrs import frozen
 
-from daggo_core import Context, Definitions, NoInput, dag, execute
+from daggo_core import Context, Definitions, JobDefinition, NoInput, dag, execute
 from daggo_core.errors import (
     FailedPreconditionError,
     InvalidArgumentError,
@@ -173,6 +173,35 @@ def test_list_requests_refuse_bad_pages_and_cursors(synced: Storage) -> None:
         services.runs.get_many(RunsGetManyRequest(created_after=dt.datetime(2026, 1, 1)))
     with pytest.raises(InvalidArgumentError, match="not a cursor"):
         services.schedules.ticks(SchedulesTicksRequest(job="fan", cursor="abc"))
+
+
+def test_jobs_page_by_cursor_and_resume_after_a_job_that_went_away(storage: Storage) -> None:
+    def job(name: str) -> JobDefinition:
+        return dag.job(name).add(dag.op("seed", seed)).build()
+
+    sync_definitions(storage, Definitions(jobs=[job("alpha"), job("beta"), job("gamma")]))
+    jobs = services_over(storage).jobs
+    names, cursor = [], None
+    while True:
+        page = jobs.get_many(JobsGetManyRequest(limit=1, cursor=cursor))
+        names.extend(j.name for j in page.jobs)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert names == ["alpha", "beta", "gamma"]
+    after_beta = jobs.get_many(JobsGetManyRequest(limit=1)).next_cursor
+    after_beta = jobs.get_many(JobsGetManyRequest(limit=1, cursor=after_beta)).next_cursor
+    sync_definitions(storage, Definitions(jobs=[job("alpha"), job("gamma")]))  # beta gone
+    rest = jobs.get_many(JobsGetManyRequest(cursor=after_beta))
+    assert [j.name for j in rest.jobs] == ["gamma"] and rest.next_cursor is None
+
+
+def test_a_runs_cursor_without_a_utc_offset_is_refused(synced: Storage) -> None:
+    from daggo_core.services.cursors import encode_cursor
+
+    naive = encode_cursor("runs", "2026-01-01T00:00:00", "a" * 32)
+    with pytest.raises(InvalidArgumentError, match="not a cursor of this list"):
+        services_over(synced).runs.get_many(RunsGetManyRequest(cursor=naive))
 
 
 def test_runs_are_found_by_any_unique_prefix(synced: Storage) -> None:

@@ -10,6 +10,8 @@ the params, and executes the run with the app's resources while heartbeating it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
@@ -18,7 +20,14 @@ from daggo_core.execution.error_info import error_info
 from daggo_core.execution.heartbeat import Heartbeat, worker_id
 from daggo_core.execution.run_worker import RunWorker
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Event, EventKind, Run, RunStatus
+from daggo_core.storage.records import (
+    ACTIVE_RUN_STATUSES,
+    Event,
+    EventKind,
+    Run,
+    RunStatus,
+    utcnow,
+)
 
 __all__ = ["ClaimedRun", "execute_claimed_run"]
 
@@ -77,6 +86,28 @@ class ClaimedRun:
                                stop_grace_seconds=execution.cancel_grace_seconds)
         heartbeat.on_stop = lambda _run: run_worker.cancel()
         return cls(run, run_worker, heartbeat)
+
+    @classmethod
+    def new(cls, job_name: str, params: Any, *, config: Config, storage: Storage,
+            definitions: Definitions, tags: Mapping[str, str] | None = None) -> ClaimedRun:
+        """Store a new run of `job_name`, claimed by this process at once, and set it up:
+        it heartbeats like any claimed run, so no run monitor takes it for lost.
+
+        Raises the job's params error (storing nothing) when `params` do not validate.
+        """
+        job = definitions.job(job_name)
+        params_value = job.make_params(params)
+        me = worker_id()
+        run = Run(job_name=job.name, status=RunStatus.STARTING,
+                  params=job.params_dict(params_value), tags=dict(tags or {}),
+                  worker_id=me, heartbeat_at=utcnow())
+        storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_STARTING,
+                                    message=f"run started in process {me}")])
+        claimed = cls.take(run.id, config=config, storage=storage, definitions=definitions,
+                           worker=me, handed_to=me)
+        if claimed is None:
+            raise DaggoError(f"run {run.id} was taken by another process before it started")
+        return claimed
 
     def execute(self) -> Run:
         """Execute the run to its end, heartbeating it meanwhile; returns it as it ended."""

@@ -9,7 +9,7 @@ from attrs import field, frozen
 
 from daggo_core.definitions.snapshot import JobSnapshot
 from daggo_core.errors import InvalidArgumentError, JobNotFoundError, ParamsError
-from daggo_core.execution.local import start_run
+from daggo_core.execution.claimed_run import ClaimedRun
 from daggo_core.services.context import ServiceContext, check_limit
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.services.runs import RunSummary
@@ -104,7 +104,7 @@ class JobsService:
         records = self.storage.list_jobs()
         if request.cursor is not None:
             (after,) = decode_cursor("jobs", request.cursor, 1)
-            records = [r for r in records if r.name > str(after)]
+            records = records[_position_after(records, str(after)):]
         page = records[:limit]
         schedules = schedule_summaries(self.storage, page)
         jobs = tuple(
@@ -158,14 +158,14 @@ class JobsService:
         `on_started` gets the run once it is stored, before its steps execute.
         """
         definitions = self.context.require_definitions("executing a run in this process")
-        job = definitions.job(request.job)
+        definitions.job(request.job)  # an unknown job fails before anything is synced
         sync_definitions(self.storage, definitions)
-        run, worker = start_run(job, request.params, self.storage,
-                                tags=_checked_tags(request.tags),
-                                resources=definitions.resources)
+        claimed = ClaimedRun.new(request.job, request.params, config=self.context.config,
+                                 storage=self.storage, definitions=definitions,
+                                 tags=_checked_tags(request.tags))
         if on_started is not None:
-            on_started(RunSummary.of(run))
-        return RunSummary.of(worker.execute())
+            on_started(RunSummary.of(claimed.run))
+        return RunSummary.of(claimed.execute())
 
     def _latest_run(self, job_name: str) -> RunSummary | None:
         runs = self.storage.list_runs(RunFilter(job_name=job_name), limit=1)
@@ -174,6 +174,16 @@ class JobsService:
     def _no_job(self, name: str) -> str:
         known = ", ".join(j.name for j in self.storage.list_jobs()) or "none"
         return f"no job named {name!r} (known jobs: {known})"
+
+
+def _position_after(records: list[JobRecord], name: str) -> int:
+    """Where the page after job `name` starts, in the storage's order of names (its
+    collation, which Python's string order may not match)."""
+    names = [r.name for r in records]
+    if name in names:
+        return names.index(name) + 1
+    # The job went inactive since the previous page: resume at the first name after it.
+    return next((i for i, n in enumerate(names) if n > name), len(names))
 
 
 def _checked_tags(tags: Mapping[str, Any]) -> dict[str, str]:

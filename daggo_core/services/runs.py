@@ -397,6 +397,9 @@ class RunsService:
 
 def _moment(value: Any) -> dt.datetime:
     try:
-        return dt.datetime.fromisoformat(str(value))
+        moment = dt.datetime.fromisoformat(str(value))
     except ValueError:
-        raise InvalidArgumentError("cursor: not a cursor of this list") from None
+        moment = None
+    if moment is None or moment.tzinfo is None:  # every cursor this list makes is UTC
+        raise InvalidArgumentError("cursor: not a cursor of this list")
+    return moment

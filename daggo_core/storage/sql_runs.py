@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 
 from daggo_core import serde
-from daggo_core.errors import RunNotFoundError
 from daggo_core.storage.base import ClaimChooser, RunFilter, RunPosition, StepWrites
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
@@ -63,7 +62,8 @@ _CLAIM = (
     .returning(*RUN_COLUMNS)
 )
 _HEARTBEAT = (
-    update(_runs).where(_runs.c.id == bindparam("key_id"))
+    update(_runs).where(_runs.c.id == bindparam("key_id"),
+                        _runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)))
     .values(heartbeat_at=bindparam("heartbeat_at"), worker_id=bindparam("worker_id"))
     .returning(*RUN_COLUMNS)
 )
@@ -252,15 +252,16 @@ class SqlRuns:
     def heartbeat(self, run_id: str, worker_id: str) -> Run:
         """Record that `worker_id` is alive and executing the run; returns the run.
 
-        Callers read `cancel_requested` and `status` from the result. Raises
-        RunNotFoundError for an unknown run.
+        Only an active run is changed: a queued or finished one is returned as it is (its
+        worker then stops). Callers read `cancel_requested` and `status` from the result.
+        Raises RunNotFoundError for an unknown run.
         """
         params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id}
 
         def tx(conn: Connection) -> Run:
             row = conn.execute(_HEARTBEAT, params).one_or_none()
             if row is None:
-                raise RunNotFoundError(f"no run with id {run_id!r}")
+                return get_run(conn, run_id)
             return run_from_row(row._mapping)
 
         return self._tx.write("heartbeat", tx)

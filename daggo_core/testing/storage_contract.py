@@ -598,6 +598,13 @@ class StorageContract(ScheduleStorageContract):
         with pytest.raises(RunNotFoundError):
             storage.heartbeat("nope", "w")
 
+    def test_heartbeat_leaves_queued_and_finished_runs_as_they_are(
+            self, storage: Storage) -> None:
+        for status in (RunStatus.QUEUED, RunStatus.SUCCESS, RunStatus.CANCELED):
+            run = storage.add_run(make_run(status=status))
+            assert storage.heartbeat(run.id, "late:1") == run
+            assert storage.get_run(run.id) == run
+
     def test_request_cancel_of_a_queued_run_ends_it(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         canceled = storage.request_cancel(run.id)
