@@ -310,6 +310,8 @@ def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace(storage):
     release.set()
     assert final.status is RunStatus.CANCELED
     assert steps[0].status is StepStatus.CANCELED
+    [ended] = [e for e in storage.list_events(final.id) if e.kind is EventKind.STEP_CANCELED]
+    assert ended.message.startswith("step stubborn abandoned: still running 0.2 s after the")
 
 
 def test_canceled_run_never_records_success_for_a_step_finishing_late(storage):
@@ -428,6 +430,8 @@ def test_async_op_swallowing_cancellation_is_left_behind(storage):
     final, steps = cancel_once_started(job, storage, stop_grace_seconds=0.2)
     assert final.status is RunStatus.CANCELED
     assert steps[0].status is StepStatus.CANCELED
+    [ended] = [e for e in storage.list_events(final.id) if e.kind is EventKind.STEP_CANCELED]
+    assert ended.message.startswith("step stubborn abandoned: still running 0.2 s after the")
 
 
 def test_run_timeout_is_not_held_by_an_op_swallowing_cancellation(storage):
@@ -438,7 +442,7 @@ def test_run_timeout_is_not_held_by_an_op_swallowing_cancellation(storage):
     assert final.status is RunStatus.FAILURE and final.error.type == "RunTimeout"
     # The op swallows every cancellation: its step was given up on, not waited for.
     [ended] = [e for e in storage.list_events(run.id) if e.kind is EventKind.STEP_CANCELED]
-    assert ended.message == "step stubborn interrupted: run timed out"
+    assert ended.message == "step stubborn abandoned: still running 0.2 s after the run timed out"
 
 
 def test_op_raising_cancelled_error_itself_fails_the_run(storage):

@@ -245,11 +245,12 @@ class StepRunner:
                                 asyncio.CancelledError(message))
             return self._checked(op, call.result())
         except asyncio.CancelledError:
-            if not stop.stopping:
-                raise
+            # The step's own task is cancelled only when the run gives up on it (it
+            # ignored the stop request past the grace): stop waiting for the call, and let
+            # the cancellation through so the step is recorded as abandoned.
             if call is not None:
                 self._leave_behind(op, call, ctx)
-            return _Outcome(canceled=True)
+            raise
         except BaseException as exc:  # an op's SystemExit fails its step, not the worker
             return _Outcome(error_info(exc, from_user_code=True), exc)
 
