@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from attrs import frozen
 
@@ -14,6 +14,7 @@ from daggo_core.storage.records import Run
 if TYPE_CHECKING:
     from daggo_core.config import Config, DatabaseConfig
     from daggo_core.definitions.definitions import Definitions
+    from daggo_core.services import Services
 
 __all__ = [
     "ConfigSection",
@@ -92,9 +93,14 @@ class ExecutorSpec:
 
 @frozen(kw_only=True)
 class UIPanel:
-    """An extra admin UI page: a menu `title`, a URL `path` and `render(app) -> HTML`."""
+    """An extra admin UI page: a menu `title`, a URL `path` and `render(services) -> HTML`.
+
+    `render` gets the app's `Services` (read everything through them). A plain function
+    is called on a worker thread, so it may block on I/O; an `async def` one is awaited on
+    the server's event loop and must not block.
+    """
 
     name: str
     title: str
     path: str
-    render: Callable[[Any], str | Awaitable[str]]
+    render: Callable[[Services], str | Awaitable[str]]

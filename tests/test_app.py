@@ -14,6 +14,7 @@ from daggo_core.errors import PluginError
 from daggo_core.extensions import UIPanel
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import make_plugin_manager
+from daggo_core.services.jobs import JobsGetManyRequest
 from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import Run, RunStatus
 
@@ -137,7 +138,24 @@ class PanelPlugin:
     @hookimpl
     def daggo_ui_panels(self):
         return [UIPanel(name="hello", title="Hello", path="/hello",
-                        render=lambda app: f"<p>{len(app.definitions.jobs)} jobs</p>")]
+                        render=_render_hello)]
+
+
+def _render_hello(services):
+    jobs = services.jobs.get_many(JobsGetManyRequest()).jobs
+    on_loop = threading.current_thread() is threading.main_thread()
+    return f"<p>{len(jobs)} jobs{' on the event loop' if on_loop else ''}</p>"
+
+
+class AsyncPanelPlugin:
+    @hookimpl
+    def daggo_ui_panels(self):
+        async def render(services):
+            await asyncio.sleep(0)
+            return f"<p>async {services.plugins.get_many().plugins[0].name}</p>"
+
+        return [UIPanel(name="hello_async", title="Hello async", path="/hello-async",
+                        render=render)]
 
 
 def get(app, path):
@@ -150,7 +168,7 @@ def get(app, path):
 
 
 def test_asgi_serves_health_pages_and_plugin_panels(cfg, apps):
-    hooks = make_plugin_manager(extra_plugins=[PanelPlugin()])
+    hooks = make_plugin_manager(extra_plugins=[PanelPlugin(), AsyncPanelPlugin()])
     app = apps(cfg, JOB, hooks=hooks)
     result = daggo_core.execute(JOB, storage=app.storage)
     status, body = get(app, "/healthz")
@@ -163,6 +181,8 @@ def test_asgi_serves_health_pages_and_plugin_panels(cfg, apps):
     assert get(app, "/runs/nope")[0] == 404
     status, page = get(app, "/hello")
     assert status == 200 and "<p>1 jobs</p>" in page and 'href="/hello"' in page
+    status, page = get(app, "/hello-async")
+    assert status == 200 and "<p>async " in page
     status, page = get(app, "/plugins")
     assert status == 200 and "daggo-sqlite" in page
     app.close()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from markupsafe import escape
 
 from daggo_core.extensions import UIPanel
 from daggo_core.hookspecs import hookimpl
+from daggo_core.services import Services
 
 
-def _render_plugins(app: Any) -> str:
-    report = app.services.plugins.get_many()
+def _render_plugins(services: Services) -> str:
+    report = services.plugins.get_many()
     rows = "".join(
         f"<tr><td>{escape(p.name)}</td><td>{escape(p.distribution)}</td>"
         f"<td>{escape(p.version)}</td><td>{escape(', '.join(p.hooks))}</td></tr>"

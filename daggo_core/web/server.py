@@ -14,6 +14,7 @@ from quart import Quart, abort, jsonify, render_template
 
 from daggo_core.errors import RunNotFoundError
 from daggo_core.extensions import UIPanel
+from daggo_core.services import Services
 from daggo_core.services.jobs import JobsGetManyRequest
 from daggo_core.services.runs import RunsEventsRequest, RunsGetManyRequest, RunsGetRequest
 
@@ -72,15 +73,18 @@ def create_asgi(app: DaggoApp) -> Quart:
         return await render_template("run.html", detail=detail, events=events.events)
 
     for panel in panels.values():
-        web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(app, panel))
+        web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
     return web
 
 
-def _panel_view(app: DaggoApp, panel: UIPanel) -> Callable[[], Awaitable[Any]]:
+def _panel_view(services: Services, panel: UIPanel) -> Callable[[], Awaitable[Any]]:
     async def view() -> Any:
-        body = panel.render(app)
-        if inspect.isawaitable(body):
-            body = await body
+        if inspect.iscoroutinefunction(panel.render):
+            body = await panel.render(services)
+        else:  # it may block: off the event loop
+            body = await asyncio.to_thread(panel.render, services)
+            if inspect.isawaitable(body):
+                body = await body
         return await render_template("panel.html", panel=panel, body=body)
 
     return view
