@@ -168,3 +168,27 @@ def test_serve_on_a_port_in_use_fails_before_the_banner(tmp_path: Path) -> None:
     [line] = [line for line in proc.stderr.splitlines() if line.strip()]
     assert f"cannot listen on 127.0.0.1:{port}" in line
     assert "--port" in line and "DAGGO_ADMIN_PORT" in line
+
+
+def test_a_run_left_queued_is_followed_with_the_reason_it_waits(storage: Storage) -> None:
+    import io
+
+    from rich.console import Console
+
+    from daggo_core.cli.progress import follow_run
+    from daggo_core.testing.services import services_over
+
+    waiting = storage.add_run(Run(job_name="chatty"))
+    storage.claim_runs(lambda queued, running: ((), {waiting.id: "tag 'db' limit reached"}))
+    unseen = storage.add_run(Run(job_name="chatty"))
+    services = services_over(storage)
+    for run, hint in ((waiting, "still queued: tag 'db' limit reached"),
+                      (unseen, "still queued: is `daggo run` serving this database?")):
+        out = io.StringIO()
+        ender = threading.Timer(0.5, storage.request_cancel, args=(run.id,))
+        ender.start()
+        final = follow_run(services, run.id, Console(file=out, width=100), poll=0.05,
+                           queued_hint_after=0.0)
+        ender.join()
+        assert final.run.status is RunStatus.CANCELED
+        assert hint in out.getvalue()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ __all__ = ["app_options", "config_option", "console", "load_app", "load_cli_conf
            "services_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def console() -> Console:
@@ -66,3 +67,18 @@ def services_for(ctx: click.Context, cfg: Config,
     """The services over the configured database, for the length of a command."""
     with open_services(cfg, hooks_for(ctx), definitions) as services:
         yield services
+
+
+def collect_pages(fetch: Callable[[str | None, int], tuple[Sequence[T], str | None]], *,
+                  page_max: int, limit: int | None = None) -> list[T]:
+    """Up to `limit` items (all without one), page after page: `fetch(cursor, size)`
+    returns a page's items and its next cursor (None on the last page)."""
+    found: list[T] = []
+    cursor: str | None = None
+    while limit is None or len(found) < limit:
+        size = page_max if limit is None else min(page_max, limit - len(found))
+        items, cursor = fetch(cursor, size)
+        found.extend(items)
+        if cursor is None:
+            break
+    return found

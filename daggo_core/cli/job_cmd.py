@@ -5,16 +5,30 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from daggo_core.cli.common import app_options, console, load_app, load_cli_config, services_for
+from daggo_core.cli.common import (
+    app_options,
+    collect_pages,
+    config_option,
+    console,
+    load_app,
+    load_cli_config,
+    services_for,
+)
 from daggo_core.cli.progress import follow_run, status_style
 from daggo_core.services import Services
-from daggo_core.services.jobs import JobsGetManyRequest, JobsLaunchRequest, JobSummary
+from daggo_core.services.jobs import (
+    JOBS_PAGE_MAX,
+    JobsGetManyRequest,
+    JobsLaunchRequest,
+    JobSummary,
+)
 from daggo_core.services.runs import RunStatus, RunSummary
 
 
@@ -25,21 +39,17 @@ def job() -> None:
 
 def all_jobs(services: Services) -> list[JobSummary]:
     """Every active job, page after page."""
-    jobs: list[JobSummary] = []
-    cursor = None
-    while True:
-        page = services.jobs.get_many(JobsGetManyRequest(cursor=cursor))
-        jobs.extend(page.jobs)
-        if page.next_cursor is None:
-            return jobs
-        cursor = page.next_cursor
+    def fetch(cursor: str | None, size: int) -> tuple[Sequence[JobSummary], str | None]:
+        page = services.jobs.get_many(JobsGetManyRequest(cursor=cursor, limit=size))
+        return page.jobs, page.next_cursor
+
+    return collect_pages(fetch, page_max=JOBS_PAGE_MAX)
 
 
 @job.command("list")
-@app_options
+@config_option
 @click.pass_context
-def list_jobs(ctx: click.Context, config_path: Path | None, app_module: str | None,
-              app_file: str | None) -> None:
+def list_jobs(ctx: click.Context, config_path: Path | None) -> None:
     """List the jobs synced to the database, with their latest run."""
     with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         jobs = all_jobs(services)

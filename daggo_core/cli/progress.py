@@ -71,7 +71,7 @@ def follow_run(services: Services, run_id: str, console: Console, *, poll: float
             if (not hinted and detail.run.status is RunStatus.QUEUED
                     and time.monotonic() - started > queued_hint_after):
                 hinted = True
-                console.print("[yellow]still queued: is `daggo run` serving this database?[/]")
+                console.print(f"[yellow]{queued_hint(detail.run.wait_reason)}[/]")
             time.sleep(poll)
     finally:
         if live:
@@ -79,3 +79,10 @@ def follow_run(services: Services, run_id: str, console: Console, *, poll: float
     if not live:
         console.print(steps_table(detail))
     return detail
+
+
+def queued_hint(wait_reason: str | None) -> str:
+    """What to tell someone whose run has stayed queued a while."""
+    if wait_reason:  # a coordinator saw it, and says why it waits
+        return f"still queued: {wait_reason}"
+    return "still queued: is `daggo run` serving this database?"

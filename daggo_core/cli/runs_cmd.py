@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
@@ -14,6 +14,7 @@ from rich.table import Table
 
 from daggo_core.cli.common import (
     app_options,
+    collect_pages,
     config_option,
     console,
     load_app,
@@ -49,7 +50,8 @@ FOLLOW_POLL_SECONDS = 0.25
 def runs() -> None:
     """Inspect run history; cancel and re-execute runs.
 
-    RUN is a run id or any unique prefix of one (the 8 characters `runs list` shows).
+    RUN is a run id or any unique prefix of one (such as the 8 characters `runs list` and
+    the admin show).
     """
 
 
@@ -96,16 +98,12 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
         triggers=tuple(RunTrigger(t.lower()) for t in triggers), tags=parse_tags(tags),
         created_after=_moment(since, "--since"), created_before=_moment(before, "--before"),
     )
-    found: list[RunSummary] = []
     with services_for(ctx, load_cli_config(ctx, config_path)) as services:
-        cursor = None
-        while len(found) < limit:
-            page = services.runs.get_many(
-                _page_of(query, limit=min(RUNS_PAGE_MAX, limit - len(found)), cursor=cursor))
-            found.extend(page.runs)
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        def fetch(cursor: str | None, size: int) -> tuple[Sequence[RunSummary], str | None]:
+            page = services.runs.get_many(_page_of(query, limit=size, cursor=cursor))
+            return page.runs, page.next_cursor
+
+        found = collect_pages(fetch, page_max=RUNS_PAGE_MAX, limit=limit)
         total = services.runs.count(query).count
     table = Table(caption=f"{len(found)} of {total} runs")
     for column in ("run", "job", "status", "trigger", "created (UTC)", "duration"):

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from daggo_core.cli.common import config_option, console, load_cli_config, services_for
+from daggo_core.cli.common import (
+    collect_pages,
+    config_option,
+    console,
+    load_cli_config,
+    services_for,
+)
 from daggo_core.services.schedules import (
+    TICKS_PAGE_MAX,
     SchedulesGetManyRequest,
     SchedulesSetEnabledRequest,
     SchedulesTicksRequest,
@@ -95,16 +103,13 @@ _toggle_command("reset", None, "Drop the Enabled toggle of schedule KEY of JOB (
 def ticks(ctx: click.Context, job_name: str, key: str | None, limit: int,
           config_path: Path | None) -> None:
     """Show the latest ticks of JOB's schedules (of schedule KEY): what each one did."""
-    found: list[TickInfo] = []
     with services_for(ctx, load_cli_config(ctx, config_path)) as services:
-        cursor = None
-        while len(found) < limit:
+        def fetch(cursor: str | None, size: int) -> tuple[Sequence[TickInfo], str | None]:
             page = services.schedules.ticks(SchedulesTicksRequest(
-                job=job_name, key=key, limit=min(1000, limit - len(found)), cursor=cursor))
-            found.extend(page.ticks)
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+                job=job_name, key=key, limit=size, cursor=cursor))
+            return page.ticks, page.next_cursor
+
+        found = collect_pages(fetch, page_max=TICKS_PAGE_MAX, limit=limit)
     table = Table(caption=f"{len(found)} tick(s), newest first; times in UTC")
     table.add_column("key")
     table.add_column("scheduled for", no_wrap=True)
