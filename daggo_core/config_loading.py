@@ -83,7 +83,8 @@ def settings_tree(root: type, env_prefix: str, *, sections: Sequence[ConfigSecti
                   planned: Mapping[SettingPath, str] | None = None) -> SettingsTree:
     """Walk `root`'s tables and the `sections` plugins add; a variable is the prefix +
     innermost table + setting, upper-cased (admin.port -> ADMIN_PORT, database.sqlite.path
-    -> SQLITE_PATH). Raises ConfigError for a section attached where no sections go."""
+    -> SQLITE_PATH). Raises ConfigError for a section attached where no sections go, or
+    one whose variables would also set another setting."""
     tables = list(_tables(root, ()))
     holders = {path for path, cls in tables if holds_sections(cls)}
     added: dict[SettingPath, type] = {}
@@ -110,7 +111,15 @@ def settings_tree(root: type, env_prefix: str, *, sections: Sequence[ConfigSecti
                         settings=settings, env_names={},
                         sections=added, planned=dict(planned or {}),
                         converter=_make_converter(cls for _, cls in tables))
-    tree.env_names.update({path: _env_name(tree, path) for path in settings})
+    claimed: dict[str, SettingPath] = {}
+    for path in settings:
+        name = _env_name(tree, path)
+        if name in claimed:
+            raise ConfigError(
+                f"settings {'.'.join(claimed[name])} and {'.'.join(path)} would both be set "
+                f"by {name}: rename the table or the setting of the section that adds one")
+        claimed[name] = path
+        tree.env_names[path] = name
     return tree
 
 

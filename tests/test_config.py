@@ -841,6 +841,18 @@ def test_a_plugin_table_only_goes_where_tables_are_taken() -> None:
         default_config([ConfigSection(name="admin.acme", settings=AcmeSettings)])
 
 
+@attrs.define
+class PortSettings:
+    port: int = setting(1, integer(1))
+
+
+def test_a_plugin_table_whose_variables_would_set_another_setting_is_refused() -> None:
+    # database.admin.port and admin.port would both be DAGGO_ADMIN_PORT.
+    with pytest.raises(ConfigError, match=r"settings admin\.port and database\.admin\.port "
+                                          r"would both be set by DAGGO_ADMIN_PORT"):
+        default_config([ConfigSection(name="database.admin", settings=PortSettings)])
+
+
 def test_backend_settings_come_from_their_plugins() -> None:
     sections = {s.name: s.settings for s in installed_sections()}
     assert sections == {"database.sqlite": SQLiteConfig, "database.postgres": PostgresConfig}

@@ -273,9 +273,11 @@ class SqlRuns:
         A finished run is returned unchanged. Raises RunNotFoundError for an unknown run.
         """
         now = utcnow()
+        # Coordinators hear of it only when it ended a queued run (their counts changed).
         return self._tx.write("request_cancel",
                               lambda conn: cancel_in_transaction(conn, run_id, now),
-                              announce=True)
+                              announce=lambda run: run.status is RunStatus.CANCELED
+                              and run.finished_at == now)
 
     def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
         """Active runs whose last heartbeat (or claim) is older than `cutoff`, oldest first."""

@@ -65,10 +65,12 @@ class Transactions:
         return self._run(operation, self.engine, fn, writing=False)
 
     def write(self, operation: str, fn: Callable[[Connection], T], *,
-              announce: bool = False) -> T:
-        """`fn(conn)` in a write transaction; with `announce`, the dialect announces work
-        (a run queued or ended) once it committed."""
+              announce: bool | Callable[[T], bool] = False) -> T:
+        """`fn(conn)` in a write transaction; with `announce` (or when `announce(result)`
+        is true), the dialect announces work (a run queued or ended) once it committed."""
         result = self._run(operation, self._write_engine, fn, writing=True)
+        if callable(announce):
+            announce = announce(result)
         if announce and self.rehearsal is None:
             self.dialect.announce_work()
         return result

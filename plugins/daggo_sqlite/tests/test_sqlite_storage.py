@@ -274,8 +274,16 @@ def test_processes_on_one_file_wake_each_other(tmp_path: Path) -> None:
         assert notifier.wait_for_work(0.01) is False  # one wake-up per announcement
         launcher.set_run_status(run.id, RunStatus.STARTING)  # nobody's work: no wake-up
         assert notifier.wait_for_work(0.05) is False
+        launcher.request_cancel(run.id)  # only flags an active run: no wake-up
+        assert notifier.wait_for_work(0.05) is False
         launcher.set_run_status(run.id, RunStatus.SUCCESS)
         assert notifier.wait_for_work(5.0) is True
+        queued = launcher.add_run(Run(job_name="j"))
+        assert notifier.wait_for_work(5.0) is True
+        launcher.request_cancel(queued.id)  # ends a queued run: a wake-up
+        assert notifier.wait_for_work(5.0) is True
+        launcher.request_cancel(queued.id)  # already ended: nothing changes, no wake-up
+        assert notifier.wait_for_work(0.05) is False
     finally:
         server.close()
         launcher.close()
