@@ -86,19 +86,25 @@ def load_definitions(
 def _user_frame(exc: BaseException, base: Path) -> str | None:
     """Where in the app's own code `exc` was raised: `file:line in function: source`.
 
-    The innermost frame under `base` (the app's folder) wins; else the innermost one that
-    is neither the import machinery nor daggo's own code.
+    The innermost frame under `base` (the app's folder) that is not an installed library
+    (a `.venv` inside the folder holds those) wins; else the innermost one that is
+    neither the import machinery nor daggo's own code.
     """
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if not f.filename.startswith("<") and not _is_daggo(f.filename)]
     if not frames:
         return None
-    inside = [f for f in frames if _under(Path(f.filename), base)]
+    inside = [f for f in frames if _under(Path(f.filename), base)
+              and not _INSTALLED.intersection(Path(f.filename).parts)]
     frame = (inside or frames)[-1]
     path = Path(frame.filename)
     shown = path.relative_to(base) if _under(path, base) else path
     code = f": {frame.line}" if frame.line else ""
     return f"{shown}:{frame.lineno} in {frame.name}{code}"
+
+
+#: Folders that hold installed distributions rather than an app's own code.
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
 
 
 def _is_daggo(filename: str) -> bool:

@@ -136,3 +136,15 @@ def test_an_app_that_raises_at_import_shows_the_users_line(tmp_path):
     assert "could not import 'pipeline.py': KeyError: 'missing'" in result.stderr
     assert "at helpers.py:2 in load: return {}['missing']" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_import_error_inside_a_library_of_the_apps_venv_shows_the_apps_line(tmp_path):
+    site = tmp_path / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "vendorlib.py").write_text("def connect():\n    raise ValueError('no DSN')\n")
+    (tmp_path / "pipeline.py").write_text(
+        "import sys\nsys.path.insert(0, '.venv/lib/python3.11/site-packages')\n"
+        "import vendorlib\n\nCONN = vendorlib.connect()\n")
+    result = daggo(["run", "-f", "pipeline.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "at pipeline.py:5 in <module>: CONN = vendorlib.connect()" in result.stderr

@@ -1122,6 +1122,11 @@ def test_definitions_merge_rejects_duplicates() -> None:
     assert [j.name for j in merged.jobs] == ["shared", "other"]
     with pytest.raises(DefinitionError, match="two jobs are named 'shared'"):
         Definitions.merge(Definitions(jobs=[job]), job)
+    with pytest.raises(DefinitionError, match="two resources are named 'db'"):
+        Definitions.merge(Definitions(resources={"db": 1}), Definitions(resources={"db": 2}))
+    both = Definitions.merge(Definitions(resources={"db": 1}), Definitions(resources={"s3": 2}))
+    assert dict(both.resources) == {"db": 1, "s3": 2}
+    assert both.jobs_by_name is both.jobs_by_name  # built once
 
 
 def test_definitions_refuse_queues_and_assets_until_they_exist() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from attrs import field, frozen
@@ -47,15 +49,16 @@ class Definitions:
         if problems:
             raise DefinitionError("Definitions", problems)
 
-    @property
-    def jobs_by_name(self) -> dict[str, JobDefinition]:
-        return {job.name: job for job in self.jobs}
+    @functools.cached_property
+    def jobs_by_name(self) -> Mapping[str, JobDefinition]:
+        """The jobs by name (built once)."""
+        return MappingProxyType({job.name: job for job in self.jobs})
 
     def job(self, name: str) -> JobDefinition:
         """Return the job named `name`; raises JobNotFoundError listing the known jobs."""
-        for job in self.jobs:
-            if job.name == name:
-                return job
+        found = self.jobs_by_name.get(name)
+        if found is not None:
+            return found
         known = ", ".join(sorted(j.name for j in self.jobs)) or "none"
         raise JobNotFoundError(f"no job named {name!r} (defined jobs: {known})")
 
@@ -67,6 +70,11 @@ class Definitions:
         for item in items:
             if isinstance(item, Definitions):
                 jobs.extend(item.jobs)
+                twice = sorted(set(resources) & set(item.resources))
+                if twice:
+                    raise DefinitionError("Definitions.merge", [
+                        f"two resources are named {name!r}; give each a name of its own"
+                        for name in twice])
                 resources.update(item.resources)
             else:
                 jobs.append(item)
