@@ -18,35 +18,21 @@ import pstats
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent / "workloads"))
 
-from _daggo import typed_op, value_type
+from _daggo import chain_job
 
-from daggo_core import NoInput, dag, execute
+from daggo_core import execute
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.execution.local import ephemeral_storage
 from daggo_core.storage.base import Storage
 
 
-def _step(out: type, first: bool) -> Callable[[Any, Any], Any]:
-    def step(ctx: Any, inp: Any) -> Any:
-        return out(1 if first else inp.prev.value + 1)
-
-    return step
-
-
 def build_chain(n: int) -> JobDefinition:
-    """The chain50 workload's job: `n` ops in a line, each returning its input + 1."""
-    outs = [value_type(f"Step{k}", value=int) for k in range(1, n + 1)]
-    ops = [typed_op("step_1", _step(outs[0], True), NoInput, outs[0])]
-    for k in range(2, n + 1):
-        inp = value_type(f"Step{k}In", prev=outs[k - 2])
-        ops.append(typed_op(f"step_{k}", _step(outs[k - 1], False), inp, outs[k - 1]))
-    return dag.job("chain").add(*ops).build()
+    """The chain50 workload's job with `n` ops."""
+    return chain_job(n, "chain")
 
 
 def timed_run(job: JobDefinition, n: int, storage: Storage) -> tuple[float, float]:

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent / "workloads"))
-from _daggo import EXECUTOR, typed_op, value_type
+from _daggo import EXECUTOR, chain_job, typed_op
 
 from daggo_core import Context, NoInput, dag, execute
 from daggo_core.definitions.jobs import JobDefinition
@@ -109,21 +109,9 @@ def fanout(ops: int) -> Graph:
                  expected=sum(i + 1 for i in range(leaves)))
 
 
-def _link(out: type, first: bool) -> Callable[[Context, Any], Any]:
-    def step(ctx: Context, inp: Any) -> Any:
-        return out(1 if first else inp.prev.value + 1)
-
-    return step
-
-
 def chain(ops: int) -> Graph:
     """`ops` ops in a line, each returning its input + 1 (the last returns `ops`)."""
-    outs = [value_type(f"Step{k}", value=int) for k in range(1, ops + 1)]
-    built = [typed_op("step_1", _link(outs[0], True), NoInput, outs[0])]
-    for k in range(2, ops + 1):
-        inp = value_type(f"Step{k}In", prev=outs[k - 2])
-        built.append(typed_op(f"step_{k}", _link(outs[k - 1], False), inp, outs[k - 1]))
-    job = dag.job(f"chain{ops}").add(*built).build()
+    job = chain_job(ops, f"chain{ops}")
     return Graph(name=f"chain {ops:,}", job=job, ops=ops, last_op=f"step_{ops}", expected=ops)
 
 

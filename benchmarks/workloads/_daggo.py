@@ -16,7 +16,7 @@ from daggo_core import Context, NoInput, dag
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
 
-__all__ = ["EXECUTOR", "three_op_job", "typed_op", "value_type"]
+__all__ = ["EXECUTOR", "chain_job", "three_op_job", "typed_op", "value_type"]
 
 
 def _executor() -> str:
@@ -42,6 +42,24 @@ def typed_op(name: str, fn: Callable[[Context, Any], Any], inp: type, out: type)
     fn.__annotations__ = {"ctx": Context, "inp": inp, "return": out}
     fn.__name__ = fn.__qualname__ = name
     return dag.op(name, fn)
+
+
+def _link(out: type, first: bool) -> Callable[[Context, Any], Any]:
+    def step(ctx: Context, inp: Any) -> Any:
+        return out(1 if first else inp.prev.value + 1)
+
+    return step
+
+
+def chain_job(n: int, name: str) -> JobDefinition:
+    """chain50's job with `n` ops: in a line, each returning its input + 1 (the last
+    returns `n`), one generated output type per link."""
+    outs = [value_type(f"Step{k}", value=int) for k in range(1, n + 1)]
+    ops = [typed_op("step_1", _link(outs[0], True), NoInput, outs[0])]
+    for k in range(2, n + 1):
+        inp = value_type(f"Step{k}In", prev=outs[k - 2])
+        ops.append(typed_op(f"step_{k}", _link(outs[k - 1], False), inp, outs[k - 1]))
+    return dag.job(name).add(*ops).build()
 
 
 def three_op_job() -> JobDefinition:

@@ -15,8 +15,6 @@ import time
 T0 = time.perf_counter()
 
 import os
-from collections.abc import Callable
-from typing import Any
 
 from _common import emit, r4, scratch_dir
 
@@ -25,41 +23,17 @@ scratch = scratch_dir("daggo-chain50")
 os.environ["DAGGO_SQLITE_PATH"] = os.path.join(scratch, "daggo.sqlite")  # daggo's "home"
 
 t = time.perf_counter()
-from _daggo import EXECUTOR, typed_op, value_type
+from _daggo import EXECUTOR, chain_job
 
 import daggo_core
-from daggo_core import Context, NoInput, dag, execute
-from daggo_core.definitions.jobs import JobDefinition
+from daggo_core import execute
 from daggo_core.execution.local import ephemeral_storage
 
 import_s = time.perf_counter() - t
 
 
-def first_step(out: type) -> Callable[[Context, Any], Any]:
-    def step(ctx: Context, inp: Any) -> Any:
-        return out(0 + 1)
-
-    return step
-
-
-def next_step(out: type) -> Callable[[Context, Any], Any]:
-    def step(ctx: Context, inp: Any) -> Any:
-        return out(inp.prev.value + 1)
-
-    return step
-
-
-def build_chain(n: int) -> JobDefinition:
-    outs = [value_type(f"Step{k}", value=int) for k in range(1, n + 1)]
-    ops = [typed_op("step_1", first_step(outs[0]), NoInput, outs[0])]
-    for k in range(2, n + 1):
-        inp = value_type(f"Step{k}In", prev=outs[k - 2])
-        ops.append(typed_op(f"step_{k}", next_step(outs[k - 1]), inp, outs[k - 1]))
-    return dag.job("chain50").add(*ops).build()
-
-
 t = time.perf_counter()
-chain50 = build_chain(N)
+chain50 = chain_job(N, "chain50")
 define_s = time.perf_counter() - t
 
 t = time.perf_counter()

@@ -25,6 +25,7 @@ from daggo_core.cli.job_cmd import parse_tags
 from daggo_core.cli.progress import status_style, steps_table
 from daggo_core.services.runs import (
     RUNS_PAGE_MAX,
+    TERMINAL_RUN_STATUSES,
     CancelOutcome,
     EventInfo,
     RunsCancelRequest,
@@ -184,8 +185,7 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
                     continue
                 # The run's status is read before its events: once it is finished, the
                 # page holds its last lines.
-                if not follow or page.run_status in (RunStatus.SUCCESS, RunStatus.FAILURE,
-                                                     RunStatus.CANCELED):
+                if not follow or page.run_status in TERMINAL_RUN_STATUSES:
                     break
                 out.flush()
                 time.sleep(FOLLOW_POLL_SECONDS)

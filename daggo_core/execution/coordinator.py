@@ -9,6 +9,7 @@ import threading
 from collections.abc import Mapping
 
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
+from daggo_core.execution.threadsafe import set_event
 from daggo_core.extensions import Executor
 from daggo_core.storage.base import RunFilter, Storage, WorkNotifier
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
@@ -64,17 +65,7 @@ class RunCoordinator:
 
     def wake(self) -> None:
         """Dispatch now instead of at the next poll; safe to call from any thread."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running_here = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            running_here = False
-        if running_here:
-            self._wake.set()
-        else:
-            loop.call_soon_threadsafe(self._wake.set)
+        set_event(self._loop, self._wake)
 
     def limits(self) -> ConcurrencyLimits:
         """The limits for the next claim, with this executor's free capacity."""

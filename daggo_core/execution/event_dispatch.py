@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import inspect
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from daggo_core.execution.step_threads import StepThreads
 from daggo_core.plugins import Hooks, RunEventListener
 from daggo_core.storage.base import RunStorage, Storage
 from daggo_core.storage.records import Event, Run
 
-__all__ = ["DRAIN_SECONDS", "EventDispatcher", "attach_dispatcher"]
+if TYPE_CHECKING:
+    from daggo_core.config import Config
+
+__all__ = ["DRAIN_SECONDS", "EventDispatcher", "attach_dispatcher", "open_listened_storage"]
 
 logger = logging.getLogger("daggo.plugins")
 
@@ -184,3 +189,22 @@ def attach_dispatcher(storage: Storage, hooks: Hooks) -> EventDispatcher | None:
     dispatcher = EventDispatcher(storage, listeners)
     storage.add_event_listener(dispatcher.publish)
     return dispatcher
+
+
+@contextlib.contextmanager
+def open_listened_storage(config: Config, hooks: Hooks) -> Iterator[Storage]:
+    """The configured storage, opened through its backend plugin, whose stored events
+    reach the plugins' listeners; on exit the events still queued are delivered, then
+    the storage is closed."""
+    storage = hooks.storage_backend(config.database.driver).open(config.database)
+    try:
+        dispatcher = attach_dispatcher(storage, hooks)
+    except BaseException:
+        storage.close()
+        raise
+    try:
+        yield storage
+    finally:
+        if dispatcher is not None:
+            dispatcher.close()
+        storage.close()

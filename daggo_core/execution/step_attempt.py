@@ -27,6 +27,7 @@ from daggo_core.definitions.snapshot import Wiring
 from daggo_core.execution.capture import StepOutput, current_step
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.step_threads import StepThreads
+from daggo_core.execution.threadsafe import set_event
 from daggo_core.serde import unstructure
 from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
 
@@ -78,17 +79,7 @@ class RunStop:
         return self.stopping
 
     def _wake(self) -> None:
-        loop, event = self._loop, self._event
-        if loop is None or event is None or loop.is_closed():
-            return
-        try:
-            running_here = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            running_here = False
-        if running_here:
-            event.set()
-        else:
-            loop.call_soon_threadsafe(event.set)
+        set_event(self._loop, self._event)
 
 
 class StepHost(Protocol):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from daggo_core.errors import DaggoError
 from daggo_core.execution.claimed_run import ClaimedRun
-from daggo_core.execution.event_dispatch import attach_dispatcher
+from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import end_canceled_run
 from daggo_core.execution.run_worker import RunWorker
@@ -119,27 +119,23 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
     done_fd = _take_done_fd()
     run_id = run_id or os.environ.pop(RUN_ID_ENV, None)
     handed_over = run_id is None
-    storage = hooks.storage_backend(cfg.database.driver).open(cfg.database)
-    dispatcher = attach_dispatcher(storage, hooks)
-    storage.warm_up()  # while a pooled worker waits, not once it has its run
-    try:
-        if run_id is None:
-            line = sys.stdin.readline()
-            if not line.strip():
-                return EXIT_OK
-            run_id = line.strip()
-        _execute(cfg, definitions, storage, run_id, handed_over=handed_over)
-        if done_fd is not None:
-            with contextlib.suppress(OSError):
-                os.write(done_fd, RUN_DONE)
-        return EXIT_OK
-    finally:
-        if done_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(done_fd)
-        if dispatcher is not None:
-            dispatcher.close()
-        storage.close()
+    with open_listened_storage(cfg, hooks) as storage:
+        storage.warm_up()  # while a pooled worker waits, not once it has its run
+        try:
+            if run_id is None:
+                line = sys.stdin.readline()
+                if not line.strip():
+                    return EXIT_OK
+                run_id = line.strip()
+            _execute(cfg, definitions, storage, run_id, handed_over=handed_over)
+            if done_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.write(done_fd, RUN_DONE)
+            return EXIT_OK
+        finally:
+            if done_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(done_fd)
 
 
 def _take_done_fd() -> int | None:

@@ -14,7 +14,7 @@ from attrs import frozen
 
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
-from daggo_core.execution.event_dispatch import attach_dispatcher
+from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.plugins import Hooks
 from daggo_core.services.context import RuntimeControls, ServiceContext
 from daggo_core.services.jobs import JobsService
@@ -51,12 +51,6 @@ def open_services(config: Config, hooks: Hooks,
     backend plugin), closed on exit; for commands that run without a server. Run events
     stored meanwhile (a launch's RUN_QUEUED) reach the plugins' listeners before it
     closes."""
-    storage = hooks.storage_backend(config.database.driver).open(config.database)
-    events = attach_dispatcher(storage, hooks)
-    try:
+    with open_listened_storage(config, hooks) as storage:
         yield Services.over(ServiceContext(storage=storage, config=config, hooks=hooks,
                                            definitions=definitions))
-    finally:
-        if events is not None:
-            events.close()
-        storage.close()

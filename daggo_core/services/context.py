@@ -10,11 +10,11 @@ from attrs import frozen
 
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
-from daggo_core.errors import DaggoError, InvalidArgumentError
+from daggo_core.errors import DaggoError, InvalidArgumentError, JobNotFoundError
 from daggo_core.plugins import Hooks
 from daggo_core.storage.base import Storage
 
-__all__ = ["RuntimeControls", "ServiceContext", "check_limit"]
+__all__ = ["RuntimeControls", "ServiceContext", "check_limit", "unknown_job"]
 
 
 class RuntimeControls(Protocol):
@@ -54,3 +54,9 @@ def check_limit(limit: int, maximum: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
         raise InvalidArgumentError(f"limit: must be an integer from 1 to {maximum}, got {limit!r}")
     return limit
+
+
+def unknown_job(storage: Storage, name: str) -> JobNotFoundError:
+    """The error for a job `name` the database does not know, listing the ones it does."""
+    known = ", ".join(j.name for j in storage.list_jobs()) or "none"
+    return JobNotFoundError(f"no job named {name!r} (known jobs: {known})")

@@ -8,9 +8,9 @@ from typing import Any
 from attrs import field, frozen
 
 from daggo_core.definitions.snapshot import JobSnapshot
-from daggo_core.errors import InvalidArgumentError, JobNotFoundError, ParamsError
+from daggo_core.errors import InvalidArgumentError, ParamsError
 from daggo_core.execution.claimed_run import ClaimedRun
-from daggo_core.services.context import ServiceContext, check_limit
+from daggo_core.services.context import ServiceContext, check_limit, unknown_job
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.services.runs import RunSummary
 from daggo_core.services.schedules import ScheduleSummary, schedule_summaries
@@ -121,7 +121,7 @@ class JobsService:
         """One job (also one no longer defined in code) with its graph."""
         record = self.storage.get_job(request.name)
         if record is None:
-            raise JobNotFoundError(self._no_job(request.name))
+            raise unknown_job(self.storage, request.name)
         return JobDetail(name=record.name, description=record.description,
                          active=record.active, graph=record.snapshot,
                          schedules=schedule_summaries(self.storage, [record]),
@@ -141,7 +141,7 @@ class JobsService:
         else:
             record = self.storage.get_job(request.job)
             if record is None or not record.active:
-                raise JobNotFoundError(self._no_job(request.job))
+                raise unknown_job(self.storage, request.job)
             params = _checked_against_snapshot(record, request.params)
         run = Run(job_name=request.job, status=RunStatus.QUEUED, params=params, tags=tags)
         self.storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED,
@@ -171,9 +171,6 @@ class JobsService:
         runs = self.storage.list_runs(RunFilter(job_name=job_name), limit=1)
         return RunSummary.of(runs[0]) if runs else None
 
-    def _no_job(self, name: str) -> str:
-        known = ", ".join(j.name for j in self.storage.list_jobs()) or "none"
-        return f"no job named {name!r} (known jobs: {known})"
 
 
 def _position_after(records: list[JobRecord], name: str) -> int:

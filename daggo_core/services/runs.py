@@ -16,6 +16,7 @@ from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.storage.base import EventFilter, RunFilter, RunPosition
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
+    TERMINAL_RUN_STATUSES,
     ErrorInfo,
     Event,
     EventKind,
@@ -27,6 +28,7 @@ from daggo_core.storage.records import (
 )
 
 __all__ = [
+    "TERMINAL_RUN_STATUSES",
     "CancelOutcome",
     "ErrorInfo",
     "EventInfo",
@@ -83,7 +85,7 @@ class RunSummary:
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED)
+        return self.status in TERMINAL_RUN_STATUSES
 
     @classmethod
     def of(cls, run: Run) -> RunSummary:

@@ -12,9 +12,9 @@ from attrs import frozen
 
 from daggo_core.definitions.schedules import CatchUp, Overlap
 from daggo_core.definitions.snapshot import ScheduleSnapshot
-from daggo_core.errors import InvalidArgumentError, JobNotFoundError, ScheduleNotFoundError
+from daggo_core.errors import InvalidArgumentError, ScheduleNotFoundError
 from daggo_core.scheduling.cron import CronClock
-from daggo_core.services.context import ServiceContext, check_limit
+from daggo_core.services.context import ServiceContext, check_limit, unknown_job
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.storage.base import Storage, TickPosition
 from daggo_core.storage.records import (
@@ -152,7 +152,7 @@ class SchedulesService:
         limit = check_limit(request.limit, TICKS_PAGE_MAX)
         record = self.storage.get_job(request.job)
         if record is None:
-            raise JobNotFoundError(_no_job(self.storage, request.job))
+            raise unknown_job(self.storage, request.job)
         if request.key is not None:
             _matching(record, request.key)
         after = None
@@ -187,7 +187,7 @@ def schedule_summaries(storage: Storage, records: list[JobRecord], *,
 def _active_job(storage: Storage, name: str) -> JobRecord:
     record = storage.get_job(name)
     if record is None or not record.active:
-        raise JobNotFoundError(_no_job(storage, name))
+        raise unknown_job(storage, name)
     return record
 
 
@@ -205,9 +205,6 @@ def _matching(record: JobRecord, key: str | None) -> list[ScheduleSnapshot]:
     return chosen
 
 
-def _no_job(storage: Storage, job_name: str) -> str:
-    known = ", ".join(j.name for j in storage.list_jobs()) or "none"
-    return f"no job named {job_name!r} (known jobs: {known})"
 
 
 def _next_tick(schedule: ScheduleSnapshot, after: dt.datetime) -> dt.datetime | None:
