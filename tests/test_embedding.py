@@ -92,6 +92,7 @@ def served(tmp_path: Path) -> Iterator[tuple[daggo_core.DaggoApp, str]]:
         loop.call_soon_threadsafe(stop.set)
         server.join(30)
         loop.close()
+        app.close()  # the lifespan closed it already, unless the server failed to start
 
 
 def get(url: str) -> dict[str, Any]:
