@@ -83,6 +83,8 @@ def served(tmp_path: Path) -> Iterator[tuple[daggo_core.DaggoApp, str]]:
     def run_server() -> None:
         loop.run_until_complete(serve(embedding_app(app), hconfig,  # type: ignore[arg-type]
                                       shutdown_trigger=stop.wait))
+        # As asyncio.run does: threads of to_thread() calls end before the loop closes.
+        loop.run_until_complete(loop.shutdown_default_executor())
 
     server = threading.Thread(target=run_server, name="host-server")
     server.start()
@@ -91,6 +93,7 @@ def served(tmp_path: Path) -> Iterator[tuple[daggo_core.DaggoApp, str]]:
     finally:
         loop.call_soon_threadsafe(stop.set)
         server.join(30)
+        assert not server.is_alive(), "the host server did not shut down within 30 s"
         loop.close()
         app.close()  # the lifespan closed it already, unless the server failed to start
 
