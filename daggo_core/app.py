@@ -180,6 +180,8 @@ class DaggoApp:
         its own ASGI server calls this in its lifespan (or uses `running()`); `serve()`
         does it itself."""
         async with self._starting:
+            if self._closed:
+                raise DaggoError("this app is closed: open a new one with daggo_core.open()")
             if not self._tasks:
                 await self._start_tasks()
 
@@ -193,6 +195,8 @@ class DaggoApp:
             await asyncio.to_thread(monitor.check_once)
         except Exception:
             logger.exception("start-up recovery of left-over runs failed; the monitor retries")
+        if self._closed:  # closed from another thread meanwhile: start nothing over it
+            return
         self._tasks = {
             "coordinator": asyncio.create_task(coordinator.run_forever(),
                                                name="daggo-coordinator"),
@@ -204,13 +208,14 @@ class DaggoApp:
 
     async def stop(self) -> None:
         """Stop the runtime's tasks, then close the app (see `close`)."""
-        tasks, self._tasks = list(self._tasks.values()), {}
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await asyncio.to_thread(self.close)
+        async with self._starting:  # a start in progress finishes first
+            tasks, self._tasks = list(self._tasks.values()), {}
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await asyncio.to_thread(self.close)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[DaggoApp]:

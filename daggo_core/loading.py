@@ -95,7 +95,8 @@ def _user_frame(exc: BaseException, base: Path) -> str | None:
     if not frames:
         return None
     inside = [f for f in frames if _under(Path(f.filename), base)
-              and not _INSTALLED.intersection(Path(f.filename).parts)]
+              and not _INSTALLED.intersection(
+                  Path(f.filename).resolve().relative_to(base.resolve()).parts)]
     frame = (inside or frames)[-1]
     path = Path(frame.filename)
     shown = path.relative_to(base) if _under(path, base) else path

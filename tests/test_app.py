@@ -10,7 +10,7 @@ from attrs import frozen
 import daggo_core
 from daggo_core import Context, NoInput, dag
 from daggo_core.config import default_config
-from daggo_core.errors import PluginError
+from daggo_core.errors import DaggoError, PluginError
 from daggo_core.extensions import UIPanel
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import make_plugin_manager
@@ -132,6 +132,14 @@ def test_concurrent_starts_start_the_runtime_once(cfg, apps):
 
     assert asyncio.run(main()) == ["daggo-coordinator", "daggo-run-monitor", "daggo-scheduler",
                                    "daggo-work-listener"]
+
+
+def test_a_closed_app_does_not_start_again(cfg, apps):
+    app = apps(cfg, JOB)
+    app.close()
+    with pytest.raises(DaggoError, match="this app is closed"):
+        asyncio.run(app.start())
+    assert app.component_states()["coordinator"] == "not started"
 
 
 class PanelPlugin:

@@ -297,3 +297,15 @@ def test_a_run_executed_in_the_cli_process_heartbeats_so_no_monitor_takes_it_for
     assert results[0].status is RunStatus.SUCCESS
     assert ran.read_text().splitlines() == [run.id]  # executed once, never re-queued
     storage.close()
+
+
+def test_a_heartbeat_stops_a_worker_whose_run_was_queued_again_or_ended() -> None:
+    storage = ephemeral_storage()
+    stopped: list[RunStatus] = []
+    for status in (RunStatus.QUEUED, RunStatus.FAILURE, RunStatus.STARTED):
+        run = storage.add_run(Run(job_name="plain", status=status))
+        beat = Heartbeat(storage, run.id, "host:1", interval=1,
+                         on_stop=lambda r: stopped.append(r.status)).beat()
+        assert beat is not None and beat.status is status
+    assert stopped == [RunStatus.QUEUED, RunStatus.FAILURE]  # the STARTED one carries on
+    storage.close()

@@ -174,6 +174,26 @@ def test_killed_worker_fails_its_run_at_once(env: SimpleNamespace,
     wait_for(lambda: run.id not in executor.active_run_ids(), 2, "the slot to be freed")
 
 
+def test_a_killed_worker_whose_forked_child_lives_on_still_fails_its_run(
+        env: SimpleNamespace, app: daggo_core.DaggoApp) -> None:
+    assert app.coordinator is not None
+    run = app.launch("forking_job")
+    app.coordinator.dispatch_once()
+    pid = started_pid(env, run.id)
+    child = int((env.gate / f"child-{run.id}").read_text())
+    try:
+        wait_running(app.storage, run.id, "fork_then_wait")
+        os.kill(pid, signal.SIGKILL)  # the child still holds the worker's done pipe
+        final = wait_for(finished(app.storage, run.id), 10, "the run to be failed")
+        assert final.status is RunStatus.FAILURE and final.error is not None
+        assert f"worker process {pid} exited with code -9" in final.error.message
+        executor = app.executor
+        assert executor is not None
+        wait_for(lambda: run.id not in executor.active_run_ids(), 5, "the slot to be freed")
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
 def test_lost_run_of_a_job_with_run_retries_is_queued_again(
     env: SimpleNamespace, app: daggo_core.DaggoApp
 ) -> None:

@@ -50,6 +50,17 @@ def wait_gate(ctx: Context, inp: NoInput) -> Waited:
     return Waited(os.getpid())
 
 
+def fork_then_wait(ctx: Context, inp: NoInput) -> Waited:
+    """Fork a child that outlives this worker (it inherits the worker's fds), write its
+    pid to `child-<run id>`, then wait at the gate."""
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    (GATE / f"child-{ctx.run_id}").write_text(str(child))
+    return wait_gate(ctx, inp)
+
+
 def after(ctx: Context, inp: AfterIn) -> Done:
     (GATE / f"after-{ctx.run_id}").write_text("")
     return Done(True)
@@ -87,4 +98,5 @@ defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
     dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
     dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
+    dag.job("forking_job").add(dag.op("fork_then_wait", fork_then_wait)).build(),
 ])

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import Run
+from daggo_core.storage.records import Run, RunStatus
 
 __all__ = ["Heartbeat", "worker_id"]
 
@@ -26,7 +26,8 @@ class Heartbeat:
     """Heartbeats `run_id` as `worker` every `interval` seconds from a daemon thread.
 
     Each beat returns the stored run; when it shows that cancellation was requested, or
-    that the run already ended elsewhere (the monitor gave up on it), `on_stop(run)` is
+    that the run is no longer this worker's to execute (it ended elsewhere, or the monitor
+    gave up on it and queued it again), `on_stop(run)` is
     called, on every such beat, so a caller can escalate. Storage errors are logged and
     retried on the next beat: a database hiccup must not kill the run.
     """
@@ -51,7 +52,8 @@ class Heartbeat:
                              self.run_id, self.interval)
             return None
         self.last = run
-        if (run.cancel_requested or run.is_finished) and self.on_stop is not None:
+        gone = run.is_finished or run.status is RunStatus.QUEUED
+        if (run.cancel_requested or gone) and self.on_stop is not None:
             try:
                 self.on_stop(run)
             except Exception:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -64,18 +65,30 @@ class _Worker:
         self.id = worker_id(popen.pid)
         self.run_id: str | None = None
         self.canceling = False
+        self.run_done = False  # it said its run ended: it only delivers events now
         self.started = time.monotonic()
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
     def wait_run_done(self) -> bool:
-        """Block until the worker says its run ended (True) or exits without saying so."""
+        """Block until the worker says its run ended (True) or exits without saying so.
+
+        The worker's exit is checked each second as well as the pipe: a child it forked
+        may hold the pipe's write end open after the worker died."""
+        said = False
         try:
-            said = os.read(self.done, 1) == RUN_DONE
-        except OSError:
-            said = False
+            while True:
+                readable, _, _ = select.select([self.done], [], [], 1.0)
+                if readable:
+                    said = os.read(self.done, 1) == RUN_DONE
+                    break
+                if not self.alive():
+                    break
+        except (OSError, ValueError):
+            pass
         self.close_pipe()
+        self.run_done = said
         return said
 
     def close_pipe(self) -> None:
@@ -212,7 +225,7 @@ class SubprocessExecutor:
             popen = subprocess.Popen(self.command, cwd=self.cwd, env=env,
                                      stdin=subprocess.PIPE, start_new_session=True,
                                      close_fds=True, pass_fds=(done_w,))
-        except OSError:
+        except BaseException:
             os.close(done)
             raise
         finally:
@@ -225,6 +238,7 @@ class SubprocessExecutor:
                 worker = self._idle.pop(0)
                 if worker.alive():
                     return worker
+                worker.close_pipe()  # died while idle
         return None
 
     def _fill_pool(self) -> None:
@@ -323,7 +337,8 @@ class SubprocessExecutor:
             settle_lost_run(storage, run, reason, self.context.definitions.jobs_by_name)
 
     def _kill(self, worker: _Worker) -> None:
-        if worker.alive():
+        # A worker whose run has ended is delivering its events: let it finish.
+        if worker.alive() and not worker.run_done:
             logger.warning("worker %s of run %s ignored cancellation for %.1f s; killing it",
                            worker.pid, worker.run_id, cancel_kill_delay(self.execution))
             with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -71,8 +71,9 @@ def get_run(conn: Connection, run_id: str) -> Run:
     return run_from_row(row._mapping)
 
 
-def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> Run:
-    """End a QUEUED run as CANCELED, or flag an active one; a finished one is unchanged."""
+def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> tuple[Run, bool]:
+    """End a QUEUED run as CANCELED, or flag an active one; a finished one is unchanged.
+    Returns the run, and whether it ended a queued run."""
     run = get_run(conn, run_id)
     if run.status is RunStatus.QUEUED:
         stmt = (
@@ -86,7 +87,7 @@ def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> Ru
             insert_events(conn, [Event(
                 run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO",
                 message="run canceled while queued", timestamp=now)])
-            return run_from_row(row._mapping)
+            return run_from_row(row._mapping), True
         run = get_run(conn, run_id)
     if run.status in ACTIVE_RUN_STATUSES and not run.cancel_requested:
         conn.execute(update(_runs).where(_runs.c.id == run_id).values(cancel_requested=True))
@@ -94,7 +95,7 @@ def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> Ru
             run_id=run_id, kind=EventKind.RUN_CANCEL_REQUESTED, level="INFO",
             message="cancellation requested", timestamp=now)])
         run = get_run(conn, run_id)
-    return run
+    return run, False
 
 
 #: The columns an event row gives, in order (see `_event_row`).

@@ -252,9 +252,9 @@ class SqlRuns:
     def heartbeat(self, run_id: str, worker_id: str) -> Run:
         """Record that `worker_id` is alive and executing the run; returns the run.
 
-        Only an active run is changed: a queued or finished one is returned as it is (its
-        worker then stops). Callers read `cancel_requested` and `status` from the result.
-        Raises RunNotFoundError for an unknown run.
+        Only an active run is changed: a queued or finished one is returned as it is (a
+        worker's `Heartbeat` then stops it). Callers read `cancel_requested` and `status`
+        from the result. Raises RunNotFoundError for an unknown run.
         """
         params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id}
 
@@ -274,10 +274,10 @@ class SqlRuns:
         """
         now = utcnow()
         # Coordinators hear of it only when it ended a queued run (their counts changed).
-        return self._tx.write("request_cancel",
-                              lambda conn: cancel_in_transaction(conn, run_id, now),
-                              announce=lambda run: run.status is RunStatus.CANCELED
-                              and run.finished_at == now)
+        run, _ = self._tx.write("request_cancel",
+                                lambda conn: cancel_in_transaction(conn, run_id, now),
+                                announce=lambda outcome: outcome[1])
+        return run
 
     def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
         """Active runs whose last heartbeat (or claim) is older than `cutoff`, oldest first."""

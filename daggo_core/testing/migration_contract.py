@@ -136,5 +136,6 @@ class MigrationContract:
         upgrade(engine)
         _downgrade(engine, "base")
         assert current_revision(engine) is None
+        assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
         upgrade(engine)
         assert current_revision(engine) == HEAD_REVISION

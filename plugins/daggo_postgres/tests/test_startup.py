@@ -134,3 +134,22 @@ def test_conninfo_from_fields_and_description() -> None:
     assert "sslmode=require" in info and "application_name=daggo" in info
     expected = "db.internal:6543, database 'platform' (schema 'my_project')"
     assert describe(info, pg.schema) == expected
+
+
+def test_run_id_prefixes_hold_under_a_natural_language_collation(
+        pg_storage: SqlStorage) -> None:
+    # Locale collations order punctuation apart from digits: a range ending at "a9:"
+    # (the character after '9') would miss or over-reach; the hex bounds do not.
+    with pg_storage.engine.begin() as conn:
+        conn.execute(text('ALTER TABLE runs ALTER COLUMN id TYPE varchar(32) COLLATE "en-x-icu"'))
+    ids = ["a9" + "0" * 30, "a9f" + "0" * 29, "a9" + "f" * 30, "aa" + "0" * 30, "a:" + "0" * 30]
+    for run_id in ids:
+        pg_storage.add_run(Run(id=run_id, job_name="j"))
+
+    def found(prefix: str) -> list[str]:  # in the collation's order: compare as sets
+        return sorted(pg_storage.find_run_ids(prefix, limit=9))
+
+    assert found("a9") == sorted(ids[:3])
+    assert found("a9f") == [ids[1], ids[2]]
+    assert found("a:") == [ids[4]]
+    assert found("a") == sorted(ids)

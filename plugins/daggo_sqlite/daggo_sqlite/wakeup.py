@@ -123,11 +123,15 @@ class WakeupListener:
         return True
 
     def close(self) -> None:
-        """Stop listening and remove the socket (the directory stays: another process may
-        be about to listen in it)."""
+        """Stop listening and remove the socket. A directory beside the database stays
+        (another process may be about to listen in it); one in the temporary directory
+        goes once empty, so they do not pile up there."""
         if self._closed:
             return
         self._closed = True
         self._sock.close()
         with contextlib.suppress(OSError):
             self.path.unlink()
+        if self.path.parent.parent == Path(tempfile.gettempdir()):
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()

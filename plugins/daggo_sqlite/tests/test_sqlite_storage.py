@@ -308,13 +308,19 @@ def test_wakeup_sockets_live_beside_the_file_or_under_tmp_when_too_long(
     assert far.parent == Path(tempfile.gettempdir()) and far.name.startswith("daggo-wake-")
     deep.parent.mkdir()
     storage = open_sqlite(deep)
-    try:  # a listener works there too, and closing it leaves the directory for others
+    try:  # a listener works there too, and the last one out removes the directory
         notifier = storage.work_notifier()
         assert notifier is not None and far.is_dir()
     finally:
         storage.close()
-    assert far.is_dir() and not any(far.iterdir())
-    far.rmdir()
+    assert not far.exists()
+    beside = short_dir / "daggo.sqlite-wake"
+    storage = open_sqlite(short)
+    try:
+        assert storage.work_notifier() is not None and beside.is_dir()
+    finally:
+        storage.close()
+    assert beside.is_dir() and not any(beside.iterdir())  # stays for the next listener
 
 
 def test_an_old_sqlite_library_is_refused_naming_the_versions() -> None:
