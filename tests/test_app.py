@@ -120,6 +120,22 @@ def test_a_closed_coordinator_launches_nothing(cfg, apps):
     app.close()
 
 
+def test_a_coordinator_woken_as_it_is_cancelled_stops(cfg, apps):
+    coordinator = apps(cfg, JOB).start_execution()
+    coordinator.notified_poll_interval = coordinator.poll_interval = 30.0
+
+    async def main():
+        task = asyncio.create_task(coordinator.run_forever())
+        for _ in range(100):  # until it waits for a wake-up (its first dispatch is done)
+            await asyncio.sleep(0.01)
+        coordinator.wake()  # a run ended just as the app is stopped
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        return task in done and task.cancelled()
+
+    assert asyncio.run(main())
+
+
 def test_concurrent_starts_start_the_runtime_once(cfg, apps):
     app = apps(cfg, JOB)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from collections.abc import Mapping
 
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
-from daggo_core.execution.threadsafe import set_event
+from daggo_core.execution.loop_events import set_event, wait_event
 from daggo_core.extensions import Executor
 from daggo_core.storage.base import RunFilter, Storage, WorkNotifier
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
@@ -133,10 +132,7 @@ class RunCoordinator:
                     await asyncio.to_thread(self.dispatch_once, force=woken)
                 except Exception:
                     logger.exception("run coordinator failed to dispatch; retrying")
-                woken = False
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), poll_interval)
-                    woken = True
+                woken = await wait_event(self._wake, poll_interval)
         finally:
             if listener is not None:
                 listener.cancel()

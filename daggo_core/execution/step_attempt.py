@@ -10,7 +10,6 @@ recorded SUCCESS afterwards.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import datetime as dt
 import functools
@@ -26,8 +25,8 @@ from daggo_core.definitions.ops import OpDefinition
 from daggo_core.definitions.snapshot import Wiring
 from daggo_core.execution.capture import StepOutput, current_step
 from daggo_core.execution.error_info import error_info
+from daggo_core.execution.loop_events import set_event, wait_event
 from daggo_core.execution.step_threads import StepThreads
-from daggo_core.execution.threadsafe import set_event
 from daggo_core.serde import unstructure
 from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
 
@@ -74,8 +73,7 @@ class RunStop:
     async def wait(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the run to stop; True if it is stopping."""
         assert self._event is not None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        await wait_event(self._event, timeout)
         return self.stopping
 
     def _wake(self) -> None:
