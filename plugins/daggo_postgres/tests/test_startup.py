@@ -141,6 +141,9 @@ def test_run_id_prefixes_hold_under_a_natural_language_collation(
     # Locale collations order punctuation apart from digits: a range ending at "a9:"
     # (the character after '9') would miss or over-reach; the hex bounds do not.
     with pg_storage.engine.begin() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_collation WHERE collname = 'en-x-icu'")
+                            ).first():
+            pytest.skip("this PostgreSQL server is built without ICU collations")
         conn.execute(text('ALTER TABLE runs ALTER COLUMN id TYPE varchar(32) COLLATE "en-x-icu"'))
     ids = ["a9" + "0" * 30, "a9f" + "0" * 29, "a9" + "f" * 30, "aa" + "0" * 30, "a:" + "0" * 30]
     for run_id in ids:
