@@ -28,7 +28,6 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,39 +36,14 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent / "workloads"))
-from _daggo import EXECUTOR, chain_job, typed_op
+from _daggo import EXECUTOR, chain_job, fanout_job
 
-from daggo_core import Context, NoInput, dag, execute
+from daggo_core import execute
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.execution.local import ephemeral_storage
 
 #: The target: a wide (long) run's per-op cost at most this times the narrow (short) one's.
 TARGET_RATIO = 1.5
-
-
-@frozen
-class Items:
-    values: list[int]
-
-
-@frozen
-class LeafIn:
-    items: Items
-
-
-@frozen
-class Leaf:
-    value: int
-
-
-@frozen
-class TotalIn:
-    leaves: list[Leaf]
-
-
-@frozen
-class Total:
-    value: int
 
 
 @frozen
@@ -83,30 +57,11 @@ class Graph:
     expected: int
 
 
-def _leaf(i: int) -> Callable[[Context, Any], Any]:
-    def leaf(ctx: Context, inp: Any) -> Any:
-        return Leaf(inp.items.values[i] + 1)
-
-    return leaf
-
-
 def fanout(ops: int) -> Graph:
     """root -> `ops - 2` leaves -> total, `ops` ops in all."""
     leaves = ops - 2
-
-    def root(ctx: Context, inp: Any) -> Any:
-        return Items(list(range(leaves)))
-
-    def total(ctx: Context, inp: Any) -> Any:
-        return Total(sum(leaf.value for leaf in inp.leaves))
-
-    job = (dag.job(f"fanout{ops}")
-           .add(typed_op("root", root, NoInput, Items),
-                *(typed_op(f"leaf_{i}", _leaf(i), LeafIn, Leaf) for i in range(leaves)),
-                typed_op("total", total, TotalIn, Total))
-           .build())
-    return Graph(name=f"fan-out {ops:,}", job=job, ops=ops, last_op="total",
-                 expected=sum(i + 1 for i in range(leaves)))
+    return Graph(name=f"fan-out {ops:,}", job=fanout_job(leaves, f"fanout{ops}"), ops=ops,
+                 last_op="total", expected=sum(i + 1 for i in range(leaves)))
 
 
 def chain(ops: int) -> Graph:

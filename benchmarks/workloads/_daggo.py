@@ -16,7 +16,8 @@ from daggo_core import Context, NoInput, dag
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
 
-__all__ = ["EXECUTOR", "chain_job", "three_op_job", "typed_op", "value_type"]
+__all__ = ["EXECUTOR", "Leaf", "chain_job", "fanout_job", "three_op_job", "typed_op",
+           "value_type"]
 
 
 def _executor() -> str:
@@ -60,6 +61,55 @@ def chain_job(n: int, name: str) -> JobDefinition:
         inp = value_type(f"Step{k}In", prev=outs[k - 2])
         ops.append(typed_op(f"step_{k}", _link(outs[k - 1], False), inp, outs[k - 1]))
     return dag.job(name).add(*ops).build()
+
+
+@attrs.frozen
+class Items:
+    values: list[int]
+
+
+@attrs.frozen
+class LeafIn:
+    items: Items
+
+
+@attrs.frozen
+class Leaf:
+    value: int
+
+
+@attrs.frozen
+class TotalIn:
+    leaves: list[Leaf]
+
+
+@attrs.frozen
+class Total:
+    value: int
+
+
+def _leaf(i: int) -> Callable[[Context, LeafIn], Leaf]:
+    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
+        return Leaf(inp.items.values[i] + 1)
+
+    return leaf
+
+
+def fanout_job(leaves: int, name: str) -> JobDefinition:
+    """fanout200's job with `leaves` leaves: `root` returns the list 0..leaves-1, leaf `i`
+    returns `items[i] + 1`, `total` takes `list[Leaf]` and returns their sum."""
+
+    def root(ctx: Context, inp: NoInput) -> Items:
+        return Items(list(range(leaves)))
+
+    def total(ctx: Context, inp: TotalIn) -> Total:
+        return Total(sum(leaf.value for leaf in inp.leaves))
+
+    return (dag.job(name)
+            .add(typed_op("root", root, NoInput, Items),
+                 *(typed_op(f"leaf_{i}", _leaf(i), LeafIn, Leaf) for i in range(leaves)),
+                 typed_op("total", total, TotalIn, Total))
+            .build())
 
 
 def three_op_job() -> JobDefinition:

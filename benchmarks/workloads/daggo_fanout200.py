@@ -29,12 +29,10 @@ scratch = scratch_dir(f"daggo-{WORKLOAD}")
 os.environ["DAGGO_SQLITE_PATH"] = os.path.join(scratch, "daggo.sqlite")  # daggo's "home"
 
 t = time.perf_counter()
-from _daggo import EXECUTOR
-from attrs import frozen
+from _daggo import EXECUTOR, fanout_job
 
 import daggo_core
-from daggo_core import Context, NoInput, dag, execute
-from daggo_core.definitions.ops import OpDefinition
+from daggo_core import execute
 from daggo_core.execution.local import ephemeral_storage
 
 import_s = time.perf_counter() - t
@@ -42,51 +40,7 @@ import_s = time.perf_counter() - t
 t = time.perf_counter()
 
 
-@frozen
-class Items:
-    values: list[int]
-
-
-@frozen
-class LeafIn:
-    items: Items
-
-
-@frozen
-class Leaf:
-    value: int
-
-
-@frozen
-class TotalIn:
-    leaves: list[Leaf]
-
-
-@frozen
-class Total:
-    value: int
-
-
-def root(ctx: Context, inp: NoInput) -> Items:
-    return Items(list(range(N)))
-
-
-def make_leaf(i: int) -> OpDefinition:
-    def leaf(ctx: Context, inp: LeafIn) -> Leaf:
-        return Leaf(inp.items.values[i] + 1)
-
-    return dag.op(f"leaf_{i}", leaf)
-
-
-def total(ctx: Context, inp: TotalIn) -> Total:
-    return Total(sum(leaf.value for leaf in inp.leaves))
-
-
-fanout200 = (
-    dag.job("fanout200")
-    .add(dag.op("root", root), *(make_leaf(i) for i in range(N)), dag.op("total", total))
-    .build()
-)
+fanout200 = fanout_job(N, "fanout200")
 define_s = time.perf_counter() - t
 
 t = time.perf_counter()
