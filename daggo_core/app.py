@@ -240,6 +240,7 @@ class DaggoApp:
         loop = asyncio.get_running_loop()
         if shutdown is None:
             for sig in (signal.SIGINT, signal.SIGTERM):
+                # Not on Windows' loops, nor off the main thread: stop through `shutdown`.
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, stop.set)
         hconfig = HypercornConfig()

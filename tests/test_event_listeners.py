@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import EventKind, RunStatus
+from daggo_core.testing.distributions import pip_install, write_distribution
 from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
 from daggo_sqlite.testing import database_config
 
@@ -122,37 +122,11 @@ job = dag.job("abc").add(dag.op("a", a), dag.op("b", b), dag.op("c", c)).build()
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """daggo-listen installed by pip into a directory, as a user would install it."""
     root = tmp_path_factory.mktemp("listen")
-    project = root / "daggo-listen"
-    (project / "daggo_listen").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(textwrap.dedent("""\
-        [build-system]
-        requires = ["setuptools>=65", "wheel"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "daggo-listen"
-        version = "1.0.0"
-        requires-python = ">=3.11"
-        dependencies = ["daggo>=0.1.0"]
-
-        [project.entry-points.daggo]
-        listen_async = "daggo_listen.async_listener"
-        listen_slow = "daggo_listen.slow_listener"
-        listen_broken = "daggo_listen.broken_listener"
-
-        [tool.setuptools]
-        packages = ["daggo_listen"]
-    """))
-    (project / "daggo_listen" / "__init__.py").write_text(COMMON.lstrip())
-    for module, source in LISTENERS.items():
-        (project / "daggo_listen" / f"{module}.py").write_text(source.lstrip())
-    target = root / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--no-input", "--target", str(target), str(project)],
-        capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
+    project = write_distribution(
+        root, "daggo-listen", "1.0.0", {"__init__": COMMON, **LISTENERS},
+        {"listen_async": "async_listener", "listen_slow": "slow_listener",
+         "listen_broken": "broken_listener"})
+    return pip_install([project], root / "site")
 
 
 def test_every_listener_gets_every_event_once_in_order_without_slowing_the_run(

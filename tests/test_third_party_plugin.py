@@ -6,10 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from daggo_core.testing.distributions import pip_install, write_distribution
 
 GOOD_PLUGIN = '''
 """daggo-hello: a UI panel and a CLI command."""
@@ -46,49 +47,16 @@ raise ImportError("the frobnicate SDK is not installed")
 '''
 
 
-def _write_distribution(root: Path, dist: str, version: str, plugin_source: str) -> Path:
-    package = dist.replace("-", "_")
-    project = root / dist
-    (project / package).mkdir(parents=True)
-    (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools>=65", "wheel"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{dist}"
-        version = "{version}"
-        requires-python = ">=3.11"
-        dependencies = ["daggo>=0.1.0"]
-
-        [project.entry-points.daggo]
-        {package.removeprefix("daggo_")} = "{package}.plugin"
-
-        [tool.setuptools]
-        packages = ["{package}"]
-    """))
-    (project / package / "__init__.py").write_text("")
-    (project / package / "plugin.py").write_text(plugin_source.lstrip())
-    return project
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding daggo-hello 1.2.0 and daggo-broken 0.3.0, installed by pip."""
     root = tmp_path_factory.mktemp("third_party")
-    projects = [
-        _write_distribution(root, "daggo-hello", "1.2.0", GOOD_PLUGIN),
-        _write_distribution(root, "daggo-broken", "0.3.0", BROKEN_PLUGIN),
-    ]
-    target = root / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--no-input", "--target", str(target),
-         *map(str, projects)],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
+    return pip_install([
+        write_distribution(root, "daggo-hello", "1.2.0", {"plugin": GOOD_PLUGIN},
+                           {"hello": "plugin"}),
+        write_distribution(root, "daggo-broken", "0.3.0", {"plugin": BROKEN_PLUGIN},
+                           {"broken": "plugin"}),
+    ], root / "site")
 
 
 def _daggo(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
