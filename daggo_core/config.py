@@ -102,6 +102,9 @@ class DatabaseConfig:
     added by its plugin (e.g. `database.sqlite`)."""
 
     driver: str = setting("sqlite", string(nonempty=True))
+    #: How long a write is retried while the database is unreachable, restarting, busy
+    #: or locked, before it fails (a run then fails saying the database was unreachable).
+    retry_seconds: float = setting(300.0, number(positive=False))
     sections: dict[str, Any] = sections_field()
 
     def section(self, name: str, settings: type[T]) -> T:
@@ -136,8 +139,8 @@ class ExecutionConfig:
     poll_interval_seconds: float = setting(0.1, number(positive=True))
     tag_limits: Mapping[str, int] = setting({}, _tag_limits)
     fair_share_tag: str | None = setting(None, string(optional=True, nonempty=True))
-    heartbeat_interval_seconds: float = setting(2.0, number(positive=True))
-    heartbeat_timeout_seconds: float = setting(3.0, number(positive=True))
+    heartbeat_interval_seconds: float = setting(3.0, number(positive=True))
+    heartbeat_timeout_seconds: float = setting(30.0, number(positive=True))
     cancel_grace_seconds: float = setting(10.0, number(positive=False))
     warm_workers: int = setting(1, integer(0))
     run_timeout_seconds: float | None = setting(None, number(positive=True, optional=True))
@@ -164,6 +167,8 @@ class Config:
     app: str | None = setting(None, string(optional=True))
 
 
+#: A heartbeat timeout spans at least this many heartbeat intervals.
+HEARTBEATS_PER_TIMEOUT = 3
 _HEARTBEAT_INTERVAL = ("execution", "heartbeat_interval_seconds")
 _HEARTBEAT_TIMEOUT = ("execution", "heartbeat_timeout_seconds")
 
@@ -220,7 +225,8 @@ def load_config(
     loaded = load_settings(tree, path, env=os.environ if env is None else env, cwd=cwd,
                            other_variables=OTHER_VARIABLES)
     cfg: Config = loaded.value
-    problems = list(_inconsistencies(cfg, loaded))
+    problems = list(_inconsistencies(
+        cfg, loaded, installed_sections() if sections is None else sections))
     if problems:
         raise config_error(problems)
     resolve_paths(tree, loaded, cwd)
@@ -242,16 +248,22 @@ def _tree_of(sections: tuple[ConfigSection, ...]) -> SettingsTree:
     return settings_tree(Config, "DAGGO_", sections=sections, planned=PLANNED)
 
 
-def _inconsistencies(cfg: Config, loaded: Loaded) -> Iterator[str]:
-    """Rules between settings, checked once every setting is valid on its own."""
+def _inconsistencies(cfg: Config, loaded: Loaded,
+                     sections: Sequence[ConfigSection]) -> Iterator[str]:
+    """Rules between settings, checked once every setting is valid on its own: core's,
+    then those of the plugins' tables."""
     interval = cfg.execution.heartbeat_interval_seconds
     timeout = cfg.execution.heartbeat_timeout_seconds
-    if timeout <= interval:
+    if timeout < HEARTBEATS_PER_TIMEOUT * interval:
         yield (
             f"execution.heartbeat_timeout_seconds (from {loaded.source_of(_HEARTBEAT_TIMEOUT)}):"
-            f" must be greater than execution.heartbeat_interval_seconds ({interval}, from"
-            f" {loaded.source_of(_HEARTBEAT_INTERVAL)}), got {timeout}"
+            f" must be at least {HEARTBEATS_PER_TIMEOUT} times execution.heartbeat_interval_"
+            f"seconds ({interval}, from {loaded.source_of(_HEARTBEAT_INTERVAL)}), so that a "
+            f"few late heartbeats do not make a live run lost; got {timeout}"
         )
+    for section in sections:
+        if section.rules is not None:
+            yield from section.rules(cfg)
 
 
 def _to_dict(obj: Any, *, redact: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AttemptSupersededError",
     "ConfigError",
     "DaggoError",
     "DefinitionError",
@@ -50,7 +51,20 @@ class PluginError(DaggoError):
 
 
 class StorageError(DaggoError):
-    """The storage backend failed; wraps the driver's exception."""
+    """The storage backend failed; wraps the driver's exception.
+
+    `transient` is true when the database was unreachable, busy or restarting for the
+    whole retry window (`database.retry_seconds`), false for an error retrying cannot fix.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class AttemptSupersededError(DaggoError):
+    """A worker's write was refused: its execution attempt of the run is no longer the
+    current one (the run was claimed again, or it ended without this worker)."""
 
 
 class NotFoundError(DaggoError):

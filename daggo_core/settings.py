@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +55,14 @@ class InvalidValue(ValueError):
 @attrs.frozen(kw_only=True)
 class ConfigSection:
     """A table of settings a plugin adds: `name` is its dotted place (`database.sqlite`:
-    the `sqlite` table of `database`), `settings` its settings class."""
+    the `sqlite` table of `database`), `settings` its settings class. `rules(config)`,
+    if given, yields a problem for each rule between its settings and others that the
+    loaded configuration breaks (checked once every setting is valid on its own)."""
 
     name: str
     settings: type
     description: str = ""
+    rules: Callable[[Any], Iterable[str]] | None = None
 
 
 def setting(default: Any, check: Check, *, secret: bool = False,

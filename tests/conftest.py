@@ -130,7 +130,9 @@ def worker_env(
         "DAGGO_SQLITE_PATH": str(tmp_path / "daggo.sqlite"),
         "DAGGO_EXECUTION_EXECUTOR": "subprocess",
         "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": str(interval),
-        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": str(interval * 2.5),
+        "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": str(interval * 3),
+        # Fast heartbeats need short lock waits (the timeout outlasts two of them).
+        "DAGGO_SQLITE_BUSY_TIMEOUT_MS": str(int(interval * 3 * 1000 / 2)),
         "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
         "DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": str(getattr(request.module, "GRACE", 0.5)),
         "DAGGO_SCHEDULER_ENABLED": "false",

@@ -117,7 +117,7 @@ def test_app_cancel_signals_the_worker(env: SimpleNamespace, monkeypatch: pytest
                                        ) -> None:
     # Heartbeats far apart: only the signal can stop the run this fast.
     monkeypatch.setenv("DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS", "30")
-    monkeypatch.setenv("DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS", "60")
+    monkeypatch.setenv("DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS", "90")
     opened = daggo_core.open(load_config(), env.defs)
     opened.worker_command = worker_command_for(None, None, "app.py")
     coordinator = opened.start_execution()

@@ -28,6 +28,7 @@ DEFAULTS = {
     "admin": {"host": "127.0.0.1", "port": 8000},
     "database": {
         "driver": "sqlite",
+        "retry_seconds": 300.0,
         "sqlite": {"path": ".daggo/daggo.sqlite", "busy_timeout_ms": 5000},
         "postgres": {
             "host": "127.0.0.1",
@@ -47,8 +48,8 @@ DEFAULTS = {
         "poll_interval_seconds": 0.1,
         "tag_limits": {},
         "fair_share_tag": None,
-        "heartbeat_interval_seconds": 2.0,
-        "heartbeat_timeout_seconds": 3.0,
+        "heartbeat_interval_seconds": 3.0,
+        "heartbeat_timeout_seconds": 30.0,
         "cancel_grace_seconds": 10.0,
         "warm_workers": 1,
         "run_timeout_seconds": None,
@@ -72,6 +73,7 @@ port = 8080
 
 [database]
 driver = "postgres"
+retry_seconds = 60
 
 [database.sqlite]
 path = "/var/lib/daggo/db.sqlite"
@@ -112,6 +114,7 @@ ALL_AREAS = {
     "admin": {"host": "0.0.0.0", "port": 8080},
     "database": {
         "driver": "postgres",
+        "retry_seconds": 60.0,
         "sqlite": {"path": "/var/lib/daggo/db.sqlite", "busy_timeout_ms": 100},
         "postgres": {
             "host": "db.internal",
@@ -598,23 +601,37 @@ def test_zero_grace_and_no_warm_workers_are_allowed(tmp_path: Path) -> None:
     assert (cfg.execution.cancel_grace_seconds, cfg.execution.warm_workers) == (0.0, 0)
 
 
-def test_heartbeat_timeout_must_exceed_interval_naming_both(tmp_path: Path) -> None:
+def test_heartbeat_timeout_must_span_several_intervals_naming_both(tmp_path: Path) -> None:
     file = tmp_path / "daggo.toml"
     message = _load_error(
         tmp_path,
         "[execution]\nheartbeat_interval_seconds = 4\n",
-        DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS="4",
+        DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS="11.5",
     )
     assert message == (
         "invalid configuration (1 problem):\n"
         "  - execution.heartbeat_timeout_seconds (from DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS):"
-        f" must be greater than execution.heartbeat_interval_seconds (4.0, from {file}), got 4.0"
+        f" must be at least 3 times execution.heartbeat_interval_seconds (4.0, from {file}),"
+        " so that a few late heartbeats do not make a live run lost; got 11.5"
     )
-    message = _load_error(tmp_path, "[execution]\nheartbeat_interval_seconds = 6\n")
+    message = _load_error(tmp_path, "[execution]\nheartbeat_interval_seconds = 11\n")
     assert (
-        f"execution.heartbeat_timeout_seconds (from default): must be greater than "
-        f"execution.heartbeat_interval_seconds (6.0, from {file}), got 3.0"
+        f"execution.heartbeat_timeout_seconds (from default): must be at least 3 times "
+        f"execution.heartbeat_interval_seconds (11.0, from {file})"
     ) in message
+
+
+def test_on_sqlite_the_heartbeat_timeout_must_outlast_two_lock_waits(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "[execution]\nheartbeat_interval_seconds = 1\n"
+                                    "heartbeat_timeout_seconds = 9\n"
+                                    "[database.sqlite]\nbusy_timeout_ms = 5000\n")
+    assert ("execution.heartbeat_timeout_seconds (9) must be at least 2 times "
+            "database.sqlite.busy_timeout_ms (5000 ms)") in message
+    # Another backend has no such rule.
+    cfg = load_config(env={"DAGGO_DATABASE_DRIVER": "postgres",
+                           "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": "1",
+                           "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "9"}, cwd=tmp_path)
+    assert cfg.execution.heartbeat_timeout_seconds == 9.0
 
 
 def test_heartbeat_settings_that_agree_load(tmp_path: Path) -> None:

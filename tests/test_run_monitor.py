@@ -115,7 +115,7 @@ def test_monitor_fails_the_run_of_a_killed_worker_within_two_intervals(
         os.kill(worker.pid, signal.SIGKILL)
         final = wait_for(status_of(storage, run.id, RunStatus.FAILURE), 5, "FAILURE")
     assert final.error is not None and final.error.type == "WorkerLost"
-    assert f":{worker.pid} stopped heartbeating: silent for" in final.error.message
+    assert f"worker process {worker.pid} of this host is gone" in final.error.message
     assert [s.status for s in storage.list_steps(run.id)] == [StepStatus.FAILURE]
     kinds = [e.kind for e in storage.list_events(run.id)]
     assert EventKind.RUN_WORKER_LOST in kinds and kinds[-1] is EventKind.RUN_FAILURE
@@ -138,12 +138,14 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
     # Executed elsewhere by a worker that is alive and heartbeating.
     live = storage.add_run(Run(job_name="gate_job", status=RunStatus.STARTED,
                                started_at=old, created_at=old))
-    beating = Heartbeat(storage, live.id, "elsewhere:1", interval=INTERVAL).start()
+    beating = Heartbeat(storage, live.id, "elsewhere:1", attempt=live.attempt,
+                        interval=INTERVAL).start()
     try:
         start_server(env)
         failed = wait_for(status_of(storage, lost.id, RunStatus.FAILURE), 10, "lost run failed")
         assert failed.error is not None and failed.error.type == "WorkerLost"
-        assert f":{worker_pid} stopped heartbeating" in failed.error.message
+            # Its worker was on this host: its process is gone, whatever its heartbeat says.
+        assert f"worker process {worker_pid} of this host is gone" in failed.error.message
         assert [s.status for s in storage.list_steps(lost.id)] == [StepStatus.FAILURE]
         for run in (unstarted, queued):
             done = wait_for(status_of(storage, run.id, RunStatus.SUCCESS), 10, "run done")
@@ -299,13 +301,20 @@ def test_a_run_executed_in_the_cli_process_heartbeats_so_no_monitor_takes_it_for
     storage.close()
 
 
-def test_a_heartbeat_stops_a_worker_whose_run_was_queued_again_or_ended() -> None:
+def test_a_heartbeat_stops_a_worker_whose_run_was_queued_again_claimed_again_or_ended(
+) -> None:
     storage = ephemeral_storage()
-    stopped: list[RunStatus] = []
-    for status in (RunStatus.QUEUED, RunStatus.FAILURE, RunStatus.STARTED):
-        run = storage.add_run(Run(job_name="plain", status=status))
-        beat = Heartbeat(storage, run.id, "host:1", interval=1,
-                         on_stop=lambda r: stopped.append(r.status)).beat()
+    stopped: list[tuple[RunStatus, int]] = []
+    for status, attempt in ((RunStatus.QUEUED, 1), (RunStatus.FAILURE, 1),
+                            (RunStatus.STARTED, 2), (RunStatus.STARTED, 1)):
+        run = storage.add_run(Run(job_name="plain", status=status, attempt=attempt,
+                                  worker_id="host:2"))
+        beat = Heartbeat(storage, run.id, "host:1", attempt=1, interval=1,
+                         on_stop=lambda r: stopped.append((r.status, r.attempt))).beat()
         assert beat is not None and beat.status is status
-    assert stopped == [RunStatus.QUEUED, RunStatus.FAILURE]  # the STARTED one carries on
+        # A superseded attempt's heartbeat records nothing.
+        assert beat.worker_id == ("host:1" if attempt == 1 and status is RunStatus.STARTED
+                                  else "host:2")
+    # The current attempt of the last STARTED run carries on.
+    assert stopped == [(RunStatus.QUEUED, 1), (RunStatus.FAILURE, 1), (RunStatus.STARTED, 2)]
     storage.close()

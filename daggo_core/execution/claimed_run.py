@@ -64,8 +64,13 @@ class ClaimedRun:
                            "worker; not executing it", me, run_id, run.status, run.worker_id)
             return None
         execution = config.execution
-        heartbeat = Heartbeat(storage, run_id, me, interval=execution.heartbeat_interval_seconds)
+        heartbeat = Heartbeat(storage, run_id, me, attempt=run.attempt,
+                              interval=execution.heartbeat_interval_seconds)
         run = heartbeat.beat() or run
+        if heartbeat.superseded(run):
+            logger.warning("worker %s: run %s was claimed again or ended before it started; "
+                           "not executing it", me, run_id)
+            return None
         job = definitions.jobs_by_name.get(run.job_name)
         try:
             if job is None:
@@ -77,14 +82,16 @@ class ClaimedRun:
             storage.set_run_status(run.id, RunStatus.FAILURE, error=error_info(exc), events=[
                 Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
                       message=str(exc))
-            ], expected=ACTIVE_RUN_STATUSES)
+            ], expected=ACTIVE_RUN_STATUSES, attempt=run.attempt)
             return None
         run_worker = RunWorker(job, run, storage, params=params,
                                resources=definitions.resources,
                                max_concurrent_steps=execution.max_concurrent_steps,
                                run_timeout=execution.run_timeout_seconds,
                                stop_grace_seconds=execution.cancel_grace_seconds)
-        heartbeat.on_stop = lambda _run: run_worker.cancel()
+        heartbeat.on_stop = lambda stored: (
+            run_worker.supersede(f"the run is {stored.status} in attempt {stored.attempt}")
+            if heartbeat.superseded(stored) else run_worker.cancel())
         return cls(run, run_worker, heartbeat)
 
     @classmethod
@@ -98,7 +105,7 @@ class ClaimedRun:
         job = definitions.job(job_name)
         params_value = job.make_params(params)
         me = worker_id()
-        run = Run(job_name=job.name, status=RunStatus.STARTING,
+        run = Run(job_name=job.name, status=RunStatus.STARTING, attempt=1,
                   params=job.params_dict(params_value), tags=dict(tags or {}),
                   worker_id=me, heartbeat_at=utcnow())
         storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_STARTING,

@@ -1,4 +1,10 @@
-"""Worker heartbeats: a daemon thread telling storage that a run's worker is alive."""
+"""Worker heartbeats: a daemon thread telling storage that a run's worker is alive.
+
+The heartbeat has a thread of its own and takes a connection of its own from the pool for
+each beat, so it never waits behind the run's event writer. It is what tells the run
+monitor that a worker on another machine, or a hung one, is alive; a local worker's
+liveness comes from its process (see `run_monitor`).
+"""
 
 from __future__ import annotations
 
@@ -23,20 +29,22 @@ def worker_id(pid: int | None = None) -> str:
 
 
 class Heartbeat:
-    """Heartbeats `run_id` as `worker` every `interval` seconds from a daemon thread.
+    """Heartbeats attempt `attempt` of `run_id` as `worker` every `interval` seconds from
+    a daemon thread.
 
     Each beat returns the stored run; when it shows that cancellation was requested, or
-    that the run is no longer this worker's to execute (it ended elsewhere, or the monitor
-    gave up on it and queued it again), `on_stop(run)` is
-    called, on every such beat, so a caller can escalate. Storage errors are logged and
-    retried on the next beat: a database hiccup must not kill the run.
+    that the run is no longer this attempt's to execute (`superseded`: it ended
+    elsewhere, or was queued or claimed again), `on_stop(run)` is called, on every such
+    beat, so a caller can escalate. Storage errors are logged and retried on the next
+    beat: a database hiccup must not kill the run.
     """
 
-    def __init__(self, storage: Storage, run_id: str, worker: str, *, interval: float,
-                 on_stop: Callable[[Run], None] | None = None) -> None:
+    def __init__(self, storage: Storage, run_id: str, worker: str, *, attempt: int,
+                 interval: float, on_stop: Callable[[Run], None] | None = None) -> None:
         self.storage = storage
         self.run_id = run_id
         self.worker = worker
+        self.attempt = attempt
         self.interval = interval
         self.on_stop = on_stop
         self.last: Run | None = None
@@ -46,19 +54,23 @@ class Heartbeat:
     def beat(self) -> Run | None:
         """Heartbeat once now; returns the run, or None if storage failed."""
         try:
-            run = self.storage.heartbeat(self.run_id, self.worker)
+            run = self.storage.heartbeat(self.run_id, self.worker, attempt=self.attempt)
         except Exception:
             logger.exception("heartbeat of run %s failed; retrying in %.1f s",
                              self.run_id, self.interval)
             return None
         self.last = run
-        gone = run.is_finished or run.status is RunStatus.QUEUED
-        if (run.cancel_requested or gone) and self.on_stop is not None:
+        if (run.cancel_requested or self.superseded(run)) and self.on_stop is not None:
             try:
                 self.on_stop(run)
             except Exception:
                 logger.exception("stopping run %s after a heartbeat failed", self.run_id)
         return run
+
+    def superseded(self, run: Run) -> bool:
+        """Whether `run`, as stored, is no longer this attempt's to execute."""
+        return (run.attempt != self.attempt or run.is_finished
+                or run.status is RunStatus.QUEUED)
 
     def start(self) -> Heartbeat:
         """Start beating in the background (the first beat comes after one interval)."""

@@ -40,8 +40,7 @@ class InProcessExecutor:
         with self._lock:
             self._workers[run.id] = None
         future = self._pool.submit(self._execute, run)
-        run_id = run.id
-        future.add_done_callback(lambda f: self._finished(run_id, f))
+        future.add_done_callback(lambda f: self._finished(run, f))
 
     def cancel(self, run_id: str) -> None:
         with self._lock:
@@ -66,7 +65,8 @@ class InProcessExecutor:
             self._workers[run.id] = claimed.worker
         claimed.execute()
 
-    def _finished(self, run_id: str, future: Future[None]) -> None:
+    def _finished(self, run: Run, future: Future[None]) -> None:
+        run_id = run.id
         with self._lock:
             self._workers.pop(run_id, None)
         exc = future.exception()
@@ -77,7 +77,7 @@ class InProcessExecutor:
                     run_id, RunStatus.FAILURE, error=error_info(exc),
                     events=[Event(run_id=run_id, kind=EventKind.RUN_FAILURE, level="ERROR",
                                   message=f"executor error: {exc}")],
-                    expected=ACTIVE_RUN_STATUSES,
+                    expected=ACTIVE_RUN_STATUSES, attempt=run.attempt,
                 )
             except DaggoError:
                 logger.exception("could not mark run %s as failed", run_id)

@@ -4,6 +4,12 @@ The worker hands every write to the recorder and goes on; a writer thread lets w
 gather for a few milliseconds and stores them in one transaction, so a run costs a few
 transactions per batch of steps instead of two per step. Run status changes flush
 first, so storage never shows a run finished before its steps.
+
+Every batch is fenced with the run's attempt: once the run was claimed again or ended
+elsewhere, storage refuses it, and the recorder drops what it holds and says so. While the
+database is unreachable, writes wait (storage retries each for `database.retry_seconds`)
+and later ones stay buffered, in order; a batch that still fails after that window is kept
+and retried until it is stored, and the recorder says the database was lost.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from daggo_core.errors import StorageError
-from daggo_core.storage.base import StepWrites, Storage
+from daggo_core.errors import AttemptSupersededError, StorageError
+from daggo_core.storage.base import Fence, StepWrites, Storage
 from daggo_core.storage.records import Event, StepRecord
 
 T = TypeVar("T")
@@ -24,26 +30,37 @@ __all__ = ["StepRecorder"]
 
 logger = logging.getLogger("daggo.recorder")
 
+#: The pause between two tries of a batch once the database is lost (each try already
+#: waits for storage's own retry window).
+_LOST_RETRY_SECONDS = 1.0
+
 
 class StepRecorder:
     """Buffers one run's step states and events and stores them from a writer thread.
 
-    A failed write is retried with backoff for up to `retry_seconds`; after that,
-    `flush()` raises the StorageError.
+    Writes carry `fence`. A write that fails because the database stayed unreachable
+    (a transient StorageError) calls `on_storage_lost(error)` once and is retried until
+    it is stored; a superseded attempt calls `on_superseded(error)`, drops what is
+    buffered and makes `flush()` raise AttemptSupersededError; any other StorageError
+    makes `flush()` raise it.
     """
 
-    def __init__(self, storage: Storage, *, retry_seconds: float = 30.0,
+    def __init__(self, storage: Storage, *, fence: Fence | None = None,
+                 on_superseded: Callable[[AttemptSupersededError], None] | None = None,
+                 on_storage_lost: Callable[[StorageError], None] | None = None,
                  gather_seconds: float = 0.01) -> None:
         self.storage = storage
+        self.fence = fence
+        self.on_superseded = on_superseded
+        self.on_storage_lost = on_storage_lost
         self.gather_seconds = gather_seconds
-        self.retry_seconds = retry_seconds
         self._cond = threading.Condition()
         self._steps: dict[str, StepRecord] = {}
         self._events: list[Event] = []
         self._stored_keys: set[str] = set()
         self._pending = 0
         self._done = 0
-        self._error: StorageError | None = None
+        self._error: StorageError | AttemptSupersededError | None = None
         self._closed = False
         self._idle = False
         self._writing = False  # a batch is being stored (by the writer or `store_with`)
@@ -148,12 +165,15 @@ class StepRecorder:
                 if steps or events:
                     self._store(steps, events)
             except Exception as exc:
-                error = exc if isinstance(exc, StorageError) else StorageError(
-                    f"storing step states failed: {type(exc).__name__}: {exc}")
+                error = exc if isinstance(exc, (StorageError, AttemptSupersededError)) \
+                    else StorageError(f"storing step states failed: {type(exc).__name__}: {exc}")
                 with self._cond:
                     self._error = error
                     self._writing = False
+                    self._steps, self._events = {}, []
                     self._cond.notify_all()
+                if isinstance(error, AttemptSupersededError) and self.on_superseded:
+                    self.on_superseded(error)
                 return
             with self._cond:
                 self._writing = False
@@ -169,18 +189,20 @@ class StepRecorder:
     def _store(self, steps: list[StepRecord], events: list[Event]) -> None:
         pending = self._split(steps, events)
         new, changed = pending.new, pending.changed
-        deadline = time.monotonic() + self.retry_seconds
-        delay = 0.05
+        lost = False
         while True:
             try:
-                self.storage.record_steps(new, changed, events)
+                self.storage.record_steps(new, changed, events, fence=self.fence)
             except StorageError as exc:
-                if time.monotonic() + delay > deadline:
+                if not exc.transient:
                     raise
-                logger.warning("storing %d step states and %d events failed (%s); retrying",
-                               len(steps), len(events), exc)
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                if not lost:
+                    lost = True
+                    logger.error("storing %d step states and %d events: %s; keeping them "
+                                 "until the database is back", len(steps), len(events), exc)
+                    if self.on_storage_lost is not None:
+                        self.on_storage_lost(exc)
+                time.sleep(_LOST_RETRY_SECONDS)
                 continue
             self._stored_keys.update(s.step_key for s in new)
             return

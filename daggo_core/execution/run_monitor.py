@@ -9,14 +9,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 
-import attrs
-
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import RunNotFoundError, StorageError
-from daggo_core.storage.base import Storage
+from daggo_core.execution.local_workers import (
+    ProcessState,
+    kill_worker,
+    local_pid,
+    process_state,
+)
+from daggo_core.storage.base import Fence, RunFilter, Storage
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     RETRY_TAG,
@@ -41,6 +46,9 @@ logger = logging.getLogger("daggo.monitor")
 
 #: ErrorInfo.type of a run whose worker disappeared.
 WORKER_LOST = "WorkerLost"
+#: Active runs looked at per check for workers of this host.
+_ACTIVE_SCAN_LIMIT = 10_000
+_ACTIVE_STATUSES = tuple(sorted(ACTIVE_RUN_STATUSES))
 
 
 def retry_number(run: Run) -> int:
@@ -54,32 +62,31 @@ def retry_number(run: Run) -> int:
 def settle_lost_run(storage: Storage, run: Run, reason: str,
                     jobs: Mapping[str, JobDefinition],
                     stale_before: dt.datetime | None = None) -> tuple[Run, Run | None]:
-    """End an active run whose worker is gone; returns it as stored, and its retry if any.
+    """End the attempt of `run` (as the caller saw it) whose worker is gone; returns the
+    run as stored, and its retry if any.
 
     A run whose cancellation was requested ends CANCELED; any other ends FAILURE with an
     ErrorInfo of type "WorkerLost" and `reason`, its RUNNING steps failed, and, if its job
     has `run_retries` left, a new QUEUED run of the same job, params and tags is added with
-    `parent_run_id` pointing at it and the retry tag incremented. Does nothing to a run
-    that is no longer active (another process settled it first).
+    `parent_run_id` pointing at it and the retry tag incremented. Nothing happens to a run
+    no longer active in that attempt (another process settled it first, or it was
+    claimed again), nor, with `stale_before`, to one that heartbeated since then.
     """
     current = storage.get_run(run.id)
-    if current.status not in ACTIVE_RUN_STATUSES:
+    if current.status not in ACTIVE_RUN_STATUSES or current.attempt != run.attempt:
         return current, None
-    if (stale_before is not None and current.heartbeat_at is not None
-            and current.heartbeat_at >= stale_before):
-        return current, None  # its worker heartbeated again meanwhile: it was only slow
     if current.cancel_requested:
-        return end_canceled_run(storage, run.id, f"run canceled: {reason}"), None
+        return end_canceled_run(storage, current, f"run canceled: {reason}",
+                                stale_before=stale_before), None
     error = ErrorInfo(type=WORKER_LOST, message=reason)
-    # Steps first: storage never shows a run finished while a step of it still runs.
-    _close_running_steps(storage, run.id, StepStatus.FAILURE, error,
-                         f"step interrupted: {reason}")
-    final = storage.set_run_status(run.id, RunStatus.FAILURE, error=error, events=[
-        Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="ERROR", message=reason),
-        Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
-              message=f"run failed: {reason}"),
-    ], expected=ACTIVE_RUN_STATUSES)
-    if final.status is not RunStatus.FAILURE or final.error != error:
+    final, ended = storage.end_attempt(
+        Fence(run.id, run.attempt), RunStatus.FAILURE, error=error, events=[
+            Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="ERROR", message=reason),
+            Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
+                  message=f"run failed: {reason}"),
+        ], step_status=StepStatus.FAILURE, step_message=f"step interrupted: {reason}",
+        stale_before=stale_before)
+    if not ended:
         return final, None
     logger.warning("run %s failed: %s", run.id, reason)
     job = jobs.get(run.job_name)
@@ -111,43 +118,35 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
     return final, retry
 
 
-def end_canceled_run(storage: Storage, run_id: str, message: str) -> Run:
-    """End an active run CANCELED and mark its RUNNING steps CANCELED (its worker is gone)."""
-    current = storage.get_run(run_id)
-    if current.status not in ACTIVE_RUN_STATUSES:
-        return current
-    _close_running_steps(storage, run_id, StepStatus.CANCELED, None,
-                         "step interrupted: run canceled")
-    return storage.set_run_status(run_id, RunStatus.CANCELED, events=[
-        Event(run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO", message=message)
-    ], expected=ACTIVE_RUN_STATUSES)
-
-
-def _close_running_steps(storage: Storage, run_id: str, status: StepStatus,
-                         error: ErrorInfo | None, message: str) -> None:
-    now = utcnow()
-    kind = EventKind.STEP_FAILURE if status is StepStatus.FAILURE else EventKind.STEP_CANCELED
-    open_steps = [step for step in storage.list_steps(run_id)
-                  if step.status in (StepStatus.RUNNING, StepStatus.PENDING)]
-    if not open_steps:
-        return
-    storage.record_steps(
-        [], [attrs.evolve(step, status=status, finished_at=now, error=error)
-             for step in open_steps],
-        [Event(run_id=run_id, kind=kind, step_key=step.step_key, timestamp=now,
-               level="ERROR" if error else "INFO", message=f"{message} ({step.step_key})")
-         for step in open_steps],
-    )
+def end_canceled_run(storage: Storage, run: Run, message: str,
+                     stale_before: dt.datetime | None = None) -> Run:
+    """End the attempt of `run` CANCELED, its RUNNING steps CANCELED (its worker is gone
+    or gave up); a run no longer active in that attempt is returned as stored."""
+    final, _ = storage.end_attempt(
+        Fence(run.id, run.attempt), RunStatus.CANCELED, error=None, events=[
+            Event(run_id=run.id, kind=EventKind.RUN_CANCELED, level="INFO", message=message)
+        ], step_status=StepStatus.CANCELED, step_message="step interrupted: run canceled",
+        stale_before=stale_before)
+    return final
 
 
 class RunMonitor:
-    """Every half heartbeat interval, settles active runs silent for `heartbeat_timeout`.
+    """Settles active runs whose worker is gone, hung or silent.
 
-    A STARTING run (its worker never took it over) is re-queued; a STARTED one is failed
-    (or re-queued as a new run, per its job's `run_retries`) by `settle_lost_run`. The
-    first pass doubles as start-up recovery of runs a previous server left behind; runs
-    whose workers still heartbeat are left alone. `on_requeue` is called after runs were
-    put back in the queue (the coordinator's `wake`).
+    Every `period` (half a heartbeat interval) it looks at the workers of this host by
+    their process (`local_workers`): a run whose worker process is gone is settled at once,
+    whatever its last heartbeat. A run silent for `heartbeat_timeout` is settled too; if
+    its worker is a live process of this host (hung), that process is killed first and
+    the run settled only once it is gone, so a retry never overlaps it. A worker of
+    another host is fenced instead: settling ends its attempt, and it stops once it sees.
+
+    Settling re-queues a STARTING run (its worker never took it over); a STARTED one is
+    failed (or re-queued as a new run, per its job's `run_retries`) by `settle_lost_run`.
+    After a check failed (the database was unreachable), heartbeats are not judged again
+    until `heartbeat_timeout` has passed, so that workers can catch up. The first pass
+    doubles as start-up recovery of runs a previous server left behind; runs whose
+    workers still heartbeat are left alone. `on_requeue` is called after runs were put
+    back in the queue (the coordinator's `wake`).
     """
 
     def __init__(self, storage: Storage, jobs: Mapping[str, JobDefinition], *,
@@ -158,43 +157,76 @@ class RunMonitor:
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_timeout = heartbeat_timeout
         self.on_requeue = on_requeue
+        self._failed_at: float | None = None  # monotonic time of the last failed check
 
     @property
     def period(self) -> float:
-        """Seconds between checks: a lost worker is seen by `timeout + period` at worst."""
+        """Seconds between checks: a silent worker is seen by `timeout + period` at worst."""
         return self.heartbeat_interval / 2
 
     def check_once(self, now: dt.datetime | None = None) -> list[Run]:
-        """Settle every stale run once; returns them as stored afterwards."""
-        now = now or utcnow()
+        """Settle every run whose worker is gone or silent, once; returns them as stored."""
+        try:
+            return self._check(now or utcnow())
+        except Exception:
+            self._failed_at = time.monotonic()
+            raise
+
+    def _check(self, now: dt.datetime) -> list[Run]:
         cutoff = now - dt.timedelta(seconds=self.heartbeat_timeout)
-        settled: list[Run] = []
-        requeued = False
-        for run in self.storage.find_stale_runs(cutoff):
-            silent = (now - (run.heartbeat_at or run.created_at)).total_seconds()
-            who = f"worker {run.worker_id}" if run.worker_id else "no worker"
-            if run.status is RunStatus.STARTING and not run.cancel_requested and \
-                    not self.storage.list_steps(run.id):
-                final = self._requeue(run, f"{who} did not start the run ({silent:.1f} s "
-                                           f"without a heartbeat); re-queued")
-                requeued = requeued or final.status is RunStatus.QUEUED
-            else:
+        settled: dict[str, tuple[Run, bool]] = {}
+        for run in self._active_local_runs():
+            pid = local_pid(run.worker_id)
+            if pid is not None and process_state(pid) is ProcessState.GONE:
+                settled[run.id] = self._settle(
+                    run, f"worker process {pid} of this host is gone", None)
+        if not self._catching_up():
+            for run in self.storage.find_stale_runs(cutoff):
+                if run.id in settled:
+                    continue
+                silent = (now - (run.heartbeat_at or run.created_at)).total_seconds()
+                who = f"worker {run.worker_id}" if run.worker_id else "no worker"
                 reason = (f"{who} stopped heartbeating: silent for {silent:.1f} s "
                           f"(timeout {self.heartbeat_timeout:g} s)")
-                final, retry = settle_lost_run(self.storage, run, reason, self.jobs,
-                                               stale_before=cutoff)
-                requeued = requeued or retry is not None
-            settled.append(final)
-        if requeued and self.on_requeue is not None:
+                pid = local_pid(run.worker_id)
+                if pid is not None and process_state(pid) is ProcessState.WORKER:
+                    if not kill_worker(pid):
+                        logger.error("run %s: %s; its process %s did not die when killed",
+                                     run.id, reason, pid)
+                        continue
+                    reason += f"; its process {pid} on this host was hung and was killed"
+                settled[run.id] = self._settle(run, reason, cutoff)
+        if any(requeued for _, requeued in settled.values()) and self.on_requeue is not None:
             self.on_requeue()
-        return settled
+        return [final for final, _ in settled.values()]
+
+    def _catching_up(self) -> bool:
+        """Whether a check failed less than a heartbeat timeout ago."""
+        failed_at = self._failed_at
+        return failed_at is not None and time.monotonic() - failed_at < self.heartbeat_timeout
+
+    def _active_local_runs(self) -> list[Run]:
+        active = self.storage.list_runs(RunFilter(statuses=_ACTIVE_STATUSES),
+                                        limit=_ACTIVE_SCAN_LIMIT)
+        return [run for run in active if local_pid(run.worker_id) is not None]
+
+    def _settle(self, run: Run, reason: str,
+                stale_before: dt.datetime | None) -> tuple[Run, bool]:
+        """Settle one run; returns it as stored and whether a run was queued (again)."""
+        if run.status is RunStatus.STARTING and not run.cancel_requested and \
+                not self.storage.list_steps(run.id):
+            final = self._requeue(run, f"{reason}; it did not start the run: re-queued")
+            return final, final.status is RunStatus.QUEUED
+        final, retry = settle_lost_run(self.storage, run, reason, self.jobs,
+                                       stale_before=stale_before)
+        return final, retry is not None
 
     def _requeue(self, run: Run, reason: str) -> Run:
         final = self.storage.set_run_status(run.id, RunStatus.QUEUED, events=[
             Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="WARNING",
                   message=reason)
-        ], expected=[RunStatus.STARTING])
-        if final.status is RunStatus.QUEUED:
+        ], expected=[RunStatus.STARTING], attempt=run.attempt)
+        if final.status is RunStatus.QUEUED and final.attempt == run.attempt:
             logger.warning("run %s: %s", run.id, reason)
         return final
 

@@ -13,11 +13,13 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 from daggo_core.definitions.jobs import JobDefinition
+from daggo_core.errors import AttemptSupersededError, StorageError
 from daggo_core.execution.capture import capturing
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.recorder import StepRecorder
@@ -26,7 +28,7 @@ from daggo_core.execution.run_graph import RunGraph
 from daggo_core.execution.step_attempt import LogEmitter, RunStop, StepRunner
 from daggo_core.resources import ResourceSetupError, open_resources
 from daggo_core.serde import structure, unstructure
-from daggo_core.storage.base import StepWrites, Storage
+from daggo_core.storage.base import Fence, StepWrites, Storage
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
     ErrorInfo,
@@ -45,10 +47,12 @@ try:  # imported with the engine, not on the first run
 except ImportError:  # Windows
     uvloop = None
 
-__all__ = ["DEFAULT_MAX_CONCURRENT_STEPS", "RunWorker"]
+__all__ = ["DEFAULT_MAX_CONCURRENT_STEPS", "STORAGE_UNREACHABLE", "RunWorker"]
 
 logger = logging.getLogger("daggo.worker")
 DEFAULT_MAX_CONCURRENT_STEPS = 8
+#: ErrorInfo.type of a run stopped because the database stayed unreachable.
+STORAGE_UNREACHABLE = "StorageUnreachable"
 
 
 class RunWorker:
@@ -88,6 +92,9 @@ class RunWorker:
         self.outputs: dict[str, Any] = {}
         self.steps: dict[str, StepRecord] = {}
         self.stop = RunStop()
+        self.fence = Fence(run.id, run.attempt)
+        #: Set once storage refused a write of this attempt: nothing more is recorded.
+        self.superseded = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._graph = RunGraph(job, self.max_concurrent_steps)
         self._runner: StepRunner | None = None
@@ -116,6 +123,23 @@ class RunWorker:
 
     def _on_run_timeout(self) -> None:
         self.stop.time_out()
+        self._interrupt()
+
+    def supersede(self, why: str) -> None:
+        """Stop at once and record nothing more (thread-safe): this attempt of the run is
+        no longer the current one (claimed again, or ended elsewhere)."""
+        if not self.superseded:
+            logger.warning("run %s: %s; stopping its steps", self.run.id, why)
+        self.superseded = True
+        self.stop.request_cancel()
+        self._interrupt()
+
+    def _on_superseded(self, error: AttemptSupersededError) -> None:
+        self.supersede(str(error))
+
+    def _on_storage_lost(self, error: StorageError) -> None:
+        """The database stayed unreachable for its retry window: stop, fail the run."""
+        self.stop.lose_storage(str(error))
         self._interrupt()
 
     def execute(self) -> Run:
@@ -153,25 +177,31 @@ class RunWorker:
         self.stop.bind(loop)
         event = Event(run_id=self.run.id, kind=EventKind.RUN_STARTED, level="INFO",
                       message="run started")
-        started = self.storage.start_run(self.run.id, [event])
-        if started is None:  # not STARTING: started elsewhere, canceled or re-queued
+        started = self.storage.start_run(self.run.id, [event], attempt=self.fence.attempt)
+        if started is None:  # not STARTING: started elsewhere, canceled, claimed again
             self.run = self.storage.get_run(self.run.id)
             return self.run
         self.run = started
         if self.run.cancel_requested:
             self.stop.request_cancel()
         self._runner = StepRunner(self, loop, self.max_concurrent_steps)
-        self._recorder = StepRecorder(self.storage)
+        self._recorder = StepRecorder(self.storage, fence=self.fence,
+                                      on_superseded=self._on_superseded,
+                                      on_storage_lost=self._on_storage_lost)
         try:
             with contextlib.ExitStack() as resources:
                 failure = self._prepare_reexecution()
                 if failure is None:
                     failure = await self._run_graph_with(resources)
             return self._finish(failure)
+        except AttemptSupersededError:
+            self.run = self.storage.get_run(self.run.id)
+            return self.run
         finally:
             # Sync steps still running (timed out, ignoring cancellation) are abandoned.
             self._runner.close()
-            self._recorder.close()
+            with contextlib.suppress(AttemptSupersededError):
+                self._recorder.close()
 
     async def _run_graph_with(self, resources: contextlib.ExitStack) -> ErrorInfo | None:
         """Open the run's resources on `resources`, then run the graph; the failure that
@@ -235,11 +265,19 @@ class RunWorker:
                 self._record_not_run(name)
 
     def _finish(self, failure: ErrorInfo | None) -> Run:
+        if self.superseded:
+            raise AttemptSupersededError(f"run {self.run.id}: attempt {self.fence.attempt} "
+                                         "was superseded")
         all_succeeded = all(
             self.steps.get(n) and self.steps[n].status is StepStatus.SUCCESS
             for n in self.job.order
         )
-        if self.stop.cancel_requested.is_set() and not all_succeeded:
+        if self.stop.storage_lost is not None and not all_succeeded:
+            failure = ErrorInfo(
+                type=STORAGE_UNREACHABLE,
+                message=f"the database was unreachable for longer than database."
+                        f"retry_seconds, so the run was stopped: {self.stop.storage_lost}")
+        elif self.stop.cancel_requested.is_set() and not all_succeeded:
             return self._set_status(RunStatus.CANCELED, EventKind.RUN_CANCELED, "run canceled")
         if failure is None and self.stop.timed_out:
             failure = ErrorInfo(type="RunTimeout",
@@ -312,11 +350,22 @@ class RunWorker:
 
         def store(steps: StepWrites | None = None) -> Run:
             return self.storage.set_run_status(self.run.id, status, error=error,
-                                               events=[event], expected=expected, steps=steps)
+                                               events=[event], expected=expected, steps=steps,
+                                               attempt=self.fence.attempt)
 
-        # The last steps and events go in the status change's transaction.
-        self.run = store() if self._recorder is None else self._recorder.store_with(store)
-        return self.run
+        # The last steps and events go in the status change's transaction; while the
+        # database is unreachable, they wait for it (nothing of a run that ran is lost).
+        while True:
+            try:
+                self.run = (store() if self._recorder is None
+                            else self._recorder.store_with(store))
+                return self.run
+            except StorageError as exc:
+                if not exc.transient:
+                    raise
+                logger.error("run %s: storing its end (%s) failed: %s; retrying until the "
+                             "database is back", self.run.id, status, exc)
+                time.sleep(1.0)
 
 
 def _run_loop(main: Any) -> Any:

@@ -43,16 +43,22 @@ class RunStop:
     def __init__(self) -> None:
         self.cancel_requested = threading.Event()
         self.timed_out = False
+        #: Why storage could not be written for its whole retry window, once it happened.
+        self.storage_lost: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
 
     @property
     def stopping(self) -> bool:
-        return self.cancel_requested.is_set() or self.timed_out
+        return self.cancel_requested.is_set() or self.timed_out or self.storage_lost is not None
 
     @property
     def reason(self) -> str:
-        return "run canceled" if self.cancel_requested.is_set() else "run timed out"
+        if self.cancel_requested.is_set():
+            return "run canceled"
+        if self.storage_lost is not None:
+            return "database unreachable"
+        return "run timed out"
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach to the run's loop (called on it, before the first step)."""
@@ -68,6 +74,12 @@ class RunStop:
     def time_out(self) -> None:
         """The run overran its timeout (on the run's loop)."""
         self.timed_out = True
+        self._wake()
+
+    def lose_storage(self, why: str) -> None:
+        """Storage stayed unreachable for its retry window; safe from any thread."""
+        if self.storage_lost is None:
+            self.storage_lost = why
         self._wake()
 
     async def wait(self, timeout: float) -> bool:

@@ -64,6 +64,7 @@ class _Worker:
         self.pid = popen.pid
         self.id = worker_id(popen.pid)
         self.run_id: str | None = None
+        self.attempt = 0  # of the run handed to it
         self.canceling = False
         self.run_done = False  # it said its run ended: it only delivers events now
         self.started = time.monotonic()
@@ -144,7 +145,7 @@ class SubprocessExecutor:
         storage = self.context.storage
         worker = self._take_idle()
         if worker is not None:
-            storage.heartbeat(run.id, worker.id)
+            storage.heartbeat(run.id, worker.id, attempt=run.attempt)
             if not worker.hand_over(run.id):
                 logger.warning("warm worker %s exited before it got run %s; starting another",
                                worker.pid, run.id)
@@ -156,12 +157,12 @@ class SubprocessExecutor:
             except OSError as exc:
                 self._fail_unstarted(run, f"could not start a worker process: {exc}")
                 return
-            storage.heartbeat(run.id, worker.id)
+            storage.heartbeat(run.id, worker.id, attempt=run.attempt)
             if not worker.hand_over(run.id):
                 worker.close_pipe()
                 self._fail_unstarted(run, describe_exit(worker.pid, worker.popen.wait()))
                 return
-        worker.run_id = run.id
+        worker.run_id, worker.attempt = run.id, run.attempt
         with self._lock:
             self._running[run.id] = worker
         threading.Thread(target=self._watch, args=(worker,), daemon=True,
@@ -299,7 +300,7 @@ class SubprocessExecutor:
             try:
                 run = storage.get_run(worker.run_id)
                 if run.status is RunStatus.STARTING and run.worker_id == worker.id:
-                    storage.heartbeat(worker.run_id, worker.id)
+                    storage.heartbeat(worker.run_id, worker.id, attempt=worker.attempt)
             except DaggoError:
                 logger.exception("could not heartbeat run %s for its starting worker",
                                  worker.run_id)
@@ -327,11 +328,12 @@ class SubprocessExecutor:
     def _settle(self, worker: _Worker, run_id: str, code: int) -> None:
         storage = self.context.storage
         run = storage.get_run(run_id)
-        if run.status not in ACTIVE_RUN_STATUSES or run.worker_id != worker.id:
-            return
+        if run.status not in ACTIVE_RUN_STATUSES or run.attempt != worker.attempt \
+                or run.worker_id != worker.id:
+            return  # ended, or queued and claimed again since: not this worker's any more
         reason = describe_exit(worker.pid, code)
         if worker.canceling:
-            end_canceled_run(storage, run_id, f"run canceled: {reason}")
+            end_canceled_run(storage, run, f"run canceled: {reason}")
         else:
             logger.error("run %s: %s", run_id, reason)
             settle_lost_run(storage, run, reason, self.context.definitions.jobs_by_name)

@@ -37,7 +37,6 @@ from daggo_core.execution.claimed_run import ClaimedRun
 from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import end_canceled_run
-from daggo_core.execution.run_worker import RunWorker
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -181,7 +180,7 @@ def _execute(cfg: Config, definitions: Definitions, storage: Storage, run_id: st
     execution = cfg.execution
     # One interval later than the executor's kill: a worker with an executor watching it
     # is killed by that executor; this is the fallback for workers nobody watches.
-    stopper = _Stopper(claimed.worker, storage,
+    stopper = _Stopper(claimed, storage,
                        cancel_kill_delay(execution) + execution.heartbeat_interval_seconds)
     claimed.heartbeat.on_stop = stopper.on_heartbeat
     previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)
@@ -194,13 +193,17 @@ def _execute(cfg: Config, definitions: Definitions, storage: Storage, run_id: st
 
 
 class _Stopper:
-    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, then a deadline."""
+    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, then a deadline;
+    a heartbeat showing the attempt superseded stops the run, and exits the process if it
+    is still running on the next one."""
 
-    def __init__(self, worker: RunWorker, storage: Storage, kill_delay: float) -> None:
-        self.worker = worker
+    def __init__(self, claimed: ClaimedRun, storage: Storage, kill_delay: float) -> None:
+        self.claimed = claimed
+        self.worker = claimed.worker
         self.storage = storage
         self.kill_delay = kill_delay
         self.since: float | None = None
+        self.superseded_seen = False
 
     def request(self, why: str) -> None:
         if self.since is None:
@@ -214,17 +217,25 @@ class _Stopper:
         self.worker.cancel()
 
     def on_heartbeat(self, run: Run) -> None:
-        """Cancel on request; past the deadline, end the run CANCELED and exit hard."""
-        self.request("cancellation requested" if run.cancel_requested
-                     else f"run ended elsewhere as {run.status}")
+        """Cancel on request; past the deadline, end the run CANCELED and exit hard.
+        Superseded: stop the run's steps, and exit at the next heartbeat."""
+        if self.claimed.heartbeat.superseded(run):
+            if self.superseded_seen:
+                logger.error("run %s: attempt %d was superseded and its steps are still "
+                             "running; exiting", run.id, self.worker.fence.attempt)
+                logging.shutdown()
+                os._exit(EXIT_OK)
+            self.superseded_seen = True
+            self.worker.supersede(f"the run is {run.status} in attempt {run.attempt}")
+            return
+        self.request("cancellation requested")
         assert self.since is not None
         if time.monotonic() - self.since < self.kill_delay:
             return
         logger.error("run %s did not stop within %.1f s of its cancellation; exiting",
                      run.id, self.kill_delay)
-        if run.cancel_requested:
-            end_canceled_run(self.storage, run.id,
-                             f"run canceled: its steps ignored the request for "
-                             f"{self.kill_delay:g} s; worker exited")
+        end_canceled_run(self.storage, run,
+                         f"run canceled: its steps ignored the request for "
+                         f"{self.kill_delay:g} s; worker exited")
         logging.shutdown()
         os._exit(EXIT_ERROR)

@@ -24,6 +24,7 @@ from daggo_core.storage.records import (
     ScheduleState,
     ScheduleTick,
     StepRecord,
+    StepStatus,
     TickStatus,
 )
 from daggo_core.storage.ticks import TickClaim, TickDecider
@@ -33,6 +34,7 @@ __all__ = [
     "EventFilter",
     "EventListener",
     "EventStorage",
+    "Fence",
     "JobStorage",
     "RunFilter",
     "RunPosition",
@@ -44,6 +46,18 @@ __all__ = [
     "TickPosition",
     "WorkNotifier",
 ]
+
+
+@frozen
+class Fence:
+    """The execution attempt a worker's writes belong to.
+
+    Each claim of a run starts a new attempt (`Run.attempt`); storage refuses a fenced
+    write, raising AttemptSupersededError, unless the run is still active in that attempt.
+    """
+
+    run_id: str
+    attempt: int
 
 
 @frozen
@@ -146,20 +160,21 @@ class RunStorage(Protocol):
         events: Sequence[Event] = (),
         expected: Collection[RunStatus] | None = None,
         steps: StepWrites | None = None,
+        attempt: int | None = None,
     ) -> Run:
         """Move a run to `status` and append `events`, in one transaction.
 
         Sets `started_at` on STARTED and `finished_at` on a terminal status. With
-        `expected`, nothing changes unless the current status is one of them (the run is
-        returned as it is). `steps` are stored first in the same transaction, whatever
-        the status does (as `record_steps` would). Raises RunNotFoundError for an unknown
-        run.
+        `expected`, nothing changes unless the current status is one of them, and with
+        `attempt` unless the run is in that attempt (the run is returned as it is).
+        `steps` are stored in the same transaction when the run moves, never otherwise.
+        Raises RunNotFoundError for an unknown run.
         """
 
-    def start_run(self, run_id: str, events: Sequence[Event] = ()) -> Run | None:
-        """Move a STARTING run to STARTED; None if it was not STARTING (do not execute it).
-
-        Raises RunNotFoundError for an unknown run.
+    def start_run(self, run_id: str, events: Sequence[Event] = (), *,
+                  attempt: int | None = None) -> Run | None:
+        """Move a STARTING run (in `attempt`, if given) to STARTED; None if it was not
+        STARTING in it (do not execute it). Raises RunNotFoundError for an unknown run.
         """
 
     def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
@@ -170,8 +185,20 @@ class RunStorage(Protocol):
         several claimers on one database: each run is returned to one only.
         """
 
-    def heartbeat(self, run_id: str, worker_id: str) -> Run:
-        """Record that `worker_id` is executing the run now; returns the run."""
+    def heartbeat(self, run_id: str, worker_id: str, *, attempt: int | None = None) -> Run:
+        """Record that `worker_id` is executing the run now (only if the run is active,
+        and in `attempt` when given); returns the run as stored."""
+
+    def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
+                    events: Sequence[Event], step_status: StepStatus, step_message: str,
+                    stale_before: dt.datetime | None = None) -> tuple[Run, bool]:
+        """End the run's attempt `fence` for a worker that is gone, in one transaction.
+
+        Only if the run is still active in that attempt (and, with `stale_before`, its
+        last heartbeat is older than that): its RUNNING and PENDING steps end
+        `step_status` with `error` and a `step_message` event each, then the run moves to
+        `status` with `events`. Returns the run as stored and whether it ended.
+        """
 
     def request_cancel(self, run_id: str) -> Run:
         """End a QUEUED run as CANCELED, or flag an active one `cancel_requested`."""
@@ -186,11 +213,14 @@ class StepStorage(Protocol):
         new: Sequence[StepRecord],
         changed: Sequence[StepRecord],
         events: Sequence[Event] = (),
+        *,
+        fence: Fence | None = None,
     ) -> None:
         """Insert `new` steps, replace `changed` ones and append `events`, in one transaction.
 
         For the writer that owns a run's steps and knows which ones it stored before.
-        Costs the same per step however many steps the run has.
+        Costs the same per step however many steps the run has. With `fence`, raises
+        AttemptSupersededError (storing nothing) unless the run is active in that attempt.
         """
 
     def list_steps(self, run_id: str) -> list[StepRecord]:
@@ -202,8 +232,9 @@ EventListener = Callable[[Sequence[Event]], None]
 
 
 class EventStorage(Protocol):
-    def add_events(self, events: Sequence[Event]) -> None:
-        """Append events (log lines, transitions) to their runs' event logs."""
+    def add_events(self, events: Sequence[Event], *, fence: Fence | None = None) -> None:
+        """Append events (log lines, transitions) to their runs' event logs; with `fence`,
+        as `record_steps` does."""
 
     def add_event_listener(self, listener: EventListener) -> None:
         """Call `listener(events)` after every transaction of this storage object that

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: The newest revision under migrations/versions; a test keeps it equal to the scripts' head.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -42,10 +42,16 @@ def migrate(engine: Engine) -> None:
     """Create or upgrade the daggo schema in `engine`'s database.
 
     An empty database gets `metadata.create_all` and is stamped at HEAD_REVISION; one
-    already at HEAD_REVISION is left alone; anything older goes through Alembic. Raises
+    already at HEAD_REVISION is left alone, found so in a read transaction (no write
+    lock is taken); anything older goes through Alembic. Raises
     StorageError if daggo tables exist without Alembic's version table, or on failure.
     """
     try:
+        # A read first: opening a current database never waits for (or takes) the write
+        # lock, so workers and read-only commands open it under any write load.
+        with engine.connect() as conn:
+            if _has_version_table(conn) and _read_revision(conn) == HEAD_REVISION:
+                return
         with _begin_write(engine) as conn:
             if _has_version_table(conn):
                 if _read_revision(conn) == HEAD_REVISION:

@@ -143,6 +143,9 @@ class Run:
     cancel_requested: bool = False
     schedule_key: str | None = None
     scheduled_for: dt.datetime | None = None
+    #: The execution attempt: each claim bumps it, and storage refuses the writes of a
+    #: worker holding an older one (see `Fence`).
+    attempt: int = 0
 
     @property
     def is_finished(self) -> bool:

@@ -143,6 +143,8 @@ runs = Table(
     Column("wait_reason", Text),
     Column("cancel_requested", Boolean, nullable=False, default=False, server_default=false()),
     Column("trigger", String(_STATUS)),  # always written; see migration 0004
+    # Bumped by every claim: the fencing token of the run's current execution attempt.
+    Column("attempt", Integer, nullable=False, default=0, server_default="0"),
     Index(None, "job_name", "created_at"),
     Index(None, "status", "created_at"),
     Index(None, "created_at"),

@@ -25,10 +25,13 @@ __all__ = ["SqlStorage"]
 class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules):
     """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING."""
 
-    def __init__(self, engine: Engine, dialect: SqlDialect | None = None) -> None:
+    def __init__(self, engine: Engine, dialect: SqlDialect | None = None, *,
+                 retry_seconds: float = 0.0) -> None:
+        """`retry_seconds`: how long a write keeps being retried while the database is
+        unreachable or busy (see `Transactions`)."""
         self.engine = engine
         self.dialect = dialect or SqlDialect()
-        self._tx = Transactions(engine, self.dialect)
+        self._tx = Transactions(engine, self.dialect, retry_seconds=retry_seconds)
         self._candidates: dict[int, Select[tuple[str]]] = {}
 
     def work_notifier(self) -> WorkNotifier | None:

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, select
 
-from daggo_core.storage.base import EventFilter, EventListener
+from daggo_core.storage.base import EventFilter, EventListener, Fence
 from daggo_core.storage.records import Event, EventKind
 from daggo_core.storage.schema import events as _events
-from daggo_core.storage.sql_rows import columns_of, insert_events
+from daggo_core.storage.sql_rows import check_fence, columns_of, insert_events
 from daggo_core.storage.sql_transactions import Transactions
 
 __all__ = ["SqlEvents"]
@@ -23,10 +23,18 @@ class SqlEvents:
 
     _tx: Transactions
 
-    def add_events(self, events: Sequence[Event]) -> None:
-        """Append events (log lines, transitions) to their runs' event logs."""
-        if events:
-            self._tx.write("add_events", lambda conn: insert_events(conn, events))
+    def add_events(self, events: Sequence[Event], *, fence: Fence | None = None) -> None:
+        """Append events (log lines, transitions) to their runs' event logs; with
+        `fence`, only while the run is active in that attempt (AttemptSupersededError)."""
+        if not events:
+            return
+
+        def tx(conn: Connection) -> None:
+            if fence is not None:
+                check_fence(conn, fence)
+            insert_events(conn, events)
+
+        self._tx.write("add_events", tx)
 
     def add_event_listener(self, listener: EventListener) -> None:
         """Call `listener(events)` after each committed transaction that stored events."""

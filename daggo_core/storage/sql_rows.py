@@ -12,7 +12,8 @@ import attrs
 from sqlalchemy import ColumnElement, Connection, RowMapping, Table, bindparam, select, update
 
 from daggo_core import serde
-from daggo_core.errors import RunNotFoundError
+from daggo_core.errors import AttemptSupersededError, RunNotFoundError
+from daggo_core.storage.base import Fence
 from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
@@ -30,6 +31,7 @@ __all__ = [
     "RUN_COLUMNS",
     "STORED_EVENTS",
     "cancel_in_transaction",
+    "check_fence",
     "columns_of",
     "error_from",
     "error_value",
@@ -61,6 +63,24 @@ def columns_of(table: Table, record: type) -> tuple[ColumnElement[Any], ...]:
 
 RUN_COLUMNS = columns_of(_runs, Run)
 _GET_RUN = select(*RUN_COLUMNS).where(_runs.c.id == bindparam("key_id"))
+_ACTIVE_VALUES = frozenset(s.value for s in ACTIVE_RUN_STATUSES)
+# FOR SHARE where the database has row locks: a settling UPDATE of the run waits for the
+# fenced write to commit, or the write waits for it and then sees the run ended (an
+# embedded database whose write transactions exclude each other renders no clause).
+_FENCE = (select(_runs.c.status, _runs.c.attempt).where(_runs.c.id == bindparam("key_id"))
+          .with_for_update(read=True))
+
+
+def check_fence(conn: Connection, fence: Fence) -> None:
+    """Raise AttemptSupersededError unless the run is active in the fence's attempt."""
+    row = conn.execute(_FENCE, {"key_id": fence.run_id}).one_or_none()
+    if row is None:
+        raise RunNotFoundError(f"no run with id {fence.run_id!r}")
+    status, attempt = row
+    if attempt != fence.attempt or status not in _ACTIVE_VALUES:
+        raise AttemptSupersededError(
+            f"run {fence.run_id}: attempt {fence.attempt} was superseded (the run is "
+            f"{status.lower()} in attempt {attempt}); this worker's writes are refused")
 
 
 def get_run(conn: Connection, run_id: str) -> Run:

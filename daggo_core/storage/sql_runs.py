@@ -8,6 +8,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
+import attrs
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -22,14 +23,16 @@ from sqlalchemy import (
 )
 
 from daggo_core import serde
-from daggo_core.storage.base import ClaimChooser, RunFilter, RunPosition, StepWrites
+from daggo_core.storage.base import ClaimChooser, Fence, RunFilter, RunPosition, StepWrites
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     TERMINAL_RUN_STATUSES,
     ErrorInfo,
     Event,
+    EventKind,
     Run,
     RunStatus,
+    StepStatus,
     utcnow,
 )
 from daggo_core.storage.schema import run_tags as _run_tags
@@ -43,7 +46,7 @@ from daggo_core.storage.sql_rows import (
     insert_runs,
     run_from_row,
 )
-from daggo_core.storage.sql_steps import store_steps
+from daggo_core.storage.sql_steps import list_steps, store_steps
 from daggo_core.storage.sql_transactions import Transactions
 
 __all__ = ["SqlRuns"]
@@ -57,22 +60,32 @@ _CLAIM = (
     update(_runs)
     .where(_runs.c.status == RunStatus.QUEUED.value,
            _runs.c.id.in_(bindparam("ids", expanding=True)))
+    # A new attempt, recorded to no worker yet: the executor records the one it hands to.
     .values(status=RunStatus.STARTING.value, heartbeat_at=bindparam("heartbeat_at"),
-            wait_reason=None)
+            wait_reason=None, worker_id=None, attempt=_runs.c.attempt + 1)
     .returning(*RUN_COLUMNS)
 )
+_ACTIVE_VALUES = sorted(s.value for s in ACTIVE_RUN_STATUSES)
 _HEARTBEAT = (
-    update(_runs).where(_runs.c.id == bindparam("key_id"),
-                        _runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)))
+    update(_runs).where(_runs.c.id == bindparam("key_id"), _runs.c.status.in_(_ACTIVE_VALUES))
     .values(heartbeat_at=bindparam("heartbeat_at"), worker_id=bindparam("worker_id"))
     .returning(*RUN_COLUMNS)
 )
+_FENCED_HEARTBEAT = _HEARTBEAT.where(_runs.c.attempt == bindparam("key_attempt"))
 _START_RUN = (
     update(_runs)
     .where(_runs.c.id == bindparam("key_id"), _runs.c.status == RunStatus.STARTING.value)
     .values(status=RunStatus.STARTED.value, started_at=bindparam("started_at"))
     .returning(*RUN_COLUMNS)
 )
+_FENCED_START_RUN = _START_RUN.where(_runs.c.attempt == bindparam("key_attempt"))
+# The lost attempt's run, row-locked where the database has row locks, so that its steps
+# are read and closed before any fenced write of its worker can land.
+_LOCK_ATTEMPT = (select(*RUN_COLUMNS)
+                 .where(_runs.c.id == bindparam("key_id"),
+                        _runs.c.attempt == bindparam("key_attempt"),
+                        _runs.c.status.in_(_ACTIVE_VALUES))
+                 .with_for_update())
 _STALE_RUNS = (
     select(*RUN_COLUMNS)
     .where(_runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)),
@@ -150,14 +163,15 @@ class SqlRuns:
         events: Sequence[Event] = (),
         expected: Collection[RunStatus] | None = None,
         steps: StepWrites | None = None,
+        attempt: int | None = None,
     ) -> Run:
         """Move a run to `status` and append `events` in one transaction; returns the run.
 
         Sets `started_at` on STARTED and `finished_at` on a terminal status; `error`, when
         given, replaces the stored one. With `expected`, the run only moves (and the events
-        are only stored) if its current status is one of them; otherwise it is returned
-        unchanged. `steps` are stored first, in the same transaction, in any case.
-        Raises RunNotFoundError for an unknown run.
+        are only stored) if its current status is one of them, and with `attempt` only if
+        it is in that attempt; otherwise it is returned unchanged. `steps` are stored in
+        the same transaction when the run moves. Raises RunNotFoundError for an unknown run.
         """
         status = RunStatus(status)
         now = utcnow()
@@ -171,30 +185,34 @@ class SqlRuns:
             values["error"] = serde.unstructure(error)
         stmt = _set_status_statement(
             tuple(values), None if expected is None else tuple(
-                sorted(RunStatus(e).value for e in expected)))
-        params = {"key_id": run_id, **{f"new_{name}": value for name, value in values.items()}}
+                sorted(RunStatus(e).value for e in expected)), attempt is not None)
+        params = {"key_id": run_id, "key_attempt": attempt,
+                  **{f"new_{name}": value for name, value in values.items()}}
 
         def tx(conn: Connection) -> Run:
-            if steps is not None:
-                store_steps(conn, steps)
             row = conn.execute(stmt, params).one_or_none()
             if row is None:
                 return get_run(conn, run_id)
+            if steps is not None:  # their events before the run's own
+                store_steps(conn, steps)
             insert_events(conn, events)
             return run_from_row(row._mapping)
 
         return self._tx.write("set_run_status", tx, announce=status in _WAKING_STATUSES)
 
-    def start_run(self, run_id: str, events: Sequence[Event] = ()) -> Run | None:
+    def start_run(self, run_id: str, events: Sequence[Event] = (), *,
+                  attempt: int | None = None) -> Run | None:
         """Move a STARTING run to STARTED (setting `started_at`) and append `events`.
 
-        Returns the started run, or None when the run was not STARTING (another worker
-        started it, it was canceled or re-queued): the caller must then not execute it.
+        Returns the started run, or None when the run was not STARTING (in `attempt`, if
+        given: another worker started it, it was canceled, re-queued or claimed again):
+        the caller must then not execute it.
         """
-        params = {"key_id": run_id, "started_at": utcnow()}
+        params = {"key_id": run_id, "started_at": utcnow(), "key_attempt": attempt}
+        stmt = _START_RUN if attempt is None else _FENCED_START_RUN
 
         def tx(conn: Connection) -> Run | None:
-            row = conn.execute(_START_RUN, params).one_or_none()
+            row = conn.execute(stmt, params).one_or_none()
             if row is None:
                 get_run(conn, run_id)
                 return None
@@ -249,17 +267,20 @@ class SqlRuns:
             )
         return cached
 
-    def heartbeat(self, run_id: str, worker_id: str) -> Run:
+    def heartbeat(self, run_id: str, worker_id: str, *, attempt: int | None = None) -> Run:
         """Record that `worker_id` is alive and executing the run; returns the run.
 
-        Only an active run is changed: a queued or finished one is returned as it is (a
-        worker's `Heartbeat` then stops it). Callers read `cancel_requested` and `status`
-        from the result. Raises RunNotFoundError for an unknown run.
+        Only an active run (in `attempt`, when given) is changed: a queued or finished
+        one, or one claimed again, is returned as it is (a worker's `Heartbeat` then stops
+        it). Callers read `cancel_requested`, `status` and `attempt` from the result.
+        Raises RunNotFoundError for an unknown run.
         """
-        params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id}
+        params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id,
+                  "key_attempt": attempt}
+        stmt = _HEARTBEAT if attempt is None else _FENCED_HEARTBEAT
 
         def tx(conn: Connection) -> Run:
-            row = conn.execute(_HEARTBEAT, params).one_or_none()
+            row = conn.execute(stmt, params).one_or_none()
             if row is None:
                 return get_run(conn, run_id)
             return run_from_row(row._mapping)
@@ -279,6 +300,49 @@ class SqlRuns:
                                 announce=lambda outcome: outcome[1])
         return run
 
+    def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
+                    events: Sequence[Event], step_status: StepStatus, step_message: str,
+                    stale_before: dt.datetime | None = None) -> tuple[Run, bool]:
+        """End the attempt `fence` of a run whose worker is gone, in one transaction.
+
+        Only while the run is active in that attempt (and its heartbeat is older than
+        `stale_before`, if given): RUNNING and PENDING steps end `step_status` with
+        `error` and an event each, then the run moves to `status` with `events`. Returns
+        the run as stored and whether this call ended it.
+        """
+        now = utcnow()
+        kind = (EventKind.STEP_FAILURE if step_status is StepStatus.FAILURE
+                else EventKind.STEP_CANCELED)
+
+        def tx(conn: Connection) -> tuple[Run, bool]:
+            row = conn.execute(_LOCK_ATTEMPT, {"key_id": fence.run_id,
+                                               "key_attempt": fence.attempt}).one_or_none()
+            if row is None:
+                return get_run(conn, fence.run_id), False
+            run = run_from_row(row._mapping)
+            if (stale_before is not None and run.heartbeat_at is not None
+                    and run.heartbeat_at >= stale_before):
+                return run, False  # its worker heartbeated meanwhile: it was only slow
+            open_steps = [step for step in list_steps(conn, fence.run_id)
+                          if step.status in (StepStatus.RUNNING, StepStatus.PENDING)]
+            store_steps(conn, StepWrites(
+                changed=[attrs.evolve(step, status=step_status, finished_at=now, error=error)
+                         for step in open_steps],
+                events=[Event(run_id=fence.run_id, kind=kind, step_key=step.step_key,
+                              timestamp=now, level="ERROR" if error else "INFO",
+                              message=f"{step_message} ({step.step_key})")
+                        for step in open_steps]))
+            values: dict[str, Any] = {"status": status.value, "finished_at": now,
+                                      "wait_reason": None}
+            if error is not None:
+                values["error"] = serde.unstructure(error)
+            ended = conn.execute(update(_runs).where(_runs.c.id == fence.run_id)
+                                 .values(values).returning(*RUN_COLUMNS)).one()
+            insert_events(conn, events)
+            return run_from_row(ended._mapping), True
+
+        return self._tx.write("end_attempt", tx, announce=lambda outcome: outcome[1])
+
     def find_stale_runs(self, cutoff: dt.datetime) -> list[Run]:
         """Active runs whose last heartbeat (or claim) is older than `cutoff`, oldest first."""
         rows = self._tx.read("find_stale_runs",
@@ -287,13 +351,15 @@ class SqlRuns:
 
 
 @functools.cache
-def _set_status_statement(columns: tuple[str, ...],
-                          expected: tuple[str, ...] | None) -> Update:
+def _set_status_statement(columns: tuple[str, ...], expected: tuple[str, ...] | None,
+                          fenced: bool) -> Update:
     """The UPDATE of `set_run_status` setting `columns` (bound as `new_<column>`), built
     once per shape: building and hashing a statement costs more than running it."""
     where = [_runs.c.id == bindparam("key_id")]
     if expected is not None:
         where.append(_runs.c.status.in_(expected))
+    if fenced:
+        where.append(_runs.c.attempt == bindparam("key_attempt"))
     return (update(_runs).where(*where)
             .values({name: bindparam(f"new_{name}") for name in columns})
             .returning(*RUN_COLUMNS))

@@ -7,14 +7,20 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select
 
-from daggo_core.storage.base import StepWrites
+from daggo_core.storage.base import Fence, StepWrites
 from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import Event, StepRecord, StepStatus
 from daggo_core.storage.schema import steps as _steps
-from daggo_core.storage.sql_rows import columns_of, error_from, error_value, insert_events
+from daggo_core.storage.sql_rows import (
+    check_fence,
+    columns_of,
+    error_from,
+    error_value,
+    insert_events,
+)
 from daggo_core.storage.sql_transactions import Transactions
 
-__all__ = ["SqlSteps", "store_steps"]
+__all__ = ["SqlSteps", "list_steps", "store_steps"]
 
 _STEP_COLUMNS = columns_of(_steps, StepRecord)
 # The next position in the run, read from the (run_id, seq) index: one probe per step
@@ -46,20 +52,34 @@ class SqlSteps:
         new: Sequence[StepRecord],
         changed: Sequence[StepRecord],
         events: Sequence[Event] = (),
+        *,
+        fence: Fence | None = None,
     ) -> None:
         """Insert `new` steps, replace the state of `changed` ones and append `events`.
 
         One transaction for the whole batch, each part executed as one statement over many
         rows: the writer that owns a run's steps uses it to store many transitions at once.
+        With `fence`, nothing is stored (AttemptSupersededError) unless the run is active
+        in that attempt.
         """
         writes = StepWrites(new=new, changed=changed, events=events)
-        self._tx.write("record_steps", lambda conn: store_steps(conn, writes))
+
+        def tx(conn: Connection) -> None:
+            if fence is not None:
+                check_fence(conn, fence)
+            store_steps(conn, writes)
+
+        self._tx.write("record_steps", tx)
 
     def list_steps(self, run_id: str) -> list[StepRecord]:
         """Return the run's steps in the order they were first recorded."""
-        rows = self._tx.read("list_steps",
-                             lambda conn: conn.execute(_LIST_STEPS, {"run_id": run_id}).all())
-        return [_step_from_row(row._mapping) for row in rows]
+        return self._tx.read("list_steps", lambda conn: list_steps(conn, run_id))
+
+
+def list_steps(conn: Connection, run_id: str) -> list[StepRecord]:
+    """The run's steps in the order they were first recorded."""
+    rows = conn.execute(_LIST_STEPS, {"run_id": run_id}).all()
+    return [_step_from_row(row._mapping) for row in rows]
 
 
 def store_steps(conn: Connection, writes: StepWrites) -> None:

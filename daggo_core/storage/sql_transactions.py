@@ -1,15 +1,18 @@
 """Explicit transactions for the SQL storage: retried when the dialect says they may be.
 
-Every storage call runs `fn(conn)` in one transaction. A write whose failure the dialect
-calls retryable (a busy database, a server connection lost before COMMIT) is run again
-with exponential backoff; one whose COMMIT itself failed is first looked up by the token
-the dialect gave for it, so it is never applied twice. Driver exceptions leave as
+Every storage call runs `fn(conn)` in one transaction. A call whose failure the dialect
+calls retryable (a busy or locked database, a server unreachable, restarting or whose
+connection was lost before COMMIT) is run again with exponential backoff: a read a few
+times, a write for as long as the retry window (`database.retry_seconds`) lasts, so
+workers ride out an outage. A write whose COMMIT itself failed is first looked up by the
+token the dialect gave for it, so it is never applied twice. Driver exceptions leave as
 `StorageError`s naming the operation, without the statement and its parameters.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -27,6 +30,11 @@ __all__ = ["WRITE_OPTION", "Transactions"]
 
 T = TypeVar("T")
 
+logger = logging.getLogger("daggo.storage")
+
+#: The longest pause between two tries of a call while the database is unreachable.
+_MAX_BACKOFF_SECONDS = 2.0
+
 #: Execution option set on connections that will write; a backend's "begin" listener may
 #: use it to take its write lock up front (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "daggo_write"
@@ -37,11 +45,15 @@ class _NotKnownYet(Exception):
 
 
 class Transactions:
-    """Runs the storage's reads and writes on `engine`, as `dialect` advises."""
+    """Runs the storage's reads and writes on `engine`, as `dialect` advises; writes
+    that fail retryably are tried again for `retry_seconds` (at least the dialect's
+    `write_retries` times)."""
 
-    def __init__(self, engine: Engine, dialect: SqlDialect) -> None:
+    def __init__(self, engine: Engine, dialect: SqlDialect, *,
+                 retry_seconds: float = 0.0) -> None:
         self.engine = engine
         self.dialect = dialect
+        self.retry_seconds = retry_seconds
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         #: While set, every call runs on this connection instead (see `rehearsing`).
         self.rehearsal: Connection | None = None
@@ -93,6 +105,8 @@ class Transactions:
             return fn(self.rehearsal)
         dialect = self.dialect
         attempt = 0
+        started = time.monotonic()
+        deadline = started + self.retry_seconds if writing else started
         # (token, result, events) of an attempt that ran to its COMMIT, which then raised.
         unsure: tuple[object, T, list[Event]] | None = None
         while True:
@@ -118,15 +132,26 @@ class Transactions:
                 self._stored(stored)
                 return result
             except (OperationalError, _NotKnownYet) as exc:
-                if attempt < dialect.write_retries and (
-                    isinstance(exc, _NotKnownYet) or dialect.is_retryable(exc)
-                ):
-                    time.sleep(dialect.retry_backoff_seconds * 2**attempt)
+                retryable = isinstance(exc, _NotKnownYet) or dialect.is_retryable(exc)
+                now = time.monotonic()
+                if retryable and (attempt < dialect.write_retries or now < deadline):
+                    if attempt == dialect.write_retries:
+                        logger.warning("%s: the database is unreachable or busy (%s); "
+                                       "retrying for up to %.0f s", operation,
+                                       _cause(exc), deadline - started)
+                    time.sleep(min(dialect.retry_backoff_seconds * 2**min(attempt, 16),
+                                   _MAX_BACKOFF_SECONDS))
                     attempt += 1
                     continue
+                waited = now - started
                 if isinstance(exc, _NotKnownYet):
                     raise StorageError(f"{operation}: the database did not say whether the "
-                                       "transaction committed") from None
+                                       f"transaction committed (tried for {waited:.0f} s)",
+                                       transient=True) from None
+                if retryable:
+                    raise StorageError(
+                        f"{operation} failed: the database was unreachable or busy for "
+                        f"{waited:.0f} s: {_cause(exc)}", transient=True) from exc
                 raise _storage_error(operation, exc) from exc
             except SQLAlchemyError as exc:
                 raise _storage_error(operation, exc) from exc
@@ -139,6 +164,11 @@ class Transactions:
 
 
 def _storage_error(operation: str, exc: SQLAlchemyError) -> StorageError:
-    # The driver's message without SQLAlchemy's rendering of the statement and parameters.
+    return StorageError(f"{operation} failed: {_cause(exc)}")
+
+
+def _cause(exc: BaseException) -> str:
+    """The driver's message, without SQLAlchemy's rendering of the statement and its
+    parameters."""
     cause = exc.orig if isinstance(exc, DBAPIError) else exc
-    return StorageError(f"{operation} failed: {type(cause).__name__}: {cause}")
+    return f"{type(cause).__name__}: {str(cause).strip()}"

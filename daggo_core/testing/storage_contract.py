@@ -18,8 +18,15 @@ import attrs
 import pytest
 
 from daggo_core.definitions.snapshot import JobSnapshot, OpSnapshot
-from daggo_core.errors import RunNotFoundError
-from daggo_core.storage.base import EventFilter, RunFilter, RunPosition, StepWrites, Storage
+from daggo_core.errors import AttemptSupersededError, RunNotFoundError
+from daggo_core.storage.base import (
+    EventFilter,
+    Fence,
+    RunFilter,
+    RunPosition,
+    StepWrites,
+    Storage,
+)
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
     RETRY_TAG,
@@ -540,15 +547,101 @@ class StorageContract(ScheduleStorageContract):
         assert [e.kind for e in storage.list_events(run.id)] == [EventKind.LOG,
                                                                 EventKind.RUN_SUCCESS]
 
-    def test_set_run_status_stores_steps_even_when_the_status_does_not_move(
+    def test_set_run_status_stores_no_steps_when_the_status_does_not_move(
         self, storage: Storage
     ) -> None:
         run = storage.add_run(make_run(status=RunStatus.CANCELED))
-        writes = StepWrites(new=[StepRecord(run_id=run.id, step_key="a")])
+        writes = StepWrites(new=[StepRecord(run_id=run.id, step_key="a")],
+                            events=[log(run.id, "late")])
         kept = storage.set_run_status(run.id, RunStatus.SUCCESS, expected=[RunStatus.STARTED],
                                       steps=writes)
         assert kept.status is RunStatus.CANCELED
-        assert [s.step_key for s in storage.list_steps(run.id)] == ["a"]
+        assert storage.list_steps(run.id) == []  # a finished run's record never changes
+        assert storage.list_events(run.id) == []
+
+    # -- fencing --------------------------------------------------------------
+
+    def test_each_claim_starts_a_new_attempt_recorded_to_no_worker(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run())
+        assert run.attempt == 0
+        (first,) = claim_oldest(storage, 1)
+        assert first.attempt == 1
+        storage.heartbeat(run.id, "host:1", attempt=1)
+        storage.set_run_status(run.id, RunStatus.QUEUED, expected=[RunStatus.STARTING])
+        (second,) = claim_oldest(storage, 1)
+        assert (second.attempt, second.worker_id) == (2, None)
+
+    def test_writes_of_a_superseded_attempt_are_refused_and_store_nothing(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run())
+        claim_oldest(storage, 1)
+        storage.set_run_status(run.id, RunStatus.QUEUED, expected=[RunStatus.STARTING])
+        claim_oldest(storage, 1)  # attempt 2
+        old, current = Fence(run.id, 1), Fence(run.id, 2)
+        assert storage.start_run(run.id, attempt=1) is None
+        assert storage.heartbeat(run.id, "old:1", attempt=1).worker_id is None
+        step = StepRecord(run_id=run.id, step_key="a", status=StepStatus.RUNNING)
+        with pytest.raises(AttemptSupersededError, match="attempt 1 was superseded"):
+            storage.record_steps([step], [], [log(run.id, "old")], fence=old)
+        with pytest.raises(AttemptSupersededError):
+            storage.add_events([log(run.id, "old")], fence=old)
+        moved = storage.set_run_status(run.id, RunStatus.FAILURE, attempt=1,
+                                       steps=StepWrites(new=[step]))
+        assert moved.status is RunStatus.STARTING
+        assert storage.list_steps(run.id) == []
+        assert [e.message for e in storage.list_events(run.id)] == []
+        started = storage.start_run(run.id, attempt=2)
+        assert started is not None and started.status is RunStatus.STARTED
+        storage.record_steps([step], [], [log(run.id, "current")], fence=current)
+        assert [e.message for e in storage.list_events(run.id)] == ["current"]
+
+    def test_fenced_writes_to_a_finished_run_are_refused(self, storage: Storage) -> None:
+        run = storage.add_run(make_run(status=RunStatus.SUCCESS, attempt=1))
+        with pytest.raises(AttemptSupersededError, match="success"):
+            storage.record_steps([StepRecord(run_id=run.id, step_key="a")], [],
+                                 fence=Fence(run.id, 1))
+        assert storage.list_steps(run.id) == []
+
+    def test_end_attempt_closes_open_steps_and_ends_the_run_in_one_go(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTED, attempt=3))
+        storage.record_steps([StepRecord(run_id=run.id, step_key="done",
+                                         status=StepStatus.SUCCESS),
+                              StepRecord(run_id=run.id, step_key="busy",
+                                         status=StepStatus.RUNNING)], [])
+        error = ErrorInfo(type="WorkerLost", message="gone")
+        ended, moved = storage.end_attempt(
+            Fence(run.id, 3), RunStatus.FAILURE, error=error,
+            events=[log(run.id, "run failed")], step_status=StepStatus.FAILURE,
+            step_message="step interrupted")
+        assert moved and ended.status is RunStatus.FAILURE and ended.error == error
+        assert ended.finished_at is not None
+        steps = {s.step_key: s for s in storage.list_steps(run.id)}
+        assert steps["done"].status is StepStatus.SUCCESS
+        assert (steps["busy"].status, steps["busy"].error) == (StepStatus.FAILURE, error)
+        assert [(e.step_key, e.message) for e in storage.list_events(run.id)] == [
+            ("busy", "step interrupted (busy)"), (None, "run failed")]
+
+    def test_end_attempt_leaves_other_attempts_finished_runs_and_live_workers_alone(
+        self, storage: Storage
+    ) -> None:
+        kwargs: dict[str, Any] = {"error": None, "events": [],
+                                  "step_status": StepStatus.CANCELED, "step_message": "x"}
+        newer = storage.add_run(make_run(status=RunStatus.STARTED, attempt=2))
+        ended, moved = storage.end_attempt(Fence(newer.id, 1), RunStatus.CANCELED, **kwargs)
+        assert not moved and ended.status is RunStatus.STARTED
+        done = storage.add_run(make_run(status=RunStatus.SUCCESS, attempt=1))
+        assert storage.end_attempt(Fence(done.id, 1), RunStatus.CANCELED, **kwargs)[1] is False
+        beating = storage.add_run(make_run(status=RunStatus.STARTED, attempt=1))
+        storage.heartbeat(beating.id, "host:1", attempt=1)
+        ended, moved = storage.end_attempt(Fence(beating.id, 1), RunStatus.CANCELED,
+                                           stale_before=utcnow() - dt.timedelta(seconds=30),
+                                           **kwargs)
+        assert not moved and ended.status is RunStatus.STARTED
 
     # -- coordination ---------------------------------------------------------
 

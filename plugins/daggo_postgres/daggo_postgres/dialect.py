@@ -16,8 +16,10 @@ __all__ = ["PostgresDialect", "advisory_key"]
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _TXID = text("SELECT txid_current_if_assigned()")
 _TXID_STATUS = text("SELECT txid_status(:txid)")
-#: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+#: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are:
+#: serialization failure, deadlock, the server shutting down, restarting or crashed, too
+#: many connections.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
 
 
 def advisory_key(purpose: str, schema: str) -> int:
@@ -55,10 +57,16 @@ class PostgresDialect(SqlDialect):
         return query.with_for_update(skip_locked=True)
 
     def is_retryable(self, exc: OperationalError) -> bool:
-        """Lost connections (server restart, terminated backend), deadlocks and
-        serialization failures: the transaction did not commit, so it is run again."""
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        return exc.connection_invalidated or sqlstate in _RETRYABLE_SQLSTATES
+        """Lost or refused connections (server down or restarting, terminated backend,
+        network), deadlocks and serialization failures: the transaction did not commit
+        (or is looked up first, see `transaction_committed`), so it is run again.
+
+        An OperationalError without a SQLSTATE comes from the client side: the
+        connection could not be made or was cut.
+        """
+        sqlstate: str | None = getattr(exc.orig, "sqlstate", None)
+        return (exc.connection_invalidated or sqlstate is None
+                or sqlstate.startswith("08") or sqlstate in _RETRYABLE_SQLSTATES)
 
     def transaction_token(self, conn: Connection) -> object | None:
         """The transaction's id if it wrote (`txid_current_if_assigned()`), to look up

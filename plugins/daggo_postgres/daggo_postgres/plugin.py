@@ -33,4 +33,5 @@ def open_storage(database_config: DatabaseConfig) -> Storage:
     """Connect, create the schema if missing, migrate it and return the storage."""
     from daggo_postgres.startup import open_postgres
 
-    return open_postgres(database_config.section("postgres", PostgresConfig))
+    return open_postgres(database_config.section("postgres", PostgresConfig),
+                         retry_seconds=database_config.retry_seconds)

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["ensure_schema", "open_postgres"]
 
 
-def open_postgres(pg: PostgresConfig) -> SqlStorage:
-    """Connect, create `pg.schema` if missing, apply the bundled migrations, return storage.
+def open_postgres(pg: PostgresConfig, *, retry_seconds: float = 0.0) -> SqlStorage:
+    """Connect, create `pg.schema` if missing, apply the bundled migrations, return storage
+    (whose writes are retried for `retry_seconds` while the server is unreachable).
 
     Start-up steps run under a session advisory lock per schema, so processes starting
     together do not race to create or migrate it. A connection failure raises
@@ -48,7 +49,7 @@ def open_postgres(pg: PostgresConfig) -> SqlStorage:
             engine.dispose()
             raise
     dialect = PostgresDialect(schema=pg.schema, listener=WorkListener(info, pg.schema))
-    return SqlStorage(engine, dialect)
+    return SqlStorage(engine, dialect, retry_seconds=retry_seconds)
 
 
 def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:

@@ -40,7 +40,8 @@ def open_storage(database_config: DatabaseConfig) -> Storage:
     sqlite = database_config.section("sqlite", SQLiteConfig)
     if sqlite.path == MEMORY_PATH:
         return ephemeral_storage()
-    return open_sqlite(sqlite.path, busy_timeout_ms=sqlite.busy_timeout_ms)
+    return open_sqlite(sqlite.path, busy_timeout_ms=sqlite.busy_timeout_ms,
+                       retry_seconds=database_config.retry_seconds)
 
 
 def ephemeral_storage() -> Storage:

@@ -16,12 +16,14 @@ from daggo_sqlite.engine import create_file_engine, create_memory_engine
 __all__ = ["open_memory", "open_sqlite"]
 
 
-def open_sqlite(path: str | os.PathLike[str], *, busy_timeout_ms: int) -> SqlStorage:
-    """The migrated storage in the SQLite file at `path` (created with its folders)."""
+def open_sqlite(path: str | os.PathLike[str], *, busy_timeout_ms: int,
+                retry_seconds: float = 0.0) -> SqlStorage:
+    """The migrated storage in the SQLite file at `path` (created with its folders);
+    writes are retried for `retry_seconds` while the file is locked."""
     file = Path(path).expanduser().resolve()
     engine = create_file_engine(file, busy_timeout_ms=busy_timeout_ms)
     channel = wakeup.WakeupChannel(file) if wakeup.supported() else None
-    return _migrated(engine, SqliteDialect(wakeup=channel))
+    return _migrated(engine, SqliteDialect(wakeup=channel), retry_seconds)
 
 
 def open_memory() -> SqlStorage:
@@ -30,11 +32,11 @@ def open_memory() -> SqlStorage:
     return _migrated(memory.engine, SqliteDialect(on_close=memory.close))
 
 
-def _migrated(engine: Engine, dialect: SqliteDialect) -> SqlStorage:
+def _migrated(engine: Engine, dialect: SqliteDialect, retry_seconds: float = 0.0) -> SqlStorage:
     try:
         migrate(engine)
     except BaseException:
         engine.dispose()
         dialect.close()
         raise
-    return SqlStorage(engine, dialect)
+    return SqlStorage(engine, dialect, retry_seconds=retry_seconds)

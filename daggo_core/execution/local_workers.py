@@ -1,0 +1,87 @@
+"""Workers on this host, known by their process: alive, gone, or ended on purpose.
+
+A worker records itself on its run as `hostname:pid` (`heartbeat.worker_id`). For a worker
+of this host the process tells more than a heartbeat: a pid that no longer exists (or is
+a zombie) is a dead worker, whatever its last heartbeat says, and a worker process that
+is alive but silent is hung (SIGSTOPped, stuck in a blocking call with the GIL held) and
+can be killed, so that its run is retried only once it is known dead.
+
+A live process is taken for a daggo worker (and so may be killed) only if its initial
+environment holds the worker marker, which guards against a recycled pid. That check needs
+`/proc` (Linux); elsewhere a live local worker is treated like a remote one (fenced only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+__all__ = ["ProcessState", "kill_worker", "local_pid", "process_state"]
+
+#: The marker in a worker's initial environment (`worker_process.WORKER_ENV` = "1").
+_MARKER = b"DAGGO_WORKER=1"
+
+
+class ProcessState(enum.Enum):
+    """What this host knows of a process."""
+
+    GONE = "gone"  # no such process, or a zombie: it will not run another instruction
+    WORKER = "worker"  # alive, and started as a daggo worker
+    OTHER = "other"  # alive, but not known to be a daggo worker (a server, a CLI, ...)
+
+
+def local_pid(worker_id: str | None) -> int | None:
+    """The pid in `worker_id` if it names a process of this host, else None."""
+    if not worker_id:
+        return None
+    host, _, pid = worker_id.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    return int(pid)
+
+
+def process_state(pid: int) -> ProcessState:
+    """Whether process `pid` is gone, a daggo worker, or some other live process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return ProcessState.GONE
+    except PermissionError:
+        return ProcessState.OTHER  # another user's process: not ours to judge
+    proc = Path("/proc") / str(pid)
+    try:
+        stat = (proc / "stat").read_bytes()
+        # The state is the field after the command name, which is in parentheses.
+        if stat[stat.rfind(b")") + 2:][:1] in (b"Z", b"X"):
+            return ProcessState.GONE  # a zombie: its environment is no longer readable
+        environ = (proc / "environ").read_bytes()
+    except FileNotFoundError:
+        return ProcessState.GONE
+    except OSError:
+        return ProcessState.OTHER
+    return ProcessState.WORKER if _MARKER in environ.split(b"\0") else ProcessState.OTHER
+
+
+def kill_worker(pid: int, *, wait_seconds: float = 5.0) -> bool:
+    """SIGKILL worker `pid` and its process group; True once it is gone.
+
+    A worker runs in a session of its own, so its group holds the processes its ops
+    started too. Returns False if it is still there after `wait_seconds` (e.g. stuck in
+    the kernel); the caller tries again later.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + wait_seconds
+    while process_state(pid) is not ProcessState.GONE:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
