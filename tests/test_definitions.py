@@ -971,18 +971,16 @@ def test_make_params_missing_required_field(value: Any) -> None:
     with pytest.raises(ParamsError) as info:
         _params_job().make_params(value)
     message = str(info.value)
-    assert "job 'with_params'" in message
-    assert "required field missing" in message
-    assert "params.limit" in message
+    assert message.startswith("params of job 'with_params': limit: required field missing (int)")
 
 
 def test_make_params_wrong_type_names_field() -> None:
-    with pytest.raises(ParamsError, match=r"params\.limit"):
+    with pytest.raises(ParamsError, match=r"limit: expected int, got str 'many'"):
         _params_job().make_params({"limit": "many"})
 
 
 def test_make_params_unknown_field() -> None:
-    with pytest.raises(ParamsError, match="extra fields found"):
+    with pytest.raises(ParamsError, match=r"limmit: unknown field \(did you mean 'limit'\?\)"):
         _params_job().make_params({"limit": 1, "limmit": 2})
 
 
@@ -1002,7 +1000,7 @@ def test_job_without_params() -> None:
     assert job.make_params(None) is None
     assert job.make_params({}) is None
     assert job.params_dict() == {}
-    with pytest.raises(ParamsError, match="job 'no_params' takes no params"):
+    with pytest.raises(ParamsError, match="job 'no_params': the job takes no params"):
         job.make_params({"limit": 1})
     with pytest.raises(ParamsError, match="takes no params"):
         job.make_params(Params(limit=1))
@@ -1178,10 +1176,14 @@ def test_snapshot_is_json_and_lists_ops_in_order() -> None:
          "enabled": False, "catch_up": "latest", "catch_up_window_seconds": 86400.0,
          "overlap": "skip", "pause_after_failures": None, "tags": {}}
     ]
+    scalar = {"args": [], "values": [], "ref": None}
     assert stored["params"] == [
-        {"name": "limit", "type": "int", "required": True, "default": None},
-        {"name": "label", "type": "str", "required": False, "default": "all"},
+        {"name": "limit", "type": "int", "required": True, "default": None,
+         "schema": {"kind": "int", "label": "int", **scalar}},
+        {"name": "label", "type": "str", "required": False, "default": "all",
+         "schema": {"kind": "str", "label": "str", **scalar}},
     ]
+    assert stored["param_classes"] == []
     assert snapshot.tags == {"team": "data"}
     assert job.description == "a job"
 
