@@ -1032,6 +1032,27 @@ def test_bad_cron_names_job_and_schedule() -> None:
         "job 'cronjob' schedule 'broken': invalid cron expression '61 * * * *'")
 
 
+@pytest.mark.parametrize(("cron", "hint"), [
+    ("0 25 * * *", "hour 25 is out of range 0-23"),
+    ("61 * * * *", "minute 61 is out of range 0-59"),
+    ("0 0 32 * *", "day-of-month 32 is out of range 1-31"),
+    ("0 0 0 * *", "day-of-month 0 is out of range 1-31"),
+    ("0 0 1 13 *", "month 13 is out of range 1-12"),
+    ("0 0 * * 8", "day-of-week 8 is out of range 0-7"),
+    ("0 9-25 * * *", "hour 25 is out of range 0-23"),
+    ("0 1,2,30 * * *", "hour 30 is out of range 0-23"),
+    ("0 0 1-40/2 * *", "day-of-month 40 is out of range 1-31"),
+    ("*/0 * * * *", "minute step '0' must be a whole number of at least 1"),
+    ("0 0 * jan-foo *", "month 'foo' is not a month name (jan-dec)"),
+    ("0 0 * * 1#6", "day-of-week occurrence #6 is out of range 1-5"),
+])
+def test_an_out_of_range_cron_field_is_named_with_its_range(cron: str, hint: str) -> None:
+    error = build_error(dag.job("cronjob").add(root_op()).schedule(cron, key="broken"))
+    (problem,) = error.problems
+    assert problem.startswith(
+        f"job 'cronjob' schedule 'broken': invalid cron expression {cron!r}: {hint}")
+
+
 def test_bad_cron_with_derived_key() -> None:
     error = build_error(dag.job("cronjob").add(root_op()).schedule("every day"))
     (problem,) = error.problems
