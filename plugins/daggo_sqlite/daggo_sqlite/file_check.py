@@ -20,7 +20,7 @@ def check_database_file(file: Path) -> None:
     The file is read through a read-only connection, so a foreign or damaged file is left
     exactly as it was. A missing or empty file is fine: it becomes a new database. Damage
     further into the file shows only when that part is read (`PRAGMA integrity_check`
-    finds it; see OPERATIONS.md).
+    finds it; see CONFIGURATION.md).
     """
     if file.is_dir():
         raise StorageError(f"the SQLite database path {file} is a folder; point "
