@@ -38,9 +38,13 @@ def _make_converter() -> cattrs.Converter:
     """Structures (validating): generated per class, strict about unknown keys."""
     conv = make_converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
-    conv.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+    # Datetimes and dates are ISO 8601 text, or already the object (params filled in from
+    # Python).
+    conv.register_structure_hook(
+        dt.datetime, lambda v, _: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, lambda v: v.isoformat())
-    conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    conv.register_structure_hook(
+        dt.date, lambda v, _: v if isinstance(v, dt.date) else dt.date.fromisoformat(v))
     return conv
 
 

@@ -971,18 +971,16 @@ def test_make_params_missing_required_field(value: Any) -> None:
     with pytest.raises(ParamsError) as info:
         _params_job().make_params(value)
     message = str(info.value)
-    assert "job 'with_params'" in message
-    assert "required field missing" in message
-    assert "params.limit" in message
+    assert message.startswith("params of job 'with_params': limit: required field missing (int)")
 
 
 def test_make_params_wrong_type_names_field() -> None:
-    with pytest.raises(ParamsError, match=r"params\.limit"):
+    with pytest.raises(ParamsError, match=r"limit: expected int, got str 'many'"):
         _params_job().make_params({"limit": "many"})
 
 
 def test_make_params_unknown_field() -> None:
-    with pytest.raises(ParamsError, match="extra fields found"):
+    with pytest.raises(ParamsError, match=r"limmit: unknown field \(did you mean 'limit'\?\)"):
         _params_job().make_params({"limit": 1, "limmit": 2})
 
 
@@ -1002,7 +1000,7 @@ def test_job_without_params() -> None:
     assert job.make_params(None) is None
     assert job.make_params({}) is None
     assert job.params_dict() == {}
-    with pytest.raises(ParamsError, match="job 'no_params' takes no params"):
+    with pytest.raises(ParamsError, match="job 'no_params': the job takes no params"):
         job.make_params({"limit": 1})
     with pytest.raises(ParamsError, match="takes no params"):
         job.make_params(Params(limit=1))
@@ -1032,6 +1030,27 @@ def test_bad_cron_names_job_and_schedule() -> None:
     (problem,) = error.problems
     assert problem.startswith(
         "job 'cronjob' schedule 'broken': invalid cron expression '61 * * * *'")
+
+
+@pytest.mark.parametrize(("cron", "hint"), [
+    ("0 25 * * *", "hour 25 is out of range 0-23"),
+    ("61 * * * *", "minute 61 is out of range 0-59"),
+    ("0 0 32 * *", "day-of-month 32 is out of range 1-31"),
+    ("0 0 0 * *", "day-of-month 0 is out of range 1-31"),
+    ("0 0 1 13 *", "month 13 is out of range 1-12"),
+    ("0 0 * * 8", "day-of-week 8 is out of range 0-7"),
+    ("0 9-25 * * *", "hour 25 is out of range 0-23"),
+    ("0 1,2,30 * * *", "hour 30 is out of range 0-23"),
+    ("0 0 1-40/2 * *", "day-of-month 40 is out of range 1-31"),
+    ("*/0 * * * *", "minute step '0' must be a whole number of at least 1"),
+    ("0 0 * jan-foo *", "month 'foo' is not a month name (jan-dec)"),
+    ("0 0 * * 1#6", "day-of-week occurrence #6 is out of range 1-5"),
+])
+def test_an_out_of_range_cron_field_is_named_with_its_range(cron: str, hint: str) -> None:
+    error = build_error(dag.job("cronjob").add(root_op()).schedule(cron, key="broken"))
+    (problem,) = error.problems
+    assert problem.startswith(
+        f"job 'cronjob' schedule 'broken': invalid cron expression {cron!r}: {hint}")
 
 
 def test_bad_cron_with_derived_key() -> None:
@@ -1178,10 +1197,14 @@ def test_snapshot_is_json_and_lists_ops_in_order() -> None:
          "enabled": False, "catch_up": "latest", "catch_up_window_seconds": 86400.0,
          "overlap": "skip", "pause_after_failures": None, "tags": {}}
     ]
+    scalar = {"args": [], "values": [], "ref": None}
     assert stored["params"] == [
-        {"name": "limit", "type": "int", "required": True, "default": None},
-        {"name": "label", "type": "str", "required": False, "default": "all"},
+        {"name": "limit", "type": "int", "required": True, "default": None,
+         "schema": {"kind": "int", "label": "int", **scalar}},
+        {"name": "label", "type": "str", "required": False, "default": "all",
+         "schema": {"kind": "str", "label": "str", **scalar}},
     ]
+    assert stored["param_classes"] == []
     assert snapshot.tags == {"team": "data"}
     assert job.description == "a job"
 

@@ -467,7 +467,8 @@ def test_old_ticks_are_pruned_but_buffered_ones_are_kept(storage):
     ({"catch_up_window": dt.timedelta(0)}, "catch_up_window must be a positive"),
     ({"pause_after_failures": 0}, "pause_after_failures must be an integer >= 1"),
     ({"cron": "0 0 31 2 *"}, "cron expression '0 0 31 2 *' matches no date"),
-    ({"params": {"nope": 1}}, "schedule 'every_minute': invalid params for job 'report'"),
+    ({"params": {"nope": 1}},
+     "schedule 'every_minute': params of job 'report': nope: unknown field"),
 ])
 def test_bad_schedules_fail_at_build_time_naming_job_and_schedule(schedule, message):
     with pytest.raises(DefinitionError) as error:

@@ -13,6 +13,8 @@ import attrs
 from attrs import field, frozen
 
 from daggo_core.definitions.ops import NoInput, OpDefinition, name_problem
+from daggo_core.definitions.params_check import check_params, takes_no_params
+from daggo_core.definitions.params_schema import ParamsSchema, params_schema
 from daggo_core.definitions.schedules import (
     CatchUp,
     Overlap,
@@ -25,7 +27,6 @@ from daggo_core.definitions.snapshot import (
     InputSnapshot,
     JobSnapshot,
     OpSnapshot,
-    ParamSnapshot,
     Wiring,
 )
 from daggo_core.errors import DefinitionError, ParamsError
@@ -80,25 +81,28 @@ class JobDefinition:
     def make_params(self, params: Any = None) -> Any:
         """Validate launch parameters against the job's `Params` class.
 
-        Accepts an instance, a mapping or None; returns the Params instance (or None for a
-        job without Params). Raises ParamsError naming the bad fields.
+        Accepts an instance, a mapping of JSON values or None; returns the Params instance
+        (or None for a job without Params). Values are never coerced across types (see
+        `daggo_core.definitions.params_check`). Raises ParamsError naming every bad field.
         """
         if self.params_type is None:
             if params:
-                raise ParamsError(f"job {self.name!r} takes no params, got {params!r}")
+                raise takes_no_params(self.name, params)
             return None
         if isinstance(params, self.params_type):
             return params
         if params is not None and not isinstance(params, Mapping):
             raise ParamsError(
-                f"invalid params for job {self.name!r}: expected a mapping or a "
+                f"params of job {self.name!r}: expected a mapping or a "
                 f"{self.params_type.__name__} instance, got {type(params).__name__}"
             )
+        data = dict(params or {})
+        check_params(self.name, params_schema(self.params_type), data)
         try:
-            return structure(dict(params or {}), self.params_type)
-        except Exception as exc:
+            return structure(data, self.params_type)
+        except Exception as exc:  # the class's own validators refused a value
             raise ParamsError(
-                f"invalid params for job {self.name!r}: {_describe_structure_error(exc)}"
+                f"params of job {self.name!r}: {_describe_structure_error(exc)}"
             ) from exc
 
     def params_dict(self, params: Any = None) -> dict[str, Any]:
@@ -108,6 +112,7 @@ class JobDefinition:
 
     def snapshot(self) -> JobSnapshot:
         """What storage keeps of the job: its ops and wiring, params, schedules, tags."""
+        schema = ParamsSchema() if self.params_type is None else params_schema(self.params_type)
         return JobSnapshot(
             ops=tuple(
                 OpSnapshot(
@@ -124,19 +129,25 @@ class JobDefinition:
                 )
                 for name in self.order
             ),
-            params=_params_fields(self.params_type),
+            params=schema.fields,
+            param_classes=schema.classes,
             schedules=tuple(schedule_snapshot(s) for s in self.schedules),
             tags=dict(self.tags),
         )
 
 
 def _describe_structure_error(exc: Exception) -> str:
+    """`path: reason` for each error cattrs collected (`$.inner` becomes `inner`), the
+    reason being the exception's own message (an attrs validator's, say)."""
     from cattrs import transform_error
 
-    try:
-        return "; ".join(transform_error(exc, path="params"))
-    except Exception:
-        return str(exc)
+    lines = []
+    for line in transform_error(exc, path="$",
+                                format_exception=lambda e, _: str(e) or type(e).__name__):
+        reason, _, where = line.rpartition(" @ ")
+        where = where.removeprefix("$").removeprefix(".")
+        lines.append(f"{where}: {reason}" if where else reason)
+    return "; ".join(lines)
 
 
 def _type_label(tp: Any) -> str:
@@ -145,25 +156,6 @@ def _type_label(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__name__
     return repr(tp).replace("typing.", "")
-
-
-def _params_fields(params_type: type | None) -> tuple[ParamSnapshot, ...]:
-    if params_type is None:
-        return ()
-    hints = typing.get_type_hints(params_type)
-    fields = []
-    for f in attrs.fields(params_type):
-        has_default = f.default is not attrs.NOTHING
-        default = f.default
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # stubbed as a function
-            default = None if default.takes_self else default.factory()
-        fields.append(ParamSnapshot(
-            name=f.name,
-            type=_type_label(hints.get(f.name, f.type)),
-            required=not has_default,
-            default=unstructure(default) if has_default else None,
-        ))
-    return tuple(fields)
 
 
 def _classify(tp: Any) -> tuple[Wiring, Any]:
@@ -353,7 +345,7 @@ class JobBuilder:
         """Fixed schedule params are checked against the job's Params now, not at a tick."""
         if callable(schedule.params) or not isinstance(schedule.params, Mapping):
             return []
-        if self.params_type is not None and not attrs.has(self.params_type):
+        if self._params_problems():
             return []
         probe = JobDefinition(name=self.name, ops={}, order=(), inputs={},
                               params_type=self.params_type)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from daggo_core.definitions.cron_fields import cron_field_problem
+
 if TYPE_CHECKING:
     from daggo_core.definitions.snapshot import ScheduleSnapshot
 
@@ -165,7 +167,10 @@ def schedule_problems(job_name: str, schedule: ScheduleDefinition) -> list[str]:
     if not isinstance(cron, str) or not (
         (len(cron.split()) == 5 or cron.strip() in _ALIASES) and croniter.is_valid(cron)
     ):
-        problems.append(f"{label}: invalid cron expression {cron!r} (use five fields, "
+        out_of_range = cron_field_problem(cron) if isinstance(cron, str) else None
+        problems.append(f"{label}: invalid cron expression {cron!r}: {out_of_range}"
+                        if out_of_range else
+                        f"{label}: invalid cron expression {cron!r} (use five fields, "
                         "'minute hour day-of-month month day-of-week', or @hourly/@daily/...)")
     elif not _ever_fires(cron):
         problems.append(f"{label}: cron expression {cron!r} matches no date (e.g. February 31)")

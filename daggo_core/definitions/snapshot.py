@@ -1,23 +1,26 @@
 """The stored description of a job: its ops and their wiring, params, schedules and tags.
 
 A `JobSnapshot` is what storage keeps of a job's code, so that every front end can show a
-job (its graph, its launch form, its schedules) without importing the app. It is written
-and read through `daggo_core.serde`; `SNAPSHOT_VERSION` changes whenever its shape does,
-with a migration for the rows already stored.
+job (its graph, its launch form, its schedules) and check a launch's params without
+importing the app. It is written and read through `daggo_core.serde`; `SNAPSHOT_VERSION`
+changes whenever its shape does, with a migration for the rows already stored. A field
+added with a default keeps the version: stored rows read with the default until the
+job is synced again (at every start).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from typing import Any
 
 from attrs import field, frozen
 
+from daggo_core.definitions.params_schema import ClassSchema, ParamSnapshot, ParamsSchema
 from daggo_core.definitions.schedules import CatchUp, Overlap
 
 __all__ = [
     "SNAPSHOT_VERSION",
+    "ClassSchema",
     "Edge",
     "InputSnapshot",
     "JobSnapshot",
@@ -76,16 +79,6 @@ class Edge:
 
 
 @frozen(kw_only=True)
-class ParamSnapshot:
-    """One field of a job's Params class; `default` is its JSON value (None if required)."""
-
-    name: str
-    type: str
-    required: bool
-    default: Any = None
-
-
-@frozen(kw_only=True)
 class ScheduleSnapshot:
     """A schedule declared on the job, with the policies that decide its ticks."""
 
@@ -102,13 +95,20 @@ class ScheduleSnapshot:
 
 @frozen(kw_only=True)
 class JobSnapshot:
-    """A job as stored: ops in execution order, params, schedules and tags."""
+    """A job as stored: ops in execution order, params (the Params class's fields and the
+    attrs classes nested in them), schedules and tags."""
 
     version: int = SNAPSHOT_VERSION
     ops: tuple[OpSnapshot, ...] = ()
     params: tuple[ParamSnapshot, ...] = ()
+    param_classes: tuple[ClassSchema, ...] = ()
     schedules: tuple[ScheduleSnapshot, ...] = ()
     tags: dict[str, str] = field(factory=dict)
+
+    @property
+    def params_schema(self) -> ParamsSchema:
+        """The params' fields and nested classes, to check a launch against."""
+        return ParamsSchema(fields=self.params, classes=self.param_classes)
 
     @property
     def order(self) -> tuple[str, ...]:

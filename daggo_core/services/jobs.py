@@ -7,8 +7,9 @@ from typing import Any
 
 from attrs import field, frozen
 
+from daggo_core.definitions.params_check import check_params
 from daggo_core.definitions.snapshot import JobSnapshot
-from daggo_core.errors import InvalidArgumentError, ParamsError
+from daggo_core.errors import InvalidArgumentError
 from daggo_core.execution.claimed_run import ClaimedRun
 from daggo_core.services.context import ServiceContext, check_limit, unknown_job
 from daggo_core.services.cursors import decode_cursor, encode_cursor
@@ -132,7 +133,8 @@ class JobsService:
         process (other processes on the database are woken by the storage).
 
         Params are validated against the job's Params class when the app's code is at
-        hand, else against the field list stored with the job.
+        hand, else against the params schema stored with the job, in the same way: a
+        value of the wrong type raises ParamsError (an InvalidArgumentError) naming it.
         """
         tags = _checked_tags(request.tags)
         definitions = self.context.definitions
@@ -193,10 +195,5 @@ def _checked_tags(tags: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _checked_against_snapshot(record: JobRecord, params: Mapping[str, Any]) -> dict[str, Any]:
-    fields = {f.name: f for f in record.snapshot.params}
-    problems = [f"unknown param {name!r}" for name in params if name not in fields]
-    problems += [f"missing required param {name!r}" for name, f in fields.items()
-                 if f.required and name not in params]
-    if problems:
-        raise ParamsError(f"invalid params for job {record.name!r}: {'; '.join(problems)}")
+    check_params(record.name, record.snapshot.params_schema, params)
     return dict(params)

@@ -120,6 +120,57 @@ def test_file_database_pragmas(tmp_path: Path) -> None:
         storage.close()
 
 
+def _text_file(path: Path) -> None:
+    path.write_text("name,value\n" + "row,1\n" * 100)
+
+
+def _damaged_database(path: Path) -> None:
+    """A real SQLite database whose schema page was overwritten."""
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE t (x)")
+    connection.commit()
+    connection.close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (_text_file, "file is not a database"),
+    (_damaged_database, "database disk image is malformed"),
+])
+def test_a_file_that_is_not_a_sqlite_database_is_refused_and_left_as_it_was(
+        tmp_path: Path, make: Any, reason: str) -> None:
+    path = tmp_path / "data" / "daggo.sqlite"
+    path.parent.mkdir()
+    make(path)
+    before = path.read_bytes()
+    with pytest.raises(StorageError) as info:
+        open_sqlite(path)
+    message = str(info.value)
+    assert message.startswith(f"{path} is not an SQLite database or is damaged ({reason}); "
+                              "daggo changed nothing in it")
+    assert "Move the file away" in message and "database.sqlite.path" in message
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["daggo.sqlite"]
+
+
+def test_a_folder_at_the_database_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match=f"the SQLite database path {tmp_path} is a folder; "
+                                           "point database.sqlite.path"):
+        open_sqlite(tmp_path)
+
+
+def test_an_empty_file_becomes_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "daggo.sqlite"
+    path.touch()
+    storage = open_sqlite(path)
+    try:
+        assert storage.get_job("any") is None and path.stat().st_size > 0
+    finally:
+        storage.close()
+
+
 def test_memory_database_enforces_foreign_keys() -> None:
     storage = ephemeral()
     try:
