@@ -83,7 +83,8 @@ class ClaimedRun:
                                resources=definitions.resources,
                                max_concurrent_steps=execution.max_concurrent_steps,
                                run_timeout=execution.run_timeout_seconds,
-                               stop_grace_seconds=execution.cancel_grace_seconds)
+                               cancel_grace_seconds=execution.cancel_grace_seconds,
+                               timeout_grace_seconds=execution.timeout_grace_seconds)
         heartbeat.on_stop = lambda _run: run_worker.cancel()
         return cls(run, run_worker, heartbeat)
 

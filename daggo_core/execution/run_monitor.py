@@ -30,9 +30,11 @@ from daggo_core.storage.records import (
 )
 
 __all__ = [
+    "RUN_TIMEOUT",
     "WORKER_LOST",
     "RunMonitor",
     "end_canceled_run",
+    "end_timed_out_run",
     "retry_number",
     "settle_lost_run",
 ]
@@ -41,6 +43,8 @@ logger = logging.getLogger("daggo.monitor")
 
 #: ErrorInfo.type of a run whose worker disappeared.
 WORKER_LOST = "WorkerLost"
+#: ErrorInfo.type of a run that overran its timeout.
+RUN_TIMEOUT = "RunTimeout"
 
 
 def retry_number(run: Run) -> int:
@@ -121,6 +125,21 @@ def end_canceled_run(storage: Storage, run_id: str, message: str) -> Run:
     return storage.set_run_status(run_id, RunStatus.CANCELED, events=[
         Event(run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO", message=message)
     ], expected=ACTIVE_RUN_STATUSES)
+
+
+def end_timed_out_run(storage: Storage, run_id: str, message: str) -> Run:
+    """End an active run FAILURE with a RunTimeout error and `message`, its RUNNING steps
+    CANCELED (its worker gives up on them)."""
+    current = storage.get_run(run_id)
+    if current.status not in ACTIVE_RUN_STATUSES:
+        return current
+    _close_running_steps(storage, run_id, StepStatus.CANCELED, None,
+                         "step abandoned: run timed out")
+    return storage.set_run_status(
+        run_id, RunStatus.FAILURE, error=ErrorInfo(type=RUN_TIMEOUT, message=message),
+        events=[Event(run_id=run_id, kind=EventKind.RUN_FAILURE, level="ERROR",
+                      message=f"run failed: {message}")],
+        expected=ACTIVE_RUN_STATUSES)
 
 
 def _close_running_steps(storage: Storage, run_id: str, status: StepStatus,

@@ -17,12 +17,14 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from daggo_core.config import ExecutionConfig
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.execution.capture import capturing
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.recorder import StepRecorder
 from daggo_core.execution.reexecution import ReexecutionPlan, plan_reexecution
 from daggo_core.execution.run_graph import RunGraph
+from daggo_core.execution.run_monitor import RUN_TIMEOUT
 from daggo_core.execution.step_attempt import LogEmitter, RunStop, StepRunner
 from daggo_core.resources import ResourceSetupError, open_resources
 from daggo_core.serde import structure, unstructure
@@ -49,6 +51,7 @@ __all__ = ["DEFAULT_MAX_CONCURRENT_STEPS", "RunWorker"]
 
 logger = logging.getLogger("daggo.worker")
 DEFAULT_MAX_CONCURRENT_STEPS = 8
+_DEFAULTS = ExecutionConfig()
 
 
 class RunWorker:
@@ -73,7 +76,8 @@ class RunWorker:
         resources: Mapping[str, Any] | None = None,
         max_concurrent_steps: int | None = None,
         run_timeout: float | None = None,
-        stop_grace_seconds: float = 10.0,
+        cancel_grace_seconds: float = _DEFAULTS.cancel_grace_seconds,
+        timeout_grace_seconds: float = _DEFAULTS.timeout_grace_seconds,
     ) -> None:
         self.job = job
         self.run = run
@@ -84,7 +88,8 @@ class RunWorker:
             job.max_concurrent_steps or max_concurrent_steps or DEFAULT_MAX_CONCURRENT_STEPS
         )
         self.run_timeout = job.timeout or run_timeout
-        self.stop_grace_seconds = stop_grace_seconds
+        self.cancel_grace_seconds = cancel_grace_seconds
+        self.timeout_grace_seconds = timeout_grace_seconds
         self.outputs: dict[str, Any] = {}
         self.steps: dict[str, StepRecord] = {}
         self.stop = RunStop()
@@ -92,31 +97,42 @@ class RunWorker:
         self._graph = RunGraph(job, self.max_concurrent_steps)
         self._runner: StepRunner | None = None
         self._recorder: StepRecorder | None = None
-        self._abandon_scheduled = False
+        self._abandon_at: float | None = None  # loop time running steps are abandoned at
+        self._abandoned_after = ""  # why, for their events: "2 s after the run timed out"
 
     # -- control ---------------------------------------------------------------
 
     def cancel(self) -> None:
-        """Ask the run to stop (thread-safe); it ends CANCELED once running steps return."""
+        """Ask the run to stop (thread-safe); it ends CANCELED once running steps return,
+        or `cancel_grace_seconds` later, when those still running are abandoned."""
         self.stop.request_cancel()
-        self._interrupt()
+        self._interrupt(self.cancel_grace_seconds)
 
-    def _interrupt(self) -> None:
-        """Stop running steps now; abandon those still running after the grace period."""
+    def _interrupt(self, grace: float) -> None:
+        """Stop running steps now; abandon those still running `grace` seconds later."""
         runner, loop = self._runner, self._loop
         if runner is not None:
             runner.interrupt()
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._schedule_abandon)
+            loop.call_soon_threadsafe(self._schedule_abandon, grace, self.stop.reason)
 
-    def _schedule_abandon(self) -> None:
-        if not self._abandon_scheduled and self._loop is not None:
-            self._abandon_scheduled = True
-            self._loop.call_later(self.stop_grace_seconds, self._graph.abandon)
+    def _schedule_abandon(self, grace: float, reason: str) -> None:
+        """Abandon running steps in `grace` seconds, unless an earlier stop (a timeout
+        before a cancel, say) already set a sooner deadline."""
+        assert self._loop is not None
+        deadline = self._loop.time() + grace
+        if self._abandon_at is None or deadline < self._abandon_at:
+            self._abandon_at = deadline
+            self._abandoned_after = f"{grace:g} s after the {reason}"
+            self._loop.call_at(deadline, self._abandon, deadline)
+
+    def _abandon(self, deadline: float) -> None:
+        if deadline == self._abandon_at:  # not superseded by a sooner deadline
+            self._graph.abandon()
 
     def _on_run_timeout(self) -> None:
         self.stop.time_out()
-        self._interrupt()
+        self._interrupt(self.timeout_grace_seconds)
 
     def execute(self) -> Run:
         """Execute the run to a terminal status and return the final Run."""
@@ -162,6 +178,9 @@ class RunWorker:
             self.stop.request_cancel()
         self._runner = StepRunner(self, loop, self.max_concurrent_steps)
         self._recorder = StepRecorder(self.storage)
+        # The timeout counts from the run's start: setting up its resources is part of it.
+        timer = (None if self.run_timeout is None
+                 else loop.call_later(self.run_timeout, self._on_run_timeout))
         try:
             with contextlib.ExitStack() as resources:
                 failure = self._prepare_reexecution()
@@ -169,6 +188,8 @@ class RunWorker:
                     failure = await self._run_graph_with(resources)
             return self._finish(failure)
         finally:
+            if timer is not None:
+                timer.cancel()
             # Sync steps still running (timed out, ignoring cancellation) are abandoned.
             self._runner.close()
             self._recorder.close()
@@ -219,17 +240,11 @@ class RunWorker:
                             EventKind.STEP_SKIPPED, f"step {name}: not selected for re-execution")
 
     async def _run_graph(self) -> None:
-        loop, runner = self._loop, self._runner
-        assert loop is not None and runner is not None
-        timer = (None if self.run_timeout is None
-                 else loop.call_later(self.run_timeout, self._on_run_timeout))
-        try:
-            await self._graph.execute(runner.run, settled=self.steps, succeeded=self.outputs,
-                                      stopping=lambda: self.stop.stopping,
-                                      on_abandoned=self._record_abandoned)
-        finally:
-            if timer is not None:
-                timer.cancel()
+        runner = self._runner
+        assert runner is not None
+        await self._graph.execute(runner.run, settled=self.steps, succeeded=self.outputs,
+                                  stopping=lambda: self.stop.stopping,
+                                  on_abandoned=self._record_abandoned)
         for name in self.job.order:
             if name not in self.steps:
                 self._record_not_run(name)
@@ -242,8 +257,8 @@ class RunWorker:
         if self.stop.cancel_requested.is_set() and not all_succeeded:
             return self._set_status(RunStatus.CANCELED, EventKind.RUN_CANCELED, "run canceled")
         if failure is None and self.stop.timed_out:
-            failure = ErrorInfo(type="RunTimeout",
-                                message=f"run exceeded its timeout of {self.run_timeout} s")
+            failure = ErrorInfo(type=RUN_TIMEOUT,
+                                message=f"run exceeded its timeout of {self.run_timeout:g} s")
         failed = [k for k, s in self.steps.items() if s.status is StepStatus.FAILURE]
         if failure is None and failed:
             failure = ErrorInfo(type="StepFailure", message=f"steps failed: {', '.join(failed)}")
@@ -259,8 +274,7 @@ class RunWorker:
                                started_at=step.started_at if step else None,
                                finished_at=utcnow()),
                     EventKind.STEP_CANCELED,
-                    f"step {name} abandoned: still running {self.stop_grace_seconds} s "
-                    f"after the {self.stop.reason}")
+                    f"step {name} abandoned: still running {self._abandoned_after}")
 
     def _record_not_run(self, name: str) -> None:
         stop = self.stop

@@ -1,8 +1,9 @@
 """One step of a run, through its attempts: retries with backoff, timeouts, cancellation.
 
 Each attempt calls the op (an async op on the run's loop, a sync one on a step thread)
-and waits for it without ever awaiting it directly: an op that ignores cancellation or
-overruns its timeout is left behind instead of holding the run. A step that finishes
+and waits for it without ever awaiting it directly: an op past its timeout is told to
+stop and given a short grace to return; one that ignores that, or cancellation, is left
+behind instead of holding the run. A step that finishes
 after its run began to stop has its output discarded, so no step of a stopped run is
 recorded SUCCESS afterwards.
 """
@@ -89,6 +90,8 @@ class StepHost(Protocol):
     resources: Mapping[str, Any]
     outputs: dict[str, Any]
     stop: RunStop
+    #: How long an op past its timeout may take to return once told to stop.
+    timeout_grace_seconds: float
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
                data: dict[str, Any] | None = None) -> None:
@@ -219,13 +222,10 @@ class StepRunner:
                 return self._checked(op, await call)
             try:
                 done, _ = await asyncio.wait({call}, timeout=op.timeout)
+                if not done:
+                    return await self._stop_overrunning(op, call, ctx)
             finally:
                 self._async_tasks.discard(call)
-            if not done:
-                self._leave_behind(op, call, ctx)
-                message = f"op {op.name!r} exceeded its timeout of {op.timeout} s"
-                return _Outcome(ErrorInfo(type="StepTimeout", message=message),
-                                TimeoutError(message))
             if call.cancelled():
                 if stop.stopping:
                     return _Outcome(canceled=True)
@@ -242,6 +242,25 @@ class StepRunner:
             raise
         except BaseException as exc:  # an op's SystemExit fails its step, not the worker
             return _Outcome(error_info(exc, from_user_code=True), exc)
+
+    async def _stop_overrunning(self, op: OpDefinition, call: asyncio.Future[Any],
+                                ctx: Context) -> _Outcome:
+        """The attempt overran its timeout: tell the op to stop (its cancel event; an async
+        op is cancelled), give it `timeout_grace_seconds` to return, then leave it behind.
+        The attempt fails with StepTimeout either way."""
+        grace = self.host.timeout_grace_seconds
+        ctx.cancel_event.set()
+        if op.is_async:
+            call.cancel()
+        done, _ = await asyncio.wait({call}, timeout=grace)
+        message = f"op {op.name!r} exceeded its timeout of {op.timeout:g} s"
+        if done:
+            if not call.cancelled():
+                call.exception()  # what it raised on being stopped is the timeout's doing
+        else:
+            self._leave_behind(op, call, ctx)
+            message += f"; abandoned, still running {grace:g} s later"
+        return _Outcome(ErrorInfo(type="StepTimeout", message=message), TimeoutError(message))
 
     @staticmethod
     def _checked(op: OpDefinition, output: Any) -> tuple[Any, Any]:

@@ -15,7 +15,8 @@ a worker command. The worker then:
 3. executes it with a RunWorker, heartbeating from a daemon thread; a heartbeat showing
    `cancel_requested`, or SIGTERM, cancels it gracefully; a run still not finished
    `cancel_grace_seconds` (plus a margin) after that is ended CANCELED by the worker
-   itself, which exits at once;
+   itself, and one still running past its timeout plus `timeout_grace_seconds` (plus a
+   margin) is failed with RunTimeout; the worker then exits at once;
 4. once the run has ended, writes to the executor's done pipe (`DAGGO_WORKER_DONE_FD`),
    freeing its slot, then delivers its remaining events to plugins and exits.
 """
@@ -29,6 +30,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -36,8 +38,13 @@ from daggo_core.errors import DaggoError
 from daggo_core.execution.claimed_run import ClaimedRun
 from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.execution.heartbeat import worker_id
-from daggo_core.execution.run_monitor import end_canceled_run
+from daggo_core.execution.run_monitor import end_canceled_run, end_timed_out_run
 from daggo_core.execution.run_worker import RunWorker
+from daggo_core.execution.stop_deadlines import (
+    cancel_kill_delay,
+    timeout_give_up_delay,
+    worker_give_up_delay,
+)
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -101,11 +108,6 @@ def no_worker_command_error() -> DaggoError:
         "daggo_core.run()/open(), or set DaggoApp.worker_command (e.g. "
         "[sys.executable, '-m', 'daggo_core.cli.main', 'worker', '-m', 'APP'])"
     )
-
-
-def cancel_kill_delay(execution: ExecutionConfig) -> float:
-    """Seconds after a cancel request before a worker that has not stopped is killed."""
-    return execution.cancel_grace_seconds + max(1.0, execution.heartbeat_interval_seconds)
 
 
 def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
@@ -178,53 +180,110 @@ def _execute(cfg: Config, definitions: Definitions, storage: Storage, run_id: st
                               worker=me, handed_to=me if handed_over else None)
     if claimed is None:
         return
-    execution = cfg.execution
-    # One interval later than the executor's kill: a worker with an executor watching it
-    # is killed by that executor; this is the fallback for workers nobody watches.
-    stopper = _Stopper(claimed.worker, storage,
-                       cancel_kill_delay(execution) + execution.heartbeat_interval_seconds)
+    stopper = _Stopper(claimed.worker, storage, cfg.execution)
     claimed.heartbeat.on_stop = stopper.on_heartbeat
     previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)
     if claimed.run.cancel_requested:
         stopper.request("cancellation requested before the run started")
     try:
-        claimed.execute()
+        with stopper.watching():
+            claimed.execute()
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
 class _Stopper:
-    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, then a deadline."""
+    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, and ends the run
+    itself, then the process, when the run has not ended by its deadline.
 
-    def __init__(self, worker: RunWorker, storage: Storage, kill_delay: float) -> None:
+    The deadlines (see `stop_deadlines`) are for runs the worker's own loop cannot stop,
+    such as a step blocking the loop: `worker_give_up_delay` after the first cancel
+    request (the run ends CANCELED), and, for a run with a timeout,
+    `timeout_give_up_delay` after it started (the run fails with RunTimeout).
+    """
+
+    def __init__(self, worker: RunWorker, storage: Storage, execution: ExecutionConfig) -> None:
         self.worker = worker
         self.storage = storage
-        self.kill_delay = kill_delay
+        self.give_up_after = worker_give_up_delay(execution)
+        self.timeout_give_up = (None if worker.run_timeout is None
+                                else timeout_give_up_delay(execution, worker.run_timeout))
         self.since: float | None = None
+        self._deadline: tuple[float, str] | None = None  # (monotonic time, why)
+        self._wake = threading.Event()
+        self._ended = threading.Event()
 
     def request(self, why: str) -> None:
         if self.since is None:
-            self.since = time.monotonic()
             logger.info("run %s: %s; stopping", self.worker.run.id, why)
-        self.worker.cancel()
+        self._requested()
 
     def on_sigterm(self, signum: int, frame: object) -> None:
-        if self.since is None:
-            self.since = time.monotonic()
-        self.worker.cancel()
+        self._requested()  # no logging in a signal handler: it may hold logging's lock
 
     def on_heartbeat(self, run: Run) -> None:
-        """Cancel on request; past the deadline, end the run CANCELED and exit hard."""
+        """Cancel on a stored request, or when the run ended (or was re-queued) elsewhere."""
         self.request("cancellation requested" if run.cancel_requested
                      else f"run ended elsewhere as {run.status}")
-        assert self.since is not None
-        if time.monotonic() - self.since < self.kill_delay:
-            return
-        logger.error("run %s did not stop within %.1f s of its cancellation; exiting",
-                     run.id, self.kill_delay)
-        if run.cancel_requested:
-            end_canceled_run(self.storage, run.id,
-                             f"run canceled: its steps ignored the request for "
-                             f"{self.kill_delay:g} s; worker exited")
-        logging.shutdown()
-        os._exit(EXIT_ERROR)
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        """Enforce the deadlines from a daemon thread while the run executes."""
+        if self.timeout_give_up is not None:
+            self._set_deadline(time.monotonic() + self.timeout_give_up, "timeout")
+        thread = threading.Thread(target=self._watch, daemon=True,
+                                  name=f"daggo-stopper-{self.worker.run.id[:8]}")
+        thread.start()
+        try:
+            yield
+        finally:
+            self._ended.set()
+            self._wake.set()
+            thread.join()
+
+    def _requested(self) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            self._set_deadline(self.since + self.give_up_after, "cancel")
+        self.worker.cancel()
+
+    def _set_deadline(self, at: float, why: str) -> None:
+        if self._deadline is None or at < self._deadline[0]:
+            self._deadline = (at, why)
+            self._wake.set()
+
+    def _watch(self) -> None:
+        while not self._ended.is_set():
+            deadline = self._deadline
+            self._wake.wait(None if deadline is None
+                            else max(0.0, deadline[0] - time.monotonic()))
+            self._wake.clear()
+            if self._ended.is_set():
+                return
+            if deadline is not None and deadline is self._deadline and \
+                    time.monotonic() >= deadline[0]:
+                self._give_up(deadline[1])
+
+    def _give_up(self, why: str) -> NoReturn:
+        """End the run as the deadline says (unless it ended meanwhile), then the process:
+        whatever holds the run past its deadline would hold the worker too."""
+        run_id, timeout = self.worker.run.id, self.worker.run_timeout
+        try:
+            if why == "cancel":
+                logger.error("run %s did not stop within %.1f s of its cancellation; "
+                             "exiting", run_id, self.give_up_after)
+                if self.storage.get_run(run_id).cancel_requested:
+                    end_canceled_run(self.storage, run_id,
+                                     f"run canceled: its steps ignored the request for "
+                                     f"{self.give_up_after:g} s; worker exited")
+            else:
+                logger.error("run %s still running %.1f s after it started (timeout %g s); "
+                             "exiting", run_id, self.timeout_give_up, timeout)
+                end_timed_out_run(self.storage, run_id,
+                                  f"run exceeded its timeout of {timeout:g} s and a step "
+                                  f"kept its worker busy past the grace; worker exited")
+        except Exception:
+            logger.exception("could not end run %s before exiting", run_id)
+        finally:
+            logging.shutdown()
+            os._exit(EXIT_ERROR)
