@@ -11,9 +11,12 @@ message tells users `cancel_bound`, so what they read is what the code enforces.
 
 from __future__ import annotations
 
+import math
+
 from daggo_core.config import ExecutionConfig
 
 __all__ = [
+    "RECORDING_MARGIN",
     "TIMEOUT_GIVE_UP_MARGIN",
     "cancel_bound",
     "cancel_kill_delay",
@@ -21,6 +24,8 @@ __all__ = [
     "worker_give_up_delay",
 ]
 
+#: Seconds allowed for storing a stopped run's end (its worker's or executor's last writes).
+RECORDING_MARGIN = 1.0
 #: Seconds past a run's timeout and grace before its worker ends the run itself: time for
 #: the run's own ending (abandoned steps recorded, final status stored) to come first.
 TIMEOUT_GIVE_UP_MARGIN = 1.0
@@ -46,13 +51,17 @@ def timeout_give_up_delay(execution: ExecutionConfig, run_timeout: float) -> flo
 
 
 def cancel_bound(execution: ExecutionConfig, *, signalled: bool) -> float:
-    """Seconds after a cancel request by which a running run has ended.
+    """Seconds after a cancel request by which a running run has ended, rounded up to a
+    tenth of a second.
 
     `signalled`: the executor running the run was told at once (a cancel through the
     server's own services), so it kills a worker that has not stopped after
     `cancel_kill_delay`. Otherwise the worker sees the stored request at its next
-    heartbeat and gives up `worker_give_up_delay` later.
+    heartbeat and gives up `worker_give_up_delay` later. Either way the run's end is then
+    stored, which `RECORDING_MARGIN` allows for.
     """
     if signalled:
-        return cancel_kill_delay(execution)
-    return execution.heartbeat_interval_seconds + worker_give_up_delay(execution)
+        bound = cancel_kill_delay(execution)
+    else:
+        bound = execution.heartbeat_interval_seconds + worker_give_up_delay(execution)
+    return math.ceil((bound + RECORDING_MARGIN) * 10) / 10

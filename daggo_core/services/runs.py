@@ -11,6 +11,7 @@ from attrs import field, frozen
 
 from daggo_core.errors import FailedPreconditionError, InvalidArgumentError, RunNotFoundError
 from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
+from daggo_core.execution.stop_deadlines import cancel_bound
 from daggo_core.services.context import ServiceContext, check_limit
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.storage.base import EventFilter, RunFilter, RunPosition
@@ -252,10 +253,14 @@ class CancelOutcome(enum.StrEnum):
 @frozen(kw_only=True)
 class RunsCancelResponse:
     """The run after the request; `outcome` is "canceled" (it had not started),
-    "requested" (its worker stops it) or "already_finished"."""
+    "requested" (its worker stops it) or "already_finished". For a requested cancel,
+    `ends_within_seconds` is how long the run may take to end, from the settings;
+    `message` says what happened and what happens next, for people."""
 
     run: RunSummary
     outcome: CancelOutcome
+    ends_within_seconds: float | None
+    message: str
 
 
 @frozen(kw_only=True)
@@ -354,20 +359,39 @@ class RunsService:
     def cancel(self, request: RunsCancelRequest) -> RunsCancelResponse:
         """Cancel a run: a queued one ends at once; a running one is stopped by its
         worker, at once when this process's executor runs it, else at its next
-        heartbeat."""
+        heartbeat, and ends within the response's `ends_within_seconds`."""
         run_id = self.resolve_id(request.run_id)
         before = self.storage.get_run(run_id)
         run = self.storage.request_cancel(run_id)
         runtime = self.context.runtime
-        if not run.is_finished and runtime is not None and runtime.stop_run(run_id):
+        signalled = not run.is_finished and runtime is not None and runtime.stop_run(run_id)
+        if signalled:
             run = self.storage.get_run(run_id)
         if before.is_finished:
-            outcome = CancelOutcome.ALREADY_FINISHED
-        elif before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
-            outcome = CancelOutcome.CANCELED
+            return RunsCancelResponse(
+                run=RunSummary.of(run), outcome=CancelOutcome.ALREADY_FINISHED,
+                ends_within_seconds=None,
+                message=f"run {run.id} already finished: {run.status}; nothing to cancel")
+        if before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
+            return RunsCancelResponse(
+                run=RunSummary.of(run), outcome=CancelOutcome.CANCELED,
+                ends_within_seconds=None,
+                message=f"run {run.id} canceled: {run.status} (it had not started)")
+        execution = self.context.config.execution
+        bound = cancel_bound(execution, signalled=signalled)
+        grace = f"{execution.cancel_grace_seconds:g} s"
+        if signalled:
+            how = (f"its worker was told at once. Steps still running {grace} later are "
+                   f"abandoned; the run ends CANCELED within {bound:g} s (its worker is "
+                   "killed if it has not stopped by then).")
         else:
-            outcome = CancelOutcome.REQUESTED
-        return RunsCancelResponse(run=RunSummary.of(run), outcome=outcome)
+            how = (f"its worker sees it at its next heartbeat (within "
+                   f"{execution.heartbeat_interval_seconds:g} s). Steps still running {grace} "
+                   f"after that are abandoned; the run ends CANCELED within {bound:g} s (a "
+                   "worker that has not stopped by then ends the run and exits).")
+        return RunsCancelResponse(
+            run=RunSummary.of(run), outcome=CancelOutcome.REQUESTED, ends_within_seconds=bound,
+            message=f"run {run.id} is {run.status}: cancellation requested; {how}")
 
     def reexecute(self, request: RunsReexecuteRequest) -> RunsReexecuteResponse:
         """Queue a new run of a finished run's job with the same params and tags, linked
