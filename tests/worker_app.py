@@ -82,6 +82,14 @@ def ignore_cancel(ctx: Context, inp: NoInput) -> Waited:
     return Waited(os.getpid())
 
 
+def loud(ctx: Context, inp: NoInput) -> Pid:
+    """Print a 5 MB line, then 50 lines of 100 bytes."""
+    print("x" * 5_000_000)
+    for i in range(50):
+        print(f"line {i:02} " + "." * 92)
+    return Pid(os.getpid())
+
+
 class Journal(daggo_core.Resource):
     """Writes `resource-<pid>` on set-up and `resource-<pid>-closed` on tear-down."""
 
@@ -110,6 +118,7 @@ defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
     dag.job("forking_job").add(dag.op("fork_then_wait", fork_then_wait)).build(),
     dag.job("deaf_job").add(dag.op("ignore_cancel", ignore_cancel)).build(),
+    dag.job("loud_job").add(dag.op("loud", loud)).build(),
     dag.job("run_timeout_job", timeout=RUN_TIMEOUT).add(
         dag.op("ignore_cancel", ignore_cancel), dag.op("after", after)).build(),
     dag.job("op_timeout_job").add(

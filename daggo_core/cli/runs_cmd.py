@@ -136,6 +136,8 @@ def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
                   f"{run.scheduled_for.isoformat()}")
     if detail.error:
         out.print(f"error: {detail.error.type}: {detail.error.message}", markup=False)
+    if detail.log_notice:
+        out.print(f"log: {detail.log_notice}", markup=False, soft_wrap=True)
     out.print(steps_table(detail))
     for step in detail.steps:
         if step.error and step.error.traceback:
@@ -180,7 +182,7 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
                 request = RunsEventsRequest(
                     run_id=request.run_id, cursor=page.next_cursor, limit=LOG_PAGE,
                     step_key=step_key, levels=levels, search=search)
-                if len(page.events) == LOG_PAGE:
+                if page.has_later:
                     continue
                 # The run's status is read before its events: once it is finished, the
                 # page holds its last lines.

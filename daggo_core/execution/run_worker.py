@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -19,13 +18,14 @@ from typing import Any
 
 from daggo_core.config import ExecutionConfig
 from daggo_core.definitions.jobs import JobDefinition
-from daggo_core.execution.capture import capturing
+from daggo_core.execution.capture import StepOutput, capturing
 from daggo_core.execution.error_info import error_info
+from daggo_core.execution.log_limits import LogLimits, RunLogBudget
 from daggo_core.execution.recorder import StepRecorder
 from daggo_core.execution.reexecution import ReexecutionPlan, plan_reexecution
 from daggo_core.execution.run_graph import RunGraph
 from daggo_core.execution.run_monitor import RUN_TIMEOUT
-from daggo_core.execution.step_attempt import LogEmitter, RunStop, StepRunner
+from daggo_core.execution.step_attempt import RunStop, StepRunner
 from daggo_core.resources import ResourceSetupError, open_resources
 from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import StepWrites, Storage
@@ -78,6 +78,7 @@ class RunWorker:
         run_timeout: float | None = None,
         cancel_grace_seconds: float = _DEFAULTS.cancel_grace_seconds,
         timeout_grace_seconds: float = _DEFAULTS.timeout_grace_seconds,
+        log_limits: LogLimits | None = None,
     ) -> None:
         self.job = job
         self.run = run
@@ -90,6 +91,8 @@ class RunWorker:
         self.run_timeout = job.timeout or run_timeout
         self.cancel_grace_seconds = cancel_grace_seconds
         self.timeout_grace_seconds = timeout_grace_seconds
+        self.log_limits = log_limits or LogLimits.of(_DEFAULTS)
+        self._log_budget = RunLogBudget(run.id, self.log_limits)
         self.outputs: dict[str, Any] = {}
         self.steps: dict[str, StepRecord] = {}
         self.stop = RunStop()
@@ -297,15 +300,18 @@ class RunWorker:
 
     # -- recording (the StepHost of the step runner) ----------------------------
 
-    def log_emitter(self, step_key: str) -> LogEmitter:
-        """Where step `step_key`'s log lines go: its events, through the recorder."""
-        def emit(level: str, message: str, data: dict[str, Any] | None = None) -> None:
-            event = Event(run_id=self.run.id, kind=EventKind.LOG, step_key=step_key,
-                          level=level, message=message, data=_jsonable(data or {}))
-            assert self._recorder is not None
-            self._recorder.add_events([event])
+    def step_output(self, step_key: str) -> StepOutput:
+        """Where step `step_key`'s output and log lines go: its events, within the run's
+        log limits, through the recorder."""
+        budget = self._log_budget
 
-        return emit
+        def emit(level: str, message: str, data: dict[str, Any] | None = None) -> None:
+            event = budget.event(step_key, level, message, data)
+            if event is not None:
+                assert self._recorder is not None
+                self._recorder.add_events([event])
+
+        return StepOutput(emit, self.log_limits.max_line_bytes)
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
                data: dict[str, Any] | None = None) -> None:
@@ -322,7 +328,11 @@ class RunWorker:
                     error: ErrorInfo | None = None,
                     expected: tuple[RunStatus, ...] = (RunStatus.STARTED,)) -> Run:
         level = "ERROR" if status is RunStatus.FAILURE else "INFO"
-        event = Event(run_id=self.run.id, kind=kind, level=level, message=message)
+        budget = self._log_budget
+        dropped = ({"log_lines_dropped": budget.dropped_lines,
+                    "log_bytes_dropped": budget.dropped_bytes} if budget.dropped_lines else {})
+        event = Event(run_id=self.run.id, kind=kind, level=level,
+                      message=message + budget.summary(), data=dropped)
 
         def store(steps: StepWrites | None = None) -> Run:
             return self.storage.set_run_status(self.run.id, status, error=error,
@@ -358,11 +368,3 @@ def _new_event_loop() -> asyncio.AbstractEventLoop:
     loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
     return loop
 
-
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = unstructure(data)
-        json.dumps(value)
-        return dict(value)
-    except (TypeError, ValueError):
-        return {key: repr(value) for key, value in data.items()}

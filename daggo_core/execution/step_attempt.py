@@ -15,7 +15,7 @@ import contextvars
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -32,9 +32,6 @@ from daggo_core.serde import unstructure
 from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
 
 __all__ = ["RunStop", "StepHost", "StepRunner"]
-
-#: Emits one log line of a step: (level, message, data).
-LogEmitter = Callable[..., None]
 
 
 class RunStop:
@@ -97,8 +94,8 @@ class StepHost(Protocol):
                data: dict[str, Any] | None = None) -> None:
         """Store a step transition with its event (through the run's recorder)."""
 
-    def log_emitter(self, step_key: str) -> LogEmitter:
-        """Where the step's log lines go."""
+    def step_output(self, step_key: str) -> StepOutput:
+        """Where the step's captured output and log lines go."""
 
 
 class _Outcome:
@@ -142,8 +139,7 @@ class StepRunner:
         run, stop = host.run, host.stop
         op = host.job.ops[name]
         inp = self._build_input(name)
-        emit = host.log_emitter(name)
-        sink = StepOutput(emit)
+        sink = host.step_output(name)
         current_step.set(sink)
         attempt = 1
         while True:
@@ -154,7 +150,7 @@ class StepRunner:
                         f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""))
             ctx = Context(run_id=run.id, job_name=host.job.name, op_name=name,
                           attempt=attempt, params=host.params, resources=host.resources,
-                          tags=run.tags, log=StepLog(name, emit))
+                          tags=run.tags, log=StepLog(name, sink.log))
             self._contexts[name] = ctx
             if stop.stopping:
                 ctx.cancel_event.set()

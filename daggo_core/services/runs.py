@@ -58,6 +58,7 @@ __all__ = [
 RUNS_PAGE, RUNS_PAGE_MAX = 50, 500
 #: Page sizes of event logs.
 EVENTS_PAGE, EVENTS_PAGE_MAX = 1000, 10_000
+_LOG_LIMIT_EVENTS = EventFilter(kinds=(EventKind.LOG_LIMIT_REACHED,))
 
 
 # ---------------------------------------------------------------------------- messages
@@ -127,8 +128,9 @@ class StepInfo:
 
 @frozen(kw_only=True)
 class RunDetail:
-    """One run: its summary, params, error with traceback, worker, and every step of its
-    job in the job's order (those not started yet as PENDING)."""
+    """One run: its summary, params, error with traceback, worker, every step of its job
+    in the job's order (those not started yet as PENDING), and `log_notice`: why later
+    lines of its captured output were dropped, once it reached its cap (else None)."""
 
     run: RunSummary
     params: dict[str, Any]
@@ -136,6 +138,7 @@ class RunDetail:
     worker_id: str | None
     heartbeat_at: dt.datetime | None
     steps: tuple[StepInfo, ...]
+    log_notice: str | None
 
 
 @frozen(kw_only=True)
@@ -214,12 +217,14 @@ class RunsGetRequest:
 
 @frozen(kw_only=True)
 class RunsEventsRequest:
-    """A page of a run's event log, oldest first, from `cursor` (the previous page's
-    `next_cursor`); optionally one step's, some kinds, some levels, or lines containing
-    `search` (ignoring case)."""
+    """A page of a run's event log, oldest first: from the log's start, from `cursor` (a
+    page's `next_cursor` or `previous_cursor`), or with `tail` the newest `limit` events;
+    optionally one step's, some kinds, some levels, or lines containing `search`
+    (ignoring case)."""
 
     run_id: str
     cursor: str | None = None
+    tail: bool = False
     limit: int = EVENTS_PAGE
     step_key: str | None = None
     kinds: tuple[EventKind, ...] = ()
@@ -229,11 +234,15 @@ class RunsEventsRequest:
 
 @frozen(kw_only=True)
 class RunsEventsResponse:
-    """A page of events; `next_cursor` continues after it (also once the log has no more
-    lines yet, to follow a running run); `run_status` is the run's status when read."""
+    """A page of events, oldest first. `next_cursor` continues after it (also once the log
+    has no more lines yet, to follow a running run); `has_later` says whether later
+    events are stored already. `previous_cursor` pages back to the events before it, None
+    when there are none. `run_status` is the run's status when read."""
 
     events: tuple[EventInfo, ...]
     next_cursor: str
+    previous_cursor: str | None
+    has_later: bool
     run_status: RunStatus
 
 
@@ -332,29 +341,62 @@ class RunsService:
         job = self.storage.get_job(run.job_name)
         order = list(job.snapshot.order) if job else []
         order += [key for key in recorded if key not in order]
+        capped = self.storage.list_events(run.id, _LOG_LIMIT_EVENTS, limit=1)
         return RunDetail(
             run=RunSummary.of(run), params=dict(run.params), error=run.error,
             worker_id=run.worker_id, heartbeat_at=run.heartbeat_at,
             steps=tuple(StepInfo.of(key, recorded.get(key)) for key in order),
+            log_notice=capped[0].message if capped else None,
         )
 
     def events(self, request: RunsEventsRequest) -> RunsEventsResponse:
-        """A page of the run's event log, oldest first."""
+        """A page of the run's event log, oldest first (keyset pages by event id)."""
         limit = check_limit(request.limit, EVENTS_PAGE_MAX)
+        if request.tail and request.cursor is not None:
+            raise InvalidArgumentError("tail: ask for the log's tail or give a cursor, not both")
         run = self.storage.get_run(self.resolve_id(request.run_id))
-        after = 0
-        if request.cursor is not None:
-            (after,) = decode_cursor("events", request.cursor, 1)
-            if not isinstance(after, int):
-                raise InvalidArgumentError("cursor: not a cursor of this list")
         where = EventFilter(step_key=request.step_key, kinds=request.kinds or None,
                             levels=tuple(lvl.upper() for lvl in request.levels) or None,
                             search=request.search or None)
-        events = self.storage.list_events(run.id, where, after_id=after, limit=limit)
-        last = events[-1].id if events and events[-1].id is not None else after
-        return RunsEventsResponse(events=tuple(map(EventInfo.of, events)),
-                                  next_cursor=encode_cursor("events", last),
+        if request.tail:
+            page = self._events_before(run.id, where, None, limit)
+        elif request.cursor is None:
+            page = self._events_after(run.id, where, 0, limit)
+        else:
+            direction, event_id = _event_position(request.cursor)
+            read = self._events_before if direction == "before" else self._events_after
+            page = read(run.id, where, event_id, limit)
+        previous = (None if page.earlier_than is None
+                    else encode_cursor("events", "before", page.earlier_than))
+        return RunsEventsResponse(events=tuple(map(EventInfo.of, page.events)),
+                                  next_cursor=encode_cursor("events", "after", page.last_id),
+                                  previous_cursor=previous, has_later=page.has_later,
                                   run_status=run.status)
+
+    def _events_after(self, run_id: str, where: EventFilter, after: int,
+                      limit: int) -> _EventsPage:
+        found = self.storage.list_events(run_id, where, after_id=after, limit=limit + 1)
+        events = found[:limit]
+        start = _event_id(events[0]) if events else after + 1
+        earlier = after > 0 and bool(self.storage.list_events(
+            run_id, where, before_id=start, newest_first=True, limit=1))
+        return _EventsPage(events=events,
+                           last_id=_event_id(events[-1]) if events else after,
+                           earlier_than=start if earlier else None,
+                           has_later=len(found) > limit)
+
+    def _events_before(self, run_id: str, where: EventFilter, before: int | None,
+                       limit: int) -> _EventsPage:
+        """The `limit` events before id `before` (the log's tail if None)."""
+        found = self.storage.list_events(run_id, where, before_id=before, newest_first=True,
+                                         limit=limit + 1)
+        events = found[:limit][::-1]
+        last = _event_id(events[-1]) if events else max(0, (before or 1) - 1)
+        later = before is not None and bool(self.storage.list_events(
+            run_id, where, after_id=last, limit=1))
+        return _EventsPage(events=events, last_id=last,
+                           earlier_than=_event_id(events[0]) if len(found) > limit else None,
+                           has_later=later)
 
     def cancel(self, request: RunsCancelRequest) -> RunsCancelResponse:
         """Cancel a run: a queued one ends at once; a running one is stopped by its
@@ -419,6 +461,31 @@ class RunsService:
         if self.context.runtime is not None:
             self.context.runtime.wake_coordinator()
         return RunsReexecuteResponse(run=RunSummary.of(run))
+
+
+@frozen(kw_only=True)
+class _EventsPage:
+    """Events read for a page: `earlier_than` is the id earlier pages end before (None:
+    nothing matches earlier), `last_id` the id the next page starts after."""
+
+    events: list[Event]
+    last_id: int
+    earlier_than: int | None
+    has_later: bool
+
+
+def _event_id(event: Event) -> int:
+    assert event.id is not None  # every stored event has its id
+    return event.id
+
+
+def _event_position(cursor: str) -> tuple[str, int]:
+    """("after" | "before", event id) of an events cursor."""
+    direction, event_id = decode_cursor("events", cursor, 2)
+    if direction not in ("after", "before") or isinstance(event_id, bool) or \
+            not isinstance(event_id, int) or event_id < 0:
+        raise InvalidArgumentError("cursor: not a cursor of this list")
+    return direction, event_id
 
 
 def _moment(value: Any) -> dt.datetime:
