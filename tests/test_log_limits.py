@@ -19,9 +19,11 @@ from daggo_core.config import load_config
 from daggo_core.execution.local import start_run
 from daggo_core.execution.log_limits import LogLimits
 from daggo_core.execution.run_worker import RunWorker
+from daggo_core.services.runs import RunsGetRequest
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
 from daggo_core.testing.processes import wait_for
+from daggo_core.testing.services import services_over
 
 LINE, RUN = 1024, 4096
 NOTICE = "bytes cut: lines are kept up to 1,024 bytes, raise execution.max_log_line_bytes"
@@ -127,7 +129,12 @@ def test_past_the_run_cap_lines_are_dropped_and_one_event_says_so(storage: Stora
     assert events[-1].kind is EventKind.RUN_SUCCESS
     assert events[-1].message == ("run succeeded (160 log lines, 16,000 bytes, dropped over "
                                   "execution.max_run_log_bytes)")
-    assert events[-1].data == {"log_lines_dropped": 160, "log_bytes_dropped": 16_000}
+    assert events[-1].data == {"log_lines_dropped": 160, "log_bytes_dropped": 16_000,
+                               "max_run_log_bytes": RUN}
+    detail = services_over(storage).runs.get(RunsGetRequest(run_id=final.id))
+    assert detail.log_notice == (
+        "captured output limit reached: 160 log lines (16,000 bytes) were dropped after "
+        "keeping 4,096 bytes; raise execution.max_run_log_bytes to keep more")
 
 
 def test_a_run_within_its_caps_keeps_every_line_untouched(storage: Storage) -> None:
@@ -138,6 +145,8 @@ def test_a_run_within_its_caps_keeps_every_line_untouched(storage: Storage) -> N
     _, events = capped(one_op(fine), storage)
     assert lines(events) == ["€" * 256]
     assert events[-1].message == "run succeeded" and events[-1].data == {}
+    assert services_over(storage).runs.get(RunsGetRequest(run_id=events[-1].run_id)
+                                           ).log_notice is None
 
 
 # -- where the notices are read: a real worker, the CLI and the run page ---------------
@@ -187,8 +196,9 @@ def test_a_worker_process_applies_the_configured_caps_and_every_view_shows_them(
     assert "captured output limit reached" in logs
     assert "dropped over execution.max_run_log_bytes" in logs
     shown = daggo(env, "runs", "show", run.id)
-    assert "log: captured output limit reached" in shown
-    assert "Raise execution.max_run_log_bytes to keep more" in shown
+    # The 5 MB line, cut, and 29 lines of 100 bytes fit in 4,096 bytes; 21 lines did not.
+    assert "log: captured output limit reached: 21 log lines (2,100 bytes) were dropped" in shown
+    assert "raise execution.max_run_log_bytes to keep more" in shown
 
     async def page() -> str:
         response = await app.asgi.test_client().get(f"/runs/{run.id}")

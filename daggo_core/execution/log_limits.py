@@ -20,10 +20,21 @@ from daggo_core.config import ExecutionConfig
 from daggo_core.serde import unstructure
 from daggo_core.storage.records import Event, EventKind
 
-__all__ = ["LineBuffer", "LogLimits", "RunLogBudget", "cut_line", "utf8_size"]
+__all__ = [
+    "DROPPED_BYTES",
+    "DROPPED_LINES",
+    "LineBuffer",
+    "LogLimits",
+    "RunLogBudget",
+    "cut_line",
+    "dropped_notice",
+    "utf8_size",
+]
 
 _LINE_SETTING = "execution.max_log_line_bytes"
 _RUN_SETTING = "execution.max_run_log_bytes"
+#: Keys of a run's final event's data: how many log lines, and bytes, it dropped.
+DROPPED_LINES, DROPPED_BYTES = "log_lines_dropped", "log_bytes_dropped"
 
 
 @frozen(kw_only=True)
@@ -56,6 +67,17 @@ def cut_line(text: str, max_bytes: int, dropped: int = 0) -> str:
     dropped += len(encoded) - utf8_size(kept)
     return (f"{kept} [… {dropped:,} bytes cut: lines are kept up to {max_bytes:,} bytes, "
             f"raise {_LINE_SETTING} to keep more]")
+
+
+def dropped_notice(final_event_data: dict[str, Any]) -> str | None:
+    """What a run's final event says its log dropped, for people; None if nothing."""
+    lines, size = final_event_data.get(DROPPED_LINES), final_event_data.get(DROPPED_BYTES)
+    if not isinstance(lines, int) or not isinstance(size, int):
+        return None
+    limit = final_event_data.get("max_run_log_bytes")
+    kept = f" after keeping {limit:,} bytes" if isinstance(limit, int) else ""
+    return (f"captured output limit reached: {lines:,} log lines ({size:,} bytes) were "
+            f"dropped{kept}; raise {_RUN_SETTING} to keep more")
 
 
 class LineBuffer:
@@ -137,12 +159,15 @@ class RunLogBudget:
                     "to keep more",
             data={"stored_bytes": stored, "max_run_log_bytes": self.limits.max_run_bytes})
 
-    def summary(self) -> str:
-        """What was dropped, for the run's final event ("" if nothing was)."""
+    def tally(self) -> tuple[str, dict[str, Any]]:
+        """What was dropped, for the run's final event: a suffix for its message and its
+        data (both empty if nothing was)."""
         if not self.dropped_lines:
-            return ""
+            return "", {}
         return (f" ({self.dropped_lines:,} log lines, {self.dropped_bytes:,} bytes, dropped "
-                f"over {_RUN_SETTING})")
+                f"over {_RUN_SETTING})",
+                {DROPPED_LINES: self.dropped_lines, DROPPED_BYTES: self.dropped_bytes,
+                 "max_run_log_bytes": self.limits.max_run_bytes})
 
     def _data(self, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """`data` as JSON-able values and its JSON's size; replaced by a note when over a

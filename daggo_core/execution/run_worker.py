@@ -328,11 +328,9 @@ class RunWorker:
                     error: ErrorInfo | None = None,
                     expected: tuple[RunStatus, ...] = (RunStatus.STARTED,)) -> Run:
         level = "ERROR" if status is RunStatus.FAILURE else "INFO"
-        budget = self._log_budget
-        dropped = ({"log_lines_dropped": budget.dropped_lines,
-                    "log_bytes_dropped": budget.dropped_bytes} if budget.dropped_lines else {})
-        event = Event(run_id=self.run.id, kind=kind, level=level,
-                      message=message + budget.summary(), data=dropped)
+        dropped, tally = self._log_budget.tally()
+        event = Event(run_id=self.run.id, kind=kind, level=level, message=message + dropped,
+                      data=tally)
 
         def store(steps: StepWrites | None = None) -> Run:
             return self.storage.set_run_status(self.run.id, status, error=error,

@@ -10,6 +10,7 @@ from typing import Any
 from attrs import field, frozen
 
 from daggo_core.errors import FailedPreconditionError, InvalidArgumentError, RunNotFoundError
+from daggo_core.execution.log_limits import dropped_notice
 from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
 from daggo_core.execution.stop_deadlines import cancel_bound
 from daggo_core.services.context import ServiceContext, check_limit
@@ -58,7 +59,8 @@ __all__ = [
 RUNS_PAGE, RUNS_PAGE_MAX = 50, 500
 #: Page sizes of event logs.
 EVENTS_PAGE, EVENTS_PAGE_MAX = 1000, 10_000
-_LOG_LIMIT_EVENTS = EventFilter(kinds=(EventKind.LOG_LIMIT_REACHED,))
+_FINAL_EVENTS = EventFilter(kinds=(EventKind.RUN_SUCCESS, EventKind.RUN_FAILURE,
+                                   EventKind.RUN_CANCELED))
 
 
 # ---------------------------------------------------------------------------- messages
@@ -129,8 +131,8 @@ class StepInfo:
 @frozen(kw_only=True)
 class RunDetail:
     """One run: its summary, params, error with traceback, worker, every step of its job
-    in the job's order (those not started yet as PENDING), and `log_notice`: why later
-    lines of its captured output were dropped, once it reached its cap (else None)."""
+    in the job's order (those not started yet as PENDING), and `log_notice`: how much of
+    a finished run's captured output was dropped over its cap (else None)."""
 
     run: RunSummary
     params: dict[str, Any]
@@ -341,12 +343,15 @@ class RunsService:
         job = self.storage.get_job(run.job_name)
         order = list(job.snapshot.order) if job else []
         order += [key for key in recorded if key not in order]
-        capped = self.storage.list_events(run.id, _LOG_LIMIT_EVENTS, limit=1)
+        # The final event (among the log's last: a short read from its end) tells what
+        # the log dropped; a running run's log shows its LOG_LIMIT_REACHED event.
+        final = (self.storage.list_events(run.id, _FINAL_EVENTS, newest_first=True, limit=1)
+                 if run.is_finished else [])
         return RunDetail(
             run=RunSummary.of(run), params=dict(run.params), error=run.error,
             worker_id=run.worker_id, heartbeat_at=run.heartbeat_at,
             steps=tuple(StepInfo.of(key, recorded.get(key)) for key in order),
-            log_notice=capped[0].message if capped else None,
+            log_notice=dropped_notice(final[0].data) if final else None,
         )
 
     def events(self, request: RunsEventsRequest) -> RunsEventsResponse:
