@@ -60,10 +60,13 @@ class RunWorker:
     A step starts once all its upstream steps succeeded, up to `max_concurrent_steps` at
     a time; a step whose upstream failed is SKIPPED. Async ops run on the worker's event
     loop, sync ops on threads. Failed attempts are retried per the op's RetryPolicy; op
-    and run timeouts fail what overruns. `resources` that are `daggo_core.Resource`s are
-    opened for the run and torn down after its last step. `cancel()` (from any thread)
+    and run timeouts fail what overruns, abandoning what still runs
+    `timeout_grace_seconds` later. Captured output is kept within `log_limits`.
+    `resources` that are `daggo_core.Resource`s are opened for the run and torn down
+    after its last step. `cancel()` (from any thread)
     stops new steps, cancels running async steps and sets the cancel event sync steps can
-    watch; the run then ends CANCELED and no step of it is recorded SUCCESS afterwards.
+    watch, and abandons steps still running `cancel_grace_seconds` later; the run then
+    ends CANCELED and no step of it is recorded SUCCESS afterwards.
     """
 
     def __init__(
