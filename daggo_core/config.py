@@ -39,6 +39,7 @@ from daggo_core.settings import (
 )
 
 __all__ = [
+    "MIN_LOG_LINE_BYTES",
     "OTHER_VARIABLES",
     "AdminConfig",
     "Config",
@@ -55,6 +56,9 @@ __all__ = [
 
 T = TypeVar("T")
 logger = logging.getLogger("daggo.config")
+
+#: The smallest line cap: room for the start of a line and the notice saying it was cut.
+MIN_LOG_LINE_BYTES = 256
 
 #: `DAGGO_*` variables that are not settings (no warning when set): the plugin block
 #: list, and the markers a worker process is started with.
@@ -131,7 +135,8 @@ class DatabaseConfig:
 
 @attrs.define
 class ExecutionConfig:
-    """The executor, how much runs at once, and how workers are watched and stopped."""
+    """The executor, how much runs at once, how workers are watched and stopped (timeouts,
+    cancellation), and how much captured output a run keeps."""
 
     executor: str = setting("subprocess", string(nonempty=True))
     max_concurrent_runs: int = setting(4, integer(1))
@@ -144,6 +149,9 @@ class ExecutionConfig:
     cancel_grace_seconds: float = setting(10.0, number(positive=False))
     warm_workers: int = setting(1, integer(0))
     run_timeout_seconds: float | None = setting(None, number(positive=True, optional=True))
+    timeout_grace_seconds: float = setting(2.0, number(positive=False))
+    max_log_line_bytes: int = setting(64 * 1024, integer(MIN_LOG_LINE_BYTES))
+    max_run_log_bytes: int = setting(50 * 1024 * 1024, integer(MIN_LOG_LINE_BYTES))
 
 
 @attrs.define
@@ -171,6 +179,8 @@ class Config:
 HEARTBEATS_PER_TIMEOUT = 3
 _HEARTBEAT_INTERVAL = ("execution", "heartbeat_interval_seconds")
 _HEARTBEAT_TIMEOUT = ("execution", "heartbeat_timeout_seconds")
+_MAX_LOG_LINE = ("execution", "max_log_line_bytes")
+_MAX_RUN_LOG = ("execution", "max_run_log_bytes")
 
 
 # ---------------------------------------------------------------------------- public API
@@ -260,6 +270,13 @@ def _inconsistencies(cfg: Config, loaded: Loaded,
             f" must be at least {HEARTBEATS_PER_TIMEOUT} times execution.heartbeat_interval_"
             f"seconds ({interval}, from {loaded.source_of(_HEARTBEAT_INTERVAL)}), so that a "
             f"few late heartbeats do not make a live run lost; got {timeout}"
+        )
+    line, run = cfg.execution.max_log_line_bytes, cfg.execution.max_run_log_bytes
+    if run < line:
+        yield (
+            f"execution.max_run_log_bytes (from {loaded.source_of(_MAX_RUN_LOG)}): must be at"
+            f" least execution.max_log_line_bytes ({line}, from"
+            f" {loaded.source_of(_MAX_LOG_LINE)}), got {run}; raise it or lower the line cap"
         )
     for section in sections:
         if section.rules is not None:

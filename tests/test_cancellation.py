@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import daggo_core
 from daggo_core import Context, NoInput, dag
 from daggo_core.cli.worker_cmd import worker_command_for
 from daggo_core.config import load_config
+from daggo_core.services.runs import CancelOutcome, RunsCancelRequest
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
 from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
@@ -98,6 +100,21 @@ def test_app_cancel_removes_a_queued_run_from_the_queue(app: daggo_core.DaggoApp
     assert app.storage.list_steps(run.id) == []
 
 
+def stated_bound(message: str) -> float:
+    """The seconds a cancel message promises the run ends within."""
+    found = re.search(r"the run ends CANCELED within ([0-9.]+) s", message)
+    assert found, message
+    return float(found[1])
+
+
+def took_to_end(storage: Storage, run: Run) -> float:
+    """Seconds from the stored cancel request to the run's recorded end."""
+    [asked] = [e.timestamp for e in storage.list_events(run.id)
+               if e.kind is EventKind.RUN_CANCEL_REQUESTED]
+    assert run.finished_at is not None
+    return (run.finished_at - asked).total_seconds()
+
+
 def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
     env: SimpleNamespace,
 ) -> None:
@@ -111,6 +128,48 @@ def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
     kinds = [e.kind for e in env.storage.list_events(run.id)]
     assert EventKind.RUN_CANCEL_REQUESTED in kinds and kinds[-1] is EventKind.RUN_CANCELED
     wait_for(lambda: not pid_alive(pid), 5, "the worker to exit")
+
+
+# The bound a cancel states, from this module's settings: heartbeat 0.2 s, grace 0.5 s.
+#   told through storage: 0.2 (next heartbeat) + 0.5 + 1 (kill delay) + 0.2 (after the
+#   executor's kill) + 1 (recording) = 2.9 s; told at once: 0.5 + 1 + 1 = 2.5 s.
+@pytest.mark.parametrize("job", ["deaf_job", "stubborn_job"])
+def test_cli_cancel_states_its_bound_and_the_run_ends_within_it(
+    env: SimpleNamespace, job: str,
+) -> None:
+    start_server(env)
+    run = launch(env.storage, job)
+    step = "ignore_cancel" if job == "deaf_job" else "stubborn"
+    started_pid(env, run.id, step)
+    result = daggo(env, "runs", "cancel", run.id)
+    assert result.returncode == 0, result.stderr
+    assert stated_bound(result.stdout) == 2.9
+    assert "next heartbeat (within 0.2 s)" in result.stdout
+    assert "Steps still running 0.5 s after that are abandoned" in result.stdout
+    final = wait_for(finished(env.storage, run.id), 10, "the run to end")
+    assert_canceled_mid_step(env, final, step)
+    # A deaf sync step is abandoned after the grace; one blocking the worker's loop
+    # outlasts that, and its worker ends the run itself: both within the bound.
+    assert took_to_end(env.storage, final) <= 2.9
+    ended = [e.message for e in env.storage.list_events(run.id)
+             if e.kind is EventKind.RUN_CANCELED]
+    assert ("worker exited" in ended[-1]) is (job == "stubborn_job")
+
+
+def test_cancel_through_the_services_states_the_signalled_bound(
+    env: SimpleNamespace, app: daggo_core.DaggoApp,
+) -> None:
+    assert app.coordinator is not None
+    run = app.launch("stubborn_job")
+    app.coordinator.dispatch_once()
+    started_pid(env, run.id, "stubborn")
+    response = app.services.runs.cancel(RunsCancelRequest(run_id=run.id))
+    assert response.outcome is CancelOutcome.REQUESTED
+    assert response.ends_within_seconds == stated_bound(response.message) == 2.5
+    assert "its worker was told at once" in response.message
+    final = wait_for(finished(env.storage, run.id), 10, "the run to end")
+    assert final.status is RunStatus.CANCELED
+    assert took_to_end(env.storage, final) <= 2.5
 
 
 def test_app_cancel_signals_the_worker(env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch,

@@ -53,6 +53,9 @@ DEFAULTS = {
         "cancel_grace_seconds": 10.0,
         "warm_workers": 1,
         "run_timeout_seconds": None,
+        "timeout_grace_seconds": 2.0,
+        "max_log_line_bytes": 65536,
+        "max_run_log_bytes": 52428800,
     },
     "scheduler": {"enabled": True, "tick_interval_seconds": 1.0, "tick_history_days": 30},
     "disable_ui": False,
@@ -100,6 +103,9 @@ heartbeat_timeout_seconds = 12.5
 cancel_grace_seconds = 0
 warm_workers = 4
 run_timeout_seconds = 3600
+timeout_grace_seconds = 0.5
+max_log_line_bytes = 1024
+max_run_log_bytes = 1048576
 
 [execution.tag_limits]
 warehouse = 2
@@ -139,6 +145,9 @@ ALL_AREAS = {
         "cancel_grace_seconds": 0.0,
         "warm_workers": 4,
         "run_timeout_seconds": 3600.0,
+        "timeout_grace_seconds": 0.5,
+        "max_log_line_bytes": 1024,
+        "max_run_log_bytes": 1048576,
     },
     "scheduler": {"enabled": False, "tick_interval_seconds": 5.0, "tick_history_days": 30},
     "disable_ui": True,
@@ -468,6 +477,12 @@ def test_unknown_keys_are_rejected_at_every_level(tmp_path: Path) -> None:
         ("[scheduler]\nenabled = \"perhaps\"\n", "scheduler.enabled ({src}): expected a boolean"),
         ("[execution]\ncancel_grace_seconds = -1\n", "must be at least 0, got -1.0"),
         ("[execution]\ncancel_grace_seconds = inf\n", "expected a finite number, got inf"),
+        ("[execution]\ntimeout_grace_seconds = -0.5\n",
+         "execution.timeout_grace_seconds ({src}): must be at least 0, got -0.5"),
+        ("[execution]\nmax_log_line_bytes = 100\n",
+         "execution.max_log_line_bytes ({src}): must be at least 256, got 100"),
+        ("[execution]\nmax_run_log_bytes = \"50MB\"\n",
+         "execution.max_run_log_bytes ({src}): expected an integer, got '50MB'"),
         ("[database]\ndriver = \"\"\n", "database.driver ({src}): must not be empty"),
     ],
 )
@@ -632,6 +647,18 @@ def test_on_sqlite_the_heartbeat_timeout_must_outlast_two_lock_waits(tmp_path: P
                            "DAGGO_EXECUTION_HEARTBEAT_INTERVAL_SECONDS": "1",
                            "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "9"}, cwd=tmp_path)
     assert cfg.execution.heartbeat_timeout_seconds == 9.0
+
+
+def test_run_log_cap_must_hold_at_least_one_line_naming_both(tmp_path: Path) -> None:
+    file = tmp_path / "daggo.toml"
+    message = _load_error(tmp_path, "[execution]\nmax_log_line_bytes = 4096\n",
+                          DAGGO_EXECUTION_MAX_RUN_LOG_BYTES="1000")
+    assert message == (
+        "invalid configuration (1 problem):\n"
+        "  - execution.max_run_log_bytes (from DAGGO_EXECUTION_MAX_RUN_LOG_BYTES): must be at"
+        f" least execution.max_log_line_bytes (4096, from {file}), got 1000; raise it or lower"
+        " the line cap"
+    )
 
 
 def test_heartbeat_settings_that_agree_load(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from daggo_core.services.runs import (
     RunsCancelRequest,
     RunsCountRequest,
     RunsEventsRequest,
+    RunsEventsResponse,
     RunsGetManyRequest,
     RunsGetRequest,
     RunsReexecuteRequest,
@@ -256,6 +257,59 @@ def test_events_page_by_cursor_and_filter(synced: Storage) -> None:
     assert messages(search="LEAF R") == ["leaf right"]
 
 
+def test_events_page_back_from_the_tail_and_forward_again(synced: Storage) -> None:
+    result = execute(FAN, {"limit": 1}, storage=synced)
+    runs = services_over(synced).runs
+    everything = runs.events(RunsEventsRequest(run_id=result.run_id, limit=10_000)).events
+    assert len(everything) > 8
+
+    def page(**request: object) -> tuple[list[int], RunsEventsResponse]:
+        response = runs.events(RunsEventsRequest(run_id=result.run_id, limit=4, **request))  # type: ignore[arg-type]
+        return [e.id for e in response.events], response
+
+    ids = [e.id for e in everything]
+    tail, last = page(tail=True)
+    assert tail == ids[-4:] and last.has_later is False
+    assert last.previous_cursor is not None
+    back = tail
+    cursor = last.previous_cursor
+    while cursor is not None:
+        earlier, response = page(cursor=cursor)
+        assert response.has_later is True
+        back = earlier + back
+        cursor = response.previous_cursor
+    assert back == ids  # every event once, in order, none skipped
+    first, start = page()
+    assert start.previous_cursor is None and start.has_later is True
+    later, middle = page(cursor=start.next_cursor)
+    assert later == ids[4:8] and middle.previous_cursor is not None
+    before_middle, _ = page(cursor=middle.previous_cursor)
+    assert before_middle == first
+    # Filters hold when paging back too.
+    response = runs.events(RunsEventsRequest(run_id=result.run_id, tail=True, limit=1,
+                                             kinds=(EventKind.LOG,)))
+    assert [e.kind for e in response.events] == [EventKind.LOG]
+    assert response.previous_cursor is not None
+    earlier_logs = runs.events(RunsEventsRequest(
+        run_id=result.run_id, cursor=response.previous_cursor, kinds=(EventKind.LOG,)))
+    assert {e.kind for e in earlier_logs.events} == {EventKind.LOG}
+    assert earlier_logs.previous_cursor is None
+
+
+def test_events_refuse_a_tail_with_a_cursor_and_foreign_cursors(synced: Storage) -> None:
+    result = execute(FAN, {"limit": 1}, storage=synced)
+    runs = services_over(synced).runs
+    cursor = runs.events(RunsEventsRequest(run_id=result.run_id)).next_cursor
+    with pytest.raises(InvalidArgumentError, match="tail: ask for the log's tail or give a"):
+        runs.events(RunsEventsRequest(run_id=result.run_id, tail=True, cursor=cursor))
+    from daggo_core.services.cursors import encode_cursor
+
+    for bad in (encode_cursor("events", "sideways", 3), encode_cursor("events", "after", -1),
+                encode_cursor("events", 7)):
+        with pytest.raises(InvalidArgumentError, match="not a cursor of this list"):
+            runs.events(RunsEventsRequest(run_id=result.run_id, cursor=bad))
+
+
 def test_cancel_says_what_it_did(synced: Storage) -> None:
     runs = services_over(synced).runs
     queued = synced.add_run(Run(job_name="fan"))
@@ -268,6 +322,14 @@ def test_cancel_says_what_it_did(synced: Storage) -> None:
     assert outcomes[started.id].outcome is CancelOutcome.REQUESTED
     assert outcomes[started.id].run.cancel_requested is True
     assert outcomes[done.id].outcome is CancelOutcome.ALREADY_FINISHED
+    # No executor of this process runs it: the worker sees the request at its next
+    # heartbeat (2 s) and gives up 10 + 2 + 2 s later, and 1 s is left to store the end.
+    requested = outcomes[started.id]
+    assert requested.ends_within_seconds == 17.0
+    assert "next heartbeat (within 2 s)" in requested.message
+    assert "the run ends CANCELED within 17 s" in requested.message
+    assert outcomes[queued.id].ends_within_seconds is None
+    assert outcomes[done.id].message.endswith("already finished: SUCCESS; nothing to cancel")
 
 
 def test_reexecute_refuses_what_cannot_be_re_executed(synced: Storage) -> None:

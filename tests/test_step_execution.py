@@ -306,7 +306,7 @@ def test_sync_step_ignoring_cancel_is_abandoned_after_the_grace(storage):
         return Root(1)
 
     job = dag.job("stubborn").add(dag.op("stubborn", stubborn)).build()
-    final, steps = cancel_once_started(job, storage, stop_grace_seconds=0.2)
+    final, steps = cancel_once_started(job, storage, cancel_grace_seconds=0.2)
     release.set()
     assert final.status is RunStatus.CANCELED
     assert steps[0].status is StepStatus.CANCELED
@@ -427,7 +427,7 @@ def test_reexecute_run_service_queues_a_linked_run_and_checks_the_plan(storage):
 
 def test_async_op_swallowing_cancellation_is_left_behind(storage):
     job = dag.job("stubborn_async").add(dag.op("stubborn", swallow_cancellation)).build()
-    final, steps = cancel_once_started(job, storage, stop_grace_seconds=0.2)
+    final, steps = cancel_once_started(job, storage, cancel_grace_seconds=0.2)
     assert final.status is RunStatus.CANCELED
     assert steps[0].status is StepStatus.CANCELED
     [ended] = [e for e in storage.list_events(final.id) if e.kind is EventKind.STEP_CANCELED]
@@ -438,7 +438,7 @@ def test_run_timeout_is_not_held_by_an_op_swallowing_cancellation(storage):
     job = dag.job("stubborn_timeout", timeout=0.2).add(
         dag.op("stubborn", swallow_cancellation)).build()
     run, _ = start_run(job, None, storage)
-    final = RunWorker(job, run, storage, stop_grace_seconds=0.2).execute()
+    final = RunWorker(job, run, storage, timeout_grace_seconds=0.2).execute()
     assert final.status is RunStatus.FAILURE and final.error.type == "RunTimeout"
     # The op swallows every cancellation: its step was given up on, not waited for.
     [ended] = [e for e in storage.list_events(run.id) if e.kind is EventKind.STEP_CANCELED]

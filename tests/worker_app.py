@@ -16,6 +16,8 @@ import daggo_core
 from daggo_core import Context, NoInput, dag
 
 GATE = Path(os.environ["TEST_GATE_DIR"])
+#: The timeout of the timeout jobs' runs (or op), in seconds.
+RUN_TIMEOUT = 2.0
 
 
 @frozen
@@ -72,6 +74,22 @@ async def stubborn(ctx: Context, inp: NoInput) -> Waited:
     return Waited(0)
 
 
+def ignore_cancel(ctx: Context, inp: NoInput) -> Waited:
+    """Wait at the gate, deaf to cancellation and timeouts."""
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    while not (GATE / "open").exists():
+        time.sleep(0.02)
+    return Waited(os.getpid())
+
+
+def loud(ctx: Context, inp: NoInput) -> Pid:
+    """Print a 5 MB line, then 50 lines of 100 bytes."""
+    print("x" * 5_000_000)
+    for i in range(50):
+        print(f"line {i:02} " + "." * 92)
+    return Pid(os.getpid())
+
+
 class Journal(daggo_core.Resource):
     """Writes `resource-<pid>` on set-up and `resource-<pid>-closed` on tear-down."""
 
@@ -99,4 +117,13 @@ defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
     dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
     dag.job("forking_job").add(dag.op("fork_then_wait", fork_then_wait)).build(),
+    dag.job("deaf_job").add(dag.op("ignore_cancel", ignore_cancel)).build(),
+    dag.job("loud_job").add(dag.op("loud", loud)).build(),
+    dag.job("run_timeout_job", timeout=RUN_TIMEOUT).add(
+        dag.op("ignore_cancel", ignore_cancel), dag.op("after", after)).build(),
+    dag.job("op_timeout_job").add(
+        dag.op("ignore_cancel", ignore_cancel, timeout=RUN_TIMEOUT), dag.op("after", after)
+    ).build(),
+    dag.job("blocking_timeout_job", timeout=RUN_TIMEOUT).add(
+        dag.op("stubborn", stubborn)).build(),
 ])

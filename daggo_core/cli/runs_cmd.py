@@ -26,7 +26,6 @@ from daggo_core.cli.progress import status_style, steps_table
 from daggo_core.services.runs import (
     RUNS_PAGE_MAX,
     TERMINAL_RUN_STATUSES,
-    CancelOutcome,
     EventInfo,
     RunsCancelRequest,
     RunsCountRequest,
@@ -137,6 +136,8 @@ def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
                   f"{run.scheduled_for.isoformat()}")
     if detail.error:
         out.print(f"error: {detail.error.type}: {detail.error.message}", markup=False)
+    if detail.log_notice:
+        out.print(f"log: {detail.log_notice}", markup=False, soft_wrap=True)
     out.print(steps_table(detail))
     for step in detail.steps:
         if step.error and step.error.traceback:
@@ -181,7 +182,7 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
                 request = RunsEventsRequest(
                     run_id=request.run_id, cursor=page.next_cursor, limit=LOG_PAGE,
                     step_key=step_key, levels=levels, search=search)
-                if len(page.events) == LOG_PAGE:
+                if page.has_later:
                     continue
                 # The run's status is read before its events: once it is finished, the
                 # page holds its last lines.
@@ -201,21 +202,14 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
 @config_option
 @click.pass_context
 def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
-    """Cancel a run: a queued one at once, a running one at its worker's next heartbeat."""
-    cfg = load_cli_config(ctx, config_path)
-    with services_for(ctx, cfg) as services:
+    """Cancel a run: a queued one at once, a running one from its worker's next heartbeat.
+
+    Says how long a running run may take to end, from the settings (heartbeat interval,
+    execution.cancel_grace_seconds and the margins after it).
+    """
+    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
         response = services.runs.cancel(RunsCancelRequest(run_id=run_id))
-    run = response.run
-    out = console()
-    status = f"[{status_style(run.status)}]{run.status}[/]"
-    if response.outcome is CancelOutcome.CANCELED:
-        out.print(f"run {run.id} canceled: {status} (it had not started)")
-    elif response.outcome is CancelOutcome.ALREADY_FINISHED:
-        out.print(f"run {run.id} already finished: {status}; nothing to cancel")
-    else:
-        interval = cfg.execution.heartbeat_interval_seconds
-        out.print(f"run {run.id} is {status}: cancellation requested. Its worker stops it "
-                  f"at its next heartbeat (within {interval:g} s); the run then ends CANCELED.")
+    console().print(response.message, markup=False, soft_wrap=True)
 
 
 @runs.command("reexecute")

@@ -2,7 +2,7 @@
 
 A context variable names the step a piece of code runs for; it follows the step into
 its task and into the thread a sync op runs on, so output of steps running in parallel
-lands in the right step's log.
+lands in the right step's log. Lines are cut to the run's line cap (`log_limits`).
 """
 
 from __future__ import annotations
@@ -16,38 +16,41 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from daggo_core.execution.log_limits import LineBuffer, cut_line
+
 __all__ = ["StepOutput", "capturing", "current_step"]
 
-#: Emits one log line of a step: (level, message).
-Emit = Callable[[str, str], None]
+#: Emits one log line of a step: (level, message, data).
+Emit = Callable[[str, str, dict[str, Any] | None], None]
+_STREAMS = ("STDOUT", "STDERR")
 
 
 class StepOutput:
-    """Where one step's captured output goes: complete lines are emitted as log events."""
+    """Where one step's captured output goes: complete lines are emitted as log events,
+    each cut to `max_line_bytes` (see `log_limits.cut_line`)."""
 
-    def __init__(self, emit: Emit) -> None:
+    def __init__(self, emit: Emit, max_line_bytes: int) -> None:
         self._emit = emit
-        self._partial = {"STDOUT": "", "STDERR": ""}
+        self.max_line_bytes = max_line_bytes
+        self._partial = {stream: LineBuffer(max_line_bytes) for stream in _STREAMS}
         self._lock = threading.Lock()
 
     def write(self, stream: str, text: str) -> None:
         with self._lock:
-            buffered = self._partial[stream] + text
-            *lines, self._partial[stream] = buffered.split("\n")
+            lines = self._partial[stream].feed(text)
         for line in lines:
-            self._emit(stream, line)
+            self._emit(stream, line, None)
 
-    def log(self, level: str, message: str) -> None:
+    def log(self, level: str, message: str, data: dict[str, Any] | None = None) -> None:
         """Emit one log record of the step at `level`."""
-        self._emit(level, message)
+        self._emit(level, cut_line(message, self.max_line_bytes), data)
 
     def flush(self) -> None:
         """Emit any unterminated last line."""
         with self._lock:
-            pending = [(s, text) for s, text in self._partial.items() if text]
-            self._partial = {"STDOUT": "", "STDERR": ""}
+            pending = [(s, buffer.take()) for s, buffer in self._partial.items() if buffer]
         for stream, text in pending:
-            self._emit(stream, text)
+            self._emit(stream, text, None)
 
 
 current_step: contextvars.ContextVar[StepOutput | None] = contextvars.ContextVar(

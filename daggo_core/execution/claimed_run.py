@@ -18,6 +18,7 @@ from daggo_core.definitions.definitions import Definitions
 from daggo_core.errors import DaggoError
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.heartbeat import Heartbeat, worker_id
+from daggo_core.execution.log_limits import LogLimits
 from daggo_core.execution.run_worker import RunWorker
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import (
@@ -88,7 +89,9 @@ class ClaimedRun:
                                resources=definitions.resources,
                                max_concurrent_steps=execution.max_concurrent_steps,
                                run_timeout=execution.run_timeout_seconds,
-                               stop_grace_seconds=execution.cancel_grace_seconds)
+                               cancel_grace_seconds=execution.cancel_grace_seconds,
+                               timeout_grace_seconds=execution.timeout_grace_seconds,
+                               log_limits=LogLimits.of(execution))
         heartbeat.on_stop = lambda stored: (
             run_worker.supersede(f"the run is {stored.status} in attempt {stored.attempt}")
             if heartbeat.superseded(stored) else run_worker.cancel())

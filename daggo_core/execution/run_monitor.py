@@ -35,9 +35,11 @@ from daggo_core.storage.records import (
 )
 
 __all__ = [
+    "RUN_TIMEOUT",
     "WORKER_LOST",
     "RunMonitor",
     "end_canceled_run",
+    "end_timed_out_run",
     "retry_number",
     "settle_lost_run",
 ]
@@ -46,6 +48,8 @@ logger = logging.getLogger("daggo.monitor")
 
 #: ErrorInfo.type of a run whose worker disappeared.
 WORKER_LOST = "WorkerLost"
+#: ErrorInfo.type of a run that overran its timeout.
+RUN_TIMEOUT = "RunTimeout"
 #: Active runs looked at per check for workers of this host.
 _ACTIVE_SCAN_LIMIT = 10_000
 _ACTIVE_STATUSES = tuple(sorted(ACTIVE_RUN_STATUSES))
@@ -127,6 +131,19 @@ def end_canceled_run(storage: Storage, run: Run, message: str,
             Event(run_id=run.id, kind=EventKind.RUN_CANCELED, level="INFO", message=message)
         ], step_status=StepStatus.CANCELED, step_message="step interrupted: run canceled",
         stale_before=stale_before)
+    return final
+
+
+def end_timed_out_run(storage: Storage, run: Run, message: str) -> Run:
+    """End the attempt of `run` FAILURE with a RunTimeout error and `message`, its RUNNING
+    steps CANCELED (its worker gives up on them); a run no longer active in that attempt
+    is returned as stored."""
+    final, _ = storage.end_attempt(
+        Fence(run.id, run.attempt), RunStatus.FAILURE,
+        error=ErrorInfo(type=RUN_TIMEOUT, message=message),
+        events=[Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
+                      message=f"run failed: {message}")],
+        step_status=StepStatus.CANCELED, step_message="step abandoned: run timed out")
     return final
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -18,14 +17,17 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from daggo_core.config import ExecutionConfig
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import AttemptSupersededError, StorageError
-from daggo_core.execution.capture import capturing
+from daggo_core.execution.capture import StepOutput, capturing
 from daggo_core.execution.error_info import error_info
+from daggo_core.execution.log_limits import LogLimits, RunLogBudget
 from daggo_core.execution.recorder import StepRecorder
 from daggo_core.execution.reexecution import ReexecutionPlan, plan_reexecution
 from daggo_core.execution.run_graph import RunGraph
-from daggo_core.execution.step_attempt import LogEmitter, RunStop, StepRunner
+from daggo_core.execution.run_monitor import RUN_TIMEOUT
+from daggo_core.execution.step_attempt import RunStop, StepRunner
 from daggo_core.resources import ResourceSetupError, open_resources
 from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import Fence, StepWrites, Storage
@@ -53,6 +55,7 @@ logger = logging.getLogger("daggo.worker")
 DEFAULT_MAX_CONCURRENT_STEPS = 8
 #: ErrorInfo.type of a run stopped because the database stayed unreachable.
 STORAGE_UNREACHABLE = "StorageUnreachable"
+_DEFAULTS = ExecutionConfig()
 
 
 class RunWorker:
@@ -61,10 +64,13 @@ class RunWorker:
     A step starts once all its upstream steps succeeded, up to `max_concurrent_steps` at
     a time; a step whose upstream failed is SKIPPED. Async ops run on the worker's event
     loop, sync ops on threads. Failed attempts are retried per the op's RetryPolicy; op
-    and run timeouts fail what overruns. `resources` that are `daggo_core.Resource`s are
-    opened for the run and torn down after its last step. `cancel()` (from any thread)
+    and run timeouts fail what overruns, abandoning what still runs
+    `timeout_grace_seconds` later. Captured output is kept within `log_limits`.
+    `resources` that are `daggo_core.Resource`s are opened for the run and torn down
+    after its last step. `cancel()` (from any thread)
     stops new steps, cancels running async steps and sets the cancel event sync steps can
-    watch; the run then ends CANCELED and no step of it is recorded SUCCESS afterwards.
+    watch, and abandons steps still running `cancel_grace_seconds` later; the run then
+    ends CANCELED and no step of it is recorded SUCCESS afterwards.
     """
 
     def __init__(
@@ -77,7 +83,9 @@ class RunWorker:
         resources: Mapping[str, Any] | None = None,
         max_concurrent_steps: int | None = None,
         run_timeout: float | None = None,
-        stop_grace_seconds: float = 10.0,
+        cancel_grace_seconds: float = _DEFAULTS.cancel_grace_seconds,
+        timeout_grace_seconds: float = _DEFAULTS.timeout_grace_seconds,
+        log_limits: LogLimits | None = None,
     ) -> None:
         self.job = job
         self.run = run
@@ -88,7 +96,10 @@ class RunWorker:
             job.max_concurrent_steps or max_concurrent_steps or DEFAULT_MAX_CONCURRENT_STEPS
         )
         self.run_timeout = job.timeout or run_timeout
-        self.stop_grace_seconds = stop_grace_seconds
+        self.cancel_grace_seconds = cancel_grace_seconds
+        self.timeout_grace_seconds = timeout_grace_seconds
+        self.log_limits = log_limits or LogLimits.of(_DEFAULTS)
+        self._log_budget = RunLogBudget(run.id, self.log_limits)
         self.outputs: dict[str, Any] = {}
         self.steps: dict[str, StepRecord] = {}
         self.stop = RunStop()
@@ -99,31 +110,42 @@ class RunWorker:
         self._graph = RunGraph(job, self.max_concurrent_steps)
         self._runner: StepRunner | None = None
         self._recorder: StepRecorder | None = None
-        self._abandon_scheduled = False
+        self._abandon_at: float | None = None  # loop time running steps are abandoned at
+        self._abandoned_after = ""  # why, for their events: "2 s after the run timed out"
 
     # -- control ---------------------------------------------------------------
 
     def cancel(self) -> None:
-        """Ask the run to stop (thread-safe); it ends CANCELED once running steps return."""
+        """Ask the run to stop (thread-safe); it ends CANCELED once running steps return,
+        or `cancel_grace_seconds` later, when those still running are abandoned."""
         self.stop.request_cancel()
-        self._interrupt()
+        self._interrupt(self.cancel_grace_seconds)
 
-    def _interrupt(self) -> None:
-        """Stop running steps now; abandon those still running after the grace period."""
+    def _interrupt(self, grace: float) -> None:
+        """Stop running steps now; abandon those still running `grace` seconds later."""
         runner, loop = self._runner, self._loop
         if runner is not None:
             runner.interrupt()
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._schedule_abandon)
+            loop.call_soon_threadsafe(self._schedule_abandon, grace, self.stop.reason)
 
-    def _schedule_abandon(self) -> None:
-        if not self._abandon_scheduled and self._loop is not None:
-            self._abandon_scheduled = True
-            self._loop.call_later(self.stop_grace_seconds, self._graph.abandon)
+    def _schedule_abandon(self, grace: float, reason: str) -> None:
+        """Abandon running steps in `grace` seconds, unless an earlier stop (a timeout
+        before a cancel, say) already set a sooner deadline."""
+        assert self._loop is not None
+        deadline = self._loop.time() + grace
+        if self._abandon_at is None or deadline < self._abandon_at:
+            self._abandon_at = deadline
+            self._abandoned_after = f"{grace:g} s after the {reason}"
+            self._loop.call_at(deadline, self._abandon, deadline)
+
+    def _abandon(self, deadline: float) -> None:
+        if deadline == self._abandon_at:  # not superseded by a sooner deadline
+            self._graph.abandon()
 
     def _on_run_timeout(self) -> None:
         self.stop.time_out()
-        self._interrupt()
+        self._interrupt(self.timeout_grace_seconds)
 
     def supersede(self, why: str) -> None:
         """Stop at once and record nothing more (thread-safe): this attempt of the run is
@@ -132,7 +154,7 @@ class RunWorker:
             logger.warning("run %s: %s; stopping its steps", self.run.id, why)
         self.superseded = True
         self.stop.request_cancel()
-        self._interrupt()
+        self._interrupt(0.0)
 
     def _on_superseded(self, error: AttemptSupersededError) -> None:
         self.supersede(str(error))
@@ -140,7 +162,7 @@ class RunWorker:
     def _on_storage_lost(self, error: StorageError) -> None:
         """The database stayed unreachable for its retry window: stop, fail the run."""
         self.stop.lose_storage(str(error))
-        self._interrupt()
+        self._interrupt(self.cancel_grace_seconds)
 
     def execute(self) -> Run:
         """Execute the run to a terminal status and return the final Run."""
@@ -188,6 +210,9 @@ class RunWorker:
         self._recorder = StepRecorder(self.storage, fence=self.fence,
                                       on_superseded=self._on_superseded,
                                       on_storage_lost=self._on_storage_lost)
+        # The timeout counts from the run's start: setting up its resources is part of it.
+        timer = (None if self.run_timeout is None
+                 else loop.call_later(self.run_timeout, self._on_run_timeout))
         try:
             with contextlib.ExitStack() as resources:
                 failure = self._prepare_reexecution()
@@ -198,6 +223,8 @@ class RunWorker:
             self.run = self.storage.get_run(self.run.id)
             return self.run
         finally:
+            if timer is not None:
+                timer.cancel()
             # Sync steps still running (timed out, ignoring cancellation) are abandoned.
             self._runner.close()
             with contextlib.suppress(AttemptSupersededError):
@@ -249,17 +276,11 @@ class RunWorker:
                             EventKind.STEP_SKIPPED, f"step {name}: not selected for re-execution")
 
     async def _run_graph(self) -> None:
-        loop, runner = self._loop, self._runner
-        assert loop is not None and runner is not None
-        timer = (None if self.run_timeout is None
-                 else loop.call_later(self.run_timeout, self._on_run_timeout))
-        try:
-            await self._graph.execute(runner.run, settled=self.steps, succeeded=self.outputs,
-                                      stopping=lambda: self.stop.stopping,
-                                      on_abandoned=self._record_abandoned)
-        finally:
-            if timer is not None:
-                timer.cancel()
+        runner = self._runner
+        assert runner is not None
+        await self._graph.execute(runner.run, settled=self.steps, succeeded=self.outputs,
+                                  stopping=lambda: self.stop.stopping,
+                                  on_abandoned=self._record_abandoned)
         for name in self.job.order:
             if name not in self.steps:
                 self._record_not_run(name)
@@ -280,8 +301,8 @@ class RunWorker:
         elif self.stop.cancel_requested.is_set() and not all_succeeded:
             return self._set_status(RunStatus.CANCELED, EventKind.RUN_CANCELED, "run canceled")
         if failure is None and self.stop.timed_out:
-            failure = ErrorInfo(type="RunTimeout",
-                                message=f"run exceeded its timeout of {self.run_timeout} s")
+            failure = ErrorInfo(type=RUN_TIMEOUT,
+                                message=f"run exceeded its timeout of {self.run_timeout:g} s")
         failed = [k for k, s in self.steps.items() if s.status is StepStatus.FAILURE]
         if failure is None and failed:
             failure = ErrorInfo(type="StepFailure", message=f"steps failed: {', '.join(failed)}")
@@ -297,8 +318,7 @@ class RunWorker:
                                started_at=step.started_at if step else None,
                                finished_at=utcnow()),
                     EventKind.STEP_CANCELED,
-                    f"step {name} abandoned: still running {self.stop_grace_seconds} s "
-                    f"after the {self.stop.reason}")
+                    f"step {name} abandoned: still running {self._abandoned_after}")
 
     def _record_not_run(self, name: str) -> None:
         stop = self.stop
@@ -321,15 +341,18 @@ class RunWorker:
 
     # -- recording (the StepHost of the step runner) ----------------------------
 
-    def log_emitter(self, step_key: str) -> LogEmitter:
-        """Where step `step_key`'s log lines go: its events, through the recorder."""
-        def emit(level: str, message: str, data: dict[str, Any] | None = None) -> None:
-            event = Event(run_id=self.run.id, kind=EventKind.LOG, step_key=step_key,
-                          level=level, message=message, data=_jsonable(data or {}))
-            assert self._recorder is not None
-            self._recorder.add_events([event])
+    def step_output(self, step_key: str) -> StepOutput:
+        """Where step `step_key`'s output and log lines go: its events, within the run's
+        log limits, through the recorder."""
+        budget = self._log_budget
 
-        return emit
+        def emit(level: str, message: str, data: dict[str, Any] | None = None) -> None:
+            event = budget.event(step_key, level, message, data)
+            if event is not None:
+                assert self._recorder is not None
+                self._recorder.add_events([event])
+
+        return StepOutput(emit, self.log_limits.max_line_bytes)
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
                data: dict[str, Any] | None = None) -> None:
@@ -346,7 +369,9 @@ class RunWorker:
                     error: ErrorInfo | None = None,
                     expected: tuple[RunStatus, ...] = (RunStatus.STARTED,)) -> Run:
         level = "ERROR" if status is RunStatus.FAILURE else "INFO"
-        event = Event(run_id=self.run.id, kind=kind, level=level, message=message)
+        dropped, tally = self._log_budget.tally()
+        event = Event(run_id=self.run.id, kind=kind, level=level, message=message + dropped,
+                      data=tally)
 
         def store(steps: StepWrites | None = None) -> Run:
             return self.storage.set_run_status(self.run.id, status, error=error,
@@ -393,11 +418,3 @@ def _new_event_loop() -> asyncio.AbstractEventLoop:
     loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
     return loop
 
-
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = unstructure(data)
-        json.dumps(value)
-        return dict(value)
-    except (TypeError, ValueError):
-        return {key: repr(value) for key, value in data.items()}

@@ -1,8 +1,9 @@
 """One step of a run, through its attempts: retries with backoff, timeouts, cancellation.
 
 Each attempt calls the op (an async op on the run's loop, a sync one on a step thread)
-and waits for it without ever awaiting it directly: an op that ignores cancellation or
-overruns its timeout is left behind instead of holding the run. A step that finishes
+and waits for it without ever awaiting it directly: an op past its timeout is told to
+stop and given a short grace to return; one that ignores that, or cancellation, is left
+behind instead of holding the run. A step that finishes
 after its run began to stop has its output discarded, so no step of a stopped run is
 recorded SUCCESS afterwards.
 """
@@ -14,7 +15,7 @@ import contextvars
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -31,9 +32,6 @@ from daggo_core.serde import unstructure
 from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
 
 __all__ = ["RunStop", "StepHost", "StepRunner"]
-
-#: Emits one log line of a step: (level, message, data).
-LogEmitter = Callable[..., None]
 
 
 class RunStop:
@@ -101,13 +99,15 @@ class StepHost(Protocol):
     resources: Mapping[str, Any]
     outputs: dict[str, Any]
     stop: RunStop
+    #: How long an op past its timeout may take to return once told to stop.
+    timeout_grace_seconds: float
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
                data: dict[str, Any] | None = None) -> None:
         """Store a step transition with its event (through the run's recorder)."""
 
-    def log_emitter(self, step_key: str) -> LogEmitter:
-        """Where the step's log lines go."""
+    def step_output(self, step_key: str) -> StepOutput:
+        """Where the step's captured output and log lines go."""
 
 
 class _Outcome:
@@ -151,8 +151,7 @@ class StepRunner:
         run, stop = host.run, host.stop
         op = host.job.ops[name]
         inp = self._build_input(name)
-        emit = host.log_emitter(name)
-        sink = StepOutput(emit)
+        sink = host.step_output(name)
         current_step.set(sink)
         attempt = 1
         while True:
@@ -163,7 +162,7 @@ class StepRunner:
                         f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""))
             ctx = Context(run_id=run.id, job_name=host.job.name, op_name=name,
                           attempt=attempt, params=host.params, resources=host.resources,
-                          tags=run.tags, log=StepLog(name, emit))
+                          tags=run.tags, log=StepLog(name, sink.log))
             self._contexts[name] = ctx
             if stop.stopping:
                 ctx.cancel_event.set()
@@ -231,13 +230,10 @@ class StepRunner:
                 return self._checked(op, await call)
             try:
                 done, _ = await asyncio.wait({call}, timeout=op.timeout)
+                if not done:
+                    return await self._stop_overrunning(op, call, ctx)
             finally:
                 self._async_tasks.discard(call)
-            if not done:
-                self._leave_behind(op, call, ctx)
-                message = f"op {op.name!r} exceeded its timeout of {op.timeout} s"
-                return _Outcome(ErrorInfo(type="StepTimeout", message=message),
-                                TimeoutError(message))
             if call.cancelled():
                 if stop.stopping:
                     return _Outcome(canceled=True)
@@ -254,6 +250,25 @@ class StepRunner:
             raise
         except BaseException as exc:  # an op's SystemExit fails its step, not the worker
             return _Outcome(error_info(exc, from_user_code=True), exc)
+
+    async def _stop_overrunning(self, op: OpDefinition, call: asyncio.Future[Any],
+                                ctx: Context) -> _Outcome:
+        """The attempt overran its timeout: tell the op to stop (its cancel event; an async
+        op is cancelled), give it `timeout_grace_seconds` to return, then leave it behind.
+        The attempt fails with StepTimeout either way."""
+        grace = self.host.timeout_grace_seconds
+        ctx.cancel_event.set()
+        if op.is_async:
+            call.cancel()
+        done, _ = await asyncio.wait({call}, timeout=grace)
+        message = f"op {op.name!r} exceeded its timeout of {op.timeout:g} s"
+        if done:
+            if not call.cancelled():
+                call.exception()  # what it raised on being stopped is the timeout's doing
+        else:
+            self._leave_behind(op, call, ctx)
+            message += f"; abandoned, still running {grace:g} s later"
+        return _Outcome(ErrorInfo(type="StepTimeout", message=message), TimeoutError(message))
 
     @staticmethod
     def _checked(op: OpDefinition, output: Any) -> tuple[Any, Any]:

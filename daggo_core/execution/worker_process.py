@@ -15,7 +15,8 @@ a worker command. The worker then:
 3. executes it with a RunWorker, heartbeating from a daemon thread; a heartbeat showing
    `cancel_requested`, or SIGTERM, cancels it gracefully; a run still not finished
    `cancel_grace_seconds` (plus a margin) after that is ended CANCELED by the worker
-   itself, which exits at once;
+   itself, and one still running past its timeout plus `timeout_grace_seconds` (plus a
+   margin) is failed with RunTimeout; the worker then exits at once;
 4. once the run has ended, writes to the executor's done pipe (`DAGGO_WORKER_DONE_FD`),
    freeing its slot, then delivers its remaining events to plugins and exits.
 """
@@ -29,6 +30,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -36,7 +38,12 @@ from daggo_core.errors import DaggoError
 from daggo_core.execution.claimed_run import ClaimedRun
 from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.execution.heartbeat import worker_id
-from daggo_core.execution.run_monitor import end_canceled_run
+from daggo_core.execution.run_monitor import end_canceled_run, end_timed_out_run
+from daggo_core.execution.stop_deadlines import (
+    cancel_kill_delay,
+    timeout_give_up_delay,
+    worker_give_up_delay,
+)
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -100,11 +107,6 @@ def no_worker_command_error() -> DaggoError:
         "daggo_core.run()/open(), or set DaggoApp.worker_command (e.g. "
         "[sys.executable, '-m', 'daggo_core.cli.main', 'worker', '-m', 'APP'])"
     )
-
-
-def cancel_kill_delay(execution: ExecutionConfig) -> float:
-    """Seconds after a cancel request before a worker that has not stopped is killed."""
-    return execution.cancel_grace_seconds + max(1.0, execution.heartbeat_interval_seconds)
 
 
 def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
@@ -177,65 +179,125 @@ def _execute(cfg: Config, definitions: Definitions, storage: Storage, run_id: st
                               worker=me, handed_to=me if handed_over else None)
     if claimed is None:
         return
-    execution = cfg.execution
-    # One interval later than the executor's kill: a worker with an executor watching it
-    # is killed by that executor; this is the fallback for workers nobody watches.
-    stopper = _Stopper(claimed, storage,
-                       cancel_kill_delay(execution) + execution.heartbeat_interval_seconds)
+    stopper = _Stopper(claimed, storage, cfg.execution)
     claimed.heartbeat.on_stop = stopper.on_heartbeat
     previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)
     if claimed.run.cancel_requested:
         stopper.request("cancellation requested before the run started")
     try:
-        claimed.execute()
+        with stopper.watching():
+            claimed.execute()
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
 class _Stopper:
-    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, then a deadline;
-    a heartbeat showing the attempt superseded stops the run, and exits the process if it
-    is still running on the next one."""
+    """Turns cancel requests (heartbeat, SIGTERM) into `worker.cancel()`, and ends the run
+    itself, then the process, when the run has not ended by its deadline.
 
-    def __init__(self, claimed: ClaimedRun, storage: Storage, kill_delay: float) -> None:
-        self.claimed = claimed
-        self.worker = claimed.worker
+    The deadlines (see `stop_deadlines`) are for runs the worker's own loop cannot stop,
+    such as a step blocking the loop: `worker_give_up_delay` after the first cancel
+    request (the run ends CANCELED), and, for a run with a timeout,
+    `timeout_give_up_delay` after it started (the run fails with RunTimeout). A heartbeat
+    showing the attempt superseded stops the run's steps, and the process exits, writing
+    nothing, if they still run one heartbeat interval later.
+    """
+
+    def __init__(self, claimed: ClaimedRun, storage: Storage,
+                 execution: ExecutionConfig) -> None:
+        self.heartbeat = claimed.heartbeat
+        self.worker = worker = claimed.worker
         self.storage = storage
-        self.kill_delay = kill_delay
+        self.superseded_exit_after = execution.heartbeat_interval_seconds
+        self.give_up_after = worker_give_up_delay(execution)
+        self.timeout_give_up = (None if worker.run_timeout is None
+                                else timeout_give_up_delay(execution, worker.run_timeout))
         self.since: float | None = None
-        self.superseded_seen = False
+        self._deadline: tuple[float, str] | None = None  # (monotonic time, why)
+        self._wake = threading.Event()
+        self._ended = threading.Event()
 
     def request(self, why: str) -> None:
         if self.since is None:
-            self.since = time.monotonic()
             logger.info("run %s: %s; stopping", self.worker.run.id, why)
-        self.worker.cancel()
+        self._requested()
 
     def on_sigterm(self, signum: int, frame: object) -> None:
-        if self.since is None:
-            self.since = time.monotonic()
-        self.worker.cancel()
+        self._requested()  # no logging in a signal handler: it may hold logging's lock
 
     def on_heartbeat(self, run: Run) -> None:
-        """Cancel on request; past the deadline, end the run CANCELED and exit hard.
-        Superseded: stop the run's steps, and exit at the next heartbeat."""
-        if self.claimed.heartbeat.superseded(run):
-            if self.superseded_seen:
-                logger.error("run %s: attempt %d was superseded and its steps are still "
-                             "running; exiting", run.id, self.worker.fence.attempt)
-                logging.shutdown()
-                os._exit(EXIT_OK)
-            self.superseded_seen = True
+        """Cancel on a stored request; stop when the attempt was superseded (the run
+        ended, or was queued or claimed again, elsewhere)."""
+        if self.heartbeat.superseded(run):
             self.worker.supersede(f"the run is {run.status} in attempt {run.attempt}")
+            self._set_deadline(time.monotonic() + self.superseded_exit_after, "superseded")
             return
         self.request("cancellation requested")
-        assert self.since is not None
-        if time.monotonic() - self.since < self.kill_delay:
-            return
-        logger.error("run %s did not stop within %.1f s of its cancellation; exiting",
-                     run.id, self.kill_delay)
-        end_canceled_run(self.storage, run,
-                         f"run canceled: its steps ignored the request for "
-                         f"{self.kill_delay:g} s; worker exited")
-        logging.shutdown()
-        os._exit(EXIT_ERROR)
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        """Enforce the deadlines from a daemon thread while the run executes."""
+        if self.timeout_give_up is not None:
+            self._set_deadline(time.monotonic() + self.timeout_give_up, "timeout")
+        thread = threading.Thread(target=self._watch, daemon=True,
+                                  name=f"daggo-stopper-{self.worker.run.id[:8]}")
+        thread.start()
+        try:
+            yield
+        finally:
+            self._ended.set()
+            self._wake.set()
+            thread.join()
+
+    def _requested(self) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            self._set_deadline(self.since + self.give_up_after, "cancel")
+        self.worker.cancel()
+
+    def _set_deadline(self, at: float, why: str) -> None:
+        if self._deadline is None or at < self._deadline[0]:
+            self._deadline = (at, why)
+            self._wake.set()
+
+    def _watch(self) -> None:
+        while not self._ended.is_set():
+            deadline = self._deadline
+            self._wake.wait(None if deadline is None
+                            else max(0.0, deadline[0] - time.monotonic()))
+            self._wake.clear()
+            if self._ended.is_set():
+                return
+            if deadline is not None and deadline is self._deadline and \
+                    time.monotonic() >= deadline[0]:
+                self._give_up(deadline[1])
+
+    def _give_up(self, why: str) -> NoReturn:
+        """End the run as the deadline says (unless it ended meanwhile), then the process:
+        whatever holds the run past its deadline would hold the worker too."""
+        run, timeout = self.worker.run, self.worker.run_timeout
+        run_id = run.id
+        code = EXIT_ERROR
+        try:
+            if why == "superseded":
+                logger.error("run %s: attempt %d was superseded and its steps still run; "
+                             "exiting", run_id, run.attempt)
+                code = EXIT_OK  # not this worker's run any more: nothing to record
+            elif why == "cancel":
+                logger.error("run %s did not stop within %.1f s of its cancellation; "
+                             "exiting", run_id, self.give_up_after)
+                if self.storage.get_run(run_id).cancel_requested:
+                    end_canceled_run(self.storage, run,
+                                     f"run canceled: its steps ignored the request for "
+                                     f"{self.give_up_after:g} s; worker exited")
+            else:
+                logger.error("run %s still running %.1f s after it started (timeout %g s); "
+                             "exiting", run_id, self.timeout_give_up, timeout)
+                end_timed_out_run(self.storage, run,
+                                  f"run exceeded its timeout of {timeout:g} s and a step "
+                                  f"kept its worker busy past the grace; worker exited")
+        except Exception:
+            logger.exception("could not end run %s before exiting", run_id)
+        finally:
+            logging.shutdown()
+            os._exit(code)

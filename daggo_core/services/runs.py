@@ -10,7 +10,9 @@ from typing import Any
 from attrs import field, frozen
 
 from daggo_core.errors import FailedPreconditionError, InvalidArgumentError, RunNotFoundError
+from daggo_core.execution.log_limits import dropped_notice
 from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
+from daggo_core.execution.stop_deadlines import cancel_bound
 from daggo_core.services.context import ServiceContext, check_limit
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.storage.base import EventFilter, RunFilter, RunPosition
@@ -57,6 +59,8 @@ __all__ = [
 RUNS_PAGE, RUNS_PAGE_MAX = 50, 500
 #: Page sizes of event logs.
 EVENTS_PAGE, EVENTS_PAGE_MAX = 1000, 10_000
+_FINAL_EVENTS = EventFilter(kinds=(EventKind.RUN_SUCCESS, EventKind.RUN_FAILURE,
+                                   EventKind.RUN_CANCELED))
 
 
 # ---------------------------------------------------------------------------- messages
@@ -126,8 +130,9 @@ class StepInfo:
 
 @frozen(kw_only=True)
 class RunDetail:
-    """One run: its summary, params, error with traceback, worker, and every step of its
-    job in the job's order (those not started yet as PENDING)."""
+    """One run: its summary, params, error with traceback, worker, every step of its job
+    in the job's order (those not started yet as PENDING), and `log_notice`: how much of
+    a finished run's captured output was dropped over its cap (else None)."""
 
     run: RunSummary
     params: dict[str, Any]
@@ -135,6 +140,7 @@ class RunDetail:
     worker_id: str | None
     heartbeat_at: dt.datetime | None
     steps: tuple[StepInfo, ...]
+    log_notice: str | None
 
 
 @frozen(kw_only=True)
@@ -213,12 +219,14 @@ class RunsGetRequest:
 
 @frozen(kw_only=True)
 class RunsEventsRequest:
-    """A page of a run's event log, oldest first, from `cursor` (the previous page's
-    `next_cursor`); optionally one step's, some kinds, some levels, or lines containing
-    `search` (ignoring case)."""
+    """A page of a run's event log, oldest first: from the log's start, from `cursor` (a
+    page's `next_cursor` or `previous_cursor`), or with `tail` the newest `limit` events;
+    optionally one step's, some kinds, some levels, or lines containing `search`
+    (ignoring case)."""
 
     run_id: str
     cursor: str | None = None
+    tail: bool = False
     limit: int = EVENTS_PAGE
     step_key: str | None = None
     kinds: tuple[EventKind, ...] = ()
@@ -228,11 +236,15 @@ class RunsEventsRequest:
 
 @frozen(kw_only=True)
 class RunsEventsResponse:
-    """A page of events; `next_cursor` continues after it (also once the log has no more
-    lines yet, to follow a running run); `run_status` is the run's status when read."""
+    """A page of events, oldest first. `next_cursor` continues after it (also once the log
+    has no more lines yet, to follow a running run); `has_later` says whether later
+    events are stored already. `previous_cursor` pages back to the events before it, None
+    when there are none. `run_status` is the run's status when read."""
 
     events: tuple[EventInfo, ...]
     next_cursor: str
+    previous_cursor: str | None
+    has_later: bool
     run_status: RunStatus
 
 
@@ -252,10 +264,14 @@ class CancelOutcome(enum.StrEnum):
 @frozen(kw_only=True)
 class RunsCancelResponse:
     """The run after the request; `outcome` is "canceled" (it had not started),
-    "requested" (its worker stops it) or "already_finished"."""
+    "requested" (its worker stops it) or "already_finished". For a requested cancel,
+    `ends_within_seconds` is how long the run may take to end, from the settings;
+    `message` says what happened and what happens next, for people."""
 
     run: RunSummary
     outcome: CancelOutcome
+    ends_within_seconds: float | None
+    message: str
 
 
 @frozen(kw_only=True)
@@ -327,47 +343,102 @@ class RunsService:
         job = self.storage.get_job(run.job_name)
         order = list(job.snapshot.order) if job else []
         order += [key for key in recorded if key not in order]
+        # The final event (among the log's last: a short read from its end) tells what
+        # the log dropped; a running run's log shows its LOG_LIMIT_REACHED event.
+        final = (self.storage.list_events(run.id, _FINAL_EVENTS, newest_first=True, limit=1)
+                 if run.is_finished else [])
         return RunDetail(
             run=RunSummary.of(run), params=dict(run.params), error=run.error,
             worker_id=run.worker_id, heartbeat_at=run.heartbeat_at,
             steps=tuple(StepInfo.of(key, recorded.get(key)) for key in order),
+            log_notice=dropped_notice(final[0].data) if final else None,
         )
 
     def events(self, request: RunsEventsRequest) -> RunsEventsResponse:
-        """A page of the run's event log, oldest first."""
+        """A page of the run's event log, oldest first (keyset pages by event id)."""
         limit = check_limit(request.limit, EVENTS_PAGE_MAX)
+        if request.tail and request.cursor is not None:
+            raise InvalidArgumentError("tail: ask for the log's tail or give a cursor, not both")
         run = self.storage.get_run(self.resolve_id(request.run_id))
-        after = 0
-        if request.cursor is not None:
-            (after,) = decode_cursor("events", request.cursor, 1)
-            if not isinstance(after, int):
-                raise InvalidArgumentError("cursor: not a cursor of this list")
         where = EventFilter(step_key=request.step_key, kinds=request.kinds or None,
                             levels=tuple(lvl.upper() for lvl in request.levels) or None,
                             search=request.search or None)
-        events = self.storage.list_events(run.id, where, after_id=after, limit=limit)
-        last = events[-1].id if events and events[-1].id is not None else after
-        return RunsEventsResponse(events=tuple(map(EventInfo.of, events)),
-                                  next_cursor=encode_cursor("events", last),
+        if request.tail:
+            page = self._events_before(run.id, where, None, limit)
+        elif request.cursor is None:
+            page = self._events_after(run.id, where, 0, limit)
+        else:
+            direction, event_id = _event_position(request.cursor)
+            read = self._events_before if direction == "before" else self._events_after
+            page = read(run.id, where, event_id, limit)
+        previous = (None if page.earlier_than is None
+                    else encode_cursor("events", "before", page.earlier_than))
+        return RunsEventsResponse(events=tuple(map(EventInfo.of, page.events)),
+                                  next_cursor=encode_cursor("events", "after", page.last_id),
+                                  previous_cursor=previous, has_later=page.has_later,
                                   run_status=run.status)
+
+    def _events_after(self, run_id: str, where: EventFilter, after: int,
+                      limit: int) -> _EventsPage:
+        found = self.storage.list_events(run_id, where, after_id=after, limit=limit + 1)
+        events = found[:limit]
+        start = _event_id(events[0]) if events else after + 1
+        earlier = after > 0 and bool(self.storage.list_events(
+            run_id, where, before_id=start, newest_first=True, limit=1))
+        return _EventsPage(events=events,
+                           last_id=_event_id(events[-1]) if events else after,
+                           earlier_than=start if earlier else None,
+                           has_later=len(found) > limit)
+
+    def _events_before(self, run_id: str, where: EventFilter, before: int | None,
+                       limit: int) -> _EventsPage:
+        """The `limit` events before id `before` (the log's tail if None)."""
+        found = self.storage.list_events(run_id, where, before_id=before, newest_first=True,
+                                         limit=limit + 1)
+        events = found[:limit][::-1]
+        last = _event_id(events[-1]) if events else max(0, (before or 1) - 1)
+        later = before is not None and bool(self.storage.list_events(
+            run_id, where, after_id=last, limit=1))
+        return _EventsPage(events=events, last_id=last,
+                           earlier_than=_event_id(events[0]) if len(found) > limit else None,
+                           has_later=later)
 
     def cancel(self, request: RunsCancelRequest) -> RunsCancelResponse:
         """Cancel a run: a queued one ends at once; a running one is stopped by its
         worker, at once when this process's executor runs it, else at its next
-        heartbeat."""
+        heartbeat, and ends within the response's `ends_within_seconds`."""
         run_id = self.resolve_id(request.run_id)
         before = self.storage.get_run(run_id)
         run = self.storage.request_cancel(run_id)
         runtime = self.context.runtime
-        if not run.is_finished and runtime is not None and runtime.stop_run(run_id):
+        signalled = not run.is_finished and runtime is not None and runtime.stop_run(run_id)
+        if signalled:
             run = self.storage.get_run(run_id)
         if before.is_finished:
-            outcome = CancelOutcome.ALREADY_FINISHED
-        elif before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
-            outcome = CancelOutcome.CANCELED
+            return RunsCancelResponse(
+                run=RunSummary.of(run), outcome=CancelOutcome.ALREADY_FINISHED,
+                ends_within_seconds=None,
+                message=f"run {run.id} already finished: {run.status}; nothing to cancel")
+        if before.status is RunStatus.QUEUED and run.status is RunStatus.CANCELED:
+            return RunsCancelResponse(
+                run=RunSummary.of(run), outcome=CancelOutcome.CANCELED,
+                ends_within_seconds=None,
+                message=f"run {run.id} canceled: {run.status} (it had not started)")
+        execution = self.context.config.execution
+        bound = cancel_bound(execution, signalled=signalled)
+        grace = f"{execution.cancel_grace_seconds:g} s"
+        if signalled:
+            how = (f"its worker was told at once. Steps still running {grace} later are "
+                   f"abandoned; the run ends CANCELED within {bound:g} s (its worker is "
+                   "killed if it has not stopped by then).")
         else:
-            outcome = CancelOutcome.REQUESTED
-        return RunsCancelResponse(run=RunSummary.of(run), outcome=outcome)
+            how = (f"its worker sees it at its next heartbeat (within "
+                   f"{execution.heartbeat_interval_seconds:g} s). Steps still running {grace} "
+                   f"after that are abandoned; the run ends CANCELED within {bound:g} s (a "
+                   "worker that has not stopped by then ends the run and exits).")
+        return RunsCancelResponse(
+            run=RunSummary.of(run), outcome=CancelOutcome.REQUESTED, ends_within_seconds=bound,
+            message=f"run {run.id} is {run.status}: cancellation requested; {how}")
 
     def reexecute(self, request: RunsReexecuteRequest) -> RunsReexecuteResponse:
         """Queue a new run of a finished run's job with the same params and tags, linked
@@ -395,6 +466,31 @@ class RunsService:
         if self.context.runtime is not None:
             self.context.runtime.wake_coordinator()
         return RunsReexecuteResponse(run=RunSummary.of(run))
+
+
+@frozen(kw_only=True)
+class _EventsPage:
+    """Events read for a page: `earlier_than` is the id earlier pages end before (None:
+    nothing matches earlier), `last_id` the id the next page starts after."""
+
+    events: list[Event]
+    last_id: int
+    earlier_than: int | None
+    has_later: bool
+
+
+def _event_id(event: Event) -> int:
+    assert event.id is not None  # every stored event has its id
+    return event.id
+
+
+def _event_position(cursor: str) -> tuple[str, int]:
+    """("after" | "before", event id) of an events cursor."""
+    direction, event_id = decode_cursor("events", cursor, 2)
+    if direction not in ("after", "before") or isinstance(event_id, bool) or \
+            not isinstance(event_id, int) or event_id < 0:
+        raise InvalidArgumentError("cursor: not a cursor of this list")
+    return direction, event_id
 
 
 def _moment(value: Any) -> dt.datetime:

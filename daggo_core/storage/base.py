@@ -247,10 +247,13 @@ class EventStorage(Protocol):
         where: EventFilter | None = None,
         *,
         after_id: int = 0,
+        before_id: int | None = None,
+        newest_first: bool = False,
         limit: int = 1000,
     ) -> list[Event]:
-        """The run's events matching `where` (all if None) with id > `after_id`, oldest
-        first."""
+        """The run's events matching `where` (all if None) with `after_id` < id <
+        `before_id` (no upper bound if None), oldest first; with `newest_first`, the
+        newest `limit` of them, newest first (a log's tail, or the page before an id)."""
 
 
 class ScheduleStorage(Protocol):

@@ -101,6 +101,7 @@ class EventKind(enum.StrEnum):
     STEP_CANCELED = "STEP_CANCELED"
     STEP_OUTPUT_REUSED = "STEP_OUTPUT_REUSED"
     LOG = "LOG"
+    LOG_LIMIT_REACHED = "LOG_LIMIT_REACHED"
 
 
 @frozen(kw_only=True)

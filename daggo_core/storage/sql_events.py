@@ -46,10 +46,15 @@ class SqlEvents:
         where: EventFilter | None = None,
         *,
         after_id: int = 0,
+        before_id: int | None = None,
+        newest_first: bool = False,
         limit: int = 1000,
     ) -> list[Event]:
-        """The run's events matching `where` with id > `after_id`, oldest first."""
+        """The run's events matching `where` with `after_id` < id < `before_id`, oldest
+        first, or with `newest_first` the newest `limit` of them, newest first."""
         query = select(*_EVENT_COLUMNS).where(_events.c.run_id == run_id, _events.c.id > after_id)
+        if before_id is not None:
+            query = query.where(_events.c.id < before_id)
         where = where or _ALL_EVENTS
         if where.step_key is not None:
             query = query.where(_events.c.step_key == where.step_key)
@@ -59,7 +64,7 @@ class SqlEvents:
             query = query.where(_events.c.level.in_(list(where.levels)))
         if where.search:
             query = query.where(_events.c.message.icontains(where.search, autoescape=True))
-        query = query.order_by(_events.c.id).limit(limit)
+        query = query.order_by(_events.c.id.desc() if newest_first else _events.c.id).limit(limit)
 
         def read(conn: Connection) -> list[Event]:
             # Positional unpacking in `_EVENT_COLUMNS` order: a log page is read row by row

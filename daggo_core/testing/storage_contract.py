@@ -485,6 +485,22 @@ class StorageContract(ScheduleStorageContract):
         assert [e.message for e in after] == ["m2", "m3", "m4"]
         assert storage.list_events(run.id, after_id=events[-1].id or 0) == []
 
+    def test_list_events_before_id_and_newest_first(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        storage.add_events([log(run.id, f"m{i}", step_key="ab"[i % 2]) for i in range(6)])
+        ids = [e.id or 0 for e in storage.list_events(run.id)]
+
+        def messages(**page: Any) -> list[str]:
+            return [e.message for e in storage.list_events(run.id, **page)]
+
+        assert messages(newest_first=True, limit=2) == ["m5", "m4"]
+        assert messages(before_id=ids[3]) == ["m0", "m1", "m2"]
+        assert messages(before_id=ids[3], newest_first=True, limit=2) == ["m2", "m1"]
+        assert messages(after_id=ids[0], before_id=ids[3]) == ["m1", "m2"]
+        assert messages(where=EventFilter(step_key="b"), newest_first=True, limit=2,
+                        before_id=ids[5]) == ["m3", "m1"]
+        assert messages(before_id=ids[0]) == []
+
     def test_list_events_by_step_key_and_limit(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         storage.add_events([log(run.id, f"m{i}", step_key="ab"[i % 2]) for i in range(6)])

@@ -10,13 +10,19 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from quart import Quart, abort, jsonify, render_template
+from quart import Quart, abort, jsonify, render_template, request
 
-from daggo_core.errors import RunNotFoundError
+from daggo_core.errors import InvalidArgumentError, RunNotFoundError
 from daggo_core.extensions import UIPanel
 from daggo_core.services import Services
 from daggo_core.services.jobs import JobsGetManyRequest
-from daggo_core.services.runs import RunsEventsRequest, RunsGetManyRequest, RunsGetRequest
+from daggo_core.services.runs import (
+    RunDetail,
+    RunsEventsRequest,
+    RunsEventsResponse,
+    RunsGetManyRequest,
+    RunsGetRequest,
+)
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
@@ -27,7 +33,7 @@ STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
 }
-#: Runs on the overview, and events on a run's page.
+#: Runs on the overview, and events on one page of a run's log.
 OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 
@@ -60,17 +66,25 @@ def create_asgi(app: DaggoApp) -> Quart:
 
     @web.get("/runs/<run_id>")
     async def run_page(run_id: str) -> Any:
-        def read() -> tuple[Any, Any]:
+        # The newest events by default, so a run's end is never hidden; `cursor` pages
+        # back and forth from there.
+        cursor = request.args.get("cursor") or None
+
+        def read() -> tuple[RunDetail, RunsEventsResponse]:
             detail = services.runs.get(RunsGetRequest(run_id=run_id))
-            events = services.runs.events(RunsEventsRequest(run_id=detail.run.id,
-                                                            limit=RUN_PAGE_EVENTS))
+            events = services.runs.events(RunsEventsRequest(
+                run_id=detail.run.id, cursor=cursor, tail=cursor is None,
+                limit=RUN_PAGE_EVENTS))
             return detail, events
 
         try:
             detail, events = await asyncio.to_thread(read)
         except RunNotFoundError:
             abort(404)
-        return await render_template("run.html", detail=detail, events=events.events)
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", message=str(exc)), 400
+        return await render_template("run.html", detail=detail, page=events,
+                                     at_tail=cursor is None)
 
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
