@@ -100,7 +100,7 @@ def test_a_field_of_the_wrong_type_names_the_field_expected_and_got(storage):
 
     error = run_op(storage, produce).steps["produce"].error
     assert "Report.counts[1].value: expected int, got str '2'" in error.message
-    assert "Report.ratios['b']: expected float, got str 'half'" in error.message
+    assert "Report.ratios['b']: expected float | None, got str 'half'" in error.message
     assert "Report.day: expected date, got datetime" in error.message
 
 
@@ -176,6 +176,8 @@ def test_outputs_that_read_back_as_their_type_pass(storage):
     (None, int | None, []),
     (2, Count | None, ["$: expected Count, got int 2"]),
     ("x", int | bytes, ["$: expected int | bytes, got str 'x'"]),
+    ("x", list[int] | None, ["$: expected list, got str 'x'"]),
+    ([Count(1), 2], list[Count | None], ["$[1]: expected Count, got int 2"]),
     ([1, 2], tuple[int, ...], []),
     ((1,), tuple[int, str], ["$: expected a tuple of 2 items, got tuple (1,)"]),
     ({1, 2}, frozenset[int], []),
