@@ -2,6 +2,7 @@
 
 Steps coordinate with the test through files in `TEST_GATE_DIR`: a step writes
 `started-<run id>` (its pid) when it starts and waits until the test creates `open`.
+While `break-workers` exists, the app fails to import in workers (a module they lack).
 """
 
 import contextlib
@@ -16,6 +17,9 @@ import daggo_core
 from daggo_core import Context, NoInput, dag
 
 GATE = Path(os.environ["TEST_GATE_DIR"])
+
+if os.environ.get("DAGGO_WORKER") == "1" and (GATE / "break-workers").exists():
+    import a_module_missing_from_the_workers  # noqa: F401
 
 
 @frozen
@@ -92,6 +96,15 @@ def use_resource(ctx: Context, inp: NoInput) -> Seen:
     return Seen(ctx.resources["journal"])
 
 
+class Handle:
+    """Something an output field cannot hold."""
+
+
+def unserializable(ctx: Context, inp: NoInput) -> Pid:
+    ctx.log.info("about to return a handle")
+    return Pid(Handle())
+
+
 defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("resource_job").add(dag.op("use_resource", use_resource)).build(),
     dag.job("pid_job").add(dag.op("pid", pid)).build(),
@@ -99,4 +112,6 @@ defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
     dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),
     dag.job("forking_job").add(dag.op("fork_then_wait", fork_then_wait)).build(),
+    dag.job("unserializable_job", run_retries=1).add(
+        dag.op("unserializable", unserializable)).build(),
 ])

@@ -1,8 +1,9 @@
 """`ErrorInfo` from an exception: its type, message and the traceback that matters.
 
 An exception raised by user code is shown from the user's first frame: the engine's own
-frames (asyncio, the thread hand-off, daggo, the serializers) that called the user's
-code say nothing about the failure. The same goes for each exception it was raised from.
+frames (asyncio, the thread hand-off, daggo, the serializers, the import machinery) that
+called the user's code say nothing about the failure. The same goes for each exception
+it was raised from.
 An error daggo raised on the user's behalf (an output that does not match its type) has
 no user frame: it is shown without a traceback, its message naming the op.
 """
@@ -17,8 +18,9 @@ from daggo_core.storage.records import ErrorInfo, ErrorSource
 
 __all__ = ["error_info"]
 
-_ENGINE_FRAMES = tuple(os.sep + part + os.sep
-                       for part in ("asyncio", "concurrent", "daggo_core", "cattrs", "json"))
+_ENGINE_FRAMES = (*(os.sep + part + os.sep
+                    for part in ("asyncio", "concurrent", "daggo_core", "cattrs", "json")),
+                  "<frozen importlib.")
 
 
 def error_info(exc: BaseException, *, from_user_code: bool = False) -> ErrorInfo:

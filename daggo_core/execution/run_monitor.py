@@ -21,6 +21,7 @@ from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     RETRY_TAG,
     ErrorInfo,
+    ErrorSource,
     Event,
     EventKind,
     Run,
@@ -70,7 +71,7 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
         return current, None  # its worker heartbeated again meanwhile: it was only slow
     if current.cancel_requested:
         return end_canceled_run(storage, run.id, f"run canceled: {reason}"), None
-    error = ErrorInfo(type=WORKER_LOST, message=reason)
+    error = ErrorInfo(type=WORKER_LOST, message=reason, source=ErrorSource.INFRASTRUCTURE)
     # Steps first: storage never shows a run finished while a step of it still runs.
     _close_running_steps(storage, run.id, StepStatus.FAILURE, error,
                          f"step interrupted: {reason}")
