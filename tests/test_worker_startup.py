@@ -5,6 +5,7 @@ lost worker; a pool whose workers keep failing to start makes `/healthz` say so.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from daggo_core.app import DaggoApp, open_app
 from daggo_core.cli.main import cli
 from daggo_core.cli.worker_cmd import worker_command_for
 from daggo_core.config import load_config
-from daggo_core.execution.startup_failure import COMMAND_HINT, STARTUP_HINT
+from daggo_core.execution.startup_failure import COMMAND_HINT, STARTUP_HINT, is_command_error
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import ErrorSource, EventKind, Run, RunStatus, StepStatus
 from daggo_core.testing.processes import wait_for
@@ -133,6 +134,18 @@ def test_a_worker_command_that_fails_fails_the_run_without_retrying_it(
     assert final.error.type == "WorkerStartFailed" and expected in final.error.message
     assert final.error.hint == hint
     assert app.storage.count_runs() == 1
+
+
+@pytest.mark.parametrize(("error", "command_error"), [
+    (FileNotFoundError(errno.ENOENT, "No such file or directory"), True),
+    (PermissionError(errno.EACCES, "Permission denied"), True),
+    (OSError(errno.ENOEXEC, "Exec format error"), True),
+    (BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"), False),
+    (OSError(errno.ENOMEM, "Cannot allocate memory"), False),
+])
+def test_spawn_errors_of_the_command_are_told_from_the_machines(error: OSError,
+                                                                command_error: bool) -> None:
+    assert is_command_error(error) is command_error
 
 
 def health_answering(port: int, status: int) -> Callable[[], dict[str, Any] | None]:

@@ -30,7 +30,15 @@ from daggo_core.execution.loop_events import set_event, wait_event
 from daggo_core.execution.step_output import serialize_output
 from daggo_core.execution.step_threads import StepThreads
 from daggo_core.serde import unstructure
-from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
+from daggo_core.storage.records import (
+    ErrorInfo,
+    ErrorSource,
+    EventKind,
+    Run,
+    StepRecord,
+    StepStatus,
+    utcnow,
+)
 
 __all__ = ["RunStop", "StepHost", "StepRunner"]
 
@@ -228,13 +236,15 @@ class StepRunner:
             if not done:
                 self._leave_behind(op, call, ctx)
                 message = f"op {op.name!r} exceeded its timeout of {op.timeout} s"
-                return _Outcome(ErrorInfo(type="StepTimeout", message=message),
+                return _Outcome(ErrorInfo(type="StepTimeout", message=message,
+                                          source=ErrorSource.USER),
                                 TimeoutError(message))
             if call.cancelled():
                 if stop.stopping:
                     return _Outcome(canceled=True)
                 message = f"op {op.name!r} was cancelled by something other than daggo"
-                return _Outcome(ErrorInfo(type="CancelledError", message=message),
+                return _Outcome(ErrorInfo(type="CancelledError", message=message,
+                                          source=ErrorSource.USER),
                                 asyncio.CancelledError(message))
             return self._checked(op, call.result())
         except asyncio.CancelledError:
