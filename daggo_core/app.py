@@ -252,7 +252,8 @@ class DaggoApp:
             await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)
 
     def component_states(self) -> dict[str, str]:
-        """The coordinator, monitor and scheduler of this process, and their states."""
+        """The coordinator, monitor, scheduler and executor of this process, and their
+        states."""
         states: dict[str, str] = {}
         for name in ("coordinator", "monitor", "scheduler"):
             task = self._tasks.get(name)
@@ -264,7 +265,16 @@ class DaggoApp:
                 states[name] = "stopped"
             else:
                 states[name] = "running"
+        executor = self.executor
+        states["executor"] = ("not started" if executor is None
+                              else "failing" if executor.problem() else "running")
         return states
+
+    def component_problems(self) -> dict[str, str]:
+        """Why the executor fails (its workers keep failing to start), if it does."""
+        executor = self.executor
+        problem = executor.problem() if executor is not None else None
+        return {"executor": problem} if problem else {}
 
     def close(self) -> None:
         """Close the executor (the in-process one waits for its runs; subprocess workers

@@ -61,8 +61,10 @@ logger = logging.getLogger("daggo.config")
 MIN_LOG_LINE_BYTES = 256
 
 #: `DAGGO_*` variables that are not settings (no warning when set): the plugin block
-#: list, and the markers a worker process is started with.
-OTHER_VARIABLES = frozenset({"DAGGO_PLUGINS_BLOCK", "DAGGO_WORKER", "DAGGO_WORKER_RUN_ID"})
+#: list, and the markers and descriptors a worker process is started with
+#: (`execution.worker_process`, `execution.worker_stderr`).
+OTHER_VARIABLES = frozenset({"DAGGO_PLUGINS_BLOCK", "DAGGO_WORKER", "DAGGO_WORKER_RUN_ID",
+                             "DAGGO_WORKER_DONE_FD", "DAGGO_WORKER_STDERR_FD"})
 
 #: Settings that are planned but do nothing yet: setting one is refused, saying why.
 PLANNED: dict[tuple[str, ...], str] = {

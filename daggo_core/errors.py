@@ -14,11 +14,13 @@ __all__ = [
     "InvalidArgumentError",
     "JobNotFoundError",
     "NotFoundError",
+    "OutputError",
     "ParamsError",
     "PluginError",
     "RunNotFoundError",
     "ScheduleNotFoundError",
     "StorageError",
+    "UserError",
 ]
 
 
@@ -94,3 +96,15 @@ class ScheduleNotFoundError(NotFoundError):
 
 class ParamsError(InvalidArgumentError):
     """Run parameters do not match the job's `Params` class."""
+
+
+class UserError(DaggoError):
+    """A mistake in the app's code that retrying cannot fix; `hint` says what to do."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class OutputError(UserError):
+    """An op returned a value that does not match its output type or cannot be stored."""

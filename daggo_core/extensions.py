@@ -60,6 +60,10 @@ class Executor(Protocol):
     def active_run_ids(self) -> set[str]:
         """Ids of the runs this executor is executing now."""
 
+    def problem(self) -> str | None:
+        """Why the executor cannot execute runs now (e.g. its workers keep failing to
+        start), or None while it can; `/healthz` reports it."""
+
     def close(self) -> None:
         """Stop accepting runs and wait for the ones in flight to finish."""
 

@@ -20,6 +20,7 @@ from cattrs.preconf.json import make_converter
 __all__ = [
     "converter",
     "dumps",
+    "json_text",
     "loads",
     "structure",
     "unserializable_reasons",
@@ -117,6 +118,10 @@ def structure(data: Any, cls: type[T]) -> T:
 def dumps(value: Any) -> str:
     """Serialize a value to compact JSON through the converter."""
     return json.dumps(unstructure(value), separators=(",", ":"))
+
+
+#: Compact JSON text of JSON-ready primitives, non-ASCII kept as is: what storage writes.
+json_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def loads(text: str, cls: type[T]) -> T:

@@ -42,6 +42,16 @@ class BackendUnderTest:
         self.opened.append(storage)
         return storage
 
+    @property
+    def env(self) -> dict[str, str]:
+        """DAGGO_* variables selecting the test's database in a child process."""
+        if self.name == "sqlite":
+            return {"DAGGO_DATABASE_DRIVER": "sqlite",
+                    "DAGGO_SQLITE_PATH": self.database.sqlite.path}
+        return {"DAGGO_DATABASE_DRIVER": "postgres",
+                "DAGGO_POSTGRES_DSN": self.database.postgres.dsn,
+                "DAGGO_POSTGRES_SCHEMA": self.database.postgres.schema}
+
 
 def _sqlite(tmp_path: Path) -> tuple[DatabaseConfig, Callable[[], None]]:
     path = str(tmp_path / "daggo.sqlite")
@@ -161,6 +171,17 @@ def worker_env(
         for pid in env.worker_pids:
             wait_for(lambda pid=pid: not pid_alive(pid), 10, f"worker {pid} to exit")
         storage.close()
+
+
+@pytest.fixture
+def backend_worker_env(worker_env: SimpleNamespace, storage_backend: BackendUnderTest,
+                       monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """`worker_env` on each SQL backend: its `.storage`, servers and workers use the
+    test's database."""
+    for key, value in storage_backend.env.items():
+        monkeypatch.setenv(key, value)
+    worker_env.storage = storage_backend.open()
+    return worker_env
 
 
 @pytest.fixture

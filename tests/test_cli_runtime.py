@@ -39,7 +39,8 @@ def server(example):
     url = f"http://127.0.0.1:{port}/"
     try:
         assert wait_healthy(port, proc) == {"status": "ok", "database": "ok", "components": {
-            "coordinator": "running", "monitor": "running", "scheduler": "running"}}
+            "coordinator": "running", "monitor": "running", "scheduler": "running",
+            "executor": "running"}, "problems": {}}
         yield url
     finally:
         proc.terminate()

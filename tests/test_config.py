@@ -397,10 +397,11 @@ def test_an_unknown_daggo_variable_is_a_warning_with_a_suggestion(
 
 def test_variables_that_are_not_settings_are_the_ones_daggo_reads() -> None:
     from daggo_core.config import OTHER_VARIABLES
-    from daggo_core.execution.worker_process import RUN_ID_ENV, WORKER_ENV
+    from daggo_core.execution.worker_process import DONE_FD_ENV, RUN_ID_ENV, WORKER_ENV
+    from daggo_core.execution.worker_stderr import STDERR_FD_ENV
     from daggo_core.plugins import BLOCK_ENV
 
-    assert {BLOCK_ENV, WORKER_ENV, RUN_ID_ENV} == OTHER_VARIABLES
+    assert {BLOCK_ENV, WORKER_ENV, RUN_ID_ENV, DONE_FD_ENV, STDERR_FD_ENV} == OTHER_VARIABLES
 
 
 def test_env_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

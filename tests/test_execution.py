@@ -151,7 +151,7 @@ def test_wrong_return_type_fails_the_step(storage):
 
     result = execute(fan_job(dag.op("liar", liar)), params={"start": 1}, storage=storage)
     assert result.step_status("liar") is StepStatus.FAILURE
-    assert "returned Num, expected Doubled" in result.steps["liar"].error.message
+    assert "returned a Num, expected a Doubled" in result.steps["liar"].error.message
 
 
 def test_optional_input_without_producer_is_none_and_fan_in_without_producers_is_empty(storage):

@@ -601,7 +601,7 @@ def test_two_scheduler_processes_launch_every_tick_exactly_once(storage_backend,
     storage.sync_jobs(job_records(definitions))
     start = dt.datetime(2026, 6, 1, 10, 0, 5, tzinfo=dt.UTC)
     Scheduler(storage, definitions.jobs_by_name).tick(start)  # bookkeeping starts here
-    env = {**os.environ, **database_env(storage_backend.database)}
+    env = {**os.environ, **storage_backend.env}
     go = tmp_path / "go"
     script = str(Path(__file__).with_name("scheduler_replica.py"))
     processes = [subprocess.Popen([sys.executable, script, start.isoformat(), "20", str(go)],
@@ -635,11 +635,3 @@ def importlib_replica() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def database_env(database: Any) -> dict[str, str]:
-    """DAGGO_DATABASE_* variables selecting `database` in a child process."""
-    if database.driver == "sqlite":
-        return {"DAGGO_DATABASE_DRIVER": "sqlite", "DAGGO_SQLITE_PATH": database.sqlite.path}
-    return {"DAGGO_DATABASE_DRIVER": "postgres", "DAGGO_POSTGRES_DSN": database.postgres.dsn,
-            "DAGGO_POSTGRES_SCHEMA": database.postgres.schema}

@@ -11,7 +11,14 @@ from attrs import frozen
 from daggo_core import Context, NoInput, RetryPolicy, dag, execute
 from daggo_core.execution.local import start_run
 from daggo_core.execution.run_worker import RunWorker
-from daggo_core.storage.records import REEXECUTE_TAG, EventKind, Run, RunStatus, StepStatus
+from daggo_core.storage.records import (
+    REEXECUTE_TAG,
+    ErrorSource,
+    EventKind,
+    Run,
+    RunStatus,
+    StepStatus,
+)
 from daggo_core.testing.processes import wait_for
 
 
@@ -203,6 +210,7 @@ def test_op_timeout_fails_a_sync_step_and_signals_it(storage):
         storage=storage)
     assert result.steps["slow"].status is StepStatus.FAILURE
     assert result.steps["slow"].error.type == "StepTimeout"
+    assert result.steps["slow"].error.source is ErrorSource.USER
     assert "0.2 s" in result.steps["slow"].error.message
     wait_for(lambda: "canceled" in seen, 10, "the op to return")
     assert seen["canceled"] is True  # its cancel event was set, not its 5 s wait ended

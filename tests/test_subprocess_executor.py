@@ -19,7 +19,7 @@ from daggo_core.errors import PluginError
 from daggo_core.loading import load_definitions
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import RunFilter, Storage
-from daggo_core.storage.records import RETRY_TAG, RunStatus, StepStatus
+from daggo_core.storage.records import RETRY_TAG, ErrorSource, RunStatus, StepStatus
 from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
 from daggo_core.testing.services import launch
 
@@ -164,7 +164,7 @@ def test_killed_worker_fails_its_run_at_once(env: SimpleNamespace,
     os.kill(pid, signal.SIGKILL)
     final = wait_for(finished(app.storage, run.id), 5, "the run to be failed")
     assert final.status is RunStatus.FAILURE and final.error is not None
-    assert final.error.type == "WorkerLost"
+    assert (final.error.type, final.error.source) == ("WorkerLost", ErrorSource.INFRASTRUCTURE)
     # The executor's own watcher ended it (the monitor would say "stopped heartbeating").
     assert f"worker process {pid} exited with code -9" in final.error.message
     steps = {s.step_key: s.status for s in app.storage.list_steps(run.id)}

@@ -2,6 +2,7 @@
 
 Steps coordinate with the test through files in `TEST_GATE_DIR`: a step writes
 `started-<run id>` (its pid) when it starts and waits until the test creates `open`.
+While `break-workers` exists, the app fails to import in workers (a module they lack).
 """
 
 import contextlib
@@ -18,6 +19,9 @@ from daggo_core import Context, NoInput, dag
 GATE = Path(os.environ["TEST_GATE_DIR"])
 #: The timeout of the timeout jobs' runs (or op), in seconds.
 RUN_TIMEOUT = 2.0
+
+if os.environ.get("DAGGO_WORKER") == "1" and (GATE / "break-workers").exists():
+    import a_module_missing_from_the_workers  # noqa: F401
 
 
 @frozen
@@ -110,6 +114,15 @@ def use_resource(ctx: Context, inp: NoInput) -> Seen:
     return Seen(ctx.resources["journal"])
 
 
+class Handle:
+    """Something an output field cannot hold."""
+
+
+def unserializable(ctx: Context, inp: NoInput) -> Pid:
+    ctx.log.info("about to return a handle")
+    return Pid(Handle())
+
+
 defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("resource_job").add(dag.op("use_resource", use_resource)).build(),
     dag.job("pid_job").add(dag.op("pid", pid)).build(),
@@ -126,4 +139,6 @@ defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     ).build(),
     dag.job("blocking_timeout_job", timeout=RUN_TIMEOUT).add(
         dag.op("stubborn", stubborn)).build(),
+    dag.job("unserializable_job", run_retries=1).add(
+        dag.op("unserializable", unserializable)).build(),
 ])

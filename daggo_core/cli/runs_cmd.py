@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from daggo_core.cli.common import (
@@ -26,6 +27,7 @@ from daggo_core.cli.progress import status_style, steps_table
 from daggo_core.services.runs import (
     RUNS_PAGE_MAX,
     TERMINAL_RUN_STATUSES,
+    ErrorInfo,
     EventInfo,
     RunsCancelRequest,
     RunsCountRequest,
@@ -135,14 +137,24 @@ def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
         out.print(f"launched by schedule {run.schedule_key} for "
                   f"{run.scheduled_for.isoformat()}")
     if detail.error:
-        out.print(f"error: {detail.error.type}: {detail.error.message}", markup=False)
+        kind = f" ({detail.error.source} error)" if detail.error.source else ""
+        out.print(f"error{kind}: {detail.error.type}: {detail.error.message}", markup=False)
+        _print_error_detail(out, "run", detail.error)
     if detail.log_notice:
         out.print(f"log: {detail.log_notice}", markup=False, soft_wrap=True)
     out.print(steps_table(detail))
     for step in detail.steps:
-        if step.error and step.error.traceback:
-            out.print(f"[bold red]{step.key}[/] traceback:")
-            out.print(step.error.traceback, markup=False, highlight=False)
+        if step.error:
+            _print_error_detail(out, step.key, step.error)
+
+
+def _print_error_detail(out: Console, owner: str, error: ErrorInfo) -> None:
+    """The traceback and the hint of `owner`'s (the run's or a step's) error."""
+    if error.traceback:
+        out.print(f"[bold red]{owner}[/] traceback:")
+        out.print(error.traceback, markup=False, highlight=False)
+    if error.hint:
+        out.print(f"{owner} hint: {error.hint}", markup=False, highlight=False)
 
 
 def _log_lines(events: Iterable[EventInfo]) -> str:

@@ -14,6 +14,8 @@ import click
 
 from daggo_core.cli import hooks_for
 from daggo_core.cli.common import app_options, load_app, load_cli_config
+from daggo_core.errors import DefinitionLoadError
+from daggo_core.execution.error_info import error_info
 
 __all__ = ["worker", "worker_command_for"]
 
@@ -48,7 +50,15 @@ def worker(ctx: click.Context, config_path: Path | None, app_module: str | None,
     from daggo_core.execution.worker_process import exit_worker, serve_worker
 
     cfg = load_cli_config(ctx, config_path)
-    definitions = load_app(cfg, app_module, app_file)
+    try:
+        definitions = load_app(cfg, app_module, app_file)
+    except DefinitionLoadError as exc:
+        # The executor fails the run with what a worker that cannot start prints: the
+        # whole of the user's traceback, not only the frame the error names.
+        if exc.__cause__ is not None:
+            trace = error_info(exc.__cause__, from_user_code=True).traceback
+            click.echo(trace, err=True, nl=False)
+        raise
     assert definitions is not None
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")

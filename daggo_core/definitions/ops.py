@@ -56,6 +56,14 @@ class OpDefinition:
     def is_root(self) -> bool:
         return self.input_type is NoInput
 
+    @property
+    def location(self) -> str:
+        """Where the op's function is defined: `path, line N, in name`, or its name alone."""
+        code = getattr(_target(self.fn), "__code__", None)
+        if code is None:
+            return _qualname(self.fn)
+        return f"{code.co_filename}, line {code.co_firstlineno}, in {code.co_name}"
+
     def __repr__(self) -> str:
         out = getattr(self.output_type, "__name__", self.output_type)
         return f"<op {self.name} -> {out}>"

@@ -52,6 +52,9 @@ class InProcessExecutor:
         with self._lock:
             return set(self._workers)
 
+    def problem(self) -> str | None:
+        return None  # runs execute on this process's threads: nothing to start
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 

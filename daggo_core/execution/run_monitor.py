@@ -26,6 +26,7 @@ from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     RETRY_TAG,
     ErrorInfo,
+    ErrorSource,
     Event,
     EventKind,
     Run,
@@ -82,7 +83,7 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
     if current.cancel_requested:
         return end_canceled_run(storage, current, f"run canceled: {reason}",
                                 stale_before=stale_before), None
-    error = ErrorInfo(type=WORKER_LOST, message=reason)
+    error = ErrorInfo(type=WORKER_LOST, message=reason, source=ErrorSource.INFRASTRUCTURE)
     final, ended = storage.end_attempt(
         Fence(run.id, run.attempt), RunStatus.FAILURE, error=error, events=[
             Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="ERROR", message=reason),

@@ -34,6 +34,7 @@ from daggo_core.storage.base import Fence, StepWrites, Storage
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
     ErrorInfo,
+    ErrorSource,
     Event,
     EventKind,
     Run,
@@ -305,7 +306,8 @@ class RunWorker:
                                 message=f"run exceeded its timeout of {self.run_timeout:g} s")
         failed = [k for k, s in self.steps.items() if s.status is StepStatus.FAILURE]
         if failure is None and failed:
-            failure = ErrorInfo(type="StepFailure", message=f"steps failed: {', '.join(failed)}")
+            failure = ErrorInfo(type="StepFailure", message=f"steps failed: {', '.join(failed)}",
+                                source=ErrorSource.USER)
         if failure is not None:
             return self._set_status(RunStatus.FAILURE, EventKind.RUN_FAILURE,
                                     f"run failed: {failure.message}", error=failure)

@@ -24,12 +24,22 @@ from daggo_core.context import Context, StepLog
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
 from daggo_core.definitions.snapshot import Wiring
+from daggo_core.errors import UserError
 from daggo_core.execution.capture import StepOutput, current_step
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.loop_events import set_event, wait_event
+from daggo_core.execution.step_output import serialize_output
 from daggo_core.execution.step_threads import StepThreads
 from daggo_core.serde import unstructure
-from daggo_core.storage.records import ErrorInfo, EventKind, Run, StepRecord, StepStatus, utcnow
+from daggo_core.storage.records import (
+    ErrorInfo,
+    ErrorSource,
+    EventKind,
+    Run,
+    StepRecord,
+    StepStatus,
+    utcnow,
+)
 
 __all__ = ["RunStop", "StepHost", "StepRunner"]
 
@@ -193,7 +203,9 @@ class StepRunner:
             error = result.error
             assert error is not None
             policy = op.retry
+            # A UserError (a bad output) is the op's bug: another attempt cannot fix it.
             if policy is not None and result.exc is not None and \
+                    not isinstance(result.exc, UserError) and \
                     policy.should_retry(attempt, result.exc) and not stop.stopping:
                 delay = policy.delay_for(attempt)
                 host.record(attrs.evolve(base, status=StepStatus.FAILURE, error=error),
@@ -238,7 +250,8 @@ class StepRunner:
                 if stop.stopping:
                     return _Outcome(canceled=True)
                 message = f"op {op.name!r} was cancelled by something other than daggo"
-                return _Outcome(ErrorInfo(type="CancelledError", message=message),
+                return _Outcome(ErrorInfo(type="CancelledError", message=message,
+                                          source=ErrorSource.USER),
                                 asyncio.CancelledError(message))
             return self._checked(op, call.result())
         except asyncio.CancelledError:
@@ -268,14 +281,12 @@ class StepRunner:
         else:
             self._leave_behind(op, call, ctx)
             message += f"; abandoned, still running {grace:g} s later"
-        return _Outcome(ErrorInfo(type="StepTimeout", message=message), TimeoutError(message))
+        return _Outcome(ErrorInfo(type="StepTimeout", message=message, source=ErrorSource.USER),
+                        TimeoutError(message))
 
     @staticmethod
     def _checked(op: OpDefinition, output: Any) -> tuple[Any, Any]:
-        if not isinstance(output, op.output_type):
-            raise TypeError(f"op {op.name!r} returned {type(output).__name__}, "
-                            f"expected {op.output_type.__name__}")
-        return output, unstructure(output)
+        return output, serialize_output(op, output)
 
     def _leave_behind(self, op: OpDefinition, call: asyncio.Future[Any], ctx: Context) -> None:
         """Stop waiting for a call: cancel it and, for a sync op, retire its threads."""

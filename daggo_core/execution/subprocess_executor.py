@@ -7,12 +7,16 @@ run (a heartbeat with its id), writes the run id on its stdin and closes it. Wit
 worker it starts one and hands over the same way. Workers run in their own session and
 need nothing from the server once they have their run: they outlive a server restart.
 
-A thread per worker waits for it: the worker says on a pipe of its own when its run has
-ended, which frees the slot and wakes the coordinator through `on_slot_free` while the
-worker still delivers events to plugins before it exits. A worker that exits without
-saying so gets its run, if still active, failed at once (or canceled, if it was being
-canceled), then frees its slot. `cancel` flags the run in storage and sends
-SIGTERM; a worker still alive `cancel_grace_seconds` (plus a margin) later is killed.
+A thread per worker waits for it: the worker says on a pipe of its own when it is ready
+and when its run has ended, which frees the slot and wakes the coordinator through
+`on_slot_free` while the worker still delivers events to plugins before it exits. A
+worker that exits without saying so gets its run, if still active, failed at once (or
+canceled, if it was being canceled), then frees its slot: as a lost worker's if it had
+started the run, else as a start-up failure, with what the worker printed (its stderr
+goes through the executor until it has its run, see `worker_stderr`). Workers that
+keep failing to start make the pool report a `problem()`. `cancel` flags the run in
+storage and sends SIGTERM; a worker still alive `cancel_grace_seconds` (plus a margin)
+later is killed.
 """
 
 from __future__ import annotations
@@ -25,16 +29,30 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 
 from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
+from daggo_core.execution.startup_failure import (
+    COMMAND_HINT,
+    fail_unstarted_run,
+    is_command_error,
+)
 from daggo_core.execution.worker_process import (
     DONE_FD_ENV,
     RUN_DONE,
     WORKER_ENV,
+    WORKER_READY,
     cancel_kill_delay,
     no_worker_command_error,
+)
+from daggo_core.execution.worker_starts import WorkerStarts
+from daggo_core.execution.worker_stderr import (
+    STDERR_FD_ENV,
+    StartupOutput,
+    copy_of_stderr,
+    summary_line,
 )
 from daggo_core.extensions import ExecutorContext
 from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
@@ -43,37 +61,45 @@ __all__ = ["SubprocessExecutor", "describe_exit"]
 
 logger = logging.getLogger("daggo.executor")
 
-_MAX_BACKOFF = 60.0
 
-
-def describe_exit(pid: int, code: int) -> str:
+def describe_exit(pid: int, code: int, before: str = "finishing the run") -> str:
     """Why a worker's run did not finish, from its exit code."""
     how = f"exited with code {code}"
     if code < 0:
         with contextlib.suppress(ValueError):
             how += f" (killed by {signal.Signals(-code).name})"
-    return f"worker process {pid} {how} before finishing the run"
+    return f"worker process {pid} {how} before {before}"
 
 
 class _Worker:
     """One worker process; `run_id` is set once a run was handed to it."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], done: int) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], done: int, stderr: int) -> None:
         self.popen = popen
         self.done = done  # the read end of the worker's done pipe
         self.pid = popen.pid
         self.id = worker_id(popen.pid)
+        self.output = StartupOutput(stderr, popen.pid)  # its stderr until it has its run
         self.run_id: str | None = None
         self.attempt = 0  # of the run handed to it
         self.canceling = False
+        self.ready = False  # it said it imported the app and opened storage
         self.run_done = False  # it said its run ended: it only delivers events now
         self.started = time.monotonic()
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def wait_run_done(self) -> bool:
-        """Block until the worker says its run ended (True) or exits without saying so.
+    def poll_ready(self) -> bool:
+        """Whether the worker has said it is ready, reading its pipe without waiting."""
+        with contextlib.suppress(OSError, ValueError):
+            if not self.ready and select.select([self.done], [], [], 0)[0]:
+                self.ready = os.read(self.done, 1) == WORKER_READY
+        return self.ready
+
+    def wait_run_done(self, on_ready: Callable[[], None]) -> bool:
+        """Block until the worker says its run ended (True) or exits without saying so;
+        `on_ready()` is called when it says it is ready meanwhile.
 
         The worker's exit is checked each second as well as the pipe: a child it forked
         may hold the pipe's write end open after the worker died."""
@@ -82,7 +108,12 @@ class _Worker:
             while True:
                 readable, _, _ = select.select([self.done], [], [], 1.0)
                 if readable:
-                    said = os.read(self.done, 1) == RUN_DONE
+                    message = os.read(self.done, 1)
+                    if message == WORKER_READY:
+                        self.ready = True
+                        on_ready()
+                        continue
+                    said = message == RUN_DONE
                     break
                 if not self.alive():
                     break
@@ -131,8 +162,7 @@ class SubprocessExecutor:
         self._idle: list[_Worker] = []
         self._running: dict[str, _Worker] = {}
         self._closed = False
-        self._failures = 0
-        self._next_spawn = 0.0
+        self._starts = WorkerStarts()
         self._stop = threading.Event()
         self._fill_pool()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True,
@@ -149,18 +179,24 @@ class SubprocessExecutor:
             if not worker.hand_over(run.id):
                 logger.warning("warm worker %s exited before it got run %s; starting another",
                                worker.pid, run.id)
-                worker.close_pipe()
+                self._retire_dead(worker)
                 worker = None
         if worker is None:
             try:
                 worker = self._spawn()
             except OSError as exc:
-                self._fail_unstarted(run, f"could not start a worker process: {exc}")
+                reason = self._spawn_failed(exc)
+                logger.error("run %s: %s", run.id, reason)
+                if is_command_error(exc):
+                    fail_unstarted_run(storage, run, reason, hint=COMMAND_HINT)
+                else:  # the machine's fault (out of processes, memory): a lost worker's
+                    settle_lost_run(storage, run, reason, self.context.definitions.jobs_by_name)
                 return
             storage.heartbeat(run.id, worker.id, attempt=run.attempt)
             if not worker.hand_over(run.id):
-                worker.close_pipe()
-                self._fail_unstarted(run, describe_exit(worker.pid, worker.popen.wait()))
+                self._retire_dead(worker)
+                worker.attempt = run.attempt
+                self._settle(worker, run.id, worker.popen.wait())
                 return
         worker.run_id, worker.attempt = run.id, run.attempt
         with self._lock:
@@ -183,6 +219,11 @@ class SubprocessExecutor:
         timer = threading.Timer(cancel_kill_delay(self.execution), self._kill, args=(worker,))
         timer.daemon = True
         timer.start()
+
+    def problem(self) -> str | None:
+        """Why workers cannot be started (they keep exiting before they are ready), or
+        None while they start."""
+        return self._starts.problem()
 
     def active_run_ids(self) -> set[str]:
         with self._lock:
@@ -221,26 +262,37 @@ class SubprocessExecutor:
 
     def _spawn(self) -> _Worker:
         done, done_w = os.pipe()
-        env = {**os.environ, WORKER_ENV: "1", DONE_FD_ENV: str(done_w)}
+        stderr, stderr_w = os.pipe()
+        server_stderr = copy_of_stderr()
+        env = {**os.environ, WORKER_ENV: "1", DONE_FD_ENV: str(done_w),
+               STDERR_FD_ENV: str(server_stderr)}
         try:
             popen = subprocess.Popen(self.command, cwd=self.cwd, env=env,
-                                     stdin=subprocess.PIPE, start_new_session=True,
-                                     close_fds=True, pass_fds=(done_w,))
+                                     stdin=subprocess.PIPE, stderr=stderr_w,
+                                     start_new_session=True, close_fds=True,
+                                     pass_fds=(done_w, server_stderr))
         except BaseException:
             os.close(done)
+            os.close(stderr)
             raise
         finally:
-            os.close(done_w)
-        return _Worker(popen, done)
+            for fd in (done_w, stderr_w, server_stderr):
+                os.close(fd)
+        return _Worker(popen, done, stderr)
 
     def _take_idle(self) -> _Worker | None:
+        dead: list[_Worker] = []
+        taken: _Worker | None = None
         with self._lock:
-            while self._idle:
+            while self._idle and taken is None:
                 worker = self._idle.pop(0)
                 if worker.alive():
-                    return worker
-                worker.close_pipe()  # died while idle
-        return None
+                    taken = worker
+                else:
+                    dead.append(worker)
+        for worker in dead:
+            self._retire_dead(worker)
+        return taken
 
     def _fill_pool(self) -> None:
         """Start warm workers until `warm_workers` are idle (backing off after failures)."""
@@ -250,9 +302,8 @@ class SubprocessExecutor:
                     return
             try:
                 worker = self._spawn()
-            except OSError:
-                logger.exception("could not start a warm worker")
-                self._backoff()
+            except OSError as exc:
+                logger.error("could not start a warm worker: %s", self._spawn_failed(exc))
                 return
             with self._lock:
                 if self._closed:
@@ -264,12 +315,29 @@ class SubprocessExecutor:
     def _may_spawn(self) -> bool:
         """Whether the pool wants another warm worker now (called holding `_lock`)."""
         return not self._closed and len(self._idle) < self.execution.warm_workers and \
-            time.monotonic() >= self._next_spawn
+            self._starts.may_spawn()
 
-    def _backoff(self) -> None:
-        self._failures += 1
-        delay = min(_MAX_BACKOFF, 0.5 * 2 ** self._failures)
-        self._next_spawn = time.monotonic() + delay
+    def _spawn_failed(self, exc: OSError) -> str:
+        """Count a worker that could not be spawned; says why."""
+        reason = f"could not start a worker process ({' '.join(self.command)}): {exc}"
+        self._starts.failed(reason)
+        return reason
+
+    def _retire_dead(self, worker: _Worker) -> None:
+        """Let go of a worker that exited before it was given a run (or as it got one):
+        one that never said it was ready failed to start."""
+        worker.close_pipe()
+        if worker.alive():  # it closed its stdin: it cannot be given a run
+            worker.popen.kill()
+        code = worker.popen.wait()
+        if worker.ready:
+            return
+        output = worker.output.tail()
+        summary = summary_line(output)
+        cause = describe_exit(worker.pid, code, "it was ready") + (
+            f": {summary}" if summary else "")
+        self._starts.failed(cause)
+        logger.error("%s (its output is above)", cause)
 
     def _supervise(self) -> None:
         """Drop warm workers that died while idle, and keep the pool filled."""
@@ -278,14 +346,11 @@ class SubprocessExecutor:
             with self._lock:
                 dead = [w for w in self._idle if not w.alive()]
                 self._idle = [w for w in self._idle if w not in dead]
+                ready = [w for w in self._idle if not w.ready and w.poll_ready()]
             for worker in dead:
-                worker.close_pipe()
-                code = worker.popen.returncode
-                logger.error("warm worker %s exited with code %s before it was given a run "
-                             "(see its output above); retrying with back-off", worker.pid, code)
-                self._backoff()
-            if not dead and self._idle:
-                self._failures = 0
+                self._retire_dead(worker)
+            if ready:
+                self._starts.started()
             self._fill_pool()
             self._heartbeat_handovers()
 
@@ -308,12 +373,13 @@ class SubprocessExecutor:
     def _watch(self, worker: _Worker) -> None:
         run_id = worker.run_id
         assert run_id is not None
-        if worker.wait_run_done():
+        if worker.wait_run_done(on_ready=self._starts.started):
             self._free_slot(run_id)
             worker.popen.wait()  # reaps it once its listeners are done
             return
         code = worker.popen.wait()
         try:
+            self._retire_dead(worker)
             self._settle(worker, run_id, code)
         except Exception:
             logger.exception("could not settle run %s after its worker exited", run_id)
@@ -331,6 +397,11 @@ class SubprocessExecutor:
         if run.status not in ACTIVE_RUN_STATUSES or run.attempt != worker.attempt \
                 or run.worker_id != worker.id:
             return  # ended, or queued and claimed again since: not this worker's any more
+        if run.status is RunStatus.STARTING:  # it never took the run over
+            reason = describe_exit(worker.pid, code, "taking its run over")
+            logger.error("run %s: %s", run_id, reason)
+            fail_unstarted_run(storage, run, reason, worker.output.tail())
+            return
         reason = describe_exit(worker.pid, code)
         if worker.canceling:
             end_canceled_run(storage, run, f"run canceled: {reason}")
@@ -345,8 +416,3 @@ class SubprocessExecutor:
                            worker.pid, worker.run_id, cancel_kill_delay(self.execution))
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(worker.pid, signal.SIGKILL)
-
-    def _fail_unstarted(self, run: Run, reason: str) -> None:
-        logger.error("run %s: %s", run.id, reason)
-        settle_lost_run(self.context.storage, run, reason,
-                        self.context.definitions.jobs_by_name)

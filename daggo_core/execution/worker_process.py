@@ -6,12 +6,14 @@ its environment. Whatever path that program takes to `daggo_core.open()` or
 and calls `serve_worker` instead of building a server, so an importing app never writes
 a worker command. The worker then:
 
-1. opens storage and gets its run id: from `DAGGO_WORKER_RUN_ID` (a worker started by
-   something else, e.g. by hand) or as one line on stdin (how the executor hands a run to
-   a pre-started "warm" worker; EOF before a line means "not needed": exit 0);
+1. opens storage, says it is ready (`WORKER_READY` on the executor's done pipe,
+   `DAGGO_WORKER_DONE_FD`) and gets its run id: from `DAGGO_WORKER_RUN_ID` (a worker
+   started by something else, e.g. by hand) or as one line on stdin (how the executor
+   hands a run to a pre-started "warm" worker; EOF before a line means "not needed":
+   exit 0);
 2. checks the run is still STARTING and, when handed over by an executor, recorded to
    this worker (`hostname:pid`), so a run re-queued and re-claimed meanwhile never runs
-   twice;
+   twice; from then on it writes to the server's stderr itself (see `worker_stderr`);
 3. executes it with a RunWorker, heartbeating from a daemon thread; a heartbeat showing
    `cancel_requested`, or SIGTERM, cancels it gracefully; a run still not finished
    `cancel_grace_seconds` (plus a margin) after that is ended CANCELED by the worker
@@ -44,6 +46,7 @@ from daggo_core.execution.stop_deadlines import (
     timeout_give_up_delay,
     worker_give_up_delay,
 )
+from daggo_core.execution.worker_stderr import STDERR_FD_ENV, use_server_stderr
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
@@ -57,6 +60,7 @@ __all__ = [
     "RUN_DONE",
     "RUN_ID_ENV",
     "WORKER_ENV",
+    "WORKER_READY",
     "cancel_kill_delay",
     "default_worker_command",
     "exit_worker",
@@ -71,11 +75,12 @@ logger = logging.getLogger("daggo.worker")
 WORKER_ENV = "DAGGO_WORKER"
 #: The run a worker executes, when not handed over on stdin.
 RUN_ID_ENV = "DAGGO_WORKER_RUN_ID"
-#: A pipe's write end, inherited from the executor: the worker writes `RUN_DONE` to it
-#: once its run has ended, so the executor frees the slot before the worker has finished
+#: A pipe's write end, inherited from the executor: the worker writes `WORKER_READY` to
+#: it once it has imported the app and opened storage (it started), and `RUN_DONE` once
+#: its run has ended, so the executor frees the slot before the worker has finished
 #: delivering events to plugins and exits.
 DONE_FD_ENV = "DAGGO_WORKER_DONE_FD"
-RUN_DONE = b"d"
+WORKER_READY, RUN_DONE = b"r", b"d"
 #: Exit codes: the run reached a terminal status (or was not ours), or the worker failed.
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -117,21 +122,22 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
     before the worker returns.
     """
     os.environ.pop(WORKER_ENV, None)  # processes the run starts are not workers
-    done_fd = _take_done_fd()
+    done_fd = _take_fd(DONE_FD_ENV)
+    stderr_fd = _take_fd(STDERR_FD_ENV)
     run_id = run_id or os.environ.pop(RUN_ID_ENV, None)
     handed_over = run_id is None
     with open_listened_storage(cfg, hooks) as storage:
         storage.warm_up()  # while a pooled worker waits, not once it has its run
         try:
+            _tell(done_fd, WORKER_READY)
             if run_id is None:
                 line = sys.stdin.readline()
                 if not line.strip():
                     return EXIT_OK
                 run_id = line.strip()
-            _execute(cfg, definitions, storage, run_id, handed_over=handed_over)
-            if done_fd is not None:
-                with contextlib.suppress(OSError):
-                    os.write(done_fd, RUN_DONE)
+            _execute(cfg, definitions, storage, run_id, handed_over=handed_over,
+                     stderr_fd=stderr_fd)
+            _tell(done_fd, RUN_DONE)
             return EXIT_OK
         finally:
             if done_fd is not None:
@@ -139,18 +145,25 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
                     os.close(done_fd)
 
 
-def _take_done_fd() -> int | None:
-    """The executor's done pipe, kept from the processes the run's ops start."""
-    value = os.environ.pop(DONE_FD_ENV, None)
+def _take_fd(variable: str) -> int | None:
+    """A descriptor the executor passed in `variable`, kept from the processes the run's
+    ops start."""
+    value = os.environ.pop(variable, None)
     if not value:
         return None
     try:
         fd = int(value)
         os.set_inheritable(fd, False)
     except (ValueError, OSError):
-        logger.warning("ignoring %s=%r: not an open file descriptor", DONE_FD_ENV, value)
+        logger.warning("ignoring %s=%r: not an open file descriptor", variable, value)
         return None
     return fd
+
+
+def _tell(done_fd: int | None, what: bytes) -> None:
+    if done_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(done_fd, what)
 
 
 def exit_worker(code: int) -> NoReturn:
@@ -173,12 +186,13 @@ def exit_worker(code: int) -> NoReturn:
 
 
 def _execute(cfg: Config, definitions: Definitions, storage: Storage, run_id: str, *,
-             handed_over: bool) -> None:
+             handed_over: bool, stderr_fd: int | None) -> None:
     me = worker_id()
     claimed = ClaimedRun.take(run_id, config=cfg, storage=storage, definitions=definitions,
                               worker=me, handed_to=me if handed_over else None)
     if claimed is None:
         return
+    use_server_stderr(stderr_fd)  # the worker has its run: it needs the server no more
     stopper = _Stopper(claimed, storage, cfg.execution)
     claimed.heartbeat.on_stop = stopper.on_heartbeat
     previous = signal.signal(signal.SIGTERM, stopper.on_sigterm)

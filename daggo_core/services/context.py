@@ -28,7 +28,11 @@ class RuntimeControls(Protocol):
         execute it."""
 
     def component_states(self) -> Mapping[str, str]:
-        """Each runtime component (coordinator, monitor, scheduler) and its state."""
+        """Each runtime component (coordinator, monitor, scheduler, executor) and its
+        state."""
+
+    def component_problems(self) -> Mapping[str, str]:
+        """Why each failing component fails (only those)."""
 
 
 @frozen(kw_only=True)

@@ -29,13 +29,15 @@ class SystemVersionResponse:
 
 @frozen(kw_only=True)
 class SystemHealthResponse:
-    """`status` is "ok" when the database answers and no runtime component stopped;
-    `components` names each component of a runtime in this process and its state
-    ("running", "disabled", "not started" or "stopped")."""
+    """`status` is "ok" when the database answers and no runtime component stopped or
+    fails; `components` names each component of a runtime in this process and its state
+    ("running", "disabled", "not started", "stopped" or "failing"), `problems` says why
+    each failing one fails (the executor, when its workers keep failing to start)."""
 
     status: str
     database: str
     components: dict[str, str] = field(factory=dict)
+    problems: dict[str, str] = field(factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,9 +74,12 @@ class SystemService:
             return SystemHealthResponse(status="error", database=str(exc))
         runtime = self.context.runtime
         components = dict(runtime.component_states()) if runtime is not None else {}
-        failing = [name for name, state in components.items() if state == "stopped"]
-        return SystemHealthResponse(status="error" if failing else "ok", database="ok",
-                                    components=components)
+        problems = dict(runtime.component_problems()) if runtime is not None else {}
+        failing = [name for name, state in components.items()
+                   if state in ("stopped", "failing")]
+        return SystemHealthResponse(status="error" if failing or problems else "ok",
+                                    database="ok", components=components,
+                                    problems=problems)
 
     def config(self) -> SystemConfigResponse:
         return SystemConfigResponse(config=redacted(self.context.config))

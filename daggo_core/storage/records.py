@@ -17,6 +17,7 @@ __all__ = [
     "RETRY_TAG",
     "TERMINAL_RUN_STATUSES",
     "ErrorInfo",
+    "ErrorSource",
     "Event",
     "EventKind",
     "JobRecord",
@@ -104,13 +105,30 @@ class EventKind(enum.StrEnum):
     LOG_LIMIT_REACHED = "LOG_LIMIT_REACHED"
 
 
+class ErrorSource(enum.StrEnum):
+    """Whose fault an error is, which decides what retries it (see OPERATIONS.md)."""
+
+    #: The app's code: an op raised or returned an output its type does not allow. Only
+    #: the op's RetryPolicy retries it, and only when the op raised.
+    USER = "user"
+    #: A worker could not start the app (an import error, a dependency missing from the
+    #: worker's environment, a worker command that fails): never retried.
+    STARTUP = "startup"
+    #: A worker was lost (killed, crashed, its machine gone): the job's `run_retries`
+    #: queue the run again.
+    INFRASTRUCTURE = "infrastructure"
+
+
 @frozen(kw_only=True)
 class ErrorInfo:
-    """An exception captured from user code: its type, message and formatted traceback."""
+    """An error that failed a step or a run: its type, message and formatted traceback;
+    `source` says whose fault it is where daggo knows, `hint` what to do about it."""
 
     type: str
     message: str
     traceback: str = ""
+    source: ErrorSource | None = None
+    hint: str = ""
 
 
 @frozen(kw_only=True)

@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
+from daggo_core.serde import json_text
+
 __all__ = [
     "NAMING_CONVENTION",
     "JSONText",
@@ -80,10 +82,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return stored.astimezone(dt.UTC)
 
 
-#: json.dumps(value, separators=(",", ":"), ensure_ascii=False), without a new encoder per call.
-_json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
 class JSONText(TypeDecorator[Any]):
     """A JSON value stored as compact text; SQL NULL stands for None."""
 
@@ -93,7 +91,7 @@ class JSONText(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return _json_encode(value)
+        return json_text(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         if value is None:

@@ -31,6 +31,7 @@ from daggo_core.storage.records import (
     REEXECUTE_TAG,
     RETRY_TAG,
     ErrorInfo,
+    ErrorSource,
     Event,
     EventKind,
     JobRecord,
@@ -150,7 +151,8 @@ class StorageContract(ScheduleStorageContract):
             started_at=at(1.5),
             finished_at=at(9.25),
             parent_run_id="0" * 32,
-            error=ErrorInfo(type="ValueError", message="bad", traceback="Traceback ...\n"),
+            error=ErrorInfo(type="ValueError", message="bad", traceback="Traceback ...\n",
+                            source=ErrorSource.STARTUP, hint="fix the app's import"),
         )
         assert storage.add_run(run) == run
         stored = storage.get_run(run.id)

@@ -51,7 +51,7 @@ def create_asgi(app: DaggoApp) -> Quart:
     async def healthz() -> Any:
         health = await asyncio.to_thread(services.system.health)
         body = {"status": health.status, "database": health.database,
-                "components": health.components}
+                "components": health.components, "problems": health.problems}
         return jsonify(body), 200 if health.ok else 503
 
     if app.config.disable_ui:
