@@ -323,11 +323,11 @@ def test_cancel_says_what_it_did(synced: Storage) -> None:
     assert outcomes[started.id].run.cancel_requested is True
     assert outcomes[done.id].outcome is CancelOutcome.ALREADY_FINISHED
     # No executor of this process runs it: the worker sees the request at its next
-    # heartbeat (2 s) and gives up 10 + 2 + 2 s later, and 1 s is left to store the end.
+    # heartbeat (3 s) and gives up 10 + 3 + 3 s later, and 1 s is left to store the end.
     requested = outcomes[started.id]
-    assert requested.ends_within_seconds == 17.0
-    assert "next heartbeat (within 2 s)" in requested.message
-    assert "the run ends CANCELED within 17 s" in requested.message
+    assert requested.ends_within_seconds == 20.0
+    assert "next heartbeat (within 3 s)" in requested.message
+    assert "the run ends CANCELED within 20 s" in requested.message
     assert outcomes[queued.id].ends_within_seconds is None
     assert outcomes[done.id].message.endswith("already finished: SUCCESS; nothing to cancel")
 

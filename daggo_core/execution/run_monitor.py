@@ -208,6 +208,11 @@ class RunMonitor:
                           f"(timeout {self.heartbeat_timeout:g} s)")
                 pid = local_pid(run.worker_id)
                 if pid is not None and process_state(pid) is ProcessState.WORKER:
+                    # Said first: its executor may settle the run as soon as it dies.
+                    self.storage.add_events([Event(
+                        run_id=run.id, kind=EventKind.LOG, level="WARNING",
+                        message=f"{reason}; its process {pid} on this host is alive but "
+                                f"hung: killing it before the run is settled")])
                     if not kill_worker(pid):
                         logger.error("run %s: %s; its process %s did not die when killed",
                                      run.id, reason, pid)

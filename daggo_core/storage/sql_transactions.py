@@ -45,9 +45,9 @@ class _NotKnownYet(Exception):
 
 
 class Transactions:
-    """Runs the storage's reads and writes on `engine`, as `dialect` advises; writes
-    that fail retryably are tried again for `retry_seconds` (at least the dialect's
-    `write_retries` times)."""
+    """Runs the storage's reads and writes on `engine`, as `dialect` advises: a call that
+    fails retryably is tried again, a write for `retry_seconds` (when above 0), a read
+    (or any call when it is 0) the dialect's `write_retries` times."""
 
     def __init__(self, engine: Engine, dialect: SqlDialect, *,
                  retry_seconds: float = 0.0) -> None:
@@ -134,7 +134,9 @@ class Transactions:
             except (OperationalError, _NotKnownYet) as exc:
                 retryable = isinstance(exc, _NotKnownYet) or dialect.is_retryable(exc)
                 now = time.monotonic()
-                if retryable and (attempt < dialect.write_retries or now < deadline):
+                patient = writing and self.retry_seconds > 0
+                if retryable and (now < deadline if patient else
+                                  attempt < dialect.write_retries):
                     if attempt == dialect.write_retries:
                         logger.warning("%s: the database is unreachable or busy (%s); "
                                        "retrying for up to %.0f s", operation,
