@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from daggo_core.execution.step_threads import StepThreads
 from daggo_core.plugins import Hooks, RunEventListener
 from daggo_core.storage.base import RunStorage, Storage
+from daggo_core.storage.opening import open_patiently
 from daggo_core.storage.records import Event, Run
 
 if TYPE_CHECKING:
@@ -195,8 +196,11 @@ def attach_dispatcher(storage: Storage, hooks: Hooks) -> EventDispatcher | None:
 def open_listened_storage(config: Config, hooks: Hooks) -> Iterator[Storage]:
     """The configured storage, opened through its backend plugin, whose stored events
     reach the plugins' listeners; on exit the events still queued are delivered, then
-    the storage is closed."""
-    storage = hooks.storage_backend(config.database.driver).open(config.database)
+    the storage is closed. While the database is unreachable, opening is tried again for
+    `database.retry_seconds`."""
+    backend = hooks.storage_backend(config.database.driver)
+    storage = open_patiently(lambda: backend.open(config.database),
+                             config.database.retry_seconds)
     try:
         dispatcher = attach_dispatcher(storage, hooks)
     except BaseException:

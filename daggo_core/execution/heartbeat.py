@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from daggo_core.execution.local_workers import touch_beat
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run, RunStatus
 
@@ -73,10 +74,13 @@ class Heartbeat:
                 or run.status is RunStatus.QUEUED)
 
     def start(self) -> Heartbeat:
-        """Start beating in the background (the first beat comes after one interval)."""
+        """Start beating in the background (the first beat comes after one interval),
+        and touching this process's beat file each interval from a thread of its own."""
         self._thread = threading.Thread(target=self._loop, daemon=True,
                                         name=f"daggo-heartbeat-{self.run_id[:8]}")
         self._thread.start()
+        threading.Thread(target=self._local_loop, daemon=True,
+                         name=f"daggo-beat-{self.run_id[:8]}").start()
         return self
 
     def stop(self) -> None:
@@ -84,6 +88,18 @@ class Heartbeat:
         self._stopped.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(self.interval + 1.0)
+
+    def _local_loop(self) -> None:
+        # The monitor of this host reads it when the storage heartbeat is late: fresh, the
+        # process is alive and waiting for the database, not hung.
+        try:
+            while True:
+                touch_beat()
+                if self._stopped.wait(self.interval):
+                    return
+        except OSError:
+            logger.warning("cannot touch this process's beat file; the run monitor will "
+                           "judge this worker by its storage heartbeat only", exc_info=True)
 
     def _loop(self) -> None:
         # A fixed rate: a slow write does not push every later beat back.

@@ -9,6 +9,11 @@ can be killed, so that its run is retried only once it is known dead.
 A live process is taken for a daggo worker (and so may be killed) only if its initial
 environment holds the worker marker, which guards against a recycled pid. That check needs
 `/proc` (Linux); elsewhere a live local worker is treated like a remote one (fenced only).
+
+Besides its storage heartbeat, a process executing a run touches a beat file of its own
+(`touch_beat`), from a thread that never waits for the database: a worker whose storage
+heartbeat is late but whose beat file is fresh is alive and waiting for the database
+(another process holds its write lock), not hung.
 """
 
 from __future__ import annotations
@@ -18,10 +23,19 @@ import enum
 import os
 import signal
 import socket
+import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["ProcessState", "kill_worker", "local_pid", "process_state"]
+__all__ = [
+    "ProcessState",
+    "beat_age",
+    "clear_beat",
+    "kill_worker",
+    "local_pid",
+    "process_state",
+    "touch_beat",
+]
 
 #: The marker in a worker's initial environment (`worker_process.WORKER_ENV` = "1").
 _MARKER = b"DAGGO_WORKER=1"
@@ -85,3 +99,31 @@ def kill_worker(pid: int, *, wait_seconds: float = 5.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def _beat_file(pid: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"daggo-beats-{os.getuid()}" / str(pid)
+
+
+def touch_beat(pid: int | None = None) -> None:
+    """Say that process `pid` (this one by default) is alive and not hung, now."""
+    path = _beat_file(os.getpid() if pid is None else pid)
+    try:
+        path.touch()
+    except FileNotFoundError:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.touch()
+
+
+def beat_age(pid: int) -> float | None:
+    """Seconds since process `pid` last touched its beat file; None if it has none."""
+    try:
+        return max(0.0, time.time() - _beat_file(pid).stat().st_mtime)
+    except OSError:
+        return None
+
+
+def clear_beat(pid: int | None = None) -> None:
+    """Remove the beat file of process `pid` (this one by default)."""
+    with contextlib.suppress(OSError):
+        _beat_file(os.getpid() if pid is None else pid).unlink()

@@ -7,6 +7,7 @@ worker process at once instead of waiting for its heartbeat to go stale.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -14,9 +15,10 @@ import uuid
 from collections.abc import Callable, Mapping
 
 from daggo_core.definitions.jobs import JobDefinition
-from daggo_core.errors import RunNotFoundError, StorageError
+from daggo_core.errors import AttemptSupersededError, RunNotFoundError, StorageError
 from daggo_core.execution.local_workers import (
     ProcessState,
+    beat_age,
     kill_worker,
     local_pid,
     process_state,
@@ -148,15 +150,23 @@ def end_timed_out_run(storage: Storage, run: Run, message: str) -> Run:
     return final
 
 
+def _beats_locally(pid: int, timeout: float) -> bool:
+    """Whether process `pid` of this host touched its beat file within `timeout`."""
+    age = beat_age(pid)
+    return age is not None and age < timeout
+
+
 class RunMonitor:
     """Settles active runs whose worker is gone, hung or silent.
 
     Every `period` (half a heartbeat interval) it looks at the workers of this host by
     their process (`local_workers`): a run whose worker process is gone is settled at once,
-    whatever its last heartbeat. A run silent for `heartbeat_timeout` is settled too; if
-    its worker is a live process of this host (hung), that process is killed first and
-    the run settled only once it is gone, so a retry never overlaps it. A worker of
-    another host is fenced instead: settling ends its attempt, and it stops once it sees.
+    whatever its last heartbeat. A run silent for `heartbeat_timeout` is settled too,
+    unless its worker is a process of this host that still touches its beat file (it
+    waits for the database); if its worker is a live daggo worker of this host (hung),
+    that process is killed first and the run settled only once it is gone, so a retry
+    never overlaps it. A worker of another host is fenced instead: settling ends its
+    attempt, and it stops once it sees.
 
     Settling re-queues a STARTING run (its worker never took it over); a STARTED one is
     failed (or re-queued as a new run, per its job's `run_retries`) by `settle_lost_run`.
@@ -207,21 +217,29 @@ class RunMonitor:
                 reason = (f"{who} stopped heartbeating: silent for {silent:.1f} s "
                           f"(timeout {self.heartbeat_timeout:g} s)")
                 pid = local_pid(run.worker_id)
+                if pid is not None and _beats_locally(pid, self.heartbeat_timeout):
+                    continue  # alive and waiting for the database: not hung
                 if pid is not None and process_state(pid) is ProcessState.WORKER:
-                    # Said first: its executor may settle the run as soon as it dies.
-                    self.storage.add_events([Event(
-                        run_id=run.id, kind=EventKind.LOG, level="WARNING",
-                        message=f"{reason}; its process {pid} on this host is alive but "
-                                f"hung: killing it before the run is settled")])
+                    # Killed before anything is written: a hung worker may hold the
+                    # database's write lock (SQLite).
                     if not kill_worker(pid):
                         logger.error("run %s: %s; its process %s did not die when killed",
                                      run.id, reason, pid)
                         continue
                     reason += f"; its process {pid} on this host was hung and was killed"
+                    self._note(run, reason)
                 settled[run.id] = self._settle(run, reason, cutoff)
         if any(requeued for _, requeued in settled.values()) and self.on_requeue is not None:
             self.on_requeue()
         return [final for final, _ in settled.values()]
+
+    def _note(self, run: Run, message: str) -> None:
+        """Say why on the run's attempt, unless it ended meanwhile (its executor saw the
+        worker die and settled it)."""
+        with contextlib.suppress(AttemptSupersededError):
+            self.storage.add_events([Event(run_id=run.id, kind=EventKind.LOG,
+                                           level="WARNING", message=message)],
+                                    fence=Fence(run.id, run.attempt))
 
     def _catching_up(self) -> bool:
         """Whether a check failed less than a heartbeat timeout ago."""

@@ -40,6 +40,7 @@ from daggo_core.errors import DaggoError
 from daggo_core.execution.claimed_run import ClaimedRun
 from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.execution.heartbeat import worker_id
+from daggo_core.execution.local_workers import clear_beat
 from daggo_core.execution.run_monitor import end_canceled_run, end_timed_out_run
 from daggo_core.execution.stop_deadlines import (
     cancel_kill_delay,
@@ -140,6 +141,7 @@ def serve_worker(cfg: Config, definitions: Definitions, hooks: Hooks, *,
             _tell(done_fd, RUN_DONE)
             return EXIT_OK
         finally:
+            clear_beat()
             if done_fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(done_fd)

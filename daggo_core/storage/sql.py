@@ -7,7 +7,10 @@ own module over the shared `Transactions`. A backend plugin supplies the engine 
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Engine, Select
+from sqlalchemy.exc import OperationalError
 
 from daggo_core.storage.base import WorkNotifier
 from daggo_core.storage.records import ErrorInfo, Event, EventKind, Run, RunStatus, StepRecord
@@ -20,6 +23,8 @@ from daggo_core.storage.sql_steps import SqlSteps
 from daggo_core.storage.sql_transactions import Transactions
 
 __all__ = ["SqlStorage"]
+
+logger = logging.getLogger("daggo.storage")
 
 
 class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules):
@@ -44,9 +49,16 @@ class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules):
         SQLAlchemy compiles each statement shape on first use (a few ms in all); doing it
         here, before a run is handed over, keeps that cost out of the first run. Call it
         right after opening, before other threads use the storage. Nothing is stored.
+        It needs a write transaction: when the database is busy (another process holds
+        its write lock), it is skipped, and the first run compiles its statements.
         """
-        with self._tx.rehearsing():
-            self._rehearse_a_run()
+        try:
+            with self._tx.rehearsing():
+                self._rehearse_a_run()
+        except OperationalError as exc:
+            if not self.dialect.is_retryable(exc):
+                raise
+            logger.info("storage warm-up skipped: the database is busy (%s)", exc.orig)
 
     def _rehearse_a_run(self) -> None:
         run = Run(job_name="daggo-warm-up", status=RunStatus.STARTING)

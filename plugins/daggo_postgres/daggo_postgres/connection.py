@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from daggo_core.errors import StorageError
@@ -11,7 +12,7 @@ from daggo_core.errors import StorageError
 if TYPE_CHECKING:
     from daggo_postgres.config import PostgresConfig
 
-__all__ = ["APPLICATION_NAME", "connection_error", "conninfo", "describe"]
+__all__ = ["APPLICATION_NAME", "connection_error", "conninfo", "describe", "is_transient"]
 
 APPLICATION_NAME = "daggo"
 _CONNECT_TIMEOUT_SECONDS = 10
@@ -46,10 +47,27 @@ def describe(info: str, schema: str) -> str:
     return f"{host}:{port}, database {database!r} (schema {schema!r})"
 
 
+#: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are:
+#: serialization failure, deadlock, the server shutting down, restarting or crashed, too
+#: many connections.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
+
+
+def is_transient(sqlstate: str | None) -> bool:
+    """Whether an OperationalError with `sqlstate` may pass if tried again: none (the
+    client could not connect, or the connection was cut), a connection exception, the
+    server shutting down or starting, a deadlock or serialization failure."""
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _RETRYABLE_SQLSTATES
+
+
 def connection_error(action: str, info: str, schema: str, exc: Exception) -> StorageError:
     """A StorageError for a failure at start-up naming the target but never the password."""
     message = " ".join(str(exc).split())
     password = conninfo_to_dict(info).get("password")
     if password:
         message = message.replace(str(password), "********")
-    return StorageError(f"could not {action} PostgreSQL at {describe(info, schema)}: {message}")
+    # Refused or cut connections and a server starting or stopping may pass: the caller
+    # may try again (see `daggo_core.storage.opening`).
+    transient = isinstance(exc, psycopg.OperationalError) and is_transient(exc.sqlstate)
+    return StorageError(f"could not {action} PostgreSQL at {describe(info, schema)}: {message}",
+                        transient=transient)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from daggo_core.storage.base import WorkNotifier
 from daggo_core.storage.sql_dialect import LockArea, SqlDialect
+from daggo_postgres.connection import is_transient
 from daggo_postgres.notify import WorkListener
 
 __all__ = ["PostgresDialect", "advisory_key"]
@@ -16,10 +17,6 @@ __all__ = ["PostgresDialect", "advisory_key"]
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _TXID = text("SELECT txid_current_if_assigned()")
 _TXID_STATUS = text("SELECT txid_status(:txid)")
-#: SQLSTATEs of transactions PostgreSQL rolled back and that may be retried as they are:
-#: serialization failure, deadlock, the server shutting down, restarting or crashed, too
-#: many connections.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
 
 
 def advisory_key(purpose: str, schema: str) -> int:
@@ -65,8 +62,7 @@ class PostgresDialect(SqlDialect):
         connection could not be made or was cut.
         """
         sqlstate: str | None = getattr(exc.orig, "sqlstate", None)
-        return (exc.connection_invalidated or sqlstate is None
-                or sqlstate.startswith("08") or sqlstate in _RETRYABLE_SQLSTATES)
+        return exc.connection_invalidated or is_transient(sqlstate)
 
     def transaction_token(self, conn: Connection) -> object | None:
         """The transaction's id if it wrote (`txid_current_if_assigned()`), to look up
