@@ -251,13 +251,15 @@ def test_a_lost_run_settled_twice_gets_one_retry() -> None:
     storage = ephemeral_storage()
     lost = stale(storage, "retried", RunStatus.STARTED)
     first = settle_lost_run(storage, lost, "worker gone", JOBS)
-    # A second process that read the run as active before the first one settled it:
-    storage.set_run_status(lost.id, RunStatus.STARTED)
+    # A second process that read the run as active before the first one settled it: its
+    # settlement applies to that attempt, which has ended.
     second = settle_lost_run(storage, lost, "worker gone", JOBS)
-    assert first[1] is not None and second[1] is not None
-    assert first[1].id == second[1].id
+    assert first[1] is not None and second == (first[0], None)
     retries = [r for r in storage.list_runs() if r.parent_run_id == lost.id]
-    assert len(retries) == 1
+    assert [r.id for r in retries] == [first[1].id]
+    assert [e.message for e in storage.list_events(lost.id)][-3:] == [
+        "worker gone", f"re-queued as run {first[1].id} (retry 1 of 1)",
+        "run failed: worker gone"]
 
 
 def test_a_run_executed_in_the_cli_process_heartbeats_so_no_monitor_takes_it_for_lost(

@@ -32,6 +32,7 @@ __all__ = [
     "beat_age",
     "clear_beat",
     "kill_worker",
+    "killed_because",
     "local_pid",
     "process_state",
     "touch_beat",
@@ -81,13 +82,22 @@ def process_state(pid: int) -> ProcessState:
     return ProcessState.WORKER if _MARKER in environ.split(b"\0") else ProcessState.OTHER
 
 
-def kill_worker(pid: int, *, wait_seconds: float = 5.0) -> bool:
-    """SIGKILL worker `pid` and its process group; True once it is gone.
+#: Why (and when, monotonic) this process killed a worker, by pid: whoever settles its
+#: run says so.
+_KILLED: dict[int, tuple[str, float]] = {}
+#: A kill's reason is given for this long: the pid may be reused after.
+_KILL_REASON_SECONDS = 60.0
+
+
+def kill_worker(pid: int, *, why: str, wait_seconds: float = 5.0) -> bool:
+    """SIGKILL worker `pid` and its process group, for reason `why` (see
+    `killed_because`); True once it is gone.
 
     A worker runs in a session of its own, so its group holds the processes its ops
     started too. Returns False if it is still there after `wait_seconds` (e.g. stuck in
     the kernel); the caller tries again later.
     """
+    _KILLED[pid] = (why, time.monotonic())
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
@@ -99,6 +109,14 @@ def kill_worker(pid: int, *, wait_seconds: float = 5.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def killed_because(pid: int) -> str | None:
+    """Why this process killed worker `pid` in the last minute, if it did."""
+    killed = _KILLED.get(pid)
+    if killed is None or time.monotonic() - killed[1] > _KILL_REASON_SECONDS:
+        return None
+    return killed[0]
 
 
 def _beat_file(pid: int) -> Path:

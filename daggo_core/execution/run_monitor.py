@@ -7,7 +7,6 @@ worker process at once instead of waiting for its heartbeat to go stale.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -15,7 +14,6 @@ import uuid
 from collections.abc import Callable, Mapping
 
 from daggo_core.definitions.jobs import JobDefinition
-from daggo_core.errors import AttemptSupersededError, RunNotFoundError, StorageError
 from daggo_core.execution.local_workers import (
     ProcessState,
     beat_age,
@@ -86,42 +84,36 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
         return end_canceled_run(storage, current, f"run canceled: {reason}",
                                 stale_before=stale_before), None
     error = ErrorInfo(type=WORKER_LOST, message=reason, source=ErrorSource.INFRASTRUCTURE)
+    events = [
+        Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="ERROR", message=reason),
+        Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
+              message=f"run failed: {reason}"),
+    ]
+    job = jobs.get(run.job_name)
+    attempt = retry_number(run)
+    retry: Run | None = None
+    if job is not None and attempt < job.run_retries:
+        # The retry's id derives from the lost run's: one retry per lost run, whoever
+        # settles it. It is queued in the transaction that ends the lost attempt.
+        retry = Run(id=uuid.uuid5(uuid.NAMESPACE_URL, f"daggo:{run.id}/retry/{attempt + 1}").hex,
+                    job_name=run.job_name, params=dict(run.params),
+                    tags={**run.tags, RETRY_TAG: str(attempt + 1)}, parent_run_id=run.id)
+        events.insert(1, Event(
+            run_id=run.id, kind=EventKind.LOG, level="INFO",
+            message=f"re-queued as run {retry.id} (retry {attempt + 1} of {job.run_retries})",
+            data={"retry_run_id": retry.id}))
+        queued = Event(run_id=retry.id, kind=EventKind.RUN_QUEUED, level="INFO",
+                       message=f"run queued: retry {attempt + 1} of {job.run_retries} of "
+                               f"run {run.id}, whose worker was lost")
     final, ended = storage.end_attempt(
-        Fence(run.id, run.attempt), RunStatus.FAILURE, error=error, events=[
-            Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="ERROR", message=reason),
-            Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
-                  message=f"run failed: {reason}"),
-        ], step_status=StepStatus.FAILURE, step_message=f"step interrupted: {reason}",
-        stale_before=stale_before)
+        Fence(run.id, run.attempt), RunStatus.FAILURE, error=error, events=events,
+        step_status=StepStatus.FAILURE, step_message=f"step interrupted: {reason}",
+        stale_before=stale_before, retry=None if retry is None else (retry, [queued]))
     if not ended:
         return final, None
     logger.warning("run %s failed: %s", run.id, reason)
-    job = jobs.get(run.job_name)
-    attempt = retry_number(run)
-    if job is None or attempt >= job.run_retries:
-        return final, None
-    # The retry's id derives from the lost run's, so two processes settling the same lost
-    # run at once cannot both queue a retry: the second insert hits the primary key.
-    retry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"daggo:{run.id}/retry/{attempt + 1}").hex
-    retry = Run(id=retry_id, job_name=run.job_name, params=dict(run.params),
-                tags={**run.tags, RETRY_TAG: str(attempt + 1)}, parent_run_id=run.id)
-    try:
-        storage.add_run(retry, [Event(
-            run_id=retry.id, kind=EventKind.RUN_QUEUED, level="INFO",
-            message=f"run queued: retry {attempt + 1} of {job.run_retries} of run {run.id}, "
-                    f"whose worker was lost")])
-    except StorageError as exc:
-        try:
-            existing = storage.get_run(retry_id)
-        except RunNotFoundError:
-            raise exc from None
-        return final, existing  # another process queued this retry first
-    storage.add_events([Event(
-        run_id=run.id, kind=EventKind.LOG, level="INFO",
-        message=f"re-queued as run {retry.id} (retry {attempt + 1} of {job.run_retries})",
-        data={"retry_run_id": retry.id})])
-    logger.info("run %s re-queued as %s (retry %d of %d)", run.id, retry.id,
-                attempt + 1, job.run_retries)
+    if retry is not None:
+        logger.info("run %s re-queued as %s (retry %d)", run.id, retry.id, attempt + 1)
     return final, retry
 
 
@@ -221,25 +213,17 @@ class RunMonitor:
                     continue  # alive and waiting for the database: not hung
                 if pid is not None and process_state(pid) is ProcessState.WORKER:
                     # Killed before anything is written: a hung worker may hold the
-                    # database's write lock (SQLite).
-                    if not kill_worker(pid):
+                    # database's write lock (SQLite). Its executor, seeing it die, may
+                    # settle the run first, giving this reason (`killed_because`).
+                    reason += f"; its process {pid} on this host was hung and was killed"
+                    if not kill_worker(pid, why=reason):
                         logger.error("run %s: %s; its process %s did not die when killed",
                                      run.id, reason, pid)
                         continue
-                    reason += f"; its process {pid} on this host was hung and was killed"
-                    self._note(run, reason)
                 settled[run.id] = self._settle(run, reason, cutoff)
         if any(requeued for _, requeued in settled.values()) and self.on_requeue is not None:
             self.on_requeue()
         return [final for final, _ in settled.values()]
-
-    def _note(self, run: Run, message: str) -> None:
-        """Say why on the run's attempt, unless it ended meanwhile (its executor saw the
-        worker die and settled it)."""
-        with contextlib.suppress(AttemptSupersededError):
-            self.storage.add_events([Event(run_id=run.id, kind=EventKind.LOG,
-                                           level="WARNING", message=message)],
-                                    fence=Fence(run.id, run.attempt))
 
     def _catching_up(self) -> bool:
         """Whether a check failed less than a heartbeat timeout ago."""

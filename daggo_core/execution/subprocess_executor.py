@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import worker_id
+from daggo_core.execution.local_workers import killed_because
 from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
 from daggo_core.execution.startup_failure import (
     COMMAND_HINT,
@@ -397,6 +398,11 @@ class SubprocessExecutor:
         if run.status not in ACTIVE_RUN_STATUSES or run.attempt != worker.attempt \
                 or run.worker_id != worker.id:
             return  # ended, or queued and claimed again since: not this worker's any more
+        killed = killed_because(worker.pid)  # by this process's run monitor: hung
+        if killed is not None:
+            logger.error("run %s: %s", run_id, killed)
+            settle_lost_run(storage, run, killed, self.context.definitions.jobs_by_name)
+            return
         if run.status is RunStatus.STARTING:  # it never took the run over
             reason = describe_exit(worker.pid, code, "taking its run over")
             logger.error("run %s: %s", run_id, reason)

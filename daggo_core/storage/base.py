@@ -191,13 +191,15 @@ class RunStorage(Protocol):
 
     def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
                     events: Sequence[Event], step_status: StepStatus, step_message: str,
-                    stale_before: dt.datetime | None = None) -> tuple[Run, bool]:
+                    stale_before: dt.datetime | None = None,
+                    retry: tuple[Run, Sequence[Event]] | None = None) -> tuple[Run, bool]:
         """End the run's attempt `fence` for a worker that is gone, in one transaction.
 
         Only if the run is still active in that attempt (and, with `stale_before`, its
         last heartbeat is older than that): its RUNNING and PENDING steps end
-        `step_status` with `error` and a `step_message` event each, then the run moves to
-        `status` with `events`. Returns the run as stored and whether it ended.
+        `step_status` with `error` and a `step_message` event each, the run moves to
+        `status` with `events`, and `retry` (a new run with its first events), if given,
+        is added. Returns the run as stored and whether it ended.
         """
 
     def request_cancel(self, run_id: str) -> Run:

@@ -302,13 +302,15 @@ class SqlRuns:
 
     def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
                     events: Sequence[Event], step_status: StepStatus, step_message: str,
-                    stale_before: dt.datetime | None = None) -> tuple[Run, bool]:
+                    stale_before: dt.datetime | None = None,
+                    retry: tuple[Run, Sequence[Event]] | None = None) -> tuple[Run, bool]:
         """End the attempt `fence` of a run whose worker is gone, in one transaction.
 
         Only while the run is active in that attempt (and its heartbeat is older than
         `stale_before`, if given): RUNNING and PENDING steps end `step_status` with
-        `error` and an event each, then the run moves to `status` with `events`. Returns
-        the run as stored and whether this call ended it.
+        `error` and an event each, then the run moves to `status` with `events`, and
+        `retry` (a new run and its first events), if given, is added. Returns the run as
+        stored and whether this call ended it.
         """
         now = utcnow()
         kind = (EventKind.STEP_FAILURE if step_status is StepStatus.FAILURE
@@ -339,6 +341,9 @@ class SqlRuns:
             ended = conn.execute(update(_runs).where(_runs.c.id == fence.run_id)
                                  .values(values).returning(*RUN_COLUMNS)).one()
             insert_events(conn, events)
+            if retry is not None:
+                insert_runs(conn, [retry[0]])
+                insert_events(conn, retry[1])
             return run_from_row(ended._mapping), True
 
         return self._tx.write("end_attempt", tx, announce=lambda outcome: outcome[1])

@@ -644,6 +644,21 @@ class StorageContract(ScheduleStorageContract):
         assert [(e.step_key, e.message) for e in storage.list_events(run.id)] == [
             ("busy", "step interrupted (busy)"), (None, "run failed")]
 
+    def test_end_attempt_queues_its_retry_in_the_same_transaction_once(
+        self, storage: Storage
+    ) -> None:
+        run = storage.add_run(make_run(status=RunStatus.STARTED, attempt=1))
+        retry = make_run(parent_run_id=run.id)
+        kwargs: dict[str, Any] = {"error": None, "events": [],
+                                  "step_status": StepStatus.FAILURE, "step_message": "x",
+                                  "retry": (retry, [log(retry.id, "queued")])}
+        assert storage.end_attempt(Fence(run.id, 1), RunStatus.FAILURE, **kwargs)[1]
+        assert storage.get_run(retry.id).status is RunStatus.QUEUED
+        assert [e.message for e in storage.list_events(retry.id)] == ["queued"]
+        # Settled again (another process): nothing more, and no second retry.
+        assert not storage.end_attempt(Fence(run.id, 1), RunStatus.FAILURE, **kwargs)[1]
+        assert len(storage.list_runs(RunFilter(), limit=10)) == 2
+
     def test_end_attempt_leaves_other_attempts_finished_runs_and_live_workers_alone(
         self, storage: Storage
     ) -> None:
