@@ -41,7 +41,7 @@ clean:
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
 .PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
-	bench-tools
+	bench-soak bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -68,3 +68,6 @@ bench-width: install
 
 bench-logs: install
 	$(BIN)/python benchmarks/log_read.py -n 3
+
+bench-soak: install
+	$(BIN)/python benchmarks/soak.py --runs 500

@@ -21,6 +21,7 @@ from daggo_core.execution.heartbeat import Heartbeat, worker_id
 from daggo_core.execution.log_limits import LogLimits
 from daggo_core.execution.run_worker import RunWorker
 from daggo_core.storage.base import Storage
+from daggo_core.storage.patience import patiently
 from daggo_core.storage.records import (
     ACTIVE_RUN_STATUSES,
     Event,
@@ -58,7 +59,7 @@ class ClaimedRun:
         defined here, or whose params do not validate, is failed.
         """
         me = worker or worker_id()
-        run = storage.get_run(run_id)
+        run = patiently(lambda: storage.get_run(run_id), config.database.retry_seconds)
         if run.status is not RunStatus.STARTING or (
                 handed_to is not None and run.worker_id != handed_to):
             logger.warning("worker %s: run %s is %s (worker %s), not a run handed to this "
@@ -67,8 +68,10 @@ class ClaimedRun:
         execution = config.execution
         heartbeat = Heartbeat(storage, run_id, me, attempt=run.attempt,
                               interval=execution.heartbeat_interval_seconds)
+        heartbeat.start_local()  # this first write may wait for the database
         run = heartbeat.beat() or run
         if heartbeat.superseded(run):
+            heartbeat.stop()
             logger.warning("worker %s: run %s was claimed again or ended before it started; "
                            "not executing it", me, run_id)
             return None
@@ -84,6 +87,7 @@ class ClaimedRun:
                 Event(run_id=run.id, kind=EventKind.RUN_FAILURE, level="ERROR",
                       message=str(exc))
             ], expected=ACTIVE_RUN_STATUSES, attempt=run.attempt)
+            heartbeat.stop()
             return None
         run_worker = RunWorker(job, run, storage, params=params,
                                resources=definitions.resources,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from daggo_core.execution.step_threads import StepThreads
 from daggo_core.plugins import Hooks, RunEventListener
 from daggo_core.storage.base import RunStorage, Storage
-from daggo_core.storage.opening import open_patiently
+from daggo_core.storage.patience import patiently
 from daggo_core.storage.records import Event, Run
 
 if TYPE_CHECKING:
@@ -199,8 +199,7 @@ def open_listened_storage(config: Config, hooks: Hooks) -> Iterator[Storage]:
     the storage is closed. While the database is unreachable, opening is tried again for
     `database.retry_seconds`."""
     backend = hooks.storage_backend(config.database.driver)
-    storage = open_patiently(lambda: backend.open(config.database),
-                             config.database.retry_seconds)
+    storage = patiently(lambda: backend.open(config.database), config.database.retry_seconds)
     try:
         dispatcher = attach_dispatcher(storage, hooks)
     except BaseException:

@@ -51,6 +51,7 @@ class Heartbeat:
         self.last: Run | None = None
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
+        self._local_started = False
 
     def beat(self) -> Run | None:
         """Heartbeat once now; returns the run, or None if storage failed."""
@@ -73,14 +74,22 @@ class Heartbeat:
         return (run.attempt != self.attempt or run.is_finished
                 or run.status is RunStatus.QUEUED)
 
+    def start_local(self) -> None:
+        """Touch this process's beat file each interval from a thread of its own, until
+        `stop()` (already while the run is being taken over: its first writes may wait
+        for the database)."""
+        if not self._local_started:
+            self._local_started = True
+            threading.Thread(target=self._local_loop, daemon=True,
+                             name=f"daggo-beat-{self.run_id[:8]}").start()
+
     def start(self) -> Heartbeat:
         """Start beating in the background (the first beat comes after one interval),
-        and touching this process's beat file each interval from a thread of its own."""
+        and touching this process's beat file (`start_local`)."""
         self._thread = threading.Thread(target=self._loop, daemon=True,
                                         name=f"daggo-heartbeat-{self.run_id[:8]}")
         self._thread.start()
-        threading.Thread(target=self._local_loop, daemon=True,
-                         name=f"daggo-beat-{self.run_id[:8]}").start()
+        self.start_local()
         return self
 
     def stop(self) -> None:

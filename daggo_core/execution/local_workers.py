@@ -31,6 +31,7 @@ __all__ = [
     "ProcessState",
     "beat_age",
     "clear_beat",
+    "kill_group",
     "kill_worker",
     "killed_because",
     "local_pid",
@@ -109,6 +110,21 @@ def kill_worker(pid: int, *, why: str, wait_seconds: float = 5.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def kill_group(pid: int, *, wait_seconds: float = 5.0) -> None:
+    """SIGKILL what is left of the process group of worker `pid`, which has died: the
+    programs its ops started go too, before its run is retried. Waits up to
+    `wait_seconds` for the group to be empty."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return  # no such group (any more), or not ours
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
 
 
 def killed_because(pid: int) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from daggo_core.config import ExecutionConfig
 from daggo_core.definitions.jobs import JobDefinition
-from daggo_core.errors import AttemptSupersededError, StorageError
+from daggo_core.errors import AttemptSupersededError, DaggoError, StorageError
 from daggo_core.execution.capture import StepOutput, capturing
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.log_limits import LogLimits, RunLogBudget
@@ -107,6 +107,8 @@ class RunWorker:
         self.fence = Fence(run.id, run.attempt)
         #: Set once storage refused a write of this attempt: nothing more is recorded.
         self.superseded = False
+        #: Set once the steps are done and the run's end is being stored.
+        self.ending = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._graph = RunGraph(job, self.max_concurrent_steps)
         self._runner: StepRunner | None = None
@@ -156,6 +158,17 @@ class RunWorker:
         self.superseded = True
         self.stop.request_cancel()
         self._interrupt(0.0)
+
+    def flush_records(self) -> None:
+        """Store what the run's recorder holds (from any thread; errors are logged): for
+        a worker about to give up on a run its loop cannot end."""
+        recorder = self._recorder
+        if recorder is not None:
+            try:
+                recorder.flush()
+            except DaggoError:
+                logger.exception("run %s: storing its last steps and events failed",
+                                 self.run.id)
 
     def _on_superseded(self, error: AttemptSupersededError) -> None:
         self.supersede(str(error))
@@ -287,6 +300,7 @@ class RunWorker:
                 self._record_not_run(name)
 
     def _finish(self, failure: ErrorInfo | None) -> Run:
+        self.ending.set()
         if self.superseded:
             raise AttemptSupersededError(f"run {self.run.id}: attempt {self.fence.attempt} "
                                          "was superseded")

@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import worker_id
-from daggo_core.execution.local_workers import killed_because
+from daggo_core.execution.local_workers import kill_group, killed_because
 from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
 from daggo_core.execution.startup_failure import (
     COMMAND_HINT,
@@ -86,7 +86,7 @@ class _Worker:
         self.canceling = False
         self.ready = False  # it said it imported the app and opened storage
         self.run_done = False  # it said its run ended: it only delivers events now
-        self.started = time.monotonic()
+        self.started = self.handed_at = time.monotonic()
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -200,6 +200,7 @@ class SubprocessExecutor:
                 self._settle(worker, run.id, worker.popen.wait())
                 return
         worker.run_id, worker.attempt = run.id, run.attempt
+        worker.handed_at = time.monotonic()
         with self._lock:
             self._running[run.id] = worker
         threading.Thread(target=self._watch, args=(worker,), daemon=True,
@@ -357,10 +358,14 @@ class SubprocessExecutor:
 
     def _heartbeat_handovers(self) -> None:
         """Heartbeat runs whose worker is alive but has not taken them over yet (slow
-        imports), so the monitor does not re-queue them meanwhile."""
+        imports), so the monitor does not re-queue them meanwhile; for up to two
+        heartbeat timeouts after the hand-over: a worker that has not taken its run over
+        by then is hung, and the monitor is left to kill it and re-queue the run."""
         storage = self.context.storage
+        patience = 2 * self.execution.heartbeat_timeout_seconds
         with self._lock:
-            pending = [w for w in self._running.values() if w.run_id and w.alive()]
+            pending = [w for w in self._running.values() if w.run_id and w.alive()
+                       and time.monotonic() - w.handed_at < patience]
         for worker in pending:
             assert worker.run_id is not None
             try:
@@ -379,6 +384,7 @@ class SubprocessExecutor:
             worker.popen.wait()  # reaps it once its listeners are done
             return
         code = worker.popen.wait()
+        kill_group(worker.pid)  # what its ops started must not run beside a retry
         try:
             self._retire_dead(worker)
             self._settle(worker, run_id, code)

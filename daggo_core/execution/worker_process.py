@@ -286,6 +286,11 @@ class _Stopper:
                 return
             if deadline is not None and deadline is self._deadline and \
                     time.monotonic() >= deadline[0]:
+                if self.worker.ending.is_set() and deadline[1] != "superseded":
+                    # Its steps are done: it only waits for storage to take its end
+                    # (an outage); giving up would lose what it buffered.
+                    self._deadline = (time.monotonic() + 1.0, deadline[1])
+                    continue
                 self._give_up(deadline[1])
 
     def _give_up(self, why: str) -> NoReturn:
@@ -302,6 +307,7 @@ class _Stopper:
             elif why == "cancel":
                 logger.error("run %s did not stop within %.1f s of its cancellation; "
                              "exiting", run_id, self.give_up_after)
+                self.worker.flush_records()
                 if self.storage.get_run(run_id).cancel_requested:
                     end_canceled_run(self.storage, run,
                                      f"run canceled: its steps ignored the request for "
@@ -309,6 +315,7 @@ class _Stopper:
             else:
                 logger.error("run %s still running %.1f s after it started (timeout %g s); "
                              "exiting", run_id, self.timeout_give_up, timeout)
+                self.worker.flush_records()
                 end_timed_out_run(self.storage, run,
                                   f"run exceeded its timeout of {timeout:g} s and a step "
                                   f"kept its worker busy past the grace; worker exited")

@@ -44,6 +44,11 @@ class SqlDialect:
         the transaction ends, so that concurrent deciders see each other's commits.
         """
 
+    def limit_lock_wait(self, conn: Connection, seconds: float) -> None:
+        """Called first in a transaction that must not wait long for a row lock (settling a
+        lost attempt, claiming): the backend bounds the wait, failing the transaction, so
+        that a worker hung inside a transaction cannot stall the caller; a no-op here."""
+
     def claim_candidates(self, query: Select[tuple[str]]) -> Select[tuple[str]]:
         """The query selecting queued run ids to claim, e.g. with `FOR UPDATE SKIP LOCKED`;
         unchanged here (the claim re-checks each run's status, so it stays correct)."""

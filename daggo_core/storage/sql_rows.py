@@ -110,11 +110,17 @@ def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> tu
             return run_from_row(row._mapping), True
         run = get_run(conn, run_id)
     if run.status in ACTIVE_RUN_STATUSES and not run.cancel_requested:
-        conn.execute(update(_runs).where(_runs.c.id == run_id).values(cancel_requested=True))
+        # Re-checked by the UPDATE: the run may have ended since it was read.
+        row = conn.execute(
+            update(_runs).where(_runs.c.id == run_id, _runs.c.status.in_(_ACTIVE_VALUES),
+                                _runs.c.cancel_requested.is_(False))
+            .values(cancel_requested=True).returning(*RUN_COLUMNS)).one_or_none()
+        if row is None:
+            return get_run(conn, run_id), False
         insert_events(conn, [Event(
             run_id=run_id, kind=EventKind.RUN_CANCEL_REQUESTED, level="INFO",
             message="cancellation requested", timestamp=now)])
-        run = get_run(conn, run_id)
+        run = run_from_row(row._mapping)
     return run, False
 
 

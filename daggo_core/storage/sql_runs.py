@@ -93,6 +93,9 @@ _STALE_RUNS = (
     .order_by(_runs.c.created_at)
 )
 _ALL_RUNS = RunFilter()
+#: How long settling a lost attempt or claiming waits for a row or advisory lock before
+#: failing (the monitor and coordinator try again on their next pass).
+_SETTLE_LOCK_WAIT_SECONDS = 10.0
 _NEWEST_FIRST = (_runs.c.created_at.desc(), _runs.c.id.desc())
 #: Statuses after which a coordinator may have work: a run to claim or a slot freed.
 _WAKING_STATUSES = frozenset({RunStatus.QUEUED, *TERMINAL_RUN_STATUSES})
@@ -234,6 +237,7 @@ class SqlRuns:
         dialect = self._tx.dialect
 
         def tx(conn: Connection) -> list[Run]:
+            dialect.limit_lock_wait(conn, _SETTLE_LOCK_WAIT_SECONDS)
             dialect.lock(conn, LockArea.CLAIMS)
             ids = list(conn.scalars(candidates))
             if not ids:
@@ -317,6 +321,7 @@ class SqlRuns:
                 else EventKind.STEP_CANCELED)
 
         def tx(conn: Connection) -> tuple[Run, bool]:
+            self._tx.dialect.limit_lock_wait(conn, _SETTLE_LOCK_WAIT_SECONDS)
             row = conn.execute(_LOCK_ATTEMPT, {"key_id": fence.run_id,
                                                "key_attempt": fence.attempt}).one_or_none()
             if row is None:

@@ -135,8 +135,10 @@ class Transactions:
                 retryable = isinstance(exc, _NotKnownYet) or dialect.is_retryable(exc)
                 now = time.monotonic()
                 patient = writing and self.retry_seconds > 0
-                if retryable and (now < deadline if patient else
-                                  attempt < dialect.write_retries):
+                # A COMMIT whose outcome is unknown is asked about until it is known,
+                # window or not: giving up would let the caller write it again.
+                if (isinstance(exc, _NotKnownYet) and patient) or (retryable and (
+                        now < deadline if patient else attempt < dialect.write_retries)):
                     if attempt == dialect.write_retries:
                         logger.warning("%s: the database is unreachable or busy (%s); "
                                        "retrying for up to %.0f s", operation,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -15,7 +15,20 @@ if TYPE_CHECKING:
 __all__ = ["APPLICATION_NAME", "connection_error", "conninfo", "describe", "is_transient"]
 
 APPLICATION_NAME = "daggo"
-_CONNECT_TIMEOUT_SECONDS = 10
+#: Connection settings daggo adds unless the DSN sets them: a name, a connect timeout,
+#: TCP keepalives and a user timeout so that a connection to a vanished peer fails in
+#: about half a minute instead of hanging, and a server-side limit on a transaction left
+#: open (a worker stopped inside one) so that its row locks are not held for ever.
+_DEFAULTS: dict[str, Any] = {
+    "application_name": APPLICATION_NAME,
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+    "options": "-c idle_in_transaction_session_timeout=60000",
+}
 
 
 def conninfo(pg: PostgresConfig) -> str:
@@ -27,14 +40,10 @@ def conninfo(pg: PostgresConfig) -> str:
     """
     if pg.dsn:
         given = conninfo_to_dict(pg.dsn)
-        defaults: dict[str, str | int] = {
-            "application_name": APPLICATION_NAME, "connect_timeout": _CONNECT_TIMEOUT_SECONDS,
-        }
-        return make_conninfo(pg.dsn, **{k: v for k, v in defaults.items() if k not in given})
+        return make_conninfo(pg.dsn, **{k: v for k, v in _DEFAULTS.items() if k not in given})
     return make_conninfo(
         host=pg.host, port=pg.port, user=pg.user, password=pg.password or None,
-        dbname=pg.database, sslmode=pg.sslmode, application_name=APPLICATION_NAME,
-        connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+        dbname=pg.database, sslmode=pg.sslmode, **_DEFAULTS,
     )
 
 
@@ -67,7 +76,7 @@ def connection_error(action: str, info: str, schema: str, exc: Exception) -> Sto
     if password:
         message = message.replace(str(password), "********")
     # Refused or cut connections and a server starting or stopping may pass: the caller
-    # may try again (see `daggo_core.storage.opening`).
+    # may try again (see `daggo_core.storage.patience`).
     transient = isinstance(exc, psycopg.OperationalError) and is_transient(exc.sqlstate)
     return StorageError(f"could not {action} PostgreSQL at {describe(info, schema)}: {message}",
                         transient=transient)

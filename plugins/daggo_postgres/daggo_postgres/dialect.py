@@ -49,6 +49,11 @@ class PostgresDialect(SqlDialect):
         """Serialize the schema's decisions of `area` until the transaction ends."""
         conn.execute(_LOCK, {"key": self._keys[area]})
 
+    def limit_lock_wait(self, conn: Connection, seconds: float) -> None:
+        """`SET LOCAL lock_timeout`: past it, the transaction fails (55P03) and the
+        caller tries again on its next pass."""
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+
     def claim_candidates(self, query: Select[tuple[str]]) -> Select[tuple[str]]:
         """The oldest QUEUED run ids, skipping rows another transaction holds."""
         return query.with_for_update(skip_locked=True)

@@ -1,32 +1,36 @@
-"""Opening storage while the database is unreachable: tried again for the retry window."""
+"""Calls that must wait out an unreachable database: tried again for the retry window."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from daggo_core.errors import StorageError
-from daggo_core.storage.base import Storage
 
-__all__ = ["open_patiently"]
+__all__ = ["patiently"]
 
+T = TypeVar("T")
 logger = logging.getLogger("daggo.storage")
 
 #: The longest pause between two tries.
 _MAX_BACKOFF_SECONDS = 2.0
 
 
-def open_patiently(open_storage: Callable[[], Storage], retry_seconds: float) -> Storage:
-    """`open_storage()`, tried again with backoff while it fails transiently (the server
-    refuses connections, is starting or shutting down), for up to `retry_seconds`; any
-    other StorageError (a wrong password, a file that is no database) is raised at once.
+def patiently(call: Callable[[], T], retry_seconds: float) -> T:
+    """`call()`, tried again with backoff while it fails transiently (the database
+    unreachable, restarting, busy), for up to `retry_seconds`; any other StorageError (a
+    wrong password, a file that is no database) is raised at once.
+
+    For what a worker does before its run is under way (opening storage, reading its
+    run), whose reads would otherwise give up after a few tries.
     """
     deadline = time.monotonic() + retry_seconds
     delay = 0.1
     while True:
         try:
-            return open_storage()
+            return call()
         except StorageError as exc:
             if not exc.transient or time.monotonic() + delay > deadline:
                 raise
