@@ -137,8 +137,10 @@ class Soak:
                     if kind == "sigstop":
                         self.stopped.append(pid)
             elif kind == "lock":
+                self.faults.append(("lock held 1.5 s", time.time(), ""))
                 self.hold_lock(1.5)
             elif self.proxy is not None:
+                self.faults.append(("outage 2 s", time.time(), ""))
                 with self.proxy.outage():
                     time.sleep(2.0)
 
@@ -236,7 +238,7 @@ class Soak:
                                                   if a == b)
         detection: dict[str, list[float]] = collections.defaultdict(list)
         for kind, at, run_id in self.faults:
-            settled = runs.get(run_id)
+            settled = runs.get(run_id) if run_id else None
             if settled is not None and settled.finished_at is not None:
                 detection[kind].append(settled.finished_at.timestamp() - at)
         return {"runs": len(originals), "finished": finished, "succeeded": succeeded,
@@ -334,7 +336,7 @@ def main() -> None:
         table.add_row(backend, f"{verdict['finished']} / {verdict['runs']}",
                       str(len(verdict["twice"])), str(verdict["lost"]),
                       str(verdict["beside_fenced"]), faults, detection)
-    console = Console()
+    console = Console(width=200)
     console.print(table)
     for backend, verdict in results.items():
         for why in verdict["twice"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -190,8 +191,11 @@ def test_a_killed_worker_whose_forked_child_lives_on_still_fails_its_run(
         executor = app.executor
         assert executor is not None
         wait_for(lambda: run.id not in executor.active_run_ids(), 5, "the slot to be freed")
+        # What the worker's ops started (its process group) is killed before any retry.
+        wait_for(lambda: not pid_alive(child), 5, "the worker's child to be killed")
     finally:
-        os.kill(child, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def test_lost_run_of_a_job_with_run_retries_is_queued_again(
