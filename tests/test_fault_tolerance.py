@@ -26,6 +26,7 @@ import pytest
 
 from daggo_core.execution.run_monitor import settle_lost_run
 from daggo_core.loading import load_definitions
+from daggo_core.services.runs import RunSummary
 from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus
 from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
@@ -170,6 +171,21 @@ def assert_no_worker_lost(env: SimpleNamespace, runs: list[Run], *,
     assert {r.id for r in retries} == {r.id for r in runs}  # nothing was retried
 
 
+def body_lines(env: SimpleNamespace, run_id: str) -> list[str]:
+    """The log lines the run's op wrote, as stored, in order."""
+    return [e.message for e in env.storage.list_events(run_id, limit=10_000)
+            if e.kind is EventKind.LOG and e.step_key == "body"]
+
+
+def assert_succeeded_once_with_every_line(env: SimpleNamespace, run_id: str,
+                                          lines: int) -> None:
+    final = finished(env, run_id)
+    assert final.status is RunStatus.SUCCESS, final.error
+    assert_each_body_ran_once(env, [final])
+    assert_no_worker_lost(env, [final])
+    assert body_lines(env, run_id) == [f"line {i} of body" for i in range(lines)]
+
+
 def database_outage(env: SimpleNamespace, seconds: float, *, cut: bool) -> None:
     """Make the database unusable for `seconds`, returning after: its write lock held by
     another process, or, with `cut` on PostgreSQL, the proxy to the server cut."""
@@ -216,13 +232,7 @@ def test_a_database_held_longer_than_a_heartbeat_loses_no_run(
     run = launch(env.storage, "guarded", seconds=8.0, lines=16)
     started(env, run.id)
     database_outage(env, 4.0, cut=cut)
-    final = finished(env, run.id)
-    assert final.status is RunStatus.SUCCESS, final.error
-    assert_each_body_ran_once(env, [final])
-    assert_no_worker_lost(env, [final])
-    lines = [e.message for e in env.storage.list_events(run.id, limit=10_000)
-             if e.kind is EventKind.LOG and e.step_key == "body"]
-    assert lines == [f"line {i} of body" for i in range(16)]  # all, in order
+    assert_succeeded_once_with_every_line(env, run.id, 16)
 
 
 def test_reads_and_worker_starts_need_no_write_lock(env: SimpleNamespace) -> None:
@@ -255,13 +265,7 @@ def test_an_outage_longer_than_the_heartbeat_timeout_loses_no_event(
     started(env, run.id)
     time.sleep(1.0)
     database_outage(env, 33.0, cut=outage_kind(env))
-    final = finished(env, run.id)
-    assert final.status is RunStatus.SUCCESS, final.error
-    assert_each_body_ran_once(env, [final])
-    assert_no_worker_lost(env, [final])
-    lines = [e.message for e in env.storage.list_events(run.id, limit=10_000)
-             if e.kind is EventKind.LOG and e.step_key == "body"]
-    assert lines == [f"line {i} of body" for i in range(80)]
+    assert_succeeded_once_with_every_line(env, run.id, 80)
 
 
 def test_past_the_retry_window_the_run_fails_saying_so_and_keeps_its_events(
@@ -277,8 +281,7 @@ def test_past_the_retry_window_the_run_fails_saying_so_and_keeps_its_events(
     assert final.status is RunStatus.FAILURE
     assert final.error is not None and final.error.type == "StorageUnreachable"
     assert "database was unreachable" in final.error.message
-    lines = [e.message for e in env.storage.list_events(run.id, limit=10_000)
-             if e.kind is EventKind.LOG and e.step_key == "body"]
+    lines = body_lines(env, run.id)
     logged = len(lines)
     assert logged >= 4 and lines == [f"line {i} of body" for i in range(logged)]
     assert ["canceled", run.id, "body"] in bodies(env)  # its op was stopped
@@ -352,12 +355,12 @@ def test_a_hung_worker_is_killed_before_its_run_is_retried(
     assert record(env.storage, run.id) == kept
 
 
-def test_a_fenced_remote_worker_stops_and_never_changes_the_finished_run(
-    env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fast_heartbeats(monkeypatch)
-    defs = load_definitions(file=env.tmp / "app.py")
-    start_server(env)  # syncs the jobs; its monitor sees the worker below as local
+def stopped_worker_without_a_server(
+    env: SimpleNamespace
+) -> tuple[RunSummary, subprocess.Popen[bytes]]:
+    """A run claimed (attempt 1) and executed by a worker started by hand, SIGSTOPped
+    while its op runs, with no server (whose monitor would kill a worker of this host)."""
+    start_server(env)  # syncs the jobs
     env.procs[0].terminate()
     env.procs[0].wait(10)
     run = launch(env.storage, "guarded", seconds=60.0, lines=600)
@@ -367,6 +370,15 @@ def test_a_fenced_remote_worker_stops_and_never_changes_the_finished_run(
     env.procs.append(worker)
     assert started(env, run.id) == worker.pid
     os.kill(worker.pid, signal.SIGSTOP)
+    return run, worker
+
+
+def test_a_fenced_remote_worker_stops_and_never_changes_the_finished_run(
+    env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_heartbeats(monkeypatch)
+    defs = load_definitions(file=env.tmp / "app.py")
+    run, worker = stopped_worker_without_a_server(env)
     # The monitor of another host can only fence it: it ends the attempt.
     current = env.storage.get_run(run.id)
     final, retry = settle_lost_run(env.storage, current, "remote worker silent",
@@ -383,16 +395,7 @@ def test_a_worker_of_an_attempt_claimed_again_writes_nothing(
     env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast_heartbeats(monkeypatch)
-    start_server(env)
-    env.procs[0].terminate()
-    env.procs[0].wait(10)
-    run = launch(env.storage, "guarded", seconds=60.0, lines=600)
-    claim_oldest(env.storage, 1)
-    first = subprocess.Popen([*DAGGO, "worker", "-f", "app.py", "--run-id", run.id],
-                             cwd=env.tmp, start_new_session=True)
-    env.procs.append(first)
-    started(env, run.id)
-    os.kill(first.pid, signal.SIGSTOP)
+    run, first = stopped_worker_without_a_server(env)
     # Its attempt is given up: the run is queued and claimed again (a new attempt).
     env.storage.set_run_status(run.id, RunStatus.QUEUED, attempt=1)
     (again,) = claim_oldest(env.storage, 1)
