@@ -176,7 +176,11 @@ class SubprocessExecutor:
         storage = self.context.storage
         worker = self._take_idle()
         if worker is not None:
-            storage.heartbeat(run.id, worker.id, attempt=run.attempt)
+            try:
+                storage.heartbeat(run.id, worker.id, attempt=run.attempt)
+            except BaseException:
+                self._release(worker)  # nobody will hand it a run: let it exit
+                raise
             if not worker.hand_over(run.id):
                 logger.warning("warm worker %s exited before it got run %s; starting another",
                                worker.pid, run.id)
@@ -281,6 +285,13 @@ class SubprocessExecutor:
             for fd in (done_w, stderr_w, server_stderr):
                 os.close(fd)
         return _Worker(popen, done, stderr)
+
+    def _release(self, worker: _Worker) -> None:
+        """Close an idle worker's stdin (it exits on EOF) and its pipe."""
+        with contextlib.suppress(OSError, ValueError):
+            assert worker.popen.stdin is not None
+            worker.popen.stdin.close()
+        worker.close_pipe()
 
     def _take_idle(self) -> _Worker | None:
         dead: list[_Worker] = []
