@@ -23,6 +23,7 @@ from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import RETRY_TAG, ErrorSource, RunStatus, StepStatus
 from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
 from daggo_core.testing.services import launch
+from daggo_core.testing.storage_contract import claim_oldest
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -232,3 +233,27 @@ def test_worker_outlives_a_killed_server_and_finishes_its_run(
     assert [s.status for s in storage.list_steps(run.id)] == [StepStatus.SUCCESS] * 2
     wait_for(lambda: not pid_alive(pid), 10, "the worker to exit")
     storage.close()
+
+
+def test_a_worker_dying_after_its_run_was_claimed_again_does_not_fail_that_run(
+    env: SimpleNamespace, app: daggo_core.DaggoApp
+) -> None:
+    assert app.coordinator is not None and app.executor is not None
+    executor = app.executor
+    wait_for(lambda: executor.idle_worker_pids(), 30, "a warm worker")
+    (warm,) = executor.idle_worker_pids()
+    os.kill(warm, signal.SIGSTOP)  # it will not take the run it is handed
+    run = app.launch("gate_job")
+    app.coordinator.dispatch_once()
+    handed = app.storage.get_run(run.id)
+    assert (handed.status, handed.attempt) == (RunStatus.STARTING, 1)
+    # The monitor gives the attempt up, and a claim starts another one (no worker yet).
+    app.storage.set_run_status(run.id, RunStatus.QUEUED, expected=[RunStatus.STARTING],
+                               attempt=1)
+    (again,) = claim_oldest(app.storage, 1)
+    assert (again.attempt, again.worker_id) == (2, None)
+    os.kill(warm, signal.SIGKILL)  # the first attempt's worker dies
+    wait_for(lambda: run.id not in executor.active_run_ids(), 10, "its slot to be freed")
+    stored = app.storage.get_run(run.id)
+    # Its executor leaves the second attempt alone.
+    assert (stored.status, stored.attempt, stored.error) == (RunStatus.STARTING, 2, None)
