@@ -8,6 +8,7 @@ import threading
 from collections.abc import Mapping
 
 from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
+from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.loop_events import set_event, wait_event
 from daggo_core.extensions import Executor
 from daggo_core.storage.base import RunFilter, Storage, WorkNotifier
@@ -51,6 +52,7 @@ class RunCoordinator:
     ) -> None:
         self.storage = storage
         self.executor = executor
+        self._me = worker_id()  # claims are recorded to this process until handed over
         self.max_concurrent_runs = max_concurrent_runs
         self.poll_interval = poll_interval
         self.job_limits = dict(job_limits or {})
@@ -104,7 +106,7 @@ class RunCoordinator:
             decision = choose_runs(queued, running, limits)
             return decision.claim, decision.waiting
 
-        runs = self.storage.claim_runs(choose)
+        runs = self.storage.claim_runs(choose, claimer=self._me)
         self._idle_state = None if runs else state
         for run in runs:
             logger.info("launching run %s of job %s", run.id, run.job_name)

@@ -177,8 +177,10 @@ class RunStorage(Protocol):
         STARTING in it (do not execute it). Raises RunNotFoundError for an unknown run.
         """
 
-    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
-        """Claim the queued runs that `choose(queued, running)` picks, in one transaction.
+    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500,
+                   claimer: str | None = None) -> list[Run]:
+        """Claim the queued runs that `choose(queued, running)` picks, in one transaction:
+        each starts a new attempt (STARTING), recorded to `claimer`.
 
         `queued` holds up to `scan_limit` oldest QUEUED runs, `running` every STARTING or
         STARTED run; runs left queued get the returned reason as `wait_reason`. Safe with

@@ -60,9 +60,10 @@ _CLAIM = (
     update(_runs)
     .where(_runs.c.status == RunStatus.QUEUED.value,
            _runs.c.id.in_(bindparam("ids", expanding=True)))
-    # A new attempt, recorded to no worker yet: the executor records the one it hands to.
+    # A new attempt, recorded to its claimer until the executor records the worker it
+    # hands the run to.
     .values(status=RunStatus.STARTING.value, heartbeat_at=bindparam("heartbeat_at"),
-            wait_reason=None, worker_id=None, attempt=_runs.c.attempt + 1)
+            wait_reason=None, worker_id=bindparam("claimer"), attempt=_runs.c.attempt + 1)
     .returning(*RUN_COLUMNS)
 )
 _ACTIVE_VALUES = sorted(s.value for s in ACTIVE_RUN_STATUSES)
@@ -224,13 +225,16 @@ class SqlRuns:
 
         return self._tx.write("start_run", tx)
 
-    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500) -> list[Run]:
+    def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500,
+                   claimer: str | None = None) -> list[Run]:
         """Claim the queued runs `choose` picks, in one write transaction.
 
         `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs and every
         STARTING/STARTED run, and returns the ids to claim plus, for runs left queued, why
-        they wait (stored as `wait_reason`). Claimed runs move to STARTING with a fresh
-        heartbeat and are returned in the order chosen. The UPDATE re-checks the status,
+        they wait (stored as `wait_reason`). Claimed runs move to STARTING in a new
+        attempt with a fresh heartbeat, recorded to `claimer` (the claiming process's
+        worker id, so that a claim whose process died is seen at once), and are returned
+        in the order chosen. The UPDATE re-checks the status,
         so a run another claimer took in the meantime is never returned twice.
         """
         candidates = self._claim_candidates(scan_limit)
@@ -248,7 +252,8 @@ class SqlRuns:
             chosen, waiting = choose(queued, running)
             claimed: dict[str, Run] = {}
             if chosen:
-                rows = conn.execute(_CLAIM, {"ids": list(chosen), "heartbeat_at": utcnow()})
+                rows = conn.execute(_CLAIM, {"ids": list(chosen), "heartbeat_at": utcnow(),
+                                             "claimer": claimer})
                 claimed = {run.id: run for run in (run_from_row(row._mapping) for row in rows)}
             changed = [
                 {"key_id": run.id, "wait_reason": waiting[run.id]}

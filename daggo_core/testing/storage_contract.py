@@ -590,6 +590,10 @@ class StorageContract(ScheduleStorageContract):
         storage.set_run_status(run.id, RunStatus.QUEUED, expected=[RunStatus.STARTING])
         (second,) = claim_oldest(storage, 1)
         assert (second.attempt, second.worker_id) == (2, None)
+        storage.set_run_status(run.id, RunStatus.QUEUED, expected=[RunStatus.STARTING])
+        (third,) = storage.claim_runs(lambda queued, running: ([queued[0].id], {}),
+                                      claimer="server:7")
+        assert (third.attempt, third.worker_id) == (3, "server:7")
 
     def test_writes_of_a_superseded_attempt_are_refused_and_store_nothing(
         self, storage: Storage
