@@ -41,6 +41,7 @@ __all__ = [
 
 #: The marker in a worker's initial environment (`worker_process.WORKER_ENV` = "1").
 _MARKER = b"DAGGO_WORKER=1"
+_PROC = Path("/proc")
 
 
 class ProcessState(enum.Enum):
@@ -69,7 +70,9 @@ def process_state(pid: int) -> ProcessState:
         return ProcessState.GONE
     except PermissionError:
         return ProcessState.OTHER  # another user's process: not ours to judge
-    proc = Path("/proc") / str(pid)
+    if not _PROC.is_dir():
+        return ProcessState.OTHER  # alive; without /proc, not known to be a worker
+    proc = _PROC / str(pid)
     try:
         stat = (proc / "stat").read_bytes()
         # The state is the field after the command name, which is in parentheses.
