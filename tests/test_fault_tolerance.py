@@ -363,14 +363,52 @@ def stopped_worker_without_a_server(
     start_server(env)  # syncs the jobs
     env.procs[0].terminate()
     env.procs[0].wait(10)
-    run = launch(env.storage, "guarded", seconds=60.0, lines=600)
+    run = launch(env.storage, "guarded", seconds=60.0, lines=60)
     claim_oldest(env.storage, 1)
     worker = subprocess.Popen([*DAGGO, "worker", "-f", "app.py", "--run-id", run.id],
                               cwd=env.tmp, start_new_session=True)
     env.procs.append(worker)
     assert started(env, run.id) == worker.pid
-    os.kill(worker.pid, signal.SIGSTOP)
+    stop_between_writes(env, worker.pid)
     return run, worker
+
+
+def stop_between_writes(env: SimpleNamespace, pid: int) -> None:
+    """SIGSTOP process `pid` at a moment it holds no write lock of the database: stopped
+    inside a write, it would hold every other writer up until a monitor killed it (that
+    case is the monitor's, tested with a server)."""
+    for _ in range(100):
+        os.kill(pid, signal.SIGSTOP)
+        if _write_lock_is_free(env):
+            return
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} was always inside a write")
+
+
+def _write_lock_is_free(env: SimpleNamespace) -> bool:
+    if env.backend.name == "sqlite":
+        import sqlite3
+
+        conn = sqlite3.connect(env.backend.database.sqlite.path, timeout=0.5,
+                               isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+    import psycopg
+
+    pg = env.backend.database.postgres
+    with psycopg.connect(pg.dsn) as conn:
+        try:
+            conn.execute(f'SELECT id FROM "{pg.schema}".runs FOR UPDATE NOWAIT')
+            return True
+        except psycopg.errors.LockNotAvailable:
+            return False
 
 
 def test_a_fenced_remote_worker_stops_and_never_changes_the_finished_run(
