@@ -87,6 +87,8 @@ def busy(ctx: Context, inp: NoInput) -> Done:
     return _body(ctx, f"{ctx.params.key}-{ctx.op_name}")
 
 
+#: The run timeout of the `timed` job, in seconds.
+TIMED_TIMEOUT = 3.0
 #: Retries of the soak's runs (benchmarks/soak.py kills and hangs their workers).
 SOAK_RETRIES = 3
 
@@ -94,6 +96,7 @@ defs = daggo_core.Definitions(jobs=[
     dag.job("soaked", params=Work, run_retries=SOAK_RETRIES).add(
         dag.op("body", guarded)).build(),
     dag.job("guarded", params=Work, run_retries=1).add(dag.op("body", guarded)).build(),
+    dag.job("timed", params=Work, timeout=TIMED_TIMEOUT).add(dag.op("body", guarded)).build(),
     dag.job("busy", params=Work).add(
         *(dag.op(f"step{i:02d}", busy) for i in range(BUSY_STEPS))).build(),
 ])

@@ -287,6 +287,21 @@ def test_past_the_retry_window_the_run_fails_saying_so_and_keeps_its_events(
     assert ["canceled", run.id, "body"] in bodies(env)  # its op was stopped
 
 
+def test_a_run_whose_end_waits_for_the_database_is_not_timed_out_by_its_worker(
+    env: SimpleNamespace
+) -> None:
+    # The `timed` job's timeout is 3 s: its worker would give up on the run 3 + 2 (grace)
+    # + 1 s after it started, while the run's end waits for the database.
+    start_server(env)
+    run = launch(env.storage, "timed", seconds=1.0, lines=5)
+    started(env, run.id)
+    holder, _ = hold_write_lock(env, 9.0)
+    assert holder.wait(30) == 0
+    assert_succeeded_once_with_every_line(env, run.id, 5)
+    log = (env.tmp / "server-0.log").read_text()  # the worker's stderr goes there too
+    assert f"run {run.id} still running" not in log  # its worker did not give up on it
+
+
 def test_many_logging_runs_on_a_loaded_machine_are_not_declared_lost(
     env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
