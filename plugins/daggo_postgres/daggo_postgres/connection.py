@@ -62,11 +62,20 @@ def describe(info: str, schema: str) -> str:
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
 
 
-def is_transient(sqlstate: str | None) -> bool:
-    """Whether an OperationalError with `sqlstate` may pass if tried again: none (the
-    client could not connect, or the connection was cut), a connection exception, the
-    server shutting down or starting, a deadlock or serialization failure."""
-    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _RETRYABLE_SQLSTATES
+#: What the server answers, when refusing a connection, that may pass if tried again.
+_TRANSIENT_REFUSALS = ("starting up", "shutting down", "recovery mode", "too many clients",
+                       "terminating connection", "not yet accepting connections")
+
+
+def is_transient(sqlstate: str | None, message: str) -> bool:
+    """Whether an OperationalError may pass if tried again: a connection exception, the
+    server shutting down or starting, a deadlock or serialization failure; and, without
+    a SQLSTATE (the client could not connect, or the connection was cut), any failure but
+    the server's own refusal (`FATAL:`: an unknown database or role, a wrong password),
+    unless it refused because it is starting, stopping or full."""
+    if sqlstate is None:
+        return "FATAL:" not in message or any(p in message for p in _TRANSIENT_REFUSALS)
+    return sqlstate.startswith("08") or sqlstate in _RETRYABLE_SQLSTATES
 
 
 def connection_error(action: str, info: str, schema: str, exc: Exception) -> StorageError:
@@ -77,6 +86,7 @@ def connection_error(action: str, info: str, schema: str, exc: Exception) -> Sto
         message = message.replace(str(password), "********")
     # Refused or cut connections and a server starting or stopping may pass: the caller
     # may try again (see `daggo_core.storage.patience`).
-    transient = isinstance(exc, psycopg.OperationalError) and is_transient(exc.sqlstate)
+    transient = isinstance(exc, psycopg.OperationalError) and is_transient(exc.sqlstate,
+                                                                           str(exc))
     return StorageError(f"could not {action} PostgreSQL at {describe(info, schema)}: {message}",
                         transient=transient)

@@ -64,10 +64,10 @@ class PostgresDialect(SqlDialect):
         (or is looked up first, see `transaction_committed`), so it is run again.
 
         An OperationalError without a SQLSTATE comes from the client side: the
-        connection could not be made or was cut.
+        connection could not be made or was cut (see `is_transient`).
         """
         sqlstate: str | None = getattr(exc.orig, "sqlstate", None)
-        return exc.connection_invalidated or is_transient(sqlstate)
+        return exc.connection_invalidated or is_transient(sqlstate, str(exc.orig))
 
     def transaction_token(self, conn: Connection) -> object | None:
         """The transaction's id if it wrote (`txid_current_if_assigned()`), to look up

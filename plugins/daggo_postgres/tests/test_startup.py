@@ -111,6 +111,7 @@ def test_unknown_database_fails_naming_host_port_database_not_password(pg_url: s
     assert "127.0.0.1:5432" in message and "'no_such_database_xyz'" in message
     assert "'proj'" in message and "does not exist" in message
     assert "sekrit-pw" not in message and info.value.__cause__ is None
+    assert not info.value.transient  # trying again would not help: no waiting for it
 
 
 def test_unreachable_port_fails_naming_the_target_not_password() -> None:
@@ -118,6 +119,21 @@ def test_unreachable_port_fails_naming_the_target_not_password() -> None:
     with pytest.raises(StorageError, match=r"127\.0\.0\.1:1, database 'platform'") as info:
         open_postgres(pg)
     assert "sekrit-pw" not in str(info.value)
+    assert info.value.transient  # a server that may come back: callers wait for it
+
+
+def test_connections_fail_fast_on_a_vanished_peer_unless_the_dsn_says_otherwise(
+        pg_storage: SqlStorage) -> None:
+    info = conninfo(PostgresConfig(host="db.internal"))
+    for setting in ("keepalives=1", "keepalives_idle=10", "tcp_user_timeout=30000"):
+        assert setting in info
+    assert "keepalives_idle=99" in conninfo(PostgresConfig(dsn="host=db keepalives_idle=99"))
+    with pg_storage.engine.begin() as conn:
+        # A session left idle in a transaction (a stopped worker) is ended by the server.
+        assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() \
+            == "1min"
+        pg_storage.dialect.limit_lock_wait(conn, 10.0)
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "10s"
 
 
 def test_password_in_a_dsn_is_not_printed_either() -> None:
