@@ -23,6 +23,7 @@ __all__ = [
     "json_text",
     "loads",
     "structure",
+    "structure_strict",
     "unserializable_reasons",
     "unstructure",
 ]
@@ -35,9 +36,13 @@ _SCALARS: tuple[type, ...] = (str, int, float, bool, bytes, type(None), dt.datet
 _NOT_PLAIN: tuple[type, ...] = (str, bytes, pathlib.PurePath, dt.date, enum.Enum)
 
 
-def _make_converter() -> cattrs.Converter:
-    """Structures (validating): generated per class, strict about unknown keys."""
+def _make_converter(*, strict: bool = False) -> cattrs.Converter:
+    """Structures (validating): generated per class, strict about unknown keys; with
+    `strict`, about scalar types too (no "5" for an int, no 5.7 or true for one either)."""
     conv = make_converter(forbid_extra_keys=True)
+    if strict:
+        for kind, accepted in _STRICT_SCALARS.items():
+            conv.register_structure_hook(kind, _strict_scalar(kind, accepted))
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
     # Datetimes and dates are ISO 8601 text, or already the object (params filled in from
     # Python).
@@ -47,6 +52,22 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(
         dt.date, lambda v, _: v if isinstance(v, dt.date) else dt.date.fromisoformat(v))
     return conv
+
+
+#: What JSON values a strictly structured scalar takes: an int never from a bool, a float
+#: from an int too (JSON writes 1.0 as 1).
+_STRICT_SCALARS: dict[type, tuple[type, ...]] = {
+    int: (int,), float: (int, float), str: (str,), bool: (bool,)}
+
+
+def _strict_scalar(kind: type, accepted: tuple[type, ...]) -> typing.Callable[[Any, Any], Any]:
+    def structure(value: Any, _: Any) -> Any:
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, accepted):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} "
+                            f"{value!r}"[:120])
+        return kind(value)
+
+    return structure
 
 
 @functools.cache
@@ -99,6 +120,7 @@ def _attrs_dumper(cls: type) -> typing.Callable[[Any], dict[str, Any]]:
 
 
 converter = _make_converter()
+_strict_converter = _make_converter(strict=True)
 _dumper = _make_dumper()
 
 
@@ -113,6 +135,12 @@ def unstructure(value: Any) -> Any:
 def structure(data: Any, cls: type[T]) -> T:
     """Build an instance of `cls` from primitives; raises cattrs' ClassValidationError."""
     return converter.structure(data, cls)
+
+
+def structure_strict(data: Any, cls: type[T]) -> T:
+    """Like `structure`, but a scalar of another JSON type is refused rather than
+    converted (what an API request body must match); raises ClassValidationError."""
+    return _strict_converter.structure(data, cls)
 
 
 def dumps(value: Any) -> str:

@@ -14,6 +14,7 @@ from quart import Quart, abort, jsonify, render_template, request
 
 from daggo_core.errors import InvalidArgumentError, RunNotFoundError
 from daggo_core.extensions import UIPanel
+from daggo_core.rpc.routes import rpc_blueprint
 from daggo_core.services import Services
 from daggo_core.services.jobs import JobsGetManyRequest
 from daggo_core.services.runs import (
@@ -38,7 +39,8 @@ OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 
 def create_asgi(app: DaggoApp) -> Quart:
-    """Build the ASGI app for `app`: UI pages (unless disable_ui) and `/healthz`."""
+    """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui)
+    and `/healthz`."""
     web = Quart("daggo_core.web")
     services = app.services
     panels = app.hooks.ui_panels()
@@ -46,6 +48,8 @@ def create_asgi(app: DaggoApp) -> Quart:
         status_class=lambda s: STATUS_CLASS.get(str(s), ""),
         panels=sorted(panels.values(), key=lambda p: p.title),
     )
+
+    web.register_blueprint(rpc_blueprint(services))
 
     @web.get("/healthz")
     async def healthz() -> Any:

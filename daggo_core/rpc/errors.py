@@ -1,0 +1,53 @@
+"""RPC errors: each daggo error has a stable code and an HTTP status."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from attrs import frozen
+
+from daggo_core.errors import (
+    DaggoError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    StorageError,
+)
+
+__all__ = ["RpcError", "rpc_error"]
+
+logger = logging.getLogger("daggo.rpc")
+
+
+@frozen
+class RpcError:
+    """What a failed call answers: `{"error": {"code": ..., "message": ...}}`."""
+
+    status: int
+    code: str
+    message: str
+
+    def body(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+#: Error classes by the code and status they answer, most specific first.
+_BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
+    (NotFoundError, "not_found", 404),
+    (InvalidArgumentError, "invalid_argument", 400),
+    (FailedPreconditionError, "failed_precondition", 409),
+    (StorageError, "unavailable", 503),
+)
+
+
+def rpc_error(method: str, exc: BaseException) -> RpcError:
+    """The answer to `exc` raised by `method`; an unexpected one is logged with an id the
+    answer gives, never its traceback."""
+    for kind, code, status in _BY_CLASS:
+        if isinstance(exc, kind):
+            return RpcError(status=status, code=code, message=str(exc))
+    error_id = uuid.uuid4().hex[:12]
+    logger.error("RPC %s failed (error id %s)", method, error_id, exc_info=exc)
+    return RpcError(status=500, code="internal",
+                    message=f"internal error {error_id}; the server log has its details")

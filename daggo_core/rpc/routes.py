@@ -1,0 +1,67 @@
+"""`POST /rpc/<Service>.<Method>`: a JSON request message in, a JSON response out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import cattrs
+from quart import Blueprint, Response, jsonify, request
+
+from daggo_core.rpc.errors import RpcError, rpc_error
+from daggo_core.rpc.registry import RpcMethod, rpc_methods
+from daggo_core.serde import structure_strict, unstructure
+from daggo_core.services import Services
+
+__all__ = ["rpc_blueprint"]
+
+
+def rpc_blueprint(services: Services) -> Blueprint:
+    """The RPC routes over `services`: every method of `rpc_methods()`."""
+    blueprint = Blueprint("rpc", __name__, url_prefix="/rpc")
+    methods = rpc_methods()
+
+    @blueprint.post("/<name>")
+    async def call(name: str) -> Any:
+        method = methods.get(name)
+        if method is None:
+            return _answer(RpcError(404, "unknown_method",
+                                    f"no RPC method {name!r}; methods: {', '.join(methods)}"))
+        parsed = _request_message(method, await request.get_data(as_text=False))
+        if isinstance(parsed, RpcError):
+            return _answer(parsed)
+        try:
+            result = await asyncio.to_thread(method.call, services, parsed)
+        except Exception as exc:
+            return _answer(rpc_error(name, exc))
+        return jsonify(unstructure(result))
+
+    return blueprint
+
+
+def _request_message(method: RpcMethod, body: str | bytes) -> Any:
+    """The method's request message from a JSON body (empty: `{}`), or the error."""
+    try:
+        data = json.loads(body) if body.strip() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return RpcError(400, "malformed_json", f"the request body is not JSON: {exc}")
+    if not isinstance(data, dict):
+        return RpcError(400, "invalid_argument",
+                        f"the request body must be a JSON object, got {type(data).__name__}")
+    if method.request is None:
+        if data:
+            return RpcError(400, "invalid_argument",
+                            f"{method.name} takes no fields, got {', '.join(sorted(data))}")
+        return None
+    try:
+        return structure_strict(data, method.request)
+    except cattrs.BaseValidationError as exc:
+        return RpcError(400, "invalid_argument",
+                        "; ".join(cattrs.transform_error(exc, path="$")))
+    except (TypeError, ValueError) as exc:
+        return RpcError(400, "invalid_argument", f"$: {exc}")
+
+
+def _answer(error: RpcError) -> tuple[Response, int]:
+    return jsonify(error.body()), error.status

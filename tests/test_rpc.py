@@ -1,0 +1,139 @@
+"""The RPC API over the app's ASGI app, on each backend: every service method as
+`POST /rpc/<Service>.<Method>`, strict request bodies and stable error codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.config import default_config
+from daggo_core.rpc.errors import rpc_error
+from daggo_core.rpc.registry import rpc_methods
+from tests.conftest import BackendUnderTest
+
+
+@frozen
+class Params:
+    n: int = 1
+
+
+@frozen
+class Out:
+    n: int
+
+
+def op(ctx: Context, inp: NoInput) -> Out:
+    return Out(ctx.params.n)
+
+
+JOB = dag.job("job", params=Params).add(dag.op("op", op)).build()
+
+
+@pytest.fixture
+def app(storage_backend: BackendUnderTest,
+        apps: Callable[..., daggo_core.DaggoApp]) -> daggo_core.DaggoApp:
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    cfg.scheduler.enabled = False
+    return apps(cfg, JOB)
+
+
+def call(app: daggo_core.DaggoApp, method: str, body: Any = None,
+         raw: str | None = None) -> tuple[int, Any]:
+    async def post() -> tuple[int, Any]:
+        data = raw if raw is not None else json.dumps({} if body is None else body)
+        response = await app.asgi.test_client().post(
+            f"/rpc/{method}", data=data, headers={"Content-Type": "application/json"})
+        return response.status_code, json.loads(await response.get_data(as_text=True))
+
+    return asyncio.run(post())
+
+
+def test_every_rpc_method_is_in_the_docs_and_no_other() -> None:
+    table = (Path(__file__).parent.parent / "docs" / "RPC.md").read_text()
+    documented = set(re.findall(r"^\| `(\w+\.\w+)` \|", table, flags=re.MULTILINE))
+    assert documented == set(rpc_methods())
+
+
+def test_every_service_method_is_an_rpc_method() -> None:
+    assert set(rpc_methods()) == {
+        "Jobs.Get", "Jobs.GetMany", "Jobs.Launch", "Runs.Cancel", "Runs.Count",
+        "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
+        "Schedules.SetEnabled", "Schedules.Ticks", "Plugins.GetMany", "System.Config",
+        "System.Health", "System.Version"}
+
+
+def test_launch_then_read_the_run_back(app: daggo_core.DaggoApp) -> None:
+    status, launched = call(app, "Jobs.Launch", {"job": "job", "params": {"n": 2}})
+    assert status == 200, launched
+    run_id = launched["run"]["id"]
+    status, got = call(app, "Runs.Get", {"run_id": run_id})
+    assert status == 200 and got["run"]["status"] == "QUEUED"
+    status, page = call(app, "Runs.GetMany", {"job": "job", "limit": 10})
+    assert status == 200 and [r["id"] for r in page["runs"]] == [run_id]
+    assert call(app, "Runs.Count", {"job": "job"}) == (200, {"count": 1})
+    status, jobs = call(app, "Jobs.GetMany")
+    assert status == 200 and [j["name"] for j in jobs["jobs"]] == ["job"]
+
+
+def test_methods_without_a_request_take_an_empty_body(app: daggo_core.DaggoApp) -> None:
+    status, version = call(app, "System.Version", raw="")
+    assert status == 200 and version["version"] == daggo_core.__version__
+    status, error = call(app, "System.Version", {"verbose": True})
+    assert status == 400 and "takes no fields, got verbose" in error["error"]["message"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"limit": "5"}, "invalid value for type, expected int @ $.limit"),
+    ({"limit": 5.7}, "invalid value for type, expected int @ $.limit"),
+    ({"limit": True}, "invalid value for type, expected int @ $.limit"),
+    ({"limitt": 5}, "extra fields found (limitt) @ $"),
+    ([1, 2], "the request body must be a JSON object, got list"),
+])
+def test_a_bad_body_is_refused_naming_the_field(app: daggo_core.DaggoApp, body: Any,
+                                                message: str) -> None:
+    status, error = call(app, "Runs.GetMany", body)
+    assert (status, error["error"]["code"]) == (400, "invalid_argument")
+    assert message in error["error"]["message"]
+
+
+def test_errors_have_stable_codes_and_statuses(app: daggo_core.DaggoApp) -> None:
+    status, error = call(app, "Runs.GetMany", raw="{not json")
+    assert (status, error["error"]["code"]) == (400, "malformed_json")
+    status, error = call(app, "Runs.Nope")
+    assert (status, error["error"]["code"]) == (404, "unknown_method")
+    assert "Runs.GetMany" in error["error"]["message"]
+    status, error = call(app, "Runs.Get", {"run_id": "0123abcd"})
+    assert (status, error["error"]["code"]) == (404, "not_found")
+    assert "0123abcd" in error["error"]["message"]
+    status, error = call(app, "Jobs.Launch", {"job": "job", "params": {"n": "2"}})
+    assert (status, error["error"]["code"]) == (400, "invalid_argument")
+    assert "n: expected int" in error["error"]["message"]
+    status, launched = call(app, "Jobs.Launch", {"job": "job"})
+    queued = launched["run"]["id"]
+    status, error = call(app, "Runs.Reexecute", {"run_id": queued})  # not finished
+    assert (status, error["error"]["code"]) == (409, "failed_precondition")
+    assert call(app, "Runs.Cancel", {"run_id": queued})[0] == 200
+
+
+def test_an_unexpected_error_answers_an_id_the_log_has_and_no_traceback(
+        caplog: pytest.LogCaptureFixture) -> None:
+    try:
+        raise RuntimeError("secret detail")
+    except RuntimeError as exc:
+        error = rpc_error("Runs.Get", exc)
+    assert (error.status, error.code) == (500, "internal")
+    assert "secret detail" not in error.message and "Traceback" not in error.message
+    error_id = re.search(r"internal error (\w+);", error.message)
+    assert error_id is not None
+    assert any(error_id[1] in record.getMessage() and record.exc_info
+               for record in caplog.records)
