@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from attrs import frozen
+from openapi_spec_validator import validate
 
 import daggo_core
 from daggo_core import Context, NoInput, dag
@@ -137,3 +138,25 @@ def test_an_unexpected_error_answers_an_id_the_log_has_and_no_traceback(
     assert error_id is not None
     assert any(error_id[1] in record.getMessage() and record.exc_info
                for record in caplog.records)
+
+
+def test_the_openapi_spec_is_valid_and_describes_every_method(
+        app: daggo_core.DaggoApp) -> None:
+    async def fetch() -> Any:
+        response = await app.asgi.test_client().get("/rpc/openapi.json")
+        assert response.status_code == 200
+        return json.loads(await response.get_data(as_text=True))
+
+    spec = asyncio.run(fetch())
+    validate(spec)  # OpenAPI 3.1
+    assert spec["info"]["version"] == daggo_core.__version__
+    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods()}
+    schemas = spec["components"]["schemas"]
+    launch = spec["paths"]["/rpc/Jobs.Launch"]["post"]
+    assert launch["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/JobsLaunchRequest"}
+    assert set(launch["responses"]) == {"200", "400", "404", "409", "500", "503"}
+    request = schemas["RunsGetManyRequest"]
+    assert request["additionalProperties"] is False
+    assert request["properties"]["limit"] == {"type": "integer"}
+    assert "requestBody" not in spec["paths"]["/rpc/System.Version"]["post"]

@@ -10,6 +10,7 @@ import cattrs
 from quart import Blueprint, Response, jsonify, request
 
 from daggo_core.rpc.errors import RpcError, rpc_error
+from daggo_core.rpc.openapi import openapi_spec
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
 from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services import Services
@@ -18,9 +19,16 @@ __all__ = ["rpc_blueprint"]
 
 
 def rpc_blueprint(services: Services) -> Blueprint:
-    """The RPC routes over `services`: every method of `rpc_methods()`."""
+    """The RPC routes over `services`: every method of `rpc_methods()`, and the API's
+    OpenAPI description at `/rpc/openapi.json`."""
     blueprint = Blueprint("rpc", __name__, url_prefix="/rpc")
     methods = rpc_methods()
+
+    @blueprint.get("/openapi.json")
+    async def spec() -> Any:
+        from daggo_core import __version__
+
+        return jsonify(openapi_spec(__version__))
 
     @blueprint.post("/<name>")
     async def call(name: str) -> Any:
