@@ -160,3 +160,36 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     assert request["additionalProperties"] is False
     assert request["properties"]["limit"] == {"type": "integer"}
     assert "requestBody" not in spec["paths"]["/rpc/System.Version"]["post"]
+
+
+def test_the_reference_page_shows_every_method_with_its_fields_and_a_call(
+        app: daggo_core.DaggoApp) -> None:
+    async def fetch() -> tuple[int, str]:
+        response = await app.asgi.test_client().get("/rpc/docs/")
+        return response.status_code, await response.get_data(as_text=True)
+
+    status, page = asyncio.run(fetch())
+    assert status == 200
+    for name in rpc_methods():
+        assert f'<section id="{name}">' in page
+    assert "curl -s -X POST http://localhost/rpc/Runs.Get -d &#39;{&#34;run_id&#34;: " in page
+    assert "<td><code>limit</code></td><td>integer</td><td>no</td>" in page
+    assert "No request fields: send an empty body." in page  # System.Version
+    assert "<script" not in page and "http" not in page.split("<body>")[0]  # nothing fetched
+
+
+def test_the_api_and_its_docs_stay_when_the_pages_are_disabled(
+        storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    cfg.scheduler.enabled = False
+    cfg.disable_ui = True
+    app = apps(cfg, JOB)
+
+    async def statuses() -> list[int]:
+        client = app.asgi.test_client()
+        return [(await client.get("/")).status_code,
+                (await client.get("/rpc/docs/")).status_code,
+                (await client.post("/rpc/System.Version", data="")).status_code]
+
+    assert asyncio.run(statuses()) == [404, 200, 200]

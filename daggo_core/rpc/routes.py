@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 import cattrs
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, jsonify, render_template, request
 
 from daggo_core.rpc.errors import RpcError, rpc_error
-from daggo_core.rpc.openapi import openapi_spec
+from daggo_core.rpc.openapi import ERROR_RESPONSES, openapi_spec
+from daggo_core.rpc.reference import method_docs
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
 from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services import Services
@@ -19,9 +20,9 @@ __all__ = ["rpc_blueprint"]
 
 
 def rpc_blueprint(services: Services) -> Blueprint:
-    """The RPC routes over `services`: every method of `rpc_methods()`, and the API's
-    OpenAPI description at `/rpc/openapi.json`."""
-    blueprint = Blueprint("rpc", __name__, url_prefix="/rpc")
+    """The RPC routes over `services`: every method of `rpc_methods()`, the API's
+    OpenAPI description at `/rpc/openapi.json` and its reference page at `/rpc/docs/`."""
+    blueprint = Blueprint("rpc", __name__, url_prefix="/rpc", template_folder="templates")
     methods = rpc_methods()
 
     @blueprint.get("/openapi.json")
@@ -29,6 +30,14 @@ def rpc_blueprint(services: Services) -> Blueprint:
         from daggo_core import __version__
 
         return jsonify(openapi_spec(__version__))
+
+    @blueprint.get("/docs/")
+    async def docs() -> Any:
+        from daggo_core import __version__
+
+        methods_doc = method_docs(openapi_spec(__version__), request.url_root.rstrip("/"))
+        return await render_template("rpc_docs.html", methods=methods_doc,
+                                     errors=ERROR_RESPONSES, spec_url="../openapi.json")
 
     @blueprint.post("/<name>")
     async def call(name: str) -> Any:
