@@ -88,7 +88,7 @@ def _schema(kind: Any, schemas: dict[str, Any]) -> dict[str, Any]:
     if attrs.has(kind):
         name = kind.__name__
         if name not in schemas:
-            schemas[name] = {}  # placeholder: a class may refer to itself
+            schemas[name] = {}  # reserved first: a class may refer to itself
             schemas[name] = _object(kind, schemas)
         return {"$ref": f"#/components/schemas/{name}"}
     origin, args = typing.get_origin(kind), typing.get_args(kind)
