@@ -257,14 +257,21 @@ def test_reads_and_worker_starts_need_no_write_lock(env: SimpleNamespace) -> Non
     assert_each_body_ran_once(env, [env.storage.get_run(run.id)])
 
 
+def outage_while_running(env: SimpleNamespace, outage: float, **work: Any) -> RunSummary:
+    """A server runs a `guarded` run of `work`; a second into its op, the database is
+    unusable for `outage` seconds (proxy cut on PostgreSQL, lock held on SQLite)."""
+    start_server(env)
+    run = launch(env.storage, "guarded", **work)
+    started(env, run.id)
+    time.sleep(1.0)
+    database_outage(env, outage, cut=outage_kind(env))
+    return run
+
+
 def test_an_outage_longer_than_the_heartbeat_timeout_loses_no_event(
     env: SimpleNamespace
 ) -> None:
-    start_server(env)
-    run = launch(env.storage, "guarded", seconds=40.0, lines=80)
-    started(env, run.id)
-    time.sleep(1.0)
-    database_outage(env, 33.0, cut=outage_kind(env))
+    run = outage_while_running(env, 33.0, seconds=40.0, lines=80)
     assert_succeeded_once_with_every_line(env, run.id, 80)
 
 
@@ -272,11 +279,7 @@ def test_past_the_retry_window_the_run_fails_saying_so_and_keeps_its_events(
     env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DAGGO_DATABASE_RETRY_SECONDS", "2")
-    start_server(env)
-    run = launch(env.storage, "guarded", seconds=30.0, lines=60)
-    started(env, run.id)
-    time.sleep(1.0)
-    database_outage(env, 8.0, cut=outage_kind(env))
+    run = outage_while_running(env, 8.0, seconds=30.0, lines=60)
     final = finished(env, run.id)
     assert final.status is RunStatus.FAILURE
     assert final.error is not None and final.error.type == "StorageUnreachable"

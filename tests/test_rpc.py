@@ -39,13 +39,19 @@ def op(ctx: Context, inp: NoInput) -> Out:
 JOB = dag.job("job", params=Params).add(dag.op("op", op)).build()
 
 
+def open_on(backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp], *,
+            disable_ui: bool = False) -> daggo_core.DaggoApp:
+    cfg = default_config()
+    cfg.database = backend.database
+    cfg.scheduler.enabled = False
+    cfg.disable_ui = disable_ui
+    return apps(cfg, JOB)
+
+
 @pytest.fixture
 def app(storage_backend: BackendUnderTest,
         apps: Callable[..., daggo_core.DaggoApp]) -> daggo_core.DaggoApp:
-    cfg = default_config()
-    cfg.database = storage_backend.database
-    cfg.scheduler.enabled = False
-    return apps(cfg, JOB)
+    return open_on(storage_backend, apps)
 
 
 def call(app: daggo_core.DaggoApp, method: str, body: Any = None,
@@ -180,11 +186,7 @@ def test_the_reference_page_shows_every_method_with_its_fields_and_a_call(
 
 def test_the_api_and_its_docs_stay_when_the_pages_are_disabled(
         storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
-    cfg = default_config()
-    cfg.database = storage_backend.database
-    cfg.scheduler.enabled = False
-    cfg.disable_ui = True
-    app = apps(cfg, JOB)
+    app = open_on(storage_backend, apps, disable_ui=True)
 
     async def statuses() -> list[int]:
         client = app.asgi.test_client()
