@@ -30,11 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from attrs import frozen
+from bench_timing import spread, timed
 from rich.console import Console
 from rich.table import Table
 
@@ -85,16 +84,6 @@ def cli_logs(run_id: str, env: dict[str, str], cwd: str, *, capture: bool = Fals
     return done.stdout or b""
 
 
-def timed(call: Callable[[], Any], n: int) -> list[float]:
-    """Seconds of each of `n` calls."""
-    seconds = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -134,10 +123,6 @@ def main() -> None:
     finally:
         storage.close()
         scratch.cleanup()
-
-    def spread(values: list[float], scale: float, digits: int) -> str:
-        return (f"{statistics.median(values) * scale:.{digits}f} "
-                f"({min(values) * scale:.{digits}f}-{max(values) * scale:.{digits}f})")
 
     table = Table(title=f"W12 log-read: a run with {args.lines:,} log lines on SQLite, "
                         f"median of {args.n}",

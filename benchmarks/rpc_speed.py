@@ -1,0 +1,479 @@
+"""RPC speed: the requests users click most, over 100,000 stored runs, on each backend.
+
+    python benchmarks/rpc_speed.py [-n 30] [--runs 100000] [--lines 100000]
+        [--duration 10] [--connections 8] [--postgres URL]
+
+Set-up of each backend (not timed): a fresh SQLite file and, with --postgres (or
+DAGGO_TEST_POSTGRES_URL), a throw-away PostgreSQL schema, dropped afterwards. Into it go
+`--runs` finished runs of the ten jobs of `rpc_app.py` (one second apart; 90 % SUCCESS,
+8 % FAILURE, 2 % CANCELED), inserted in bulk in transactions of 10,000; a run with
+`--lines` log lines, stored as log_read.py stores them; and one run of `job_0` executed
+for real (its steps and events), the run `Runs.Get` reads.
+
+Each request is timed -n times, in three places (median, and the slowest):
+
+- service: the RPC method's service call on the request message, in this process;
+- ASGI: the whole request through the app's ASGI application in this process (Quart's
+  test client: routing, body parsing, the call, the JSON response);
+- HTTP: over loopback to `daggo run -f rpc_app.py` serving the same database (Hypercorn,
+  one process, in-process executor), one keep-alive connection, one request at a time.
+
+Throughput: `wrk` (`make bench-tools` installs it) posts `Runs.Get` to the server from
+`--connections` connections for `--duration` seconds; requests per second and the p50 and
+p99 latencies, no error allowed.
+
+Event latency: a client follows `GET /rpc/Runs.Stream` of a STARTED run over loopback;
+this process stores one LOG event at a time and times it until the client has read it.
+
+Prints one table per backend, then the throughput and event-latency tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+from bench_timing import timed
+from log_read import fill
+from rich.console import Console
+from rich.table import Table
+from rpc_app import JOB_COUNT, JOBS, defs
+
+import daggo_core
+from daggo_core import DaggoApp
+from daggo_core.config import DatabaseConfig, default_config
+from daggo_core.rpc.registry import rpc_methods
+from daggo_core.serde import structure_strict
+from daggo_core.services import Services
+from daggo_core.services.sync import sync_definitions
+from daggo_core.storage.records import Event, EventKind, Run, RunStatus, utcnow
+from daggo_core.storage.sql import SqlStorage
+from daggo_core.storage.sql_rows import insert_runs
+from daggo_core.testing.processes import free_port, wait_healthy
+from daggo_sqlite.testing import database_config as sqlite_database
+
+BENCH_DIR = Path(__file__).resolve().parent
+METHODS = rpc_methods()
+#: Runs inserted per transaction.
+BATCH = 10_000
+#: Targets, ms: a page or a run read in the server, a launch, an event to a stream client.
+READ_TARGET_MS, LAUNCH_TARGET_MS, STREAM_TARGET_MS = 20.0, 10.0, 100.0
+#: Requests per second `Runs.Get` should sustain.
+THROUGHPUT_TARGET = 1000.0
+#: The statuses of each job's runs, in turn.
+STATUS_CYCLE = [RunStatus.SUCCESS] * 45 + [RunStatus.FAILURE] * 4 + [RunStatus.CANCELED]
+
+
+@frozen
+class Case:
+    """One request to time: `body` is its JSON request message."""
+
+    label: str
+    method: str
+    body: dict[str, Any]
+    target_ms: float
+
+
+@frozen
+class Timings:
+    """Seconds of each call, per place: "service", "ASGI", "HTTP"."""
+
+    case: Case
+    seconds: dict[str, list[float]]
+
+
+@frozen
+class Backend:
+    """A database to measure: its config, the environment `daggo run` needs for it and
+    how to throw it away."""
+
+    name: str
+    database: DatabaseConfig
+    env: dict[str, str]
+    cleanup: Callable[[], None]
+
+
+# ---------------------------------------------------------------------------- set-up
+
+
+def seed_runs(storage: SqlStorage, count: int) -> None:
+    """`count` finished runs of the ten jobs, one second apart, ending a minute ago."""
+    first = utcnow() - dt.timedelta(seconds=count + 60)
+    for start in range(0, count, BATCH):
+        runs = []
+        for i in range(start, min(start + BATCH, count)):
+            created = first + dt.timedelta(seconds=i)
+            status = STATUS_CYCLE[i // JOB_COUNT % len(STATUS_CYCLE)]
+            runs.append(Run(job_name=f"job_{i % JOB_COUNT}", status=status, created_at=created,
+                            started_at=created + dt.timedelta(seconds=0.1),
+                            finished_at=created + dt.timedelta(seconds=0.5)))
+        with storage.engine.begin() as conn:
+            insert_runs(conn, runs)
+
+
+def call(services: Services, method: str, body: dict[str, Any]) -> Any:
+    """The service's answer to the RPC request `body` of `method`."""
+    rpc = METHODS[method]
+    return rpc.call(services, structure_strict(body, rpc.request) if rpc.request else None)
+
+
+def page_cursor(services: Services, method: str, body: dict[str, Any], page: int) -> str:
+    """The cursor of page `page` (1: the first) of a list, following `next_cursor`."""
+    cursor = None
+    for _ in range(page - 1):
+        cursor = call(services, method, {**body, "cursor": cursor}).next_cursor
+        assert cursor is not None, f"{method} {body} has fewer than {page} pages"
+    assert cursor is not None
+    return cursor
+
+
+def cases(services: Services, log_run: str, executed_run: str, lines: int) -> list[Case]:
+    """The requests to time, with the cursors of their deep pages."""
+    found: list[Case] = []
+    for what, query in (("all runs", {}), ("job job_3", {"job": "job_3"}),
+                        ("status FAILURE", {"statuses": ["FAILURE"]})):
+        found.append(Case(f"Runs.GetMany {what}, page 1", "Runs.GetMany", query,
+                          READ_TARGET_MS))
+        cursor = page_cursor(services, "Runs.GetMany", query, 10)
+        found.append(Case(f"Runs.GetMany {what}, page 10", "Runs.GetMany",
+                          {**query, "cursor": cursor}, READ_TARGET_MS))
+    found.append(Case("Runs.GetMany job job_3 and status FAILURE, page 1", "Runs.GetMany",
+                      {"job": "job_3", "statuses": ["FAILURE"]}, READ_TARGET_MS))
+    events = {"run_id": log_run}
+    middle = lines // 1000 // 2
+    found += [
+        Case("Runs.Events, first page of 1,000", "Runs.Events", events, READ_TARGET_MS),
+        Case(f"Runs.Events, page {middle} of 1,000 (cursor)", "Runs.Events",
+             {**events, "cursor": page_cursor(services, "Runs.Events", events, middle)},
+             READ_TARGET_MS),
+        Case("Runs.Events, tail of 1,000", "Runs.Events", {**events, "tail": True},
+             READ_TARGET_MS),
+        Case("Runs.Get, an executed 3-op run", "Runs.Get", {"run_id": executed_run},
+             READ_TARGET_MS),
+        Case(f"Runs.Get, the run with {lines:,} log lines", "Runs.Get", {"run_id": log_run},
+             READ_TARGET_MS),
+        Case("Jobs.Launch", "Jobs.Launch", {"job": "job_1"}, LAUNCH_TARGET_MS),
+    ]
+    return found
+
+
+# ---------------------------------------------------------------------------- timing
+
+
+def service_seconds(services: Services, case: Case, n: int) -> list[float]:
+    rpc = METHODS[case.method]
+    message = structure_strict(case.body, rpc.request) if rpc.request else None
+    rpc.call(services, message)  # warm-up: statements compiled, caches filled
+    return timed(lambda: rpc.call(services, message), n)
+
+
+def asgi_seconds(app: DaggoApp, case: Case, n: int) -> list[float]:
+    data = json.dumps(case.body)
+    headers = {"Content-Type": "application/json"}
+
+    async def measure() -> list[float]:
+        client = app.asgi.test_client()
+        seconds = []
+        for _ in range(n + 1):
+            start = time.perf_counter()
+            response = await client.post(f"/rpc/{case.method}", data=data, headers=headers)
+            await response.get_data()
+            seconds.append(time.perf_counter() - start)
+            assert response.status_code == 200, f"{case.method}: {response.status_code}"
+        return seconds[1:]
+
+    return asyncio.run(measure())
+
+
+def http_seconds(port: int, case: Case, n: int) -> list[float]:
+    data = json.dumps(case.body).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        def post() -> None:
+            connection.request("POST", f"/rpc/{case.method}", body=data,
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, f"{case.method}: HTTP {response.status}"
+
+        post()
+        return timed(post, n)
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+@contextmanager
+def served(backend: Backend, scratch: Path) -> Iterator[int]:
+    """`daggo run -f rpc_app.py` on the backend's database; yields its port."""
+    port = free_port()
+    env = {**os.environ, **backend.env, "DAGGO_ADMIN_PORT": str(port),
+           "DAGGO_SCHEDULER_ENABLED": "false", "DAGGO_EXECUTION_EXECUTOR": "in_process"}
+    log = (scratch / f"server-{backend.name}.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daggo_core.cli.main", "run", "-f", str(BENCH_DIR / "rpc_app.py")],
+        cwd=scratch, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(port, server)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@frozen
+class Throughput:
+    requests: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_throughput(port: int, run_id: str, connections: int, duration: float,
+                   scratch: Path) -> Throughput:
+    """`wrk` posting `Runs.Get` of `run_id`; fails on any error or non-200 answer."""
+    script = scratch / "runs_get.lua"
+    script.write_text('wrk.method = "POST"\n'
+                      f"wrk.body = '{json.dumps({'run_id': run_id})}'\n"
+                      'wrk.headers["Content-Type"] = "application/json"\n')
+    done = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration:g}s", "--latency",
+         "-s", str(script), f"http://127.0.0.1:{port}/rpc/Runs.Get"],
+        check=True, capture_output=True, text=True)
+    out = done.stdout
+    assert "Non-2xx" not in out and "Socket errors" not in out, out
+
+    def latency(percent: str) -> float:
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        assert found, out
+        return float(found[1]) * _UNITS_MS[found[2]]
+
+    requests = re.search(r"^\s+(\d+) requests in", out, re.MULTILINE)
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.MULTILINE)
+    assert requests and rate, out
+    return Throughput(int(requests[1]), float(rate[1]), latency("50"), latency("99"))
+
+
+def stream_latencies(port: int, storage: SqlStorage, n: int) -> list[float] | str:
+    """Seconds from storing a LOG event of a STARTED run to a `Runs.Stream` client
+    reading it; a note instead when the server has no such endpoint."""
+    run = Run(job_name="job_2", status=RunStatus.STARTED, started_at=utcnow(),
+              worker_id="rpc-speed", heartbeat_at=utcnow())
+    storage.add_run(run)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", f"/rpc/Runs.Stream?run_id={run.id}")
+    response = connection.getresponse()
+    if response.status != 200:
+        connection.close()
+        return f"no Runs.Stream on this server (HTTP {response.status})"
+    received: dict[str, float] = {}
+    seen = threading.Condition()
+
+    def read() -> None:
+        for raw in response:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("data:") and '"ping ' in line:
+                message = json.loads(line[5:])["message"]
+                with seen:
+                    received[message] = time.perf_counter()
+                    seen.notify_all()
+            elif line == "event: end":
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    latencies = []
+    try:
+        for i in range(n + 1):
+            message = f"ping {i}"
+            stored = time.perf_counter()
+            storage.add_events([Event(run_id=run.id, kind=EventKind.LOG, level="INFO",
+                                      message=message)])
+            with seen:
+                assert seen.wait_for(lambda m=message: m in received, timeout=10), \
+                    f"{message!r} did not reach the stream within 10 s"
+            latencies.append(received[message] - stored)
+            storage.heartbeat(run.id, "rpc-speed")
+            time.sleep(0.05)
+    finally:
+        storage.set_run_status(run.id, RunStatus.SUCCESS)
+        reader.join(timeout=10)
+        connection.close()
+    return latencies[1:]
+
+
+# ---------------------------------------------------------------------------- per backend
+
+
+@frozen
+class Measured:
+    backend: str
+    timings: list[Timings]
+    throughput: Throughput | str
+    stream: list[float] | str
+    seed_seconds: float
+
+
+def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measured:
+    cfg = default_config()
+    cfg.database = backend.database
+    cfg.scheduler.enabled = False
+    app = daggo_core.open(cfg, defs)
+    try:
+        storage = app.services.context.storage
+        assert isinstance(storage, SqlStorage)
+        started = time.perf_counter()
+        log_run = fill(storage, args.lines)
+        sync_definitions(storage, defs)  # fill() synced its own job only
+        seed_runs(storage, args.runs)
+        executed = daggo_core.execute(JOBS[0], storage=storage)
+        assert executed.success
+        seed_seconds = time.perf_counter() - started
+        app.services.context.storage.warm_up()
+        to_time = cases(app.services, log_run, executed.run_id, args.lines)
+        with served(backend, scratch) as port:
+            timings = []
+            for case in to_time:
+                timings.append(Timings(case, {
+                    "service": service_seconds(app.services, case, args.n),
+                    "ASGI": asgi_seconds(app, case, args.n),
+                    "HTTP": http_seconds(port, case, args.n)}))
+            throughput: Throughput | str = (
+                wrk_throughput(port, executed.run_id, args.connections, args.duration,
+                               scratch) if shutil.which("wrk")
+                else "wrk is not installed (make bench-tools installs it)")
+            stream = stream_latencies(port, storage, args.n)
+        return Measured(backend.name, timings, throughput, stream, seed_seconds)
+    finally:
+        app.close()
+        backend.cleanup()
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def ms(values: list[float]) -> str:
+    """Median and slowest, in ms."""
+    return f"{statistics.median(values) * 1000:.2f} (max {max(values) * 1000:.1f})"
+
+
+def verdict(value_ms: float, target_ms: float) -> str:
+    return f"< {target_ms:g} ms " + ("(met)" if value_ms < target_ms else "(NOT met)")
+
+
+def print_tables(results: list[Measured], args: argparse.Namespace) -> None:
+    console = Console(width=160)
+    for result in results:
+        table = Table(title=f"RPC on {result.backend}: {args.runs:,} runs, a run of "
+                            f"{args.lines:,} log lines; ms, median (max) of {args.n}",
+                      caption=f"stored in {result.seed_seconds:.1f} s (not timed)")
+        for column in ("request", "service", "ASGI in-process", "HTTP loopback",
+                       "target (ASGI)"):
+            table.add_column(column, no_wrap=column != "request")
+        for timing in result.timings:
+            asgi = statistics.median(timing.seconds["ASGI"]) * 1000
+            table.add_row(timing.case.label, *(ms(timing.seconds[place])
+                                               for place in ("service", "ASGI", "HTTP")),
+                          verdict(asgi, timing.case.target_ms))
+        console.print(table)
+    table = Table(title=f"Runs.Get over loopback: wrk, {args.connections} connections, "
+                        f"{args.duration:g} s; server: daggo run (Hypercorn, one process)")
+    for column in ("backend", "requests", "req/s", "p50 ms", "p99 ms", "target"):
+        table.add_column(column)
+    for result in results:
+        got = result.throughput
+        if isinstance(got, str):
+            table.add_row(result.backend, got, "", "", "", "")
+        else:
+            table.add_row(result.backend, f"{got.requests:,}", f"{got.per_second:.0f}",
+                          f"{got.p50_ms:.2f}", f"{got.p99_ms:.2f}",
+                          f"> {THROUGHPUT_TARGET:g}/s " + (
+                              "(met)" if got.per_second > THROUGHPUT_TARGET else "(NOT met)"))
+    console.print(table)
+    table = Table(title=f"Event latency: stored to read by a Runs.Stream client, ms, "
+                        f"{args.n} events")
+    for column in ("backend", "median", "p90", "max", "target"):
+        table.add_column(column)
+    for result in results:
+        got = result.stream
+        if isinstance(got, str):
+            table.add_row(result.backend, got, "", "", "")
+        else:
+            values = sorted(v * 1000 for v in got)
+            median = statistics.median(values)
+            table.add_row(result.backend, f"{median:.1f}",
+                          f"{values[int(len(values) * 0.9) - 1]:.1f}", f"{values[-1]:.1f}",
+                          verdict(median, STREAM_TARGET_MS))
+    console.print(table)
+
+
+def backends(scratch: Path, postgres: str | None) -> Iterator[Backend]:
+    path = scratch / "rpc.sqlite"
+    yield Backend("SQLite", sqlite_database(path), {"DAGGO_SQLITE_PATH": str(path)},
+                  lambda: None)
+    if not postgres:
+        print("PostgreSQL: skipped (pass --postgres URL or set DAGGO_TEST_POSTGRES_URL)")
+        return
+    import psycopg
+
+    from daggo_postgres.testing import database_config, drop_schema, unique_schema
+
+    try:
+        psycopg.connect(postgres, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL: skipped, {postgres} is unreachable ({exc})")
+        return
+    schema = unique_schema("daggo_bench_rpc")
+    yield Backend("PostgreSQL", database_config(postgres, schema),
+                  {"DAGGO_DATABASE_DRIVER": "postgres", "DAGGO_POSTGRES_DSN": postgres,
+                   "DAGGO_POSTGRES_SCHEMA": schema},
+                  lambda: drop_schema(postgres, schema))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=30, help="timed calls per request (30)")
+    parser.add_argument("--runs", type=int, default=100_000, help="stored runs (100000)")
+    parser.add_argument("--lines", type=int, default=100_000, help="log lines (100000)")
+    parser.add_argument("--duration", type=float, default=10.0, help="wrk seconds (10)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    parser.add_argument("--postgres", default=os.environ.get("DAGGO_TEST_POSTGRES_URL"),
+                        help="PostgreSQL URL to measure too")
+    args = parser.parse_args()
+    assert args.runs >= 10_000, "--runs: at least 10,000 (ten pages of each filter)"
+    assert args.lines >= 2000, "--lines: at least 2,000 (a middle page)"
+    scratch = Path(tempfile.mkdtemp(prefix="daggo-rpc-"))
+    try:
+        results = [measure(backend, args, scratch)
+                   for backend in backends(scratch, args.postgres)]
+        print_tables(results, args)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
