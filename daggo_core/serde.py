@@ -26,6 +26,7 @@ __all__ = [
     "structure_strict",
     "unserializable_reasons",
     "unstructure",
+    "unstructure_as",
 ]
 
 T = TypeVar("T")
@@ -130,6 +131,13 @@ def unstructure(value: Any) -> Any:
     if _is_plain_attrs(cls):
         return _attrs_dumper(cls)(value)
     return _dumper.unstructure(value)
+
+
+def unstructure_as(value: T, cls: type[T]) -> Any:
+    """`unstructure(value)` for an instance of `cls` whose fields hold exactly their
+    annotated types (API messages): through a function cattrs generates once for `cls`
+    and caches, for types that are unstructured again and again."""
+    return converter.unstructure(value, cls)
 
 
 def structure(data: Any, cls: type[T]) -> T:

@@ -13,7 +13,7 @@ from daggo_core.rpc.errors import RpcError, rpc_error
 from daggo_core.rpc.openapi import ERROR_RESPONSES, openapi_spec
 from daggo_core.rpc.reference import method_docs
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
-from daggo_core.serde import structure_strict, unstructure
+from daggo_core.serde import json_text, structure_strict, unstructure_as
 from daggo_core.services import Services
 
 __all__ = ["rpc_blueprint"]
@@ -52,7 +52,7 @@ def rpc_blueprint(services: Services) -> Blueprint:
             result = await asyncio.to_thread(method.call, services, parsed)
         except Exception as exc:
             return _answer(rpc_error(name, exc))
-        return jsonify(unstructure(result))
+        return _json(unstructure_as(result, method.response))
 
     return blueprint
 
@@ -78,6 +78,11 @@ def _request_message(method: RpcMethod, body: str | bytes) -> Any:
                         "; ".join(cattrs.transform_error(exc, path="$")))
     except (TypeError, ValueError) as exc:
         return RpcError(400, "invalid_argument", f"$: {exc}")
+
+
+def _json(data: Any) -> Response:
+    """A JSON response, compact and in the fields' order (Quart's `jsonify` sorts keys)."""
+    return Response(json_text(data), content_type="application/json")
 
 
 def _answer(error: RpcError) -> tuple[Response, int]:

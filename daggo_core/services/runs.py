@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from typing import Any
 
 from attrs import field, frozen
@@ -59,6 +60,8 @@ __all__ = [
 RUNS_PAGE, RUNS_PAGE_MAX = 50, 500
 #: Page sizes of event logs.
 EVENTS_PAGE, EVENTS_PAGE_MAX = 1000, 10_000
+#: A whole run id (`new_run_id()`): no other run's id starts with it.
+_WHOLE_ID = re.compile(r"[0-9a-f]{32}")
 _FINAL_EVENTS = EventFilter(kinds=(EventKind.RUN_SUCCESS, EventKind.RUN_FAILURE,
                                    EventKind.RUN_CANCELED))
 
@@ -299,10 +302,13 @@ class RunsService:
         self.storage = context.storage
 
     def resolve_id(self, run_id: str) -> str:
-        """The full id of the run `run_id` names: an id or any unique prefix of one."""
+        """The full id of the run `run_id` names: an id or any unique prefix of one. A
+        whole id is returned without a look-up (reading the run tells whether it exists)."""
         ref = run_id.strip().lower()
         if not ref:
             raise InvalidArgumentError("run_id: give a run id or a prefix of one")
+        if _WHOLE_ID.fullmatch(ref):
+            return ref
         found = self.storage.find_run_ids(ref, limit=6)
         if ref in found:
             return ref
