@@ -10,13 +10,16 @@ from typing import Any
 __all__ = ["spread", "timed"]
 
 
-def timed(call: Callable[[], Any], n: int) -> list[float]:
-    """Seconds of each of `n` calls."""
+def timed(call: Callable[[], Any], n: int,
+          between: Callable[[], Any] | None = None) -> list[float]:
+    """Seconds of each of `n` calls; `between`, if given, runs untimed after each."""
     seconds = []
     for _ in range(n):
         start = time.perf_counter()
         call()
         seconds.append(time.perf_counter() - start)
+        if between is not None:
+            between()
     return seconds
 
 

@@ -7,8 +7,10 @@ Set-up of each backend (not timed): a fresh SQLite file and, with --postgres (or
 DAGGO_TEST_POSTGRES_URL), a throw-away PostgreSQL schema, dropped afterwards. Into it go
 `--runs` finished runs of the ten jobs of `rpc_app.py` (one second apart; 90 % SUCCESS,
 8 % FAILURE, 2 % CANCELED), inserted in bulk in transactions of 10,000; a run with
-`--lines` log lines, stored as log_read.py stores them; and one run of `job_0` executed
-for real (its steps and events), the run `Runs.Get` reads.
+`--lines` log lines, stored as log_read.py stores them, ending with its RUN_SUCCESS
+event; and one run of `job_0` executed for real (its steps and events), the run
+`Runs.Get` reads. Each `Jobs.Launch` is timed on an idle server: the next waits
+(untimed) until the server has executed the launched run.
 
 Each request is timed -n times, in three places (median, and the slowest):
 
@@ -63,6 +65,7 @@ from daggo_core.rpc.registry import rpc_methods
 from daggo_core.serde import structure_strict
 from daggo_core.services import Services
 from daggo_core.services.sync import sync_definitions
+from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus, utcnow
 from daggo_core.storage.sql import SqlStorage
 from daggo_core.storage.sql_rows import insert_runs
@@ -79,6 +82,7 @@ READ_TARGET_MS, LAUNCH_TARGET_MS, STREAM_TARGET_MS = 20.0, 10.0, 100.0
 THROUGHPUT_TARGET = 1000.0
 #: The statuses of each job's runs, in turn.
 STATUS_CYCLE = [RunStatus.SUCCESS] * 45 + [RunStatus.FAILURE] * 4 + [RunStatus.CANCELED]
+ACTIVE = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 
 
 @frozen
@@ -89,6 +93,8 @@ class Case:
     method: str
     body: dict[str, Any]
     target_ms: float
+    #: Run untimed after each call (a launch: until the server has executed the run).
+    between: Callable[[], None] | None = None
 
 
 @frozen
@@ -145,7 +151,8 @@ def page_cursor(services: Services, method: str, body: dict[str, Any], page: int
 
 
 def cases(services: Services, log_run: str, executed_run: str, lines: int) -> list[Case]:
-    """The requests to time, with the cursors of their deep pages."""
+    """The requests to time, with the cursors of their deep pages. Each launch is timed
+    on an idle server: the next one waits until the server has executed its run."""
     found: list[Case] = []
     for what, query in (("all runs", {}), ("job job_3", {"job": "job_3"}),
                         ("status FAILURE", {"statuses": ["FAILURE"]})):
@@ -169,9 +176,18 @@ def cases(services: Services, log_run: str, executed_run: str, lines: int) -> li
              READ_TARGET_MS),
         Case(f"Runs.Get, the run with {lines:,} log lines", "Runs.Get", {"run_id": log_run},
              READ_TARGET_MS),
-        Case("Jobs.Launch", "Jobs.Launch", {"job": "job_1"}, LAUNCH_TARGET_MS),
+        Case("Jobs.Launch", "Jobs.Launch", {"job": "job_1"}, LAUNCH_TARGET_MS,
+             between=lambda: settled(services.context.storage)),
     ]
     return found
+
+
+def settled(storage: Storage, timeout: float = 30.0) -> None:
+    """Wait until no run is queued or running."""
+    deadline = time.monotonic() + timeout
+    while storage.count_runs(RunFilter(statuses=ACTIVE)):
+        assert time.monotonic() < deadline, f"runs still active after {timeout:g} s"
+        time.sleep(0.002)
 
 
 # ---------------------------------------------------------------------------- timing
@@ -181,7 +197,9 @@ def service_seconds(services: Services, case: Case, n: int) -> list[float]:
     rpc = METHODS[case.method]
     message = structure_strict(case.body, rpc.request) if rpc.request else None
     rpc.call(services, message)  # warm-up: statements compiled, caches filled
-    return timed(lambda: rpc.call(services, message), n)
+    if case.between:
+        case.between()
+    return timed(lambda: rpc.call(services, message), n, case.between)
 
 
 def asgi_seconds(app: DaggoApp, case: Case, n: int) -> list[float]:
@@ -197,6 +215,8 @@ def asgi_seconds(app: DaggoApp, case: Case, n: int) -> list[float]:
             await response.get_data()
             seconds.append(time.perf_counter() - start)
             assert response.status_code == 200, f"{case.method}: {response.status_code}"
+            if case.between:
+                case.between()
         return seconds[1:]
 
     return asyncio.run(measure())
@@ -214,7 +234,9 @@ def http_seconds(port: int, case: Case, n: int) -> list[float]:
             assert response.status == 200, f"{case.method}: HTTP {response.status}"
 
         post()
-        return timed(post, n)
+        if case.between:
+            case.between()
+        return timed(post, n, case.between)
     finally:
         connection.close()
 
@@ -347,6 +369,8 @@ def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measur
         assert isinstance(storage, SqlStorage)
         started = time.perf_counter()
         log_run = fill(storage, args.lines)
+        storage.add_events([Event(run_id=log_run, kind=EventKind.RUN_SUCCESS, level="INFO",
+                                  message="run succeeded")])  # how a real log ends
         sync_definitions(storage, defs)  # fill() synced its own job only
         seed_runs(storage, args.runs)
         executed = daggo_core.execute(JOBS[0], storage=storage)
