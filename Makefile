@@ -41,12 +41,14 @@ clean:
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
 .PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
-	bench-soak bench-tools
+	bench-soak bench-rpc bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
 	@test -x /usr/bin/time || { apt-get update -qq && apt-get install -y -qq time; } \
 		|| echo "note: /usr/bin/time missing; peak RSS falls back to wait4()"
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| echo "note: wrk missing; bench-rpc skips its throughput row"
 
 bench: install bench-tools
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
@@ -71,3 +73,6 @@ bench-logs: install
 
 bench-soak: install
 	$(BIN)/python benchmarks/soak.py --runs 500
+
+bench-rpc: install bench-tools
+	$(BIN)/python benchmarks/rpc_speed.py -n 30
