@@ -25,7 +25,8 @@ Throughput: `wrk` (`make bench-tools` installs it) posts `Runs.Get` to the serve
 p99 latencies, no error allowed.
 
 Event latency: a client follows `GET /rpc/Runs.Stream` of a STARTED run over loopback;
-this process stores one LOG event at a time and times it until the client has read it.
+this process stores one LOG event at a time (as a worker does) and times it until the
+client has read it (`daggo_core.testing.sse.stream_latencies`).
 
 Prints one table per backend, then the throughput and event-latency tables.
 """
@@ -44,7 +45,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,6 +69,7 @@ from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus, utcnow
 from daggo_core.storage.sql import SqlStorage
 from daggo_core.storage.sql_rows import insert_runs
+from daggo_core.testing import sse
 from daggo_core.testing.processes import free_port, wait_healthy
 from daggo_sqlite.testing import database_config as sqlite_database
 
@@ -299,52 +300,16 @@ def wrk_throughput(port: int, run_id: str, connections: int, duration: float,
     return Throughput(int(requests[1]), float(rate[1]), latency("50"), latency("99"))
 
 
-def stream_latencies(port: int, storage: SqlStorage, n: int) -> list[float] | str:
-    """Seconds from storing a LOG event of a STARTED run to a `Runs.Stream` client
-    reading it; a note instead when the server has no such endpoint."""
+def stream_latencies(port: int, storage: Storage, n: int) -> list[float]:
+    """Seconds from storing a LOG event of a STARTED run (in this process, as a worker
+    does) to a `Runs.Stream` client reading it, for `n` events."""
     run = Run(job_name="job_2", status=RunStatus.STARTED, started_at=utcnow(),
               worker_id="rpc-speed", heartbeat_at=utcnow())
     storage.add_run(run)
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", f"/rpc/Runs.Stream?run_id={run.id}")
-    response = connection.getresponse()
-    if response.status != 200:
-        connection.close()
-        return f"no Runs.Stream on this server (HTTP {response.status})"
-    received: dict[str, float] = {}
-    seen = threading.Condition()
-
-    def read() -> None:
-        for raw in response:
-            line = raw.decode().rstrip("\n")
-            if line.startswith("data:") and '"ping ' in line:
-                message = json.loads(line[5:])["message"]
-                with seen:
-                    received[message] = time.perf_counter()
-                    seen.notify_all()
-            elif line == "event: end":
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    latencies = []
     try:
-        for i in range(n + 1):
-            message = f"ping {i}"
-            stored = time.perf_counter()
-            storage.add_events([Event(run_id=run.id, kind=EventKind.LOG, level="INFO",
-                                      message=message)])
-            with seen:
-                assert seen.wait_for(lambda m=message: m in received, timeout=10), \
-                    f"{message!r} did not reach the stream within 10 s"
-            latencies.append(received[message] - stored)
-            storage.heartbeat(run.id, "rpc-speed")
-            time.sleep(0.05)
+        return sse.stream_latencies(f"http://127.0.0.1:{port}", storage, run.id, samples=n)
     finally:
         storage.set_run_status(run.id, RunStatus.SUCCESS)
-        reader.join(timeout=10)
-        connection.close()
-    return latencies[1:]
 
 
 # ---------------------------------------------------------------------------- per backend
@@ -355,7 +320,7 @@ class Measured:
     backend: str
     timings: list[Timings]
     throughput: Throughput | str
-    stream: list[float] | str
+    stream: list[float]
     seed_seconds: float
 
 
@@ -442,15 +407,10 @@ def print_tables(results: list[Measured], args: argparse.Namespace) -> None:
     for column in ("backend", "median", "p90", "max", "target"):
         table.add_column(column)
     for result in results:
-        got = result.stream
-        if isinstance(got, str):
-            table.add_row(result.backend, got, "", "", "")
-        else:
-            values = sorted(v * 1000 for v in got)
-            median = statistics.median(values)
-            table.add_row(result.backend, f"{median:.1f}",
-                          f"{values[int(len(values) * 0.9) - 1]:.1f}", f"{values[-1]:.1f}",
-                          verdict(median, STREAM_TARGET_MS))
+        values = sorted(v * 1000 for v in result.stream)
+        median = statistics.median(values)
+        table.add_row(result.backend, f"{median:.1f}", f"{values[int(len(values) * 0.9) - 1]:.1f}",
+                      f"{values[-1]:.1f}", verdict(median, STREAM_TARGET_MS))
     console.print(table)
 
 

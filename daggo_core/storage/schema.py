@@ -189,6 +189,7 @@ events = Table(
     Column("data", JSONText, nullable=False),
     Index(None, "run_id", "id"),
     Index(None, "run_id", "step_key", "id"),
+    Index(None, "run_id", "kind", "id"),  # a run's final event, events of some kinds
     sqlite_autoincrement=True,
 )
 
