@@ -326,6 +326,9 @@ class RunsService:
 
     def get_many(self, request: RunsGetManyRequest) -> RunsGetManyResponse:
         """A page of runs matching the request, newest first."""
+        return self.storage.reading(lambda: self._get_many(request))
+
+    def _get_many(self, request: RunsGetManyRequest) -> RunsGetManyResponse:
         limit = check_limit(request.limit, RUNS_PAGE_MAX)
         after = None
         if request.cursor is not None:
@@ -346,6 +349,9 @@ class RunsService:
 
     def get(self, request: RunsGetRequest) -> RunDetail:
         """The run with its steps in the job's order."""
+        return self.storage.reading(lambda: self._get(request))
+
+    def _get(self, request: RunsGetRequest) -> RunDetail:
         run = self.storage.get_run(self.resolve_id(request.run_id))
         recorded = {s.step_key: s for s in self.storage.list_steps(run.id)}
         job = self.storage.get_job(run.job_name)
@@ -364,6 +370,9 @@ class RunsService:
 
     def events(self, request: RunsEventsRequest) -> RunsEventsResponse:
         """A page of the run's event log, oldest first (keyset pages by event id)."""
+        return self.storage.reading(lambda: self._events(request))
+
+    def _events(self, request: RunsEventsRequest) -> RunsEventsResponse:
         limit = check_limit(request.limit, EVENTS_PAGE_MAX)
         if request.tail and request.cursor is not None:
             raise InvalidArgumentError("tail: ask for the log's tail or give a cursor, not both")

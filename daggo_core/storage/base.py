@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from attrs import field, frozen
 
@@ -28,6 +28,8 @@ from daggo_core.storage.records import (
     TickStatus,
 )
 from daggo_core.storage.ticks import TickClaim, TickDecider
+
+T = TypeVar("T")
 
 __all__ = [
     "ClaimChooser",
@@ -329,6 +331,11 @@ class WorkNotifier(Protocol):
 @runtime_checkable
 class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
+
+    def reading(self, fn: Callable[[], T]) -> T:
+        """`fn()`, with all its reads of this storage in one read transaction (fewer
+        round trips, one view of the data); `fn` must only read: it may run again when
+        the database fails in a way worth retrying."""
 
     def work_notifier(self) -> WorkNotifier | None:
         """A notifier of work queued or finished by any process on this database, or None

@@ -8,6 +8,8 @@ own module over the shared `Transactions`. A backend plugin supplies the engine 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.exc import OperationalError
@@ -26,6 +28,8 @@ __all__ = ["SqlStorage"]
 
 logger = logging.getLogger("daggo.storage")
 
+T = TypeVar("T")
+
 
 class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules):
     """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING."""
@@ -38,6 +42,10 @@ class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules):
         self.dialect = dialect or SqlDialect()
         self._tx = Transactions(engine, self.dialect, retry_seconds=retry_seconds)
         self._candidates: dict[int, Select[tuple[str]]] = {}
+
+    def reading(self, fn: Callable[[], T]) -> T:
+        """`fn()`, its reads of this storage in one read transaction; `fn` only reads."""
+        return self._tx.reading_together("reading", fn)
 
     def work_notifier(self) -> WorkNotifier | None:
         """The dialect's notifier of work queued or finished anywhere, if it has one."""

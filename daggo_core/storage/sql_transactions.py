@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -38,6 +39,11 @@ _MAX_BACKOFF_SECONDS = 2.0
 #: Execution option set on connections that will write; a backend's "begin" listener may
 #: use it to take its write lock up front (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "daggo_write"
+
+
+#: The transactions and connection of the `reading_together` call running in this context.
+_SHARED_READ: ContextVar[tuple[Transactions, Connection] | None] = ContextVar(
+    "daggo_shared_read", default=None)
 
 
 class _NotKnownYet(Exception):
@@ -73,8 +79,29 @@ class Transactions:
                 transaction.rollback()
 
     def read(self, operation: str, fn: Callable[[Connection], T]) -> T:
-        """`fn(conn)` in a read transaction."""
+        """`fn(conn)` in a read transaction (that of the `reading_together` call it is
+        in, if any)."""
+        shared = _SHARED_READ.get()
+        if shared is not None and shared[0] is self and self.rehearsal is None:
+            return fn(shared[1])  # the enclosing call retries and reports its failures
         return self._run(operation, self.engine, fn, writing=False)
+
+    def reading_together(self, operation: str, fn: Callable[[], T]) -> T:
+        """`fn()`, with every read it makes in this thread in one read transaction: one
+        connection and one BEGIN for all of them. A retryable failure runs `fn` again,
+        so `fn` must only read (its writes keep transactions of their own)."""
+        shared = _SHARED_READ.get()
+        if shared is not None and shared[0] is self:
+            return fn()
+
+        def together(conn: Connection) -> T:
+            token = _SHARED_READ.set((self, conn))
+            try:
+                return fn()
+            finally:
+                _SHARED_READ.reset(token)
+
+        return self._run(operation, self.engine, together, writing=False)
 
     def write(self, operation: str, fn: Callable[[Connection], T], *,
               announce: bool | Callable[[T], bool] = False) -> T:
