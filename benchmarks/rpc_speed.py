@@ -322,6 +322,8 @@ class Measured:
     throughput: Throughput | str
     stream: list[float]
     seed_seconds: float
+    #: The machine's 1-minute load average when the measurements ended.
+    load: float
 
 
 def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measured:
@@ -355,7 +357,8 @@ def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measur
                                scratch) if shutil.which("wrk")
                 else "wrk is not installed (make bench-tools installs it)")
             stream = stream_latencies(port, storage, args.n)
-        return Measured(backend.name, timings, throughput, stream, seed_seconds)
+        return Measured(backend.name, timings, throughput, stream, seed_seconds,
+                        os.getloadavg()[0])
     finally:
         app.close()
         backend.cleanup()
@@ -378,7 +381,8 @@ def print_tables(results: list[Measured], args: argparse.Namespace) -> None:
     for result in results:
         table = Table(title=f"RPC on {result.backend}: {args.runs:,} runs, a run of "
                             f"{args.lines:,} log lines; ms, median (max) of {args.n}",
-                      caption=f"stored in {result.seed_seconds:.1f} s (not timed)")
+                      caption=f"stored in {result.seed_seconds:.1f} s (not timed); load average "
+                              f"{result.load:.1f} on {os.cpu_count()} CPUs after measuring")
         for column in ("request", "service", "ASGI in-process", "HTTP loopback",
                        "target (ASGI)"):
             table.add_column(column, no_wrap=column != "request")
