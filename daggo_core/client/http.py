@@ -115,8 +115,9 @@ class RpcClient:
         code, message = _error_body(response)
         if code is None:
             return ServerError(
-                f"the server at {self.url} answered {what} with HTTP {status} "
-                f"{response.reason_phrase}, not a daggo answer: check that --url or "
+                f"the server at {self.url} answered {what} with HTTP "
+                f"{f'{status} {response.reason_phrase}'.strip()}, not a daggo answer: check "
+                "that --url or "
                 "DAGGO_URL names a daggo server" + (", or look at its log" if status >= 500
                                                      else ""))
         error = error_of_code(code, message)
