@@ -137,6 +137,9 @@ def test_jobs_runs_and_schedules_read_the_same_remotely(server: Server) -> None:
     assert server.storage.get_run(good).params == {"n": 3}
     assert server.storage.get_run(good).tags == {"team": "data"}
     server.same("job", "list")
+    job = server.same("job", "show", "counting")
+    assert "params: n: int = 1" in job.output and "num <- count" in job.output
+    assert f"latest run: FAILURE {bad}" in job.output
     server.same("runs", "list")
     server.same("runs", "list", "--status", "FAILURE", "--job", "counting", "--limit", "1")
     server.same("runs", "list", "--tag", "team=data")
@@ -156,6 +159,7 @@ def test_unknown_runs_jobs_and_bad_params_fail_with_the_local_messages(server: S
     assert "no run with id 'ffff'" in unknown.output
     server.same("runs", "logs", "ffff")
     server.same("runs", "cancel", "ffff")
+    server.same("job", "show", "nope")
     missing = server.same("job", "launch", "nope")
     assert "no job named 'nope' (known jobs: counting, gated)" in missing.output
     params = server.same("job", "launch", "counting", "--params", '{"n": "three"}')

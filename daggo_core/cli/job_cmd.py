@@ -1,4 +1,4 @@
-"""`daggo job list | launch`."""
+"""`daggo job list | show | launch`."""
 
 from __future__ import annotations
 
@@ -22,10 +22,14 @@ from daggo_core.cli.common import (
     server_url,
 )
 from daggo_core.cli.progress import RunChanges, follow_run, status_style
+from daggo_core.cli.schedule_cmd import schedules_table
+from daggo_core.definitions.params_check import describe_fields
 from daggo_core.services.api import ServicesApi
 from daggo_core.services.jobs import (
     JOBS_PAGE_MAX,
+    JobDetail,
     JobsGetManyRequest,
+    JobsGetRequest,
     JobsLaunchRequest,
     JobSummary,
 )
@@ -63,6 +67,42 @@ def list_jobs(ctx: click.Context, config_path: Path | None) -> None:
         schedules = ", ".join(f"{s.cron} ({s.key})" for s in summary.schedules)
         table.add_row(summary.name, str(summary.op_count), schedules, last_text)
     console().print(table)
+
+
+@job.command("show")
+@click.argument("name")
+@config_option
+@server_options
+@click.pass_context
+def show(ctx: click.Context, name: str, config_path: Path | None) -> None:
+    """Show job NAME: its params, its ops with what each reads, its schedules and its
+    latest run (also of a job no longer in the app's code)."""
+    with command_services(ctx, config_path) as services:
+        detail = services.jobs.get(JobsGetRequest(name=name))
+    out = console()
+    active = "" if detail.active else " (inactive: no longer in the app's code)"
+    out.print(f"job {detail.name}{active}", markup=False)
+    if detail.description:
+        out.print(detail.description, markup=False)
+    out.print(f"params: {describe_fields(detail.graph.params_schema)}", markup=False)
+    out.print(_ops_table(detail))
+    if detail.schedules:
+        out.print(schedules_table(detail.schedules))
+    last = detail.latest_run
+    out.print(f"latest run: [{status_style(last.status)}]{last.status}[/] {last.id}" if last
+              else "latest run: none")
+
+
+def _ops_table(detail: JobDetail) -> Table:
+    """The job's ops in execution order, each with its inputs and their producers."""
+    table = Table(title="ops, in execution order", title_justify="left")
+    for column in ("op", "reads", "returns"):
+        table.add_column(column)
+    for op in detail.graph.ops:
+        reads = "\n".join(f"{i.field} <- {', '.join(i.producers) or '(none)'}"
+                          for i in op.inputs)
+        table.add_row(op.name, reads, op.output_type)
+    return table
 
 
 def _parse_params(raw: str | None) -> dict[str, Any]:

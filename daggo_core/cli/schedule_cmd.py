@@ -40,7 +40,8 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
+def schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
+    """Schedules as `schedule list` shows them."""
     table = Table(caption="times in UTC")
     for column in ("job", "key", "cron"):  # what `enable`/`disable` are given: never cut
         table.add_column(column, no_wrap=True)
@@ -64,7 +65,7 @@ def list_command(ctx: click.Context, job_name: str | None, config_path: Path | N
     """List the schedules of the active jobs: enabled or not, last and next tick."""
     with command_services(ctx, config_path) as services:
         views = services.schedules.get_many(SchedulesGetManyRequest(job=job_name)).schedules
-    console().print(_schedules_table(views))
+    console().print(schedules_table(views))
 
 
 def _toggle_command(name: str, enabled: bool | None, help_text: str) -> None:
