@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from daggo_core.errors import ServerUnreachableError
 from daggo_core.services.api import ServicesApi
 from daggo_core.services.runs import RunDetail, RunsGetRequest, RunStatus, StepStatus
 
@@ -16,6 +17,8 @@ __all__ = ["RunChanges", "follow_run", "status_style", "steps_table"]
 
 #: Seconds between redraws of a run when nothing tells of a change.
 IDLE_REDRAW_SECONDS = 10.0
+#: How long a server that dropped the connection is asked again for the followed run.
+RECONNECT_SECONDS = 30.0
 
 _STYLES = {
     "SUCCESS": "green", "FAILURE": "bold red", "CANCELED": "dim", "SKIPPED": "dim",
@@ -70,7 +73,7 @@ def follow_run(services: ServicesApi, run_id: str, console: Console, *, poll: fl
         live.start()
     try:
         while True:
-            detail = services.runs.get(RunsGetRequest(run_id=run_id))
+            detail = _read_run(services, run_id)
             if live:
                 live.update(steps_table(detail), refresh=True)
             else:
@@ -97,6 +100,21 @@ def follow_run(services: ServicesApi, run_id: str, console: Console, *, poll: fl
     if not live:
         console.print(steps_table(detail))
     return detail
+
+
+def _read_run(services: ServicesApi, run_id: str) -> RunDetail:
+    """The run as it is now; a server that dropped the connection is asked again (a read
+    is safe to repeat) for up to RECONNECT_SECONDS."""
+    failing_since: float | None = None
+    while True:
+        try:
+            return services.runs.get(RunsGetRequest(run_id=run_id))
+        except ServerUnreachableError:
+            now = time.monotonic()
+            failing_since = failing_since or now
+            if now - failing_since >= RECONNECT_SECONDS:
+                raise
+            time.sleep(0.2)
 
 
 def queued_hint(wait_reason: str | None) -> str:

@@ -12,26 +12,16 @@ import cattrs
 import httpx
 from httpx_sse import ServerSentEvent, SSEError, connect_sse
 
-from daggo_core.errors import DaggoError
+from daggo_core.errors import DaggoError, ServerError, ServerUnreachableError
 from daggo_core.rpc.errors import error_of_code
 from daggo_core.rpc.registry import RpcMethod
 from daggo_core.serde import structure, unstructure
 
-__all__ = ["RpcClient", "ServerError", "ServerUnreachableError"]
+__all__ = ["RpcClient"]
 
 #: Seconds a stream may stay silent before it counts as dropped (servers send a
 #: keep-alive comment every 15 s).
 STREAM_READ_TIMEOUT = 45.0
-
-
-class ServerError(DaggoError):
-    """The server refused the call (a missing or wrong token, a method it lacks) or failed
-    without a daggo error; the message names the server's URL and what to do."""
-
-
-class ServerUnreachableError(ServerError):
-    """The server could not be reached, did not answer in time, or dropped the
-    connection: trying again later may work."""
 
 
 class RpcClient:

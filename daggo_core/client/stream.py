@@ -8,8 +8,8 @@ import queue
 import threading
 import time
 
-from daggo_core.client.http import RpcClient, ServerUnreachableError
-from daggo_core.errors import DaggoError, StorageError
+from daggo_core.client.http import RpcClient
+from daggo_core.errors import DaggoError, ServerUnreachableError, StorageError
 
 __all__ = ["RunStream"]
 
