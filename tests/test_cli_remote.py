@@ -251,9 +251,11 @@ def test_the_stream_is_resumed_after_the_connection_drops(server: Server) -> Non
             with proxy.outage():  # every connection through the proxy is cut
                 pass
             (server.gate / "open").touch()
-            while not finished(server, run_id):
+            while not stream.ended:
                 stream.wait(1)
-            wait_for(lambda: stream.connections >= 2, 10, "the stream to be reopened")
+            assert stream.connections == 2 and finished(server, run_id)
+            # Resumed after the last event received: each event arrived once.
+            assert stream.events == len(server.storage.list_events(run_id))
         output, _ = follower.communicate(timeout=30)
         assert follower.returncode == 0, output
         assert output.count("  wait: SUCCESS") == 1

@@ -35,8 +35,11 @@ class RunStream:
         self.retry_interval = retry_interval
         #: The id of the last event received: where a reconnection resumes.
         self.last_event_id: str | None = None
-        #: How many times the stream was opened.
+        #: How many times the stream was opened, and how many events it received.
         self.connections = 0
+        self.events = 0
+        #: Whether the stream's end arrived (the run ended and all its events were sent).
+        self.ended = False
         self._received = False
         self._items: queue.Queue[str | BaseException] = queue.Queue()
         self._thread = threading.Thread(target=self._read, name="daggo-run-stream",
@@ -68,6 +71,7 @@ class RunStream:
         while True:
             try:
                 if self._read_once():
+                    self.ended = True
                     self._items.put(_END)
                     return
                 failing_since = None  # closed before the end: reopen at once
@@ -97,6 +101,8 @@ class RunStream:
                     self.last_event_id = message.id
                 if message.event == _END:
                     return True
-                if message.event == "event" and json.loads(message.data).get("kind") != "LOG":
-                    self._items.put(_CHANGE)
+                if message.event == "event":
+                    self.events += 1
+                    if json.loads(message.data).get("kind") != "LOG":
+                        self._items.put(_CHANGE)
         return False
