@@ -280,6 +280,15 @@ def test_a_server_that_is_down_is_named_with_what_to_do() -> None:
                           "URL; give one like http://127.0.0.1:8000 with --url or DAGGO_URL\n")
 
 
+def test_a_url_that_is_not_a_daggo_api_says_so(server: Server) -> None:
+    elsewhere = f"{server.url}/somewhere"
+    result = server.remote("runs", "list", url=elsewhere)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: the server at {elsewhere} answered POST "
+                             "/rpc/Runs.GetMany with HTTP 404 Not Found, not a daggo answer: "
+                             "check that --url or DAGGO_URL names a daggo server\n")
+
+
 def test_local_only_options_are_refused_with_a_url(server: Server) -> None:
     local = server.remote("job", "launch", "counting", "--local")
     assert local.exit_code == 2

@@ -104,12 +104,11 @@ class RpcClient:
                                "set DAGGO_TOKEN or --token to its admin.secret_key")
         code, message = _error_body(response)
         if code is None:
-            return ServerError(
-                f"the server at {self.url} answered {what} with HTTP "
-                f"{f'{status} {response.reason_phrase}'.strip()}, not a daggo answer: check "
-                "that --url or "
-                "DAGGO_URL names a daggo server" + (", or look at its log" if status >= 500
-                                                     else ""))
+            answer = f"{status} {httpx.codes.get_reason_phrase(status)}".strip()
+            then = ", or look at its log" if status >= 500 else ""
+            return ServerError(f"the server at {self.url} answered {what} with HTTP {answer}, "
+                               f"not a daggo answer: check that --url or DAGGO_URL names a "
+                               f"daggo server{then}")
         error = error_of_code(code, message)
         if error is not None:
             return error

@@ -74,7 +74,10 @@ class RunStream:
                     self.ended = True
                     self._items.put(_END)
                     return
-                failing_since = None  # closed before the end: reopen at once
+                # Closed before the end: reopen at once, unless it closed unread.
+                failing_since = None
+                if not self._received:
+                    time.sleep(self.retry_interval)
             except (ServerUnreachableError, StorageError) as exc:
                 now = time.monotonic()
                 if self._received or failing_since is None:  # the first failure in a row
