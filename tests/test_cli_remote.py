@@ -19,6 +19,7 @@ from daggo_core.client import RemoteServices, RunStream
 from daggo_core.config import default_config
 from daggo_core.errors import DaggoError
 from daggo_core.rpc.errors import _BY_CLASS, error_of_code, rpc_error
+from daggo_core.services.jobs import JobsGetRequest
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import RunStatus
 from daggo_core.testing.processes import free_port, wait_for, wait_healthy
@@ -168,6 +169,18 @@ def test_unknown_runs_jobs_and_bad_params_fail_with_the_local_messages(server: S
     server.same("job", "launch", "counting", "--params", '{"m": 1}')
     server.same("schedule", "disable", "counting", "monthly")
     assert server.storage.list_runs() == []
+
+
+def test_remote_services_offer_the_rpc_methods_only(server: Server,
+                                                  storage_backend: BackendUnderTest) -> None:
+    with RemoteServices(server.url + "/") as remote:
+        assert remote.system.version().storage == storage_backend.name  # no request
+        assert remote.system.health().ok
+        assert remote.jobs.get(JobsGetRequest(name="gated")).graph.order == ("wait",)
+        with pytest.raises(AttributeError) as raised:
+            remote.runs.resolve_id("ffff")
+        assert str(raised.value).startswith("'resolve_id' is not an RPC method of this "
+                                            "service (its methods: cancel, count, events, ")
 
 
 # ---------------------------------------------------------------------------- changing
