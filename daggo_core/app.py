@@ -302,8 +302,8 @@ def open_app(
 
     Scheduler bookkeeping of schedules no longer in code is cleared (their runs stay).
 
-    Fails at once, naming the setting, if the configured storage backend or executor is
-    not installed or its plugin failed to import.
+    Fails at once, naming the setting, if the configured storage backend, executor or
+    authenticator is not installed or its plugin failed to import.
 
     In a worker process (the `DAGGO_WORKER=1` marker, set by the subprocess executor when
     it re-executes the app's program) this never returns: it executes the run handed to
@@ -316,6 +316,7 @@ def open_app(
         exit_worker(serve_worker(cfg, defs, hooks))
     backend = hooks.storage_backend(cfg.database.driver)
     hooks.executor(cfg.execution.executor)
+    hooks.authenticator(cfg.admin.authenticator)
     storage = backend.open(cfg.database)
     events = attach_dispatcher(storage, hooks)
     try:

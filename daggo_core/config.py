@@ -68,8 +68,6 @@ OTHER_VARIABLES = frozenset({"DAGGO_PLUGINS_BLOCK", "DAGGO_WORKER", "DAGGO_WORKE
 
 #: Settings that are planned but do nothing yet: setting one is refused, saying why.
 PLANNED: dict[tuple[str, ...], str] = {
-    ("admin", "secret_key"): "the admin and its API have no authentication yet (it comes "
-                             "with the RPC API); bind admin.host to a private address",
     ("execution", "queue_size"): "runs wait in the database, with no size limit",
     **{("deploy", name): "deploy drain is not built yet"
        for name in ("drain_enabled", "drain_timeout_seconds", "lock_name")},
@@ -96,10 +94,14 @@ def _tag_limits(value: Any) -> None:
 
 @attrs.define
 class AdminConfig:
-    """The admin web server (UI and health check)."""
+    """The admin web server (UI, RPC API, metrics and health check) and who may use it."""
 
     host: str = setting("127.0.0.1", string(nonempty=True))
     port: int = setting(8000, integer(1, 65535))
+    #: When set, every request but `/healthz` needs it (the `bearer` authenticator).
+    secret_key: str | None = setting(None, string(optional=True, nonempty=True), secret=True)
+    #: The authenticator (`daggo_authenticators`) that checks requests, by name.
+    authenticator: str = setting("bearer", string(nonempty=True))
 
 
 @attrs.define

@@ -24,6 +24,7 @@ from daggo_core.services.runs import (
     RunsGetManyRequest,
     RunsGetRequest,
 )
+from daggo_core.web.auth import install_auth
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
@@ -40,7 +41,7 @@ OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 def create_asgi(app: DaggoApp) -> Quart:
     """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui)
-    and `/healthz`."""
+    and `/healthz`, behind the configured authenticator (`daggo_core.web.auth`)."""
     web = Quart("daggo_core.web")
     services = app.services
     panels = app.hooks.ui_panels()
@@ -49,6 +50,8 @@ def create_asgi(app: DaggoApp) -> Quart:
         panels=sorted(panels.values(), key=lambda p: p.title),
     )
 
+    authenticator = app.hooks.authenticator(app.config.admin.authenticator)
+    install_auth(web, authenticator.create(app.config), pages=not app.config.disable_ui)
     web.register_blueprint(rpc_blueprint(services))
 
     @web.get("/healthz")
