@@ -183,8 +183,8 @@ def test_system_config_shows_the_secret_redacted(app: daggo_core.DaggoApp) -> No
 def test_the_secret_is_read_from_the_environment(tmp_path: Path) -> None:
     from daggo_core.config import load_config
 
-    cfg = load_config(env={"DAGGO_ADMIN_SECRET_KEY": "from-env"}, cwd=tmp_path)
-    assert cfg.admin.secret_key == "from-env"
+    cfg = load_config(env={"DAGGO_ADMIN_SECRET_KEY": "from-the-environment"}, cwd=tmp_path)
+    assert cfg.admin.secret_key == "from-the-environment"
 
 
 # ---------------------------------------------------------------------------- pages
@@ -257,7 +257,7 @@ def test_changing_the_secret_ends_every_session(
     [login] = session(first, ("POST", "/login", {"form": {"secret_key": SECRET}}))
     cookie = {"Cookie": login.headers["Set-Cookie"].split(";")[0]}
     assert send(first, "GET", "/", headers=cookie).status == 200
-    rotated = apps(config(tmp_path / "other", secret="another-secret"), JOB)
+    rotated = apps(config(tmp_path / "other", secret="another-secret-value"), JOB)
     assert send(rotated, "GET", "/", headers=cookie).status == 302
 
 

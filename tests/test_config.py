@@ -74,7 +74,7 @@ app = "shop.jobs:defs"
 [admin]
 host = "0.0.0.0"
 port = 8080
-secret_key = "s3cr3t"
+secret_key = "s3cr3t-of-16-chars"
 authenticator = "oidc"
 
 [database]
@@ -120,7 +120,7 @@ tick_interval_seconds = 5
 """
 
 ALL_AREAS = {
-    "admin": {"host": "0.0.0.0", "port": 8080, "secret_key": "s3cr3t",
+    "admin": {"host": "0.0.0.0", "port": 8080, "secret_key": "s3cr3t-of-16-chars",
               "authenticator": "oidc"},
     "database": {
         "driver": "postgres",
@@ -814,10 +814,20 @@ def test_redacted_hides_secrets_that_are_set() -> None:
     assert shown["database"]["postgres"]["user"] == "postgres"
     assert "pw" not in str(shown)
     assert config_to_dict(cfg)["database"]["postgres"]["password"] == "pw"
-    cfg.admin.secret_key = "admin-key"
+    cfg.admin.secret_key = "admin-key-0123456789"
     assert redacted(cfg)["admin"]["secret_key"] == "********"
     assert "admin-key" not in repr(cfg)
     assert cfg.database.postgres.password == "pw"  # the config itself is untouched
+
+
+def test_a_short_secret_key_is_refused_saying_how_to_make_one(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "", DAGGO_ADMIN_SECRET_KEY="short")
+    assert "admin.secret_key (from DAGGO_ADMIN_SECRET_KEY)" in message
+    assert "must be at least 16 characters, got 5" in message
+    assert "secrets.token_urlsafe(32)" in message
+    assert "'short'" not in message
+    message = _load_error(tmp_path, "[admin]\nsecret_key = 1234567890123456789\n")
+    assert "expected a string, got a value of type int" in message and "1234567890123456789" not in message
 
 
 def test_repr_hides_secrets() -> None:

@@ -22,7 +22,7 @@ from daggo_core.metrics import MAX_TRACKED_RUNS
 from daggo_core.storage.records import Run, RunStatus
 from tests.conftest import BackendUnderTest
 
-SECRET = "metrics-secret"
+SECRET = "metrics-secret-value"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
 RELEASE = threading.Event()
 

@@ -20,7 +20,8 @@ __all__ = ["ERROR_RESPONSES", "openapi_spec"]
 #: The error answers every method may give, by status (see docs/RPC.md).
 ERROR_RESPONSES = {
     "400": "malformed_json or invalid_argument: the body is not the request message",
-    "401": "unauthenticated: admin.secret_key is set and the request does not carry it",
+    "401": "unauthenticated: the server asks for credentials (the bearer token "
+           "admin.secret_key) and the request has no valid ones",
     "404": "unknown_method, or not_found: what the request names does not exist",
     "409": "failed_precondition: the request cannot apply now",
     "500": "internal: an unexpected error, with an id the server log has",
