@@ -827,7 +827,8 @@ def test_a_short_secret_key_is_refused_saying_how_to_make_one(tmp_path: Path) ->
     assert "secrets.token_urlsafe(32)" in message
     assert "'short'" not in message
     message = _load_error(tmp_path, "[admin]\nsecret_key = 1234567890123456789\n")
-    assert "expected a string, got a value of type int" in message and "1234567890123456789" not in message
+    assert "expected a string, got a value of type int" in message
+    assert "1234567890123456789" not in message
 
 
 def test_repr_hides_secrets() -> None:
