@@ -195,3 +195,23 @@ def test_runs_waiting_for_a_scrape_are_bounded(app: daggo_core.DaggoApp) -> None
     for _ in range(MAX_TRACKED_RUNS + 5):
         app.metrics.run_launched(Run(job_name="quick", status=RunStatus.STARTING))
     assert app.metrics.runs_to_observe == MAX_TRACKED_RUNS
+
+
+def test_a_failing_observer_never_keeps_runs_or_ticks_from_launching(
+        app: daggo_core.DaggoApp, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("observer broke")
+
+    first, second = launch(app, "quick"), launch(app, "quick")
+    coordinator = app.start_execution()
+    coordinator.max_concurrent_runs, coordinator.on_launch = 2, broken
+    assert coordinator.dispatch_once() == 2
+    wait_until(lambda: finished(app, first) and finished(app, second))
+    assert caplog.text.count("on_launch failed for run") == 2
+    start = dt.datetime(2026, 1, 1, 12, 0, 30, tzinfo=dt.UTC)
+    scheduler = app.start_scheduler(clock=lambda: start)
+    scheduler.on_fired = broken
+    scheduler.tick(start)
+    [tick] = scheduler.tick(start + dt.timedelta(seconds=32))
+    assert tick.run_id is not None
+    assert "on_fired failed for a tick of ticking/" in caplog.text

@@ -124,7 +124,10 @@ class RunCoordinator:
             logger.info("launching run %s of job %s", run.id, run.job_name)
             self.executor.launch(run)
             if self.on_launch is not None:
-                self.on_launch(run)
+                try:
+                    self.on_launch(run)
+                except Exception:  # an observer never keeps the next runs from launching
+                    logger.exception("on_launch failed for run %s", run.id)
         return len(runs)
 
     async def run_forever(self) -> None:

@@ -99,7 +99,11 @@ class Scheduler:
         for tick in ticks:
             if self.on_fired is not None and (
                     tick.job_name, tick.schedule_key, tick.scheduled_for) in due:
-                self.on_fired(tick, (now - tick.scheduled_for).total_seconds())
+                try:
+                    self.on_fired(tick, (now - tick.scheduled_for).total_seconds())
+                except Exception:  # an observer never fails the pass
+                    logger.exception("on_fired failed for a tick of %s/%s", tick.job_name,
+                                     tick.schedule_key)
             routine = tick.status in (TickStatus.SKIPPED, TickStatus.BUFFERED)
             logger.log(logging.DEBUG if routine else logging.INFO,
                        "schedule %s/%s tick %s: %s%s", tick.job_name, tick.schedule_key,
