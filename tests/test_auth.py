@@ -23,7 +23,7 @@ from daggo_core.errors import PluginError
 from daggo_core.extensions import Authentication, Authenticator, LoginField, Principal
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import make_plugin_manager
-from daggo_core.web.auth import safe_next
+from daggo_core.web.auth import LoginThrottle, safe_next
 
 SECRET = "s3cret-token-value"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
@@ -306,6 +306,36 @@ def test_the_failed_login_is_logged_without_what_was_typed(
     assert "failed admin login" in caplog.text
     assert typed not in caplog.text and typed not in answer.text
     assert SECRET not in caplog.text and SECRET not in answer.text
+
+
+def test_logins_are_refused_for_a_while_after_repeated_failures(
+        app: daggo_core.DaggoApp) -> None:
+    wrong = ("POST", "/login", {"form": {"secret_key": "nope"}})
+    *failed, refused = session(app, *[wrong] * 5,
+                               ("POST", "/login", {"form": {"secret_key": SECRET}}))
+    assert [answer.status for answer in failed] == [401] * 5
+    assert refused.status == 429
+    assert "Too many failed logins; try again in" in refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert send(app, "POST", "/rpc/System.Version", headers=AUTH).status == 200  # API unaffected
+
+
+def test_the_login_throttle_forgets_failures_older_than_its_window() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(max_failures=2, window=10.0, max_addresses=2,
+                             clock=lambda: now[0])
+    throttle.failed("a")
+    now[0] = 4.0
+    throttle.failed("a")
+    assert throttle.retry_after("a") == 6
+    assert throttle.retry_after("b") is None
+    now[0] = 10.0
+    assert throttle.retry_after("a") is None  # the first failure is 10 s old
+    throttle.failed("a")
+    assert throttle.retry_after("a") == 4
+    throttle.failed("b")
+    throttle.failed("c")  # a third address: the least recent ("a") is forgotten
+    assert throttle.retry_after("a") is None
 
 
 # ---------------------------------------------------------------------------- the hook

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -22,7 +25,7 @@ from quart.sessions import SecureCookieSessionInterface
 from daggo_core.extensions import Authentication, Principal
 from daggo_core.rpc.errors import unauthenticated
 
-__all__ = ["install_auth"]
+__all__ = ["LoginThrottle", "install_auth", "safe_next"]
 
 logger = logging.getLogger("daggo.web.auth")
 
@@ -32,6 +35,39 @@ OPEN_ENDPOINTS = frozenset({"healthz", "login", "logout", "static"})
 API_ROOTS = frozenset({"rpc", "metrics"})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 SESSION_PRINCIPAL = "principal"
+
+
+class LoginThrottle:
+    """Refuses logins from an address that failed `max_failures` times within the last
+    `window` seconds, until the oldest of those failures is that old; remembers at most
+    `max_addresses` addresses (the least recent are forgotten first)."""
+
+    def __init__(self, max_failures: int = 5, window: float = 60.0, *,
+                 max_addresses: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.window, self.max_addresses = max_failures, window, max_addresses
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def retry_after(self, address: str) -> int | None:
+        """Seconds until `address` may try again, or None if it may now."""
+        failures = self._failures.get(address)
+        if failures is None:
+            return None
+        cutoff = self.clock() - self.window
+        while failures and failures[0] <= cutoff:
+            failures.popleft()
+        if len(failures) < self.max_failures:
+            return None
+        return max(1, math.ceil(failures[0] - cutoff))
+
+    def failed(self, address: str) -> None:
+        """Count a failed login from `address`."""
+        failures = self._failures.pop(address, None) or deque(maxlen=self.max_failures)
+        failures.append(self.clock())
+        self._failures[address] = failures  # re-inserted: the most recent last
+        while len(self._failures) > self.max_addresses:
+            del self._failures[next(iter(self._failures))]
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -75,25 +111,34 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
         return response
 
     if pages:
-        web.add_url_rule("/login", "login", _login_view(authentication),
+        web.add_url_rule("/login", "login", _login_view(authentication, LoginThrottle()),
                          methods=["GET", "POST"])
         web.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
 
 
-def _login_view(authentication: Authentication) -> Callable[[], Awaitable[Any]]:
+def _login_view(authentication: Authentication,
+                throttle: LoginThrottle) -> Callable[[], Awaitable[Any]]:
+    async def page(status: int, problem: str | None = None) -> Any:
+        return await render_template("login.html", fields=authentication.login_fields,
+                                     next=safe_next(request.args.get("next")),
+                                     problem=problem), status
+
     async def login() -> Any:
         target = safe_next(request.args.get("next"))
         if request.method == "GET":
-            return await render_template("login.html", fields=authentication.login_fields,
-                                         next=target, failed=False)
+            return await page(200)
+        address = request.remote_addr or "?"
+        wait = throttle.retry_after(address)
+        if wait is not None:
+            answer, status = await page(429, f"Too many failed logins; try again in {wait} s.")
+            return answer, status, {"Retry-After": str(wait)}
         form = await request.form
         principal = authentication.login({f.name: form.get(f.name, "")
                                           for f in authentication.login_fields})
         if principal is None:
-            logger.warning("failed admin login from %s", request.remote_addr)
-            page = await render_template("login.html", fields=authentication.login_fields,
-                                         next=target, failed=True)
-            return page, 401
+            throttle.failed(address)
+            logger.warning("failed admin login from %s", address)
+            return await page(401, "Wrong credentials; try again.")
         session.clear()
         session[SESSION_PRINCIPAL] = principal.name
         return redirect(target)
