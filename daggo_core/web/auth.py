@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from quart import Quart, Response, g, jsonify, redirect, render_template, request, session
+from quart import Quart, Response, jsonify, redirect, render_template, request, session
 from quart.sessions import SecureCookieSessionInterface
 
 from daggo_core.extensions import Authentication, Principal
@@ -100,7 +100,6 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
         if principal is None and request.method in SAFE_METHODS:
             principal = _session_principal()
         if principal is not None:
-            g.principal = principal
             return None
         if pages and request.method in SAFE_METHODS and not _is_api(request.path):
             return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/')}")
@@ -118,7 +117,7 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
 
 def _login_view(authentication: Authentication,
                 throttle: LoginThrottle) -> Callable[[], Awaitable[Any]]:
-    async def page(status: int, problem: str | None = None) -> Any:
+    async def page(status: int, problem: str | None = None) -> tuple[str, int]:
         return await render_template("login.html", fields=authentication.login_fields,
                                      next=safe_next(request.args.get("next")),
                                      problem=problem), status
