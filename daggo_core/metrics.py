@@ -15,8 +15,8 @@ from prometheus_client.registry import Collector
 
 from daggo_core.errors import NotFoundError
 from daggo_core.execution.claim_policy import WAIT_KINDS
-from daggo_core.services.runs import RunsCountByStatusRequest, RunsGetRequest
-from daggo_core.storage.records import Run, ScheduleTick, StepStatus, utcnow
+from daggo_core.services.runs import RunsCountByStatusRequest, RunsGetRequest, StepStatus
+from daggo_core.storage.records import Run, ScheduleTick, utcnow
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
