@@ -45,7 +45,8 @@ def generate_python(spec: dict[str, Any], out: Path) -> None:
         project = Path(tmp) / PROJECT
         config = Config.from_sources(
             ConfigFile(project_name_override=PROJECT, package_name_override=PACKAGE,
-                       post_hooks=[f"{ruff} check --fix-only .", f"{ruff} format ."]),
+                       post_hooks=[f"{ruff} check --no-cache --fix-only .",
+                                   f"{ruff} format --no-cache ."]),
             MetaType.UV, document, "utf-8", overwrite=False, output_path=project)
         with contextlib.redirect_stdout(io.StringIO()):  # its "Generating <tmp dir>"
             problems = generate(config=config)

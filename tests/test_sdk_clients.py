@@ -1,0 +1,282 @@
+"""The generated clients (`daggo sdk`): the committed ones are what the current spec
+generates, and each drives a live server, with and without the admin secret."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.config import default_config
+from daggo_core.errors import DaggoError
+from daggo_core.sdk import current_spec
+from daggo_core.sdk.python import generate_python
+from daggo_core.sdk.tree import read_tree
+from daggo_core.sdk.typescript import generate_typescript
+from daggo_core.testing.processes import free_port, wait_for
+from tests.conftest import BackendUnderTest
+
+ROOT = Path(__file__).parent.parent
+TSC = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "tsc"
+SECRET = "s3cret-token"
+GENERATORS: dict[str, Callable[[dict[str, Any], Path], None]] = {
+    "python": generate_python, "typescript": generate_typescript}
+FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+@frozen
+class Params:
+    n: int = 1
+
+
+@frozen
+class Out:
+    n: int
+
+
+def op(ctx: Context, inp: NoInput) -> Out:
+    return Out(ctx.params.n)
+
+
+JOB = dag.job("job", params=Params).add(dag.op("op", op)).build()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both clients generated from the current spec, once for the module."""
+    root = tmp_path_factory.mktemp("sdk")
+    for kind, generate in GENERATORS.items():
+        generate(current_spec(), root / kind)
+    return {kind: root / kind for kind in GENERATORS}
+
+
+@pytest.mark.parametrize("kind", GENERATORS)
+def test_committed_client_is_what_the_current_spec_generates(
+        kind: str, generated: dict[str, Path]) -> None:
+    fresh, committed = read_tree(generated[kind]), read_tree(ROOT / "clients" / kind)
+    changed = sorted(path for path in fresh.keys() | committed.keys()
+                     if fresh.get(path) != committed.get(path))
+    assert not changed, (f"clients/{kind} is not what the current spec generates "
+                         f"(differing: {', '.join(changed)}): run `make gen-sdk`")
+
+
+def test_generating_twice_gives_the_same_files(generated: dict[str, Path],
+                                               tmp_path: Path) -> None:
+    generate_typescript(current_spec(), tmp_path / "again")
+    assert read_tree(tmp_path / "again") == read_tree(generated["typescript"])
+
+
+def test_sdk_replaces_a_client_it_generated_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "client"
+    generate_typescript(current_spec(), out)
+    (out / "src" / "stale.ts").write_text("export {};\n")
+    (out / "node_modules").mkdir()
+    generate_typescript(current_spec(), out)
+    assert not (out / "src" / "stale.ts").exists()
+    assert (out / "node_modules").is_dir()  # an install of it stays
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(DaggoError, match=r"--out .*other: the directory holds other files"):
+        generate_typescript(current_spec(), other)
+    assert (other / "notes.txt").read_text() == "mine"
+
+
+def test_sdk_command_writes_both_clients(tmp_path: Path) -> None:
+    for kind, marker in (("python", "daggo_client/client.py"),
+                         ("typescript", "src/client.ts")):
+        result = subprocess.run([sys.executable, "-m", "daggo_core.cli.main", "sdk", kind,
+                                 "--out", str(tmp_path / kind)],
+                                capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / kind / marker).is_file()
+
+
+@frozen
+class Server:
+    url: str
+    secret: str | None
+    app: daggo_core.DaggoApp
+
+
+@pytest.fixture(params=[None, SECRET], ids=["open", "secret"])
+def server(request: pytest.FixtureRequest, storage_backend: BackendUnderTest,
+           apps: Callable[..., daggo_core.DaggoApp]) -> Iterator[Server]:
+    """The app served on a loopback port, its admin secret set or not."""
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    cfg.execution.executor = "in_process"
+    cfg.scheduler.enabled = False
+    cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
+    if request.param is not None:
+        cfg.admin.secret_key = request.param
+    app = apps(cfg, JOB)
+    listening = app.bind()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    def serve() -> None:
+        loop.run_until_complete(app.serve(stop, listening=listening))
+        loop.run_until_complete(loop.shutdown_default_executor())
+
+    thread = threading.Thread(target=serve, name="sdk-test-server")
+    thread.start()
+    try:
+        yield Server(url=f"http://127.0.0.1:{cfg.admin.port}", secret=request.param, app=app)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+        assert not thread.is_alive(), "the server did not shut down within 30 s"
+        loop.close()
+
+
+@pytest.fixture(scope="module")
+def daggo_client(generated: dict[str, Path]) -> Iterator[ModuleType]:
+    """The generated Python package, imported from where it was generated."""
+    sys.path.insert(0, str(generated["python"]))
+    try:
+        yield importlib.import_module("daggo_client")
+    finally:
+        sys.path.remove(str(generated["python"]))
+        for name in [name for name in sys.modules if name.split(".")[0] == "daggo_client"]:
+            del sys.modules[name]
+
+
+def test_python_client_drives_a_live_server(server: Server, daggo_client: ModuleType) -> None:
+    from daggo_client.api.jobs import jobs_get_many, jobs_launch
+    from daggo_client.api.runs import runs_get
+    from daggo_client.api.system import system_version
+    from daggo_client.models import (
+        Error,
+        JobsGetManyRequest,
+        JobsLaunchRequest,
+        JobsLaunchRequestParams,
+        RunsGetRequest,
+    )
+
+    client = (daggo_client.Client(base_url=server.url) if server.secret is None
+              else daggo_client.AuthenticatedClient(base_url=server.url, token=server.secret))
+    with client:
+        page = jobs_get_many.sync(client=client, body=JobsGetManyRequest())
+        assert [job.name for job in page.jobs] == ["job"]
+        params = JobsLaunchRequestParams.from_dict({"n": 7})
+        launched = jobs_launch.sync(client=client,
+                                    body=JobsLaunchRequest(job="job", params=params))
+        run_id = launched.run.id
+
+        def finished() -> Any:
+            detail = runs_get.sync(client=client, body=RunsGetRequest(run_id=run_id))
+            return detail if detail.run.status.value in FINISHED else None
+
+        detail = wait_for(finished, 20, "the run launched through the client to finish")
+        assert detail.run.status.value == "SUCCESS"
+        assert detail.params.to_dict() == {"n": 7}
+
+        missing = runs_get.sync_detailed(client=client, body=RunsGetRequest(run_id="nosuchrun"))
+        assert missing.status_code == 404
+        assert isinstance(missing.parsed, Error)
+        assert missing.parsed.error.code == "not_found"
+        assert "nosuchrun" in missing.parsed.error.message
+
+    if server.secret is not None:
+        with daggo_client.Client(base_url=server.url) as anonymous:
+            refused = system_version.sync_detailed(client=anonymous)
+        assert refused.status_code == 401
+        assert isinstance(refused.parsed, Error)
+        assert refused.parsed.error.code == "unauthenticated"
+
+
+_DRIVER = """\
+import { createClient, DaggoError } from "../typescript/src/index.js";
+
+declare const process: { argv: string[] };
+const [url, secret] = [process.argv[2], process.argv[3] || undefined];
+const daggo = createClient(url);
+const auth = secret;
+const finished = ["SUCCESS", "FAILURE", "CANCELED"];
+
+async function refusal(call: () => Promise<unknown>) {
+  try {
+    await call();
+    return null;
+  } catch (error) {
+    if (!(error instanceof DaggoError)) throw error;
+    return { code: error.code, status: error.status, message: error.message };
+  }
+}
+
+const jobs = await daggo.jobs.GetMany({}, { auth });
+const launched = await daggo.jobs.Launch({ job: "job", params: { n: 7 } }, { auth });
+let detail = await daggo.runs.Get({ run_id: launched.run.id }, { auth });
+for (const deadline = Date.now() + 20000; !finished.includes(detail.run.status)
+     && Date.now() < deadline;) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  detail = await daggo.runs.Get({ run_id: launched.run.id }, { auth });
+}
+// The client's default secret, and a URL with a trailing slash.
+const version = await createClient(url + "/", { auth }).system.Version();
+const missing = await refusal(() => daggo.runs.Get({ run_id: "nosuchrun" }, { auth }));
+const anonymous = await refusal(() => daggo.system.Version());
+// @ts-expect-error: a request without its required field does not compile
+const typo = () => daggo.jobs.Launch({ jobb: "job" });
+console.log(JSON.stringify({
+  jobs: jobs.jobs.map((job) => job.name), status: detail.run.status, params: detail.params,
+  version: version.version, missing, anonymous, typo: typeof typo,
+}));
+"""
+
+
+@pytest.fixture(scope="module")
+def typescript_driver(generated: dict[str, Path]) -> Path:
+    """A script calling the generated TypeScript client, compiled with it by `tsc` under
+    the client's own tsconfig."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the TypeScript client is not compiled or run")
+    assert TSC.exists(), f"{TSC} is missing: run `make install` (it installs TypeScript)"
+    root = generated["typescript"].parent
+    driver = root / "driver"
+    driver.mkdir()
+    (driver / "package.json").write_text('{"type": "module"}\n')
+    (driver / "drive.ts").write_text(_DRIVER)
+    (driver / "tsconfig.json").write_text(json.dumps({
+        "extends": "../typescript/tsconfig.json",
+        "compilerOptions": {"rootDir": "..", "outDir": "../build"},
+        "include": ["drive.ts"]}))
+    compiled = subprocess.run([str(TSC), "-p", str(driver)], capture_output=True, text=True,
+                              timeout=120, check=False)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    (root / "build" / "package.json").write_text('{"type": "module"}\n')
+    return root / "build" / "driver" / "drive.js"
+
+
+def test_typescript_client_drives_a_live_server(server: Server,
+                                                typescript_driver: Path) -> None:
+    result = subprocess.run(["node", str(typescript_driver), server.url, server.secret or ""],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["jobs"] == ["job"]
+    assert (seen["status"], seen["params"]) == ("SUCCESS", {"n": 7})
+    assert seen["version"] == daggo_core.__version__
+    assert seen["missing"]["status"] == 404
+    assert seen["missing"]["code"] == "not_found"
+    assert "nosuchrun" in seen["missing"]["message"]
+    if server.secret is None:
+        assert seen["anonymous"] is None
+    else:
+        assert (seen["anonymous"]["status"], seen["anonymous"]["code"]) == (
+            401, "unauthenticated")
