@@ -26,11 +26,12 @@ $(TSC_STAMP): clients/tooling/package.json clients/tooling/package-lock.json | $
 
 install: $(STAMP) $(TSC_STAMP)
 
-# Regenerates the committed clients from the current spec (tests/test_sdk_clients.py fails
-# while they differ).
+# Regenerates the committed clients and docs/RPC.md's table of calls from the current spec
+# (tests/test_sdk_clients.py fails while they differ).
 gen-sdk: install
 	$(BIN)/daggo sdk python --out clients/python
 	$(BIN)/daggo sdk typescript --out clients/typescript
+	$(BIN)/python -m daggo_core.sdk.examples docs/RPC.md
 
 run: install
 	cd examples/content_ingestion && ../../$(BIN)/daggo run

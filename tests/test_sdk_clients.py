@@ -23,6 +23,7 @@ from daggo_core import Context, NoInput, dag
 from daggo_core.config import default_config
 from daggo_core.errors import DaggoError
 from daggo_core.sdk import current_spec
+from daggo_core.sdk.examples import BEGIN, END, examples_table, method_calls
 from daggo_core.sdk.python import generate_python
 from daggo_core.sdk.tree import read_tree
 from daggo_core.sdk.typescript import generate_typescript
@@ -71,6 +72,14 @@ def test_committed_client_is_what_the_current_spec_generates(
                      if fresh.get(path) != committed.get(path))
     assert not changed, (f"clients/{kind} is not what the current spec generates "
                          f"(differing: {', '.join(changed)}): run `make gen-sdk`")
+
+
+def test_docs_table_of_calls_is_what_the_current_spec_generates() -> None:
+    text = (ROOT / "docs" / "RPC.md").read_text()
+    documented = text[text.index(BEGIN):text.index(END) + len(END)]
+    assert documented == examples_table(current_spec()), (
+        "docs/RPC.md's table of calls is not what the current spec generates: run "
+        "`make gen-sdk`")
 
 
 def test_generating_twice_gives_the_same_files(generated: dict[str, Path],
@@ -192,6 +201,15 @@ def test_python_client_drives_a_live_server(server: Server, daggo_client: Module
         assert missing.parsed.error.code == "not_found"
         assert "nosuchrun" in missing.parsed.error.message
 
+        for documented in method_calls(current_spec()):  # docs/RPC.md's calls, as written
+            module = importlib.import_module(documented.python_module)
+            names = {module.__name__.rsplit(".", 1)[-1]: module, "client": client}
+            if documented.python_request is not None:
+                names[documented.python_request] = getattr(daggo_client.models,
+                                                           documented.python_request)
+            answer = eval(documented.python, names)
+            assert answer is not None, f"{documented.python}: an undocumented answer"
+
     if server.secret is not None:
         with daggo_client.Client(base_url=server.url) as anonymous:
             refused = system_version.sync_detailed(client=anonymous)
@@ -251,7 +269,11 @@ def typescript_driver(generated: dict[str, Path]) -> Path:
     driver = root / "driver"
     driver.mkdir()
     (driver / "package.json").write_text('{"type": "module"}\n')
-    (driver / "drive.ts").write_text(_DRIVER)
+    # docs/RPC.md's calls, as written, type-checked (not run: they name no real run).
+    documented = "".join(f"  async () => {call.typescript},\n"
+                         for call in method_calls(current_spec()))
+    (driver / "drive.ts").write_text(
+        f"{_DRIVER}const documented = [\n{documented}];\nvoid documented;\n")
     (driver / "tsconfig.json").write_text(json.dumps({
         "extends": "../typescript/tsconfig.json",
         "compilerOptions": {"rootDir": "..", "outDir": "../build"},

@@ -11,8 +11,10 @@ from daggo_core.errors import InvalidArgumentError
 __all__ = ["KEPT", "read_tree", "write_tree"]
 
 #: What a regeneration leaves in place and a comparison skips: a client's build and
-#: install products, never generated.
-KEPT = frozenset({"node_modules", "dist", "__pycache__", ".venv"})
+#: install products and tools' caches (`ruff check .` makes one per project), never
+#: generated.
+KEPT = frozenset({"node_modules", "dist", "__pycache__", ".venv", ".ruff_cache",
+                  ".mypy_cache", ".pytest_cache"})
 
 
 def write_tree(files: Mapping[str, bytes], out: Path, *, marker: tuple[str, str]) -> None:
