@@ -86,8 +86,9 @@ def update_docs(path: Path, spec: dict[str, Any]) -> bool:
 def _body(media: dict[str, Any] | None, request: dict[str, Any],
           schemas: dict[str, Any]) -> dict[str, Any]:
     """The request's required fields, valued as in the spec's example request if any."""
-    examples = (media or {}).get("examples", {})
-    example = next(iter(examples.values()), {}).get("value", {}) if examples else {}
+    examples: dict[str, Any] = (media or {}).get("examples", {})
+    example: dict[str, Any] = next(iter(examples.values())).get("value", {}) \
+        if examples else {}
     properties = request.get("properties", {})
     return {field: example[field] if field in example
             else example_value(properties.get(field, {}), schemas)
