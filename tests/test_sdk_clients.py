@@ -26,7 +26,7 @@ from daggo_core.sdk import current_spec
 from daggo_core.sdk.examples import BEGIN, END, examples_table, method_calls
 from daggo_core.sdk.python import generate_python
 from daggo_core.sdk.tree import read_tree
-from daggo_core.sdk.typescript import generate_typescript
+from daggo_core.sdk.typescript import generate_typescript, render_typescript, type_of
 from daggo_core.testing.processes import free_port, wait_for
 from tests.conftest import BackendUnderTest
 
@@ -113,6 +113,67 @@ def test_sdk_command_writes_both_clients(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
         assert (tmp_path / kind / marker).is_file()
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+@pytest.mark.parametrize(("schema", "expected"), [
+    ({"type": "string", "format": "date-time"}, "string"),
+    ({"type": "integer"}, "number"),
+    ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "string | null"),
+    ({"type": ["integer", "null"]}, "number | null"),
+    ({"enum": ["QUEUED", "SUCCESS"]}, '"QUEUED" | "SUCCESS"'),
+    ({"const": 3}, "3"),
+    ({"oneOf": [_ref("RunSummary"), _ref("EventInfo")]}, "RunSummary | EventInfo"),
+    ({"anyOf": [{"type": "string"}, {}]}, "unknown"),
+    ({"type": "array", "items": {"type": "string"}}, "string[]"),
+    ({"type": "array", "items": {"type": "array", "items": _ref("A")}}, "A[][]"),
+    ({"type": "array", "items": {"anyOf": [_ref("A"), {"type": "null"}]}}, "Array<A | null>"),
+    ({"type": "array"}, "unknown[]"),
+    ({"type": "object", "additionalProperties": {"type": "string"}}, "{ [key: string]: string }"),
+    ({"type": "object"}, "{ [key: string]: unknown }"),
+    ({"type": "object", "properties": {"a": {"type": "boolean"}, "b-c": _ref("B")},
+      "required": ["a"]}, '{ a: boolean; "b-c"?: B }'),
+    ({"allOf": [_ref("A"), {"anyOf": [_ref("B"), {"type": "null"}]}]}, "A & (B | null)"),
+    ({}, "unknown"),
+])
+def test_typescript_type_of_each_schema_shape(schema: dict[str, Any], expected: str) -> None:
+    assert type_of(schema) == expected
+
+
+def test_typescript_messages_are_interfaces_with_optional_and_nullable_fields() -> None:
+    spec = {"info": {"version": "9.1"}, "paths": {}, "components": {"schemas": {
+        "Page": {"type": "object", "description": "A page.\n\nOf runs.",
+                 "properties": {"runs": {"type": "array", "items": _ref("Status")},
+                                "next_cursor": {"anyOf": [{"type": "string"},
+                                                          {"type": "null"}]},
+                                "limit": {"type": "integer", "default": 50}},
+                 "required": ["runs", "next_cursor"], "additionalProperties": False},
+        "Status": {"enum": ["QUEUED", "SUCCESS"]}}}}
+    types = render_typescript(spec)["src/types.ts"]
+    assert "(version 9.1)" in types.splitlines()[0]
+    assert ("/**\n * A page.\n *\n * Of runs.\n */\nexport interface Page {\n"
+            "  runs: Status[];\n  next_cursor: string | null;\n  limit?: number;\n}\n") in types
+    assert 'export type Status = "QUEUED" | "SUCCESS";\n' in types
+
+
+def test_docs_calls_take_their_values_from_the_spec_example_request() -> None:
+    spec = {"paths": {"/rpc/Runs.Get": {"post": {
+        "operationId": "Runs_Get", "tags": ["Runs"],
+        "requestBody": {"content": {"application/json": {
+            "schema": _ref("RunsGetRequest"),
+            "examples": {"example": {"value": {"run_id": "3f2a", "verbose": True}}}}}}}}},
+        "components": {"schemas": {"RunsGetRequest": {
+            "type": "object", "required": ["run_id"],
+            "properties": {"run_id": {"type": "string"}, "verbose": {"type": "boolean"}}}}}}
+    [call] = method_calls(spec)
+    assert call.curl == """curl -s -X POST $DAGGO_URL/rpc/Runs.Get -d '{"run_id": "3f2a"}'"""
+    assert call.python == ('runs_get.sync(client=client, '
+                           'body=RunsGetRequest.from_dict({"run_id": "3f2a"}))')
+    assert call.typescript == 'await daggo.runs.Get({"run_id": "3f2a"})'
+    assert call.python_module == "daggo_client.api.runs.runs_get"
 
 
 @frozen
