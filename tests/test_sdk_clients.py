@@ -4,12 +4,14 @@ generates, and each drives a live server, with and without the admin secret."""
 from __future__ import annotations
 
 import asyncio
+import http.server
 import importlib
 import json
 import shutil
 import subprocess
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -319,22 +321,18 @@ console.log(JSON.stringify({
 """
 
 
-@pytest.fixture(scope="module")
-def typescript_driver(generated: dict[str, Path]) -> Path:
-    """A script calling the generated TypeScript client, compiled with it by `tsc` under
-    the client's own tsconfig."""
+def compile_driver(client: Path, source: str) -> Path:
+    """`source` (a script importing the client at `client` as `../typescript/...`),
+    compiled with the client by `tsc` under the client's own tsconfig; the script's .js."""
     if shutil.which("node") is None:
         pytest.skip("node is not installed: the TypeScript client is not compiled or run")
     assert TSC.exists(), f"{TSC} is missing: run `make install` (it installs TypeScript)"
-    root = generated["typescript"].parent
+    assert client.name == "typescript"
+    root = client.parent
     driver = root / "driver"
     driver.mkdir()
     (driver / "package.json").write_text('{"type": "module"}\n')
-    # docs/RPC.md's calls, as written, type-checked (not run: they name no real run).
-    documented = "".join(f"  async () => {call.typescript},\n"
-                         for call in method_calls(current_spec()))
-    (driver / "drive.ts").write_text(
-        f"{_DRIVER}const documented = [\n{documented}];\nvoid documented;\n")
+    (driver / "drive.ts").write_text(source)
     (driver / "tsconfig.json").write_text(json.dumps({
         "extends": "../typescript/tsconfig.json",
         "compilerOptions": {"rootDir": "..", "outDir": "../build"},
@@ -344,6 +342,16 @@ def typescript_driver(generated: dict[str, Path]) -> Path:
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     (root / "build" / "package.json").write_text('{"type": "module"}\n')
     return root / "build" / "driver" / "drive.js"
+
+
+@pytest.fixture(scope="module")
+def typescript_driver(generated: dict[str, Path]) -> Path:
+    """The script above with docs/RPC.md's calls, as written, to type-check them (not run:
+    they name no real run)."""
+    documented = "".join(f"  async () => {call.typescript},\n"
+                         for call in method_calls(current_spec()))
+    return compile_driver(generated["typescript"],
+                          f"{_DRIVER}const documented = [\n{documented}];\nvoid documented;\n")
 
 
 def test_typescript_client_drives_a_live_server(server: Server,
@@ -363,3 +371,108 @@ def test_typescript_client_drives_a_live_server(server: Server,
     else:
         assert (seen["anonymous"]["status"], seen["anonymous"]["code"]) == (
             401, "unauthenticated")
+
+
+#: The messages the event stream server below sends: (id, event, data lines, line end).
+_MESSAGES = (("1", "event", ['{"n": 1}'], "\n"), ("2", "event", ['{"n":', "2}"], "\r\n"),
+             ("3", "end", ['{"status": "SUCCESS"}'], "\n"))
+
+_STREAM_DRIVER = """\
+import { createClient, DaggoError, ServerSentEvent } from "../typescript/src/index.js";
+
+declare const process: { argv: string[] };
+const url = process.argv[2];
+const daggo = createClient(url, { auth: "tok" });
+
+async function refusal(stream: AsyncGenerator<ServerSentEvent>) {
+  try {
+    await stream.next();
+    return null;
+  } catch (error) {
+    if (!(error instanceof DaggoError)) throw error;
+    return { code: error.code, status: error.status };
+  }
+}
+
+const all: ServerSentEvent[] = [];
+for await (const message of daggo.runs.Stream("r1")) all.push(message);
+const resumed: ServerSentEvent[] = [];
+for await (const message of daggo.runs.Stream("r1", { cursor: all[0].id })) {
+  resumed.push(message);
+  break; // stopping early closes the stream
+}
+const missing = await refusal(daggo.runs.Stream("nosuchrun"));
+const anonymous = await refusal(createClient(url).runs.Stream("r1"));
+console.log(JSON.stringify({ all, resumed, missing, anonymous }));
+"""
+
+
+class _EventStream(http.server.BaseHTTPRequestHandler):
+    """`GET /rpc/Runs.Stream` as the contract has it, for run `r1` and token `tok`, its
+    messages written a few bytes at a time."""
+
+    seen: list[tuple[str, str | None]] = []
+
+    def do_GET(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        if self.headers.get("Authorization") != "Bearer tok":
+            return self._error(401, "unauthenticated")
+        if url.path != "/rpc/Runs.Stream" or query.get("run_id") != "r1":
+            return self._error(404, "not_found")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        text = ": keep-alive\n\n" + "".join(
+            f"id: {id_}{end}event: {event}{end}"
+            + "".join(f"data: {line}{end}" for line in lines) + end
+            for id_, event, lines, end in _MESSAGES if int(id_) > int(query.get("cursor", 0)))
+        data = text.encode()
+        for start in range(0, len(data), 7):
+            self.wfile.write(data[start:start + 7])
+            self.wfile.flush()
+
+    def _error(self, status: int, code: str) -> None:
+        body = json.dumps({"error": {"code": code, "message": code}}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+def test_typescript_client_streams_server_sent_events(tmp_path: Path) -> None:
+    spec = json.loads(json.dumps(current_spec()))
+    spec["paths"]["/rpc/Runs.Stream"] = {"get": {
+        "summary": "A run's events as they are stored.",
+        "parameters": [{"name": "run_id", "in": "query", "required": True,
+                        "schema": {"type": "string"}},
+                       {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "events",
+                              "content": {"text/event-stream": {}}}}}}
+    generate_typescript(spec, tmp_path / "typescript")
+    script = compile_driver(tmp_path / "typescript", _STREAM_DRIVER)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EventStream)
+    thread = threading.Thread(target=server.serve_forever, name="sse-test-server")
+    thread.start()
+    try:
+        result = subprocess.run(["node", str(script), f"http://127.0.0.1:{server.server_port}"],
+                                capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["all"] == [{"event": "event", "id": "1", "data": {"n": 1}},
+                           {"event": "event", "id": "2", "data": {"n": 2}},
+                           {"event": "end", "id": "3", "data": {"status": "SUCCESS"}}]
+    assert seen["resumed"] == [{"event": "event", "id": "2", "data": {"n": 2}}]
+    assert seen["missing"] == {"code": "not_found", "status": 404}
+    assert seen["anonymous"] == {"code": "unauthenticated", "status": 401}
+    assert _EventStream.seen[:2] == [("/rpc/Runs.Stream?run_id=r1", "Bearer tok"),
+                                     ("/rpc/Runs.Stream?run_id=r1&cursor=1", "Bearer tok")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,17 @@ class _Method:
     response: str
 
 
+@frozen
+class _Stream:
+    """A `GET` method answering Server-Sent Events, with its query parameters."""
+
+    service: str
+    name: str
+    summary: str
+    required: tuple[tuple[str, str], ...]  # (name, TypeScript type), positional arguments
+    optional: tuple[tuple[str, str], ...]  # fields of the call's options
+
+
 def generate_typescript(spec: dict[str, Any], out: Path) -> None:
     """Write the TypeScript client of `spec` (a package: `src/`, `package.json`,
     `tsconfig.json`) into `out`."""
@@ -68,11 +80,23 @@ def render_typescript(spec: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _methods(spec: dict[str, Any], schemas: dict[str, Any]) -> Any:
+def _methods(spec: dict[str, Any], schemas: dict[str, Any]) -> Iterator[_Method | _Stream]:
+    """Every `POST /rpc/...` method, and every `GET /rpc/...` one answering an event stream."""
     for path, item in spec.get("paths", {}).items():
         match = _RPC_PATH.match(path)
+        if match is None:
+            continue
+        streamed = item.get("get", {})
+        if "text/event-stream" in streamed.get("responses", {}).get("200", {}).get("content", {}):
+            query = [p for p in streamed.get("parameters", []) if p.get("in") == "query"]
+            yield _Stream(
+                service=match[1], name=match[2], summary=streamed.get("summary", ""),
+                required=tuple((p["name"], type_of(p.get("schema", {}), "T."))
+                               for p in query if p.get("required")),
+                optional=tuple((p["name"], type_of(p.get("schema", {}), "T."))
+                               for p in query if not p.get("required")))
         operation = item.get("post")
-        if match is None or operation is None:
+        if operation is None:
             continue
         body = _json_schema(operation.get("requestBody", {}))
         response = _json_schema(operation.get("responses", {}).get("200", {}))
@@ -196,20 +220,23 @@ def _doc(text: str, indent: str) -> str:
     return f"{indent}/**\n{body}{indent} */\n"
 
 
-def _client(methods: list[_Method]) -> str:
-    services: dict[str, list[_Method]] = {}
+def _client(methods: list[_Method | _Stream]) -> str:
+    services: dict[str, list[_Method | _Stream]] = {}
     for method in methods:
         services.setdefault(method.service, []).append(method)
     blocks = "".join(
         f"    {service[0].lower()}{service[1:]}: {{\n"
-        + "".join(_client_method(method) for method in members) + "    },\n"
+        + "".join(_client_method(method) if isinstance(method, _Method)
+                  else _stream_method(method) for method in members) + "    },\n"
         for service, members in services.items())
-    return _CLIENT_PRELUDE + (
+    streams = any(isinstance(method, _Stream) for method in methods)
+    return _CLIENT_PRELUDE + (_STREAM_PRELUDE if streams else "") + (
         "\n/** A client of the daggo server at `url` (e.g. `http://127.0.0.1:8000`, or the\n"
         " * prefix daggo is mounted under); `options.auth` is the default secret. */\n"
         "export function createClient(url: string, options: ClientOptions = {}) {\n"
         "  const call = caller(url, options);\n"
-        f"  return {{\n{blocks}  }};\n}}\n\n"
+        + ("  const stream = streamer(url, options);\n" if streams else "")
+        + f"  return {{\n{blocks}  }};\n}}\n\n"
         "/** What `createClient` returns: one object per service, one method per RPC method. */\n"
         "export type DaggoClient = ReturnType<typeof createClient>;\n")
 
@@ -225,6 +252,27 @@ def _client_method(method: _Method) -> str:
     return (f"{doc}      {method.name}: (request: {method.request}{default}, "
             f"options?: CallOptions): {result} =>\n"
             f'        call("{rpc}", request, options),\n')
+
+
+def _stream_method(method: _Stream) -> str:
+    rpc = f"{method.service}.{method.name}"
+    doc = _doc(f"`{rpc}` (an event stream, until the server ends it)"
+               + (f": {method.summary}" if method.summary != rpc else ""), "      ")
+    arguments = "".join(f"{_identifier(name)}: {kind}, " for name, kind in method.required)
+    extra = "; ".join(f"{_key(name)}?: {kind}" for name, kind in method.optional)
+    options = f"CallOptions & {{ {extra} }}" if extra else "CallOptions"
+    query = ", ".join([f"{_key(name)}: {_identifier(name)}" for name, _ in method.required]
+                      + [f"{_key(name)}: options?.[{json.dumps(name)}]"
+                         for name, _ in method.optional])
+    return (f"{doc}      {method.name}: ({arguments}options?: {options}): "
+            "AsyncGenerator<ServerSentEvent> =>\n"
+            f'        stream("{rpc}", {{ {query} }}, options),\n')
+
+
+def _identifier(name: str) -> str:
+    """`name` as a TypeScript parameter name: `run-id` is `run_id`."""
+    cleaned = re.sub(r"[^A-Za-z0-9_$]", "_", name)
+    return cleaned if _IDENTIFIER.match(cleaned) else f"_{cleaned}"
 
 
 def _package_json(version: str) -> str:
@@ -269,6 +317,96 @@ try {
   if (error instanceof DaggoError) console.error(error.status, error.code, error.message);
 }
 ```
+"""
+
+_STREAM_PRELUDE = """
+/** One message of an event stream: its `event:` type ("message" when it names none), its
+ * `id:` (the cursor to resume after it, as the `cursor` option) and its `data:` as JSON. */
+export interface ServerSentEvent {
+  event: string;
+  id: string | undefined;
+  data: unknown;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+type Stream = (method: string, query: Query, options?: CallOptions) =>
+  AsyncGenerator<ServerSentEvent>;
+
+function streamer(url: string, defaults: ClientOptions): Stream {
+  const base = url.replace(/\\/+$/, "");
+  const send = defaults.fetch ?? fetch;
+  return async function* (method: string, query: Query, options?: CallOptions) {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null) search.set(key, String(value));
+    }
+    const headers: Record<string, string> = { Accept: "text/event-stream" };
+    const auth = options?.auth ?? defaults.auth;
+    if (auth !== undefined) headers["Authorization"] = `Bearer ${auth}`;
+    const response = await send(`${base}/rpc/${method}?${search}`, {
+      headers, signal: options?.signal,
+    });
+    if (!response.ok || response.body === null) {
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw errorOf(method, response.status, body);
+    }
+    yield* events(method, response.status, response.body);
+  };
+}
+
+/** The messages of a `text/event-stream` body; stopping early closes the connection. */
+async function* events(method: string, status: number, body: ReadableStream<Uint8Array>):
+    AsyncGenerator<ServerSentEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let event = "";
+  let id: string | undefined;
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.search(/\\r\\n|\\r|\\n/); end >= 0;
+           end = buffer.search(/\\r\\n|\\r|\\n/)) {
+        if (buffer[end] === "\\r" && end === buffer.length - 1) break; // "\\n" may follow
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + (buffer.startsWith("\\r\\n", end) ? 2 : 1));
+        if (line === "") {
+          if (data.length > 0) yield { event: event || "message", id, data: parsed(data) };
+          [event, data] = ["", []];
+          continue;
+        }
+        if (line.startsWith(":")) continue; // a comment: keep-alive
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const text = colon < 0 ? "" : line.slice(line[colon + 1] === " " ? colon + 2 : colon + 1);
+        if (field === "event") event = text;
+        else if (field === "data") data.push(text);
+        else if (field === "id") id = text;
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+
+  function parsed(lines: string[]): unknown {
+    const text = lines.join("\\n");
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new DaggoError("malformed_response",
+        `${method}: HTTP ${status}, an event's data is not JSON: ${text.slice(0, 200)}`, status);
+    }
+  }
+}
 """
 
 _CLIENT_PRELUDE = """\
