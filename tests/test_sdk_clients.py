@@ -34,7 +34,7 @@ from tests.conftest import BackendUnderTest
 
 ROOT = Path(__file__).parent.parent
 TSC = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "tsc"
-SECRET = "s3cret-token"
+SECRET = "s3cret-token-of-the-sdk-tests"  # the secret must be 16 characters or more
 GENERATORS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "python": generate_python, "typescript": generate_typescript}
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
