@@ -476,3 +476,42 @@ def test_typescript_client_streams_server_sent_events(tmp_path: Path) -> None:
     assert seen["anonymous"] == {"code": "unauthenticated", "status": 401}
     assert _EventStream.seen[:2] == [("/rpc/Runs.Stream?run_id=r1", "Bearer tok"),
                                      ("/rpc/Runs.Stream?run_id=r1&cursor=1", "Bearer tok")]
+
+
+_LIVE_STREAM_DRIVER = """\
+import { createClient, ServerSentEvent } from "../typescript/src/index.js";
+
+declare const process: { argv: string[] };
+const daggo = createClient(process.argv[2], { auth: process.argv[3] || undefined });
+const { run } = await daggo.jobs.Launch({ job: "job", params: { n: 3 } });
+const all: ServerSentEvent[] = [];
+for await (const message of daggo.runs.Stream(run.id)) all.push(message);
+const resumed: ServerSentEvent[] = [];
+for await (const message of daggo.runs.Stream(run.id, { cursor: all[1].id })) {
+  resumed.push(message);
+}
+console.log(JSON.stringify({ all, resumed }));
+"""
+
+
+@pytest.fixture(scope="module")
+def live_stream_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = current_spec()
+    if "/rpc/Runs.Stream" not in spec["paths"]:
+        pytest.skip("this daggo's spec declares no GET /rpc/Runs.Stream to follow")
+    root = tmp_path_factory.mktemp("stream")
+    generate_typescript(spec, root / "typescript")
+    return compile_driver(root / "typescript", _LIVE_STREAM_DRIVER)
+
+
+def test_typescript_client_follows_a_run_through_the_live_stream(
+        server: Server, live_stream_driver: Path) -> None:
+    result = subprocess.run(["node", str(live_stream_driver), server.url, server.secret or ""],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    events, end = seen["all"][:-1], seen["all"][-1]
+    assert [message["event"] for message in events] == ["event"] * len(events)
+    assert events[0]["data"]["kind"] == "RUN_QUEUED"
+    assert (end["event"], end["data"]["status"]) == ("end", "SUCCESS")
+    assert seen["resumed"] == seen["all"][2:]  # resumed after the second event's cursor
