@@ -98,6 +98,12 @@ export function createClient(url: string, options: ClientOptions = {}) {
       /** `Runs.Count`: How many runs match the request. */
       Count: (request: T.RunsCountRequest = {}, options?: CallOptions): Promise<T.RunsCountResponse> =>
         call("Runs.Count", request, options),
+      /**
+       * `Runs.CountByStatus`: How many runs match the request, by job and status (one grouped
+       * query).
+       */
+      CountByStatus: (request: T.RunsCountByStatusRequest = {}, options?: CallOptions): Promise<T.RunsCountByStatusResponse> =>
+        call("Runs.CountByStatus", request, options),
       /** `Runs.Events`: A page of the run's event log, oldest first (keyset pages by event id). */
       Events: (request: T.RunsEventsRequest, options?: CallOptions): Promise<T.RunsEventsResponse> =>
         call("Runs.Events", request, options),

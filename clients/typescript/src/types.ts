@@ -193,6 +193,27 @@ export interface RunsCountRequest {
   created_before?: string | null;
 }
 
+/** The counts by job, then status; a job and status with no run is left out. */
+export interface RunsCountByStatusResponse {
+  counts: JobStatusCount[];
+}
+
+export interface JobStatusCount {
+  job: string;
+  status: "QUEUED" | "STARTING" | "STARTED" | "SUCCESS" | "FAILURE" | "CANCELED";
+  count: number;
+}
+
+/** How many runs match the conditions, by job and status. */
+export interface RunsCountByStatusRequest {
+  job?: string | null;
+  statuses?: Array<"QUEUED" | "STARTING" | "STARTED" | "SUCCESS" | "FAILURE" | "CANCELED">;
+  triggers?: Array<"manual" | "schedule" | "retry" | "reexecution">;
+  tags?: { [key: string]: string };
+  created_after?: string | null;
+  created_before?: string | null;
+}
+
 /**
  * A page of events, oldest first. `next_cursor` continues after it (also once the log
  * has no more lines yet, to follow a running run); `has_later` says whether later

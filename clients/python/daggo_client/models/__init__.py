@@ -13,6 +13,8 @@ from .input_snapshot_wiring import InputSnapshotWiring
 from .job_detail import JobDetail
 from .job_snapshot import JobSnapshot
 from .job_snapshot_tags import JobSnapshotTags
+from .job_status_count import JobStatusCount
+from .job_status_count_status import JobStatusCountStatus
 from .job_summary import JobSummary
 from .jobs_get_many_request import JobsGetManyRequest
 from .jobs_get_many_response import JobsGetManyResponse
@@ -35,6 +37,11 @@ from .run_summary_trigger import RunSummaryTrigger
 from .runs_cancel_request import RunsCancelRequest
 from .runs_cancel_response import RunsCancelResponse
 from .runs_cancel_response_outcome import RunsCancelResponseOutcome
+from .runs_count_by_status_request import RunsCountByStatusRequest
+from .runs_count_by_status_request_statuses_item import RunsCountByStatusRequestStatusesItem
+from .runs_count_by_status_request_tags import RunsCountByStatusRequestTags
+from .runs_count_by_status_request_triggers_item import RunsCountByStatusRequestTriggersItem
+from .runs_count_by_status_response import RunsCountByStatusResponse
 from .runs_count_request import RunsCountRequest
 from .runs_count_request_statuses_item import RunsCountRequestStatusesItem
 from .runs_count_request_tags import RunsCountRequestTags
@@ -99,6 +106,8 @@ __all__ = (
     "JobsLaunchResponse",
     "JobSnapshot",
     "JobSnapshotTags",
+    "JobStatusCount",
+    "JobStatusCountStatus",
     "JobSummary",
     "OpSnapshot",
     "ParamSnapshot",
@@ -110,6 +119,11 @@ __all__ = (
     "RunsCancelRequest",
     "RunsCancelResponse",
     "RunsCancelResponseOutcome",
+    "RunsCountByStatusRequest",
+    "RunsCountByStatusRequestStatusesItem",
+    "RunsCountByStatusRequestTags",
+    "RunsCountByStatusRequestTriggersItem",
+    "RunsCountByStatusResponse",
     "RunsCountRequest",
     "RunsCountRequestStatusesItem",
     "RunsCountRequestTags",
