@@ -15,7 +15,7 @@ from daggo_core.errors import (
     StorageError,
 )
 
-__all__ = ["RpcError", "error_of_code", "rpc_error"]
+__all__ = ["RpcError", "error_of_code", "rpc_error", "unauthenticated"]
 
 logger = logging.getLogger("daggo.rpc")
 
@@ -40,6 +40,11 @@ _BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
     (FailedPreconditionError, "failed_precondition", 409),
     (StorageError, "unavailable", 503),
 )
+
+
+def unauthenticated(message: str) -> RpcError:
+    """The answer to a request without valid credentials (status 401)."""
+    return RpcError(status=401, code="unauthenticated", message=message)
 
 
 def rpc_error(method: str, exc: BaseException) -> RpcError:
