@@ -93,7 +93,9 @@ class RunStream:
                 return
 
     def _read_once(self) -> bool:
-        """Read one connection of the stream; True once its end arrived."""
+        """Read one connection of the stream; True once its end arrived. A connection
+        that closes before it (after an `error` message: the server stopping, or this
+        client reading too slowly) is reopened by the caller from the last id."""
         self.connections += 1
         self._received = False
         with self._client.events(STREAM_PATH, {"run_id": self.run_id},
