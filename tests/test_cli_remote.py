@@ -230,6 +230,22 @@ def test_schedules_are_turned_on_and_off_through_the_server(server: Server) -> N
     assert states == {"yearly": True, "weekly": None}
 
 
+def test_logs_follow_a_running_run_through_the_server(server: Server) -> None:
+    run_id = launched_id(server.remote("job", "launch", "gated"))
+    wait_for(server.started, 20, "the gated run to start")
+    follower = server.cli_process("runs", "logs", run_id[:8], "--follow")
+    assert follower.stdout is not None
+    # Unbuffered: what communicate() reads next must not be in a buffer of this file.
+    first = os.read(follower.stdout.fileno(), 65536).decode()  # the run waits at the gate
+    assert not finished(server, run_id)
+    (server.gate / "open").touch()
+    rest, _ = follower.communicate(timeout=30)
+    output = first + rest
+    assert follower.returncode == 0, output
+    assert output.splitlines()[-1].endswith("run succeeded")
+    assert output == server.local("runs", "logs", run_id).output
+
+
 # ---------------------------------------------------------------------------- --wait
 
 
