@@ -5,6 +5,7 @@ same, and `job launch --wait` follows the run through the server's event stream.
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -116,6 +117,25 @@ def launched_id(result: Result) -> str:
     """The run id `job launch` printed."""
     assert result.exit_code == 0, result.output
     return result.output.split()[1]
+
+
+def read_until(proc: subprocess.Popen[str], text: str, timeout: float = 20.0) -> str:
+    """What `proc` printed up to `text` (read unbuffered, so `communicate` reads on)."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    printed = ""
+
+    def arrived() -> bool:
+        nonlocal printed
+        if select.select([fd], [], [], 0.05)[0]:
+            chunk = os.read(fd, 65536).decode()
+            if not chunk:
+                raise AssertionError(f"the process ended before printing {text!r}: {printed}")
+            printed += chunk
+        return text in printed
+
+    wait_for(arrived, timeout, f"{text!r} to be printed")
+    return printed
 
 
 def needs_stream(server: Server) -> None:
@@ -234,9 +254,7 @@ def test_logs_follow_a_running_run_through_the_server(server: Server) -> None:
     run_id = launched_id(server.remote("job", "launch", "gated"))
     wait_for(server.started, 20, "the gated run to start")
     follower = server.cli_process("runs", "logs", run_id[:8], "--follow")
-    assert follower.stdout is not None
-    # Unbuffered: what communicate() reads next must not be in a buffer of this file.
-    first = os.read(follower.stdout.fileno(), 65536).decode()  # the run waits at the gate
+    first = read_until(follower, "STEP_STARTED")  # the run waits at the gate
     assert not finished(server, run_id)
     (server.gate / "open").touch()
     rest, _ = follower.communicate(timeout=30)
@@ -252,13 +270,13 @@ def test_logs_follow_a_running_run_through_the_server(server: Server) -> None:
 def test_launch_wait_follows_the_stream_and_exits_as_locally(server: Server) -> None:
     needs_stream(server)
     ok = server.cli_process("job", "launch", "gated", "--wait")
-    wait_for(server.started, 20, "the gated run to start")
+    printed = read_until(ok, "  wait: RUNNING\n")  # the step's start, as it happened
     (server.gate / "open").touch()
-    output, _ = ok.communicate(timeout=30)
+    rest, _ = ok.communicate(timeout=30)
+    output = printed + rest
     assert ok.returncode == 0, output
     run_id = output.split()[1]
-    assert output.splitlines()[1] == "  wait: RUNNING" or "  wait: SUCCESS" in output
-    assert output.count("  wait: SUCCESS") == 1
+    assert output.count("  wait: RUNNING") == 1 and output.count("  wait: SUCCESS") == 1
     assert output.rstrip().endswith(f"run {run_id} finished: SUCCESS")
 
     failing = server.cli_process("job", "launch", "counting", "--params", '{"n": -1}', "--wait")
