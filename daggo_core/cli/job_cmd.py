@@ -38,7 +38,7 @@ from daggo_core.services.runs import RunStatus, RunSummary
 
 @click.group("job")
 def job() -> None:
-    """List and launch jobs."""
+    """List, show and launch jobs."""
 
 
 def all_jobs(services: ServicesApi) -> list[JobSummary]:
