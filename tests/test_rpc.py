@@ -108,6 +108,7 @@ def test_methods_without_a_request_take_an_empty_body(app: daggo_core.DaggoApp) 
     ({"limit": 5.7}, "invalid value for type, expected int @ $.limit"),
     ({"limit": True}, "invalid value for type, expected int @ $.limit"),
     ({"limitt": 5}, "extra fields found (limitt) @ $"),
+    ({"statuses": ["NOPE"]}, "invalid value for type, expected RunStatus @ $.statuses[0]"),
     ([1, 2], "the request body must be a JSON object, got list"),
 ])
 def test_a_bad_body_is_refused_naming_the_field(app: daggo_core.DaggoApp, body: Any,

@@ -167,6 +167,11 @@ class EventFeed:
     def subscriber_count(self) -> int:
         return len(self._statuses) + sum(map(len, self._by_run.values()))
 
+    @property
+    def active(self) -> bool:
+        """Whether the feed's task runs (it reads only then)."""
+        return self._runner is not None
+
     async def subscribe(self, run_id: str | None = None, *,
                         job: str | None = None) -> Subscription:
         """A subscription to `run_id`'s events and changes (every run's changes if None,
@@ -315,12 +320,14 @@ class EventFeed:
     def _remove(self, subscription: Subscription) -> None:
         if subscription.run_id is None:
             self._statuses.discard(subscription)
-            return
-        subscribers = self._by_run.get(subscription.run_id)
-        if subscribers is not None:
-            subscribers.discard(subscription)
-            if not subscribers:
-                del self._by_run[subscription.run_id]
+        else:
+            subscribers = self._by_run.get(subscription.run_id)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._by_run[subscription.run_id]
+        if not self._listened() and self._wake is not None:
+            self._wake.set()  # the last one left: the task stops now, not at its next poll
 
     def _end_all(self) -> None:
         for subscription in [*self._statuses, *(s for subs in self._by_run.values()
