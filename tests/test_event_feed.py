@@ -12,7 +12,12 @@ import daggo_core
 from daggo_core.config import default_config
 from daggo_core.execution.event_feed import EventFeed, FeedEnded, Subscription
 from daggo_core.rpc.streams import sse
-from daggo_core.services.streams import KeepAlive, RunsStreamRequest, StreamedEvent
+from daggo_core.services.streams import (
+    KeepAlive,
+    RunsStreamRequest,
+    StreamedEvent,
+    StreamStopped,
+)
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus, utcnow
 from daggo_core.storage.schema import events as events_table
 from daggo_core.storage.sql import SqlStorage
@@ -192,3 +197,29 @@ def test_an_idle_stream_sends_keep_alives(storage_backend: BackendUnderTest,
     assert sse(idle) == b": keep-alive\n\n"
     assert sse(stored).decode().startswith(f"id: {stored.cursor}\nevent: event\ndata: {{")
     assert app.feed.subscriber_count == 0
+
+
+def test_a_stream_that_falls_behind_ends_with_the_cursor_to_resume_from(
+        storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    cfg.scheduler.enabled = False
+    app = apps(cfg)
+    app.feed.capacity = 2
+    run = app.storage.add_run(Run(job_name="job", status=RunStatus.STARTED))
+    app.storage.add_events([_log(run.id, "stored")])
+
+    async def main() -> list[object]:
+        stream = app.services.streams.run_stream(RunsStreamRequest(run_id=run.id))
+        messages = stream.messages(keep_alive=10)
+        first = await anext(messages)
+        app.storage.add_events([_log(run.id, f"live {i}") for i in range(3)])
+        while app.feed.subscriber_count:  # not read meanwhile: it overflows, the feed ends it
+            await asyncio.sleep(0.01)
+        return [first, *[m async for m in messages]]
+
+    first, stopped = asyncio.run(main())
+    assert isinstance(first, StreamedEvent)
+    assert isinstance(stopped, StreamStopped) and stopped.code == "resource_exhausted"
+    assert stopped.cursor == first.cursor and "Last-Event-ID" in stopped.message
+    assert b"event: error\n" in sse(stopped)
