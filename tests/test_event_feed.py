@@ -10,10 +10,14 @@ import pytest
 
 import daggo_core
 from daggo_core.config import default_config
+from daggo_core.errors import FailedPreconditionError
 from daggo_core.execution.event_feed import EventFeed, FeedEnded, Subscription
+from daggo_core.plugins import make_plugin_manager
 from daggo_core.rpc.streams import sse
+from daggo_core.services import open_services
 from daggo_core.services.streams import (
     KeepAlive,
+    RunsStatusStreamRequest,
     RunsStreamRequest,
     StreamedEvent,
     StreamStopped,
@@ -223,3 +227,11 @@ def test_a_stream_that_falls_behind_ends_with_the_cursor_to_resume_from(
     assert isinstance(stopped, StreamStopped) and stopped.code == "resource_exhausted"
     assert stopped.cursor == first.cursor and "Last-Event-ID" in stopped.message
     assert b"event: error\n" in sse(stopped)
+
+
+def test_streams_need_a_server(storage_backend: BackendUnderTest) -> None:
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    with open_services(cfg, make_plugin_manager()) as services, pytest.raises(
+            FailedPreconditionError, match="served by a daggo server"):
+        services.streams.status_stream(RunsStatusStreamRequest())
