@@ -43,6 +43,8 @@ def _make_converter(*, strict: bool = False) -> cattrs.Converter:
     if strict:
         for kind, accepted in _STRICT_SCALARS.items():
             conv.register_structure_hook(kind, _strict_scalar(kind, accepted))
+        for kind in (enum.StrEnum, enum.IntEnum):  # a str (int), yet one of its values
+            conv.register_structure_hook(kind, lambda value, cls: cls(value))
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
     # Datetimes and dates are ISO 8601 text, or already the object (params filled in from
     # Python).

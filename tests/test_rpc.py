@@ -108,6 +108,7 @@ def test_methods_without_a_request_take_an_empty_body(app: daggo_core.DaggoApp) 
     ({"limit": 5.7}, "invalid value for type, expected int @ $.limit"),
     ({"limit": True}, "invalid value for type, expected int @ $.limit"),
     ({"limitt": 5}, "extra fields found (limitt) @ $"),
+    ({"statuses": ["NOPE"]}, "invalid value for type, expected RunStatus @ $.statuses[0]"),
     ([1, 2], "the request body must be a JSON object, got list"),
 ])
 def test_a_bad_body_is_refused_naming_the_field(app: daggo_core.DaggoApp, body: Any,
@@ -160,7 +161,10 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     spec = asyncio.run(fetch())
     validate(spec)  # OpenAPI 3.1
     assert spec["info"]["version"] == daggo_core.__version__
-    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods()}
+    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods()} | {
+        "/rpc/Runs.Stream", "/rpc/Runs.StatusStream"}
+    stream = spec["paths"]["/rpc/Runs.Stream"]["get"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
     schemas = spec["components"]["schemas"]
     launch = spec["paths"]["/rpc/Jobs.Launch"]["post"]
     assert launch["requestBody"]["content"]["application/json"]["schema"] == {

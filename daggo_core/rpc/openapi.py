@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from daggo_core.rpc.registry import rpc_methods
+from daggo_core.rpc.streams import STREAM_PATHS
 
 __all__ = ["ERROR_RESPONSES", "openapi_spec"]
 
@@ -66,6 +67,7 @@ def openapi_spec(version: str = "0") -> dict[str, Any]:
             operation["requestBody"] = {"required": False,
                                         "content": _json(_schema(method.request, schemas))}
         paths[f"/rpc/{name}"] = {"post": operation}
+    paths.update(STREAM_PATHS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "daggo RPC API", "version": version,

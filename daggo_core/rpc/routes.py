@@ -13,6 +13,7 @@ from daggo_core.rpc.errors import RpcError, rpc_error
 from daggo_core.rpc.openapi import ERROR_RESPONSES, openapi_spec
 from daggo_core.rpc.reference import method_docs
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
+from daggo_core.rpc.streams import register_streams
 from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services import Services
 
@@ -38,6 +39,8 @@ def rpc_blueprint(services: Services) -> Blueprint:
         methods_doc = method_docs(openapi_spec(__version__), request.url_root.rstrip("/"))
         return await render_template("rpc_docs.html", methods=methods_doc,
                                      errors=ERROR_RESPONSES, spec_url="../openapi.json")
+
+    register_streams(blueprint, services)
 
     @blueprint.post("/<name>")
     async def call(name: str) -> Any:

@@ -21,6 +21,7 @@ from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
+from daggo_core.services.streams import StreamsService
 from daggo_core.services.system import SystemService
 
 __all__ = ["RuntimeControls", "ServiceContext", "Services", "open_services"]
@@ -36,12 +37,14 @@ class Services:
     schedules: SchedulesService
     plugins: PluginsService
     system: SystemService
+    streams: StreamsService
 
     @classmethod
     def over(cls, context: ServiceContext) -> Services:
-        return cls(context=context, jobs=JobsService(context), runs=RunsService(context),
+        runs = RunsService(context)
+        return cls(context=context, jobs=JobsService(context), runs=runs,
                    schedules=SchedulesService(context), plugins=PluginsService(context.hooks),
-                   system=SystemService(context))
+                   system=SystemService(context), streams=StreamsService(context, runs))
 
 
 @contextlib.contextmanager
