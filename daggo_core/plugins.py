@@ -20,7 +20,7 @@ from daggo_core.hookspecs import hookimpl
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import ExecutorSpec, StorageBackend, UIPanel
+    from daggo_core.extensions import Authenticator, ExecutorSpec, StorageBackend, UIPanel
     from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
@@ -194,6 +194,10 @@ class Hooks:
         """Every extra admin page (`daggo_ui_panels`), by name."""
         return self._collect("daggo_ui_panels")
 
+    def authenticators(self) -> dict[str, Authenticator]:
+        """Every authenticator (`daggo_authenticators`), by name."""
+        return self._collect("daggo_authenticators")
+
     def cli_commands(self) -> dict[str, click.Command]:
         """Every plugin command (`daggo_cli_commands`), by name."""
         return self._collect("daggo_cli_commands")
@@ -205,6 +209,10 @@ class Hooks:
     def executor(self, name: str) -> ExecutorSpec:
         """The executor named `name`, or a PluginError listing the installed ones."""
         return self._pick("executor", "execution.executor", name, self.executors())
+
+    def authenticator(self, name: str) -> Authenticator:
+        """The authenticator named `name`, or a PluginError listing the installed ones."""
+        return self._pick("authenticator", "admin.authenticator", name, self.authenticators())
 
     def _pick(self, what: str, setting: str, name: str, options: Mapping[str, D]) -> D:
         if name in options:

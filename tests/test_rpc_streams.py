@@ -196,6 +196,7 @@ def test_ten_clients_on_one_run_cost_the_feed_no_more_reads_than_one(
             with streams[index].stream("GET", "/rpc/Runs.Stream", params={
                     "run_id": run_id, "cursor": event_cursor(tail), "kinds": "LOG"}) as r:
                 for message in read_sse(r.iter_lines()):
+                    assert message.event == "event", message
                     received[index].append(message.data["message"])
                     if message.data["message"] == "last":
                         return
@@ -204,6 +205,8 @@ def test_ten_clients_on_one_run_cost_the_feed_no_more_reads_than_one(
         for thread in threads:
             thread.start()
         wait_for(lambda: app.feed.subscriber_count == clients, 20, "every client")
+        app.storage.add_events([_log(run_id, "ready")])
+        wait_for(lambda: all("ready" in r for r in received), 20, "every client to follow")
         before = app.feed.counts.events
         for i in range(5):
             app.storage.add_events([_log(run_id, f"batch {i}")])
@@ -214,7 +217,7 @@ def test_ten_clients_on_one_run_cost_the_feed_no_more_reads_than_one(
             thread.join(20)
         for client in streams:
             client.close()
-        assert all(r == [f"batch {i}" for i in range(5)] + ["last"] for r in received)
+        assert all(r == ["ready", *(f"batch {i}" for i in range(5)), "last"] for r in received)
         wait_for(lambda: not app.feed.active, 20, "the feed to stop without clients")
         return reads
 

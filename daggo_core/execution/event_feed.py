@@ -10,8 +10,9 @@ subscriber has a bounded buffer filled by run id, so a slow one never holds back
 Ids come from a sequence at insert, so on PostgreSQL a transaction committing later can
 make a lower id visible after a higher one: a keyset `id > last` would skip it. The feed
 keeps every hole below the highest id it saw pending for `GAP_SECONDS`, re-reads those
-ids with each query, and releases events in id order: an event above a pending hole waits
-until the hole fills or expires (a rolled-back transaction leaves a hole that never fills).
+ids with each query and releases what fills them then, once each (so such an event
+arrives after the higher ids it committed after). Nothing waits for a hole: most never
+fill (rolled-back transactions, such as a worker's storage warm-up, leave them).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ __all__ = ["GAP_SECONDS", "EventFeed", "FeedCounts", "FeedEnded", "FeedItem", "F
 
 logger = logging.getLogger("daggo.streams")
 
-#: How long a hole in the ids seen stays pending (re-read, holding later events back).
-GAP_SECONDS = 2.0
+#: How long a hole in the ids seen stays pending (re-read by every tail query).
+GAP_SECONDS = 5.0
 #: The most events one tail query reads (a fuller backlog takes several, back to back).
 BATCH = 1000
 #: The most holes kept pending; older ones are given up first.
@@ -81,6 +82,11 @@ class Subscription:
         self.job = job
         self.capacity = capacity
         self.ended: str | None = None
+        #: Where the feed was when this subscription started: the highest id it had
+        #: seen and the holes below it (events at or below that id, outside the holes,
+        #: were released before, and never reach this subscription).
+        self.start_high = 0
+        self.start_gaps: tuple[tuple[int, int], ...] = ()
         self._items: collections.deque[FeedItem] = collections.deque()
         self._ready = asyncio.Event()
 
@@ -94,6 +100,11 @@ class Subscription:
         if self.ended is not None:
             raise FeedEnded(self.ended)
         return self._items.popleft() if self._items else None
+
+    def may_receive(self, event_id: int) -> bool:
+        """Whether the event `event_id` may still reach this subscription (or reached it)."""
+        return event_id > self.start_high or any(
+            low <= event_id <= high for low, high in self.start_gaps)
 
     def close(self) -> None:
         """Stop receiving; the feed stops reading when no subscriber is left."""
@@ -153,7 +164,6 @@ class EventFeed:
         self._positioned: asyncio.Event | None = None
         self._high = 0
         self._gaps: list[_Gap] = []
-        self._held: list[Event] = []
         self._event_reads = 0
         self._run_reads = 0
         self.closed = False
@@ -194,6 +204,8 @@ class EventFeed:
         await self._positioned.wait()
         if subscription.ended is not None:
             raise FeedEnded(subscription.ended)
+        subscription.start_high = self._high
+        subscription.start_gaps = tuple((gap.low, gap.high) for gap in self._gaps)
         return subscription
 
     def close(self) -> None:
@@ -231,7 +243,7 @@ class EventFeed:
                     if not positioned.is_set():
                         self._event_reads += 1
                         self._high = await asyncio.to_thread(self.storage.last_event_id)
-                        self._gaps, self._held = [], []
+                        self._gaps = []
                         positioned.set()
                         continue
                     wake.clear()
@@ -271,8 +283,8 @@ class EventFeed:
         return len(events) >= BATCH
 
     def _release(self, events: list[Event], now: float) -> list[Event]:
-        """Account `events` (id order) against the ids seen; the events now releasable,
-        in id order."""
+        """Account `events` (id order; each above the highest id seen or in a hole)
+        against the ids seen, and return them: each event is read once."""
         for event in events:
             event_id = event.id or 0
             if event_id > self._high:
@@ -281,15 +293,9 @@ class EventFeed:
                 self._high = event_id
             else:
                 self._fill(event_id)
-            self._held.append(event)
         self._gaps = [gap for gap in self._gaps if now - gap.since < self.gap_seconds]
         del self._gaps[:-MAX_GAPS]
-        self._held.sort(key=lambda e: e.id or 0)
-        bound = self._gaps[0].low if self._gaps else self._high + 1
-        cut = next((i for i, e in enumerate(self._held) if (e.id or 0) >= bound),
-                   len(self._held))
-        released, self._held = self._held[:cut], self._held[cut:]
-        return released
+        return events
 
     def _fill(self, event_id: int) -> None:
         for index, gap in enumerate(self._gaps):

@@ -21,6 +21,8 @@ __all__ = ["ERROR_RESPONSES", "openapi_spec"]
 #: The error answers every method may give, by status (see docs/RPC.md).
 ERROR_RESPONSES = {
     "400": "malformed_json or invalid_argument: the body is not the request message",
+    "401": "unauthenticated: the server asks for credentials (the bearer token "
+           "admin.secret_key) and the request has no valid ones",
     "404": "unknown_method, or not_found: what the request names does not exist",
     "409": "failed_precondition: the request cannot apply now",
     "500": "internal: an unexpected error, with an id the server log has",
@@ -71,7 +73,11 @@ def openapi_spec(version: str = "0") -> dict[str, Any]:
         "info": {"title": "daggo RPC API", "version": version,
                  "description": "Every daggo service method as POST /rpc/<Service>.<Method>."},
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer",
+                           "description": "admin.secret_key, when it is set"}}},
+        # The bearer token, or none while the server leaves the API open.
+        "security": [{"bearerAuth": []}, {}],
     }
 
 

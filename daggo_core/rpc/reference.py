@@ -8,7 +8,7 @@ from typing import Any
 
 from attrs import frozen
 
-__all__ = ["MethodDoc", "method_docs"]
+__all__ = ["MethodDoc", "example_value", "method_docs"]
 
 _REF = "#/components/schemas/"
 
@@ -47,7 +47,7 @@ def method_docs(spec: dict[str, Any], base_url: str) -> list[MethodDoc]:
         required = set(request.get("required", ())) if request else set()
         fields = tuple(FieldDoc(name=field, type=type_label(schema), required=field in required)
                        for field, schema in properties.items())
-        body = {field: _example(properties[field], schemas) for field in sorted(required)}
+        body = {field: example_value(properties[field], schemas) for field in sorted(required)}
         data = f" -d '{json.dumps(body)}'" if body else ""
         response = operation["responses"]["200"]["content"]["application/json"]["schema"]
         docs.append(MethodDoc(name=name, service=name.split(".")[0],
@@ -84,11 +84,12 @@ def _resolve(schema: dict[str, Any] | None, schemas: dict[str, Any]) -> dict[str
     return schema
 
 
-def _example(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+def example_value(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+    """A placeholder value of `schema` for an example call (`"..."` for a string)."""
     schema = _resolve(schema, schemas)
     if "enum" in schema:
         return schema["enum"][0]
     if "anyOf" in schema:
-        return _example(schema["anyOf"][0], schemas)
+        return example_value(schema["anyOf"][0], schemas)
     return {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": [],
             "object": {}}.get(schema.get("type", ""))

@@ -23,13 +23,16 @@ __all__ = ["RpcMethod", "rpc_methods"]
 
 @frozen
 class RpcMethod:
-    """One RPC method: its name, its request and response messages, how to call it."""
+    """One RPC method: its name, its request and response messages, how to call it, and
+    the service method it is (`attribute` of `Services`, `function` of that service)."""
 
     name: str
     request: type | None
     response: type
     call: Callable[[Services, Any], Any]
     doc: str
+    attribute: str
+    function: str
 
 
 def rpc_methods() -> dict[str, RpcMethod]:
@@ -70,7 +73,7 @@ def _method(service_name: str, attribute: str, name: str,
 
     return RpcMethod(name=f"{service_name}.{_camel(name)}", request=request,
                      response=response, call=call,
-                     doc=inspect.getdoc(function) or "")
+                     doc=inspect.getdoc(function) or "", attribute=attribute, function=name)
 
 
 def _camel(snake: str) -> str:

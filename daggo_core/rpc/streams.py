@@ -48,6 +48,15 @@ def _query(name: str, description: str, *, required: bool = False) -> dict[str, 
             "schema": {"type": "string"}}
 
 
+def _errors(*answers: tuple[str, str]) -> dict[str, Any]:
+    """Error answers (with 401, as every /rpc/ path may give) by status."""
+    unauthenticated = ("401", "unauthenticated: the server asks for credentials (the bearer "
+                              "token admin.secret_key) and the request has no valid ones")
+    return {status: {"description": text, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+        for status, text in sorted((*answers, unauthenticated))}
+
+
 #: The OpenAPI description of the stream endpoints (see openapi.py).
 STREAM_PATHS: dict[str, Any] = {
     "/rpc/Runs.Stream": {"get": {
@@ -75,13 +84,9 @@ STREAM_PATHS: dict[str, Any] = {
         "responses": {
             "200": {"description": "the event stream",
                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            **{status: {"description": text,
-                        "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Error"}}}}
-               for status, text in (
-                   ("400", "invalid_argument: a bad cursor or parameter"),
-                   ("404", "not_found: no such run"),
-                   ("503", "unavailable: the database could not be reached"))},
+            **_errors(("400", "invalid_argument: a bad cursor or parameter"),
+                      ("404", "not_found: no such run"),
+                      ("503", "unavailable: the database could not be reached")),
         },
     }},
     "/rpc/Runs.StatusStream": {"get": {
@@ -96,9 +101,8 @@ STREAM_PATHS: dict[str, Any] = {
         "responses": {
             "200": {"description": "the status stream",
                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            "404": {"description": "not_found: no such job",
-                    "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/Error"}}}},
+            **_errors(("400", "invalid_argument: an unknown parameter"),
+                      ("404", "not_found: no such job")),
         },
     }},
 }

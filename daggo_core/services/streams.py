@@ -4,7 +4,9 @@ server's `EventFeed` (one shared tail of the events table), never a query per cl
 A run's stream first sends what is stored after its cursor (pages of `Runs.Events`),
 then the events the feed releases, skipping those the pages sent; each event comes with
 the events cursor after it (what `Runs.Events` returns as `next_cursor` for a page ending
-there), so a client resumes from any event, by streaming or by paging.
+there), so a client resumes from any event, by streaming or by paging. An event that
+arrives after a higher id (its transaction committed later, see `EventFeed`) is sent
+too, with the cursor after the highest id sent, so resuming never repeats an event.
 """
 
 from __future__ import annotations
@@ -153,8 +155,10 @@ class RunStream:
         self.feed = feed
         self.runs = runs
         self.run_id = run_id
-        self.last = after
+        self.after = self.last = after
         self.sent: int | None = None
+        #: Ids the pages sent that the feed may deliver too (so they are not sent twice).
+        self.paged: set[int] = set()
         self.request = request
         self.levels = tuple(level.upper() for level in request.levels)
 
@@ -182,6 +186,8 @@ class RunStream:
                 levels=self.request.levels))
             for info in page.events:
                 self.last = self.sent = info.id
+                if subscription.may_receive(info.id):
+                    self.paged.add(info.id)
                 yield StreamedEvent(cursor=event_cursor(info.id), event=info)
             if not page.has_later:
                 # The status was read before the page: a run ended then has all its
@@ -204,11 +210,11 @@ class RunStream:
             elif isinstance(item, Event):
                 event_id = item.id or 0
                 final_event = final_event or item.kind in _TERMINAL_KINDS
-                if event_id > self.last:
-                    self.last = event_id
-                    if self._wanted(item):
-                        self.sent = event_id
-                        yield StreamedEvent(cursor=event_cursor(event_id), event=EventInfo.of(item))
+                if event_id in self.paged:
+                    self.paged.discard(event_id)
+                elif event_id > self.after and self._wanted(item):
+                    self.last = self.sent = max(self.last, event_id)
+                    yield StreamedEvent(cursor=event_cursor(self.last), event=EventInfo.of(item))
             elif final_event and item.is_finished:
                 yield StreamEnd(run=RunSummary.of(item))
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -43,12 +44,14 @@ def read_sse(lines: Iterable[str]) -> Iterator[SseMessage]:
 
 
 def stream_latencies(base_url: str, storage: EventStorage, run_id: str, *,
-                     samples: int = 20, timeout: float = 10.0) -> list[float]:
+                     samples: int = 20, spacing: float = 0.06,
+                     timeout: float = 10.0) -> list[float]:
     """Seconds from calling `storage.add_events` to the event's arrival at a client of
     `GET {base_url}/rpc/Runs.Stream?run_id=...`, for `samples` log events added one at a
-    time to the run (which must not end meanwhile). With the server's own storage this is
-    the path of events the server stores; with another storage (of another process,
-    as workers are) the path of the feed's polling."""
+    time to the run (which must not end meanwhile), a random 0 to `spacing` seconds
+    apart (so they fall anywhere in the feed's poll cycle, not just after a read). With
+    the server's own storage this is the path of events the server stores; with another
+    storage (of another process, as workers are) the path of the feed's polling."""
     arrivals: queue.Queue[tuple[str, float]] = queue.Queue()
     ready = threading.Event()
     done = threading.Event()
@@ -72,6 +75,7 @@ def stream_latencies(base_url: str, storage: EventStorage, run_id: str, *,
     latencies = []
     try:
         for i in range(samples):
+            time.sleep(random.uniform(0, spacing))
             probe = f"latency probe {i} {time.time_ns()}"
             started = time.perf_counter()
             storage.add_events([Event(run_id=run_id, kind=EventKind.LOG, level="INFO",

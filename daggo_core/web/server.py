@@ -24,6 +24,8 @@ from daggo_core.services.runs import (
     RunsGetManyRequest,
     RunsGetRequest,
 )
+from daggo_core.web.auth import install_auth
+from daggo_core.web.metrics import install_metrics
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
@@ -39,8 +41,8 @@ OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 
 def create_asgi(app: DaggoApp) -> Quart:
-    """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui)
-    and `/healthz`."""
+    """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui),
+    `/metrics` and `/healthz`, behind the configured authenticator (`daggo_core.web.auth`)."""
     web = Quart("daggo_core.web")
     services = app.services
     panels = app.hooks.ui_panels()
@@ -49,6 +51,9 @@ def create_asgi(app: DaggoApp) -> Quart:
         panels=sorted(panels.values(), key=lambda p: p.title),
     )
 
+    install_metrics(web, app.metrics)
+    authenticator = app.hooks.authenticator(app.config.admin.authenticator)
+    install_auth(web, authenticator.create(app.config), pages=not app.config.disable_ui)
     web.register_blueprint(rpc_blueprint(services))
 
     @web.get("/healthz")
