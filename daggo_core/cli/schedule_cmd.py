@@ -18,6 +18,7 @@ from daggo_core.cli.common import (
     services_for,
 )
 from daggo_core.services.schedules import (
+    SCHEDULES_PAGE_MAX,
     TICKS_PAGE_MAX,
     SchedulesGetManyRequest,
     SchedulesSetEnabledRequest,
@@ -40,7 +41,7 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
+def _schedules_table(views: Sequence[ScheduleSummary]) -> Table:
     table = Table(caption="times in UTC")
     for column in ("job", "key", "cron"):  # what `enable`/`disable` are given: never cut
         table.add_column(column, no_wrap=True)
@@ -62,7 +63,12 @@ def _schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
 def list_command(ctx: click.Context, job_name: str | None, config_path: Path | None) -> None:
     """List the schedules of the active jobs: enabled or not, last and next tick."""
     with services_for(ctx, load_cli_config(ctx, config_path)) as services:
-        views = services.schedules.get_many(SchedulesGetManyRequest(job=job_name)).schedules
+        def fetch(cursor: str | None, size: int) -> tuple[Sequence[ScheduleSummary], str | None]:
+            page = services.schedules.get_many(
+                SchedulesGetManyRequest(job=job_name, limit=size, cursor=cursor))
+            return page.schedules, page.next_cursor
+
+        views = collect_pages(fetch, page_max=SCHEDULES_PAGE_MAX)
     console().print(_schedules_table(views))
 
 

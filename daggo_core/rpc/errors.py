@@ -15,7 +15,7 @@ from daggo_core.errors import (
     StorageError,
 )
 
-__all__ = ["RpcError", "rpc_error"]
+__all__ = ["ERROR_CODES", "ErrorCode", "RpcError", "rpc_error"]
 
 logger = logging.getLogger("daggo.rpc")
 
@@ -31,6 +31,29 @@ class RpcError:
     def body(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
 
+
+@frozen
+class ErrorCode:
+    """A stable error code, the HTTP status it answers with, and when."""
+
+    code: str
+    status: int
+    when: str
+
+
+#: Every code a call may fail with, by code (docs/RPC.md lists them too).
+ERROR_CODES = {error.code: error for error in (
+    ErrorCode("malformed_json", 400, "the body is not JSON"),
+    ErrorCode("invalid_argument", 400, "the body is not the request message (the message "
+              "names each wrong field by its path, e.g. $.limit), or a value is out of range"),
+    ErrorCode("unknown_method", 404, "no such method (the message lists them)"),
+    ErrorCode("not_found", 404, "the run, job or schedule named does not exist"),
+    ErrorCode("failed_precondition", 409, "the request cannot apply now (e.g. re-executing "
+              "a run that has not finished)"),
+    ErrorCode("internal", 500, "an unexpected error: the message gives an error id, which "
+              "the server log has with the traceback"),
+    ErrorCode("unavailable", 503, "the database could not be reached"),
+)}
 
 #: Error classes by the code and status they answer, most specific first.
 _BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (

@@ -2,56 +2,84 @@
 
 A method is a service method that takes one attrs request message (or nothing) and
 returns an attrs response message: `RunsService.get_many(RunsGetManyRequest)` is
-`Runs.GetMany`. The registry is read off `Services` and the methods' type hints, so a new
-service method is an RPC method with no table to keep.
+`Runs.GetMany`. The registry is read off an app's services, daggo's own and the ones
+plugins add (`daggo_services`), and the methods' type hints, with the same rule for
+both: a new service method is an RPC method with no table to keep.
 """
 
 from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 from attrs import frozen
 
-from daggo_core.services import Services
+from daggo_core.errors import PluginError
+from daggo_core.extensions import MethodExample
+from daggo_core.services import CORE_SERVICES, Services
+from daggo_core.services.examples import CORE_EXAMPLES
 
-__all__ = ["RpcMethod", "rpc_methods"]
+__all__ = ["CORE_PROVIDER", "RpcMethod", "rpc_methods"]
+
+#: The provider of daggo's own methods (a plugin's are provided by the plugin's name).
+CORE_PROVIDER = "daggo"
 
 
 @frozen
 class RpcMethod:
-    """One RPC method: its name, its request and response messages, how to call it."""
+    """One RPC method: its name, its request and response messages, how to call it, who
+    provides it (daggo or a plugin) and its example call."""
 
     name: str
     request: type | None
     response: type
-    call: Callable[[Services, Any], Any]
+    call: Callable[[Any], Any]
     doc: str
+    provider: str
+    example: MethodExample | None
 
 
-def rpc_methods() -> dict[str, RpcMethod]:
-    """Every RPC method, by name (`Runs.GetMany`), in a stable order."""
-    return {method.name: method for method in _methods()}
+@frozen
+class _Service:
+    name: str
+    service: object
+    provider: str
+    examples: Mapping[str, MethodExample]
 
 
-def _methods() -> Iterator[RpcMethod]:
-    hints = typing.get_type_hints(Services)
-    for field in attrs.fields(Services):
-        service_type = hints[field.name]
-        if field.name == "context" or not inspect.isclass(service_type):
-            continue
-        service_name = _camel(field.name)
-        for name, function in inspect.getmembers(service_type, inspect.isfunction):
-            method = _method(service_name, field.name, name, function)
-            if method is not None:
-                yield method
+def rpc_methods(services: Services) -> dict[str, RpcMethod]:
+    """Every RPC method of `services`, by name (`Runs.GetMany`): daggo's, then the
+    plugins' services by name. PluginError for a plugin service without methods, or
+    with an example of a method it does not have or of other messages."""
+    methods: dict[str, RpcMethod] = {}
+    for entry in _services(services):
+        found = {method.name: method for method in _methods(entry)}
+        if entry.provider != CORE_PROVIDER:
+            _check_plugin_service(entry, found)
+        methods.update(found)
+    return methods
 
 
-def _method(service_name: str, attribute: str, name: str,
-            function: Callable[..., Any]) -> RpcMethod | None:
+def _services(services: Services) -> Iterator[_Service]:
+    for name, attribute in CORE_SERVICES.items():
+        yield _Service(name=name, service=getattr(services, attribute),
+                       provider=CORE_PROVIDER, examples=CORE_EXAMPLES.get(name, {}))
+    for name, opened in sorted(services.plugin_services.items()):
+        yield _Service(name=name, service=opened.service, provider=opened.plugin,
+                       examples=opened.spec.examples)
+
+
+def _methods(entry: _Service) -> Iterator[RpcMethod]:
+    for name, function in inspect.getmembers(type(entry.service), inspect.isfunction):
+        method = _method(entry, name, function)
+        if method is not None:
+            yield method
+
+
+def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMethod | None:
     if name.startswith("_"):
         return None
     parameters = list(inspect.signature(function).parameters.values())[1:]
@@ -63,14 +91,34 @@ def _method(service_name: str, attribute: str, name: str,
     if parameters and (request is None or not attrs.has(request)
                        or parameters[0].kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return None
+    bound = getattr(entry.service, name)
+    method_name = _camel(name)
+    return RpcMethod(name=f"{entry.name}.{method_name}", request=request, response=response,
+                     call=bound if request is not None else lambda _message: bound(),
+                     doc=inspect.getdoc(function) or "", provider=entry.provider,
+                     example=entry.examples.get(method_name))
 
-    def call(services: Services, message: Any) -> Any:
-        bound = getattr(getattr(services, attribute), name)
-        return bound() if request is None else bound(message)
 
-    return RpcMethod(name=f"{service_name}.{_camel(name)}", request=request,
-                     response=response, call=call,
-                     doc=inspect.getdoc(function) or "")
+def _check_plugin_service(entry: _Service, found: Mapping[str, RpcMethod]) -> None:
+    where = f"daggo_services: service {entry.name!r} of plugin {entry.provider!r}"
+    if not found:
+        raise PluginError(
+            f"{where} has no RPC methods: give it a public method that takes one attrs "
+            "request message (or nothing) and returns an attrs response message")
+    for method_name, example in entry.examples.items():
+        method = found.get(f"{entry.name}.{method_name}")
+        if method is None:
+            known = ", ".join(name.split(".")[1] for name in found)
+            raise PluginError(f"{where} has an example of {method_name!r}, which is not one "
+                              f"of its methods ({known})")
+        wanted_request = type(None) if method.request is None else method.request
+        if not (isinstance(example.request, wanted_request)
+                and isinstance(example.response, method.response)):
+            raise PluginError(
+                f"{where}: the example of {method.name} must be a "
+                f"{wanted_request.__name__} request and a {method.response.__name__} "
+                f"response, got {type(example.request).__name__} and "
+                f"{type(example.response).__name__}")
 
 
 def _camel(snake: str) -> str:
