@@ -13,12 +13,13 @@ from typing import Any
 
 import attrs
 
+from daggo_core.errors import PluginError
 from daggo_core.rpc.errors import ERROR_CODES
-from daggo_core.rpc.registry import RpcMethod
+from daggo_core.rpc.registry import CORE_PROVIDER, RpcMethod
 from daggo_core.serde import unstructure
 from daggo_core.services.paging import page_size
 
-__all__ = ["ERROR_RESPONSES", "MessageNameClash", "openapi_spec"]
+__all__ = ["ERROR_RESPONSES", "openapi_spec"]
 
 #: The error answers every method may give, by status: the codes of each (see
 #: daggo_core/rpc/errors.py and docs/RPC.md).
@@ -46,10 +47,6 @@ _ARRAYS = (list, tuple, set, frozenset, cabc.Sequence, cabc.MutableSequence, cab
 _MAPPINGS = (dict, cabc.Mapping, cabc.MutableMapping)
 
 
-class MessageNameClash(Exception):
-    """Two message classes of the API share a name (their schemas would be one)."""
-
-
 def openapi_spec(methods: Mapping[str, RpcMethod], version: str) -> dict[str, Any]:
     """The whole spec of `methods`: a path per method with its example call, a schema per
     message class (fields with their defaults, page sizes on `limit`)."""
@@ -71,7 +68,7 @@ def openapi_spec(methods: Mapping[str, RpcMethod], version: str) -> dict[str, An
                    for status, text in ERROR_RESPONSES.items()},
             },
         }
-        if method.provider != "daggo":
+        if method.provider != CORE_PROVIDER:
             operation["x-daggo-plugin"] = method.provider
         if method.request is not None:
             operation["requestBody"] = {
@@ -153,9 +150,11 @@ class _Schemas:
             self.found[name] = {}  # reserved first: a class may refer to itself
             self.found[name] = self._object(cls)
         elif known is not cls:
-            raise MessageNameClash(
-                f"two message classes of the RPC API are named {name}: "
-                f"{known.__module__}.{name} and {cls.__module__}.{name}; rename one")
+            # Only a plugin's service can bring a second class of a name: daggo's are unique.
+            raise PluginError(
+                f"daggo_services: two message classes of the RPC API are named {name}: "
+                f"{known.__module__}.{name} and {cls.__module__}.{name}; rename the "
+                "plugin's class (its schema would be the other's)")
         return {"$ref": f"#/components/schemas/{name}"}
 
     def _object(self, cls: type) -> dict[str, Any]:
