@@ -24,6 +24,7 @@ from daggo_core.services.runs import (
     RunsGetManyRequest,
     RunsGetRequest,
 )
+from daggo_core.web.lifespan import run_in_lifespan
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
@@ -40,8 +41,10 @@ OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 def create_asgi(app: DaggoApp) -> Quart:
     """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui)
-    and `/healthz`."""
+    and `/healthz`, with URLs under the ASGI `root_path` it is mounted at, running the
+    app's runtime for its lifespan."""
     web = Quart("daggo_core.web")
+    run_in_lifespan(web, app)
     services = app.services
     panels = app.hooks.ui_panels()
     web.jinja_env.globals.update(
