@@ -88,6 +88,8 @@ def test_launch_then_read_the_run_back(app: daggo_core.DaggoApp) -> None:
     status, page = call(app, "Runs.GetMany", {"job": "job", "limit": 10})
     assert status == 200 and [r["id"] for r in page["runs"]] == [run_id]
     assert call(app, "Runs.Count", {"job": "job"}) == (200, {"count": 1})
+    assert call(app, "Runs.Count", {"statuses": ["QUEUED"], "triggers": ["manual"]}) == (
+        200, {"count": 1})
     status, jobs = call(app, "Jobs.GetMany")
     assert status == 200 and [j["name"] for j in jobs["jobs"]] == ["job"]
 
@@ -104,6 +106,8 @@ def test_methods_without_a_request_take_an_empty_body(app: daggo_core.DaggoApp) 
     ({"limit": 5.7}, "invalid value for type, expected int @ $.limit"),
     ({"limit": True}, "invalid value for type, expected int @ $.limit"),
     ({"limitt": 5}, "extra fields found (limitt) @ $"),
+    ({"statuses": ["QUEUED", "BOGUS"]}, "expected RunStatus @ $.statuses[1]"),
+    ({"triggers": [1]}, "expected RunTrigger @ $.triggers[0]"),
     ([1, 2], "the request body must be a JSON object, got list"),
 ])
 def test_a_bad_body_is_refused_naming_the_field(app: daggo_core.DaggoApp, body: Any,

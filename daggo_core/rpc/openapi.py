@@ -71,8 +71,10 @@ def openapi_spec(methods: Mapping[str, RpcMethod], version: str) -> dict[str, An
         if method.provider != CORE_PROVIDER:
             operation["x-daggo-plugin"] = method.provider
         if method.request is not None:
+            # An empty body is the message with every default: required only when the
+            # message has a field without one.
             operation["requestBody"] = {
-                "required": False,
+                "required": any(f.default is attrs.NOTHING for f in attrs.fields(method.request)),
                 "content": _json(schemas.of(method.request),
                                  _given_fields(example.request) if example else None)}
         paths[f"/rpc/{name}"] = {"post": operation}
