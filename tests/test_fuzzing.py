@@ -1,13 +1,14 @@
-"""Schemathesis against the live description of a running app (loopback only): every
-method, a fixed number of generated requests each with a fixed seed and no shrinking;
-no answer may be a server error or break the description (its statuses, its bodies)."""
+"""Schemathesis against the live description of a running app (loopback only), on each
+backend: every method, a fixed number of generated requests each with a fixed seed and
+no shrinking; no answer may be a server error or break the description (its statuses,
+its bodies)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -22,21 +23,23 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 import daggo_core
 from daggo_core.config import default_config
 from daggo_core.testing.processes import free_port, wait_for
+from tests.conftest import BackendUnderTest
 from tests.test_rpc import JOB
 
-#: Generated requests per method and mode: enough to reach each field's edge values, few
-#: enough for the whole run to take seconds.
-EXAMPLES_PER_METHOD = 20
+#: Generated requests per method, mode and backend: enough to reach each field's edge
+#: values, few enough for the whole run to take seconds.
+EXAMPLES_PER_METHOD = 12
 
 
-@pytest.fixture(scope="module")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture
+def live_url(storage_backend: BackendUnderTest,
+             apps: Callable[..., daggo_core.DaggoApp]) -> Iterator[str]:
     """The base URL of an app with a few runs, served by Hypercorn on loopback."""
     cfg = default_config()
-    cfg.database.sqlite.path = str(tmp_path_factory.mktemp("fuzz") / "daggo.sqlite")
+    cfg.database = storage_backend.database
     cfg.execution.executor = "in_process"
     cfg.scheduler.enabled = False
-    app = daggo_core.open(cfg, JOB)
+    app = apps(cfg, JOB)
     for n in range(3):
         app.launch("job", {"n": n})
     port = free_port()
@@ -61,7 +64,6 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         loop.call_soon_threadsafe(stop.set)
         server.join(30)
         loop.close()
-        app.close()
 
 
 def _answers(url: str) -> bool:
@@ -74,7 +76,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def live_schema(live_url: str) -> Any:
     return schemathesis.openapi.from_url(f"{live_url}/rpc/openapi.json")
 

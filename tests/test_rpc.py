@@ -108,6 +108,9 @@ def test_methods_without_a_request_take_an_empty_body(app: daggo_core.DaggoApp) 
     ({"limitt": 5}, "extra fields found (limitt) @ $"),
     ({"statuses": ["QUEUED", "BOGUS"]}, "expected RunStatus @ $.statuses[1]"),
     ({"triggers": [1]}, "expected RunTrigger @ $.triggers[0]"),
+    ({"job": "a\udbb7"}, "not a lone surrogate escape (\\ud800-\\udfff) @ $.job"),
+    ({"job": "a\x00b"}, "may not contain the NUL character (\\u0000) @ $.job"),
+    ({"tags": {"k\x00": "v"}}, "NUL character (\\u0000) @ $.tags (a key)"),
     ([1, 2], "the request body must be a JSON object, got list"),
 ])
 def test_a_bad_body_is_refused_naming_the_field(app: daggo_core.DaggoApp, body: Any,

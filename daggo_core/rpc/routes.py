@@ -13,6 +13,7 @@ from daggo_core.rpc.errors import ERROR_CODES, RpcError, rpc_error
 from daggo_core.rpc.openapi import openapi_spec
 from daggo_core.rpc.reference import message_docs, method_docs
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
+from daggo_core.rpc.text_check import text_problem
 from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services import Services
 
@@ -68,6 +69,9 @@ def _request_message(method: RpcMethod, body: str | bytes) -> Any:
     if not isinstance(data, dict):
         return RpcError(400, "invalid_argument",
                         f"the request body must be a JSON object, got {type(data).__name__}")
+    problem = text_problem(data)
+    if problem is not None:
+        return RpcError(400, "invalid_argument", problem)
     if method.request is None:
         if data:
             return RpcError(400, "invalid_argument",
