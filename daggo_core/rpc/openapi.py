@@ -94,6 +94,20 @@ def _json(schema: dict[str, Any], example: object | None = None) -> dict[str, An
     return {"application/json": media}
 
 
+def _enum(cls: type[enum.Enum]) -> dict[str, Any]:
+    """An enum's schema: its values, typed when they all are strings (or integers)."""
+    values = [member.value for member in cls]
+    schema: dict[str, Any] = {"enum": values}
+    for kind, name in ((str, "string"), (int, "integer")):
+        if all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
+            schema = {"type": name, **schema}
+            break
+    doc = inspect.getdoc(cls)
+    if doc and doc != inspect.getdoc(enum.Enum) and not doc.startswith(cls.__name__):
+        schema["description"] = doc
+    return schema
+
+
 def _given_fields(message: Any) -> dict[str, Any]:
     """A request message as a caller writes it: the fields that differ from their
     defaults."""
@@ -127,9 +141,7 @@ class _Schemas:
             return dict(_SCALARS[kind])
         if kind is Any:
             return {}
-        if inspect.isclass(kind) and issubclass(kind, enum.Enum):
-            return {"enum": [member.value for member in kind]}
-        if attrs.has(kind):
+        if (inspect.isclass(kind) and issubclass(kind, enum.Enum)) or attrs.has(kind):
             return self._ref(kind)
         origin, args = typing.get_origin(kind), typing.get_args(kind)
         if origin is typing.Literal:
@@ -150,7 +162,7 @@ class _Schemas:
         if known is None:
             self._classes[name] = cls
             self.found[name] = {}  # reserved first: a class may refer to itself
-            self.found[name] = self._object(cls)
+            self.found[name] = _enum(cls) if issubclass(cls, enum.Enum) else self._object(cls)
         elif known is not cls:
             # Only a plugin's service can bring a second class of a name: daggo's are unique.
             raise PluginError(

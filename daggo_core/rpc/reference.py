@@ -30,11 +30,12 @@ class FieldDoc:
 
 @frozen
 class MessageDoc:
-    """A message class of the API, with its fields."""
+    """A message class of the API with its fields, or an enum with its values."""
 
     name: str
     description: str
     fields: tuple[FieldDoc, ...]
+    values: tuple[str, ...]
 
 
 @frozen
@@ -73,7 +74,7 @@ def method_docs(spec: dict[str, Any], base_url: str) -> list[MethodDoc]:
             name=name, service=name.split(".")[0], summary=operation.get("summary", ""),
             plugin=operation.get("x-daggo-plugin"),
             request=_ref_name(media["schema"]) if media else None,
-            fields=_fields(request),
+            fields=_fields(request, schemas),
             response=type_label(answer["schema"]),
             call=f"curl -s -X POST {base_url}{path}{data}",
             example_request=None if example is None else json.dumps(example, indent=2),
@@ -83,9 +84,11 @@ def method_docs(spec: dict[str, Any], base_url: str) -> list[MethodDoc]:
 
 def message_docs(spec: dict[str, Any]) -> list[MessageDoc]:
     """Every message class of `spec`, by name."""
+    schemas = spec["components"]["schemas"]
     return [MessageDoc(name=name, description=schema.get("description", ""),
-                       fields=_fields(schema))
-            for name, schema in sorted(spec["components"]["schemas"].items())]
+                       fields=_fields(schema, schemas),
+                       values=tuple(str(value) for value in schema.get("enum", ())))
+            for name, schema in sorted(schemas.items())]
 
 
 def type_label(schema: dict[str, Any]) -> str:
@@ -106,13 +109,13 @@ def type_label(schema: dict[str, Any]) -> str:
     return str(kind or "any")
 
 
-def _fields(schema: dict[str, Any]) -> tuple[FieldDoc, ...]:
+def _fields(schema: dict[str, Any], schemas: dict[str, Any]) -> tuple[FieldDoc, ...]:
     required = set(schema.get("required", ()))
     return tuple(
         FieldDoc(name=name, type=type_label(field), ref=_first_ref(field),
                  required=name in required,
                  default=json.dumps(field["default"]) if "default" in field else None,
-                 values=tuple(str(v) for v in _enum_values(field)),
+                 values=tuple(str(v) for v in _enum_values(field, schemas)),
                  description=_range(field))
         for name, field in schema.get("properties", {}).items())
 
@@ -123,13 +126,15 @@ def _range(field: dict[str, Any]) -> str:
     return ""
 
 
-def _enum_values(schema: dict[str, Any]) -> list[Any]:
+def _enum_values(schema: dict[str, Any], schemas: dict[str, Any]) -> list[Any]:
     """The enum values of a field: of itself, its items or its non-null options."""
+    schema = _resolve(schema, schemas)
     if "enum" in schema:
         return list(schema["enum"])
     if "items" in schema:
-        return _enum_values(schema["items"])
-    return [value for option in schema.get("anyOf", ()) for value in _enum_values(option)]
+        return _enum_values(schema["items"], schemas)
+    return [value for option in schema.get("anyOf", ())
+            for value in _enum_values(option, schemas)]
 
 
 def _first_ref(schema: dict[str, Any]) -> str | None:
