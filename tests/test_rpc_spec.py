@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -246,3 +248,10 @@ def test_schedules_page_by_cursor_across_jobs(storage: Storage) -> None:
         schedules.get_many(SchedulesGetManyRequest(limit=SCHEDULES_PAGE_MAX + 1))
     with pytest.raises(InvalidArgumentError, match="not a cursor of this list"):
         schedules.get_many(SchedulesGetManyRequest(cursor=encode_cursor("jobs", "alpha")))
+
+
+def test_the_page_sizes_in_the_docs_are_the_declared_ones() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "RPC.md").read_text()
+    rows = re.findall(r"^\| `(\w+\.\w+)` \| ([\d,]+) \| ([\d,]+) \|", text, flags=re.MULTILINE)
+    assert {name: (int(default.replace(",", "")), int(maximum.replace(",", "")))
+            for name, default, maximum in rows} == LISTS
