@@ -2,7 +2,7 @@
 
 A method is a service method that takes one attrs request message (or nothing) and
 returns an attrs response message: `RunsService.get_many(RunsGetManyRequest)` is
-`Runs.GetMany`. The registry is read off an app's services, daggo's own and the ones
+`Runs.GetMany`. The registry is read off the service classes, daggo's own and the ones
 plugins add (`daggo_services`), and the methods' type hints, with the same rule for
 both: a new service method is an RPC method with no table to keep.
 """
@@ -22,7 +22,7 @@ from daggo_core.extensions import MethodExample
 from daggo_core.services import CORE_SERVICES, Services
 from daggo_core.services.examples import CORE_EXAMPLES
 
-__all__ = ["CORE_PROVIDER", "RpcMethod", "rpc_methods"]
+__all__ = ["CORE_PROVIDER", "RpcMethod", "core_rpc_methods", "rpc_methods"]
 
 #: The provider of daggo's own methods (a plugin's are provided by the plugin's name).
 CORE_PROVIDER = "daggo"
@@ -30,50 +30,64 @@ CORE_PROVIDER = "daggo"
 
 @frozen
 class RpcMethod:
-    """One RPC method: its name, its request and response messages, how to call it, who
-    provides it (daggo or a plugin) and its example call."""
+    """One RPC method: its name, its request and response messages, the service method
+    that answers it, who provides it (daggo or a plugin) and its example call."""
 
     name: str
+    service: str
+    attribute: str
     request: type | None
     response: type
-    call: Callable[[Any], Any]
     doc: str
     provider: str
     example: MethodExample | None
+
+    def call(self, services: Services, message: Any) -> Any:
+        """Answer `message` (None for a method without a request) with `services`."""
+        if self.provider == CORE_PROVIDER:
+            target = getattr(services, CORE_SERVICES[self.service])
+        else:
+            target = services.plugin_services[self.service].service
+        bound = getattr(target, self.attribute)
+        return bound() if self.request is None else bound(message)
 
 
 @frozen
 class _Service:
     name: str
-    service: object
+    kind: type
     provider: str
     examples: Mapping[str, MethodExample]
+
+
+def core_rpc_methods() -> dict[str, RpcMethod]:
+    """daggo's own RPC methods, by name, read off the service classes (what every server
+    serves, and what the generated clients call)."""
+    hints = typing.get_type_hints(Services)
+    methods: dict[str, RpcMethod] = {}
+    for name, attribute in CORE_SERVICES.items():
+        entry = _Service(name=name, kind=hints[attribute], provider=CORE_PROVIDER,
+                         examples=CORE_EXAMPLES.get(name, {}))
+        methods.update((method.name, method) for method in _methods(entry))
+    return methods
 
 
 def rpc_methods(services: Services) -> dict[str, RpcMethod]:
     """Every RPC method of `services`, by name (`Runs.GetMany`): daggo's, then the
     plugins' services by name. PluginError for a plugin service without methods, or
     with an example of a method it does not have or of other messages."""
-    methods: dict[str, RpcMethod] = {}
-    for entry in _services(services):
+    methods = core_rpc_methods()
+    for name, opened in sorted(services.plugin_services.items()):
+        entry = _Service(name=name, kind=type(opened.service), provider=opened.plugin,
+                         examples=opened.spec.examples)
         found = {method.name: method for method in _methods(entry)}
-        if entry.provider != CORE_PROVIDER:
-            _check_plugin_service(entry, found)
+        _check_plugin_service(entry, found)
         methods.update(found)
     return methods
 
 
-def _services(services: Services) -> Iterator[_Service]:
-    for name, attribute in CORE_SERVICES.items():
-        yield _Service(name=name, service=getattr(services, attribute),
-                       provider=CORE_PROVIDER, examples=CORE_EXAMPLES.get(name, {}))
-    for name, opened in sorted(services.plugin_services.items()):
-        yield _Service(name=name, service=opened.service, provider=opened.plugin,
-                       examples=opened.spec.examples)
-
-
 def _methods(entry: _Service) -> Iterator[RpcMethod]:
-    for name, function in inspect.getmembers(type(entry.service), inspect.isfunction):
+    for name, function in inspect.getmembers(entry.kind, inspect.isfunction):
         method = _method(entry, name, function)
         if method is not None:
             yield method
@@ -91,12 +105,10 @@ def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMeth
     if parameters and (request is None or not attrs.has(request)
                        or parameters[0].kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return None
-    bound = getattr(entry.service, name)
     method_name = _camel(name)
-    return RpcMethod(name=f"{entry.name}.{method_name}", request=request, response=response,
-                     call=bound if request is not None else lambda _message: bound(),
-                     doc=inspect.getdoc(function) or "", provider=entry.provider,
-                     example=entry.examples.get(method_name))
+    return RpcMethod(name=f"{entry.name}.{method_name}", service=entry.name, attribute=name,
+                     request=request, response=response, doc=inspect.getdoc(function) or "",
+                     provider=entry.provider, example=entry.examples.get(method_name))
 
 
 def _check_plugin_service(entry: _Service, found: Mapping[str, RpcMethod]) -> None:

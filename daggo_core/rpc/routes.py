@@ -52,7 +52,7 @@ def rpc_blueprint(services: Services) -> Blueprint:
         if isinstance(parsed, RpcError):
             return _answer(parsed)
         try:
-            result = await asyncio.to_thread(method.call, parsed)
+            result = await asyncio.to_thread(method.call, services, parsed)
         except Exception as exc:
             return _answer(rpc_error(name, exc))
         return jsonify(unstructure(result))
