@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean gen-sdk
 
 $(STAMP): $(PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,25 @@ $(STAMP): $(PACKAGES)
 	$(BIN)/python -m pip install --quiet -e plugins/daggo_sqlite -e plugins/daggo_postgres -e . --group dev
 	touch $(STAMP)
 
-install: $(STAMP)
+# The TypeScript compiler the tests build the generated TypeScript client with, at the
+# version clients/tooling's lock file pins; without npm the TypeScript client tests skip.
+NODE_TOOLS := $(VENV)/node
+TSC_STAMP := $(NODE_TOOLS)/.installed
+$(TSC_STAMP): clients/tooling/package.json clients/tooling/package-lock.json | $(STAMP)
+	@if command -v npm >/dev/null; then \
+		mkdir -p $(NODE_TOOLS) && cp clients/tooling/package.json clients/tooling/package-lock.json $(NODE_TOOLS)/ \
+		&& npm ci --prefix $(NODE_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error \
+		&& touch $(TSC_STAMP); \
+	else echo "note: npm missing; the TypeScript client tests will skip"; fi
+
+install: $(STAMP) $(TSC_STAMP)
+
+# Regenerates the committed clients and docs/RPC.md's table of calls from the current spec
+# (tests/test_sdk_clients.py fails while they differ).
+gen-sdk: install
+	$(BIN)/daggo sdk python --out clients/python
+	$(BIN)/daggo sdk typescript --out clients/typescript
+	$(BIN)/python -m daggo_core.sdk.examples docs/RPC.md
 
 run: install
 	cd examples/content_ingestion && ../../$(BIN)/daggo run

@@ -25,6 +25,7 @@ from daggo_core.execution.worker_process import (
     serve_worker,
 )
 from daggo_core.extensions import Executor, ExecutorContext
+from daggo_core.metrics import DaggoMetrics
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.scheduling.scheduler import Scheduler
 from daggo_core.services import ServiceContext, Services
@@ -55,7 +56,8 @@ class DaggoApp:
     `worker_command`, when set before execution starts, is the argv the subprocess
     executor starts workers with (e.g. `daggo worker -m APP`, see
     `daggo_core.cli.worker_cmd.worker_command_for`); by default it re-executes this
-    process's own command line with the worker marker.
+    process's own command line with the worker marker. `metrics` are the app's
+    Prometheus metrics, served at `/metrics`.
     """
 
     def __init__(self, config: Config, definitions: Definitions, hooks: Hooks,
@@ -77,6 +79,7 @@ class DaggoApp:
         self._starting = asyncio.Lock()
         self.services = Services.over(ServiceContext(
             storage=storage, config=config, hooks=hooks, definitions=definitions, runtime=self))
+        self.metrics = DaggoMetrics(self)
 
     @property
     def asgi(self) -> Quart:
@@ -138,6 +141,7 @@ class DaggoApp:
                             if job.max_concurrent_runs is not None},
                 tag_limits=self.config.execution.tag_limits,
                 fair_share_tag=self.config.execution.fair_share_tag,
+                on_launch=self.metrics.run_launched,
             )
             execution = self.config.execution
             self.monitor = RunMonitor(
@@ -158,6 +162,7 @@ class DaggoApp:
                 tick_interval=self.config.scheduler.tick_interval_seconds, clock=clock,
                 on_launch=self.coordinator.wake if self.coordinator else None,
                 tick_history=dt.timedelta(days=history) if history else None,
+                on_fired=self.metrics.tick_fired,
             )
         return self.scheduler
 
@@ -310,8 +315,8 @@ def open_app(
 
     Scheduler bookkeeping of schedules no longer in code is cleared (their runs stay).
 
-    Fails at once, naming the setting, if the configured storage backend or executor is
-    not installed or its plugin failed to import.
+    Fails at once, naming the setting, if the configured storage backend, executor or
+    authenticator is not installed or its plugin failed to import.
 
     In a worker process (the `DAGGO_WORKER=1` marker, set by the subprocess executor when
     it re-executes the app's program) this never returns: it executes the run handed to
@@ -324,6 +329,7 @@ def open_app(
         exit_worker(serve_worker(cfg, defs, hooks))
     backend = hooks.storage_backend(cfg.database.driver)
     hooks.executor(cfg.execution.executor)
+    hooks.authenticator(cfg.admin.authenticator)
     storage = backend.open(cfg.database)
     events = attach_dispatcher(storage, hooks)
     try:

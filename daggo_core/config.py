@@ -40,6 +40,7 @@ from daggo_core.settings import (
 
 __all__ = [
     "MIN_LOG_LINE_BYTES",
+    "MIN_SECRET_KEY_CHARS",
     "OTHER_VARIABLES",
     "AdminConfig",
     "Config",
@@ -66,10 +67,11 @@ MIN_LOG_LINE_BYTES = 256
 OTHER_VARIABLES = frozenset({"DAGGO_PLUGINS_BLOCK", "DAGGO_WORKER", "DAGGO_WORKER_RUN_ID",
                              "DAGGO_WORKER_DONE_FD", "DAGGO_WORKER_STDERR_FD"})
 
+#: The shortest `admin.secret_key`: long enough that guessing it is hopeless.
+MIN_SECRET_KEY_CHARS = 16
+
 #: Settings that are planned but do nothing yet: setting one is refused, saying why.
 PLANNED: dict[tuple[str, ...], str] = {
-    ("admin", "secret_key"): "the admin and its API have no authentication yet (it comes "
-                             "with the RPC API); bind admin.host to a private address",
     ("execution", "queue_size"): "runs wait in the database, with no size limit",
     **{("deploy", name): "deploy drain is not built yet"
        for name in ("drain_enabled", "drain_timeout_seconds", "lock_name")},
@@ -91,15 +93,31 @@ def _tag_limits(value: Any) -> None:
             raise InvalidValue(f"tag limit {name!r}: {exc}") from None
 
 
+def _secret_key(value: Any) -> None:
+    """A string long enough; the error never shows the value (it is a secret)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidValue(f"expected a string, got a value of type {type(value).__name__}")
+    if len(value) < MIN_SECRET_KEY_CHARS:
+        raise InvalidValue(
+            f"must be at least {MIN_SECRET_KEY_CHARS} characters, got {len(value)}; make one "
+            "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+
+
 # ---------------------------------------------------------------------------- settings
 
 
 @attrs.define
 class AdminConfig:
-    """The admin web server (UI and health check)."""
+    """The admin web server (UI, RPC API, metrics and health check) and who may use it."""
 
     host: str = setting("127.0.0.1", string(nonempty=True))
     port: int = setting(8000, integer(1, 65535))
+    #: When set, every request but `/healthz` needs it (the `bearer` authenticator).
+    secret_key: str | None = setting(None, _secret_key, secret=True)
+    #: The authenticator (`daggo_authenticators`) that checks requests, by name.
+    authenticator: str = setting("bearer", string(nonempty=True))
 
 
 @attrs.define

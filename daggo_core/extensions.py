@@ -12,17 +12,23 @@ from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run
 
 if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers
+
     from daggo_core.config import Config, DatabaseConfig
     from daggo_core.definitions.definitions import Definitions
     from daggo_core.services import Services
     from daggo_core.services.context import ServiceContext
 
 __all__ = [
+    "Authentication",
+    "Authenticator",
     "ConfigSection",
     "Executor",
     "ExecutorContext",
     "ExecutorSpec",
+    "LoginField",
     "MethodExample",
+    "Principal",
     "ServiceSpec",
     "StorageBackend",
     "UIPanel",
@@ -139,4 +145,60 @@ class ServiceSpec:
     name: str
     factory: Callable[[ServiceContext], object]
     examples: Mapping[str, MethodExample] = field(factory=dict)
+    description: str = ""
+
+
+@frozen
+class Principal:
+    """Who a request is authenticated as (`name` is shown in the UI, never a secret)."""
+
+    name: str
+
+
+@frozen(kw_only=True)
+class LoginField:
+    """A field of the `/login` form: its form `name`, its `label`, and whether its input
+    is hidden while typed (`secret`)."""
+
+    name: str
+    label: str
+    secret: bool = True
+
+
+class Authentication(Protocol):
+    """An enabled authenticator, made by `Authenticator.create` from the config.
+
+    `authenticate(headers)` checks a request's headers (case-insensitive) and returns who
+    sent it, or None to refuse it; it is called on the server's event loop, so it must
+    not block. `login(form)` checks a submitted `/login` form (the
+    `login_fields`) the same way; with no `login_fields` the UI has no login form and
+    pages accept only what `authenticate` does. A successful login is kept in a session
+    cookie signed with `session_key`: deriving it from the credentials makes changing them
+    end every session. A refused request is answered 401 with `challenge` as its
+    `WWW-Authenticate` header and `hint` (what to send, never a secret) in its message.
+    """
+
+    login_fields: tuple[LoginField, ...]
+    session_key: bytes
+    challenge: str
+    hint: str
+
+    def authenticate(self, headers: Headers) -> Principal | None:
+        """Who sent a request with `headers`, or None."""
+
+    def login(self, form: Mapping[str, str]) -> Principal | None:
+        """Who logs in with the `/login` form's values, or None."""
+
+
+@frozen(kw_only=True)
+class Authenticator:
+    """An authenticator selected by `cfg.admin.authenticator == name`.
+
+    `create(config)` returns the `Authentication` that checks every request except
+    `/healthz` and the login page, or None when the config leaves the admin open (the
+    built-in `bearer` one: while `admin.secret_key` is unset).
+    """
+
+    name: str
+    create: Callable[[Config], Authentication | None]
     description: str = ""

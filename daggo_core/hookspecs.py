@@ -14,7 +14,13 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import ExecutorSpec, ServiceSpec, StorageBackend, UIPanel
+    from daggo_core.extensions import (
+        Authenticator,
+        ExecutorSpec,
+        ServiceSpec,
+        StorageBackend,
+        UIPanel,
+    )
     from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
@@ -99,6 +105,18 @@ def daggo_ui_panels() -> list[UIPanel]:
     """Return extra admin UI pages, each mounted at its `path` and listed in the menu.
 
     :returns: a list of :class:`daggo_core.extensions.UIPanel`.
+    """
+
+
+@hookspec
+def daggo_authenticators() -> list[Authenticator]:
+    """Return the authenticators this plugin provides.
+
+    Called once when the admin application is built. `cfg.admin.authenticator` picks one
+    by name (the built-in `bearer` one by default); it checks every request but
+    `/healthz` and the login page.
+
+    :returns: a list of :class:`daggo_core.extensions.Authenticator`.
     """
 
 

@@ -20,7 +20,13 @@ from daggo_core.hookspecs import hookimpl
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import ExecutorSpec, ServiceSpec, StorageBackend, UIPanel
+    from daggo_core.extensions import (
+        Authenticator,
+        ExecutorSpec,
+        ServiceSpec,
+        StorageBackend,
+        UIPanel,
+    )
     from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
@@ -205,6 +211,10 @@ class Hooks:
         """Every plugin RPC service (`daggo_services`), by name."""
         return self._collect("daggo_services")
 
+    def authenticators(self) -> dict[str, Authenticator]:
+        """Every authenticator (`daggo_authenticators`), by name."""
+        return self._collect("daggo_authenticators")
+
     def cli_commands(self) -> dict[str, click.Command]:
         """Every plugin command (`daggo_cli_commands`), by name."""
         return self._collect("daggo_cli_commands")
@@ -216,6 +226,10 @@ class Hooks:
     def executor(self, name: str) -> ExecutorSpec:
         """The executor named `name`, or a PluginError listing the installed ones."""
         return self._pick("executor", "execution.executor", name, self.executors())
+
+    def authenticator(self, name: str) -> Authenticator:
+        """The authenticator named `name`, or a PluginError listing the installed ones."""
+        return self._pick("authenticator", "admin.authenticator", name, self.authenticators())
 
     def _pick(self, what: str, setting: str, name: str, options: Mapping[str, D]) -> D:
         if name in options:

@@ -77,12 +77,14 @@ def test_free_slots_caps_this_coordinator() -> None:
     assert decision.claim == ("q0", "q1")
     reason = "waiting for a free executor slot on this coordinator"
     assert decision.waiting == {"q2": reason, "q3": reason}
+    assert decision.wait_kinds == {"q2": "executor_slot", "q3": "executor_slot"}
     assert _choose(queued, free_slots=0).claim == ()
 
 
 def test_global_slots_are_named_before_free_slots() -> None:
     decision = _choose([_run(run_id="a"), _run(run_id="b")], max_concurrent_runs=1, free_slots=1)
     assert decision.waiting == {"b": "waiting for a run slot (1 of 1 running)"}
+    assert decision.wait_kinds == {"b": "run_slot"}
 
 
 # ---------------------------------------------------------------------------- job limits
@@ -108,6 +110,7 @@ def test_job_limit_counts_running_runs() -> None:
     )
     assert decision.claim == ("o1",)
     assert decision.waiting == {"s1": "job 'sync' limit reached (2 of 2 running)"}
+    assert decision.wait_kinds == {"s1": "job_limit"}
 
 
 def test_job_limit_counts_runs_picked_in_this_decision() -> None:
@@ -155,6 +158,7 @@ def test_tag_key_value_limit_counts_that_value_only() -> None:
     )
     assert decision.claim == ("a1", "g1", "g2")
     assert decision.waiting == {"a2": "tag 'customer=acme' limit reached (2 of 2 running)"}
+    assert decision.wait_kinds == {"a2": "tag_limit"}
 
 
 def test_key_value_limit_splits_at_the_first_equals_sign() -> None:

@@ -25,7 +25,8 @@ from daggo_postgres.config import PostgresConfig
 from daggo_sqlite.config import SQLiteConfig
 
 DEFAULTS = {
-    "admin": {"host": "127.0.0.1", "port": 8000},
+    "admin": {"host": "127.0.0.1", "port": 8000, "secret_key": None,
+              "authenticator": "bearer"},
     "database": {
         "driver": "sqlite",
         "retry_seconds": 300.0,
@@ -73,6 +74,8 @@ app = "shop.jobs:defs"
 [admin]
 host = "0.0.0.0"
 port = 8080
+secret_key = "s3cr3t-of-16-chars"
+authenticator = "oidc"
 
 [database]
 driver = "postgres"
@@ -117,7 +120,8 @@ tick_interval_seconds = 5
 """
 
 ALL_AREAS = {
-    "admin": {"host": "0.0.0.0", "port": 8080},
+    "admin": {"host": "0.0.0.0", "port": 8080, "secret_key": "s3cr3t-of-16-chars",
+              "authenticator": "oidc"},
     "database": {
         "driver": "postgres",
         "retry_seconds": 60.0,
@@ -201,7 +205,7 @@ def test_secret_fields_are_marked_in_metadata() -> None:
     def secrets(cls: type) -> set[str]:
         return {f.name for f in attrs.fields(cls) if f.metadata.get("secret")}
 
-    assert secrets(AdminConfig) == set()
+    assert secrets(AdminConfig) == {"secret_key"}
     assert secrets(PostgresConfig) == {"password", "dsn"}
 
 
@@ -810,7 +814,21 @@ def test_redacted_hides_secrets_that_are_set() -> None:
     assert shown["database"]["postgres"]["user"] == "postgres"
     assert "pw" not in str(shown)
     assert config_to_dict(cfg)["database"]["postgres"]["password"] == "pw"
+    cfg.admin.secret_key = "admin-key-0123456789"
+    assert redacted(cfg)["admin"]["secret_key"] == "********"
+    assert "admin-key" not in repr(cfg)
     assert cfg.database.postgres.password == "pw"  # the config itself is untouched
+
+
+def test_a_short_secret_key_is_refused_saying_how_to_make_one(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "", DAGGO_ADMIN_SECRET_KEY="short")
+    assert "admin.secret_key (from DAGGO_ADMIN_SECRET_KEY)" in message
+    assert "must be at least 16 characters, got 5" in message
+    assert "secrets.token_urlsafe(32)" in message
+    assert "'short'" not in message
+    message = _load_error(tmp_path, "[admin]\nsecret_key = 1234567890123456789\n")
+    assert "expected a string, got a value of type int" in message
+    assert "1234567890123456789" not in message
 
 
 def test_repr_hides_secrets() -> None:
@@ -827,8 +845,6 @@ def test_repr_hides_secrets() -> None:
 
 
 @pytest.mark.parametrize(("toml", "env", "setting"), [
-    ('[admin]\nsecret_key = "k"\n', {}, "admin.secret_key"),
-    ("", {"DAGGO_ADMIN_SECRET_KEY": "k"}, "admin.secret_key"),
     ("[execution]\nqueue_size = 10\n", {}, "execution.queue_size"),
     ("[deploy]\ndrain_enabled = false\n", {}, "deploy.drain_enabled"),
     ("", {"DAGGO_RETENTION_RUN_DAYS": "30"}, "retention.run_days"),

@@ -74,6 +74,7 @@ def test_every_rpc_method_is_in_the_docs_and_no_other(app: daggo_core.DaggoApp) 
 def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None:
     assert set(rpc_methods(app.services)) == {
         "Jobs.Get", "Jobs.GetMany", "Jobs.Launch", "Runs.Cancel", "Runs.Count",
+        "Runs.CountByStatus",
         "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
         "Schedules.SetEnabled", "Schedules.Ticks", "Plugins.GetMany", "System.Config",
         "System.Health", "System.Version"}
@@ -90,6 +91,9 @@ def test_launch_then_read_the_run_back(app: daggo_core.DaggoApp) -> None:
     assert call(app, "Runs.Count", {"job": "job"}) == (200, {"count": 1})
     assert call(app, "Runs.Count", {"statuses": ["QUEUED"], "triggers": ["manual"]}) == (
         200, {"count": 1})
+    assert call(app, "Runs.CountByStatus", {}) == (200, {"counts": [
+        {"job": "job", "status": "QUEUED", "count": 1}]})
+    assert call(app, "Runs.CountByStatus", {"statuses": ["SUCCESS"]}) == (200, {"counts": []})
     status, jobs = call(app, "Jobs.GetMany")
     assert status == 200 and [j["name"] for j in jobs["jobs"]] == ["job"]
 
@@ -168,7 +172,10 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     launch = spec["paths"]["/rpc/Jobs.Launch"]["post"]
     assert launch["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/JobsLaunchRequest"}
-    assert set(launch["responses"]) == {"200", "400", "404", "409", "500", "503"}
+    assert set(launch["responses"]) == {"200", "400", "401", "404", "409", "500", "503"}
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": "admin.secret_key, when it is set"}
+    assert spec["security"] == [{"bearerAuth": []}, {}]
     request = schemas["RunsGetManyRequest"]
     assert request["additionalProperties"] is False
     assert request["properties"]["limit"] == {"type": "integer", "default": 50,

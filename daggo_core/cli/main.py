@@ -20,6 +20,7 @@ from daggo_core.cli import (
     run_cmd,
     runs_cmd,
     schedule_cmd,
+    sdk_cmd,
     worker_cmd,
 )
 from daggo_core.errors import DaggoError, PluginError
@@ -68,6 +69,7 @@ cli.add_command(schedule_cmd.schedule)
 cli.add_command(db_cmd.db)
 cli.add_command(plugins_cmd.plugins)
 cli.add_command(worker_cmd.worker)
+cli.add_command(sdk_cmd.sdk)
 
 
 def main() -> None:

@@ -10,7 +10,11 @@ from attrs import define, field, frozen
 
 from daggo_core.storage.records import Run
 
-__all__ = ["ClaimDecision", "ConcurrencyLimits", "choose_runs"]
+__all__ = ["WAIT_KINDS", "ClaimDecision", "ConcurrencyLimits", "choose_runs"]
+
+#: What a queued run can wait for: a global run slot, a free slot of this coordinator's
+#: executor, its job's limit, one of its tags' limits.
+WAIT_KINDS = ("run_slot", "executor_slot", "job_limit", "tag_limit")
 
 
 @frozen(kw_only=True)
@@ -32,10 +36,12 @@ class ConcurrencyLimits:
 
 @frozen(kw_only=True)
 class ClaimDecision:
-    """Run ids to claim, in launch order, and why each other queued run waits."""
+    """Run ids to claim, in launch order, and why each other queued run waits: a message
+    (`waiting`) and its kind, one of `WAIT_KINDS` (`wait_kinds`), by run id."""
 
     claim: tuple[str, ...]
     waiting: Mapping[str, str]
+    wait_kinds: Mapping[str, str] = field(factory=dict)
 
 
 def choose_runs(
@@ -55,13 +61,15 @@ def choose_runs(
     picked = _pick(queued, running, limits.fair_share_tag, usage)
     claimed = {run.id for run in picked}
     waiting: dict[str, str] = {}
+    kinds: dict[str, str] = {}
     for run in queued:
         if run.id not in claimed:
             reason = usage.blocker(run)
             # Counts only grow while picking, so whatever blocked a skipped run still does.
             assert reason is not None, f"run {run.id} fits every limit but was not picked"
-            waiting[run.id] = reason
-    return ClaimDecision(claim=tuple(run.id for run in picked), waiting=waiting)
+            kinds[run.id], waiting[run.id] = reason
+    return ClaimDecision(claim=tuple(run.id for run in picked), waiting=waiting,
+                         wait_kinds=kinds)
 
 
 @define
@@ -104,29 +112,32 @@ class _Usage:
         self.jobs[run.job_name] += 1
         self.tags.update(self.tag_limits_of(run))
 
-    def slot_blocker(self) -> str | None:
-        """Why no run at all can be picked now, or None."""
+    def slot_blocker(self) -> tuple[str, str] | None:
+        """Why no run at all can be picked now (kind, message), or None."""
         cap = self.limits.max_concurrent_runs
         if self.total >= cap:
-            return f"waiting for a run slot ({self.total} of {cap} running)"
+            return "run_slot", f"waiting for a run slot ({self.total} of {cap} running)"
         free = self.limits.free_slots
         if free is not None and self.picked >= free:
-            return "waiting for a free executor slot on this coordinator"
+            return "executor_slot", "waiting for a free executor slot on this coordinator"
         return None
 
-    def blocker(self, run: Run) -> str | None:
-        """The first limit that keeps `run` from being picked now, or None."""
+    def blocker(self, run: Run) -> tuple[str, str] | None:
+        """The first limit that keeps `run` from being picked now (kind, message), or
+        None."""
         reason = self.slot_blocker()
         if reason is not None:
             return reason
         job_cap = self.limits.job_limits.get(run.job_name)
         if job_cap is not None and self.jobs[run.job_name] >= job_cap:
             count = self.jobs[run.job_name]
-            return f"job '{run.job_name}' limit reached ({count} of {job_cap} running)"
+            return ("job_limit",
+                    f"job '{run.job_name}' limit reached ({count} of {job_cap} running)")
         for name in self.tag_limits_of(run):
             cap = self.limits.tag_limits[name]
             if self.tags[name] >= cap:
-                return f"tag '{name}' limit reached ({self.tags[name]} of {cap} running)"
+                return ("tag_limit",
+                        f"tag '{name}' limit reached ({self.tags[name]} of {cap} running)")
         return None
 
 

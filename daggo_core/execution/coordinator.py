@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 
-from daggo_core.execution.claim_policy import ConcurrencyLimits, choose_runs
+from daggo_core.execution.claim_policy import ClaimDecision, ConcurrencyLimits, choose_runs
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.loop_events import set_event, wait_event
 from daggo_core.extensions import Executor
@@ -32,6 +33,9 @@ class RunCoordinator:
     woken (a launch from this process, a run finishing) and otherwise every
     `poll_interval` seconds. On a storage with a work notifier, runs queued or finished
     by other processes wake it too, and it polls only every `notified_poll_interval`.
+    `on_launch(run)`, if given, is called for each run handed to the executor;
+    `waiting` counts the queued runs its last pass left waiting, by kind of reason
+    (`claim_policy.WAIT_KINDS`).
     """
 
     #: The safety-net poll on a storage that notifies (a notification may be missed).
@@ -49,6 +53,7 @@ class RunCoordinator:
         job_limits: Mapping[str, int] | None = None,
         tag_limits: Mapping[str, int] | None = None,
         fair_share_tag: str | None = None,
+        on_launch: Callable[[Run], None] | None = None,
     ) -> None:
         self.storage = storage
         self.executor = executor
@@ -58,6 +63,8 @@ class RunCoordinator:
         self.job_limits = dict(job_limits or {})
         self.tag_limits = dict(tag_limits or {})
         self.fair_share_tag = fair_share_tag
+        self.on_launch = on_launch
+        self.waiting: Counter[str] = Counter()
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle_state: tuple[int, int] | None = None
@@ -98,19 +105,29 @@ class RunCoordinator:
         # A full executor claims nothing but still records why the queued runs wait.
         limits = self.limits()
         state = (self.storage.count_runs(_QUEUED), self.storage.count_runs(_ACTIVE))
+        if state[0] == 0:
+            self.waiting = Counter()
         if state[0] == 0 or (not force and state == self._idle_state):
             return 0
+        decided: list[ClaimDecision] = []
 
         def choose(queued: list[Run], running: list[Run]) -> tuple[tuple[str, ...],
                                                                    Mapping[str, str]]:
-            decision = choose_runs(queued, running, limits)
-            return decision.claim, decision.waiting
+            decided.append(choose_runs(queued, running, limits))
+            return decided[-1].claim, decided[-1].waiting
 
         runs = self.storage.claim_runs(choose, claimer=self._me)
+        # The decision of the transaction that committed (none: nothing was queued).
+        self.waiting = Counter(decided[-1].wait_kinds.values() if decided else ())
         self._idle_state = None if runs else state
         for run in runs:
             logger.info("launching run %s of job %s", run.id, run.job_name)
             self.executor.launch(run)
+            if self.on_launch is not None:
+                try:
+                    self.on_launch(run)
+                except Exception:  # an observer never keeps the next runs from launching
+                    logger.exception("on_launch failed for run %s", run.id)
         return len(runs)
 
     async def run_forever(self) -> None:

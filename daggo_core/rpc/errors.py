@@ -15,7 +15,7 @@ from daggo_core.errors import (
     StorageError,
 )
 
-__all__ = ["ERROR_CODES", "ErrorCode", "RpcError", "rpc_error"]
+__all__ = ["ERROR_CODES", "ErrorCode", "RpcError", "rpc_error", "unauthenticated"]
 
 logger = logging.getLogger("daggo.rpc")
 
@@ -46,6 +46,8 @@ ERROR_CODES = {error.code: error for error in (
     ErrorCode("malformed_json", 400, "the body is not JSON"),
     ErrorCode("invalid_argument", 400, "the body is not the request message (the message "
               "names each wrong field by its path, e.g. $.limit), or a value is out of range"),
+    ErrorCode("unauthenticated", 401, "the server asks for credentials (the bearer token "
+              "admin.secret_key) and the request has no valid ones"),
     ErrorCode("unknown_method", 404, "no such method (the message lists them)"),
     ErrorCode("not_found", 404, "the run, job or schedule named does not exist"),
     ErrorCode("failed_precondition", 409, "the request cannot apply now (e.g. re-executing "
@@ -62,6 +64,12 @@ _BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
     (FailedPreconditionError, "failed_precondition", 409),
     (StorageError, "unavailable", 503),
 )
+
+
+def unauthenticated(message: str) -> RpcError:
+    """The answer to a request without valid credentials (status 401)."""
+    return RpcError(status=ERROR_CODES["unauthenticated"].status, code="unauthenticated",
+                    message=message)
 
 
 def rpc_error(method: str, exc: BaseException) -> RpcError:

@@ -83,7 +83,12 @@ def openapi_spec(methods: Mapping[str, RpcMethod], version: str) -> dict[str, An
         "info": {"title": "daggo RPC API", "version": version,
                  "description": "Every daggo service method as POST /rpc/<Service>.<Method>."},
         "paths": paths,
-        "components": {"schemas": {"Error": _ERROR_SCHEMA, **schemas.found}},
+        "components": {"schemas": {"Error": _ERROR_SCHEMA, **schemas.found},
+                       "securitySchemes": {
+                           "bearerAuth": {"type": "http", "scheme": "bearer",
+                                          "description": "admin.secret_key, when it is set"}}},
+        # The bearer token, or none while the server leaves the API open.
+        "security": [{"bearerAuth": []}, {}],
     }
 
 

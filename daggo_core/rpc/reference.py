@@ -9,7 +9,8 @@ from typing import Any
 
 from attrs import frozen
 
-__all__ = ["FieldDoc", "MessageDoc", "MethodDoc", "message_docs", "method_docs", "type_label"]
+__all__ = ["FieldDoc", "MessageDoc", "MethodDoc", "example_value", "message_docs",
+           "method_docs", "type_label"]
 
 _REF = "#/components/schemas/"
 
@@ -66,7 +67,7 @@ def method_docs(spec: dict[str, Any], base_url: str) -> list[MethodDoc]:
         request = _resolve(media["schema"], schemas) if media else {}
         example = _example_value(media)
         if example is None and request:
-            example = {field: _placeholder(request["properties"][field], schemas)
+            example = {field: example_value(request["properties"][field], schemas)
                        for field in request.get("required", ())}
         data = f" -d '{json.dumps(example)}'" if example else ""
         answer = operation["responses"]["200"]["content"]["application/json"]
@@ -167,11 +168,12 @@ def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _placeholder(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+def example_value(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+    """A placeholder value of `schema` for an example call (`"..."` for a string)."""
     schema = _resolve(schema, schemas)
     if "enum" in schema:
         return schema["enum"][0]
     if "anyOf" in schema:
-        return _placeholder(schema["anyOf"][0], schemas)
+        return example_value(schema["anyOf"][0], schemas)
     return {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": [],
             "object": {}}.get(schema.get("type", ""))

@@ -41,8 +41,10 @@ class Scheduler:
     """Launches the runs of due schedule ticks; safe with several replicas on one database.
 
     `clock` returns the current aware UTC time; `on_launch` is called after a pass
-    queued runs (e.g. to wake this process's coordinator); with `tick_history`, ticks
-    older than that are pruned once an hour.
+    queued runs (e.g. to wake this process's coordinator); `on_fired(tick, lag)` for
+    each due tick a pass stored, with how late it fired in seconds (the pass's time
+    minus the tick's; waiting ticks released later are not counted); with
+    `tick_history`, ticks older than that are pruned once an hour.
     """
 
     def __init__(
@@ -54,12 +56,14 @@ class Scheduler:
         clock: Callable[[], dt.datetime] = utcnow,
         on_launch: Callable[[], None] | None = None,
         tick_history: dt.timedelta | None = None,
+        on_fired: Callable[[ScheduleTick, float], None] | None = None,
     ) -> None:
         self.storage = storage
         self.jobs = jobs
         self.tick_interval = tick_interval
         self.clock = clock
         self.on_launch = on_launch
+        self.on_fired = on_fired
         self.tick_history = tick_history
         self.schedules = code_schedules(jobs)
         self._upcoming = {sid: UpcomingTicks(CronClock(s.cron, s.timezone))
@@ -89,9 +93,17 @@ class Scheduler:
             if cursor is not None:
                 with self._isolated(sid):
                     claims.extend(self._due_claims(sid, schedule, cursor, now))
+        due = {(c.job_name, c.schedule_key, c.scheduled_for) for c in claims}
         claims.extend(self._release_claims())
         ticks = self.storage.claim_ticks(claims, self._decide) if claims else []
         for tick in ticks:
+            if self.on_fired is not None and (
+                    tick.job_name, tick.schedule_key, tick.scheduled_for) in due:
+                try:
+                    self.on_fired(tick, (now - tick.scheduled_for).total_seconds())
+                except Exception:  # an observer never fails the pass
+                    logger.exception("on_fired failed for a tick of %s/%s", tick.job_name,
+                                     tick.schedule_key)
             routine = tick.status in (TickStatus.SKIPPED, TickStatus.BUFFERED)
             logger.log(logging.DEBUG if routine else logging.INFO,
                        "schedule %s/%s tick %s: %s%s", tick.job_name, tick.schedule_key,

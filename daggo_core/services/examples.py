@@ -34,9 +34,12 @@ from daggo_core.services.runs import (
     ErrorInfo,
     EventInfo,
     EventKind,
+    JobStatusCount,
     RunDetail,
     RunsCancelRequest,
     RunsCancelResponse,
+    RunsCountByStatusRequest,
+    RunsCountByStatusResponse,
     RunsCountRequest,
     RunsCountResponse,
     RunsEventsRequest,
@@ -164,6 +167,11 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
                                              "runs", _AT.isoformat(), _RUN_ID))),
         "Count": MethodExample(request=RunsCountRequest(job="totals", tags={"team": "data"}),
                                response=RunsCountResponse(count=128)),
+        "CountByStatus": MethodExample(
+            request=RunsCountByStatusRequest(tags={"team": "data"}),
+            response=RunsCountByStatusResponse(counts=(
+                JobStatusCount(job="totals", status=RunStatus.SUCCESS, count=120),
+                JobStatusCount(job="totals", status=RunStatus.FAILURE, count=8)))),
         "Get": MethodExample(
             request=RunsGetRequest(run_id="3f2a9c"),
             response=RunDetail(

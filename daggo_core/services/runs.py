@@ -36,12 +36,15 @@ __all__ = [
     "ErrorInfo",
     "EventInfo",
     "EventKind",
+    "JobStatusCount",
     "RunDetail",
     "RunStatus",
     "RunSummary",
     "RunTrigger",
     "RunsCancelRequest",
     "RunsCancelResponse",
+    "RunsCountByStatusRequest",
+    "RunsCountByStatusResponse",
     "RunsCountRequest",
     "RunsCountResponse",
     "RunsEventsRequest",
@@ -212,6 +215,25 @@ class RunsCountResponse:
 
 
 @frozen(kw_only=True)
+class RunsCountByStatusRequest(_RunQuery):
+    """How many runs match the conditions, by job and status."""
+
+
+@frozen(kw_only=True)
+class JobStatusCount:
+    job: str
+    status: RunStatus
+    count: int
+
+
+@frozen(kw_only=True)
+class RunsCountByStatusResponse:
+    """The counts by job, then status; a job and status with no run is left out."""
+
+    counts: tuple[JobStatusCount, ...]
+
+
+@frozen(kw_only=True)
 class RunsGetRequest:
     """One run, by id or by any unique prefix of its id."""
 
@@ -336,6 +358,13 @@ class RunsService:
     def count(self, request: RunsCountRequest) -> RunsCountResponse:
         """How many runs match the request."""
         return RunsCountResponse(count=self.storage.count_runs(request.run_filter()))
+
+    def count_by_status(self, request: RunsCountByStatusRequest) -> RunsCountByStatusResponse:
+        """How many runs match the request, by job and status (one grouped query)."""
+        counts = self.storage.count_runs_by_job_status(request.run_filter())
+        return RunsCountByStatusResponse(counts=tuple(
+            JobStatusCount(job=job, status=status, count=count)
+            for (job, status), count in sorted(counts.items())))
 
     def get(self, request: RunsGetRequest) -> RunDetail:
         """The run with its steps in the job's order."""

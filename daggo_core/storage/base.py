@@ -153,6 +153,11 @@ class RunStorage(Protocol):
     def count_runs(self, where: RunFilter | None = None) -> int:
         """How many runs match `where` (all runs if None)."""
 
+    def count_runs_by_job_status(
+            self, where: RunFilter | None = None) -> dict[tuple[str, RunStatus], int]:
+        """How many runs match `where` (all runs if None), by (job name, status), in one
+        grouped query; pairs with no run are absent."""
+
     def set_run_status(
         self,
         run_id: str,

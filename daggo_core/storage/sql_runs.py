@@ -158,6 +158,15 @@ class SqlRuns:
         query = select(func.count()).select_from(_runs).where(*_conditions(where or _ALL_RUNS))
         return int(self._tx.read("count_runs", lambda conn: conn.execute(query).scalar_one()))
 
+    def count_runs_by_job_status(
+            self, where: RunFilter | None = None) -> dict[tuple[str, RunStatus], int]:
+        """How many runs match `where`, by (job name, status): one GROUP BY."""
+        query = (select(_runs.c.job_name, _runs.c.status, func.count())
+                 .where(*_conditions(where or _ALL_RUNS))
+                 .group_by(_runs.c.job_name, _runs.c.status))
+        rows = self._tx.read("count_runs_by_job_status", lambda conn: conn.execute(query).all())
+        return {(job, RunStatus(status)): int(count) for job, status, count in rows}
+
     def set_run_status(
         self,
         run_id: str,

@@ -279,6 +279,18 @@ class StorageContract(ScheduleStorageContract):
         assert storage.count_runs(RunFilter(job_name="a", statuses=queued)) == 1
         assert storage.count_runs(RunFilter(job_name="missing")) == 0
 
+    def test_count_runs_by_job_status(self, storage: Storage) -> None:
+        assert storage.count_runs_by_job_status() == {}
+        storage.add_run(make_run("a", 0))
+        storage.add_run(make_run("a", 1))
+        storage.add_run(make_run("a", 2, status=RunStatus.SUCCESS))
+        storage.add_run(make_run("b", 3, status=RunStatus.FAILURE))
+        assert storage.count_runs_by_job_status() == {
+            ("a", RunStatus.QUEUED): 2, ("a", RunStatus.SUCCESS): 1,
+            ("b", RunStatus.FAILURE): 1}
+        assert storage.count_runs_by_job_status(RunFilter(job_name="b")) == {
+            ("b", RunStatus.FAILURE): 1}
+
     def test_set_run_status_started_sets_started_at(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         before = utcnow()

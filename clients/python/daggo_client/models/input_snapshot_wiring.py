@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class InputSnapshotWiring(StrEnum):
+    MANY = "many"
+    ONE = "one"
+    OPTIONAL = "optional"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class RunsCountRequestStatusesItem(StrEnum):
+    CANCELED = "CANCELED"
+    FAILURE = "FAILURE"
+    QUEUED = "QUEUED"
+    STARTED = "STARTED"
+    STARTING = "STARTING"
+    SUCCESS = "SUCCESS"
+
+    def __str__(self) -> str:
+        return str(self.value)

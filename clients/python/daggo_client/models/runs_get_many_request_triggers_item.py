@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class RunsGetManyRequestTriggersItem(StrEnum):
+    MANUAL = "manual"
+    REEXECUTION = "reexecution"
+    RETRY = "retry"
+    SCHEDULE = "schedule"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+if TYPE_CHECKING:
+    from ..models.schedule_summary import ScheduleSummary
+
+
+T = TypeVar("T", bound="SchedulesSetEnabledResponse")
+
+
+@_attrs_define
+class SchedulesSetEnabledResponse:
+    """
+    Attributes:
+        schedules (list[ScheduleSummary]):
+    """
+
+    schedules: list[ScheduleSummary]
+
+    def to_dict(self) -> dict[str, Any]:
+        schedules = []
+        for schedules_item_data in self.schedules:
+            schedules_item = schedules_item_data.to_dict()
+            schedules.append(schedules_item)
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "schedules": schedules,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.schedule_summary import ScheduleSummary  # noqa: PLC0415
+
+        d = dict(src_dict)
+        schedules = []
+        _schedules = d.pop("schedules")
+        for schedules_item_data in _schedules:
+            schedules_item = ScheduleSummary.from_dict(schedules_item_data)
+
+            schedules.append(schedules_item)
+
+        schedules_set_enabled_response = cls(
+            schedules=schedules,
+        )
+
+        return schedules_set_enabled_response

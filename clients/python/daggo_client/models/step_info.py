@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.step_info_status import StepInfoStatus
+
+if TYPE_CHECKING:
+    from ..models.error_info import ErrorInfo
+
+
+T = TypeVar("T", bound="StepInfo")
+
+
+@_attrs_define
+class StepInfo:
+    """One step of a run: PENDING with no times until it starts.
+
+    Attributes:
+        key (str):
+        status (StepInfoStatus):
+        attempt (int):
+        started_at (datetime.datetime | None):
+        finished_at (datetime.datetime | None):
+        duration_seconds (float | None):
+        error (ErrorInfo | None):
+    """
+
+    key: str
+    status: StepInfoStatus
+    attempt: int
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    duration_seconds: float | None
+    error: ErrorInfo | None
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.error_info import ErrorInfo  # noqa: PLC0415
+
+        key = self.key
+
+        status = self.status.value
+
+        attempt = self.attempt
+
+        started_at: None | str
+        if isinstance(self.started_at, datetime.datetime):
+            started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
+
+        finished_at: None | str
+        if isinstance(self.finished_at, datetime.datetime):
+            finished_at = self.finished_at.isoformat()
+        else:
+            finished_at = self.finished_at
+
+        duration_seconds: float | None
+        duration_seconds = self.duration_seconds
+
+        error: dict[str, Any] | None
+        if isinstance(self.error, ErrorInfo):
+            error = self.error.to_dict()
+        else:
+            error = self.error
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "key": key,
+                "status": status,
+                "attempt": attempt,
+                "started_at": started_at,
+                "finished_at": finished_at,
+                "duration_seconds": duration_seconds,
+                "error": error,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.error_info import ErrorInfo  # noqa: PLC0415
+
+        d = dict(src_dict)
+        key = d.pop("key")
+
+        status = StepInfoStatus(d.pop("status"))
+
+        attempt = d.pop("attempt")
+
+        def _parse_started_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        started_at = _parse_started_at(d.pop("started_at"))
+
+        def _parse_finished_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                finished_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return finished_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        finished_at = _parse_finished_at(d.pop("finished_at"))
+
+        def _parse_duration_seconds(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        duration_seconds = _parse_duration_seconds(d.pop("duration_seconds"))
+
+        def _parse_error(data: object) -> ErrorInfo | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                error_type_0 = ErrorInfo.from_dict(data)
+
+                return error_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ErrorInfo | None, data)
+
+        error = _parse_error(d.pop("error"))
+
+        step_info = cls(
+            key=key,
+            status=status,
+            attempt=attempt,
+            started_at=started_at,
+            finished_at=finished_at,
+            duration_seconds=duration_seconds,
+            error=error,
+        )
+
+        return step_info
