@@ -161,3 +161,29 @@ def test_a_job_runs_through_daggo_mounted_under_a_prefix(
     assert status in (301, 308)
     assert headers["location"].endswith(f"{PREFIX}/rpc/docs/")
     assert fetch(port, "GET", "/rpc/docs/")[0] == 404  # outside the prefix: the host's
+
+
+def test_the_login_redirects_stay_under_the_prefix(tmp_path: Path) -> None:
+    cfg = default_config()
+    cfg.database.sqlite.path = str(tmp_path / "daggo.sqlite")
+    cfg.scheduler.enabled = False
+    cfg.admin.secret_key = "s3cret-token-value"
+    app = daggo_core.open(cfg, JOB)
+
+    async def visit() -> None:
+        client = app.asgi.test_client()
+        page = await client.get(f"{PREFIX}/runs/abc", root_path=PREFIX)
+        assert page.status_code == 302
+        assert page.headers["Location"] == f"{PREFIX}/login?next=/runs/abc"
+        form = await client.get(f"{PREFIX}/login?next=/runs/abc", root_path=PREFIX)
+        assert f'action="{PREFIX}/login?next=/runs/abc"' in await form.get_data(as_text=True)
+        login = await client.post(f"{PREFIX}/login?next=/runs/abc", root_path=PREFIX,
+                                  form={"secret_key": "s3cret-token-value"})
+        assert (login.status_code, login.headers["Location"]) == (302, f"{PREFIX}/runs/abc")
+        out = await client.post(f"{PREFIX}/logout", root_path=PREFIX)
+        assert out.headers["Location"] == f"{PREFIX}/login"
+
+    try:
+        asyncio.run(visit())
+    finally:
+        app.close()
