@@ -1,5 +1,6 @@
 """Text a request may carry: every string of a body is stored or compared as text, which
-neither a lone surrogate (not Unicode) nor a NUL character (refused by PostgreSQL) can be."""
+neither a lone surrogate (not Unicode) nor a NUL character (which SQL databases' text
+columns refuse) can be."""
 
 from __future__ import annotations
 
