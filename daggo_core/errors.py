@@ -19,6 +19,8 @@ __all__ = [
     "PluginError",
     "RunNotFoundError",
     "ScheduleNotFoundError",
+    "ServerError",
+    "ServerUnreachableError",
     "StorageError",
     "UserError",
 ]
@@ -108,3 +110,14 @@ class UserError(DaggoError):
 
 class OutputError(UserError):
     """An op returned a value that does not match its output type or cannot be stored."""
+
+
+class ServerError(DaggoError):
+    """A daggo server called through its RPC API refused the call (a missing or wrong
+    token, a method it lacks) or failed without a daggo error; the message names the
+    server's URL and what to do."""
+
+
+class ServerUnreachableError(ServerError):
+    """A daggo server could not be reached, did not answer in time, or dropped the
+    connection: trying again later may work."""

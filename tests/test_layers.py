@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[1] / "daggo_core"
-FRONT_ENDS = ("cli", "rpc", "web")
+FRONT_ENDS = ("cli", "client", "rpc", "web")
 
 
 def _modules(package: str) -> list[Path]:

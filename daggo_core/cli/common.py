@@ -1,4 +1,5 @@
-"""Options and helpers shared by the CLI commands: config, services and app loading."""
+"""Options and helpers shared by the CLI commands: config, services (of the database or
+of a server) and app loading."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from daggo_core.config import Config, load_config
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.loading import load_definitions
 from daggo_core.services import Services, open_services
+from daggo_core.services.api import ServicesApi
 
-__all__ = ["app_options", "config_option", "console", "load_app", "load_cli_config",
-           "services_for"]
+__all__ = ["app_options", "command_services", "config_option", "console", "load_app",
+           "load_cli_config", "server_options", "server_url", "services_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -42,6 +44,66 @@ def app_options(fn: F) -> F:
     fn = click.option("-m", "--module", "app_module", metavar="PKG.MODULE[:ATTR]",
                       help="Module defining the app's jobs (default: `app` in config).")(fn)
     return config_option(fn)
+
+
+_URL, _TOKEN = "daggo.server_url", "daggo.server_token"
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, str | None], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        ctx.meta[key] = value or None
+
+    return callback
+
+
+def server_options(fn: F) -> F:
+    """`--url` (env DAGGO_URL) and `--token` (env DAGGO_TOKEN): run the command against a
+    daggo server through its RPC API; read back with `server_url` and `command_services`."""
+    fn = click.option("--token", envvar="DAGGO_TOKEN", metavar="SECRET", expose_value=False,
+                      callback=_remember(_TOKEN),
+                      help="Bearer token for --url: the server's admin.secret_key "
+                      "(default: $DAGGO_TOKEN).")(fn)
+    return click.option("--url", envvar="DAGGO_URL", metavar="URL", expose_value=False,
+                        callback=_remember(_URL),
+                        help="Work against the daggo server at URL (e.g. "
+                        "http://127.0.0.1:8000) instead of the database "
+                        "(default: $DAGGO_URL).")(fn)
+
+
+def server_url(ctx: click.Context) -> str | None:
+    """The server this command works against (--url or DAGGO_URL), if any."""
+    url: str | None = ctx.meta.get(_URL)
+    return url
+
+
+@contextlib.contextmanager
+def command_services(ctx: click.Context, config_path: Path | None, *,
+                     app: tuple[str | None, str | None] | None = None,
+                     app_required: bool = False) -> Iterator[ServicesApi]:
+    """The services a command calls: the server's with `--url`, else those over the
+    configured database, with the app's definitions when `app` (-m, -f) is given or
+    config names one (required: `app_required`).
+
+    A server works with its own config and code, so `--config`, `-m` and `-f` are refused
+    with `--url`.
+    """
+    url = server_url(ctx)
+    if url is None:
+        cfg = load_cli_config(ctx, config_path)
+        definitions = None if app is None else load_app(cfg, *app, required=app_required)
+        with services_for(ctx, cfg, definitions) as services:
+            yield services
+        return
+    given = [option for option, value in (("--config", config_path),
+                                          ("-m/--module", app and app[0]),
+                                          ("-f/--file", app and app[1])) if value]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} cannot be used with --url (or DAGGO_URL): "
+                               "the server works with its own config and code")
+    from daggo_core.client import RemoteServices  # HTTP is loaded only for a server
+
+    with RemoteServices(url, ctx.meta.get(_TOKEN)) as remote:
+        yield remote
 
 
 def load_cli_config(ctx: click.Context, config_path: Path | None) -> Config:

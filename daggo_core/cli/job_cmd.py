@@ -1,4 +1,4 @@
-"""`daggo job list | launch`."""
+"""`daggo job list | show | launch`."""
 
 from __future__ import annotations
 
@@ -15,17 +15,21 @@ from rich.table import Table
 from daggo_core.cli.common import (
     app_options,
     collect_pages,
+    command_services,
     config_option,
     console,
-    load_app,
-    load_cli_config,
-    services_for,
+    server_options,
+    server_url,
 )
-from daggo_core.cli.progress import follow_run, status_style
-from daggo_core.services import Services
+from daggo_core.cli.progress import RunChanges, follow_run, status_style
+from daggo_core.cli.schedule_cmd import schedules_table
+from daggo_core.definitions.params_check import describe_fields
+from daggo_core.services.api import ServicesApi
 from daggo_core.services.jobs import (
     JOBS_PAGE_MAX,
+    JobDetail,
     JobsGetManyRequest,
+    JobsGetRequest,
     JobsLaunchRequest,
     JobSummary,
 )
@@ -34,10 +38,10 @@ from daggo_core.services.runs import RunStatus, RunSummary
 
 @click.group("job")
 def job() -> None:
-    """List and launch jobs."""
+    """List, show and launch jobs."""
 
 
-def all_jobs(services: Services) -> list[JobSummary]:
+def all_jobs(services: ServicesApi) -> list[JobSummary]:
     """Every active job, page after page."""
     def fetch(cursor: str | None, size: int) -> tuple[Sequence[JobSummary], str | None]:
         page = services.jobs.get_many(JobsGetManyRequest(cursor=cursor, limit=size))
@@ -48,10 +52,11 @@ def all_jobs(services: Services) -> list[JobSummary]:
 
 @job.command("list")
 @config_option
+@server_options
 @click.pass_context
 def list_jobs(ctx: click.Context, config_path: Path | None) -> None:
     """List the jobs synced to the database, with their latest run."""
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+    with command_services(ctx, config_path) as services:
         jobs = all_jobs(services)
     table = Table()
     for column in ("job", "ops", "schedules", "last run"):
@@ -62,6 +67,42 @@ def list_jobs(ctx: click.Context, config_path: Path | None) -> None:
         schedules = ", ".join(f"{s.cron} ({s.key})" for s in summary.schedules)
         table.add_row(summary.name, str(summary.op_count), schedules, last_text)
     console().print(table)
+
+
+@job.command("show")
+@click.argument("name")
+@config_option
+@server_options
+@click.pass_context
+def show(ctx: click.Context, name: str, config_path: Path | None) -> None:
+    """Show job NAME: its params, its ops with what each reads, its schedules and its
+    latest run (also of a job no longer in the app's code)."""
+    with command_services(ctx, config_path) as services:
+        detail = services.jobs.get(JobsGetRequest(name=name))
+    out = console()
+    active = "" if detail.active else " (inactive: no longer in the app's code)"
+    out.print(f"job {detail.name}{active}", markup=False)
+    if detail.description:
+        out.print(detail.description, markup=False)
+    out.print(f"params: {describe_fields(detail.graph.params_schema)}", markup=False)
+    out.print(_ops_table(detail))
+    if detail.schedules:
+        out.print(schedules_table(detail.schedules))
+    last = detail.latest_run
+    out.print(f"latest run: [{status_style(last.status)}]{last.status}[/] {last.id}" if last
+              else "latest run: none")
+
+
+def _ops_table(detail: JobDetail) -> Table:
+    """The job's ops in execution order, each with its inputs and their producers."""
+    table = Table(title="ops, in execution order", title_justify="left")
+    for column in ("op", "reads", "returns"):
+        table.add_column(column)
+    for op in detail.graph.ops:
+        reads = "\n".join(f"{i.field} <- {', '.join(i.producers) or '(none)'}"
+                          for i in op.inputs)
+        table.add_row(op.name, reads, op.output_type)
+    return table
 
 
 def _parse_params(raw: str | None) -> dict[str, Any]:
@@ -95,17 +136,24 @@ def parse_tags(tags: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
 @click.option("--wait", is_flag=True, help="Follow the run to its end; exit 1 if it fails.")
 @click.option("--local", is_flag=True, help="Execute the run in this process.")
 @app_options
+@server_options
 @click.pass_context
 def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[str, ...],
            wait: bool, local: bool, config_path: Path | None, app_module: str | None,
            app_file: str | None) -> None:
-    """Queue a run of job NAME for the running server (or run it here with --local)."""
-    cfg = load_cli_config(ctx, config_path)
+    """Queue a run of job NAME for the running server (or run it here with --local).
+
+    With --url (or DAGGO_URL) the server at that URL queues it, checking the params
+    against its code, and --wait follows the run through the server's event stream.
+    """
+    if local and server_url(ctx):
+        raise click.UsageError("--local executes the run in this process: it cannot be "
+                               "combined with --url (or DAGGO_URL)")
     request = JobsLaunchRequest(job=name, params=_parse_params(params_json),
                                 tags=parse_tags(tags))
-    definitions = load_app(cfg, app_module, app_file, required=local)
     out = console()
-    with services_for(ctx, cfg, definitions) as services:
+    with command_services(ctx, config_path, app=(app_module, app_file),
+                          app_required=local) as services:
         if local:
             run, thread = _execute_here(services, request)
             out.print(f"run {run.id} of {name} executing in this process")
@@ -116,13 +164,22 @@ def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[s
             out.print(f"run {run.id} of {name} queued")
             if not wait:
                 return
-            final = follow_run(services, run.id, out).run
+            final = follow_run(services, run.id, out, changes=_changes_of(services, run.id)).run
     out.print(f"run {final.id} finished: [{status_style(final.status)}]{final.status}[/]")
     if final.status is not RunStatus.SUCCESS:
         ctx.exit(1)
 
 
-def _execute_here(services: Services,
+def _changes_of(services: ServicesApi, run_id: str) -> RunChanges | None:
+    """A server's event stream of the run; None for local services (they are polled)."""
+    from daggo_core.client import RemoteServices, RunStream
+
+    if isinstance(services, RemoteServices):
+        return RunStream(services.client, run_id).start()
+    return None
+
+
+def _execute_here(services: ServicesApi,
                   request: JobsLaunchRequest) -> tuple[RunSummary, threading.Thread]:
     """Start executing the run on a thread of this process; returns it once stored, with
     the thread executing it."""

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from daggo_core.services import Services
+from daggo_core.errors import ServerUnreachableError
+from daggo_core.services.api import ServicesApi
 from daggo_core.services.runs import RunDetail, RunsGetRequest, RunStatus, StepStatus
 
-__all__ = ["follow_run", "status_style", "steps_table"]
+__all__ = ["RunChanges", "follow_run", "status_style", "steps_table"]
+
+#: Seconds between redraws of a run when nothing tells of a change.
+IDLE_REDRAW_SECONDS = 10.0
+#: How long a server that dropped the connection is asked again for the followed run.
+RECONNECT_SECONDS = 30.0
 
 _STYLES = {
     "SUCCESS": "green", "FAILURE": "bold red", "CANCELED": "dim", "SKIPPED": "dim",
@@ -42,12 +49,21 @@ def steps_table(detail: RunDetail) -> Table:
     return table
 
 
-def follow_run(services: Services, run_id: str, console: Console, *, poll: float = 0.2,
+class RunChanges(Protocol):
+    """What tells `follow_run` that the run may have changed (a server's event stream)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Return once the run may have changed (True), or after `timeout` s (False)."""
+
+
+def follow_run(services: ServicesApi, run_id: str, console: Console, *, poll: float = 0.2,
+               changes: RunChanges | None = None,
                queued_hint_after: float = 5.0) -> RunDetail:
     """Redraw the run's steps until it finishes; returns the run as it ended.
 
-    On a terminal the table updates in place; otherwise each step transition is printed
-    once as a line, so logs and CI output stay readable.
+    The run is read again every `poll` seconds, or, given `changes`, whenever they say it
+    may have changed. On a terminal the table updates in place; otherwise each step
+    transition is printed once as a line, so logs and CI output stay readable.
     """
     started = time.monotonic()
     hinted = False
@@ -57,7 +73,7 @@ def follow_run(services: Services, run_id: str, console: Console, *, poll: float
         live.start()
     try:
         while True:
-            detail = services.runs.get(RunsGetRequest(run_id=run_id))
+            detail = _read_run(services, run_id)
             if live:
                 live.update(steps_table(detail), refresh=True)
             else:
@@ -68,17 +84,37 @@ def follow_run(services: Services, run_id: str, console: Console, *, poll: float
                                       f"{step.status}[/]")
             if detail.run.is_finished:
                 break
-            if (not hinted and detail.run.status is RunStatus.QUEUED
-                    and time.monotonic() - started > queued_hint_after):
+            queued = detail.run.status is RunStatus.QUEUED
+            if not hinted and queued and time.monotonic() - started > queued_hint_after:
                 hinted = True
                 console.print(f"[yellow]{queued_hint(detail.run.wait_reason)}[/]")
-            time.sleep(poll)
+            if changes is None:
+                time.sleep(poll)
+            elif not hinted and queued:  # look again when the hint is due
+                changes.wait(max(queued_hint_after - (time.monotonic() - started), 0) + 0.01)
+            else:
+                changes.wait(IDLE_REDRAW_SECONDS)
     finally:
         if live:
             live.stop()
     if not live:
         console.print(steps_table(detail))
     return detail
+
+
+def _read_run(services: ServicesApi, run_id: str) -> RunDetail:
+    """The run as it is now; a server that dropped the connection is asked again (a read
+    is safe to repeat) for up to RECONNECT_SECONDS."""
+    failing_since: float | None = None
+    while True:
+        try:
+            return services.runs.get(RunsGetRequest(run_id=run_id))
+        except ServerUnreachableError:
+            now = time.monotonic()
+            failing_since = failing_since or now
+            if now - failing_since >= RECONNECT_SECONDS:
+                raise
+            time.sleep(0.2)
 
 
 def queued_hint(wait_reason: str | None) -> str:

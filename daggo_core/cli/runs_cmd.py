@@ -16,11 +16,10 @@ from rich.table import Table
 from daggo_core.cli.common import (
     app_options,
     collect_pages,
+    command_services,
     config_option,
     console,
-    load_app,
-    load_cli_config,
-    services_for,
+    server_options,
 )
 from daggo_core.cli.job_cmd import parse_tags
 from daggo_core.cli.progress import status_style, steps_table
@@ -90,6 +89,7 @@ def _page_of(query: RunsCountRequest, *, limit: int, cursor: str | None) -> Runs
 @click.option("--before", metavar="TIME", help="Only runs created before TIME.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @config_option
+@server_options
 @click.pass_context
 def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...],
               triggers: tuple[str, ...], tags: tuple[str, ...], since: str | None,
@@ -100,7 +100,7 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
         triggers=tuple(RunTrigger(t.lower()) for t in triggers), tags=parse_tags(tags),
         created_after=_moment(since, "--since"), created_before=_moment(before, "--before"),
     )
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+    with command_services(ctx, config_path) as services:
         def fetch(cursor: str | None, size: int) -> tuple[Sequence[RunSummary], str | None]:
             page = services.runs.get_many(_page_of(query, limit=size, cursor=cursor))
             return page.runs, page.next_cursor
@@ -121,10 +121,11 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
 @runs.command("show")
 @click.argument("run_id", metavar="RUN")
 @config_option
+@server_options
 @click.pass_context
 def show(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     """Show a run's status, params and steps."""
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+    with command_services(ctx, config_path) as services:
         detail = services.runs.get(RunsGetRequest(run_id=run_id))
     out = console()
     run = detail.run
@@ -174,6 +175,7 @@ def _log_lines(events: Iterable[EventInfo]) -> str:
 @click.option("--follow", "-f", is_flag=True,
               help="Keep printing new lines until the run ends.")
 @config_option
+@server_options
 @click.pass_context
 def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[str, ...],
          search: str | None, follow: bool, config_path: Path | None) -> None:
@@ -183,8 +185,9 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
     and can be piped into a pager or `head`.
     """
     out = sys.stdout
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
-        request = RunsEventsRequest(run_id=services.runs.resolve_id(run_id), limit=LOG_PAGE,
+    with command_services(ctx, config_path) as services:
+        full_id = services.runs.get(RunsGetRequest(run_id=run_id)).run.id
+        request = RunsEventsRequest(run_id=full_id, limit=LOG_PAGE,
                                     step_key=step_key, levels=levels, search=search)
         try:
             while True:
@@ -212,6 +215,7 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
 @runs.command("cancel")
 @click.argument("run_id", metavar="RUN")
 @config_option
+@server_options
 @click.pass_context
 def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     """Cancel a run: a queued one at once, a running one from its worker's next heartbeat.
@@ -219,7 +223,7 @@ def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
     Says how long a running run may take to end, from the settings (heartbeat interval,
     execution.cancel_grace_seconds and the margins after it).
     """
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+    with command_services(ctx, config_path) as services:
         response = services.runs.cancel(RunsCancelRequest(run_id=run_id))
     console().print(response.message, markup=False, soft_wrap=True)
 
@@ -231,15 +235,14 @@ def cancel(ctx: click.Context, run_id: str, config_path: Path | None) -> None:
 @click.option("--step", "step_key", metavar="KEY",
               help="Re-run this step and everything downstream of it.")
 @app_options
+@server_options
 @click.pass_context
 def reexecute(ctx: click.Context, run_id: str, from_failure: bool, step_key: str | None,
               config_path: Path | None, app_module: str | None, app_file: str | None) -> None:
     """Queue a new run of RUN's job that reuses RUN's stored outputs."""
     if from_failure and step_key:
         raise click.UsageError("give --from-failure or --step, not both")
-    cfg = load_cli_config(ctx, config_path)
-    definitions = load_app(cfg, app_module, app_file, required=False)
-    with services_for(ctx, cfg, definitions) as services:
+    with command_services(ctx, config_path, app=(app_module, app_file)) as services:
         response = services.runs.reexecute(RunsReexecuteRequest(run_id=run_id,
                                                                 from_step=step_key))
     origin = f"from step {step_key}" if step_key else "from failure"

@@ -12,10 +12,10 @@ from rich.text import Text
 
 from daggo_core.cli.common import (
     collect_pages,
+    command_services,
     config_option,
     console,
-    load_cli_config,
-    services_for,
+    server_options,
 )
 from daggo_core.services.schedules import (
     SCHEDULES_PAGE_MAX,
@@ -41,7 +41,8 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _schedules_table(views: Sequence[ScheduleSummary]) -> Table:
+def schedules_table(views: Sequence[ScheduleSummary]) -> Table:
+    """Schedules as `schedule list` shows them."""
     table = Table(caption="times in UTC")
     for column in ("job", "key", "cron"):  # what `enable`/`disable` are given: never cut
         table.add_column(column, no_wrap=True)
@@ -59,17 +60,18 @@ def _schedules_table(views: Sequence[ScheduleSummary]) -> Table:
 @schedule.command("list")
 @click.option("--job", "job_name", help="Only this job's schedules.")
 @config_option
+@server_options
 @click.pass_context
 def list_command(ctx: click.Context, job_name: str | None, config_path: Path | None) -> None:
     """List the schedules of the active jobs: enabled or not, last and next tick."""
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+    with command_services(ctx, config_path) as services:
         def fetch(cursor: str | None, size: int) -> tuple[Sequence[ScheduleSummary], str | None]:
             page = services.schedules.get_many(
                 SchedulesGetManyRequest(job=job_name, limit=size, cursor=cursor))
             return page.schedules, page.next_cursor
 
         views = collect_pages(fetch, page_max=SCHEDULES_PAGE_MAX)
-    console().print(_schedules_table(views))
+    console().print(schedules_table(views))
 
 
 def _toggle_command(name: str, enabled: bool | None, help_text: str) -> None:
@@ -79,11 +81,12 @@ def _toggle_command(name: str, enabled: bool | None, help_text: str) -> None:
     @click.argument("job_name", metavar="JOB")
     @click.argument("key", required=False)
     @config_option
+    @server_options
     @click.pass_context
     def toggle(ctx: click.Context, job_name: str, key: str | None,
                config_path: Path | None) -> None:
         request = SchedulesSetEnabledRequest(job=job_name, key=key, enabled=enabled)
-        with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+        with command_services(ctx, config_path) as services:
             views = services.schedules.set_enabled(request).schedules
         out = console()
         for view in views:
@@ -105,11 +108,12 @@ _toggle_command("reset", None, "Drop the Enabled toggle of schedule KEY of JOB (
 @click.argument("key", required=False)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @config_option
+@server_options
 @click.pass_context
 def ticks(ctx: click.Context, job_name: str, key: str | None, limit: int,
           config_path: Path | None) -> None:
     """Show the latest ticks of JOB's schedules (of schedule KEY): what each one did."""
-    with services_for(ctx, load_cli_config(ctx, config_path)) as services:
+    with command_services(ctx, config_path) as services:
         def fetch(cursor: str | None, size: int) -> tuple[Sequence[TickInfo], str | None]:
             page = services.schedules.ticks(SchedulesTicksRequest(
                 job=job_name, key=key, limit=size, cursor=cursor))

@@ -15,7 +15,8 @@ from daggo_core.errors import (
     StorageError,
 )
 
-__all__ = ["ERROR_CODES", "ErrorCode", "RpcError", "rpc_error", "unauthenticated"]
+__all__ = ["ERROR_CODES", "ErrorCode", "RpcError", "error_of_code", "rpc_error",
+           "unauthenticated"]
 
 logger = logging.getLogger("daggo.rpc")
 
@@ -57,7 +58,8 @@ ERROR_CODES = {error.code: error for error in (
     ErrorCode("unavailable", 503, "the database could not be reached"),
 )}
 
-#: Error classes by the code and status they answer, most specific first.
+#: Error classes by the code and status they answer, most specific first; read both ways
+#: (an error raised to its answer here, an answer back to its error by the RPC client).
 _BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
     (NotFoundError, "not_found", 404),
     (InvalidArgumentError, "invalid_argument", 400),
@@ -82,3 +84,14 @@ def rpc_error(method: str, exc: BaseException) -> RpcError:
     logger.error("RPC %s failed (error id %s)", method, error_id, exc_info=exc)
     return RpcError(status=500, code="internal",
                     message=f"internal error {error_id}; the server log has its details")
+
+
+def error_of_code(code: str, message: str) -> DaggoError | None:
+    """The daggo error a service raised to answer `code` with `message` (the first class
+    of the table with that code), or None for a code no service error answers."""
+    for kind, known, _ in _BY_CLASS:
+        if known == code:
+            if kind is StorageError:
+                return StorageError(message, transient=True)
+            return kind(message)
+    return None

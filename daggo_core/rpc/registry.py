@@ -31,11 +31,13 @@ CORE_PROVIDER = "daggo"
 @frozen
 class RpcMethod:
     """One RPC method: its name, its request and response messages, the service method
-    that answers it, who provides it (daggo or a plugin) and its example call."""
+    that answers it (`function` of the service; for daggo's, the service is `attribute` of
+    `Services`), who provides it (daggo or a plugin) and its example call."""
 
     name: str
     service: str
-    attribute: str
+    attribute: str | None
+    function: str
     request: type | None
     response: type
     doc: str
@@ -44,17 +46,18 @@ class RpcMethod:
 
     def call(self, services: Services, message: Any) -> Any:
         """Answer `message` (None for a method without a request) with `services`."""
-        if self.provider == CORE_PROVIDER:
-            target = getattr(services, CORE_SERVICES[self.service])
+        if self.attribute is not None:
+            target = getattr(services, self.attribute)
         else:
             target = services.plugin_services[self.service].service
-        bound = getattr(target, self.attribute)
+        bound = getattr(target, self.function)
         return bound() if self.request is None else bound(message)
 
 
 @frozen
 class _Service:
     name: str
+    attribute: str | None
     kind: type
     provider: str
     examples: Mapping[str, MethodExample]
@@ -66,7 +69,8 @@ def core_rpc_methods() -> dict[str, RpcMethod]:
     hints = typing.get_type_hints(Services)
     methods: dict[str, RpcMethod] = {}
     for name, attribute in CORE_SERVICES.items():
-        entry = _Service(name=name, kind=hints[attribute], provider=CORE_PROVIDER,
+        entry = _Service(name=name, attribute=attribute, kind=hints[attribute],
+                         provider=CORE_PROVIDER,
                          examples=CORE_EXAMPLES.get(name, {}))
         methods.update((method.name, method) for method in _methods(entry))
     return methods
@@ -78,7 +82,8 @@ def rpc_methods(services: Services) -> dict[str, RpcMethod]:
     with an example of a method it does not have or of other messages."""
     methods = core_rpc_methods()
     for name, opened in sorted(services.plugin_services.items()):
-        entry = _Service(name=name, kind=type(opened.service), provider=opened.plugin,
+        entry = _Service(name=name, attribute=None, kind=type(opened.service),
+                         provider=opened.plugin,
                          examples=opened.spec.examples)
         found = {method.name: method for method in _methods(entry)}
         _check_plugin_service(entry, found)
@@ -106,8 +111,9 @@ def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMeth
                        or parameters[0].kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return None
     method_name = _camel(name)
-    return RpcMethod(name=f"{entry.name}.{method_name}", service=entry.name, attribute=name,
-                     request=request, response=response, doc=inspect.getdoc(function) or "",
+    return RpcMethod(name=f"{entry.name}.{method_name}", service=entry.name,
+                     attribute=entry.attribute, function=name, request=request,
+                     response=response, doc=inspect.getdoc(function) or "",
                      provider=entry.provider, example=entry.examples.get(method_name))
 
 

@@ -1,0 +1,35 @@
+"""What front ends call: the services of this process (`Services`) or a server's
+(`daggo_core.client.RemoteServices`), through the same methods and messages."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from daggo_core.services.jobs import JobsService
+from daggo_core.services.plugins import PluginsService
+from daggo_core.services.runs import RunsService
+from daggo_core.services.schedules import SchedulesService
+from daggo_core.services.system import SystemService
+
+__all__ = ["ServicesApi"]
+
+
+class ServicesApi(Protocol):
+    """Every service, local or remote. Remotely only the RPC methods exist
+    (`daggo_core.rpc.registry`): a front end that may run against a server calls no
+    other service method."""
+
+    @property
+    def jobs(self) -> JobsService: ...
+
+    @property
+    def runs(self) -> RunsService: ...
+
+    @property
+    def schedules(self) -> SchedulesService: ...
+
+    @property
+    def plugins(self) -> PluginsService: ...
+
+    @property
+    def system(self) -> SystemService: ...
