@@ -17,6 +17,7 @@ from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import DaggoError
 from daggo_core.execution.coordinator import RunCoordinator
 from daggo_core.execution.event_dispatch import EventDispatcher, attach_dispatcher
+from daggo_core.execution.event_feed import EventFeed
 from daggo_core.execution.run_monitor import RunMonitor
 from daggo_core.execution.worker_process import (
     default_worker_command,
@@ -77,8 +78,11 @@ class DaggoApp:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
         self._starting = asyncio.Lock()
+        #: The stored events the streams (`/rpc/Runs.Stream`) read, shared by every client.
+        self.feed = EventFeed(storage)
         self.services = Services.over(ServiceContext(
-            storage=storage, config=config, hooks=hooks, definitions=definitions, runtime=self))
+            storage=storage, config=config, hooks=hooks, definitions=definitions, runtime=self,
+            feed=self.feed))
         self.metrics = DaggoMetrics(self)
 
     @property
@@ -261,8 +265,12 @@ class DaggoApp:
         hconfig.accesslog = None
         hconfig.errorlog = logging.getLogger("daggo.web")
         hconfig.graceful_timeout = 2.0
+        async def stopping() -> None:
+            await stop.wait()
+            self.feed.close()  # open streams end now: they do not hold the shutdown up
+
         async with self.running():
-            await serve(self.asgi, hconfig, shutdown_trigger=stop.wait)
+            await serve(self.asgi, hconfig, shutdown_trigger=stopping)
 
     def component_states(self) -> dict[str, str]:
         """The coordinator, monitor, scheduler and executor of this process, and their
@@ -290,12 +298,13 @@ class DaggoApp:
         return {"executor": problem} if problem else {}
 
     def close(self) -> None:
-        """Close the executor (the in-process one waits for its runs; subprocess workers
-        carry on by themselves), deliver the run events still queued for plugins, then
-        release storage. Closing again does nothing."""
+        """End the open streams, close the executor (the in-process one waits for its
+        runs; subprocess workers carry on by themselves), deliver the run events still
+        queued for plugins, then release storage. Closing again does nothing."""
         if self._closed:
             return
         self._closed = True
+        self.feed.close()
         if self.coordinator is not None:
             self.coordinator.close()
         if self.executor is not None:

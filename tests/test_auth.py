@@ -86,8 +86,8 @@ def session(app: daggo_core.DaggoApp, *steps: tuple[str, str, dict[str, Any]]) -
     return asyncio.run(run())
 
 
-#: Every kind of protected route: RPC methods, the spec and docs, a GET under /rpc/ no
-#: route serves yet (a future stream), the metrics, pages and a plugin's UI panel.
+#: Every kind of protected route: RPC methods, the spec and docs, an event stream, the
+#: metrics, pages and a plugin's UI panel.
 PROTECTED = [
     ("POST", "/rpc/System.Version"),
     ("POST", "/rpc/Runs.GetMany"),
@@ -119,8 +119,8 @@ def test_the_api_refuses_a_request_without_the_token(
 def test_every_protected_path_accepts_the_token(
         app: daggo_core.DaggoApp, method: str, path: str) -> None:
     answer = send(app, method, path, headers=AUTH)
-    # A path no route serves yet is past the check: 404 (405), not 401.
-    expected = {"/rpc/Runs.Stream?run_id=x": 405, "/runs/nope": 404}.get(path, 200)
+    # Past the check, an unknown run or page is 404, not 401.
+    expected = {"/rpc/Runs.Stream?run_id=x": 404, "/runs/nope": 404}.get(path, 200)
     assert answer.status == expected
 
 

@@ -89,7 +89,10 @@ def test_every_method_answers_as_described(live_schema: Any) -> None:
     prefix the schema describes as a string may rightly be refused (400
     invalid_argument, a declared answer)."""
     problems: dict[str, str] = {}
-    operations = [result.ok() for result in live_schema.get_all_operations()]
+    # The RPC methods; the event streams (GET, open until their run ends or forever) have
+    # tests of their own.
+    operations = [op for op in (result.ok() for result in live_schema.get_all_operations())
+                  if op.method.upper() == "POST"]
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode is GenerationMode.NEGATIVE and not operation.body:
             continue  # a method without a request: no body breaks a schema

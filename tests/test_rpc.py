@@ -167,7 +167,10 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     spec = asyncio.run(fetch())
     validate(spec)  # OpenAPI 3.1
     assert spec["info"]["version"] == daggo_core.__version__
-    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods(app.services)}
+    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods(app.services)} | {
+        "/rpc/Runs.Stream", "/rpc/Runs.StatusStream"}
+    stream = spec["paths"]["/rpc/Runs.Stream"]["get"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
     schemas = spec["components"]["schemas"]
     launch = spec["paths"]["/rpc/Jobs.Launch"]["post"]
     assert launch["requestBody"]["content"]["application/json"]["schema"] == {

@@ -90,6 +90,8 @@ def test_every_method_has_an_example_of_its_own_messages(
 
 def test_the_examples_in_the_spec_match_their_schemas(spec: dict[str, Any]) -> None:
     for path, item in spec["paths"].items():
+        if "post" not in item:  # an event stream: its messages are documented in text
+            continue
         operation = item["post"]
         media = [operation["responses"]["200"]["content"]["application/json"]]
         if "requestBody" in operation:

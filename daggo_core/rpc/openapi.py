@@ -16,6 +16,7 @@ import attrs
 from daggo_core.errors import PluginError
 from daggo_core.rpc.errors import ERROR_CODES
 from daggo_core.rpc.registry import CORE_PROVIDER, RpcMethod
+from daggo_core.rpc.streams import STREAM_PATHS
 from daggo_core.serde import unstructure
 from daggo_core.services.paging import page_size
 
@@ -78,6 +79,7 @@ def openapi_spec(methods: Mapping[str, RpcMethod], version: str) -> dict[str, An
                 "content": _json(schemas.of(method.request),
                                  _given_fields(example.request) if example else None)}
         paths[f"/rpc/{name}"] = {"post": operation}
+    paths.update(STREAM_PATHS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "daggo RPC API", "version": version,

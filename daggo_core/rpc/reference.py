@@ -61,6 +61,8 @@ def method_docs(spec: dict[str, Any], base_url: str) -> list[MethodDoc]:
     schemas = spec["components"]["schemas"]
     docs = []
     for path, item in spec["paths"].items():
+        if "post" not in item:  # the GET streams (Server-Sent Events) are in docs/RPC.md
+            continue
         operation = item["post"]
         name = path.removeprefix("/rpc/")
         media = operation.get("requestBody", {}).get("content", {}).get("application/json")

@@ -13,6 +13,7 @@ from daggo_core.rpc.errors import ERROR_CODES, RpcError, rpc_error
 from daggo_core.rpc.openapi import openapi_spec
 from daggo_core.rpc.reference import message_docs, method_docs
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
+from daggo_core.rpc.streams import register_streams
 from daggo_core.rpc.text_check import text_problem
 from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services import Services
@@ -41,6 +42,8 @@ def rpc_blueprint(services: Services) -> Blueprint:
             "rpc_docs.html", methods=method_docs(description, request.url_root.rstrip("/")),
             messages=message_docs(description), errors=ERROR_CODES.values(),
             spec_url=url_for("rpc.spec"), base_path=request.root_path.rstrip("/"))
+
+    register_streams(blueprint, services)
 
     @blueprint.post("/<name>")
     async def call(name: str) -> Any:

@@ -22,6 +22,7 @@ from daggo_core.services.plugin_services import PluginService, open_plugin_servi
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
+from daggo_core.services.streams import StreamsService
 from daggo_core.services.system import SystemService
 
 __all__ = ["CORE_SERVICES", "PluginService", "RuntimeControls", "ServiceContext", "Services",
@@ -42,15 +43,17 @@ class Services:
     schedules: SchedulesService
     plugins: PluginsService
     system: SystemService
+    streams: StreamsService
     plugin_services: dict[str, PluginService] = field(factory=dict)
 
     @classmethod
     def over(cls, context: ServiceContext) -> Services:
         """The services over `context`, plugin services included (PluginError if one
         cannot open or takes a name already taken)."""
-        return cls(context=context, jobs=JobsService(context), runs=RunsService(context),
+        runs = RunsService(context)
+        return cls(context=context, jobs=JobsService(context), runs=runs,
                    schedules=SchedulesService(context), plugins=PluginsService(context.hooks),
-                   system=SystemService(context),
+                   system=SystemService(context), streams=StreamsService(context, runs),
                    plugin_services=open_plugin_services(context, tuple(CORE_SERVICES)))
 
 

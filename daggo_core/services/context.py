@@ -11,6 +11,7 @@ from attrs import frozen
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.errors import DaggoError, JobNotFoundError
+from daggo_core.execution.event_feed import EventFeed
 from daggo_core.plugins import Hooks
 from daggo_core.storage.base import Storage
 
@@ -47,6 +48,8 @@ class ServiceContext:
     hooks: Hooks
     definitions: Definitions | None = None
     runtime: RuntimeControls | None = None
+    #: The server's feed of stored events, which streams read (None without a server).
+    feed: EventFeed | None = None
 
     def require_definitions(self, what: str) -> Definitions:
         """The app's definitions, or an error saying `what` needs them."""

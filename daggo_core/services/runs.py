@@ -57,6 +57,8 @@ __all__ = [
     "RunsService",
     "StepInfo",
     "StepStatus",
+    "event_cursor",
+    "event_position",
 ]
 
 #: Page sizes of run lists: the default and the most one request may ask for.
@@ -398,13 +400,13 @@ class RunsService:
         elif request.cursor is None:
             page = self._events_after(run.id, where, 0, limit)
         else:
-            direction, event_id = _event_position(request.cursor)
+            direction, event_id = event_position(request.cursor)
             read = self._events_before if direction == "before" else self._events_after
             page = read(run.id, where, event_id, limit)
         previous = (None if page.earlier_than is None
                     else encode_cursor("events", "before", page.earlier_than))
         return RunsEventsResponse(events=tuple(map(EventInfo.of, page.events)),
-                                  next_cursor=encode_cursor("events", "after", page.last_id),
+                                  next_cursor=event_cursor(page.last_id),
                                   previous_cursor=previous, has_later=page.has_later,
                                   run_status=run.status)
 
@@ -514,7 +516,12 @@ def _event_id(event: Event) -> int:
     return event.id
 
 
-def _event_position(cursor: str) -> tuple[str, int]:
+def event_cursor(event_id: int) -> str:
+    """The events cursor continuing after event `event_id` (a page's `next_cursor`)."""
+    return encode_cursor("events", "after", event_id)
+
+
+def event_position(cursor: str) -> tuple[str, int]:
     """("after" | "before", event id) of an events cursor."""
     direction, event_id = decode_cursor("events", cursor, 2)
     if direction not in ("after", "before") or isinstance(event_id, bool) or \

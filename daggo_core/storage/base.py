@@ -266,6 +266,15 @@ class EventStorage(Protocol):
         `before_id` (no upper bound if None), oldest first; with `newest_first`, the
         newest `limit` of them, newest first (a log's tail, or the page before an id)."""
 
+    def list_events_since(self, after_id: int, *, gaps: Sequence[tuple[int, int]] = (),
+                          limit: int = 1000) -> list[Event]:
+        """Events of every run with an id above `after_id` or within one of the inclusive
+        id ranges `gaps`, oldest first, at most `limit`: one query tailing the whole
+        log (ids a transaction took but had not committed yet are re-read as `gaps`)."""
+
+    def last_event_id(self) -> int:
+        """The highest event id stored (0 when there is none): where tailing starts."""
+
 
 class ScheduleStorage(Protocol):
     def list_schedule_states(self) -> list[ScheduleState]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, func, or_, select
 
 from daggo_core.storage.base import EventFilter, EventListener, Fence
 from daggo_core.storage.records import Event, EventKind
@@ -66,18 +67,33 @@ class SqlEvents:
             query = query.where(_events.c.message.icontains(where.search, autoescape=True))
         query = query.order_by(_events.c.id.desc() if newest_first else _events.c.id).limit(limit)
 
-        def read(conn: Connection) -> list[Event]:
-            # Positional unpacking in `_EVENT_COLUMNS` order: a log page is read row by row
-            # (100,000 lines in well under a second), so no mapping per row.
-            kinds = _KINDS
-            return [
-                Event(run_id=run_id, kind=kinds[kind], step_key=step_key, timestamp=timestamp,
-                      level=level, message=message, data=data, id=event_id)
-                for run_id, kind, step_key, timestamp, level, message, data, event_id
-                in conn.execute(query)
-            ]
+        return self._tx.read("list_events", lambda conn: _rows_to_events(conn, query))
 
-        return self._tx.read("list_events", read)
+    def list_events_since(self, after_id: int, *, gaps: Sequence[tuple[int, int]] = (),
+                          limit: int = 1000) -> list[Event]:
+        """Events of every run with id above `after_id` or in one of the inclusive id
+        ranges `gaps`, oldest first, at most `limit`."""
+        wanted = or_(_events.c.id > after_id,
+                     *(_events.c.id.between(low, high) for low, high in gaps))
+        query = select(*_EVENT_COLUMNS).where(wanted).order_by(_events.c.id).limit(limit)
+        return self._tx.read("list_events_since", lambda conn: _rows_to_events(conn, query))
+
+    def last_event_id(self) -> int:
+        """The highest event id stored, 0 if none."""
+        query = select(func.coalesce(func.max(_events.c.id), 0))
+        return int(self._tx.read("last_event_id", lambda conn: conn.execute(query).scalar_one()))
+
+
+def _rows_to_events(conn: Connection, query: Select[Any]) -> list[Event]:
+    # Positional unpacking in `_EVENT_COLUMNS` order: a log page is read row by row
+    # (100,000 lines in well under a second), so no mapping per row.
+    kinds = _KINDS
+    return [
+        Event(run_id=run_id, kind=kinds[kind], step_key=step_key, timestamp=timestamp,
+              level=level, message=message, data=data, id=event_id)
+        for run_id, kind, step_key, timestamp, level, message, data, event_id
+        in conn.execute(query)
+    ]
 
 
 _KINDS = {kind.value: kind for kind in EventKind}

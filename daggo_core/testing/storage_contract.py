@@ -563,6 +563,23 @@ class StorageContract(ScheduleStorageContract):
         assert [e.message for e in storage.list_events(one.id)] == ["one", "one again"]
         assert [e.message for e in storage.list_events(two.id)] == ["two"]
 
+    def test_list_events_since_tails_every_run_with_gaps(self, storage: Storage) -> None:
+        assert storage.last_event_id() == 0
+        assert storage.list_events_since(0) == []
+        one, two = storage.add_run(make_run()), storage.add_run(make_run())
+        storage.add_events([log(one.id, f"e{i}") if i % 2 else log(two.id, f"e{i}")
+                            for i in range(6)])
+        every = storage.list_events_since(0)
+        assert [e.message for e in every] == [f"e{i}" for i in range(6)]
+        assert [e.run_id for e in every[:2]] == [two.id, one.id]
+        ids = [e.id or 0 for e in every]
+        assert storage.last_event_id() == ids[-1]
+        assert [e.message for e in storage.list_events_since(ids[3])] == ["e4", "e5"]
+        assert [e.message for e in storage.list_events_since(0, limit=2)] == ["e0", "e1"]
+        again = storage.list_events_since(ids[4], gaps=[(ids[0], ids[0]), (ids[2], ids[3])])
+        assert [e.message for e in again] == ["e0", "e2", "e3", "e5"]
+        assert again[0] == every[0]
+
     def test_add_no_events_is_a_no_op(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         storage.add_events([])

@@ -68,10 +68,99 @@ function errorOf(method: string, status: number, body: unknown): DaggoError {
   return new DaggoError("http_error", `${method}: HTTP ${status}`, status);
 }
 
+/** One message of an event stream: its `event:` type ("message" when it names none), its
+ * `id:` (the cursor to resume after it, as the `cursor` option) and its `data:` as JSON. */
+export interface ServerSentEvent {
+  event: string;
+  id: string | undefined;
+  data: unknown;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+type Stream = (method: string, query: Query, options?: CallOptions) =>
+  AsyncGenerator<ServerSentEvent>;
+
+function streamer(url: string, defaults: ClientOptions): Stream {
+  const base = url.replace(/\/+$/, "");
+  const send = defaults.fetch ?? fetch;
+  return async function* (method: string, query: Query, options?: CallOptions) {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null) search.set(key, String(value));
+    }
+    const headers: Record<string, string> = { Accept: "text/event-stream" };
+    const auth = options?.auth ?? defaults.auth;
+    if (auth !== undefined) headers["Authorization"] = `Bearer ${auth}`;
+    const response = await send(`${base}/rpc/${method}?${search}`, {
+      headers, signal: options?.signal,
+    });
+    if (!response.ok || response.body === null) {
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw errorOf(method, response.status, body);
+    }
+    yield* events(method, response.status, response.body);
+  };
+}
+
+/** The messages of a `text/event-stream` body; stopping early closes the connection. */
+async function* events(method: string, status: number, body: ReadableStream<Uint8Array>):
+    AsyncGenerator<ServerSentEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let event = "";
+  let id: string | undefined;
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.search(/\r\n|\r|\n/); end >= 0;
+           end = buffer.search(/\r\n|\r|\n/)) {
+        if (buffer[end] === "\r" && end === buffer.length - 1) break; // "\n" may follow
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + (buffer.startsWith("\r\n", end) ? 2 : 1));
+        if (line === "") {
+          if (data.length > 0) yield { event: event || "message", id, data: parsed(data) };
+          [event, data] = ["", []];
+          continue;
+        }
+        if (line.startsWith(":")) continue; // a comment: keep-alive
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const text = colon < 0 ? "" : line.slice(line[colon + 1] === " " ? colon + 2 : colon + 1);
+        if (field === "event") event = text;
+        else if (field === "data") data.push(text);
+        else if (field === "id") id = text;
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+
+  function parsed(lines: string[]): unknown {
+    const text = lines.join("\n");
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new DaggoError("malformed_response",
+        `${method}: HTTP ${status}, an event's data is not JSON: ${text.slice(0, 200)}`, status);
+    }
+  }
+}
+
 /** A client of the daggo server at `url` (e.g. `http://127.0.0.1:8000`, or the
  * prefix daggo is mounted under); `options.auth` is the default secret. */
 export function createClient(url: string, options: ClientOptions = {}) {
   const call = caller(url, options);
+  const stream = streamer(url, options);
   return {
     jobs: {
       /** `Jobs.Get`: One job (also one no longer defined in code) with its graph. */
@@ -124,6 +213,18 @@ export function createClient(url: string, options: ClientOptions = {}) {
        */
       Reexecute: (request: T.RunsReexecuteRequest, options?: CallOptions): Promise<T.RunsReexecuteResponse> =>
         call("Runs.Reexecute", request, options),
+      /**
+       * `Runs.Stream` (an event stream, until the server ends it): A run's events as they are
+       * stored (Server-Sent Events), resumable.
+       */
+      Stream: (run_id: string, options?: CallOptions & { cursor?: string; step_key?: string; kinds?: string; levels?: string }): AsyncGenerator<ServerSentEvent> =>
+        stream("Runs.Stream", { run_id: run_id, cursor: options?.["cursor"], step_key: options?.["step_key"], kinds: options?.["kinds"], levels: options?.["levels"] }, options),
+      /**
+       * `Runs.StatusStream` (an event stream, until the server ends it): Every run's status
+       * changes (Server-Sent Events), for live pages.
+       */
+      StatusStream: (options?: CallOptions & { job?: string }): AsyncGenerator<ServerSentEvent> =>
+        stream("Runs.StatusStream", { job: options?.["job"] }, options),
     },
     schedules: {
       /**
