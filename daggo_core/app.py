@@ -48,10 +48,12 @@ class DaggoApp:
     """An opened daggo runtime: config, plugins, migrated storage and the definitions.
 
     `services` is the service layer over this app (what the admin pages call); `asgi`
-    is the admin application, mountable in a larger ASGI server whose lifespan runs
-    `start()`/`stop()` (or `async with app.running()`); `serve()` serves it together
-    with the runtime: the run coordinator, the run monitor and (unless
-    `scheduler.enabled` is false) the scheduler.
+    is the admin and RPC application, mountable under a prefix (the ASGI `root_path`)
+    in a larger ASGI application: its own lifespan, when forwarded to it, runs the
+    runtime, or the host's lifespan does with `lifespan` (Starlette, FastAPI),
+    `start()`/`stop()` or `async with app.running()`; `serve()` serves it together with
+    the runtime: the run coordinator, the run monitor and (unless `scheduler.enabled` is
+    false) the scheduler.
     `worker_command`, when set before execution starts, is the argv the subprocess
     executor starts workers with (e.g. `daggo worker -m APP`, see
     `daggo_core.cli.worker_cmd.worker_command_for`); by default it re-executes this
@@ -234,6 +236,12 @@ class DaggoApp:
             yield self
         finally:
             await self.stop()
+
+    def lifespan(self, host: object = None) -> contextlib.AbstractAsyncContextManager[DaggoApp]:
+        """The runtime for a host ASGI application's lifespan, as Starlette and FastAPI
+        take one: `Starlette(routes=[Mount("/daggo", app.asgi)], lifespan=app.lifespan)`
+        (they call it with the host application, which it does not need)."""
+        return self.running()
 
     async def serve(self, shutdown: asyncio.Event | None = None, *,
                     listening: socket.socket | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from attrs import frozen
+from attrs import field, frozen
 
 from daggo_core.settings import ConfigSection
 from daggo_core.storage.base import Storage
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from daggo_core.config import Config, DatabaseConfig
     from daggo_core.definitions.definitions import Definitions
     from daggo_core.services import Services
+    from daggo_core.services.context import ServiceContext
 
 __all__ = [
     "Authentication",
@@ -26,7 +27,9 @@ __all__ = [
     "ExecutorContext",
     "ExecutorSpec",
     "LoginField",
+    "MethodExample",
     "Principal",
+    "ServiceSpec",
     "StorageBackend",
     "UIPanel",
 ]
@@ -114,6 +117,35 @@ class UIPanel:
     title: str
     path: str
     render: Callable[[Services], str | Awaitable[str]]
+
+
+@frozen(kw_only=True)
+class MethodExample:
+    """An example call of an RPC method: its request message (None for a method that
+    takes none) and the response message it answers. Both are real message instances,
+    so the examples the API's description and reference page show cannot drift from
+    the message classes."""
+
+    request: object | None
+    response: object
+
+
+@frozen(kw_only=True)
+class ServiceSpec:
+    """An RPC service: `factory(context)` returns the service object, whose public
+    methods that take one attrs request message (or nothing) and return an attrs
+    response message are the RPC methods `<name>.<Method>` (`say_hello` is
+    `<name>.SayHello`), served, described and documented like daggo's own.
+
+    `name` is CamelCase and must not be one of daggo's services; `examples` maps a
+    method's name (`SayHello`) to its example call; `context` is the app's
+    `daggo_core.services.ServiceContext` (storage, config, plugins, definitions).
+    """
+
+    name: str
+    factory: Callable[[ServiceContext], object]
+    examples: Mapping[str, MethodExample] = field(factory=dict)
+    description: str = ""
 
 
 @frozen

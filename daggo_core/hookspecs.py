@@ -14,7 +14,13 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import Authenticator, ExecutorSpec, StorageBackend, UIPanel
+    from daggo_core.extensions import (
+        Authenticator,
+        ExecutorSpec,
+        ServiceSpec,
+        StorageBackend,
+        UIPanel,
+    )
     from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
@@ -68,6 +74,24 @@ def daggo_executors() -> list[ExecutorSpec]:
     Called once at start-up. `cfg.execution.executor` picks one by name.
 
     :returns: a list of :class:`daggo_core.extensions.ExecutorSpec`.
+    """
+
+
+# ---------------------------------------------------------------------------
+# RPC services
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def daggo_services() -> list[ServiceSpec]:
+    """Return the RPC services this plugin adds to daggo's API.
+
+    Called once when an app (or a command's services) opens; each factory is called
+    then with the app's service context. Every method of a service is served as
+    `POST /rpc/<Service>.<Method>` and appears in `/rpc/openapi.json` and `/rpc/docs/`
+    like daggo's own. A name taken by daggo or by another plugin is refused.
+
+    :returns: a list of :class:`daggo_core.extensions.ServiceSpec`.
     """
 
 

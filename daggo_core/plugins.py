@@ -20,7 +20,13 @@ from daggo_core.hookspecs import hookimpl
 if TYPE_CHECKING:
     import click
 
-    from daggo_core.extensions import Authenticator, ExecutorSpec, StorageBackend, UIPanel
+    from daggo_core.extensions import (
+        Authenticator,
+        ExecutorSpec,
+        ServiceSpec,
+        StorageBackend,
+        UIPanel,
+    )
     from daggo_core.settings import ConfigSection
     from daggo_core.storage.records import Event, Run
 
@@ -130,6 +136,7 @@ class Hooks:
         self.failures = failures
         self._dists = dict(dists)
         self._cache: dict[str, dict[str, Any]] = {}
+        self._owners: dict[str, dict[str, str]] = {}
 
     # -- introspection -----------------------------------------------------
 
@@ -176,7 +183,13 @@ class Hooks:
                 by_name[name] = item
                 owner[name] = impl.plugin_name
         self._cache[hook_name] = by_name
+        self._owners[hook_name] = owner
         return by_name
+
+    def registered_by(self, hook_name: str, name: str) -> str:
+        """The plugin whose `hook_name` implementation returned the entry `name`."""
+        self._collect(hook_name)
+        return self._owners[hook_name][name]
 
     def config_sections(self) -> dict[str, ConfigSection]:
         """Every plugin's config tables (`daggo_config_sections`), by dotted name."""
@@ -193,6 +206,10 @@ class Hooks:
     def ui_panels(self) -> dict[str, UIPanel]:
         """Every extra admin page (`daggo_ui_panels`), by name."""
         return self._collect("daggo_ui_panels")
+
+    def services(self) -> dict[str, ServiceSpec]:
+        """Every plugin RPC service (`daggo_services`), by name."""
+        return self._collect("daggo_services")
 
     def authenticators(self) -> dict[str, Authenticator]:
         """Every authenticator (`daggo_authenticators`), by name."""

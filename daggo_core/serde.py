@@ -44,8 +44,10 @@ def _make_converter(*, strict: bool = False) -> cattrs.Converter:
     if strict:
         for kind, accepted in _STRICT_SCALARS.items():
             conv.register_structure_hook(kind, _strict_scalar(kind, accepted))
-        for kind in (enum.StrEnum, enum.IntEnum):  # a str (int), yet one of its values
-            conv.register_structure_hook(kind, lambda value, cls: cls(value))
+        # A StrEnum (IntEnum) is a str (int) first in its MRO: without these its fields
+        # would take the scalar's hook, any string for a member.
+        for kind in (enum.StrEnum, enum.IntEnum):
+            conv.register_structure_hook(kind, _strict_enum)
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
     # Datetimes and dates are ISO 8601 text, or already the object (params filled in from
     # Python).
@@ -61,6 +63,14 @@ def _make_converter(*, strict: bool = False) -> cattrs.Converter:
 #: from an int too (JSON writes 1.0 as 1).
 _STRICT_SCALARS: dict[type, tuple[type, ...]] = {
     int: (int,), float: (int, float), str: (str,), bool: (bool,)}
+
+
+def _strict_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
+    """The member of `kind` whose value is `value` (of the members' own type)."""
+    plain = str if issubclass(kind, str) else int
+    if isinstance(value, bool) or not isinstance(value, plain):
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}"[:120])
+    return kind(value)
 
 
 def _strict_scalar(kind: type, accepted: tuple[type, ...]) -> typing.Callable[[Any, Any], Any]:

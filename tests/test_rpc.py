@@ -65,14 +65,14 @@ def call(app: daggo_core.DaggoApp, method: str, body: Any = None,
     return asyncio.run(post())
 
 
-def test_every_rpc_method_is_in_the_docs_and_no_other() -> None:
+def test_every_rpc_method_is_in_the_docs_and_no_other(app: daggo_core.DaggoApp) -> None:
     table = (Path(__file__).parent.parent / "docs" / "RPC.md").read_text()
     documented = set(re.findall(r"^\| `(\w+\.\w+)` \|", table, flags=re.MULTILINE))
-    assert documented == set(rpc_methods())
+    assert documented == set(rpc_methods(app.services))
 
 
-def test_every_service_method_is_an_rpc_method() -> None:
-    assert set(rpc_methods()) == {
+def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None:
+    assert set(rpc_methods(app.services)) == {
         "Jobs.Get", "Jobs.GetMany", "Jobs.Launch", "Runs.Cancel", "Runs.Count",
         "Runs.CountByStatus",
         "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
@@ -89,6 +89,8 @@ def test_launch_then_read_the_run_back(app: daggo_core.DaggoApp) -> None:
     status, page = call(app, "Runs.GetMany", {"job": "job", "limit": 10})
     assert status == 200 and [r["id"] for r in page["runs"]] == [run_id]
     assert call(app, "Runs.Count", {"job": "job"}) == (200, {"count": 1})
+    assert call(app, "Runs.Count", {"statuses": ["QUEUED"], "triggers": ["manual"]}) == (
+        200, {"count": 1})
     assert call(app, "Runs.CountByStatus", {}) == (200, {"counts": [
         {"job": "job", "status": "QUEUED", "count": 1}]})
     assert call(app, "Runs.CountByStatus", {"statuses": ["SUCCESS"]}) == (200, {"counts": []})
@@ -108,7 +110,11 @@ def test_methods_without_a_request_take_an_empty_body(app: daggo_core.DaggoApp) 
     ({"limit": 5.7}, "invalid value for type, expected int @ $.limit"),
     ({"limit": True}, "invalid value for type, expected int @ $.limit"),
     ({"limitt": 5}, "extra fields found (limitt) @ $"),
-    ({"statuses": ["NOPE"]}, "invalid value for type, expected RunStatus @ $.statuses[0]"),
+    ({"statuses": ["QUEUED", "BOGUS"]}, "expected RunStatus @ $.statuses[1]"),
+    ({"triggers": [1]}, "expected RunTrigger @ $.triggers[0]"),
+    ({"job": "a\udbb7"}, "not a lone surrogate escape (\\ud800-\\udfff) @ $.job"),
+    ({"job": "a\x00b"}, "may not contain the NUL character (\\u0000) @ $.job"),
+    ({"tags": {"k\x00": "v"}}, "NUL character (\\u0000) @ $.tags (a key)"),
     ([1, 2], "the request body must be a JSON object, got list"),
 ])
 def test_a_bad_body_is_refused_naming_the_field(app: daggo_core.DaggoApp, body: Any,
@@ -161,7 +167,7 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     spec = asyncio.run(fetch())
     validate(spec)  # OpenAPI 3.1
     assert spec["info"]["version"] == daggo_core.__version__
-    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods()} | {
+    assert set(spec["paths"]) == {f"/rpc/{name}" for name in rpc_methods(app.services)} | {
         "/rpc/Runs.Stream", "/rpc/Runs.StatusStream"}
     stream = spec["paths"]["/rpc/Runs.Stream"]["get"]
     assert "text/event-stream" in stream["responses"]["200"]["content"]
@@ -175,11 +181,12 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     assert spec["security"] == [{"bearerAuth": []}, {}]
     request = schemas["RunsGetManyRequest"]
     assert request["additionalProperties"] is False
-    assert request["properties"]["limit"] == {"type": "integer"}
+    assert request["properties"]["limit"] == {"type": "integer", "default": 50,
+                                              "minimum": 1, "maximum": 500}
     assert "requestBody" not in spec["paths"]["/rpc/System.Version"]["post"]
 
 
-def test_the_reference_page_shows_every_method_with_its_fields_and_a_call(
+def test_the_reference_page_shows_every_method_with_its_fields_and_examples(
         app: daggo_core.DaggoApp) -> None:
     async def fetch() -> tuple[int, str]:
         response = await app.asgi.test_client().get("/rpc/docs/")
@@ -187,11 +194,22 @@ def test_the_reference_page_shows_every_method_with_its_fields_and_a_call(
 
     status, page = asyncio.run(fetch())
     assert status == 200
-    for name in rpc_methods():
-        assert f'<section id="{name}">' in page
+    methods = rpc_methods(app.services)
+    for name in methods:
+        assert f'<section class="method" id="{name}">' in page
+    # Every method shows its example request and response (none has to say "no example").
+    assert page.count("<h4>Example response</h4><pre>") == len(methods)
+    assert "No example given" not in page
     assert "curl -s -X POST http://localhost/rpc/Runs.Get -d &#39;{&#34;run_id&#34;: " in page
-    assert "<td><code>limit</code></td><td>integer</td><td>no</td>" in page
+    # A field: its type, optional or required, its default and its range or values.
+    assert ("<td><code>limit</code></td><td>integer</td><td>optional</td>"
+            "<td><code>50</code></td><td class=\"values\">1 to 500</td>") in page
+    assert ("<td><code>run_id</code></td><td>string</td><td>required</td><td></td>") in page
+    assert "QUEUED, STARTING, STARTED, SUCCESS, FAILURE, CANCELED" in page
+    assert "<tr><td><code>not_found</code></td><td>404</td>" in page  # error codes
+    assert '<section class="message" id="message-RunSummary">' in page
     assert "No request fields: send an empty body." in page  # System.Version
+    assert '<a href="/rpc/openapi.json">' in page
     assert "<script" not in page and "http" not in page.split("<body>")[0]  # nothing fetched
 
 

@@ -20,14 +20,17 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 
     Always exits 0: a plugin that fails to import is reported, not fatal here.
     """
-    report = PluginsService(hooks_for(ctx)).get_many()
+    hooks = hooks_for(ctx)
+    report = PluginsService(hooks).get_many()
     if as_json:
-        click.echo(json.dumps(_as_dict(report), indent=2))
+        tracebacks = {failure.name: failure.traceback for failure in hooks.failures}
+        click.echo(json.dumps(_as_dict(report, tracebacks), indent=2))
     else:
         _print_tables(report)
 
 
-def _as_dict(report: PluginsGetManyResponse) -> dict[str, list[dict[str, object]]]:
+def _as_dict(report: PluginsGetManyResponse,
+             tracebacks: dict[str, str]) -> dict[str, list[dict[str, object]]]:
     return {
         "plugins": [
             {"name": p.name, "distribution": p.distribution, "version": p.version,
@@ -36,7 +39,7 @@ def _as_dict(report: PluginsGetManyResponse) -> dict[str, list[dict[str, object]
         ],
         "failures": [
             {"name": f.name, "distribution": f.distribution, "version": f.version,
-             "error": f.error, "traceback": f.traceback}
+             "error": f.error, "traceback": tracebacks.get(f.name, "")}
             for f in report.failures
         ],
     }

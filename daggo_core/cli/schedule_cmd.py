@@ -18,6 +18,7 @@ from daggo_core.cli.common import (
     server_options,
 )
 from daggo_core.services.schedules import (
+    SCHEDULES_PAGE_MAX,
     TICKS_PAGE_MAX,
     SchedulesGetManyRequest,
     SchedulesSetEnabledRequest,
@@ -40,7 +41,7 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
+def schedules_table(views: Sequence[ScheduleSummary]) -> Table:
     """Schedules as `schedule list` shows them."""
     table = Table(caption="times in UTC")
     for column in ("job", "key", "cron"):  # what `enable`/`disable` are given: never cut
@@ -64,7 +65,12 @@ def schedules_table(views: tuple[ScheduleSummary, ...]) -> Table:
 def list_command(ctx: click.Context, job_name: str | None, config_path: Path | None) -> None:
     """List the schedules of the active jobs: enabled or not, last and next tick."""
     with command_services(ctx, config_path) as services:
-        views = services.schedules.get_many(SchedulesGetManyRequest(job=job_name)).schedules
+        def fetch(cursor: str | None, size: int) -> tuple[Sequence[ScheduleSummary], str | None]:
+            page = services.schedules.get_many(
+                SchedulesGetManyRequest(job=job_name, limit=size, cursor=cursor))
+            return page.schedules, page.next_cursor
+
+        views = collect_pages(fetch, page_max=SCHEDULES_PAGE_MAX)
     console().print(schedules_table(views))
 
 

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, cast
 
 from daggo_core.client.http import RpcClient
-from daggo_core.rpc.registry import RpcMethod, rpc_methods
+from daggo_core.rpc.registry import RpcMethod, core_rpc_methods
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.runs import RunsService
@@ -42,7 +42,8 @@ class RemoteServices:
     def __init__(self, url: str, token: str | None = None, *, timeout: float = 30.0) -> None:
         self.client = RpcClient(url, token, timeout=timeout)
         by_service: dict[str, dict[str, RpcMethod]] = {}
-        for method in rpc_methods().values():
+        for method in core_rpc_methods().values():
+            assert method.attribute is not None  # daggo's own: an attribute of Services
             by_service.setdefault(method.attribute, {})[method.function] = method
 
         def service(attribute: str) -> Any:

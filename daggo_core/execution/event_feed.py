@@ -7,8 +7,8 @@ query every `poll_interval` seconds, and at once when this process stores events
 storage's event listener wakes it); with nobody listening it makes no query at all. Each
 subscriber has a bounded buffer filled by run id, so a slow one never holds back the others.
 
-Ids come from a sequence at insert, so on PostgreSQL a transaction committing later can
-make a lower id visible after a higher one: a keyset `id > last` would skip it. The feed
+Where ids come from a sequence at insert (a server database with concurrent writers), a
+transaction committing later can make a lower id visible after a higher one: a keyset `id > last` would skip it. The feed
 keeps every hole below the highest id it saw pending for `GAP_SECONDS`, re-reads those
 ids with each query and releases what fills them then, once each (so such an event
 arrives after the higher ids it committed after). Nothing waits for a hole: most never

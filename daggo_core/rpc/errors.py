@@ -15,7 +15,8 @@ from daggo_core.errors import (
     StorageError,
 )
 
-__all__ = ["RpcError", "error_of_code", "rpc_error", "unauthenticated"]
+__all__ = ["ERROR_CODES", "ErrorCode", "RpcError", "error_of_code", "rpc_error",
+           "unauthenticated"]
 
 logger = logging.getLogger("daggo.rpc")
 
@@ -32,6 +33,31 @@ class RpcError:
         return {"error": {"code": self.code, "message": self.message}}
 
 
+@frozen
+class ErrorCode:
+    """A stable error code, the HTTP status it answers with, and when."""
+
+    code: str
+    status: int
+    when: str
+
+
+#: Every code a call may fail with, by code (docs/RPC.md lists them too).
+ERROR_CODES = {error.code: error for error in (
+    ErrorCode("malformed_json", 400, "the body is not JSON"),
+    ErrorCode("invalid_argument", 400, "the body is not the request message (the message "
+              "names each wrong field by its path, e.g. $.limit), or a value is out of range"),
+    ErrorCode("unauthenticated", 401, "the server asks for credentials (the bearer token "
+              "admin.secret_key) and the request has no valid ones"),
+    ErrorCode("unknown_method", 404, "no such method (the message lists them)"),
+    ErrorCode("not_found", 404, "the run, job or schedule named does not exist"),
+    ErrorCode("failed_precondition", 409, "the request cannot apply now (e.g. re-executing "
+              "a run that has not finished)"),
+    ErrorCode("internal", 500, "an unexpected error: the message gives an error id, which "
+              "the server log has with the traceback"),
+    ErrorCode("unavailable", 503, "the database could not be reached"),
+)}
+
 #: Error classes by the code and status they answer, most specific first; read both ways
 #: (an error raised to its answer here, an answer back to its error by the RPC client).
 _BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
@@ -44,7 +70,8 @@ _BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
 
 def unauthenticated(message: str) -> RpcError:
     """The answer to a request without valid credentials (status 401)."""
-    return RpcError(status=401, code="unauthenticated", message=message)
+    return RpcError(status=ERROR_CODES["unauthenticated"].status, code="unauthenticated",
+                    message=message)
 
 
 def rpc_error(method: str, exc: BaseException) -> RpcError:

@@ -2,59 +2,103 @@
 
 A method is a service method that takes one attrs request message (or nothing) and
 returns an attrs response message: `RunsService.get_many(RunsGetManyRequest)` is
-`Runs.GetMany`. The registry is read off `Services` and the methods' type hints, so a new
-service method is an RPC method with no table to keep.
+`Runs.GetMany`. The registry is read off the service classes, daggo's own and the ones
+plugins add (`daggo_services`), and the methods' type hints, with the same rule for
+both: a new service method is an RPC method with no table to keep.
 """
 
 from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 from attrs import frozen
 
-from daggo_core.services import Services
+from daggo_core.errors import PluginError
+from daggo_core.extensions import MethodExample
+from daggo_core.services import CORE_SERVICES, Services
+from daggo_core.services.examples import CORE_EXAMPLES
 
-__all__ = ["RpcMethod", "rpc_methods"]
+__all__ = ["CORE_PROVIDER", "RpcMethod", "core_rpc_methods", "rpc_methods"]
+
+#: The provider of daggo's own methods (a plugin's are provided by the plugin's name).
+CORE_PROVIDER = "daggo"
 
 
 @frozen
 class RpcMethod:
-    """One RPC method: its name, its request and response messages, how to call it, and
-    the service method it is (`attribute` of `Services`, `function` of that service)."""
+    """One RPC method: its name, its request and response messages, the service method
+    that answers it (`function` of the service; for daggo's, the service is `attribute` of
+    `Services`), who provides it (daggo or a plugin) and its example call."""
 
     name: str
+    service: str
+    attribute: str | None
+    function: str
     request: type | None
     response: type
-    call: Callable[[Services, Any], Any]
     doc: str
-    attribute: str
-    function: str
+    provider: str
+    example: MethodExample | None
+
+    def call(self, services: Services, message: Any) -> Any:
+        """Answer `message` (None for a method without a request) with `services`."""
+        if self.attribute is not None:
+            target = getattr(services, self.attribute)
+        else:
+            target = services.plugin_services[self.service].service
+        bound = getattr(target, self.function)
+        return bound() if self.request is None else bound(message)
 
 
-def rpc_methods() -> dict[str, RpcMethod]:
-    """Every RPC method, by name (`Runs.GetMany`), in a stable order."""
-    return {method.name: method for method in _methods()}
+@frozen
+class _Service:
+    name: str
+    attribute: str | None
+    kind: type
+    provider: str
+    examples: Mapping[str, MethodExample]
 
 
-def _methods() -> Iterator[RpcMethod]:
+def core_rpc_methods() -> dict[str, RpcMethod]:
+    """daggo's own RPC methods, by name, read off the service classes (what every server
+    serves, and what the generated clients call)."""
     hints = typing.get_type_hints(Services)
-    for field in attrs.fields(Services):
-        service_type = hints[field.name]
-        if field.name == "context" or not inspect.isclass(service_type):
-            continue
-        service_name = _camel(field.name)
-        for name, function in inspect.getmembers(service_type, inspect.isfunction):
-            method = _method(service_name, field.name, name, function)
-            if method is not None:
-                yield method
+    methods: dict[str, RpcMethod] = {}
+    for name, attribute in CORE_SERVICES.items():
+        entry = _Service(name=name, attribute=attribute, kind=hints[attribute],
+                         provider=CORE_PROVIDER,
+                         examples=CORE_EXAMPLES.get(name, {}))
+        methods.update((method.name, method) for method in _methods(entry))
+    return methods
 
 
-def _method(service_name: str, attribute: str, name: str,
-            function: Callable[..., Any]) -> RpcMethod | None:
+def rpc_methods(services: Services) -> dict[str, RpcMethod]:
+    """Every RPC method of `services`, by name (`Runs.GetMany`): daggo's, then the
+    plugins' services by name. PluginError for a plugin service without methods, or
+    with an example of a method it does not have or of other messages."""
+    methods = core_rpc_methods()
+    for name, opened in sorted(services.plugin_services.items()):
+        entry = _Service(name=name, attribute=None, kind=type(opened.service),
+                         provider=opened.plugin,
+                         examples=opened.spec.examples)
+        found = {method.name: method for method in _methods(entry)}
+        _check_plugin_service(entry, found)
+        methods.update(found)
+    return methods
+
+
+def _methods(entry: _Service) -> Iterator[RpcMethod]:
+    for name, function in inspect.getmembers(entry.kind, inspect.isfunction):
+        method = _method(entry, name, function)
+        if method is not None:
+            yield method
+
+
+def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMethod | None:
     if name.startswith("_"):
         return None
     parameters = list(inspect.signature(function).parameters.values())[1:]
@@ -66,14 +110,33 @@ def _method(service_name: str, attribute: str, name: str,
     if parameters and (request is None or not attrs.has(request)
                        or parameters[0].kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return None
+    method_name = _camel(name)
+    return RpcMethod(name=f"{entry.name}.{method_name}", service=entry.name,
+                     attribute=entry.attribute, function=name, request=request,
+                     response=response, doc=inspect.getdoc(function) or "",
+                     provider=entry.provider, example=entry.examples.get(method_name))
 
-    def call(services: Services, message: Any) -> Any:
-        bound = getattr(getattr(services, attribute), name)
-        return bound() if request is None else bound(message)
 
-    return RpcMethod(name=f"{service_name}.{_camel(name)}", request=request,
-                     response=response, call=call,
-                     doc=inspect.getdoc(function) or "", attribute=attribute, function=name)
+def _check_plugin_service(entry: _Service, found: Mapping[str, RpcMethod]) -> None:
+    where = f"daggo_services: service {entry.name!r} of plugin {entry.provider!r}"
+    if not found:
+        raise PluginError(
+            f"{where} has no RPC methods: give it a public method that takes one attrs "
+            "request message (or nothing) and returns an attrs response message")
+    for method_name, example in entry.examples.items():
+        method = found.get(f"{entry.name}.{method_name}")
+        if method is None:
+            known = ", ".join(name.split(".")[1] for name in found)
+            raise PluginError(f"{where} has an example of {method_name!r}, which is not one "
+                              f"of its methods ({known})")
+        wanted_request = type(None) if method.request is None else method.request
+        if not (isinstance(example.request, wanted_request)
+                and isinstance(example.response, method.response)):
+            raise PluginError(
+                f"{where}: the example of {method.name} must be a "
+                f"{wanted_request.__name__} request and a {method.response.__name__} "
+                f"response, got {type(example.request).__name__} and "
+                f"{type(example.response).__name__}")
 
 
 def _camel(snake: str) -> str:

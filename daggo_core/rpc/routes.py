@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 import cattrs
-from quart import Blueprint, Response, jsonify, render_template, request
+from quart import Blueprint, Response, jsonify, render_template, request, url_for
 
-from daggo_core.rpc.errors import RpcError, rpc_error
-from daggo_core.rpc.openapi import ERROR_RESPONSES, openapi_spec
-from daggo_core.rpc.reference import method_docs
+from daggo_core.rpc.errors import ERROR_CODES, RpcError, rpc_error
+from daggo_core.rpc.openapi import openapi_spec
+from daggo_core.rpc.reference import message_docs, method_docs
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
 from daggo_core.rpc.streams import register_streams
+from daggo_core.rpc.text_check import text_problem
 from daggo_core.serde import json_text, structure_strict, unstructure_as
 from daggo_core.services import Services
 
@@ -21,24 +22,26 @@ __all__ = ["rpc_blueprint"]
 
 
 def rpc_blueprint(services: Services) -> Blueprint:
-    """The RPC routes over `services`: every method of `rpc_methods()`, the API's
-    OpenAPI description at `/rpc/openapi.json` and its reference page at `/rpc/docs/`."""
+    """The RPC routes over `services`: every method of `rpc_methods(services)` (daggo's
+    and the plugins'), the API's OpenAPI description at `/rpc/openapi.json` and its
+    reference page at `/rpc/docs/`; URLs are under the ASGI `root_path` the app is
+    mounted at."""
+    from daggo_core import __version__
+
     blueprint = Blueprint("rpc", __name__, url_prefix="/rpc", template_folder="templates")
-    methods = rpc_methods()
+    methods = rpc_methods(services)
+    description = openapi_spec(methods, __version__)
 
     @blueprint.get("/openapi.json")
     async def spec() -> Any:
-        from daggo_core import __version__
-
-        return jsonify(openapi_spec(__version__))
+        return jsonify(description)
 
     @blueprint.get("/docs/")
     async def docs() -> Any:
-        from daggo_core import __version__
-
-        methods_doc = method_docs(openapi_spec(__version__), request.url_root.rstrip("/"))
-        return await render_template("rpc_docs.html", methods=methods_doc,
-                                     errors=ERROR_RESPONSES, spec_url="../openapi.json")
+        return await render_template(
+            "rpc_docs.html", methods=method_docs(description, request.url_root.rstrip("/")),
+            messages=message_docs(description), errors=ERROR_CODES.values(),
+            spec_url=url_for("rpc.spec"), base_path=request.root_path.rstrip("/"))
 
     register_streams(blueprint, services)
 
@@ -69,6 +72,9 @@ def _request_message(method: RpcMethod, body: str | bytes) -> Any:
     if not isinstance(data, dict):
         return RpcError(400, "invalid_argument",
                         f"the request body must be a JSON object, got {type(data).__name__}")
+    problem = text_problem(data)
+    if problem is not None:
+        return RpcError(400, "invalid_argument", problem)
     if method.request is None:
         if data:
             return RpcError(400, "invalid_argument",

@@ -13,8 +13,10 @@ __all__ = ["current_spec"]
 
 
 def current_spec() -> dict[str, Any]:
-    """The spec the server answers at `/rpc/openapi.json`, built in this process."""
+    """The spec a server without plugin services answers at `/rpc/openapi.json`, built
+    in this process."""
     from daggo_core import __version__
     from daggo_core.rpc.openapi import openapi_spec
+    from daggo_core.rpc.registry import core_rpc_methods
 
-    return openapi_spec(__version__)
+    return openapi_spec(core_rpc_methods(), __version__)

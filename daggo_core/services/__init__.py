@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from attrs import frozen
+from attrs import field, frozen
 
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
@@ -18,18 +18,24 @@ from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.plugins import Hooks
 from daggo_core.services.context import RuntimeControls, ServiceContext
 from daggo_core.services.jobs import JobsService
+from daggo_core.services.plugin_services import PluginService, open_plugin_services
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.streams import StreamsService
 from daggo_core.services.system import SystemService
 
-__all__ = ["RuntimeControls", "ServiceContext", "Services", "open_services"]
+__all__ = ["CORE_SERVICES", "PluginService", "RuntimeControls", "ServiceContext", "Services",
+           "open_services"]
+
+#: daggo's own services: the RPC name of each, and its attribute of `Services`.
+CORE_SERVICES = {"Jobs": "jobs", "Runs": "runs", "Schedules": "schedules",
+                 "Plugins": "plugins", "System": "system"}
 
 
 @frozen
 class Services:
-    """Every service over one context."""
+    """Every service over one context: daggo's own, and the plugins' by name."""
 
     context: ServiceContext
     jobs: JobsService
@@ -38,13 +44,17 @@ class Services:
     plugins: PluginsService
     system: SystemService
     streams: StreamsService
+    plugin_services: dict[str, PluginService] = field(factory=dict)
 
     @classmethod
     def over(cls, context: ServiceContext) -> Services:
+        """The services over `context`, plugin services included (PluginError if one
+        cannot open or takes a name already taken)."""
         runs = RunsService(context)
         return cls(context=context, jobs=JobsService(context), runs=runs,
                    schedules=SchedulesService(context), plugins=PluginsService(context.hooks),
-                   system=SystemService(context), streams=StreamsService(context, runs))
+                   system=SystemService(context), streams=StreamsService(context, runs),
+                   plugin_services=open_plugin_services(context, tuple(CORE_SERVICES)))
 
 
 @contextlib.contextmanager

@@ -10,12 +10,15 @@ from attrs import frozen
 
 from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
-from daggo_core.errors import DaggoError, InvalidArgumentError, JobNotFoundError
+from daggo_core.errors import DaggoError, JobNotFoundError
 from daggo_core.execution.event_feed import EventFeed
 from daggo_core.plugins import Hooks
 from daggo_core.storage.base import Storage
 
-__all__ = ["RuntimeControls", "ServiceContext", "check_limit", "unknown_job"]
+__all__ = ["RuntimeControls", "ServiceContext", "unknown_job"]
+
+#: The known jobs an unknown job's error names at most.
+_KNOWN_SHOWN = 20
 
 
 class RuntimeControls(Protocol):
@@ -56,14 +59,9 @@ class ServiceContext:
         return self.definitions
 
 
-def check_limit(limit: int, maximum: int) -> int:
-    """`limit` if it is a page size between 1 and `maximum`, else InvalidArgumentError."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
-        raise InvalidArgumentError(f"limit: must be an integer from 1 to {maximum}, got {limit!r}")
-    return limit
-
-
 def unknown_job(storage: Storage, name: str) -> JobNotFoundError:
     """The error for a job `name` the database does not know, listing the ones it does."""
-    known = ", ".join(j.name for j in storage.list_jobs()) or "none"
-    return JobNotFoundError(f"no job named {name!r} (known jobs: {known})")
+    shown = storage.list_jobs(limit=_KNOWN_SHOWN + 1)
+    known = ", ".join(j.name for j in shown[:_KNOWN_SHOWN]) or "none"
+    more = ", ..." if len(shown) > _KNOWN_SHOWN else ""
+    return JobNotFoundError(f"no job named {name!r} (known jobs: {known}{more})")

@@ -11,8 +11,9 @@ from daggo_core.definitions.params_check import check_params
 from daggo_core.definitions.snapshot import JobSnapshot
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.execution.claimed_run import ClaimedRun
-from daggo_core.services.context import ServiceContext, check_limit, unknown_job
+from daggo_core.services.context import ServiceContext, unknown_job
 from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.services.paging import check_limit, page_limit
 from daggo_core.services.runs import RunSummary
 from daggo_core.services.schedules import ScheduleSummary, schedule_summaries
 from daggo_core.services.sync import sync_definitions
@@ -63,7 +64,7 @@ class JobDetail:
 class JobsGetManyRequest:
     """A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`."""
 
-    limit: int = JOBS_PAGE
+    limit: int = page_limit(JOBS_PAGE, JOBS_PAGE_MAX)
     cursor: str | None = None
 
 
@@ -100,12 +101,16 @@ class JobsService:
         self.storage = context.storage
 
     def get_many(self, request: JobsGetManyRequest) -> JobsGetManyResponse:
-        """Active jobs ordered by name."""
-        limit = check_limit(request.limit, JOBS_PAGE_MAX)
-        records = self.storage.list_jobs()
+        """Active jobs ordered by name (keyset pages: a job gone inactive since the
+        previous page does not shift the next one)."""
+        limit = check_limit(request)
+        after = None
         if request.cursor is not None:
-            (after,) = decode_cursor("jobs", request.cursor, 1)
-            records = records[_position_after(records, str(after)):]
+            (name,) = decode_cursor("jobs", request.cursor, 1)
+            if not isinstance(name, str):
+                raise InvalidArgumentError("cursor: not a cursor of this list")
+            after = name
+        records = self.storage.list_jobs(after=after, limit=limit + 1)
         page = records[:limit]
         schedules = schedule_summaries(self.storage, page)
         jobs = tuple(
@@ -173,16 +178,6 @@ class JobsService:
         runs = self.storage.list_runs(RunFilter(job_name=job_name), limit=1)
         return RunSummary.of(runs[0]) if runs else None
 
-
-
-def _position_after(records: list[JobRecord], name: str) -> int:
-    """Where the page after job `name` starts, in the storage's order of names (its
-    collation, which Python's string order may not match)."""
-    names = [r.name for r in records]
-    if name in names:
-        return names.index(name) + 1
-    # The job went inactive since the previous page: resume at the first name after it.
-    return next((i for i, n in enumerate(names) if n > name), len(names))
 
 
 def _checked_tags(tags: Mapping[str, Any]) -> dict[str, str]:

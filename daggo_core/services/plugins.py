@@ -6,7 +6,23 @@ from attrs import frozen
 
 from daggo_core.plugins import Hooks, PluginFailure, PluginInfo
 
-__all__ = ["PluginFailure", "PluginInfo", "PluginsGetManyResponse", "PluginsService"]
+__all__ = ["PluginFailureInfo", "PluginInfo", "PluginsGetManyResponse", "PluginsService"]
+
+
+@frozen(kw_only=True)
+class PluginFailureInfo:
+    """A plugin whose entry point could not be imported, and the error (the traceback
+    stays in the server's log and `daggo plugins --json`)."""
+
+    name: str
+    distribution: str
+    version: str
+    error: str
+
+    @classmethod
+    def of(cls, failure: PluginFailure) -> PluginFailureInfo:
+        return cls(name=failure.name, distribution=failure.distribution,
+                   version=failure.version, error=failure.error)
 
 
 @frozen(kw_only=True)
@@ -14,7 +30,7 @@ class PluginsGetManyResponse:
     """Registered plugins by name, and plugins whose entry point failed to import."""
 
     plugins: tuple[PluginInfo, ...]
-    failures: tuple[PluginFailure, ...]
+    failures: tuple[PluginFailureInfo, ...]
 
 
 class PluginsService:
@@ -26,4 +42,5 @@ class PluginsService:
     def get_many(self) -> PluginsGetManyResponse:
         """Every plugin with its distribution, version and hooks, and every failure."""
         return PluginsGetManyResponse(plugins=tuple(self.hooks.plugins()),
-                                      failures=tuple(self.hooks.failures))
+                                      failures=tuple(map(PluginFailureInfo.of,
+                                                         self.hooks.failures)))

@@ -14,8 +14,9 @@ from daggo_core.errors import FailedPreconditionError, InvalidArgumentError, Run
 from daggo_core.execution.log_limits import dropped_notice
 from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
 from daggo_core.execution.stop_deadlines import cancel_bound
-from daggo_core.services.context import ServiceContext, check_limit
+from daggo_core.services.context import ServiceContext
 from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.services.paging import check_limit, page_limit
 from daggo_core.storage.base import EventFilter, RunFilter, RunPosition
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
@@ -196,7 +197,7 @@ class _RunQuery:
 class RunsGetManyRequest(_RunQuery):
     """A page of runs, newest first; `cursor` is the previous page's `next_cursor`."""
 
-    limit: int = RUNS_PAGE
+    limit: int = page_limit(RUNS_PAGE, RUNS_PAGE_MAX)
     cursor: str | None = None
 
 
@@ -254,7 +255,7 @@ class RunsEventsRequest:
     run_id: str
     cursor: str | None = None
     tail: bool = False
-    limit: int = EVENTS_PAGE
+    limit: int = page_limit(EVENTS_PAGE, EVENTS_PAGE_MAX)
     step_key: str | None = None
     kinds: tuple[EventKind, ...] = ()
     levels: tuple[str, ...] = ()
@@ -351,7 +352,7 @@ class RunsService:
         return self.storage.reading(lambda: self._get_many(request))
 
     def _get_many(self, request: RunsGetManyRequest) -> RunsGetManyResponse:
-        limit = check_limit(request.limit, RUNS_PAGE_MAX)
+        limit = check_limit(request)
         after = None
         if request.cursor is not None:
             created_at, run_id = decode_cursor("runs", request.cursor, 2)
@@ -402,7 +403,7 @@ class RunsService:
         return self.storage.reading(lambda: self._events(request))
 
     def _events(self, request: RunsEventsRequest) -> RunsEventsResponse:
-        limit = check_limit(request.limit, EVENTS_PAGE_MAX)
+        limit = check_limit(request)
         if request.tail and request.cursor is not None:
             raise InvalidArgumentError("tail: ask for the log's tail or give a cursor, not both")
         run = self.storage.get_run(self.resolve_id(request.run_id))

@@ -7,6 +7,7 @@ the app's code.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from attrs import frozen
 
@@ -14,8 +15,9 @@ from daggo_core.definitions.schedules import CatchUp, Overlap
 from daggo_core.definitions.snapshot import ScheduleSnapshot
 from daggo_core.errors import InvalidArgumentError, ScheduleNotFoundError
 from daggo_core.scheduling.cron import CronClock
-from daggo_core.services.context import ServiceContext, check_limit, unknown_job
+from daggo_core.services.context import ServiceContext, unknown_job
 from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.services.paging import check_limit, page_limit
 from daggo_core.storage.base import Storage, TickPosition
 from daggo_core.storage.records import (
     JobRecord,
@@ -39,6 +41,8 @@ __all__ = [
     "schedule_summaries",
 ]
 
+#: Page sizes of schedule lists and of tick histories: the default and the maximum.
+SCHEDULES_PAGE, SCHEDULES_PAGE_MAX = 100, 1000
 TICKS_PAGE, TICKS_PAGE_MAX = 50, 1000
 
 
@@ -81,14 +85,20 @@ class TickInfo:
 
 @frozen(kw_only=True)
 class SchedulesGetManyRequest:
-    """The schedules of the active jobs, or of `job`."""
+    """A page of the schedules of the active jobs, or of `job`, by job and key;
+    `cursor` is the previous page's `next_cursor`."""
 
     job: str | None = None
+    limit: int = page_limit(SCHEDULES_PAGE, SCHEDULES_PAGE_MAX)
+    cursor: str | None = None
 
 
 @frozen(kw_only=True)
 class SchedulesGetManyResponse:
+    """A page of schedules; `next_cursor` is None on the last page."""
+
     schedules: tuple[ScheduleSummary, ...]
+    next_cursor: str | None
 
 
 @frozen(kw_only=True)
@@ -112,7 +122,7 @@ class SchedulesTicksRequest:
 
     job: str
     key: str | None = None
-    limit: int = TICKS_PAGE
+    limit: int = page_limit(TICKS_PAGE, TICKS_PAGE_MAX)
     cursor: str | None = None
 
 
@@ -129,12 +139,42 @@ class SchedulesService:
         self.storage = context.storage
 
     def get_many(self, request: SchedulesGetManyRequest) -> SchedulesGetManyResponse:
-        """Schedules ordered by job and key."""
-        if request.job is not None:
-            records = [_active_job(self.storage, request.job)]
-        else:
-            records = self.storage.list_jobs()
-        return SchedulesGetManyResponse(schedules=schedule_summaries(self.storage, records))
+        """Schedules ordered by job and key (keyset pages over the jobs, read a page's
+        worth at a time)."""
+        limit = check_limit(request)
+        after = _schedules_position(request)
+        found: list[ScheduleSummary] = []
+        for records in self._job_pages(request.job, after, limit + 1):
+            found += [s for s in _by_job_order(schedule_summaries(self.storage, records),
+                                               records)
+                      if after is None or s.job_name != after[0] or s.key > after[1]]
+            if len(found) > limit:
+                break
+        page = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            next_cursor = encode_cursor("schedules", page[-1].job_name, page[-1].key)
+        return SchedulesGetManyResponse(schedules=tuple(page), next_cursor=next_cursor)
+
+    def _job_pages(self, job: str | None, after: tuple[str, str] | None,
+                   size: int) -> Iterator[list[JobRecord]]:
+        """The jobs whose schedules may come after `after`: `job` alone, or the job of
+        `after` (if still active) then the next active jobs, `size` at a time."""
+        if job is not None:
+            yield [_active_job(self.storage, job)]
+            return
+        if after is not None:
+            current = self.storage.get_job(after[0])
+            if current is not None and current.active:
+                yield [current]
+        name = after[0] if after is not None else None
+        while True:
+            records = self.storage.list_jobs(after=name, limit=size)
+            if records:
+                yield records
+            if len(records) < size:
+                return
+            name = records[-1].name
 
     def set_enabled(self, request: SchedulesSetEnabledRequest) -> SchedulesSetEnabledResponse:
         """Store the Enabled override; every scheduler replica sees it on its next pass."""
@@ -149,7 +189,7 @@ class SchedulesService:
 
     def ticks(self, request: SchedulesTicksRequest) -> SchedulesTicksResponse:
         """Ticks newest first, also of schedules since removed from code."""
-        limit = check_limit(request.limit, TICKS_PAGE_MAX)
+        limit = check_limit(request)
         record = self.storage.get_job(request.job)
         if record is None:
             raise unknown_job(self.storage, request.job)
@@ -182,6 +222,27 @@ def schedule_summaries(storage: Storage, records: list[JobRecord], *,
         for record in records for schedule in record.snapshot.schedules
     ]
     return tuple(sorted(summaries, key=lambda s: (s.job_name, s.key)))
+
+
+def _schedules_position(request: SchedulesGetManyRequest) -> tuple[str, str] | None:
+    """(job, key) of the last schedule of the previous page, from the request's cursor."""
+    if request.cursor is None:
+        return None
+    job, key = decode_cursor("schedules", request.cursor, 2)
+    if not (isinstance(job, str) and isinstance(key, str)):
+        raise InvalidArgumentError("cursor: not a cursor of this list")
+    if request.job is not None and job != request.job:
+        raise InvalidArgumentError(f"cursor: a cursor of job {job!r}'s schedules, not of "
+                                   f"{request.job!r}'s; start again without a cursor")
+    return job, key
+
+
+def _by_job_order(summaries: tuple[ScheduleSummary, ...],
+                  records: list[JobRecord]) -> list[ScheduleSummary]:
+    """`summaries` in the order of `records` (the storage's order of job names), by key
+    within a job."""
+    position = {record.name: i for i, record in enumerate(records)}
+    return sorted(summaries, key=lambda s: (position[s.job_name], s.key))
 
 
 def _active_job(storage: Storage, name: str) -> JobRecord:

@@ -131,8 +131,10 @@ class JobStorage(Protocol):
     def get_job(self, name: str) -> JobRecord | None:
         """Return the job named `name` (active or not), or None."""
 
-    def list_jobs(self, *, include_inactive: bool = False) -> list[JobRecord]:
-        """Return jobs ordered by name."""
+    def list_jobs(self, *, include_inactive: bool = False, after: str | None = None,
+                  limit: int | None = None) -> list[JobRecord]:
+        """Return jobs ordered by name (in the database's collation): at most `limit`,
+        those named after `after` (a keyset page)."""
 
 
 class RunStorage(Protocol):

@@ -58,11 +58,15 @@ class SqlJobs:
                             lambda conn: conn.execute(_GET_JOB, {"name": name}).one_or_none())
         return None if row is None else _job_from_row(row._mapping)
 
-    def list_jobs(self, *, include_inactive: bool = False) -> list[JobRecord]:
-        """Return jobs ordered by name."""
-        query = select(*_JOB_COLUMNS).order_by(_jobs.c.name)
+    def list_jobs(self, *, include_inactive: bool = False, after: str | None = None,
+                  limit: int | None = None) -> list[JobRecord]:
+        """Return jobs ordered by name (in the database's collation): at most `limit`,
+        those named after `after` (a keyset page)."""
+        query = select(*_JOB_COLUMNS).order_by(_jobs.c.name).limit(limit)
         if not include_inactive:
             query = query.where(_jobs.c.active.is_(True))
+        if after is not None:
+            query = query.where(_jobs.c.name > after)
         rows = self._tx.read("list_jobs", lambda conn: conn.execute(query).all())
         return [_job_from_row(row._mapping) for row in rows]
 

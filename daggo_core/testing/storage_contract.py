@@ -118,6 +118,15 @@ class StorageContract(ScheduleStorageContract):
         a = storage.get_job("a")
         assert a is not None and a.updated_at == at(5)
 
+    def test_list_jobs_pages_by_name(self, storage: Storage) -> None:
+        storage.sync_jobs([JobRecord(name=name) for name in ("d", "a", "c", "b")])
+        storage.sync_jobs([JobRecord(name=name) for name in ("d", "a", "b")])  # c inactive
+        assert [job.name for job in storage.list_jobs(limit=2)] == ["a", "b"]
+        assert [job.name for job in storage.list_jobs(after="b", limit=2)] == ["d"]
+        assert [job.name for job in storage.list_jobs(after="bb")] == ["d"]
+        assert [job.name for job in storage.list_jobs(after="a", limit=2,
+                                                      include_inactive=True)] == ["b", "c"]
+
     def test_sync_jobs_updates_and_marks_missing_inactive(self, storage: Storage) -> None:
         storage.sync_jobs([JobRecord(name="a"), JobRecord(name="b")])
         storage.sync_jobs([JobRecord(name="a", description="new", snapshot=snapshot("v"))])

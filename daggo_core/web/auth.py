@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from quart import Quart, Response, jsonify, redirect, render_template, request, session
+from quart import Quart, Response, jsonify, redirect, render_template, request, session, url_for
 from quart.sessions import SecureCookieSessionInterface
 
 from daggo_core.extensions import Authentication, Principal
@@ -102,7 +102,8 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
         if principal is not None:
             return None
         if pages and request.method in SAFE_METHODS and not _is_api(request.path):
-            return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/')}")
+            page = quote(request.full_path.rstrip("?"), safe="/")
+            return redirect(f"{url_for('login')}?next={page}")
         error = unauthenticated(f"authentication required: {authentication.hint}")
         response: Response = jsonify(error.body())
         response.status_code = error.status
@@ -140,14 +141,14 @@ def _login_view(authentication: Authentication,
             return await page(401, "Wrong credentials; try again.")
         session.clear()
         session[SESSION_PRINCIPAL] = principal.name
-        return redirect(target)
+        return redirect(request.root_path.rstrip("/") + target)  # under a mount's prefix
 
     return login
 
 
 async def _logout() -> Any:
     session.clear()
-    return redirect("/login")
+    return redirect(url_for("login"))
 
 
 def safe_next(target: str | None) -> str:

@@ -12,14 +12,16 @@ from quart import Quart, Response, g, request
 
 from daggo_core.metrics import DaggoMetrics
 from daggo_core.rpc.registry import rpc_methods
+from daggo_core.services import Services
 
 __all__ = ["install_metrics"]
 
 _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def install_metrics(web: Quart, metrics: DaggoMetrics) -> None:
-    """Serve `metrics` at `/metrics` and count `web`'s RPC requests in them. Install it
+def install_metrics(web: Quart, metrics: DaggoMetrics, services: Services) -> None:
+    """Serve `metrics` at `/metrics` and count `web`'s RPC requests in them, by the
+    methods of `services` (daggo's and the plugins'). Install it
     before anything that may answer a request early (the authenticator), so that refused
     requests are timed too."""
     requests = Counter("daggo_rpc_requests", "RPC requests, by method and HTTP status.",
@@ -27,7 +29,7 @@ def install_metrics(web: Quart, metrics: DaggoMetrics) -> None:
     latency = Histogram("daggo_rpc_request_duration_seconds",
                         "Time to answer an RPC request (a stream: until it starts), by "
                         "method.", ["method"], registry=metrics.registry, buckets=_LATENCY)
-    methods = frozenset(rpc_methods())
+    methods = frozenset(rpc_methods(services))
 
     @web.before_request
     async def start_clock() -> None:

@@ -25,6 +25,7 @@ from daggo_core.services.runs import (
     RunsGetRequest,
 )
 from daggo_core.web.auth import install_auth
+from daggo_core.web.lifespan import run_in_lifespan
 from daggo_core.web.metrics import install_metrics
 
 if TYPE_CHECKING:
@@ -42,8 +43,11 @@ OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
 
 def create_asgi(app: DaggoApp) -> Quart:
     """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui),
-    `/metrics` and `/healthz`, behind the configured authenticator (`daggo_core.web.auth`)."""
+    `/metrics` and `/healthz`, behind the configured authenticator (`daggo_core.web.auth`),
+    with URLs under the ASGI `root_path` it is mounted at, running the app's runtime for
+    its lifespan."""
     web = Quart("daggo_core.web")
+    run_in_lifespan(web, app)
     services = app.services
     panels = app.hooks.ui_panels()
     web.jinja_env.globals.update(
@@ -51,7 +55,7 @@ def create_asgi(app: DaggoApp) -> Quart:
         panels=sorted(panels.values(), key=lambda p: p.title),
     )
 
-    install_metrics(web, app.metrics)
+    install_metrics(web, app.metrics, services)
     authenticator = app.hooks.authenticator(app.config.admin.authenticator)
     install_auth(web, authenticator.create(app.config), pages=not app.config.disable_ui)
     web.register_blueprint(rpc_blueprint(services))

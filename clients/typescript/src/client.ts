@@ -166,7 +166,10 @@ export function createClient(url: string, options: ClientOptions = {}) {
       /** `Jobs.Get`: One job (also one no longer defined in code) with its graph. */
       Get: (request: T.JobsGetRequest, options?: CallOptions): Promise<T.JobDetail> =>
         call("Jobs.Get", request, options),
-      /** `Jobs.GetMany`: Active jobs ordered by name. */
+      /**
+       * `Jobs.GetMany`: Active jobs ordered by name (keyset pages: a job gone inactive since
+       * the previous page does not shift the next one).
+       */
       GetMany: (request: T.JobsGetManyRequest = {}, options?: CallOptions): Promise<T.JobsGetManyResponse> =>
         call("Jobs.GetMany", request, options),
       /**
@@ -224,7 +227,10 @@ export function createClient(url: string, options: ClientOptions = {}) {
         stream("Runs.StatusStream", { job: options?.["job"] }, options),
     },
     schedules: {
-      /** `Schedules.GetMany`: Schedules ordered by job and key. */
+      /**
+       * `Schedules.GetMany`: Schedules ordered by job and key (keyset pages over the jobs,
+       * read a page's worth at a time).
+       */
       GetMany: (request: T.SchedulesGetManyRequest = {}, options?: CallOptions): Promise<T.SchedulesGetManyResponse> =>
         call("Schedules.GetMany", request, options),
       /**

@@ -14,7 +14,8 @@ T = TypeVar("T", bound="Error")
 
 @_attrs_define
 class Error:
-    """
+    """What a failed call answers, with the status of its code.
+
     Attributes:
         error (ErrorError):
     """

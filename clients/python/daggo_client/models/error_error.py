@@ -5,6 +5,8 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..models.error_error_code import ErrorErrorCode
+
 T = TypeVar("T", bound="ErrorError")
 
 
@@ -12,15 +14,15 @@ T = TypeVar("T", bound="ErrorError")
 class ErrorError:
     """
     Attributes:
-        code (str):
+        code (ErrorErrorCode):
         message (str):
     """
 
-    code: str
+    code: ErrorErrorCode
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code
+        code = self.code.value
 
         message = self.message
 
@@ -38,7 +40,7 @@ class ErrorError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        code = d.pop("code")
+        code = ErrorErrorCode(d.pop("code"))
 
         message = d.pop("message")
 

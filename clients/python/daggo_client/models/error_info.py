@@ -5,7 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.error_info_source_type_0 import ErrorInfoSourceType0
+from ..models.error_source import ErrorSource
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ErrorInfo")
@@ -19,16 +19,16 @@ class ErrorInfo:
         Attributes:
             type_ (str):
             message (str):
-            traceback (str | Unset):
-            source (ErrorInfoSourceType0 | None | Unset):
-            hint (str | Unset):
+            traceback (str | Unset):  Default: ''.
+            source (ErrorSource | None | Unset):
+            hint (str | Unset):  Default: ''.
     """
 
     type_: str
     message: str
-    traceback: str | Unset = UNSET
-    source: ErrorInfoSourceType0 | None | Unset = UNSET
-    hint: str | Unset = UNSET
+    traceback: str | Unset = ""
+    source: ErrorSource | None | Unset = UNSET
+    hint: str | Unset = ""
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
@@ -40,7 +40,7 @@ class ErrorInfo:
         source: None | str | Unset
         if isinstance(self.source, Unset):
             source = UNSET
-        elif isinstance(self.source, ErrorInfoSourceType0):
+        elif isinstance(self.source, ErrorSource):
             source = self.source.value
         else:
             source = self.source
@@ -73,7 +73,7 @@ class ErrorInfo:
 
         traceback = d.pop("traceback", UNSET)
 
-        def _parse_source(data: object) -> ErrorInfoSourceType0 | None | Unset:
+        def _parse_source(data: object) -> ErrorSource | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -81,12 +81,12 @@ class ErrorInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                source_type_0 = ErrorInfoSourceType0(data)
+                source_type_0 = ErrorSource(data)
 
                 return source_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(ErrorInfoSourceType0 | None | Unset, data)
+            return cast(ErrorSource | None | Unset, data)
 
         source = _parse_source(d.pop("source", UNSET))
 

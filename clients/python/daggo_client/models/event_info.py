@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.event_info_kind import EventInfoKind
+from ..models.event_kind import EventKind
 
 if TYPE_CHECKING:
     from ..models.event_info_data import EventInfoData
@@ -21,7 +21,7 @@ class EventInfo:
 
     Attributes:
         id (int):
-        kind (EventInfoKind):
+        kind (EventKind): Enum where members are also (and must be) strings
         step_key (None | str):
         timestamp (datetime.datetime):
         level (None | str):
@@ -30,7 +30,7 @@ class EventInfo:
     """
 
     id: int
-    kind: EventInfoKind
+    kind: EventKind
     step_key: None | str
     timestamp: datetime.datetime
     level: None | str
@@ -77,7 +77,7 @@ class EventInfo:
         d = dict(src_dict)
         id = d.pop("id")
 
-        kind = EventInfoKind(d.pop("kind"))
+        kind = EventKind(d.pop("kind"))
 
         def _parse_step_key(data: object) -> None | str:
             if data is None:

@@ -5,7 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.input_snapshot_wiring import InputSnapshotWiring
+from ..models.wiring import Wiring
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InputSnapshot")
@@ -18,13 +18,13 @@ class InputSnapshot:
     Attributes:
         field (str):
         type_ (str):
-        wiring (InputSnapshotWiring):
+        wiring (Wiring): How an input field is fed: exactly one producer, all producers, or at most one.
         producers (list[str] | Unset):
     """
 
     field: str
     type_: str
-    wiring: InputSnapshotWiring
+    wiring: Wiring
     producers: list[str] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class InputSnapshot:
 
         type_ = d.pop("type")
 
-        wiring = InputSnapshotWiring(d.pop("wiring"))
+        wiring = Wiring(d.pop("wiring"))
 
         producers = cast(list[str], d.pop("producers", UNSET))
 

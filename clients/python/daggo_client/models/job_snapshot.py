@@ -24,7 +24,7 @@ class JobSnapshot:
     attrs classes nested in them), schedules and tags.
 
         Attributes:
-            version (int | Unset):
+            version (int | Unset):  Default: 2.
             ops (list[OpSnapshot] | Unset):
             params (list[ParamSnapshot] | Unset):
             param_classes (list[ClassSchema] | Unset):
@@ -32,7 +32,7 @@ class JobSnapshot:
             tags (JobSnapshotTags | Unset):
     """
 
-    version: int | Unset = UNSET
+    version: int | Unset = 2
     ops: list[OpSnapshot] | Unset = UNSET
     params: list[ParamSnapshot] | Unset = UNSET
     param_classes: list[ClassSchema] | Unset = UNSET

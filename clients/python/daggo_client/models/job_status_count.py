@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.job_status_count_status import JobStatusCountStatus
+from ..models.run_status import RunStatus
 
 T = TypeVar("T", bound="JobStatusCount")
 
@@ -15,12 +15,12 @@ class JobStatusCount:
     """
     Attributes:
         job (str):
-        status (JobStatusCountStatus):
+        status (RunStatus): Enum where members are also (and must be) strings
         count (int):
     """
 
     job: str
-    status: JobStatusCountStatus
+    status: RunStatus
     count: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,7 +47,7 @@ class JobStatusCount:
         d = dict(src_dict)
         job = d.pop("job")
 
-        status = JobStatusCountStatus(d.pop("status"))
+        status = RunStatus(d.pop("status"))
 
         count = d.pop("count")
 

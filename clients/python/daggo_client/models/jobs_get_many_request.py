@@ -15,11 +15,11 @@ class JobsGetManyRequest:
     """A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`.
 
     Attributes:
-        limit (int | Unset):
+        limit (int | Unset):  Default: 100.
         cursor (None | str | Unset):
     """
 
-    limit: int | Unset = UNSET
+    limit: int | Unset = 100
     cursor: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:

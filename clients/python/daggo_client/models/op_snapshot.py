@@ -20,18 +20,18 @@ class OpSnapshot:
 
     Attributes:
         name (str):
-        description (str | Unset):
-        input_type (str | Unset):
-        output_type (str | Unset):
-        is_async (bool | Unset):
+        description (str | Unset):  Default: ''.
+        input_type (str | Unset):  Default: ''.
+        output_type (str | Unset):  Default: ''.
+        is_async (bool | Unset):  Default: False.
         inputs (list[InputSnapshot] | Unset):
     """
 
     name: str
-    description: str | Unset = UNSET
-    input_type: str | Unset = UNSET
-    output_type: str | Unset = UNSET
-    is_async: bool | Unset = UNSET
+    description: str | Unset = ""
+    input_type: str | Unset = ""
+    output_type: str | Unset = ""
+    is_async: bool | Unset = False
     inputs: list[InputSnapshot] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 
 if TYPE_CHECKING:
-    from ..models.plugin_failure import PluginFailure
+    from ..models.plugin_failure_info import PluginFailureInfo
     from ..models.plugin_info import PluginInfo
 
 
@@ -19,11 +19,11 @@ class PluginsGetManyResponse:
 
     Attributes:
         plugins (list[PluginInfo]):
-        failures (list[PluginFailure]):
+        failures (list[PluginFailureInfo]):
     """
 
     plugins: list[PluginInfo]
-    failures: list[PluginFailure]
+    failures: list[PluginFailureInfo]
 
     def to_dict(self) -> dict[str, Any]:
         plugins = []
@@ -49,7 +49,7 @@ class PluginsGetManyResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.plugin_failure import PluginFailure  # noqa: PLC0415
+        from ..models.plugin_failure_info import PluginFailureInfo  # noqa: PLC0415
         from ..models.plugin_info import PluginInfo  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -63,7 +63,7 @@ class PluginsGetManyResponse:
         failures = []
         _failures = d.pop("failures")
         for failures_item_data in _failures:
-            failures_item = PluginFailure.from_dict(failures_item_data)
+            failures_item = PluginFailureInfo.from_dict(failures_item_data)
 
             failures.append(failures_item)
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.run_summary_status import RunSummaryStatus
-from ..models.run_summary_trigger import RunSummaryTrigger
+from ..models.run_status import RunStatus
+from ..models.run_trigger import RunTrigger
 
 if TYPE_CHECKING:
     from ..models.run_summary_tags import RunSummaryTags
@@ -23,8 +23,8 @@ class RunSummary:
     Attributes:
         id (str):
         job_name (str):
-        status (RunSummaryStatus):
-        trigger (RunSummaryTrigger):
+        status (RunStatus): Enum where members are also (and must be) strings
+        trigger (RunTrigger): What launched a run.
         tags (RunSummaryTags):
         created_at (datetime.datetime):
         started_at (datetime.datetime | None):
@@ -41,8 +41,8 @@ class RunSummary:
 
     id: str
     job_name: str
-    status: RunSummaryStatus
-    trigger: RunSummaryTrigger
+    status: RunStatus
+    trigger: RunTrigger
     tags: RunSummaryTags
     created_at: datetime.datetime
     started_at: datetime.datetime | None
@@ -141,9 +141,9 @@ class RunSummary:
 
         job_name = d.pop("job_name")
 
-        status = RunSummaryStatus(d.pop("status"))
+        status = RunStatus(d.pop("status"))
 
-        trigger = RunSummaryTrigger(d.pop("trigger"))
+        trigger = RunTrigger(d.pop("trigger"))
 
         tags = RunSummaryTags.from_dict(d.pop("tags"))
 

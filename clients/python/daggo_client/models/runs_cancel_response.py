@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.runs_cancel_response_outcome import RunsCancelResponseOutcome
+from ..models.cancel_outcome import CancelOutcome
 
 if TYPE_CHECKING:
     from ..models.run_summary import RunSummary
@@ -23,13 +23,13 @@ class RunsCancelResponse:
 
         Attributes:
             run (RunSummary): A run as lists show it: no params, outputs or tracebacks.
-            outcome (RunsCancelResponseOutcome):
+            outcome (CancelOutcome): What a cancel request did.
             ends_within_seconds (float | None):
             message (str):
     """
 
     run: RunSummary
-    outcome: RunsCancelResponseOutcome
+    outcome: CancelOutcome
     ends_within_seconds: float | None
     message: str
 
@@ -63,7 +63,7 @@ class RunsCancelResponse:
         d = dict(src_dict)
         run = RunSummary.from_dict(d.pop("run"))
 
-        outcome = RunsCancelResponseOutcome(d.pop("outcome"))
+        outcome = CancelOutcome(d.pop("outcome"))
 
         def _parse_ends_within_seconds(data: object) -> float | None:
             if data is None:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.runs_count_by_status_request_statuses_item import RunsCountByStatusRequestStatusesItem
-from ..models.runs_count_by_status_request_triggers_item import RunsCountByStatusRequestTriggersItem
+from ..models.run_status import RunStatus
+from ..models.run_trigger import RunTrigger
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,16 +23,16 @@ class RunsCountByStatusRequest:
 
     Attributes:
         job (None | str | Unset):
-        statuses (list[RunsCountByStatusRequestStatusesItem] | Unset):
-        triggers (list[RunsCountByStatusRequestTriggersItem] | Unset):
+        statuses (list[RunStatus] | Unset):
+        triggers (list[RunTrigger] | Unset):
         tags (RunsCountByStatusRequestTags | Unset):
         created_after (datetime.datetime | None | Unset):
         created_before (datetime.datetime | None | Unset):
     """
 
     job: None | str | Unset = UNSET
-    statuses: list[RunsCountByStatusRequestStatusesItem] | Unset = UNSET
-    triggers: list[RunsCountByStatusRequestTriggersItem] | Unset = UNSET
+    statuses: list[RunStatus] | Unset = UNSET
+    triggers: list[RunTrigger] | Unset = UNSET
     tags: RunsCountByStatusRequestTags | Unset = UNSET
     created_after: datetime.datetime | None | Unset = UNSET
     created_before: datetime.datetime | None | Unset = UNSET
@@ -112,20 +112,20 @@ class RunsCountByStatusRequest:
         job = _parse_job(d.pop("job", UNSET))
 
         _statuses = d.pop("statuses", UNSET)
-        statuses: list[RunsCountByStatusRequestStatusesItem] | Unset = UNSET
+        statuses: list[RunStatus] | Unset = UNSET
         if _statuses is not UNSET:
             statuses = []
             for statuses_item_data in _statuses:
-                statuses_item = RunsCountByStatusRequestStatusesItem(statuses_item_data)
+                statuses_item = RunStatus(statuses_item_data)
 
                 statuses.append(statuses_item)
 
         _triggers = d.pop("triggers", UNSET)
-        triggers: list[RunsCountByStatusRequestTriggersItem] | Unset = UNSET
+        triggers: list[RunTrigger] | Unset = UNSET
         if _triggers is not UNSET:
             triggers = []
             for triggers_item_data in _triggers:
-                triggers_item = RunsCountByStatusRequestTriggersItem(triggers_item_data)
+                triggers_item = RunTrigger(triggers_item_data)
 
                 triggers.append(triggers_item)
 

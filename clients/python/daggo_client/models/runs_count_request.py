@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.runs_count_request_statuses_item import RunsCountRequestStatusesItem
-from ..models.runs_count_request_triggers_item import RunsCountRequestTriggersItem
+from ..models.run_status import RunStatus
+from ..models.run_trigger import RunTrigger
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,16 +23,16 @@ class RunsCountRequest:
 
     Attributes:
         job (None | str | Unset):
-        statuses (list[RunsCountRequestStatusesItem] | Unset):
-        triggers (list[RunsCountRequestTriggersItem] | Unset):
+        statuses (list[RunStatus] | Unset):
+        triggers (list[RunTrigger] | Unset):
         tags (RunsCountRequestTags | Unset):
         created_after (datetime.datetime | None | Unset):
         created_before (datetime.datetime | None | Unset):
     """
 
     job: None | str | Unset = UNSET
-    statuses: list[RunsCountRequestStatusesItem] | Unset = UNSET
-    triggers: list[RunsCountRequestTriggersItem] | Unset = UNSET
+    statuses: list[RunStatus] | Unset = UNSET
+    triggers: list[RunTrigger] | Unset = UNSET
     tags: RunsCountRequestTags | Unset = UNSET
     created_after: datetime.datetime | None | Unset = UNSET
     created_before: datetime.datetime | None | Unset = UNSET
@@ -112,20 +112,20 @@ class RunsCountRequest:
         job = _parse_job(d.pop("job", UNSET))
 
         _statuses = d.pop("statuses", UNSET)
-        statuses: list[RunsCountRequestStatusesItem] | Unset = UNSET
+        statuses: list[RunStatus] | Unset = UNSET
         if _statuses is not UNSET:
             statuses = []
             for statuses_item_data in _statuses:
-                statuses_item = RunsCountRequestStatusesItem(statuses_item_data)
+                statuses_item = RunStatus(statuses_item_data)
 
                 statuses.append(statuses_item)
 
         _triggers = d.pop("triggers", UNSET)
-        triggers: list[RunsCountRequestTriggersItem] | Unset = UNSET
+        triggers: list[RunTrigger] | Unset = UNSET
         if _triggers is not UNSET:
             triggers = []
             for triggers_item_data in _triggers:
-                triggers_item = RunsCountRequestTriggersItem(triggers_item_data)
+                triggers_item = RunTrigger(triggers_item_data)
 
                 triggers.append(triggers_item)
 

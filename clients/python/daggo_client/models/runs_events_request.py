@@ -5,7 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.runs_events_request_kinds_item import RunsEventsRequestKindsItem
+from ..models.event_kind import EventKind
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RunsEventsRequest")
@@ -21,20 +21,20 @@ class RunsEventsRequest:
         Attributes:
             run_id (str):
             cursor (None | str | Unset):
-            tail (bool | Unset):
-            limit (int | Unset):
+            tail (bool | Unset):  Default: False.
+            limit (int | Unset):  Default: 1000.
             step_key (None | str | Unset):
-            kinds (list[RunsEventsRequestKindsItem] | Unset):
+            kinds (list[EventKind] | Unset):
             levels (list[str] | Unset):
             search (None | str | Unset):
     """
 
     run_id: str
     cursor: None | str | Unset = UNSET
-    tail: bool | Unset = UNSET
-    limit: int | Unset = UNSET
+    tail: bool | Unset = False
+    limit: int | Unset = 1000
     step_key: None | str | Unset = UNSET
-    kinds: list[RunsEventsRequestKindsItem] | Unset = UNSET
+    kinds: list[EventKind] | Unset = UNSET
     levels: list[str] | Unset = UNSET
     search: None | str | Unset = UNSET
 
@@ -126,11 +126,11 @@ class RunsEventsRequest:
         step_key = _parse_step_key(d.pop("step_key", UNSET))
 
         _kinds = d.pop("kinds", UNSET)
-        kinds: list[RunsEventsRequestKindsItem] | Unset = UNSET
+        kinds: list[EventKind] | Unset = UNSET
         if _kinds is not UNSET:
             kinds = []
             for kinds_item_data in _kinds:
-                kinds_item = RunsEventsRequestKindsItem(kinds_item_data)
+                kinds_item = EventKind(kinds_item_data)
 
                 kinds.append(kinds_item)
 

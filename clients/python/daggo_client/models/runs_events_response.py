@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.runs_events_response_run_status import RunsEventsResponseRunStatus
+from ..models.run_status import RunStatus
 
 if TYPE_CHECKING:
     from ..models.event_info import EventInfo
@@ -26,14 +26,14 @@ class RunsEventsResponse:
             next_cursor (str):
             previous_cursor (None | str):
             has_later (bool):
-            run_status (RunsEventsResponseRunStatus):
+            run_status (RunStatus): Enum where members are also (and must be) strings
     """
 
     events: list[EventInfo]
     next_cursor: str
     previous_cursor: None | str
     has_later: bool
-    run_status: RunsEventsResponseRunStatus
+    run_status: RunStatus
 
     def to_dict(self) -> dict[str, Any]:
         events = []
@@ -87,7 +87,7 @@ class RunsEventsResponse:
 
         has_later = d.pop("has_later")
 
-        run_status = RunsEventsResponseRunStatus(d.pop("run_status"))
+        run_status = RunStatus(d.pop("run_status"))
 
         runs_events_response = cls(
             events=events,

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.runs_get_many_request_statuses_item import RunsGetManyRequestStatusesItem
-from ..models.runs_get_many_request_triggers_item import RunsGetManyRequestTriggersItem
+from ..models.run_status import RunStatus
+from ..models.run_trigger import RunTrigger
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,22 +23,22 @@ class RunsGetManyRequest:
 
     Attributes:
         job (None | str | Unset):
-        statuses (list[RunsGetManyRequestStatusesItem] | Unset):
-        triggers (list[RunsGetManyRequestTriggersItem] | Unset):
+        statuses (list[RunStatus] | Unset):
+        triggers (list[RunTrigger] | Unset):
         tags (RunsGetManyRequestTags | Unset):
         created_after (datetime.datetime | None | Unset):
         created_before (datetime.datetime | None | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
     """
 
     job: None | str | Unset = UNSET
-    statuses: list[RunsGetManyRequestStatusesItem] | Unset = UNSET
-    triggers: list[RunsGetManyRequestTriggersItem] | Unset = UNSET
+    statuses: list[RunStatus] | Unset = UNSET
+    triggers: list[RunTrigger] | Unset = UNSET
     tags: RunsGetManyRequestTags | Unset = UNSET
     created_after: datetime.datetime | None | Unset = UNSET
     created_before: datetime.datetime | None | Unset = UNSET
-    limit: int | Unset = UNSET
+    limit: int | Unset = 50
     cursor: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,20 +128,20 @@ class RunsGetManyRequest:
         job = _parse_job(d.pop("job", UNSET))
 
         _statuses = d.pop("statuses", UNSET)
-        statuses: list[RunsGetManyRequestStatusesItem] | Unset = UNSET
+        statuses: list[RunStatus] | Unset = UNSET
         if _statuses is not UNSET:
             statuses = []
             for statuses_item_data in _statuses:
-                statuses_item = RunsGetManyRequestStatusesItem(statuses_item_data)
+                statuses_item = RunStatus(statuses_item_data)
 
                 statuses.append(statuses_item)
 
         _triggers = d.pop("triggers", UNSET)
-        triggers: list[RunsGetManyRequestTriggersItem] | Unset = UNSET
+        triggers: list[RunTrigger] | Unset = UNSET
         if _triggers is not UNSET:
             triggers = []
             for triggers_item_data in _triggers:
-                triggers_item = RunsGetManyRequestTriggersItem(triggers_item_data)
+                triggers_item = RunTrigger(triggers_item_data)
 
                 triggers.append(triggers_item)
 

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.schedule_snapshot_catch_up import ScheduleSnapshotCatchUp
-from ..models.schedule_snapshot_overlap import ScheduleSnapshotOverlap
+from ..models.catch_up import CatchUp
+from ..models.overlap import Overlap
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,22 +23,22 @@ class ScheduleSnapshot:
     Attributes:
         key (str):
         cron (str):
-        timezone (str | Unset):
-        enabled (bool | Unset):
-        catch_up (ScheduleSnapshotCatchUp | Unset):
-        catch_up_window_seconds (float | Unset):
-        overlap (ScheduleSnapshotOverlap | Unset):
+        timezone (str | Unset):  Default: 'UTC'.
+        enabled (bool | Unset):  Default: True.
+        catch_up (CatchUp | Unset): Which ticks missed while no scheduler was running are launched afterwards.
+        catch_up_window_seconds (float | Unset):  Default: 86400.0.
+        overlap (Overlap | Unset): What a tick does while the schedule's previous run is still queued or running.
         pause_after_failures (int | None | Unset):
         tags (ScheduleSnapshotTags | Unset):
     """
 
     key: str
     cron: str
-    timezone: str | Unset = UNSET
-    enabled: bool | Unset = UNSET
-    catch_up: ScheduleSnapshotCatchUp | Unset = UNSET
-    catch_up_window_seconds: float | Unset = UNSET
-    overlap: ScheduleSnapshotOverlap | Unset = UNSET
+    timezone: str | Unset = "UTC"
+    enabled: bool | Unset = True
+    catch_up: CatchUp | Unset = UNSET
+    catch_up_window_seconds: float | Unset = 86400.0
+    overlap: Overlap | Unset = UNSET
     pause_after_failures: int | None | Unset = UNSET
     tags: ScheduleSnapshotTags | Unset = UNSET
 
@@ -110,20 +110,20 @@ class ScheduleSnapshot:
         enabled = d.pop("enabled", UNSET)
 
         _catch_up = d.pop("catch_up", UNSET)
-        catch_up: ScheduleSnapshotCatchUp | Unset
+        catch_up: CatchUp | Unset
         if isinstance(_catch_up, Unset):
             catch_up = UNSET
         else:
-            catch_up = ScheduleSnapshotCatchUp(_catch_up)
+            catch_up = CatchUp(_catch_up)
 
         catch_up_window_seconds = d.pop("catch_up_window_seconds", UNSET)
 
         _overlap = d.pop("overlap", UNSET)
-        overlap: ScheduleSnapshotOverlap | Unset
+        overlap: Overlap | Unset
         if isinstance(_overlap, Unset):
             overlap = UNSET
         else:
-            overlap = ScheduleSnapshotOverlap(_overlap)
+            overlap = Overlap(_overlap)
 
         def _parse_pause_after_failures(data: object) -> int | None | Unset:
             if data is None:

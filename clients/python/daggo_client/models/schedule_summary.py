@@ -6,8 +6,8 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.schedule_summary_catch_up import ScheduleSummaryCatchUp
-from ..models.schedule_summary_overlap import ScheduleSummaryOverlap
+from ..models.catch_up import CatchUp
+from ..models.overlap import Overlap
 
 T = TypeVar("T", bound="ScheduleSummary")
 
@@ -24,8 +24,8 @@ class ScheduleSummary:
         enabled (bool):
         enabled_in_code (bool):
         enabled_override (bool | None):
-        overlap (ScheduleSummaryOverlap):
-        catch_up (ScheduleSummaryCatchUp):
+        overlap (Overlap): What a tick does while the schedule's previous run is still queued or running.
+        catch_up (CatchUp): Which ticks missed while no scheduler was running are launched afterwards.
         pause_after_failures (int | None):
         last_tick_at (datetime.datetime | None):
         next_tick_at (datetime.datetime | None):
@@ -38,8 +38,8 @@ class ScheduleSummary:
     enabled: bool
     enabled_in_code: bool
     enabled_override: bool | None
-    overlap: ScheduleSummaryOverlap
-    catch_up: ScheduleSummaryCatchUp
+    overlap: Overlap
+    catch_up: CatchUp
     pause_after_failures: int | None
     last_tick_at: datetime.datetime | None
     next_tick_at: datetime.datetime | None
@@ -122,9 +122,9 @@ class ScheduleSummary:
 
         enabled_override = _parse_enabled_override(d.pop("enabled_override"))
 
-        overlap = ScheduleSummaryOverlap(d.pop("overlap"))
+        overlap = Overlap(d.pop("overlap"))
 
-        catch_up = ScheduleSummaryCatchUp(d.pop("catch_up"))
+        catch_up = CatchUp(d.pop("catch_up"))
 
         def _parse_pause_after_failures(data: object) -> int | None:
             if data is None:

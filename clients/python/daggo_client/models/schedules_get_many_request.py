@@ -12,13 +12,18 @@ T = TypeVar("T", bound="SchedulesGetManyRequest")
 
 @_attrs_define
 class SchedulesGetManyRequest:
-    """The schedules of the active jobs, or of `job`.
+    """A page of the schedules of the active jobs, or of `job`, by job and key;
+    `cursor` is the previous page's `next_cursor`.
 
-    Attributes:
-        job (None | str | Unset):
+        Attributes:
+            job (None | str | Unset):
+            limit (int | Unset):  Default: 100.
+            cursor (None | str | Unset):
     """
 
     job: None | str | Unset = UNSET
+    limit: int | Unset = 100
+    cursor: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         job: None | str | Unset
@@ -27,11 +32,23 @@ class SchedulesGetManyRequest:
         else:
             job = self.job
 
+        limit = self.limit
+
+        cursor: None | str | Unset
+        if isinstance(self.cursor, Unset):
+            cursor = UNSET
+        else:
+            cursor = self.cursor
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
         if job is not UNSET:
             field_dict["job"] = job
+        if limit is not UNSET:
+            field_dict["limit"] = limit
+        if cursor is not UNSET:
+            field_dict["cursor"] = cursor
 
         return field_dict
 
@@ -48,8 +65,21 @@ class SchedulesGetManyRequest:
 
         job = _parse_job(d.pop("job", UNSET))
 
+        limit = d.pop("limit", UNSET)
+
+        def _parse_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        cursor = _parse_cursor(d.pop("cursor", UNSET))
+
         schedules_get_many_request = cls(
             job=job,
+            limit=limit,
+            cursor=cursor,
         )
 
         return schedules_get_many_request

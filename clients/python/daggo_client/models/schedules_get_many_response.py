@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -14,12 +14,15 @@ T = TypeVar("T", bound="SchedulesGetManyResponse")
 
 @_attrs_define
 class SchedulesGetManyResponse:
-    """
+    """A page of schedules; `next_cursor` is None on the last page.
+
     Attributes:
         schedules (list[ScheduleSummary]):
+        next_cursor (None | str):
     """
 
     schedules: list[ScheduleSummary]
+    next_cursor: None | str
 
     def to_dict(self) -> dict[str, Any]:
         schedules = []
@@ -27,11 +30,15 @@ class SchedulesGetManyResponse:
             schedules_item = schedules_item_data.to_dict()
             schedules.append(schedules_item)
 
+        next_cursor: None | str
+        next_cursor = self.next_cursor
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
             {
                 "schedules": schedules,
+                "next_cursor": next_cursor,
             }
         )
 
@@ -49,8 +56,16 @@ class SchedulesGetManyResponse:
 
             schedules.append(schedules_item)
 
+        def _parse_next_cursor(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_cursor = _parse_next_cursor(d.pop("next_cursor"))
+
         schedules_get_many_response = cls(
             schedules=schedules,
+            next_cursor=next_cursor,
         )
 
         return schedules_get_many_response

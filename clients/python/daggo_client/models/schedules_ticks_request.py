@@ -17,13 +17,13 @@ class SchedulesTicksRequest:
     Attributes:
         job (str):
         key (None | str | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
     """
 
     job: str
     key: None | str | Unset = UNSET
-    limit: int | Unset = UNSET
+    limit: int | Unset = 50
     cursor: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.step_info_status import StepInfoStatus
+from ..models.step_status import StepStatus
 
 if TYPE_CHECKING:
     from ..models.error_info import ErrorInfo
@@ -21,7 +21,7 @@ class StepInfo:
 
     Attributes:
         key (str):
-        status (StepInfoStatus):
+        status (StepStatus): Enum where members are also (and must be) strings
         attempt (int):
         started_at (datetime.datetime | None):
         finished_at (datetime.datetime | None):
@@ -30,7 +30,7 @@ class StepInfo:
     """
 
     key: str
-    status: StepInfoStatus
+    status: StepStatus
     attempt: int
     started_at: datetime.datetime | None
     finished_at: datetime.datetime | None
@@ -90,7 +90,7 @@ class StepInfo:
         d = dict(src_dict)
         key = d.pop("key")
 
-        status = StepInfoStatus(d.pop("status"))
+        status = StepStatus(d.pop("status"))
 
         attempt = d.pop("attempt")
 

@@ -6,7 +6,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.tick_info_status import TickInfoStatus
+from ..models.tick_status import TickStatus
 
 T = TypeVar("T", bound="TickInfo")
 
@@ -20,7 +20,7 @@ class TickInfo:
         job_name (str):
         schedule_key (str):
         scheduled_for (datetime.datetime):
-        status (TickInfoStatus):
+        status (TickStatus): What became of one tick of a schedule.
         run_id (None | str):
         reason (None | str):
     """
@@ -29,7 +29,7 @@ class TickInfo:
     job_name: str
     schedule_key: str
     scheduled_for: datetime.datetime
-    status: TickInfoStatus
+    status: TickStatus
     run_id: None | str
     reason: None | str
 
@@ -77,7 +77,7 @@ class TickInfo:
 
         scheduled_for = datetime.datetime.fromisoformat(d.pop("scheduled_for"))
 
-        status = TickInfoStatus(d.pop("status"))
+        status = TickStatus(d.pop("status"))
 
         def _parse_run_id(data: object) -> None | str:
             if data is None:

@@ -5,7 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.type_schema_kind import TypeSchemaKind
+from ..models.type_kind import TypeKind
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TypeSchema")
@@ -16,14 +16,14 @@ class TypeSchema:
     """One type as a launch without the code checks it; `label` is how messages name it.
 
     Attributes:
-        kind (TypeSchemaKind):
+        kind (TypeKind): What JSON value a type takes.
         label (str):
         args (list[TypeSchema] | Unset):
         values (list[Any] | Unset):
         ref (None | str | Unset):
     """
 
-    kind: TypeSchemaKind
+    kind: TypeKind
     label: str
     args: list[TypeSchema] | Unset = UNSET
     values: list[Any] | Unset = UNSET
@@ -71,7 +71,7 @@ class TypeSchema:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        kind = TypeSchemaKind(d.pop("kind"))
+        kind = TypeKind(d.pop("kind"))
 
         label = d.pop("label")
 

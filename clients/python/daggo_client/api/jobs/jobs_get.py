@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.job_detail import JobDetail
 from ...models.jobs_get_request import JobsGetRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: JobsGetRequest | Unset = UNSET,
+    body: JobsGetRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Jobs.Get",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -85,12 +84,14 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsGetRequest | Unset = UNSET,
+    body: JobsGetRequest,
 ) -> Response[Error | JobDetail]:
     """One job (also one no longer defined in code) with its graph.
 
+     One job (also one no longer defined in code) with its graph.
+
     Args:
-        body (JobsGetRequest | Unset):
+        body (JobsGetRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,12 +115,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsGetRequest | Unset = UNSET,
+    body: JobsGetRequest,
 ) -> Error | JobDetail | None:
     """One job (also one no longer defined in code) with its graph.
 
+     One job (also one no longer defined in code) with its graph.
+
     Args:
-        body (JobsGetRequest | Unset):
+        body (JobsGetRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,12 +141,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsGetRequest | Unset = UNSET,
+    body: JobsGetRequest,
 ) -> Response[Error | JobDetail]:
     """One job (also one no longer defined in code) with its graph.
 
+     One job (also one no longer defined in code) with its graph.
+
     Args:
-        body (JobsGetRequest | Unset):
+        body (JobsGetRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,12 +170,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsGetRequest | Unset = UNSET,
+    body: JobsGetRequest,
 ) -> Error | JobDetail | None:
     """One job (also one no longer defined in code) with its graph.
 
+     One job (also one no longer defined in code) with its graph.
+
     Args:
-        body (JobsGetRequest | Unset):
+        body (JobsGetRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -91,7 +91,11 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: JobsGetManyRequest | Unset = UNSET,
 ) -> Response[Error | JobsGetManyResponse]:
-    """Active jobs ordered by name.
+    """Active jobs ordered by name (keyset pages: a job gone inactive since the previous page does not
+    shift the next one).
+
+     Active jobs ordered by name (keyset pages: a job gone inactive since the
+    previous page does not shift the next one).
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
@@ -121,7 +125,11 @@ def sync(
     client: AuthenticatedClient | Client,
     body: JobsGetManyRequest | Unset = UNSET,
 ) -> Error | JobsGetManyResponse | None:
-    """Active jobs ordered by name.
+    """Active jobs ordered by name (keyset pages: a job gone inactive since the previous page does not
+    shift the next one).
+
+     Active jobs ordered by name (keyset pages: a job gone inactive since the
+    previous page does not shift the next one).
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
@@ -146,7 +154,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: JobsGetManyRequest | Unset = UNSET,
 ) -> Response[Error | JobsGetManyResponse]:
-    """Active jobs ordered by name.
+    """Active jobs ordered by name (keyset pages: a job gone inactive since the previous page does not
+    shift the next one).
+
+     Active jobs ordered by name (keyset pages: a job gone inactive since the
+    previous page does not shift the next one).
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
@@ -174,7 +186,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: JobsGetManyRequest | Unset = UNSET,
 ) -> Error | JobsGetManyResponse | None:
-    """Active jobs ordered by name.
+    """Active jobs ordered by name (keyset pages: a job gone inactive since the previous page does not
+    shift the next one).
+
+     Active jobs ordered by name (keyset pages: a job gone inactive since the
+    previous page does not shift the next one).
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the

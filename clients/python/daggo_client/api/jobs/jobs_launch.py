@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.jobs_launch_request import JobsLaunchRequest
 from ...models.jobs_launch_response import JobsLaunchResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: JobsLaunchRequest | Unset = UNSET,
+    body: JobsLaunchRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Jobs.Launch",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,14 +88,21 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsLaunchRequest | Unset = UNSET,
+    body: JobsLaunchRequest,
 ) -> Response[Error | JobsLaunchResponse]:
     """Queue a run (status QUEUED) for the coordinator, waking it when it runs in this process (other
     processes on the database are woken by the storage).
 
+     Queue a run (status QUEUED) for the coordinator, waking it when it runs in this
+    process (other processes on the database are woken by the storage).
+
+    Params are validated against the job's Params class when the app's code is at
+    hand, else against the params schema stored with the job, in the same way: a
+    value of the wrong type raises ParamsError (an InvalidArgumentError) naming it.
+
     Args:
-        body (JobsLaunchRequest | Unset): Queue a run of `job` with `params` (validated against
-            the job's Params) and `tags`.
+        body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
+            Params) and `tags`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,14 +126,21 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsLaunchRequest | Unset = UNSET,
+    body: JobsLaunchRequest,
 ) -> Error | JobsLaunchResponse | None:
     """Queue a run (status QUEUED) for the coordinator, waking it when it runs in this process (other
     processes on the database are woken by the storage).
 
+     Queue a run (status QUEUED) for the coordinator, waking it when it runs in this
+    process (other processes on the database are woken by the storage).
+
+    Params are validated against the job's Params class when the app's code is at
+    hand, else against the params schema stored with the job, in the same way: a
+    value of the wrong type raises ParamsError (an InvalidArgumentError) naming it.
+
     Args:
-        body (JobsLaunchRequest | Unset): Queue a run of `job` with `params` (validated against
-            the job's Params) and `tags`.
+        body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
+            Params) and `tags`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,14 +159,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsLaunchRequest | Unset = UNSET,
+    body: JobsLaunchRequest,
 ) -> Response[Error | JobsLaunchResponse]:
     """Queue a run (status QUEUED) for the coordinator, waking it when it runs in this process (other
     processes on the database are woken by the storage).
 
+     Queue a run (status QUEUED) for the coordinator, waking it when it runs in this
+    process (other processes on the database are woken by the storage).
+
+    Params are validated against the job's Params class when the app's code is at
+    hand, else against the params schema stored with the job, in the same way: a
+    value of the wrong type raises ParamsError (an InvalidArgumentError) naming it.
+
     Args:
-        body (JobsLaunchRequest | Unset): Queue a run of `job` with `params` (validated against
-            the job's Params) and `tags`.
+        body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
+            Params) and `tags`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,14 +195,21 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: JobsLaunchRequest | Unset = UNSET,
+    body: JobsLaunchRequest,
 ) -> Error | JobsLaunchResponse | None:
     """Queue a run (status QUEUED) for the coordinator, waking it when it runs in this process (other
     processes on the database are woken by the storage).
 
+     Queue a run (status QUEUED) for the coordinator, waking it when it runs in this
+    process (other processes on the database are woken by the storage).
+
+    Params are validated against the job's Params class when the app's code is at
+    hand, else against the params schema stored with the job, in the same way: a
+    value of the wrong type raises ParamsError (an InvalidArgumentError) naming it.
+
     Args:
-        body (JobsLaunchRequest | Unset): Queue a run of `job` with `params` (validated against
-            the job's Params) and `tags`.
+        body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
+            Params) and `tags`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

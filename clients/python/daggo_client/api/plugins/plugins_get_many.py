@@ -81,6 +81,8 @@ def sync_detailed(
 ) -> Response[Error | PluginsGetManyResponse]:
     """Every plugin with its distribution, version and hooks, and every failure.
 
+     Every plugin with its distribution, version and hooks, and every failure.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -104,6 +106,8 @@ def sync(
 ) -> Error | PluginsGetManyResponse | None:
     """Every plugin with its distribution, version and hooks, and every failure.
 
+     Every plugin with its distribution, version and hooks, and every failure.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -122,6 +126,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Error | PluginsGetManyResponse]:
     """Every plugin with its distribution, version and hooks, and every failure.
+
+     Every plugin with its distribution, version and hooks, and every failure.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +149,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Error | PluginsGetManyResponse | None:
     """Every plugin with its distribution, version and hooks, and every failure.
+
+     Every plugin with its distribution, version and hooks, and every failure.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

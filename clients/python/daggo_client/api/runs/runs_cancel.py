@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.runs_cancel_request import RunsCancelRequest
 from ...models.runs_cancel_response import RunsCancelResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: RunsCancelRequest | Unset = UNSET,
+    body: RunsCancelRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Runs.Cancel",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,14 +88,18 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsCancelRequest | Unset = UNSET,
+    body: RunsCancelRequest,
 ) -> Response[Error | RunsCancelResponse]:
     """Cancel a run: a queued one ends at once; a running one is stopped by its worker, at once when this
     process's executor runs it, else at its next heartbeat, and ends within the response's
     `ends_within_seconds`.
 
+     Cancel a run: a queued one ends at once; a running one is stopped by its
+    worker, at once when this process's executor runs it, else at its next
+    heartbeat, and ends within the response's `ends_within_seconds`.
+
     Args:
-        body (RunsCancelRequest | Unset):
+        body (RunsCancelRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,14 +123,18 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsCancelRequest | Unset = UNSET,
+    body: RunsCancelRequest,
 ) -> Error | RunsCancelResponse | None:
     """Cancel a run: a queued one ends at once; a running one is stopped by its worker, at once when this
     process's executor runs it, else at its next heartbeat, and ends within the response's
     `ends_within_seconds`.
 
+     Cancel a run: a queued one ends at once; a running one is stopped by its
+    worker, at once when this process's executor runs it, else at its next
+    heartbeat, and ends within the response's `ends_within_seconds`.
+
     Args:
-        body (RunsCancelRequest | Unset):
+        body (RunsCancelRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,14 +153,18 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsCancelRequest | Unset = UNSET,
+    body: RunsCancelRequest,
 ) -> Response[Error | RunsCancelResponse]:
     """Cancel a run: a queued one ends at once; a running one is stopped by its worker, at once when this
     process's executor runs it, else at its next heartbeat, and ends within the response's
     `ends_within_seconds`.
 
+     Cancel a run: a queued one ends at once; a running one is stopped by its
+    worker, at once when this process's executor runs it, else at its next
+    heartbeat, and ends within the response's `ends_within_seconds`.
+
     Args:
-        body (RunsCancelRequest | Unset):
+        body (RunsCancelRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,14 +186,18 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsCancelRequest | Unset = UNSET,
+    body: RunsCancelRequest,
 ) -> Error | RunsCancelResponse | None:
     """Cancel a run: a queued one ends at once; a running one is stopped by its worker, at once when this
     process's executor runs it, else at its next heartbeat, and ends within the response's
     `ends_within_seconds`.
 
+     Cancel a run: a queued one ends at once; a running one is stopped by its
+    worker, at once when this process's executor runs it, else at its next
+    heartbeat, and ends within the response's `ends_within_seconds`.
+
     Args:
-        body (RunsCancelRequest | Unset):
+        body (RunsCancelRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -93,6 +93,8 @@ def sync_detailed(
 ) -> Response[Error | RunsCountResponse]:
     """How many runs match the request.
 
+     How many runs match the request.
+
     Args:
         body (RunsCountRequest | Unset): How many runs match the conditions.
 
@@ -122,6 +124,8 @@ def sync(
 ) -> Error | RunsCountResponse | None:
     """How many runs match the request.
 
+     How many runs match the request.
+
     Args:
         body (RunsCountRequest | Unset): How many runs match the conditions.
 
@@ -145,6 +149,8 @@ async def asyncio_detailed(
     body: RunsCountRequest | Unset = UNSET,
 ) -> Response[Error | RunsCountResponse]:
     """How many runs match the request.
+
+     How many runs match the request.
 
     Args:
         body (RunsCountRequest | Unset): How many runs match the conditions.
@@ -172,6 +178,8 @@ async def asyncio(
     body: RunsCountRequest | Unset = UNSET,
 ) -> Error | RunsCountResponse | None:
     """How many runs match the request.
+
+     How many runs match the request.
 
     Args:
         body (RunsCountRequest | Unset): How many runs match the conditions.

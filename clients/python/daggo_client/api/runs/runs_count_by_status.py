@@ -93,6 +93,8 @@ def sync_detailed(
 ) -> Response[Error | RunsCountByStatusResponse]:
     """How many runs match the request, by job and status (one grouped query).
 
+     How many runs match the request, by job and status (one grouped query).
+
     Args:
         body (RunsCountByStatusRequest | Unset): How many runs match the conditions, by job and
             status.
@@ -123,6 +125,8 @@ def sync(
 ) -> Error | RunsCountByStatusResponse | None:
     """How many runs match the request, by job and status (one grouped query).
 
+     How many runs match the request, by job and status (one grouped query).
+
     Args:
         body (RunsCountByStatusRequest | Unset): How many runs match the conditions, by job and
             status.
@@ -147,6 +151,8 @@ async def asyncio_detailed(
     body: RunsCountByStatusRequest | Unset = UNSET,
 ) -> Response[Error | RunsCountByStatusResponse]:
     """How many runs match the request, by job and status (one grouped query).
+
+     How many runs match the request, by job and status (one grouped query).
 
     Args:
         body (RunsCountByStatusRequest | Unset): How many runs match the conditions, by job and
@@ -175,6 +181,8 @@ async def asyncio(
     body: RunsCountByStatusRequest | Unset = UNSET,
 ) -> Error | RunsCountByStatusResponse | None:
     """How many runs match the request, by job and status (one grouped query).
+
+     How many runs match the request, by job and status (one grouped query).
 
     Args:
         body (RunsCountByStatusRequest | Unset): How many runs match the conditions, by job and

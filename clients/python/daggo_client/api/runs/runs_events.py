@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.runs_events_request import RunsEventsRequest
 from ...models.runs_events_response import RunsEventsResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: RunsEventsRequest | Unset = UNSET,
+    body: RunsEventsRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Runs.Events",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,13 +88,15 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsEventsRequest | Unset = UNSET,
+    body: RunsEventsRequest,
 ) -> Response[Error | RunsEventsResponse]:
     """A page of the run's event log, oldest first (keyset pages by event id).
 
+     A page of the run's event log, oldest first (keyset pages by event id).
+
     Args:
-        body (RunsEventsRequest | Unset): A page of a run's event log, oldest first: from the
-            log's start, from `cursor` (a
+        body (RunsEventsRequest): A page of a run's event log, oldest first: from the log's start,
+            from `cursor` (a
             page's `next_cursor` or `previous_cursor`), or with `tail` the newest `limit` events;
             optionally one step's, some kinds, some levels, or lines containing `search`
             (ignoring case).
@@ -122,13 +123,15 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsEventsRequest | Unset = UNSET,
+    body: RunsEventsRequest,
 ) -> Error | RunsEventsResponse | None:
     """A page of the run's event log, oldest first (keyset pages by event id).
 
+     A page of the run's event log, oldest first (keyset pages by event id).
+
     Args:
-        body (RunsEventsRequest | Unset): A page of a run's event log, oldest first: from the
-            log's start, from `cursor` (a
+        body (RunsEventsRequest): A page of a run's event log, oldest first: from the log's start,
+            from `cursor` (a
             page's `next_cursor` or `previous_cursor`), or with `tail` the newest `limit` events;
             optionally one step's, some kinds, some levels, or lines containing `search`
             (ignoring case).
@@ -150,13 +153,15 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsEventsRequest | Unset = UNSET,
+    body: RunsEventsRequest,
 ) -> Response[Error | RunsEventsResponse]:
     """A page of the run's event log, oldest first (keyset pages by event id).
 
+     A page of the run's event log, oldest first (keyset pages by event id).
+
     Args:
-        body (RunsEventsRequest | Unset): A page of a run's event log, oldest first: from the
-            log's start, from `cursor` (a
+        body (RunsEventsRequest): A page of a run's event log, oldest first: from the log's start,
+            from `cursor` (a
             page's `next_cursor` or `previous_cursor`), or with `tail` the newest `limit` events;
             optionally one step's, some kinds, some levels, or lines containing `search`
             (ignoring case).
@@ -181,13 +186,15 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsEventsRequest | Unset = UNSET,
+    body: RunsEventsRequest,
 ) -> Error | RunsEventsResponse | None:
     """A page of the run's event log, oldest first (keyset pages by event id).
 
+     A page of the run's event log, oldest first (keyset pages by event id).
+
     Args:
-        body (RunsEventsRequest | Unset): A page of a run's event log, oldest first: from the
-            log's start, from `cursor` (a
+        body (RunsEventsRequest): A page of a run's event log, oldest first: from the log's start,
+            from `cursor` (a
             page's `next_cursor` or `previous_cursor`), or with `tail` the newest `limit` events;
             optionally one step's, some kinds, some levels, or lines containing `search`
             (ignoring case).

@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.run_detail import RunDetail
 from ...models.runs_get_request import RunsGetRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: RunsGetRequest | Unset = UNSET,
+    body: RunsGetRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Runs.Get",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -85,12 +84,14 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsGetRequest | Unset = UNSET,
+    body: RunsGetRequest,
 ) -> Response[Error | RunDetail]:
     """The run with its steps in the job's order.
 
+     The run with its steps in the job's order.
+
     Args:
-        body (RunsGetRequest | Unset): One run, by id or by any unique prefix of its id.
+        body (RunsGetRequest): One run, by id or by any unique prefix of its id.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,12 +115,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsGetRequest | Unset = UNSET,
+    body: RunsGetRequest,
 ) -> Error | RunDetail | None:
     """The run with its steps in the job's order.
 
+     The run with its steps in the job's order.
+
     Args:
-        body (RunsGetRequest | Unset): One run, by id or by any unique prefix of its id.
+        body (RunsGetRequest): One run, by id or by any unique prefix of its id.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,12 +141,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsGetRequest | Unset = UNSET,
+    body: RunsGetRequest,
 ) -> Response[Error | RunDetail]:
     """The run with its steps in the job's order.
 
+     The run with its steps in the job's order.
+
     Args:
-        body (RunsGetRequest | Unset): One run, by id or by any unique prefix of its id.
+        body (RunsGetRequest): One run, by id or by any unique prefix of its id.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,12 +170,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsGetRequest | Unset = UNSET,
+    body: RunsGetRequest,
 ) -> Error | RunDetail | None:
     """The run with its steps in the job's order.
 
+     The run with its steps in the job's order.
+
     Args:
-        body (RunsGetRequest | Unset): One run, by id or by any unique prefix of its id.
+        body (RunsGetRequest): One run, by id or by any unique prefix of its id.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -93,6 +93,8 @@ def sync_detailed(
 ) -> Response[Error | RunsGetManyResponse]:
     """A page of runs matching the request, newest first.
 
+     A page of runs matching the request, newest first.
+
     Args:
         body (RunsGetManyRequest | Unset): A page of runs, newest first; `cursor` is the previous
             page's `next_cursor`.
@@ -123,6 +125,8 @@ def sync(
 ) -> Error | RunsGetManyResponse | None:
     """A page of runs matching the request, newest first.
 
+     A page of runs matching the request, newest first.
+
     Args:
         body (RunsGetManyRequest | Unset): A page of runs, newest first; `cursor` is the previous
             page's `next_cursor`.
@@ -147,6 +151,8 @@ async def asyncio_detailed(
     body: RunsGetManyRequest | Unset = UNSET,
 ) -> Response[Error | RunsGetManyResponse]:
     """A page of runs matching the request, newest first.
+
+     A page of runs matching the request, newest first.
 
     Args:
         body (RunsGetManyRequest | Unset): A page of runs, newest first; `cursor` is the previous
@@ -175,6 +181,8 @@ async def asyncio(
     body: RunsGetManyRequest | Unset = UNSET,
 ) -> Error | RunsGetManyResponse | None:
     """A page of runs matching the request, newest first.
+
+     A page of runs matching the request, newest first.
 
     Args:
         body (RunsGetManyRequest | Unset): A page of runs, newest first; `cursor` is the previous

@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.runs_reexecute_request import RunsReexecuteRequest
 from ...models.runs_reexecute_response import RunsReexecuteResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: RunsReexecuteRequest | Unset = UNSET,
+    body: RunsReexecuteRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Runs.Reexecute",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,15 +88,20 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsReexecuteRequest | Unset = UNSET,
+    body: RunsReexecuteRequest,
 ) -> Response[Error | RunsReexecuteResponse]:
     """Queue a new run of a finished run's job with the same params and tags, linked through
     `parent_run_id`, reusing the parent's stored outputs for the steps it does not run again. The plan
     is checked now when the job's code is at hand (else by the worker).
 
+     Queue a new run of a finished run's job with the same params and tags, linked
+    through `parent_run_id`, reusing the parent's stored outputs for the steps it does
+    not run again. The plan is checked now when the job's code is at hand (else by the
+    worker).
+
     Args:
-        body (RunsReexecuteRequest | Unset): Re-execute a finished run: from its failed steps, or
-            from step `from_step` (that
+        body (RunsReexecuteRequest): Re-execute a finished run: from its failed steps, or from
+            step `from_step` (that
             step and everything downstream run again; the rest reuse stored outputs).
 
     Raises:
@@ -122,15 +126,20 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsReexecuteRequest | Unset = UNSET,
+    body: RunsReexecuteRequest,
 ) -> Error | RunsReexecuteResponse | None:
     """Queue a new run of a finished run's job with the same params and tags, linked through
     `parent_run_id`, reusing the parent's stored outputs for the steps it does not run again. The plan
     is checked now when the job's code is at hand (else by the worker).
 
+     Queue a new run of a finished run's job with the same params and tags, linked
+    through `parent_run_id`, reusing the parent's stored outputs for the steps it does
+    not run again. The plan is checked now when the job's code is at hand (else by the
+    worker).
+
     Args:
-        body (RunsReexecuteRequest | Unset): Re-execute a finished run: from its failed steps, or
-            from step `from_step` (that
+        body (RunsReexecuteRequest): Re-execute a finished run: from its failed steps, or from
+            step `from_step` (that
             step and everything downstream run again; the rest reuse stored outputs).
 
     Raises:
@@ -150,15 +159,20 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsReexecuteRequest | Unset = UNSET,
+    body: RunsReexecuteRequest,
 ) -> Response[Error | RunsReexecuteResponse]:
     """Queue a new run of a finished run's job with the same params and tags, linked through
     `parent_run_id`, reusing the parent's stored outputs for the steps it does not run again. The plan
     is checked now when the job's code is at hand (else by the worker).
 
+     Queue a new run of a finished run's job with the same params and tags, linked
+    through `parent_run_id`, reusing the parent's stored outputs for the steps it does
+    not run again. The plan is checked now when the job's code is at hand (else by the
+    worker).
+
     Args:
-        body (RunsReexecuteRequest | Unset): Re-execute a finished run: from its failed steps, or
-            from step `from_step` (that
+        body (RunsReexecuteRequest): Re-execute a finished run: from its failed steps, or from
+            step `from_step` (that
             step and everything downstream run again; the rest reuse stored outputs).
 
     Raises:
@@ -181,15 +195,20 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: RunsReexecuteRequest | Unset = UNSET,
+    body: RunsReexecuteRequest,
 ) -> Error | RunsReexecuteResponse | None:
     """Queue a new run of a finished run's job with the same params and tags, linked through
     `parent_run_id`, reusing the parent's stored outputs for the steps it does not run again. The plan
     is checked now when the job's code is at hand (else by the worker).
 
+     Queue a new run of a finished run's job with the same params and tags, linked
+    through `parent_run_id`, reusing the parent's stored outputs for the steps it does
+    not run again. The plan is checked now when the job's code is at hand (else by the
+    worker).
+
     Args:
-        body (RunsReexecuteRequest | Unset): Re-execute a finished run: from its failed steps, or
-            from step `from_step` (that
+        body (RunsReexecuteRequest): Re-execute a finished run: from its failed steps, or from
+            step `from_step` (that
             step and everything downstream run again; the rest reuse stored outputs).
 
     Raises:

@@ -91,10 +91,15 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: SchedulesGetManyRequest | Unset = UNSET,
 ) -> Response[Error | SchedulesGetManyResponse]:
-    """Schedules ordered by job and key.
+    """Schedules ordered by job and key (keyset pages over the jobs, read a page's worth at a time).
+
+     Schedules ordered by job and key (keyset pages over the jobs, read a page's
+    worth at a time).
 
     Args:
-        body (SchedulesGetManyRequest | Unset): The schedules of the active jobs, or of `job`.
+        body (SchedulesGetManyRequest | Unset): A page of the schedules of the active jobs, or of
+            `job`, by job and key;
+            `cursor` is the previous page's `next_cursor`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,10 +125,15 @@ def sync(
     client: AuthenticatedClient | Client,
     body: SchedulesGetManyRequest | Unset = UNSET,
 ) -> Error | SchedulesGetManyResponse | None:
-    """Schedules ordered by job and key.
+    """Schedules ordered by job and key (keyset pages over the jobs, read a page's worth at a time).
+
+     Schedules ordered by job and key (keyset pages over the jobs, read a page's
+    worth at a time).
 
     Args:
-        body (SchedulesGetManyRequest | Unset): The schedules of the active jobs, or of `job`.
+        body (SchedulesGetManyRequest | Unset): A page of the schedules of the active jobs, or of
+            `job`, by job and key;
+            `cursor` is the previous page's `next_cursor`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,10 +154,15 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: SchedulesGetManyRequest | Unset = UNSET,
 ) -> Response[Error | SchedulesGetManyResponse]:
-    """Schedules ordered by job and key.
+    """Schedules ordered by job and key (keyset pages over the jobs, read a page's worth at a time).
+
+     Schedules ordered by job and key (keyset pages over the jobs, read a page's
+    worth at a time).
 
     Args:
-        body (SchedulesGetManyRequest | Unset): The schedules of the active jobs, or of `job`.
+        body (SchedulesGetManyRequest | Unset): A page of the schedules of the active jobs, or of
+            `job`, by job and key;
+            `cursor` is the previous page's `next_cursor`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,10 +186,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: SchedulesGetManyRequest | Unset = UNSET,
 ) -> Error | SchedulesGetManyResponse | None:
-    """Schedules ordered by job and key.
+    """Schedules ordered by job and key (keyset pages over the jobs, read a page's worth at a time).
+
+     Schedules ordered by job and key (keyset pages over the jobs, read a page's
+    worth at a time).
 
     Args:
-        body (SchedulesGetManyRequest | Unset): The schedules of the active jobs, or of `job`.
+        body (SchedulesGetManyRequest | Unset): A page of the schedules of the active jobs, or of
+            `job`, by job and key;
+            `cursor` is the previous page's `next_cursor`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.schedules_set_enabled_request import SchedulesSetEnabledRequest
 from ...models.schedules_set_enabled_response import SchedulesSetEnabledResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: SchedulesSetEnabledRequest | Unset = UNSET,
+    body: SchedulesSetEnabledRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Schedules.SetEnabled",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,13 +88,15 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesSetEnabledRequest | Unset = UNSET,
+    body: SchedulesSetEnabledRequest,
 ) -> Response[Error | SchedulesSetEnabledResponse]:
     """Store the Enabled override; every scheduler replica sees it on its next pass.
 
+     Store the Enabled override; every scheduler replica sees it on its next pass.
+
     Args:
-        body (SchedulesSetEnabledRequest | Unset): Turn schedule `key` of `job` (every schedule of
-            the job without `key`) on or off;
+        body (SchedulesSetEnabledRequest): Turn schedule `key` of `job` (every schedule of the job
+            without `key`) on or off;
             `enabled` None returns it to the default declared in code.
 
     Raises:
@@ -120,13 +121,15 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesSetEnabledRequest | Unset = UNSET,
+    body: SchedulesSetEnabledRequest,
 ) -> Error | SchedulesSetEnabledResponse | None:
     """Store the Enabled override; every scheduler replica sees it on its next pass.
 
+     Store the Enabled override; every scheduler replica sees it on its next pass.
+
     Args:
-        body (SchedulesSetEnabledRequest | Unset): Turn schedule `key` of `job` (every schedule of
-            the job without `key`) on or off;
+        body (SchedulesSetEnabledRequest): Turn schedule `key` of `job` (every schedule of the job
+            without `key`) on or off;
             `enabled` None returns it to the default declared in code.
 
     Raises:
@@ -146,13 +149,15 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesSetEnabledRequest | Unset = UNSET,
+    body: SchedulesSetEnabledRequest,
 ) -> Response[Error | SchedulesSetEnabledResponse]:
     """Store the Enabled override; every scheduler replica sees it on its next pass.
 
+     Store the Enabled override; every scheduler replica sees it on its next pass.
+
     Args:
-        body (SchedulesSetEnabledRequest | Unset): Turn schedule `key` of `job` (every schedule of
-            the job without `key`) on or off;
+        body (SchedulesSetEnabledRequest): Turn schedule `key` of `job` (every schedule of the job
+            without `key`) on or off;
             `enabled` None returns it to the default declared in code.
 
     Raises:
@@ -175,13 +180,15 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesSetEnabledRequest | Unset = UNSET,
+    body: SchedulesSetEnabledRequest,
 ) -> Error | SchedulesSetEnabledResponse | None:
     """Store the Enabled override; every scheduler replica sees it on its next pass.
 
+     Store the Enabled override; every scheduler replica sees it on its next pass.
+
     Args:
-        body (SchedulesSetEnabledRequest | Unset): Turn schedule `key` of `job` (every schedule of
-            the job without `key`) on or off;
+        body (SchedulesSetEnabledRequest): Turn schedule `key` of `job` (every schedule of the job
+            without `key`) on or off;
             `enabled` None returns it to the default declared in code.
 
     Raises:

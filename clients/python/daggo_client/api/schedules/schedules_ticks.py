@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.schedules_ticks_request import SchedulesTicksRequest
 from ...models.schedules_ticks_response import SchedulesTicksResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: SchedulesTicksRequest | Unset = UNSET,
+    body: SchedulesTicksRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/rpc/Schedules.Ticks",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,13 +88,14 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesTicksRequest | Unset = UNSET,
+    body: SchedulesTicksRequest,
 ) -> Response[Error | SchedulesTicksResponse]:
     """Ticks newest first, also of schedules since removed from code.
 
+     Ticks newest first, also of schedules since removed from code.
+
     Args:
-        body (SchedulesTicksRequest | Unset): A page of a job's ticks (of schedule `key`), newest
-            first.
+        body (SchedulesTicksRequest): A page of a job's ticks (of schedule `key`), newest first.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,13 +119,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesTicksRequest | Unset = UNSET,
+    body: SchedulesTicksRequest,
 ) -> Error | SchedulesTicksResponse | None:
     """Ticks newest first, also of schedules since removed from code.
 
+     Ticks newest first, also of schedules since removed from code.
+
     Args:
-        body (SchedulesTicksRequest | Unset): A page of a job's ticks (of schedule `key`), newest
-            first.
+        body (SchedulesTicksRequest): A page of a job's ticks (of schedule `key`), newest first.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,13 +145,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesTicksRequest | Unset = UNSET,
+    body: SchedulesTicksRequest,
 ) -> Response[Error | SchedulesTicksResponse]:
     """Ticks newest first, also of schedules since removed from code.
 
+     Ticks newest first, also of schedules since removed from code.
+
     Args:
-        body (SchedulesTicksRequest | Unset): A page of a job's ticks (of schedule `key`), newest
-            first.
+        body (SchedulesTicksRequest): A page of a job's ticks (of schedule `key`), newest first.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,13 +174,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: SchedulesTicksRequest | Unset = UNSET,
+    body: SchedulesTicksRequest,
 ) -> Error | SchedulesTicksResponse | None:
     """Ticks newest first, also of schedules since removed from code.
 
+     Ticks newest first, also of schedules since removed from code.
+
     Args:
-        body (SchedulesTicksRequest | Unset): A page of a job's ticks (of schedule `key`), newest
-            first.
+        body (SchedulesTicksRequest): A page of a job's ticks (of schedule `key`), newest first.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,9 +1,10 @@
 from enum import StrEnum
 
 
-class ScheduleSnapshotCatchUp(StrEnum):
-    ALL = "all"
-    LATEST = "latest"
+class Wiring(StrEnum):
+    MANY = "many"
+    ONE = "one"
+    OPTIONAL = "optional"
 
     def __str__(self) -> str:
         return str(self.value)

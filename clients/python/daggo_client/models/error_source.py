@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class ErrorInfoSourceType0(StrEnum):
+class ErrorSource(StrEnum):
     INFRASTRUCTURE = "infrastructure"
     STARTUP = "startup"
     USER = "user"

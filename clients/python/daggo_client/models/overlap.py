@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class ScheduleSummaryOverlap(StrEnum):
+class Overlap(StrEnum):
     ALLOW = "allow"
     BUFFER_ALL = "buffer_all"
     BUFFER_ONE = "buffer_one"

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class TickInfoStatus(StrEnum):
+class TickStatus(StrEnum):
     BUFFERED = "BUFFERED"
     FAILED = "FAILED"
     LAUNCHED = "LAUNCHED"

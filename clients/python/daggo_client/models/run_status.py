@@ -1,12 +1,12 @@
 from enum import StrEnum
 
 
-class StepInfoStatus(StrEnum):
+class RunStatus(StrEnum):
     CANCELED = "CANCELED"
     FAILURE = "FAILURE"
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    SKIPPED = "SKIPPED"
+    QUEUED = "QUEUED"
+    STARTED = "STARTED"
+    STARTING = "STARTING"
     SUCCESS = "SUCCESS"
 
     def __str__(self) -> str:

@@ -5,28 +5,25 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="PluginFailure")
+T = TypeVar("T", bound="PluginFailureInfo")
 
 
 @_attrs_define
-class PluginFailure:
-    """A plugin whose entry point could not be imported.
+class PluginFailureInfo:
+    """A plugin whose entry point could not be imported, and the error (the traceback
+    stays in the server's log and `daggo plugins --json`).
 
-    Attributes:
-        name (str):
-        distribution (str):
-        version (str):
-        error (str):
-        traceback (str | Unset):
+        Attributes:
+            name (str):
+            distribution (str):
+            version (str):
+            error (str):
     """
 
     name: str
     distribution: str
     version: str
     error: str
-    traceback: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -36,8 +33,6 @@ class PluginFailure:
         version = self.version
 
         error = self.error
-
-        traceback = self.traceback
 
         field_dict: dict[str, Any] = {}
 
@@ -49,8 +44,6 @@ class PluginFailure:
                 "error": error,
             }
         )
-        if traceback is not UNSET:
-            field_dict["traceback"] = traceback
 
         return field_dict
 
@@ -65,14 +58,11 @@ class PluginFailure:
 
         error = d.pop("error")
 
-        traceback = d.pop("traceback", UNSET)
-
-        plugin_failure = cls(
+        plugin_failure_info = cls(
             name=name,
             distribution=distribution,
             version=version,
             error=error,
-            traceback=traceback,
         )
 
-        return plugin_failure
+        return plugin_failure_info

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class RunSummaryTrigger(StrEnum):
+class RunTrigger(StrEnum):
     MANUAL = "manual"
     REEXECUTION = "reexecution"
     RETRY = "retry"

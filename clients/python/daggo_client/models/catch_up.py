@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class ScheduleSummaryCatchUp(StrEnum):
+class CatchUp(StrEnum):
     ALL = "all"
     LATEST = "latest"
 

@@ -1,12 +1,12 @@
 from enum import StrEnum
 
 
-class JobStatusCountStatus(StrEnum):
+class StepStatus(StrEnum):
     CANCELED = "CANCELED"
     FAILURE = "FAILURE"
-    QUEUED = "QUEUED"
-    STARTED = "STARTED"
-    STARTING = "STARTING"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SKIPPED = "SKIPPED"
     SUCCESS = "SUCCESS"
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class TypeSchemaKind(StrEnum):
+class TypeKind(StrEnum):
     ANY = "any"
     BOOL = "bool"
     BYTES = "bytes"

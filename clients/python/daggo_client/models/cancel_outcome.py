@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class RunsCancelResponseOutcome(StrEnum):
+class CancelOutcome(StrEnum):
     ALREADY_FINISHED = "already_finished"
     CANCELED = "canceled"
     REQUESTED = "requested"

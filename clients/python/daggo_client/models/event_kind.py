@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class EventInfoKind(StrEnum):
+class EventKind(StrEnum):
     LOG = "LOG"
     LOG_LIMIT_REACHED = "LOG_LIMIT_REACHED"
     RUN_CANCELED = "RUN_CANCELED"

@@ -1,0 +1,237 @@
+"""Example calls of daggo's RPC methods, for the API's description and reference page.
+
+Every example is a real message instance (the graph is the snapshot of a real job, the
+configuration the real defaults), so it cannot drift from the message classes; a test
+checks each one round-trips through JSON into its class and matches its schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from attrs import evolve, frozen
+
+from daggo_core import dag
+from daggo_core.config import default_config, redacted
+from daggo_core.context import Context
+from daggo_core.definitions.ops import NoInput
+from daggo_core.definitions.schedules import CatchUp, Overlap
+from daggo_core.extensions import MethodExample
+from daggo_core.plugins import PluginInfo
+from daggo_core.services.cursors import encode_cursor
+from daggo_core.services.jobs import (
+    JobDetail,
+    JobsGetManyRequest,
+    JobsGetManyResponse,
+    JobsGetRequest,
+    JobsLaunchRequest,
+    JobsLaunchResponse,
+    JobSummary,
+)
+from daggo_core.services.plugins import PluginFailureInfo, PluginsGetManyResponse
+from daggo_core.services.runs import (
+    CancelOutcome,
+    ErrorInfo,
+    EventInfo,
+    EventKind,
+    JobStatusCount,
+    RunDetail,
+    RunsCancelRequest,
+    RunsCancelResponse,
+    RunsCountByStatusRequest,
+    RunsCountByStatusResponse,
+    RunsCountRequest,
+    RunsCountResponse,
+    RunsEventsRequest,
+    RunsEventsResponse,
+    RunsGetManyRequest,
+    RunsGetManyResponse,
+    RunsGetRequest,
+    RunsReexecuteRequest,
+    RunsReexecuteResponse,
+    RunStatus,
+    RunSummary,
+    RunTrigger,
+    StepInfo,
+    StepStatus,
+)
+from daggo_core.services.schedules import (
+    SchedulesGetManyRequest,
+    SchedulesGetManyResponse,
+    SchedulesSetEnabledRequest,
+    SchedulesSetEnabledResponse,
+    SchedulesTicksRequest,
+    SchedulesTicksResponse,
+    ScheduleSummary,
+    TickInfo,
+    TickStatus,
+)
+from daggo_core.services.system import (
+    SystemConfigResponse,
+    SystemHealthResponse,
+    SystemVersionResponse,
+)
+
+__all__ = ["CORE_EXAMPLES"]
+
+
+@frozen
+class Numbers:
+    values: list[int]
+
+
+@frozen
+class TotalIn:
+    numbers: Numbers
+
+
+@frozen
+class Total:
+    value: int
+
+
+def load(ctx: Context, inp: NoInput) -> Numbers:
+    """Read the numbers."""
+    return Numbers([1, 2, 3])
+
+
+def add_up(ctx: Context, inp: TotalIn) -> Total:
+    """Add them up."""
+    return Total(sum(inp.numbers.values))
+
+
+_JOB = (dag.job("totals", description="Adds up the numbers every hour.")
+        .add(dag.op("load", load), dag.op("add_up", add_up))
+        .schedule("0 * * * *", key="hourly").build())
+_GRAPH = _JOB.snapshot()
+_AT = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+_RUN_ID = "3f2a9c0e5b7d4e21a8c6d9f01b2e3c4d"
+_RETRY_ID = "8b1d47e2c9a04f6b9e3a5c7d2f1e0a9b"
+
+
+def _seconds(n: float) -> dt.datetime:
+    return _AT + dt.timedelta(seconds=n)
+
+
+_SCHEDULE = ScheduleSummary(
+    job_name="totals", key="hourly", cron="0 * * * *", timezone="UTC", enabled=True,
+    enabled_in_code=True, enabled_override=None, overlap=Overlap.SKIP,
+    catch_up=CatchUp.LATEST, pause_after_failures=None, last_tick_at=_AT,
+    next_tick_at=_AT + dt.timedelta(hours=1))
+_FAILED = RunSummary(
+    id=_RUN_ID, job_name="totals", status=RunStatus.FAILURE, trigger=RunTrigger.SCHEDULE,
+    tags={"team": "data"}, created_at=_AT, started_at=_seconds(0.4),
+    finished_at=_seconds(2.1), duration_seconds=1.7, schedule_key="hourly",
+    scheduled_for=_AT, parent_run_id=None, wait_reason=None, cancel_requested=False,
+    error_type="ValueError", error_message="add_up: the numbers are empty")
+_QUEUED = RunSummary(
+    id=_RETRY_ID, job_name="totals", status=RunStatus.QUEUED, trigger=RunTrigger.MANUAL,
+    tags={"team": "data"}, created_at=_seconds(60), started_at=None, finished_at=None,
+    duration_seconds=None, schedule_key=None, scheduled_for=None, parent_run_id=None,
+    wait_reason="waiting for a free slot (max_concurrent_runs = 4)", cancel_requested=False,
+    error_type=None, error_message=None)
+_ERROR = ErrorInfo(type="ValueError", message="add_up: the numbers are empty",
+                   traceback='Traceback (most recent call last):\n  File "pipeline.py", '
+                             "line 12, in add_up\nValueError: the numbers are empty\n")
+_EVENTS = (
+    EventInfo(id=41, kind=EventKind.STEP_STARTED, step_key="add_up", timestamp=_seconds(1.2),
+              level="DEBUG", message="step add_up started", data={}),
+    EventInfo(id=42, kind=EventKind.LOG, step_key="add_up", timestamp=_seconds(1.3),
+              level="INFO", message="adding 0 numbers", data={}),
+)
+_TICK = TickInfo(id=7, job_name="totals", schedule_key="hourly", scheduled_for=_AT,
+                 status=TickStatus.LAUNCHED, run_id=_RUN_ID, reason=None)
+_JOB_SUMMARY = JobSummary(name="totals", description=_JOB.description,
+                          op_count=len(_GRAPH.ops), layers=_GRAPH.layers(),
+                          schedules=(_SCHEDULE,), latest_run=_FAILED)
+
+#: The example call of each of daggo's methods, by service and method name.
+CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
+    "Jobs": {
+        "GetMany": MethodExample(
+            request=JobsGetManyRequest(limit=20),
+            response=JobsGetManyResponse(jobs=(_JOB_SUMMARY,), next_cursor=None)),
+        "Get": MethodExample(
+            request=JobsGetRequest(name="totals"),
+            response=JobDetail(name="totals", description=_JOB.description, active=True,
+                               graph=_GRAPH, schedules=(_SCHEDULE,), latest_run=_FAILED)),
+        "Launch": MethodExample(
+            request=JobsLaunchRequest(job="totals", tags={"team": "data"}),
+            response=JobsLaunchResponse(run=_QUEUED)),
+    },
+    "Runs": {
+        "GetMany": MethodExample(
+            request=RunsGetManyRequest(job="totals", statuses=(RunStatus.FAILURE,), limit=1),
+            response=RunsGetManyResponse(runs=(_FAILED,),
+                                         next_cursor=encode_cursor(
+                                             "runs", _AT.isoformat(), _RUN_ID))),
+        "Count": MethodExample(request=RunsCountRequest(job="totals", tags={"team": "data"}),
+                               response=RunsCountResponse(count=128)),
+        "CountByStatus": MethodExample(
+            request=RunsCountByStatusRequest(tags={"team": "data"}),
+            response=RunsCountByStatusResponse(counts=(
+                JobStatusCount(job="totals", status=RunStatus.SUCCESS, count=120),
+                JobStatusCount(job="totals", status=RunStatus.FAILURE, count=8)))),
+        "Get": MethodExample(
+            request=RunsGetRequest(run_id="3f2a9c"),
+            response=RunDetail(
+                run=_FAILED, params={}, error=_ERROR, worker_id="worker-4127",
+                heartbeat_at=_seconds(2.0), log_notice=None,
+                steps=(StepInfo(key="load", status=StepStatus.SUCCESS, attempt=1,
+                                started_at=_seconds(0.5), finished_at=_seconds(1.1),
+                                duration_seconds=0.6, error=None),
+                       StepInfo(key="add_up", status=StepStatus.FAILURE, attempt=1,
+                                started_at=_seconds(1.2), finished_at=_seconds(2.0),
+                                duration_seconds=0.8, error=_ERROR)))),
+        "Events": MethodExample(
+            request=RunsEventsRequest(run_id="3f2a9c", step_key="add_up", limit=2),
+            response=RunsEventsResponse(
+                events=_EVENTS, next_cursor=encode_cursor("events", "after", 42),
+                previous_cursor=None, has_later=True, run_status=RunStatus.FAILURE)),
+        "Cancel": MethodExample(
+            request=RunsCancelRequest(run_id=_RETRY_ID),
+            response=RunsCancelResponse(
+                run=evolve(_QUEUED, status=RunStatus.CANCELED, cancel_requested=True,
+                           wait_reason=None, finished_at=_seconds(61)),
+                outcome=CancelOutcome.CANCELED, ends_within_seconds=None,
+                message=f"run {_RETRY_ID} canceled: CANCELED (it had not started)")),
+        "Reexecute": MethodExample(
+            request=RunsReexecuteRequest(run_id="3f2a9c", from_step="add_up"),
+            response=RunsReexecuteResponse(run=evolve(
+                _QUEUED, trigger=RunTrigger.REEXECUTION, parent_run_id=_RUN_ID,
+                tags={"team": "data", "daggo/reexecute": "step:add_up"}))),
+    },
+    "Schedules": {
+        "GetMany": MethodExample(
+            request=SchedulesGetManyRequest(job="totals"),
+            response=SchedulesGetManyResponse(schedules=(_SCHEDULE,), next_cursor=None)),
+        "SetEnabled": MethodExample(
+            request=SchedulesSetEnabledRequest(job="totals", key="hourly", enabled=False),
+            response=SchedulesSetEnabledResponse(schedules=(evolve(
+                _SCHEDULE, enabled=False, enabled_override=False, next_tick_at=None),))),
+        "Ticks": MethodExample(
+            request=SchedulesTicksRequest(job="totals", key="hourly", limit=1),
+            response=SchedulesTicksResponse(ticks=(_TICK,),
+                                            next_cursor=encode_cursor(
+                                                "ticks", _AT.isoformat(), _TICK.id))),
+    },
+    "Plugins": {
+        "GetMany": MethodExample(request=None, response=PluginsGetManyResponse(
+            plugins=(PluginInfo(name="in_process", distribution="daggo", version="0.1.0",
+                                hooks=("daggo_executors",)),),
+            failures=(PluginFailureInfo(name="costs", distribution="daggo-costs",
+                                        version="0.3.0",
+                                        error="ModuleNotFoundError: No module named 'boto3'"),
+                      ))),
+    },
+    "System": {
+        "Version": MethodExample(request=None, response=SystemVersionResponse(
+            version="0.1.0", python="3.11.9", storage="sqlite", executor="subprocess")),
+        "Health": MethodExample(request=None, response=SystemHealthResponse(
+            status="ok", database="ok",
+            components={"coordinator": "running", "monitor": "running",
+                        "scheduler": "running", "executor": "running"})),
+        "Config": MethodExample(request=None,
+                                response=SystemConfigResponse(config=redacted(default_config()))),
+    },
+}
