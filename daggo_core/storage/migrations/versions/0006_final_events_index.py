@@ -1,7 +1,7 @@
 """Events found by kind: an index on (run_id, kind, id).
 
 A finished run's page reads its final event (RUN_SUCCESS, RUN_FAILURE or RUN_CANCELED),
-and event pages may filter by kind; without the index PostgreSQL scanned the whole
+and event pages may filter by kind; without the index a server database scanned the whole
 events table for it (about 25 ms beside a run of 100,000 log lines, 1.6 ms with it).
 
 Revision ID: 0006
