@@ -8,11 +8,12 @@ storage's event listener wakes it); with nobody listening it makes no query at a
 subscriber has a bounded buffer filled by run id, so a slow one never holds back the others.
 
 Where ids come from a sequence at insert (a server database with concurrent writers), a
-transaction committing later can make a lower id visible after a higher one: a keyset `id > last` would skip it. The feed
-keeps every hole below the highest id it saw pending for `GAP_SECONDS`, re-reads those
-ids with each query and releases what fills them then, once each (so such an event
-arrives after the higher ids it committed after). Nothing waits for a hole: most never
-fill (rolled-back transactions, such as a worker's storage warm-up, leave them).
+transaction committing later can make a lower id visible after a higher one: a keyset
+`id > last` would skip it. The feed keeps every hole below the highest id it saw pending
+for `GAP_SECONDS`, re-reads those ids with each query and releases what fills them then,
+once each (so such an event arrives after the higher ids it committed after). Nothing
+waits for a hole: most never fill (rolled-back transactions, such as a worker's storage
+warm-up, leave them).
 """
 
 from __future__ import annotations
