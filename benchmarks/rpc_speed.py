@@ -1,7 +1,7 @@
 """RPC speed: the requests users click most, over 100,000 stored runs, on each backend.
 
     python benchmarks/rpc_speed.py [-n 30] [--runs 100000] [--lines 100000]
-        [--duration 10] [--connections 8] [--postgres URL]
+        [--duration 10] [--connections 8] [--postgres URL] [--throughput-only]
 
 Set-up of each backend (not timed): a fresh SQLite file and, with --postgres (or
 DAGGO_TEST_POSTGRES_URL), a throw-away PostgreSQL schema, dropped afterwards. Into it go
@@ -29,6 +29,7 @@ this process stores one LOG event at a time (as a worker does) and times it unti
 client has read it (`daggo_core.testing.sse.stream_latencies`).
 
 Prints one table per backend, then the throughput and event-latency tables.
+`--throughput-only` measures only the throughput row (the set-up is the same).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from rpc_app import JOB_COUNT, JOBS, defs
 import daggo_core
 from daggo_core import DaggoApp
 from daggo_core.config import DatabaseConfig, default_config
-from daggo_core.rpc.registry import rpc_methods
+from daggo_core.rpc.registry import core_rpc_methods
 from daggo_core.serde import structure_strict
 from daggo_core.services import Services
 from daggo_core.services.sync import sync_definitions
@@ -74,7 +75,8 @@ from daggo_core.testing.processes import free_port, wait_healthy
 from daggo_sqlite.testing import database_config as sqlite_database
 
 BENCH_DIR = Path(__file__).resolve().parent
-METHODS = rpc_methods()
+#: daggo's own RPC methods (the benchmark app has no plugins).
+METHODS = core_rpc_methods()
 #: Runs inserted per transaction.
 BATCH = 10_000
 #: Targets, ms: a page or a run read in the server, a launch, an event to a stream client.
@@ -344,7 +346,8 @@ def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measur
         assert executed.success
         seed_seconds = time.perf_counter() - started
         app.services.context.storage.warm_up()
-        to_time = cases(app.services, log_run, executed.run_id, args.lines)
+        to_time = ([] if args.throughput_only
+                   else cases(app.services, log_run, executed.run_id, args.lines))
         with served(backend, scratch) as port:
             timings = []
             for case in to_time:
@@ -356,7 +359,7 @@ def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measur
                 wrk_throughput(port, executed.run_id, args.connections, args.duration,
                                scratch) if shutil.which("wrk")
                 else "wrk is not installed (make bench-tools installs it)")
-            stream = stream_latencies(port, storage, args.n)
+            stream = [] if args.throughput_only else stream_latencies(port, storage, args.n)
         return Measured(backend.name, timings, throughput, stream, seed_seconds,
                         os.getloadavg()[0])
     finally:
@@ -378,7 +381,7 @@ def verdict(value_ms: float, target_ms: float) -> str:
 
 def print_tables(results: list[Measured], args: argparse.Namespace) -> None:
     console = Console(width=160)
-    for result in results:
+    for result in results if not args.throughput_only else []:
         table = Table(title=f"RPC on {result.backend}: {args.runs:,} runs, a run of "
                             f"{args.lines:,} log lines; ms, median (max) of {args.n}",
                       caption=f"stored in {result.seed_seconds:.1f} s (not timed); load average "
@@ -406,6 +409,8 @@ def print_tables(results: list[Measured], args: argparse.Namespace) -> None:
                           f"> {THROUGHPUT_TARGET:g}/s " + (
                               "(met)" if got.per_second > THROUGHPUT_TARGET else "(NOT met)"))
     console.print(table)
+    if args.throughput_only:
+        return
     table = Table(title=f"Event latency: stored to read by a Runs.Stream client, ms, "
                         f"{args.n} events")
     for column in ("backend", "median", "p90", "max", "target"):
@@ -451,9 +456,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--postgres", default=os.environ.get("DAGGO_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to measure too")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="measure only the wrk throughput row")
     args = parser.parse_args()
-    assert args.runs >= 10_000, "--runs: at least 10,000 (ten pages of each filter)"
-    assert args.lines >= 2000, "--lines: at least 2,000 (a middle page)"
+    if not args.throughput_only:
+        assert args.runs >= 10_000, "--runs: at least 10,000 (ten pages of each filter)"
+        assert args.lines >= 2000, "--lines: at least 2,000 (a middle page)"
     scratch = Path(tempfile.mkdtemp(prefix="daggo-rpc-"))
     try:
         results = [measure(backend, args, scratch)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import Connection, Integer, Select, bindparam, func, or_, select
 
 from daggo_core.storage.base import EventFilter, EventListener, Fence
 from daggo_core.storage.records import Event, EventKind
@@ -53,21 +54,16 @@ class SqlEvents:
     ) -> list[Event]:
         """The run's events matching `where` with `after_id` < id < `before_id`, oldest
         first, or with `newest_first` the newest `limit` of them, newest first."""
-        query = select(*_EVENT_COLUMNS).where(_events.c.run_id == run_id, _events.c.id > after_id)
-        if before_id is not None:
-            query = query.where(_events.c.id < before_id)
         where = where or _ALL_EVENTS
-        if where.step_key is not None:
-            query = query.where(_events.c.step_key == where.step_key)
-        if where.kinds is not None:
-            query = query.where(_events.c.kind.in_([EventKind(k).value for k in where.kinds]))
-        if where.levels is not None:
-            query = query.where(_events.c.level.in_(list(where.levels)))
-        if where.search:
+        kinds = None if where.kinds is None else tuple(EventKind(k).value for k in where.kinds)
+        levels = None if where.levels is None else tuple(where.levels)
+        query = _events_query(before_id is not None, where.step_key is not None, kinds, levels,
+                              newest_first)
+        if where.search:  # any text: not a statement to keep
             query = query.where(_events.c.message.icontains(where.search, autoescape=True))
-        query = query.order_by(_events.c.id.desc() if newest_first else _events.c.id).limit(limit)
-
-        return self._tx.read("list_events", lambda conn: _rows_to_events(conn, query))
+        params = {"run_id": run_id, "after_id": after_id, "before_id": before_id,
+                  "step_key": where.step_key, "limit": limit}
+        return self._tx.read("list_events", lambda conn: _rows_to_events(conn, query, params))
 
     def list_events_since(self, after_id: int, *, gaps: Sequence[tuple[int, int]] = (),
                           limit: int = 1000) -> list[Event]:
@@ -84,7 +80,28 @@ class SqlEvents:
         return int(self._tx.read("last_event_id", lambda conn: conn.execute(query).scalar_one()))
 
 
-def _rows_to_events(conn: Connection, query: Select[Any]) -> list[Event]:
+@functools.lru_cache(maxsize=256)
+def _events_query(before: bool, step: bool, kinds: tuple[str, ...] | None,
+                  levels: tuple[str, ...] | None, newest_first: bool) -> Select[Any]:
+    """`list_events`' statement for a shape of request, built once (building and hashing
+    a statement costs more than a small query): the run, ids, step and limit are bound
+    parameters; the kinds and levels are part of the shape."""
+    query = select(*_EVENT_COLUMNS).where(_events.c.run_id == bindparam("run_id"),
+                                          _events.c.id > bindparam("after_id"))
+    if before:
+        query = query.where(_events.c.id < bindparam("before_id"))
+    if step:
+        query = query.where(_events.c.step_key == bindparam("step_key"))
+    if kinds is not None:
+        query = query.where(_events.c.kind.in_(kinds))
+    if levels is not None:
+        query = query.where(_events.c.level.in_(levels))
+    order = _events.c.id.desc() if newest_first else _events.c.id
+    return query.order_by(order).limit(bindparam("limit", type_=Integer))
+
+
+def _rows_to_events(conn: Connection, query: Select[Any],
+                    params: Mapping[str, Any] | None = None) -> list[Event]:
     # Positional unpacking in `_EVENT_COLUMNS` order: a log page is read row by row
     # (100,000 lines in well under a second), so no mapping per row.
     kinds = _KINDS
@@ -92,7 +109,7 @@ def _rows_to_events(conn: Connection, query: Select[Any]) -> list[Event]:
         Event(run_id=run_id, kind=kinds[kind], step_key=step_key, timestamp=timestamp,
               level=level, message=message, data=data, id=event_id)
         for run_id, kind, step_key, timestamp, level, message, data, event_id
-        in conn.execute(query)
+        in conn.execute(query, params)
     ]
 
 

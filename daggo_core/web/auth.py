@@ -19,13 +19,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from quart import Quart, Response, jsonify, redirect, render_template, request, session, url_for
+from quart import Quart, Response, redirect, render_template, request, session, url_for
 from quart.sessions import SecureCookieSessionInterface
 
 from daggo_core.extensions import Authentication, Principal
+from daggo_core.rpc.answers import JSON_CONTENT_TYPE
 from daggo_core.rpc.errors import unauthenticated
+from daggo_core.serde import json_text
 
-__all__ = ["LoginThrottle", "install_auth", "safe_next"]
+__all__ = ["LoginThrottle", "install_auth", "refusal", "safe_next"]
 
 logger = logging.getLogger("daggo.web.auth")
 
@@ -104,16 +106,22 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
         if pages and request.method in SAFE_METHODS and not _is_api(request.path):
             page = quote(request.full_path.rstrip("?"), safe="/")
             return redirect(f"{url_for('login')}?next={page}")
-        error = unauthenticated(f"authentication required: {authentication.hint}")
-        response: Response = jsonify(error.body())
-        response.status_code = error.status
-        response.headers["WWW-Authenticate"] = authentication.challenge
-        return response
+        status, headers, body = refusal(authentication)
+        return Response(body, status=status, headers=headers)
 
     if pages:
         web.add_url_rule("/login", "login", _login_view(authentication, LoginThrottle()),
                          methods=["GET", "POST"])
         web.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
+
+
+def refusal(authentication: Authentication) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers and JSON body refusing an API request `authentication` does
+    not admit."""
+    error = unauthenticated(f"authentication required: {authentication.hint}")
+    return error.status, {"Content-Type": JSON_CONTENT_TYPE,
+                          "WWW-Authenticate": authentication.challenge}, \
+        json_text(error.body()).encode()
 
 
 def _login_view(authentication: Authentication,

@@ -14,21 +14,35 @@ from daggo_core.metrics import DaggoMetrics
 from daggo_core.rpc.registry import rpc_methods
 from daggo_core.services import Services
 
-__all__ = ["install_metrics"]
+__all__ = ["RpcRequestMetrics", "install_metrics"]
 
 _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def install_metrics(web: Quart, metrics: DaggoMetrics, services: Services) -> None:
+class RpcRequestMetrics:
+    """The RPC API's request counts and latencies, in `metrics`."""
+
+    def __init__(self, metrics: DaggoMetrics) -> None:
+        self._requests = Counter("daggo_rpc_requests", "RPC requests, by method and HTTP "
+                                 "status.", ["method", "status"], registry=metrics.registry)
+        self._latency = Histogram("daggo_rpc_request_duration_seconds",
+                                  "Time to answer an RPC request (a stream: until it "
+                                  "starts), by method.", ["method"],
+                                  registry=metrics.registry, buckets=_LATENCY)
+
+    def observe(self, method: str, status: int, seconds: float) -> None:
+        """Count a request of `method` answered with `status` after `seconds`."""
+        self._requests.labels(method=method, status=str(status)).inc()
+        self._latency.labels(method=method).observe(seconds)
+
+
+def install_metrics(web: Quart, metrics: DaggoMetrics, services: Services) -> RpcRequestMetrics:
     """Serve `metrics` at `/metrics` and count `web`'s RPC requests in them, by the
-    methods of `services` (daggo's and the plugins'). Install it
+    methods of `services` (daggo's and the plugins'); returns the RPC metrics, for
+    requests answered before `web` (`daggo_core.rpc.fast_path`). Install it
     before anything that may answer a request early (the authenticator), so that refused
     requests are timed too."""
-    requests = Counter("daggo_rpc_requests", "RPC requests, by method and HTTP status.",
-                       ["method", "status"], registry=metrics.registry)
-    latency = Histogram("daggo_rpc_request_duration_seconds",
-                        "Time to answer an RPC request (a stream: until it starts), by "
-                        "method.", ["method"], registry=metrics.registry, buckets=_LATENCY)
+    rpc = RpcRequestMetrics(metrics)
     methods = frozenset(rpc_methods(services))
 
     @web.before_request
@@ -38,15 +52,16 @@ def install_metrics(web: Quart, metrics: DaggoMetrics, services: Services) -> No
     @web.after_request
     async def count(response: Response) -> Response:
         if request.path.startswith("/rpc/"):
-            method = _method_label(methods)
-            requests.labels(method=method, status=str(response.status_code)).inc()
-            latency.labels(method=method).observe(time.perf_counter() - g.rpc_started)
+            rpc.observe(_method_label(methods), response.status_code,
+                        time.perf_counter() - g.rpc_started)
         return response
 
     @web.get("/metrics")
     async def scrape() -> Any:
         body = await asyncio.to_thread(metrics.scrape)
         return Response(body, content_type=CONTENT_TYPE_LATEST)
+
+    return rpc
 
 
 def _method_label(methods: frozenset[str]) -> str:

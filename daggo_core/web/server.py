@@ -27,6 +27,7 @@ from daggo_core.services.runs import (
 from daggo_core.web.auth import install_auth
 from daggo_core.web.lifespan import run_in_lifespan
 from daggo_core.web.metrics import install_metrics
+from daggo_core.web.rpc_fast_path import install_rpc_fast_path
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
@@ -55,10 +56,12 @@ def create_asgi(app: DaggoApp) -> Quart:
         panels=sorted(panels.values(), key=lambda p: p.title),
     )
 
-    install_metrics(web, app.metrics, services)
+    rpc_metrics = install_metrics(web, app.metrics, services)
     authenticator = app.hooks.authenticator(app.config.admin.authenticator)
-    install_auth(web, authenticator.create(app.config), pages=not app.config.disable_ui)
+    authentication = authenticator.create(app.config)
+    install_auth(web, authentication, pages=not app.config.disable_ui)
     web.register_blueprint(rpc_blueprint(services))
+    install_rpc_fast_path(web, services, rpc_metrics, authentication)
 
     @web.get("/healthz")
     async def healthz() -> Any:

@@ -1,0 +1,104 @@
+"""RPC calls answered in front of Quart (`daggo_core.web.rpc_fast_path`), on each
+backend: bodies read whole however they arrive, Quart's body limit kept, the same answer
+as through Quart's test client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.config import default_config
+from tests.conftest import BackendUnderTest
+
+
+@frozen
+class Out:
+    n: int
+
+
+def op(ctx: Context, inp: NoInput) -> Out:
+    return Out(1)
+
+
+JOB = dag.job("job").add(dag.op("op", op)).build()
+
+
+@pytest.fixture
+def app(storage_backend: BackendUnderTest,
+        apps: Callable[..., daggo_core.DaggoApp]) -> daggo_core.DaggoApp:
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    cfg.scheduler.enabled = False
+    return apps(cfg, JOB)
+
+
+def asgi_post(app: daggo_core.DaggoApp, path: str,
+              parts: list[bytes]) -> tuple[int, dict[str, str], bytes]:
+    """POST `parts` as the body's messages to the app's ASGI application, as a server
+    does; the status, headers and body of the answer."""
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.Event().wait()  # no more: as a server waits for a disconnect
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1234),
+             "server": ("127.0.0.1", 80), "extensions": {},
+             "headers": [(b"host", b"localhost"), (b"content-type", b"application/json")]}
+    asyncio.run(app.asgi(scope, receive, send))  # type: ignore[arg-type]
+    start = sent[0]
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def client_post(app: daggo_core.DaggoApp, path: str, body: bytes) -> tuple[int, bytes]:
+    async def post() -> tuple[int, bytes]:
+        response = await app.asgi.test_client().post(
+            path, data=body, headers={"Content-Type": "application/json"})
+        return response.status_code, await response.get_data(as_text=False)
+
+    return asyncio.run(post())
+
+
+def test_a_body_in_several_messages_is_read_whole(app: daggo_core.DaggoApp) -> None:
+    body = json.dumps({"job": "job", "limit": 5}).encode()
+    status, headers, answer = asgi_post(app, "/rpc/Runs.GetMany",
+                                        [body[:3], body[3:9], body[9:]])
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    assert headers["content-length"] == str(len(answer))
+    assert (status, answer) == client_post(app, "/rpc/Runs.GetMany", body)
+    assert json.loads(answer)["runs"] == []
+
+
+def test_an_error_is_answered_as_through_quart(app: daggo_core.DaggoApp) -> None:
+    status, headers, answer = asgi_post(app, "/rpc/Runs.Get", [b'{"run_id": 1}'])
+    assert status == 400 and headers["content-type"] == "application/json"
+    assert json.loads(answer)["error"]["code"] == "invalid_argument"
+    assert (status, answer) == client_post(app, "/rpc/Runs.Get", b'{"run_id": 1}')
+
+
+def test_a_body_over_quarts_limit_gets_its_413(app: daggo_core.DaggoApp) -> None:
+    app.asgi.config["MAX_CONTENT_LENGTH"] = 64
+    small = json.dumps({"job": "job"}).encode()
+    assert asgi_post(app, "/rpc/Runs.GetMany", [small])[0] == 200
+    large = json.dumps({"job": "j" * 100}).encode()
+    assert asgi_post(app, "/rpc/Runs.GetMany", [large[:40], large[40:]])[0] == 413
+    assert client_post(app, "/rpc/Runs.GetMany", large)[0] == 413
