@@ -397,11 +397,24 @@ def stop_between_writes(env: SimpleNamespace, pid: int) -> None:
     case is the monitor's, tested with a server)."""
     for _ in range(100):
         os.kill(pid, signal.SIGSTOP)
+        # A signal is delivered after kill() returns: until every thread of the process
+        # is stopped, it may still take the lock after the check below.
+        wait_for(lambda: _all_threads_stopped(pid), 10, f"process {pid} stopped")
         if _write_lock_is_free(env):
             return
         os.kill(pid, signal.SIGCONT)
         time.sleep(0.05)
     raise AssertionError(f"process {pid} was always inside a write")
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    """Whether every thread of process `pid` is stopped by a signal (state T in /proc)."""
+    tasks = Path(f"/proc/{pid}/task")
+    states = []
+    for task in tasks.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+            states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+    return all(state in ("T", "t") for state in states)
 
 
 def _write_lock_is_free(env: SimpleNamespace) -> bool:

@@ -39,12 +39,13 @@ def app(storage_backend: BackendUnderTest,
     return apps(cfg, JOB)
 
 
-def asgi_post(app: daggo_core.DaggoApp, path: str,
-              parts: list[bytes]) -> tuple[int, dict[str, str], bytes]:
+def asgi_post(app: daggo_core.DaggoApp, path: str, parts: list[bytes], *,
+              stall: bool = False) -> tuple[int, dict[str, str], bytes]:
     """POST `parts` as the body's messages to the app's ASGI application, as a server
-    does; the status, headers and body of the answer."""
+    does (with `stall`, the rest of the body never comes); the status, headers and body
+    of the answer."""
     messages: list[dict[str, Any]] = [
-        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        {"type": "http.request", "body": part, "more_body": stall or i < len(parts) - 1}
         for i, part in enumerate(parts)]
     sent: list[dict[str, Any]] = []
 
@@ -102,3 +103,11 @@ def test_a_body_over_quarts_limit_gets_its_413(app: daggo_core.DaggoApp) -> None
     large = json.dumps({"job": "j" * 100}).encode()
     assert asgi_post(app, "/rpc/Runs.GetMany", [large[:40], large[40:]])[0] == 413
     assert client_post(app, "/rpc/Runs.GetMany", large)[0] == 413
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408(app: daggo_core.DaggoApp) -> None:
+    app.asgi.config["BODY_TIMEOUT"] = 0.2
+    # The first part of the body and then nothing: as a client that stalls.
+    status, headers, answer = asgi_post(app, "/rpc/Runs.GetMany", [b'{"job"'], stall=True)
+    assert status == 408 and headers["content-type"] == "application/json"
+    assert json.loads(answer)["error"]["code"] == "body_timeout"

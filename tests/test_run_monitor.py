@@ -142,13 +142,13 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
                         interval=INTERVAL).start()
     try:
         start_server(env)
-        failed = wait_for(status_of(storage, lost.id, RunStatus.FAILURE), 10, "lost run failed")
+        failed = wait_for(status_of(storage, lost.id, RunStatus.FAILURE), 30, "lost run failed")
         assert failed.error is not None and failed.error.type == "WorkerLost"
             # Its worker was on this host: its process is gone, whatever its heartbeat says.
         assert f"worker process {worker_pid} of this host is gone" in failed.error.message
         assert [s.status for s in storage.list_steps(lost.id)] == [StepStatus.FAILURE]
         for run in (unstarted, queued):
-            done = wait_for(status_of(storage, run.id, RunStatus.SUCCESS), 10, "run done")
+            done = wait_for(status_of(storage, run.id, RunStatus.SUCCESS), 30, "run done")
             assert done.worker_id is not None
         assert any(e.kind is EventKind.RUN_WORKER_LOST and "re-queued" in e.message
                    for e in storage.list_events(unstarted.id))

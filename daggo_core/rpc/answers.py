@@ -1,5 +1,5 @@
 """The answer to `POST /rpc/<Service>.<Method>`: the JSON body in, the status and JSON
-body out. Both the Quart route and the ASGI fast path (`daggo_core.rpc.fast_path`)
+body out. Both the Quart route and the ASGI fast path (`daggo_core.web.rpc_fast_path`)
 answer with it."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from daggo_core.rpc.text_check import text_problem
 from daggo_core.serde import json_text, structure_strict, unstructure_as
 from daggo_core.services import Services
 
-__all__ = ["JSON_CONTENT_TYPE", "rpc_answer"]
+__all__ = ["JSON_CONTENT_TYPE", "error_answer", "rpc_answer"]
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -29,15 +29,15 @@ async def rpc_answer(methods: Mapping[str, RpcMethod], services: Services, name:
     error; the method runs in a worker thread."""
     method = methods.get(name)
     if method is None:
-        return _error(RpcError(404, "unknown_method",
+        return error_answer(RpcError(404, "unknown_method",
                                f"no RPC method {name!r}; methods: {', '.join(methods)}"))
     parsed = _request_message(method, body)
     if isinstance(parsed, RpcError):
-        return _error(parsed)
+        return error_answer(parsed)
     try:
         result = await asyncio.to_thread(method.call, services, parsed)
     except Exception as exc:
-        return _error(rpc_error(name, exc))
+        return error_answer(rpc_error(name, exc))
     return 200, json_text(unstructure_as(result, method.response)).encode()
 
 
@@ -67,5 +67,6 @@ def _request_message(method: RpcMethod, body: str | bytes) -> Any:
         return RpcError(400, "invalid_argument", f"$: {exc}")
 
 
-def _error(error: RpcError) -> tuple[int, bytes]:
+def error_answer(error: RpcError) -> tuple[int, bytes]:
+    """The HTTP status and JSON body answering `error`."""
     return error.status, json_text(error.body()).encode()

@@ -50,6 +50,8 @@ ERROR_CODES = {error.code: error for error in (
     ErrorCode("unauthenticated", 401, "the server asks for credentials (the bearer token "
               "admin.secret_key) and the request has no valid ones"),
     ErrorCode("unknown_method", 404, "no such method (the message lists them)"),
+    ErrorCode("body_timeout", 408, "the request body did not arrive in full within the "
+              "server's body timeout"),
     ErrorCode("not_found", 404, "the run, job or schedule named does not exist"),
     ErrorCode("failed_precondition", 409, "the request cannot apply now (e.g. re-executing "
               "a run that has not finished)"),

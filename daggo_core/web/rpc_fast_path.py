@@ -4,13 +4,15 @@ response objects (about two fifths of the event loop's work for a small call).
 It takes only calls of a known method, with a body within Quart's
 `MAX_CONTENT_LENGTH`: it refuses those the authenticator does not admit as
 `daggo_core.web.auth` does (`refusal`), answers the others as the Quart route does
-(`daggo_core.rpc.answers.rpc_answer`) and counts them in the same metrics. Every other
+(`daggo_core.rpc.answers.rpc_answer`; a body that does not arrive within Quart's
+`BODY_TIMEOUT` gets 408 `body_timeout`) and counts them in the same metrics. Every other
 request goes to Quart unchanged; a body too large goes to it as it was read (Quart's
 413).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,7 +31,8 @@ from quart import Quart
 from werkzeug.datastructures import Headers
 
 from daggo_core.extensions import Authentication
-from daggo_core.rpc.answers import JSON_CONTENT_TYPE, rpc_answer
+from daggo_core.rpc.answers import JSON_CONTENT_TYPE, error_answer, rpc_answer
+from daggo_core.rpc.errors import RpcError
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
 from daggo_core.services import Services
 from daggo_core.web.auth import refusal
@@ -72,17 +75,28 @@ class _FastPath:
             return
         body, received = bytearray(), []
         max_length: int | None = self.config["MAX_CONTENT_LENGTH"]
-        while True:
-            message = await receive()
-            received.append(message)
-            if message["type"] != "http.request" or (
-                    max_length is not None and len(body) + len(message["body"]) > max_length):
-                # A client gone, or a body too large: Quart answers, given what was read.
-                await self.app(scope, _replaying(received, receive), send)
-                return
-            body += message["body"]
-            if not message["more_body"]:
-                break
+        try:
+            async with asyncio.timeout(self.config["BODY_TIMEOUT"]):
+                while True:
+                    message = await receive()
+                    received.append(message)
+                    if message["type"] != "http.request" or (
+                            max_length is not None
+                            and len(body) + len(message["body"]) > max_length):
+                        # A client gone, or a body too large: Quart answers, given what
+                        # was read.
+                        await self.app(scope, _replaying(received, receive), send)
+                        return
+                    body += message["body"]
+                    if not message["more_body"]:
+                        break
+        except TimeoutError:
+            status, answer = error_answer(RpcError(
+                408, "body_timeout", f"the request body did not arrive in full within "
+                f"{self.config['BODY_TIMEOUT']} s; send it at once"))
+            await self._answer(send, status, answer, {"Content-Type": JSON_CONTENT_TYPE})
+            self.metrics.observe(name, status, time.perf_counter() - started)
+            return
         status, answer = await rpc_answer(self.methods, self.services, name, bytes(body))
         await self._answer(send, status, answer, {"Content-Type": JSON_CONTENT_TYPE})
         self.metrics.observe(name, status, time.perf_counter() - started)

@@ -3,7 +3,7 @@
 
 /** What a failed call answers, with the status of its code. */
 export interface Error {
-  error: { code: "malformed_json" | "invalid_argument" | "unauthenticated" | "unknown_method" | "not_found" | "failed_precondition" | "internal" | "unavailable"; message: string };
+  error: { code: "malformed_json" | "invalid_argument" | "unauthenticated" | "unknown_method" | "body_timeout" | "not_found" | "failed_precondition" | "internal" | "unavailable"; message: string };
 }
 
 /** A job with its whole graph (ops, their inputs and producers), params and tags. */

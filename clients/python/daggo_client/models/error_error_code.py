@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class ErrorErrorCode(StrEnum):
+    BODY_TIMEOUT = "body_timeout"
     FAILED_PRECONDITION = "failed_precondition"
     INTERNAL = "internal"
     INVALID_ARGUMENT = "invalid_argument"
