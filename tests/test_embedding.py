@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -13,14 +12,13 @@ from typing import Any
 
 import pytest
 from attrs import frozen
-from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 
 import daggo_core
 from daggo_core import Context, NoInput, dag
 from daggo_core.config import default_config
 from daggo_core.storage.records import RunStatus
 from daggo_core.testing.processes import free_port, wait_for
+from daggo_core.testing.serving import served_on
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -74,27 +72,10 @@ def served(tmp_path: Path) -> Iterator[tuple[daggo_core.DaggoApp, str]]:
     cfg.scheduler.enabled = False
     app = daggo_core.open(cfg, JOB)
     port = free_port()
-    hconfig = HypercornConfig()
-    hconfig.bind = [f"127.0.0.1:{port}"]
-    hconfig.accesslog = None
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    def run_server() -> None:
-        loop.run_until_complete(serve(embedding_app(app), hconfig,  # type: ignore[arg-type]
-                                      shutdown_trigger=stop.wait))
-        # As asyncio.run does: threads of to_thread() calls end before the loop closes.
-        loop.run_until_complete(loop.shutdown_default_executor())
-
-    server = threading.Thread(target=run_server, name="host-server")
-    server.start()
     try:
-        yield app, f"http://127.0.0.1:{port}"
+        with served_on(embedding_app(app), port, name="host-server"):
+            yield app, f"http://127.0.0.1:{port}"
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        server.join(30)
-        assert not server.is_alive(), "the host server did not shut down within 30 s"
-        loop.close()
         app.close()  # the lifespan closed it already, unless the server failed to start
 
 

@@ -5,16 +5,12 @@ its bodies)."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
@@ -23,6 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 import daggo_core
 from daggo_core.config import default_config
 from daggo_core.testing.processes import free_port, wait_for
+from daggo_core.testing.serving import served_on
 from tests.conftest import BackendUnderTest
 from tests.test_rpc import JOB
 
@@ -43,27 +40,10 @@ def live_url(storage_backend: BackendUnderTest,
     for n in range(3):
         app.launch("job", {"n": n})
     port = free_port()
-    hconfig = HypercornConfig()
-    hconfig.bind = [f"127.0.0.1:{port}"]
-    hconfig.accesslog = None
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    def run_server() -> None:
-        loop.run_until_complete(serve(app.asgi, hconfig,  # type: ignore[arg-type]
-                                      shutdown_trigger=stop.wait))
-        loop.run_until_complete(loop.shutdown_default_executor())
-
-    server = threading.Thread(target=run_server, name="fuzzed-server")
-    server.start()
     url = f"http://127.0.0.1:{port}"
-    try:
+    with served_on(app.asgi, port, name="fuzzed-server"):
         wait_for(lambda: _answers(url), 20, "the server to answer")
         yield url
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        server.join(30)
-        loop.close()
 
 
 def _answers(url: str) -> bool:

@@ -8,20 +8,18 @@ import asyncio
 import http.client
 import json
 import re
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 
 import daggo_core
 from daggo_core.config import default_config
 from daggo_core.errors import DaggoError
 from daggo_core.testing.processes import free_port, wait_for
+from daggo_core.testing.serving import served_on
 from tests.test_embedding import JOB
 
 Scope = dict[str, Any]
@@ -76,26 +74,8 @@ def mounted(request: pytest.FixtureRequest,
     cfg.scheduler.enabled = False
     app = daggo_core.open(cfg, JOB)
     port = free_port()
-    hconfig = HypercornConfig()
-    hconfig.bind = [f"127.0.0.1:{port}"]
-    hconfig.accesslog = None
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    def run_server() -> None:
-        loop.run_until_complete(serve(host_app(app, request.param),  # type: ignore[arg-type]
-                                      hconfig, shutdown_trigger=stop.wait))
-        loop.run_until_complete(loop.shutdown_default_executor())
-
-    server = threading.Thread(target=run_server, name="host-server")
-    server.start()
-    try:
+    with served_on(host_app(app, request.param), port, name="host-server"):
         yield port
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        server.join(30)
-        assert not server.is_alive(), "the host server did not shut down within 30 s"
-        loop.close()
     # The host's lifespan shutdown stopped and closed the app.
     with pytest.raises(DaggoError, match="this app is closed"):
         asyncio.run(app.start())

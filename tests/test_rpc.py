@@ -175,7 +175,7 @@ def test_the_openapi_spec_is_valid_and_describes_every_method(
     launch = spec["paths"]["/rpc/Jobs.Launch"]["post"]
     assert launch["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/JobsLaunchRequest"}
-    assert set(launch["responses"]) == {"200", "400", "401", "404", "409", "500", "503"}
+    assert set(launch["responses"]) == {"200", "400", "401", "404", "408", "409", "500", "503"}
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer", "description": "admin.secret_key, when it is set"}
     assert spec["security"] == [{"bearerAuth": []}, {}]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import cattrs
 
@@ -17,9 +17,11 @@ from daggo_core.rpc.text_check import text_problem
 from daggo_core.serde import json_text, structure_strict, unstructure_as
 from daggo_core.services import Services
 
-__all__ = ["JSON_CONTENT_TYPE", "error_answer", "rpc_answer"]
+__all__ = ["JSON_CONTENT_TYPE", "error_answer", "request_message", "rpc_answer"]
 
 JSON_CONTENT_TYPE = "application/json"
+
+T = TypeVar("T")
 
 
 async def rpc_answer(methods: Mapping[str, RpcMethod], services: Services, name: str,
@@ -50,16 +52,22 @@ def _request_message(method: RpcMethod, body: str | bytes) -> Any:
     if not isinstance(data, dict):
         return RpcError(400, "invalid_argument",
                         f"the request body must be a JSON object, got {type(data).__name__}")
-    problem = text_problem(data)
-    if problem is not None:
-        return RpcError(400, "invalid_argument", problem)
     if method.request is None:
         if data:
             return RpcError(400, "invalid_argument",
                             f"{method.name} takes no fields, got {', '.join(sorted(data))}")
         return None
+    return request_message(data, method.request)
+
+
+def request_message(data: dict[str, Any], kind: type[T]) -> T | RpcError:
+    """The request message `kind` from its JSON fields `data`, strictly, or the error
+    naming each wrong field by its path."""
+    problem = text_problem(data)
+    if problem is not None:
+        return RpcError(400, "invalid_argument", problem)
     try:
-        return structure_strict(data, method.request)
+        return structure_strict(data, kind)
     except cattrs.BaseValidationError as exc:
         return RpcError(400, "invalid_argument",
                         "; ".join(cattrs.transform_error(exc, path="$")))

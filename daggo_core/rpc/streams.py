@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import attrs
-import cattrs
 from quart import Blueprint, Response, jsonify, request
 
+from daggo_core.rpc.answers import request_message
 from daggo_core.rpc.errors import RpcError, rpc_error
-from daggo_core.serde import structure_strict, unstructure
+from daggo_core.serde import unstructure
 from daggo_core.services import Services
 from daggo_core.services.streams import (
     KeepAlive,
@@ -193,13 +193,7 @@ def _query_message(kind: type[T]) -> T | RpcError:
             return RpcError(400, "invalid_argument", f"$.{name}: give it once")
         else:
             data[name] = values[0]
-    try:
-        return structure_strict(data, kind)
-    except cattrs.BaseValidationError as exc:
-        return RpcError(400, "invalid_argument",
-                        "; ".join(cattrs.transform_error(exc, path="$")))
-    except (TypeError, ValueError) as exc:
-        return RpcError(400, "invalid_argument", f"$: {exc}")
+    return request_message(data, kind)
 
 
 def _answer(error: RpcError) -> tuple[Response, int]:
