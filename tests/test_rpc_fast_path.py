@@ -63,7 +63,8 @@ def asgi_post(app: daggo_core.DaggoApp, path: str, parts: list[bytes], *,
              "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1234),
              "server": ("127.0.0.1", 80), "extensions": {},
              "headers": [(b"host", b"localhost"), (b"content-type", b"application/json")]}
-    asyncio.run(app.asgi(scope, receive, send))  # type: ignore[arg-type]
+    # Bounded, so an answer that never comes fails the test instead of hanging it.
+    asyncio.run(asyncio.wait_for(app.asgi(scope, receive, send), 10))  # type: ignore[arg-type]
     start = sent[0]
     headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
     return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])

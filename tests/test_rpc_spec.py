@@ -20,6 +20,7 @@ from daggo_core import Definitions, JobDefinition, dag
 from daggo_core.config import default_config
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.rpc.openapi import openapi_spec
+from daggo_core.rpc.reference import call_body
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
 from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services.cursors import encode_cursor
@@ -257,3 +258,18 @@ def test_the_page_sizes_in_the_docs_are_the_declared_ones() -> None:
     rows = re.findall(r"^\| `(\w+\.\w+)` \| ([\d,]+) \| ([\d,]+) \|", text, flags=re.MULTILINE)
     assert {name: (int(default.replace(",", "")), int(maximum.replace(",", "")))
             for name, default, maximum in rows} == LISTS
+
+
+def test_an_example_call_is_the_example_request_with_each_missing_required_field_typed() -> None:
+    schemas = {"Colour": {"enum": ["red", "blue"]}}
+    request = {"required": ["name", "n", "colour"],
+               "properties": {"name": {"type": "string"}, "n": {"type": "integer"},
+                              "colour": {"$ref": "#/components/schemas/Colour"},
+                              "shout": {"type": "boolean"}}}
+    # No example (a plugin method may declare none): each required field valued by type.
+    assert call_body(None, request, schemas) == {"name": "...", "n": 1, "colour": "red"}
+    media = {"examples": {"example": {"value": {"name": "Ada", "shout": True}}}}
+    assert call_body(media, request, schemas) == {
+        "name": "Ada", "shout": True, "n": 1, "colour": "red"}
+    assert call_body(media, request, schemas, required_only=True) == {
+        "name": "Ada", "n": 1, "colour": "red"}

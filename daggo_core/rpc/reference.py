@@ -9,7 +9,7 @@ from typing import Any
 
 from attrs import frozen
 
-__all__ = ["FieldDoc", "MessageDoc", "MethodDoc", "example_value", "message_docs",
+__all__ = ["FieldDoc", "MessageDoc", "MethodDoc", "call_body", "message_docs",
            "method_docs", "type_label"]
 
 _REF = "#/components/schemas/"
@@ -67,10 +67,7 @@ def method_docs(spec: dict[str, Any], base_url: str) -> list[MethodDoc]:
         name = path.removeprefix("/rpc/")
         media = operation.get("requestBody", {}).get("content", {}).get("application/json")
         request = _resolve(media["schema"], schemas) if media else {}
-        example = _example_value(media)
-        if example is None and request:
-            example = {field: example_value(request["properties"][field], schemas)
-                       for field in request.get("required", ())}
+        example = call_body(media, request, schemas) if request else None
         data = f" -d '{json.dumps(example)}'" if example else ""
         answer = operation["responses"]["200"]["content"]["application/json"]
         docs.append(MethodDoc(
@@ -170,12 +167,27 @@ def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def example_value(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
-    """A placeholder value of `schema` for an example call (`"..."` for a string)."""
+def call_body(media: dict[str, Any] | None, request: dict[str, Any],
+              schemas: dict[str, Any], *, required_only: bool = False) -> dict[str, Any]:
+    """The body of an example call of a method whose request schema is `request`: its
+    example request (with `required_only`, just its required fields), and each required
+    field the example lacks (a plugin method may declare none) valued by its type."""
+    example: dict[str, Any] = _example_value(media) or {}
+    required = request.get("required", [])
+    body = {field: value for field, value in example.items()
+            if not required_only or field in required}
+    properties = request.get("properties", {})
+    for field in required:
+        body.setdefault(field, _typed_value(properties.get(field, {}), schemas))
+    return body
+
+
+def _typed_value(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+    """A value of `schema`'s type for a field no example gives (`"..."` for a string)."""
     schema = _resolve(schema, schemas)
     if "enum" in schema:
         return schema["enum"][0]
     if "anyOf" in schema:
-        return example_value(schema["anyOf"][0], schemas)
+        return _typed_value(schema["anyOf"][0], schemas)
     return {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": [],
             "object": {}}.get(schema.get("type", ""))

@@ -1,8 +1,8 @@
 """docs/RPC.md's table of every method called from each client, generated from the spec.
 
-Each row calls the method with its required fields (their example values when the spec
-has an example request, placeholders otherwise) through curl, the generated Python client
-and the generated TypeScript one. `make gen-sdk` rewrites the table between its markers
+Each row calls the method with its required fields, valued as in its example request
+(`daggo_core.rpc.reference.call_body`), through curl, the generated Python client and the
+generated TypeScript one. `make gen-sdk` rewrites the table between its markers
 (`python -m daggo_core.sdk.examples docs/RPC.md`); a test fails while it is stale.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from attrs import frozen
 
-from daggo_core.rpc.reference import example_value
+from daggo_core.rpc.reference import call_body
 
 __all__ = ["BEGIN", "END", "MethodCall", "examples_table", "method_calls", "update_docs"]
 
@@ -50,7 +50,7 @@ def method_calls(spec: dict[str, Any]) -> Iterator[MethodCall]:
         media = operation.get("requestBody", {}).get("content", {}).get("application/json")
         ref = media.get("schema", {}).get("$ref", "") if media else ""
         request = ref.removeprefix(_REF) if ref.startswith(_REF) else None
-        body = _body(media, schemas.get(request or "", {}), schemas)
+        body = call_body(media, schemas.get(request or "", {}), schemas, required_only=True)
         module = _snake(operation.get("operationId", f"{service}_{method}"))
         text = json.dumps(body) if body else ""
         python_body = f", body={request}.from_dict({text})" if body else ""
@@ -81,18 +81,6 @@ def update_docs(path: Path, spec: dict[str, Any]) -> bool:
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
-
-
-def _body(media: dict[str, Any] | None, request: dict[str, Any],
-          schemas: dict[str, Any]) -> dict[str, Any]:
-    """The request's required fields, valued as in the spec's example request if any."""
-    examples: dict[str, Any] = (media or {}).get("examples", {})
-    example: dict[str, Any] = next(iter(examples.values())).get("value", {}) \
-        if examples else {}
-    properties = request.get("properties", {})
-    return {field: example[field] if field in example
-            else example_value(properties.get(field, {}), schemas)
-            for field in request.get("required", [])}
 
 
 def _snake(name: str) -> str:
