@@ -44,10 +44,10 @@ def _make_converter(*, strict: bool = False) -> cattrs.Converter:
     if strict:
         for kind, accepted in _STRICT_SCALARS.items():
             conv.register_structure_hook(kind, _strict_scalar(kind, accepted))
-        # A StrEnum (IntEnum) is a str (int) first in its MRO: without these its fields
-        # would take the scalar's hook, any string for a member.
-        for kind in (enum.StrEnum, enum.IntEnum):
-            conv.register_structure_hook(kind, _strict_enum)
+        # Enums by their members' values only (an enum of str or int values is a str or
+        # int too: the scalar hooks above hand those over, else any string would do).
+        conv.register_structure_hook_func(
+            lambda kind: isinstance(kind, type) and issubclass(kind, enum.Enum), _strict_enum)
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
     # Datetimes and dates are ISO 8601 text, or already the object (params filled in from
     # Python).
@@ -66,15 +66,17 @@ _STRICT_SCALARS: dict[type, tuple[type, ...]] = {
 
 
 def _strict_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
-    """The member of `kind` whose value is `value` (of the members' own type)."""
-    plain = str if issubclass(kind, str) else int
+    """The member of `kind` whose value is `value`, of the members' own type."""
+    plain = tuple({type(member.value) for member in kind})
     if isinstance(value, bool) or not isinstance(value, plain):
         raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}"[:120])
     return kind(value)
 
 
 def _strict_scalar(kind: type, accepted: tuple[type, ...]) -> typing.Callable[[Any, Any], Any]:
-    def structure(value: Any, _: Any) -> Any:
+    def structure(value: Any, target: Any) -> Any:
+        if isinstance(target, type) and issubclass(target, enum.Enum):
+            return _strict_enum(value, target)  # `class X(str, Enum)`: str first in its MRO
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, accepted):
             raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} "
                             f"{value!r}"[:120])

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from daggo_core.cli.main import cli
 from daggo_core.client import RemoteServices, RunStream
 from daggo_core.config import default_config
-from daggo_core.errors import DaggoError
+from daggo_core.errors import DaggoError, StorageError
 from daggo_core.rpc.errors import _BY_CLASS, error_of_code, rpc_error
 from daggo_core.services.jobs import JobsGetRequest
 from daggo_core.storage.base import Storage
@@ -374,9 +374,47 @@ def test_the_token_is_sent_and_never_printed(start_server: Callable[..., Server]
 
 
 def test_each_error_code_comes_back_as_the_error_class_that_answers_it() -> None:
-    for kind, code, _ in _BY_CLASS:
-        answer = rpc_error("Runs.Get", kind("the message"))
+    for kind, code in _BY_CLASS:
+        raised = (StorageError("the message", transient=True) if kind is StorageError
+                  else kind("the message"))
+        answer = rpc_error("Runs.Get", raised)
         error = error_of_code(answer.code, answer.message)
         assert isinstance(error, kind) and str(error) == "the message", code
     assert error_of_code("internal", "x") is None
+    # A storage error that is no outage (a schema problem, a bug) is the server's fault:
+    # logged with an id, its text not sent.
+    answer = rpc_error("Runs.Get", StorageError("relation runs does not exist"))
+    assert (answer.status, answer.code) == (500, "internal")
+    assert "relation" not in answer.message
     assert isinstance(error_of_code("not_found", "x"), DaggoError)
+
+
+def test_a_stream_closed_unread_again_and_again_gives_up_within_its_budget() -> None:
+    import http.server
+    import threading
+    import time
+
+    from daggo_core.client.http import RpcClient
+
+    class EmptyStream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # an event stream that ends before any message
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EmptyStream)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = RpcClient(f"http://127.0.0.1:{httpd.server_address[1]}")
+        stream = RunStream(client, "r1", retry_seconds=0.5, retry_interval=0.05).start()
+        started = time.monotonic()
+        with pytest.raises(DaggoError, match="closed the stream of run r1 without sending"):
+            while stream.wait(5):
+                pass
+        assert time.monotonic() - started < 5 and stream.connections > 1
+    finally:
+        httpd.shutdown()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 import pytest
@@ -116,6 +117,26 @@ def test_the_feed_reads_only_while_someone_listens(storage_backend: BackendUnder
         assert feed.counts == idle
 
     asyncio.run(main())
+
+
+def test_a_subscriber_canceled_before_the_feed_is_positioned_leaves_nothing_behind(
+        storage_backend: BackendUnderTest) -> None:
+    storage = storage_backend.open()
+    run = storage.add_run(Run(job_name="job"))
+
+    async def main() -> None:
+        feed = EventFeed(storage, poll_interval=0.01)
+        # Canceled at once: before the feed's first read says where the log ends.
+        pending = asyncio.ensure_future(feed.subscribe(run.id))
+        await asyncio.sleep(0)
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pending
+        assert feed.subscriber_count == 0
+        while feed.active:  # with nobody left, the feed stops reading
+            await asyncio.sleep(0.01)
+
+    asyncio.run(asyncio.wait_for(main(), 10))
 
 
 def test_run_changes_are_read_once_for_every_subscriber(

@@ -69,28 +69,32 @@ class RunStream:
     def _read(self) -> None:
         failing_since: float | None = None
         while True:
+            problem: BaseException
             try:
                 if self._read_once():
                     self.ended = True
                     self._items.put(_END)
                     return
-                # Closed before the end: reopen at once, unless it closed unread.
-                failing_since = None
-                if not self._received:
-                    time.sleep(self.retry_interval)
+                if self._received:  # closed before the end: reopen at once
+                    failing_since = None
+                    continue
+                # Closed unread: a failure like an unreachable server, within one budget.
+                problem = DaggoError(f"the server closed the stream of run {self.run_id} "
+                                     "without sending anything")
             except (ServerUnreachableError, StorageError) as exc:
-                now = time.monotonic()
-                if self._received or failing_since is None:  # the first failure in a row
-                    failing_since = now
-                if now - failing_since >= self.retry_seconds:
-                    self._items.put(DaggoError(
-                        f"{exc}; stopped following run {self.run_id} (it goes on: see "
-                        f"`daggo runs show {self.run_id}`)"))
-                    return
-                time.sleep(self.retry_interval)
+                problem = exc
             except BaseException as exc:  # handed to the waiting thread
                 self._items.put(exc)
                 return
+            now = time.monotonic()
+            if self._received or failing_since is None:  # the first failure in a row
+                failing_since = now
+            if now - failing_since >= self.retry_seconds:
+                self._items.put(DaggoError(
+                    f"{problem}; stopped following run {self.run_id} (it goes on: see "
+                    f"`daggo runs show {self.run_id}`)"))
+                return
+            time.sleep(self.retry_interval)
 
     def _read_once(self) -> bool:
         """Read one connection of the stream; True once its end arrived. A connection

@@ -42,6 +42,8 @@ GAP_SECONDS = 5.0
 BATCH = 1000
 #: The most holes kept pending; older ones are given up first.
 MAX_GAPS = 256
+#: How long a new subscriber waits for the feed's first read of where the log ends.
+POSITION_SECONDS = 30.0
 #: Events (and runs) a subscriber may have waiting before its stream is ended.
 SUBSCRIBER_CAPACITY = 4096
 
@@ -64,8 +66,8 @@ class FeedStorage(Protocol):
 
 
 class FeedEnded(DaggoError):
-    """A subscription ended: the feed closed (`reason` "closed") or the subscriber fell
-    too far behind ("overflow")."""
+    """A subscription ended: the feed closed (`reason` "closed"), the subscriber fell
+    too far behind ("overflow"), or the feed could not read the log ("unavailable")."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -188,7 +190,8 @@ class EventFeed:
         """A subscription to `run_id`'s events and changes (every run's changes if None,
         only job `job`'s if given). Every event released after this returns reaches it,
         and every event with a lower id was stored before it returned. Raises FeedEnded
-        when the feed is closed."""
+        when the feed is closed, or could not read where the log ends within POSITION_SECONDS;
+    a subscriber canceled meanwhile leaves nothing behind."""
         if self.closed:
             raise FeedEnded("closed")
         subscription = Subscription(self, run_id, job, self.capacity)
@@ -202,8 +205,16 @@ class EventFeed:
             self._positioned = asyncio.Event()
             self._runner = self._loop.create_task(self._run(), name="daggo-event-feed")
         assert self._positioned is not None
-        await self._positioned.wait()
+        try:
+            await asyncio.wait_for(self._positioned.wait(), POSITION_SECONDS)
+        except TimeoutError:  # storage never answered
+            self._remove(subscription)
+            raise FeedEnded("unavailable") from None
+        except BaseException:  # the client left (canceled)
+            self._remove(subscription)
+            raise
         if subscription.ended is not None:
+            self._remove(subscription)
             raise FeedEnded(subscription.ended)
         subscription.start_high = self._high
         subscription.start_gaps = tuple((gap.low, gap.high) for gap in self._gaps)

@@ -62,11 +62,13 @@ ERROR_CODES = {error.code: error for error in (
 
 #: Error classes by the code and status they answer, most specific first; read both ways
 #: (an error raised to its answer here, an answer back to its error by the RPC client).
-_BY_CLASS: tuple[tuple[type[DaggoError], str, int], ...] = (
-    (NotFoundError, "not_found", 404),
-    (InvalidArgumentError, "invalid_argument", 400),
-    (FailedPreconditionError, "failed_precondition", 409),
-    (StorageError, "unavailable", 503),
+#: A StorageError answers `unavailable` only when transient (the database unreachable or
+#: busy); any other is a fault of the server's, answered `internal`.
+_BY_CLASS: tuple[tuple[type[DaggoError], str], ...] = (
+    (NotFoundError, "not_found"),
+    (InvalidArgumentError, "invalid_argument"),
+    (FailedPreconditionError, "failed_precondition"),
+    (StorageError, "unavailable"),
 )
 
 
@@ -79,19 +81,19 @@ def unauthenticated(message: str) -> RpcError:
 def rpc_error(method: str, exc: BaseException) -> RpcError:
     """The answer to `exc` raised by `method`; an unexpected one is logged with an id the
     answer gives, never its traceback."""
-    for kind, code, status in _BY_CLASS:
-        if isinstance(exc, kind):
-            return RpcError(status=status, code=code, message=str(exc))
+    for kind, code in _BY_CLASS:
+        if isinstance(exc, kind) and not (isinstance(exc, StorageError) and not exc.transient):
+            return RpcError(status=ERROR_CODES[code].status, code=code, message=str(exc))
     error_id = uuid.uuid4().hex[:12]
     logger.error("RPC %s failed (error id %s)", method, error_id, exc_info=exc)
-    return RpcError(status=500, code="internal",
+    return RpcError(status=ERROR_CODES["internal"].status, code="internal",
                     message=f"internal error {error_id}; the server log has its details")
 
 
 def error_of_code(code: str, message: str) -> DaggoError | None:
     """The daggo error a service raised to answer `code` with `message` (the first class
     of the table with that code), or None for a code no service error answers."""
-    for kind, known, _ in _BY_CLASS:
+    for kind, known in _BY_CLASS:
         if known == code:
             if kind is StorageError:
                 return StorageError(message, transient=True)
