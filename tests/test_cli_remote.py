@@ -8,6 +8,7 @@ import os
 import select
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from daggo_core.cli.main import cli
+from daggo_core.cli.progress import IDLE_REDRAW_SECONDS
 from daggo_core.client import RemoteServices, RunStream
-from daggo_core.config import default_config
 from daggo_core.errors import DaggoError, StorageError
 from daggo_core.rpc.errors import _BY_CLASS, error_of_code, rpc_error
 from daggo_core.services.jobs import JobsGetRequest
@@ -136,15 +137,6 @@ def read_until(proc: subprocess.Popen[str], text: str, timeout: float = 20.0) ->
 
     wait_for(arrived, timeout, f"{text!r} to be printed")
     return printed
-
-
-def needs_stream(server: Server) -> None:
-    """Skip unless the server serves `GET /rpc/Runs.Stream` (built on another branch)."""
-    import httpx
-
-    answer = httpx.get(f"{server.url}/rpc/Runs.Stream", params={"run_id": "none"})
-    if answer.status_code == 405:
-        pytest.skip("the server has no GET /rpc/Runs.Stream yet")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -268,11 +260,13 @@ def test_logs_follow_a_running_run_through_the_server(server: Server) -> None:
 
 
 def test_launch_wait_follows_the_stream_and_exits_as_locally(server: Server) -> None:
-    needs_stream(server)
     ok = server.cli_process("job", "launch", "gated", "--wait")
     printed = read_until(ok, "  wait: RUNNING\n")  # the step's start, as it happened
+    opened = time.monotonic()
     (server.gate / "open").touch()
     rest, _ = ok.communicate(timeout=30)
+    # The run's end came through the stream, not the idle redraw that would show it too.
+    assert time.monotonic() - opened < IDLE_REDRAW_SECONDS
     output = printed + rest
     assert ok.returncode == 0, output
     run_id = output.split()[1]
@@ -287,7 +281,6 @@ def test_launch_wait_follows_the_stream_and_exits_as_locally(server: Server) -> 
 
 
 def test_the_stream_is_resumed_after_the_connection_drops(server: Server) -> None:
-    needs_stream(server)
     proxy = TcpProxy("127.0.0.1", server.port)
     try:
         url = f"http://127.0.0.1:{proxy.port}"
@@ -354,8 +347,6 @@ def test_local_only_options_are_refused_with_a_url(server: Server) -> None:
     assert server.storage.list_runs() == []
 
 
-@pytest.mark.skipif(not hasattr(default_config().admin, "secret_key"),
-                    reason="needs the admin.secret_key setting (bearer auth)")
 def test_the_token_is_sent_and_never_printed(start_server: Callable[..., Server]) -> None:
     server = start_server(DAGGO_ADMIN_SECRET_KEY=SECRET)
     without = server.remote("job", "list")
