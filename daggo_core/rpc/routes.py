@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from quart import Blueprint, Response, jsonify, render_template, request, url_for
@@ -10,22 +11,21 @@ from daggo_core.rpc.answers import JSON_CONTENT_TYPE, rpc_answer
 from daggo_core.rpc.errors import ERROR_CODES
 from daggo_core.rpc.openapi import openapi_spec
 from daggo_core.rpc.reference import message_docs, method_docs
-from daggo_core.rpc.registry import rpc_methods
+from daggo_core.rpc.registry import RpcMethod
 from daggo_core.rpc.streams import register_streams
 from daggo_core.services import Services
 
 __all__ = ["rpc_blueprint"]
 
 
-def rpc_blueprint(services: Services) -> Blueprint:
-    """The RPC routes over `services`: every method of `rpc_methods(services)` (daggo's
-    and the plugins'), the API's OpenAPI description at `/rpc/openapi.json` and its
+def rpc_blueprint(services: Services, methods: Mapping[str, RpcMethod]) -> Blueprint:
+    """The RPC routes over `services`: every method of `methods` (`rpc_methods(services)`:
+    daggo's and the plugins'), the API's OpenAPI description at `/rpc/openapi.json` and its
     reference page at `/rpc/docs/`; URLs are under the ASGI `root_path` the app is
     mounted at."""
     from daggo_core import __version__
 
     blueprint = Blueprint("rpc", __name__, url_prefix="/rpc", template_folder="templates")
-    methods = rpc_methods(services)
     description = openapi_spec(methods, __version__)
 
     @blueprint.get("/openapi.json")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from quart import Quart, Response, g, request
 
 from daggo_core.metrics import DaggoMetrics
-from daggo_core.rpc.registry import rpc_methods
-from daggo_core.services import Services
+from daggo_core.rpc.registry import RpcMethod
 
 __all__ = ["RpcRequestMetrics", "install_metrics"]
 
@@ -36,14 +36,15 @@ class RpcRequestMetrics:
         self._latency.labels(method=method).observe(seconds)
 
 
-def install_metrics(web: Quart, metrics: DaggoMetrics, services: Services) -> RpcRequestMetrics:
-    """Serve `metrics` at `/metrics` and count `web`'s RPC requests in them, by the
-    methods of `services` (daggo's and the plugins'); returns the RPC metrics, for
-    requests answered before `web` (`daggo_core.rpc.fast_path`). Install it
+def install_metrics(web: Quart, metrics: DaggoMetrics,
+                    methods: Mapping[str, RpcMethod]) -> RpcRequestMetrics:
+    """Serve `metrics` at `/metrics` and count `web`'s RPC requests in them, labelled by
+    `methods` (daggo's and the plugins'); returns the RPC metrics, for requests answered
+    before `web` (`daggo_core.web.rpc_fast_path`). Install it
     before anything that may answer a request early (the authenticator), so that refused
     requests are timed too."""
     rpc = RpcRequestMetrics(metrics)
-    methods = frozenset(rpc_methods(services))
+    names = frozenset(methods)
 
     @web.before_request
     async def start_clock() -> None:
@@ -52,7 +53,7 @@ def install_metrics(web: Quart, metrics: DaggoMetrics, services: Services) -> Rp
     @web.after_request
     async def count(response: Response) -> Response:
         if request.path.startswith("/rpc/"):
-            rpc.observe(_method_label(methods), response.status_code,
+            rpc.observe(_method_label(names), response.status_code,
                         time.perf_counter() - g.rpc_started)
         return response
 

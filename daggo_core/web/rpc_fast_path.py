@@ -33,7 +33,7 @@ from werkzeug.datastructures import Headers
 from daggo_core.extensions import Authentication
 from daggo_core.rpc.answers import JSON_CONTENT_TYPE, error_answer, rpc_answer
 from daggo_core.rpc.errors import RpcError
-from daggo_core.rpc.registry import RpcMethod, rpc_methods
+from daggo_core.rpc.registry import RpcMethod
 from daggo_core.services import Services
 from daggo_core.web.auth import refusal
 from daggo_core.web.metrics import RpcRequestMetrics
@@ -45,12 +45,12 @@ ASGIApp = Callable[[Scope, ASGIReceiveCallable, ASGISendCallable], Awaitable[Non
 _PREFIX = "/rpc/"
 
 
-def install_rpc_fast_path(web: Quart, services: Services, metrics: RpcRequestMetrics,
+def install_rpc_fast_path(web: Quart, services: Services, methods: Mapping[str, RpcMethod],
+                          metrics: RpcRequestMetrics,
                           authentication: Authentication | None) -> None:
-    """Answer `web`'s calls of the RPC methods of `services` before Quart (see the
+    """Answer `web`'s calls of `methods` (over `services`) before Quart (see the
     module's docstring)."""
-    fast = _FastPath(web.asgi_app, rpc_methods(services), services, metrics, authentication,
-                     web.config)
+    fast = _FastPath(web.asgi_app, methods, services, metrics, authentication, web.config)
     web.asgi_app = fast  # type: ignore[method-assign]
 
 

@@ -14,6 +14,7 @@ from quart import Quart, abort, jsonify, render_template, request
 
 from daggo_core.errors import InvalidArgumentError, RunNotFoundError
 from daggo_core.extensions import UIPanel
+from daggo_core.rpc.registry import rpc_methods
 from daggo_core.rpc.routes import rpc_blueprint
 from daggo_core.services import Services
 from daggo_core.services.jobs import JobsGetManyRequest
@@ -56,12 +57,13 @@ def create_asgi(app: DaggoApp) -> Quart:
         panels=sorted(panels.values(), key=lambda p: p.title),
     )
 
-    rpc_metrics = install_metrics(web, app.metrics, services)
+    methods = rpc_methods(services)
+    rpc_metrics = install_metrics(web, app.metrics, methods)
     authenticator = app.hooks.authenticator(app.config.admin.authenticator)
     authentication = authenticator.create(app.config)
     install_auth(web, authentication, pages=not app.config.disable_ui)
-    web.register_blueprint(rpc_blueprint(services))
-    install_rpc_fast_path(web, services, rpc_metrics, authentication)
+    web.register_blueprint(rpc_blueprint(services, methods))
+    install_rpc_fast_path(web, services, methods, rpc_metrics, authentication)
 
     @web.get("/healthz")
     async def healthz() -> Any:
