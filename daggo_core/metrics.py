@@ -83,7 +83,13 @@ class DaggoMetrics:
     def _observe_ended_runs(self) -> None:
         with self._lock:
             tracked = list(self._tracked)
+        # A run its executor still executes has not ended: read only the others, so a
+        # scrape reads each run once, after it ended, however many are running.
+        executor = self.app.executor
+        executing = executor.active_run_ids() if executor is not None else set()
         for run_id in tracked:
+            if run_id in executing:
+                continue
             try:
                 detail = self.app.services.runs.get(RunsGetRequest(run_id=run_id))
             except NotFoundError:

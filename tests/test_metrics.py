@@ -7,11 +7,11 @@ import asyncio
 import datetime as dt
 import json
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy
 from attrs import frozen
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -20,6 +20,7 @@ from daggo_core import Context, NoInput, dag
 from daggo_core.config import default_config
 from daggo_core.metrics import MAX_TRACKED_RUNS
 from daggo_core.storage.records import Run, RunStatus
+from daggo_core.testing.processes import wait_for
 from tests.conftest import BackendUnderTest
 
 SECRET = "metrics-secret-value"
@@ -85,13 +86,6 @@ def launch(app: daggo_core.DaggoApp, job: str) -> str:
     return run_id
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def finished(app: daggo_core.DaggoApp, run_id: str) -> bool:
     return app.storage.get_run(run_id).is_finished
 
@@ -103,8 +97,8 @@ def test_a_scrape_after_a_run_shows_its_runs_steps_latency_and_rpc_calls(
     assert queued[("daggo_runs", (("job", "quick"), ("status", "QUEUED")))] == 1
     coordinator = app.start_execution()
     assert coordinator.dispatch_once() == 1
-    wait_until(lambda: finished(app, run_id))
-    wait_until(lambda: not app.executor or not app.executor.active_run_ids())
+    wait_for(lambda: finished(app, run_id), 10, "it")
+    wait_for(lambda: not app.executor or not app.executor.active_run_ids(), 10, "it")
     samples = scrape(app)
     assert samples[("daggo_runs", (("job", "quick"), ("status", "SUCCESS")))] == 1
     assert ("daggo_runs", (("job", "quick"), ("status", "QUEUED"))) not in samples
@@ -141,9 +135,9 @@ def test_queued_runs_are_counted_by_why_they_wait(app: daggo_core.DaggoApp) -> N
         assert samples[("daggo_runs", (("job", "held"), ("status", "QUEUED")))] == 1
     finally:
         RELEASE.set()
-    wait_until(lambda: finished(app, first))
-    wait_until(lambda: coordinator.dispatch_once() == 1 or finished(app, second))
-    wait_until(lambda: finished(app, second))
+    wait_for(lambda: finished(app, first), 10, "it")
+    wait_for(lambda: coordinator.dispatch_once() == 1 or finished(app, second), 10, "it")
+    wait_for(lambda: finished(app, second), 10, "it")
     coordinator.dispatch_once()
     assert scrape(app)[("daggo_queued_runs_waiting", (("reason", "run_slot"),))] == 0
 
@@ -206,7 +200,7 @@ def test_a_failing_observer_never_keeps_runs_or_ticks_from_launching(
     coordinator = app.start_execution()
     coordinator.max_concurrent_runs, coordinator.on_launch = 2, broken
     assert coordinator.dispatch_once() == 2
-    wait_until(lambda: finished(app, first) and finished(app, second))
+    wait_for(lambda: finished(app, first) and finished(app, second), 10, "it")
     assert caplog.text.count("on_launch failed for run") == 2
     start = dt.datetime(2026, 1, 1, 12, 0, 30, tzinfo=dt.UTC)
     scheduler = app.start_scheduler(clock=lambda: start)
@@ -215,3 +209,34 @@ def test_a_failing_observer_never_keeps_runs_or_ticks_from_launching(
     [tick] = scheduler.tick(start + dt.timedelta(seconds=32))
     assert tick.run_id is not None
     assert "on_fired failed for a tick of ticking/" in caplog.text
+
+
+def test_a_scrape_reads_no_run_its_executor_still_executes(app: daggo_core.DaggoApp) -> None:
+    RELEASE.clear()
+    run_id = launch(app, "held")
+    coordinator = app.start_execution()
+    assert coordinator.dispatch_once() == 1
+    try:
+        wait_for(lambda: app.storage.get_run(run_id).status is RunStatus.STARTED, 10, "start")
+        statements: list[str] = []
+
+        def executed(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        engine = app.storage.engine  # type: ignore[attr-defined]
+        sqlalchemy.event.listen(engine, "before_cursor_execute", executed)
+        try:
+            scrape(app)
+        finally:
+            sqlalchemy.event.remove(engine, "before_cursor_execute", executed)
+        # (The run's own writes go on meanwhile, in this process: only reads count.)
+        assert not [s for s in statements if s.startswith("SELECT") and "FROM steps" in s]
+        assert any("GROUP BY runs.job_name" in s for s in statements)
+        assert app.metrics.runs_to_observe == 1
+    finally:
+        RELEASE.set()
+    wait_for(lambda: finished(app, run_id), 10, "the held run to finish")
+    wait_for(lambda: not app.executor or not app.executor.active_run_ids(), 10, "its slot")
+    hold = (("job", "held"), ("status", "SUCCESS"))
+    assert scrape(app)[("daggo_step_duration_seconds_count", hold)] == 1
+    assert app.metrics.runs_to_observe == 0
