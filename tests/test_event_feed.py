@@ -256,3 +256,11 @@ def test_streams_need_a_server(storage_backend: BackendUnderTest) -> None:
     with open_services(cfg, make_plugin_manager()) as services, pytest.raises(
             FailedPreconditionError, match="served by a daggo server"):
         services.streams.status_stream(RunsStatusStreamRequest())
+
+
+def test_the_test_reader_of_event_streams_joins_data_lines_and_keeps_ids_per_message() -> None:
+    from daggo_core.testing.sse import SseMessage, read_sse
+
+    lines = ["id: 1", "event: x", 'data: {"a":', "data: 1}", "", ": keep-alive", "data: 2", ""]
+    assert list(read_sse(lines)) == [SseMessage(event="x", data={"a": 1}, id="1"),
+                                     SseMessage(event="message", data=2, id=None)]

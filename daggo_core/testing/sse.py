@@ -30,17 +30,23 @@ class SseMessage:
 
 
 def read_sse(lines: Iterable[str]) -> Iterator[SseMessage]:
-    """The messages of an event stream's lines (comments, such as keep-alives, skipped)."""
+    """The messages of an event stream's lines (comments, such as keep-alives, skipped),
+    each with the fields it carries itself (its own `id:`, unlike an EventSource, which
+    carries the last id on): what the server wrote, for tests of the wire format."""
     fields: dict[str, str] = {}
+    data: list[str] = []
     for line in lines:
         if not line:
-            if "data" in fields:
+            if data:
                 yield SseMessage(event=fields.get("event", "message"),
-                                 data=json.loads(fields["data"]), id=fields.get("id"))
-            fields = {}
+                                 data=json.loads("\n".join(data)), id=fields.get("id"))
+            fields, data = {}, []
         elif not line.startswith(":"):
             name, _, value = line.partition(":")
-            fields[name] = value.removeprefix(" ")
+            if name == "data":  # a message's data may span lines, joined by newlines
+                data.append(value.removeprefix(" "))
+            else:
+                fields[name] = value.removeprefix(" ")
 
 
 def stream_latencies(base_url: str, storage: EventStorage, run_id: str, *,
