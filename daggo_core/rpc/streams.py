@@ -11,16 +11,15 @@ cursor) answer as the POST methods do.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import attrs
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 
-from daggo_core.rpc.answers import request_message
-from daggo_core.rpc.errors import RpcError, rpc_error
-from daggo_core.serde import unstructure
+from daggo_core.rpc.answers import JSON_CONTENT_TYPE, error_answer, request_message
+from daggo_core.rpc.errors import ERROR_CODES, RpcError, rpc_error
+from daggo_core.serde import json_text, unstructure
 from daggo_core.services import Services
 from daggo_core.services.streams import (
     KeepAlive,
@@ -49,12 +48,13 @@ def _query(name: str, description: str, *, required: bool = False) -> dict[str, 
 
 
 def _errors(*answers: tuple[str, str]) -> dict[str, Any]:
-    """Error answers (with 401, as every /rpc/ path may give) by status."""
-    unauthenticated = ("401", "unauthenticated: the server asks for credentials (the bearer "
-                              "token admin.secret_key) and the request has no valid ones")
-    return {status: {"description": text, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}}
-        for status, text in sorted((*answers, unauthenticated))}
+    """Error answers by status, from (code, when) pairs; a `when` of None is the code's
+    own, and 401 is there too, as every /rpc/ path may give it."""
+    pairs = (*answers, ("unauthenticated", ERROR_CODES["unauthenticated"].when))
+    return {str(ERROR_CODES[code].status): {
+        "description": f"{code}: {when}",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for code, when in sorted(pairs, key=lambda pair: ERROR_CODES[pair[0]].status)}
 
 
 #: The OpenAPI description of the stream endpoints (see openapi.py).
@@ -67,7 +67,8 @@ STREAM_PATHS: dict[str, Any] = {
             "then each event as it is stored: `id:` the events cursor after it (a "
             "`Runs.Events` `next_cursor`), `event: event`, `data:` the EventInfo JSON. Once "
             "the run ended and every event was sent: `event: end` with the RunSummary JSON, "
-            "and the response ends. `: keep-alive` comments every 15 s; `event: error` with "
+            f"and the response ends. `: keep-alive` comments every {KEEP_ALIVE_SECONDS:g} s; "
+            "`event: error` with "
             "the Error JSON when the server ends the stream early (it is stopping, or the "
             "client read too slowly): reconnect with Last-Event-ID to resume."),
         "tags": ["Runs"],
@@ -84,9 +85,9 @@ STREAM_PATHS: dict[str, Any] = {
         "responses": {
             "200": {"description": "the event stream",
                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            **_errors(("400", "invalid_argument: a bad cursor or parameter"),
-                      ("404", "not_found: no such run"),
-                      ("503", "unavailable: the database could not be reached")),
+            **_errors(("invalid_argument", "a bad cursor or parameter"),
+                      ("not_found", "no such run"),
+                      ("unavailable", ERROR_CODES["unavailable"].when)),
         },
     }},
     "/rpc/Runs.StatusStream": {"get": {
@@ -95,14 +96,15 @@ STREAM_PATHS: dict[str, Any] = {
         "description": (
             "`event: run` with the RunSummary JSON each time a run is queued, starts, is "
             "asked to cancel or ends (its log records the change); `: keep-alive` comments "
-            "every 15 s. Open it before reading Runs.GetMany, so no change falls between."),
+            f"every {KEEP_ALIVE_SECONDS:g} s. Open it before reading Runs.GetMany, so no "
+            "change falls between."),
         "tags": ["Runs"],
         "parameters": [_query("job", "only this job's runs")],
         "responses": {
             "200": {"description": "the status stream",
                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            **_errors(("400", "invalid_argument: an unknown parameter"),
-                      ("404", "not_found: no such job")),
+            **_errors(("invalid_argument", "an unknown parameter"),
+                      ("not_found", "no such job")),
         },
     }},
 }
@@ -152,7 +154,7 @@ def sse(message: Any) -> bytes:
 
 def _frame(event: str, data: Any, event_id: str | None = None) -> bytes:
     # JSON escapes newlines, so the data is one `data:` line.
-    text = json.dumps(unstructure(data), separators=(",", ":"))
+    text = json_text(unstructure(data))
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\ndata: {text}\n\n".encode()
 
@@ -196,5 +198,6 @@ def _query_message(kind: type[T]) -> T | RpcError:
     return request_message(data, kind)
 
 
-def _answer(error: RpcError) -> tuple[Response, int]:
-    return jsonify(error.body()), error.status
+def _answer(error: RpcError) -> Response:
+    status, body = error_answer(error)
+    return Response(body, status=status, content_type=JSON_CONTENT_TYPE)
