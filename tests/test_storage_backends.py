@@ -33,3 +33,19 @@ def test_a_bulk_statement_names_a_row_layout_that_does_not_fit(storage) -> None:
     wrong = BulkStatement(events.insert(), ("run_id", "kind", "no_such_column"))
     with storage.engine.begin() as conn, pytest.raises(ValueError, match="rows give"):
         wrong.execute(conn, [("r", "LOG", 1)])
+
+
+def test_an_event_filter_matches_what_a_query_with_it_returns(storage: Storage) -> None:
+    from daggo_core.storage.base import EventFilter
+    from daggo_core.storage.records import Event, EventKind, Run
+
+    run = storage.add_run(Run(job_name="job"))
+    storage.add_events([
+        Event(run_id=run.id, kind=EventKind.LOG, step_key=step, level=level, message=text)
+        for step, level, text in (("a", "INFO", "Loaded rows"), ("b", "WARNING", "slow"),
+                                  (None, "ERROR", "LOADED nothing"))])
+    stored = storage.list_events(run.id)
+    for where in (EventFilter(step_key="a"), EventFilter(levels=("WARNING", "ERROR")),
+                  EventFilter(kinds=(EventKind.LOG,)), EventFilter(search="loaded"),
+                  EventFilter(kinds=(EventKind.RUN_SUCCESS,))):
+        assert [e for e in stored if where.matches(e)] == storage.list_events(run.id, where), where

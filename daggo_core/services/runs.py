@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from attrs import field, frozen
@@ -68,8 +69,18 @@ RUNS_PAGE, RUNS_PAGE_MAX = 50, 500
 EVENTS_PAGE, EVENTS_PAGE_MAX = 1000, 10_000
 #: A whole run id (`new_run_id()`): no other run's id starts with it.
 _WHOLE_ID = re.compile(r"[0-9a-f]{32}")
-_FINAL_EVENTS = EventFilter(kinds=(EventKind.RUN_SUCCESS, EventKind.RUN_FAILURE,
-                                   EventKind.RUN_CANCELED))
+#: The events that end a run's log.
+FINAL_EVENTS = EventFilter(kinds=(EventKind.RUN_SUCCESS, EventKind.RUN_FAILURE,
+                                  EventKind.RUN_CANCELED))
+
+
+def events_filter(step_key: str | None, kinds: Sequence[EventKind], levels: Sequence[str],
+                  search: str | None = None) -> EventFilter:
+    """The filter of a request for a run's events (`Runs.Events`, `Runs.Stream`): empty
+    lists mean any, levels in any case."""
+    return EventFilter(step_key=step_key, kinds=tuple(kinds) or None,
+                       levels=tuple(level.upper() for level in levels) or None,
+                       search=search or None)
 
 
 # ---------------------------------------------------------------------------- messages
@@ -389,7 +400,7 @@ class RunsService:
         order += [key for key in recorded if key not in order]
         # The final event (among the log's last: a short read from its end) tells what
         # the log dropped; a running run's log shows its LOG_LIMIT_REACHED event.
-        final = (self.storage.list_events(run.id, _FINAL_EVENTS, newest_first=True, limit=1)
+        final = (self.storage.list_events(run.id, FINAL_EVENTS, newest_first=True, limit=1)
                  if run.is_finished else [])
         return RunDetail(
             run=RunSummary.of(run), params=dict(run.params), error=run.error,
@@ -407,9 +418,7 @@ class RunsService:
         if request.tail and request.cursor is not None:
             raise InvalidArgumentError("tail: ask for the log's tail or give a cursor, not both")
         run = self.storage.get_run(self.resolve_id(request.run_id))
-        where = EventFilter(step_key=request.step_key, kinds=request.kinds or None,
-                            levels=tuple(lvl.upper() for lvl in request.levels) or None,
-                            search=request.search or None)
+        where = events_filter(request.step_key, request.kinds, request.levels, request.search)
         if request.tail:
             page = self._events_before(run.id, where, None, limit)
         elif request.cursor is None:

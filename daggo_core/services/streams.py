@@ -21,6 +21,7 @@ from daggo_core.execution.event_feed import EventFeed, FeedEnded, Subscription
 from daggo_core.services.context import ServiceContext, unknown_job
 from daggo_core.services.runs import (
     EVENTS_PAGE_MAX,
+    FINAL_EVENTS,
     EventInfo,
     RunsEventsRequest,
     RunsGetRequest,
@@ -28,6 +29,7 @@ from daggo_core.services.runs import (
     RunSummary,
     event_cursor,
     event_position,
+    events_filter,
 )
 from daggo_core.storage.records import TERMINAL_RUN_STATUSES, Event, EventKind
 
@@ -44,8 +46,9 @@ __all__ = [
     "StreamsService",
 ]
 
-_TERMINAL_KINDS = frozenset({EventKind.RUN_SUCCESS, EventKind.RUN_FAILURE,
-                             EventKind.RUN_CANCELED})
+#: The kinds of the events that end a run's log.
+FINAL_KINDS = frozenset(FINAL_EVENTS.kinds or ())
+
 
 
 @frozen(kw_only=True)
@@ -160,7 +163,7 @@ class RunStream:
         #: Ids the pages sent that the feed may deliver too (so they are not sent twice).
         self.paged: set[int] = set()
         self.request = request
-        self.levels = tuple(level.upper() for level in request.levels)
+        self.where = events_filter(request.step_key, request.kinds, request.levels)
 
     async def messages(self, keep_alive: float) -> AsyncIterator[RunStreamMessage]:
         """The stream's messages, ending with StreamEnd (or StreamStopped); a KeepAlive
@@ -209,21 +212,15 @@ class RunStream:
                 yield KeepAlive()
             elif isinstance(item, Event):
                 event_id = item.id or 0
-                final_event = final_event or item.kind in _TERMINAL_KINDS
+                final_event = final_event or item.kind in FINAL_KINDS
                 if event_id in self.paged:
                     self.paged.discard(event_id)
-                elif event_id > self.after and self._wanted(item):
+                elif event_id > self.after and self.where.matches(item):
                     self.last = self.sent = max(self.last, event_id)
                     yield StreamedEvent(cursor=event_cursor(self.last), event=EventInfo.of(item))
             elif final_event and item.is_finished:
                 yield StreamEnd(run=RunSummary.of(item))
                 return
-
-    def _wanted(self, event: Event) -> bool:
-        request = self.request
-        return ((request.step_key is None or event.step_key == request.step_key)
-                and (not request.kinds or event.kind in request.kinds)
-                and (not self.levels or event.level in self.levels))
 
     def _stopped(self, reason: str) -> StreamStopped:
         cursor = None if self.sent is None else event_cursor(self.sent)

@@ -108,6 +108,13 @@ class EventFilter:
     levels: tuple[str, ...] | None = None
     search: str | None = None
 
+    def matches(self, event: Event) -> bool:
+        """Whether `event` is one the filter keeps (as a storage query with it would)."""
+        return ((self.step_key is None or event.step_key == self.step_key)
+                and (self.kinds is None or event.kind in self.kinds)
+                and (self.levels is None or event.level in self.levels)
+                and (not self.search or self.search.lower() in event.message.lower()))
+
 
 @frozen
 class TickPosition:
