@@ -69,10 +69,12 @@ class SqlEvents:
                           limit: int = 1000) -> list[Event]:
         """Events of every run with id above `after_id` or in one of the inclusive id
         ranges `gaps`, oldest first, at most `limit`."""
-        wanted = or_(_events.c.id > after_id,
-                     *(_events.c.id.between(low, high) for low, high in gaps))
-        query = select(*_EVENT_COLUMNS).where(wanted).order_by(_events.c.id).limit(limit)
-        return self._tx.read("list_events_since", lambda conn: _rows_to_events(conn, query))
+        params: dict[str, Any] = {"after_id": after_id, "limit": limit}
+        for i, (low, high) in enumerate(gaps):
+            params[f"low_{i}"], params[f"high_{i}"] = low, high
+        query = _events_since_query(len(gaps))
+        return self._tx.read("list_events_since",
+                             lambda conn: _rows_to_events(conn, query, params))
 
     def last_event_id(self) -> int:
         """The highest event id stored, 0 if none."""
@@ -98,6 +100,17 @@ def _events_query(before: bool, step: bool, kinds: tuple[str, ...] | None,
         query = query.where(_events.c.level.in_(levels))
     order = _events.c.id.desc() if newest_first else _events.c.id
     return query.order_by(order).limit(bindparam("limit", type_=Integer))
+
+
+@functools.lru_cache(maxsize=64)
+def _events_since_query(gaps: int) -> Select[Any]:
+    """`list_events_since`' statement for `gaps` id ranges, built once per count (the
+    streams' feed runs it every few tens of milliseconds)."""
+    wanted = or_(_events.c.id > bindparam("after_id"),
+                 *(_events.c.id.between(bindparam(f"low_{i}"), bindparam(f"high_{i}"))
+                   for i in range(gaps)))
+    return (select(*_EVENT_COLUMNS).where(wanted).order_by(_events.c.id)
+            .limit(bindparam("limit", type_=Integer)))
 
 
 def _rows_to_events(conn: Connection, query: Select[Any],
