@@ -1,7 +1,8 @@
 """RPC speed: the requests users click most, over 100,000 stored runs, on each backend.
 
     python benchmarks/rpc_speed.py [-n 30] [--runs 100000] [--lines 100000]
-        [--duration 10] [--connections 8] [--postgres URL] [--throughput-only]
+        [--duration 10] [--connections 8] [--processes 1,2] [--postgres URL]
+        [--throughput-only]
 
 Set-up of each backend (not timed): a fresh SQLite file and, with --postgres (or
 DAGGO_TEST_POSTGRES_URL), a throw-away PostgreSQL schema, dropped afterwards. Into it go
@@ -22,7 +23,8 @@ Each request is timed -n times, in three places (median, and the slowest):
 
 Throughput: `wrk` (`make bench-tools` installs it) posts `Runs.Get` to the server from
 `--connections` connections for `--duration` seconds; requests per second and the p50 and
-p99 latencies, no error allowed.
+p99 latencies, no error allowed; once for each count of `--processes` (the server's
+`admin.processes`, each process answering a health check before wrk starts).
 
 Event latency: a client follows `GET /rpc/Runs.Stream` of a STARTED run over loopback;
 this process stores one LOG event at a time (as a worker does) and times it until the
@@ -248,12 +250,14 @@ def http_seconds(port: int, case: Case, n: int) -> list[float]:
 
 
 @contextmanager
-def served(backend: Backend, scratch: Path) -> Iterator[int]:
-    """`daggo run -f rpc_app.py` on the backend's database; yields its port."""
+def served(backend: Backend, scratch: Path, processes: int = 1) -> Iterator[int]:
+    """`daggo run -f rpc_app.py` on the backend's database, serving from `processes`
+    processes (`admin.processes`); yields its port."""
     port = free_port()
     env = {**os.environ, **backend.env, "DAGGO_ADMIN_PORT": str(port),
+           "DAGGO_ADMIN_PROCESSES": str(processes),
            "DAGGO_SCHEDULER_ENABLED": "false", "DAGGO_EXECUTION_EXECUTOR": "in_process"}
-    log = (scratch / f"server-{backend.name}.log").open("wb")
+    log = (scratch / f"server-{backend.name}-{processes}.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "daggo_core.cli.main", "run", "-f", str(BENCH_DIR / "rpc_app.py")],
         cwd=scratch, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -264,6 +268,21 @@ def served(backend: Backend, scratch: Path) -> Iterator[int]:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+def wait_serving(port: int, processes: int, timeout: float = 30.0) -> None:
+    """Wait until each of the server's `processes` has answered a health check (new
+    connections are spread over them by the kernel)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < processes:
+        assert time.monotonic() < deadline, f"only {len(seen)} of {processes} processes serve"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("POST", "/rpc/System.Health", body=b"{}")
+            seen.add(json.loads(connection.getresponse().read())["process"]["pid"])
+        finally:
+            connection.close()
 
 
 @frozen
@@ -321,7 +340,8 @@ def stream_latencies(port: int, storage: Storage, n: int) -> list[float]:
 class Measured:
     backend: str
     timings: list[Timings]
-    throughput: Throughput | str
+    #: By the number of server processes.
+    throughput: dict[int, Throughput | str]
     stream: list[float]
     seed_seconds: float
     #: The machine's 1-minute load average when the measurements ended.
@@ -355,11 +375,16 @@ def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measur
                     "service": service_seconds(app.services, case, args.n),
                     "ASGI": asgi_seconds(app, case, args.n),
                     "HTTP": http_seconds(port, case, args.n)}))
-            throughput: Throughput | str = (
-                wrk_throughput(port, executed.run_id, args.connections, args.duration,
-                               scratch) if shutil.which("wrk")
-                else "wrk is not installed (make bench-tools installs it)")
             stream = [] if args.throughput_only else stream_latencies(port, storage, args.n)
+        throughput: dict[int, Throughput | str] = {}
+        for processes in args.processes:
+            if not shutil.which("wrk"):
+                throughput[processes] = "wrk is not installed (make bench-tools installs it)"
+                continue
+            with served(backend, scratch, processes) as port:
+                wait_serving(port, processes)
+                throughput[processes] = wrk_throughput(
+                    port, executed.run_id, args.connections, args.duration, scratch)
         return Measured(backend.name, timings, throughput, stream, seed_seconds,
                         os.getloadavg()[0])
     finally:
@@ -396,16 +421,17 @@ def print_tables(results: list[Measured], args: argparse.Namespace) -> None:
                           verdict(asgi, timing.case.target_ms))
         console.print(table)
     table = Table(title=f"Runs.Get over loopback: wrk, {args.connections} connections, "
-                        f"{args.duration:g} s; server: daggo run (Hypercorn, one process)")
-    for column in ("backend", "requests", "req/s", "p50 ms", "p99 ms", "target"):
+                        f"{args.duration:g} s; server: daggo run (Hypercorn) with "
+                        "admin.processes as given")
+    for column in ("backend", "processes", "requests", "req/s", "p50 ms", "p99 ms", "target"):
         table.add_column(column)
     for result in results:
-        got = result.throughput
-        if isinstance(got, str):
-            table.add_row(result.backend, got, "", "", "", "")
-        else:
-            table.add_row(result.backend, f"{got.requests:,}", f"{got.per_second:.0f}",
-                          f"{got.p50_ms:.2f}", f"{got.p99_ms:.2f}",
+        for processes, got in result.throughput.items():
+            if isinstance(got, str):
+                table.add_row(result.backend, str(processes), got, "", "", "", "")
+                continue
+            table.add_row(result.backend, str(processes), f"{got.requests:,}",
+                          f"{got.per_second:.0f}", f"{got.p50_ms:.2f}", f"{got.p99_ms:.2f}",
                           f"> {THROUGHPUT_TARGET:g}/s " + (
                               "(met)" if got.per_second > THROUGHPUT_TARGET else "(NOT met)"))
     console.print(table)
@@ -456,6 +482,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--postgres", default=os.environ.get("DAGGO_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to measure too")
+    parser.add_argument("--processes", type=lambda text: [int(n) for n in text.split(",")],
+                        default=[1, 2], help="server processes (admin.processes) to "
+                        "measure the throughput with, comma-separated (1,2)")
     parser.add_argument("--throughput-only", action="store_true",
                         help="measure only the wrk throughput row")
     args = parser.parse_args()

@@ -35,9 +35,12 @@ from daggo_core.services.runs import RunsCancelRequest, RunSummary
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import utcnow
+from daggo_core.web.processes import listen, web_process_link
 
 if TYPE_CHECKING:
     from quart import Quart
+
+    from daggo_core.web.primary_link import PrimaryLink
 
 __all__ = ["DaggoApp", "open", "open_app", "run"]
 
@@ -75,6 +78,9 @@ class DaggoApp:
         self.monitor: RunMonitor | None = None
         self.scheduler: Scheduler | None = None
         self.worker_command: list[str] | None = None
+        #: In a web process (`admin.processes`): the link to the primary, whose runtime
+        #: this process uses instead of one of its own.
+        self.primary: PrimaryLink | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
         self._starting = asyncio.Lock()
@@ -116,12 +122,18 @@ class DaggoApp:
     # -- RuntimeControls, for the services ---------------------------------------
 
     def wake_coordinator(self) -> None:
-        """Dispatch queued runs now (a no-op before execution starts)."""
+        """Dispatch queued runs now (a no-op before execution starts); in a web process,
+        the primary's coordinator does."""
         if self.coordinator is not None:
             self.coordinator.wake()
+        elif self.primary is not None:
+            self.primary.wake_coordinator()
 
     def stop_run(self, run_id: str) -> bool:
-        """Tell this process's executor to stop `run_id` now; False if it does not run it."""
+        """Tell this process's executor (in a web process, the primary's) to stop
+        `run_id` now; False if it does not run it."""
+        if self.primary is not None:
+            return self.primary.stop_run(run_id)
         if self.executor is None or run_id not in self.executor.active_run_ids():
             return False
         self.executor.cancel(run_id)
@@ -172,17 +184,11 @@ class DaggoApp:
 
     def bind(self) -> socket.socket:
         """Listen on `admin.host:admin.port` now: a port in use fails here, with a message
-        saying which setting to change, before anything else starts."""
-        host, port = self.config.admin.host, self.config.admin.port
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        try:
-            return socket.create_server((host, port), family=family)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise DaggoError(
-                f"cannot listen on {host}:{port}: {reason}. Stop what listens there, or "
-                "choose another port with --port, admin.port in daggo.toml or "
-                "DAGGO_ADMIN_PORT") from None
+        saying which setting to change, before anything else starts. With
+        `admin.processes` above 1, the socket is one the server's web processes share."""
+        admin = self.config.admin
+        return listen(admin.host, admin.port, shared=admin.processes > 1,
+                      first=web_process_link() is None)
 
     async def start(self) -> None:
         """Start the runtime on the running event loop: recover runs a previous server
@@ -193,7 +199,7 @@ class DaggoApp:
         async with self._starting:
             if self._closed:
                 raise DaggoError("this app is closed: open a new one with daggo_core.open()")
-            if not self._tasks:
+            if not self._tasks and self.primary is None:  # a web process has none
                 await self._start_tasks()
 
     async def _start_tasks(self) -> None:
@@ -269,12 +275,62 @@ class DaggoApp:
             await stop.wait()
             self.feed.close()  # open streams end now: they do not hold the shutdown up
 
-        async with self.running():
+        link = web_process_link()
+        if link is not None:
+            await self._serve_web_process(hconfig, stopping, stop, *link)
+            return
+        async with self.running(), self._web_processes():
             await serve(self.asgi, hconfig, shutdown_trigger=stopping)
 
+    @contextlib.asynccontextmanager
+    async def _web_processes(self) -> AsyncIterator[None]:
+        """The web processes of `admin.processes` (none when it is 1), for the block."""
+        from daggo_core.execution.worker_process import default_worker_command
+        from daggo_core.web.primary_link import PrimaryLinkServer
+        from daggo_core.web.processes import WebProcesses
+
+        count = self.config.admin.processes - 1
+        if count == 0:
+            yield
+            return
+        command = default_worker_command()
+        if command is None:
+            raise DaggoError("admin.processes above 1 needs a program to start again for "
+                             "each web process (daggo run, or a script calling "
+                             "daggo_core.run); set admin.processes to 1 here")
+        link = PrimaryLinkServer(self)
+        processes = WebProcesses(command, count, link.address, link.key)
+        watching = asyncio.create_task(processes.run(), name="daggo-web-processes")
+        try:
+            yield
+        finally:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
+            await processes.stop()
+            link.close()
+
+    async def _serve_web_process(self, hconfig: Any, stopping: Callable[[], Any],
+                                 stop: asyncio.Event, address: str, key: bytes) -> None:
+        """Serve requests without a runtime, asking the primary at `address` for its."""
+        from hypercorn.asyncio import serve
+
+        from daggo_core.web.primary_link import PrimaryLink
+        from daggo_core.web.processes import watch_primary
+
+        self.primary = self.metrics.primary = PrimaryLink(address, key)
+        watching = asyncio.create_task(watch_primary(stop), name="daggo-primary-watch")
+        try:
+            await serve(self.asgi, hconfig, shutdown_trigger=stopping)
+        finally:
+            watching.cancel()
+            await asyncio.to_thread(self.close)
+
     def component_states(self) -> dict[str, str]:
-        """The coordinator, monitor, scheduler and executor of this process, and their
-        states."""
+        """The coordinator, monitor, scheduler and executor of this process (in a web
+        process, of the primary), and their states."""
+        if self.primary is not None:
+            return self.primary.components()[0]
         states: dict[str, str] = {}
         for name in ("coordinator", "monitor", "scheduler"):
             task = self._tasks.get(name)
@@ -291,8 +347,14 @@ class DaggoApp:
                               else "failing" if executor.problem() else "running")
         return states
 
+    def process_role(self) -> str:
+        """"web" in a web process of `admin.processes`, else "primary"."""
+        return "primary" if self.primary is None else "web"
+
     def component_problems(self) -> dict[str, str]:
         """Why the executor fails (its workers keep failing to start), if it does."""
+        if self.primary is not None:
+            return self.primary.components()[1]
         executor = self.executor
         problem = executor.problem() if executor is not None else None
         return {"executor": problem} if problem else {}
@@ -305,6 +367,8 @@ class DaggoApp:
             return
         self._closed = True
         self.feed.close()
+        if self.primary is not None:
+            self.primary.close()
         if self.coordinator is not None:
             self.coordinator.close()
         if self.executor is not None:
@@ -342,7 +406,8 @@ def open_app(
     storage = backend.open(cfg.database)
     events = attach_dispatcher(storage, hooks)
     try:
-        sync_definitions(storage, defs)
+        if web_process_link() is None:  # a web process's primary has synced them
+            sync_definitions(storage, defs)
     except BaseException:
         storage.close()
         raise
@@ -362,5 +427,6 @@ def run(config: Config | None = None, *definitions: Definitions | JobDefinition)
     except BaseException:
         app.close()
         raise
-    print(f"daggo: serving {app.url} (storage: {app.config.database.driver})", flush=True)
+    if web_process_link() is None:
+        print(f"daggo: serving {app.url} (storage: {app.config.database.driver})", flush=True)
     asyncio.run(app.serve(listening=listening))

@@ -62,10 +62,12 @@ logger = logging.getLogger("daggo.config")
 MIN_LOG_LINE_BYTES = 256
 
 #: `DAGGO_*` variables that are not settings (no warning when set): the plugin block
-#: list, and the markers and descriptors a worker process is started with
-#: (`execution.worker_process`, `execution.worker_stderr`).
+#: list, the markers and descriptors a worker process is started with
+#: (`execution.worker_process`, `execution.worker_stderr`), and a web process's link to
+#: its primary (`web.processes`).
 OTHER_VARIABLES = frozenset({"DAGGO_PLUGINS_BLOCK", "DAGGO_WORKER", "DAGGO_WORKER_RUN_ID",
-                             "DAGGO_WORKER_DONE_FD", "DAGGO_WORKER_STDERR_FD"})
+                             "DAGGO_WORKER_DONE_FD", "DAGGO_WORKER_STDERR_FD",
+                             "DAGGO_WEB_PROCESS", "DAGGO_WEB_PROCESS_KEY"})
 
 #: The shortest `admin.secret_key`: long enough that guessing it is hopeless.
 MIN_SECRET_KEY_CHARS = 16
@@ -114,6 +116,9 @@ class AdminConfig:
 
     host: str = setting("127.0.0.1", string(nonempty=True))
     port: int = setting(8000, integer(1, 65535))
+    #: Processes serving the port: the first also runs the runtime, the others answer
+    #: requests only (`daggo_core.web.processes`).
+    processes: int = setting(1, integer(1, 64))
     #: When set, every request but `/healthz` needs it (the `bearer` authenticator).
     secret_key: str | None = setting(None, _secret_key, secret=True)
     #: The authenticator (`daggo_authenticators`) that checks requests, by name.

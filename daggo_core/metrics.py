@@ -1,6 +1,9 @@
 """The runtime's Prometheus metrics, in a registry of each app's own (never the global
-one): what the coordinator and the scheduler observe as they work, and what is read
-through the services when `/metrics` is scraped (see docs/OPERATIONS.md#metrics).
+one): what the coordinator and the scheduler observe as they work, the RPC API's
+requests, and what is read through the services when `/metrics` is scraped (see
+docs/OPERATIONS.md#metrics). A web process of a server of several processes
+(`admin.processes`) keeps none of its own: it sends its requests' observations to the
+primary process and answers scrapes with the primary's registry.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -20,6 +23,7 @@ from daggo_core.storage.records import Run, ScheduleTick, utcnow
 
 if TYPE_CHECKING:
     from daggo_core.app import DaggoApp
+    from daggo_core.web.primary_link import PrimaryLink
 
 __all__ = ["MAX_TRACKED_RUNS", "DaggoMetrics"]
 
@@ -28,12 +32,15 @@ __all__ = ["MAX_TRACKED_RUNS", "DaggoMetrics"]
 MAX_TRACKED_RUNS = 10_000
 _SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
             3600.0, 4 * 3600.0)
+_LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _ENDED_STEPS = frozenset({StepStatus.SUCCESS, StepStatus.FAILURE, StepStatus.CANCELED})
 
 
 class DaggoMetrics:
     """The metrics of `app`: `run_launched` and `tick_fired` are given to its coordinator
-    and scheduler; `scrape()` answers the text a Prometheus server reads."""
+    and scheduler, `observe_rpc` counts each RPC request; `scrape()` answers the text a
+    Prometheus server reads. With `primary` set (in a web process), requests are counted
+    and scrapes answered by the primary process."""
 
     def __init__(self, app: DaggoApp) -> None:
         self.app = app
@@ -50,7 +57,15 @@ class DaggoMetrics:
             "daggo_step_duration_seconds",
             "Durations of the ended steps of the runs this server launched.",
             ["job", "status"], registry=self.registry, buckets=_SECONDS)
+        self.rpc_requests = Counter(
+            "daggo_rpc_requests", "RPC requests, by method and HTTP status.",
+            ["method", "status"], registry=self.registry)
+        self.rpc_latency = Histogram(
+            "daggo_rpc_request_duration_seconds",
+            "Time to answer an RPC request (a stream: until it starts), by method.",
+            ["method"], registry=self.registry, buckets=_LATENCY)
         self.registry.register(_StateCollector(app))
+        self.primary: PrimaryLink | None = None
         self._tracked: dict[str, str] = {}  # run id -> job, in launch order
         self._lock = threading.Lock()
 
@@ -74,9 +89,20 @@ class DaggoMetrics:
         """The scheduler stored a due tick `lag_seconds` after its time."""
         self.tick_lag.observe(max(0.0, lag_seconds))
 
+    def observe_rpc(self, method: str, status: int, seconds: float) -> None:
+        """Count a request of `method` answered with `status` after `seconds`."""
+        if self.primary is not None:
+            self.primary.observe_rpc(method, status, seconds)
+            return
+        self.rpc_requests.labels(method=method, status=str(status)).inc()
+        self.rpc_latency.labels(method=method).observe(seconds)
+
     def scrape(self) -> bytes:
         """Observe the steps of launched runs that have ended since, then every metric in
-        the text format. Blocks on the database: call it off the event loop."""
+        the text format. Blocks on the database (or the primary process): call it off the
+        event loop."""
+        if self.primary is not None:
+            return self.primary.scrape()
         self._observe_ended_runs()
         return generate_latest(self.registry)
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import threading
 
 import pytest
@@ -198,7 +199,8 @@ def test_asgi_serves_health_pages_and_plugin_panels(cfg, apps):
     status, body = get(app, "/healthz")
     assert (status, json.loads(body)) == (200, {"database": "ok", "status": "ok", "components": {
         "coordinator": "not started", "monitor": "not started", "scheduler": "not started",
-        "executor": "not started"}, "problems": {}})
+        "executor": "not started"}, "problems": {},
+        "process": {"pid": os.getpid(), "role": "primary"}})
     status, page = get(app, "/")
     assert status == 200 and "one" in page and result.run_id[:8] in page
     status, page = get(app, f"/runs/{result.run_id}")

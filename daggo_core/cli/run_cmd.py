@@ -23,6 +23,7 @@ def run(ctx: click.Context, config_path: Path | None, app_module: str | None,
     import logging
 
     from daggo_core.app import open_app
+    from daggo_core.web.processes import web_process_link
 
     cfg = load_cli_config(ctx, config_path)
     if host:
@@ -39,8 +40,11 @@ def run(ctx: click.Context, config_path: Path | None, app_module: str | None,
     except BaseException:
         app.close()
         raise
-    jobs = ", ".join(j.name for j in definitions.jobs) or "none"
-    click.echo(f"daggo: {len(definitions.jobs)} job(s): {jobs}")
-    click.echo(f"daggo: serving {app.url} (storage: {cfg.database.driver}, "
-               f"executor: {cfg.execution.executor})")
+    if web_process_link() is None:  # a web process serves quietly beside its primary
+        jobs = ", ".join(j.name for j in definitions.jobs) or "none"
+        click.echo(f"daggo: {len(definitions.jobs)} job(s): {jobs}")
+        processes = cfg.admin.processes
+        click.echo(f"daggo: serving {app.url} (storage: {cfg.database.driver}, "
+                   f"executor: {cfg.execution.executor}"
+                   f"{f', {processes} processes' if processes > 1 else ''})")
     asyncio.run(app.serve(listening=listening))

@@ -38,6 +38,10 @@ class RuntimeControls(Protocol):
     def component_problems(self) -> Mapping[str, str]:
         """Why each failing component fails (only those)."""
 
+    def process_role(self) -> str:
+        """"primary" in the process that runs the runtime, "web" in one of the other
+        processes of `admin.processes`."""
+
 
 @frozen(kw_only=True)
 class ServiceContext:

@@ -67,6 +67,7 @@ from daggo_core.services.schedules import (
     TickStatus,
 )
 from daggo_core.services.system import (
+    ServingProcess,
     SystemConfigResponse,
     SystemHealthResponse,
     SystemVersionResponse,
@@ -230,7 +231,8 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
         "Health": MethodExample(request=None, response=SystemHealthResponse(
             status="ok", database="ok",
             components={"coordinator": "running", "monitor": "running",
-                        "scheduler": "running", "executor": "running"})),
+                        "scheduler": "running", "executor": "running"},
+            process=ServingProcess(pid=4242, role="primary"))),
         "Config": MethodExample(request=None,
                                 response=SystemConfigResponse(config=redacted(default_config()))),
     },

@@ -31,12 +31,12 @@ from quart import Quart
 from werkzeug.datastructures import Headers
 
 from daggo_core.extensions import Authentication
+from daggo_core.metrics import DaggoMetrics
 from daggo_core.rpc.answers import JSON_CONTENT_TYPE, error_answer, rpc_answer
 from daggo_core.rpc.errors import RpcError
 from daggo_core.rpc.registry import RpcMethod
 from daggo_core.services import Services
 from daggo_core.web.auth import refusal
-from daggo_core.web.metrics import RpcRequestMetrics
 
 __all__ = ["install_rpc_fast_path"]
 
@@ -46,7 +46,7 @@ _PREFIX = "/rpc/"
 
 
 def install_rpc_fast_path(web: Quart, services: Services, methods: Mapping[str, RpcMethod],
-                          metrics: RpcRequestMetrics,
+                          metrics: DaggoMetrics,
                           authentication: Authentication | None) -> None:
     """Answer `web`'s calls of `methods` (over `services`) before Quart (see the
     module's docstring)."""
@@ -56,7 +56,7 @@ def install_rpc_fast_path(web: Quart, services: Services, methods: Mapping[str, 
 
 class _FastPath:
     def __init__(self, app: ASGIApp, methods: Mapping[str, RpcMethod], services: Services,
-                 metrics: RpcRequestMetrics, authentication: Authentication | None,
+                 metrics: DaggoMetrics, authentication: Authentication | None,
                  config: Mapping[str, Any]) -> None:
         self.app, self.methods, self.services = app, methods, services
         self.metrics, self.authentication, self.config = metrics, authentication, config
@@ -71,7 +71,7 @@ class _FastPath:
                 [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])) is None:
             status, headers, answer = refusal(self.authentication)
             await self._answer(send, status, answer, headers)
-            self.metrics.observe(name, status, time.perf_counter() - started)
+            self.metrics.observe_rpc(name, status, time.perf_counter() - started)
             return
         body, received = bytearray(), []
         max_length: int | None = self.config["MAX_CONTENT_LENGTH"]
@@ -95,11 +95,11 @@ class _FastPath:
                 408, "body_timeout", f"the request body did not arrive in full within "
                 f"{self.config['BODY_TIMEOUT']} s; send it at once"))
             await self._answer(send, status, answer, {"Content-Type": JSON_CONTENT_TYPE})
-            self.metrics.observe(name, status, time.perf_counter() - started)
+            self.metrics.observe_rpc(name, status, time.perf_counter() - started)
             return
         status, answer = await rpc_answer(self.methods, self.services, name, bytes(body))
         await self._answer(send, status, answer, {"Content-Type": JSON_CONTENT_TYPE})
-        self.metrics.observe(name, status, time.perf_counter() - started)
+        self.metrics.observe_rpc(name, status, time.perf_counter() - started)
 
     @staticmethod
     async def _answer(send: ASGISendCallable, status: int, body: bytes,

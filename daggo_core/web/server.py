@@ -58,18 +58,19 @@ def create_asgi(app: DaggoApp) -> Quart:
     )
 
     methods = rpc_methods(services)
-    rpc_metrics = install_metrics(web, app.metrics, methods)
+    install_metrics(web, app.metrics, methods)
     authenticator = app.hooks.authenticator(app.config.admin.authenticator)
     authentication = authenticator.create(app.config)
     install_auth(web, authentication, pages=not app.config.disable_ui)
     web.register_blueprint(rpc_blueprint(services, methods))
-    install_rpc_fast_path(web, services, methods, rpc_metrics, authentication)
+    install_rpc_fast_path(web, services, methods, app.metrics, authentication)
 
     @web.get("/healthz")
     async def healthz() -> Any:
         health = await asyncio.to_thread(services.system.health)
         body = {"status": health.status, "database": health.database,
-                "components": health.components, "problems": health.problems}
+                "components": health.components, "problems": health.problems,
+                "process": {"pid": health.process.pid, "role": health.process.role}}
         return jsonify(body), 200 if health.ok else 503
 
     if app.config.disable_ui:

@@ -1,0 +1,152 @@
+"""Serving the admin and the RPC API from several processes (`admin.processes`).
+
+One Python process answers requests on one core at a time. With `admin.processes` N > 1,
+`DaggoApp.serve` (so `daggo run`) starts N - 1 web processes beside itself, the primary:
+each runs this program again with the `DAGGO_WEB_PROCESS` marker, opens the same app and
+storage, and listens on the same port (`SO_REUSEPORT`, so the kernel spreads new
+connections over the processes), without a runtime of its own; what only the runtime
+knows or does it asks the primary for (`daggo_core.web.primary_link`). The primary
+restarts a web process that exits, and stops them all when it stops; a web process whose
+primary is gone stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+
+from daggo_core.errors import DaggoError
+
+__all__ = ["WEB_PROCESS_ENV", "WebProcesses", "listen", "watch_primary", "web_process_link"]
+
+logger = logging.getLogger("daggo.web")
+
+#: Set in a web process: the address of its primary's link; the key goes beside it.
+WEB_PROCESS_ENV = "DAGGO_WEB_PROCESS"
+_KEY_ENV = "DAGGO_WEB_PROCESS_KEY"
+#: A web process that ran at least this long before it exited is restarted at once.
+_STEADY_SECONDS = 10.0
+_MAX_RESTART_DELAY = 30.0
+_STOP_SECONDS = 5.0
+_WATCH_SECONDS = 0.5
+
+
+def web_process_link() -> tuple[str, bytes] | None:
+    """In a web process, the address of its primary's link and the key; else None."""
+    address = os.environ.get(WEB_PROCESS_ENV)
+    if not address:
+        return None
+    return address, bytes.fromhex(os.environ.get(_KEY_ENV, ""))
+
+
+def listen(host: str, port: int, *, shared: bool, first: bool = True) -> socket.socket:
+    """A socket listening on `host:port`; `shared`: one that the server's other
+    processes listen on too (`SO_REUSEPORT`). The `first` of them makes sure that no
+    other program listens there, shared or not, so that a port in use fails here, with
+    a message naming the setting to change."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        if shared and not hasattr(socket, "SO_REUSEPORT"):
+            raise DaggoError("admin.processes above 1 needs SO_REUSEPORT, which this "
+                             "platform lacks; set admin.processes to 1")
+        if shared and first:
+            socket.create_server((host, port), family=family).close()
+        return socket.create_server((host, port), family=family, reuse_port=shared)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DaggoError(
+            f"cannot listen on {host}:{port}: {reason}. Stop what listens there, or "
+            "choose another port with --port, admin.port in daggo.toml or "
+            "DAGGO_ADMIN_PORT") from None
+
+
+class WebProcesses:
+    """The primary's `count` web processes running `command` (this program again),
+    linked to it at `address` with `key`: `run()` starts them and restarts any that
+    exits (at once after a steady run, with a growing delay after quick failures);
+    `stop()` ends them."""
+
+    def __init__(self, command: Sequence[str], count: int, address: str, key: bytes) -> None:
+        self.command = list(command)
+        self.count = count
+        self._env = {**os.environ, WEB_PROCESS_ENV: address, _KEY_ENV: key.hex()}
+        self.processes: list[subprocess.Popen[bytes] | None] = [None] * count
+        self._started = [0.0] * count
+        self._failures = [0] * count
+        self._due = [0.0] * count
+        self._stopping = False
+
+    @property
+    def pids(self) -> list[int]:
+        """The pids of the web processes running now."""
+        return [p.pid for p in self.processes if p is not None and p.poll() is None]
+
+    async def run(self) -> None:
+        """Keep the web processes running until cancelled (then call `stop`)."""
+        while not self._stopping:
+            now = time.monotonic()
+            for index, process in enumerate(self.processes):
+                if process is not None and process.poll() is not None:
+                    self._exited(index, process.returncode, now)
+                    process = self.processes[index] = None
+                if process is None and now >= self._due[index]:
+                    self._start(index, now)
+            await asyncio.sleep(_WATCH_SECONDS)
+
+    async def stop(self) -> None:
+        """Ask every web process to stop (SIGTERM), kill those still running after
+        `_STOP_SECONDS`."""
+        self._stopping = True
+        running = [p for p in self.processes if p is not None and p.poll() is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_SECONDS
+        for process in running:
+            try:
+                await asyncio.to_thread(process.wait, max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("web process %d did not stop within %g s: killed",
+                               process.pid, _STOP_SECONDS)
+                process.kill()
+                await asyncio.to_thread(process.wait)
+
+    def _start(self, index: int, now: float) -> None:
+        try:
+            self.processes[index] = subprocess.Popen(self.command, env=self._env)
+        except OSError as exc:
+            logger.error("web process %d of %d could not start (%s): retrying",
+                         index + 1, self.count, exc)
+            self._exited(index, None, now)
+            return
+        self._started[index] = now
+
+    def _exited(self, index: int, code: int | None, now: float) -> None:
+        """Schedule the restart of web process `index`."""
+        if now - self._started[index] >= _STEADY_SECONDS:
+            self._failures[index] = 0
+        delay = min(_MAX_RESTART_DELAY, 0.5 * 2 ** self._failures[index]) \
+            if self._failures[index] else 0.0
+        self._failures[index] += 1
+        self._due[index] = now + delay
+        logger.warning("web process %d of %d exited (code %s); starting it again%s",
+                       index + 1, self.count, code,
+                       f" in {delay:g} s" if delay else "")
+
+
+async def watch_primary(stop: asyncio.Event) -> None:
+    """Set `stop` when this web process's primary (its parent) is gone."""
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            logger.warning("the primary process %d is gone: this web process stops", parent)
+            stop.set()
+            return
+        await asyncio.sleep(_WATCH_SECONDS)
