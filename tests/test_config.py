@@ -25,7 +25,7 @@ from daggo_postgres.config import PostgresConfig
 from daggo_sqlite.config import SQLiteConfig
 
 DEFAULTS = {
-    "admin": {"host": "127.0.0.1", "port": 8000, "secret_key": None,
+    "admin": {"host": "127.0.0.1", "port": 8000, "processes": 1, "secret_key": None,
               "authenticator": "bearer"},
     "database": {
         "driver": "sqlite",
@@ -74,6 +74,7 @@ app = "shop.jobs:defs"
 [admin]
 host = "0.0.0.0"
 port = 8080
+processes = 4
 secret_key = "s3cr3t-of-16-chars"
 authenticator = "oidc"
 
@@ -120,7 +121,8 @@ tick_interval_seconds = 5
 """
 
 ALL_AREAS = {
-    "admin": {"host": "0.0.0.0", "port": 8080, "secret_key": "s3cr3t-of-16-chars",
+    "admin": {"host": "0.0.0.0", "port": 8080, "processes": 4,
+              "secret_key": "s3cr3t-of-16-chars",
               "authenticator": "oidc"},
     "database": {
         "driver": "postgres",
@@ -404,8 +406,10 @@ def test_variables_that_are_not_settings_are_the_ones_daggo_reads() -> None:
     from daggo_core.execution.worker_process import DONE_FD_ENV, RUN_ID_ENV, WORKER_ENV
     from daggo_core.execution.worker_stderr import STDERR_FD_ENV
     from daggo_core.plugins import BLOCK_ENV
+    from daggo_core.web.processes import KEY_ENV, WEB_PROCESS_ENV
 
-    assert {BLOCK_ENV, WORKER_ENV, RUN_ID_ENV, DONE_FD_ENV, STDERR_FD_ENV} == OTHER_VARIABLES
+    assert {BLOCK_ENV, WORKER_ENV, RUN_ID_ENV, DONE_FD_ENV, STDERR_FD_ENV, WEB_PROCESS_ENV,
+            KEY_ENV} == OTHER_VARIABLES
 
 
 def test_env_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,13 +24,14 @@ from collections.abc import Sequence
 
 from daggo_core.errors import DaggoError
 
-__all__ = ["WEB_PROCESS_ENV", "WebProcesses", "listen", "watch_primary", "web_process_link"]
+__all__ = ["KEY_ENV", "WEB_PROCESS_ENV", "WebProcesses", "listen", "watch_primary",
+           "web_process_link"]
 
 logger = logging.getLogger("daggo.web")
 
 #: Set in a web process: the address of its primary's link; the key goes beside it.
 WEB_PROCESS_ENV = "DAGGO_WEB_PROCESS"
-_KEY_ENV = "DAGGO_WEB_PROCESS_KEY"
+KEY_ENV = "DAGGO_WEB_PROCESS_KEY"
 #: A web process that ran at least this long before it exited is restarted at once.
 _STEADY_SECONDS = 10.0
 _MAX_RESTART_DELAY = 30.0
@@ -43,7 +44,7 @@ def web_process_link() -> tuple[str, bytes] | None:
     address = os.environ.get(WEB_PROCESS_ENV)
     if not address:
         return None
-    return address, bytes.fromhex(os.environ.get(_KEY_ENV, ""))
+    return address, bytes.fromhex(os.environ.get(KEY_ENV, ""))
 
 
 def listen(host: str, port: int, *, shared: bool, first: bool = True) -> socket.socket:
@@ -76,7 +77,7 @@ class WebProcesses:
     def __init__(self, command: Sequence[str], count: int, address: str, key: bytes) -> None:
         self.command = list(command)
         self.count = count
-        self._env = {**os.environ, WEB_PROCESS_ENV: address, _KEY_ENV: key.hex()}
+        self._env = {**os.environ, WEB_PROCESS_ENV: address, KEY_ENV: key.hex()}
         self.processes: list[subprocess.Popen[bytes] | None] = [None] * count
         self._started = [0.0] * count
         self._failures = [0] * count

@@ -453,15 +453,28 @@ export interface SystemConfigResponse {
 
 /**
  * `status` is "ok" when the database answers and no runtime component stopped or
- * fails; `components` names each component of a runtime in this process and its state
- * ("running", "disabled", "not started", "stopped" or "failing"), `problems` says why
- * each failing one fails (the executor, when its workers keep failing to start).
+ * fails; `components` names each component of the server's runtime and its state
+ * ("running", "disabled", "not started", "stopped" or "failing"; in a web process also
+ * "primary", "stopped" when the primary does not answer), `problems` says why each
+ * failing one fails (the executor, when its workers keep failing to start); `process`
+ * is the process that answered.
  */
 export interface SystemHealthResponse {
   status: string;
   database: string;
   components?: { [key: string]: string };
   problems?: { [key: string]: string };
+  process: ServingProcess;
+}
+
+/**
+ * The process that answered: its `pid` and `role`: "primary" (it runs the
+ * runtime), "web" (one of the other processes of `admin.processes`, which answer
+ * requests with the primary's runtime) or "none" (no server runs in it).
+ */
+export interface ServingProcess {
+  pid: number;
+  role: string;
 }
 
 export interface SystemVersionResponse {

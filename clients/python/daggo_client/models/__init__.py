@@ -61,6 +61,7 @@ from .schedules_set_enabled_request import SchedulesSetEnabledRequest
 from .schedules_set_enabled_response import SchedulesSetEnabledResponse
 from .schedules_ticks_request import SchedulesTicksRequest
 from .schedules_ticks_response import SchedulesTicksResponse
+from .serving_process import ServingProcess
 from .step_info import StepInfo
 from .step_status import StepStatus
 from .system_config_response import SystemConfigResponse
@@ -137,6 +138,7 @@ __all__ = (
     "SchedulesTicksRequest",
     "SchedulesTicksResponse",
     "ScheduleSummary",
+    "ServingProcess",
     "StepInfo",
     "StepStatus",
     "SystemConfigResponse",
