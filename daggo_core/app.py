@@ -279,12 +279,13 @@ class DaggoApp:
         if link is not None:
             await self._serve_web_process(hconfig, stopping, stop, *link)
             return
-        async with self.running(), self._web_processes():
+        async with self.running(), self._web_processes(stop):
             await serve(self.asgi, hconfig, shutdown_trigger=stopping)
 
     @contextlib.asynccontextmanager
-    async def _web_processes(self) -> AsyncIterator[None]:
-        """The web processes of `admin.processes` (none when it is 1), for the block."""
+    async def _web_processes(self, stop: asyncio.Event) -> AsyncIterator[None]:
+        """The web processes of `admin.processes` (none when it is 1), for the block (not
+        started again once `stop` is set)."""
         from daggo_core.execution.worker_process import default_worker_command
         from daggo_core.web.primary_link import PrimaryLinkServer
         from daggo_core.web.processes import WebProcesses
@@ -300,7 +301,7 @@ class DaggoApp:
                              "daggo_core.run); set admin.processes to 1 here")
         link = PrimaryLinkServer(self)
         processes = WebProcesses(command, count, link.address, link.key)
-        watching = asyncio.create_task(processes.run(), name="daggo-web-processes")
+        watching = asyncio.create_task(processes.run(stop), name="daggo-web-processes")
         try:
             yield
         finally:

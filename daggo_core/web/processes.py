@@ -71,8 +71,8 @@ def listen(host: str, port: int, *, shared: bool, first: bool = True) -> socket.
 class WebProcesses:
     """The primary's `count` web processes running `command` (this program again),
     linked to it at `address` with `key`: `run()` starts them and restarts any that
-    exits (at once after a steady run, with a growing delay after quick failures);
-    `stop()` ends them."""
+    exits (at once after a steady run, with a growing delay after quick failures) until
+    the server stops; `stop()` ends them."""
 
     def __init__(self, command: Sequence[str], count: int, address: str, key: bytes) -> None:
         self.command = list(command)
@@ -89,9 +89,11 @@ class WebProcesses:
         """The pids of the web processes running now."""
         return [p.pid for p in self.processes if p is not None and p.poll() is None]
 
-    async def run(self) -> None:
-        """Keep the web processes running until cancelled (then call `stop`)."""
-        while not self._stopping:
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Keep the web processes running until the server is `stopping` (then call
+        `stop`): a web process that exits then, e.g. on the terminal's Ctrl-C, which
+        reaches every process, is not started again."""
+        while not self._stopping and not stopping.is_set():
             now = time.monotonic()
             for index, process in enumerate(self.processes):
                 if process is not None and process.poll() is not None:
