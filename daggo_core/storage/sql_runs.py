@@ -242,8 +242,9 @@ class SqlRuns:
         STARTING/STARTED run, and returns the ids to claim plus, for runs left queued, why
         they wait (stored as `wait_reason`). Claimed runs move to STARTING in a new
         attempt with a fresh heartbeat, recorded to `claimer` (the claiming process's
-        worker id, so that a claim whose process died is seen at once), and are returned
-        in the order chosen. The UPDATE re-checks the status,
+        worker id, so that a claim whose process died is seen at once), each with a
+        RUN_STARTING event, and are returned in the order chosen. The UPDATE re-checks
+        the status,
         so a run another claimer took in the meantime is never returned twice.
         """
         candidates = self._claim_candidates(scan_limit)
@@ -264,6 +265,7 @@ class SqlRuns:
                 rows = conn.execute(_CLAIM, {"ids": list(chosen), "heartbeat_at": utcnow(),
                                              "claimer": claimer})
                 claimed = {run.id: run for run in (run_from_row(row._mapping) for row in rows)}
+                insert_events(conn, [_starting_event(run, claimer) for run in claimed.values()])
             changed = [
                 {"key_id": run.id, "wait_reason": waiting[run.id]}
                 for run in queued if run.id in waiting and waiting[run.id] != run.wait_reason
@@ -415,3 +417,11 @@ def _hex_successor(prefix: str) -> str | None:
     if not stripped:
         return None
     return stripped[:-1] + _HEX_DIGITS[_HEX_DIGITS.index(stripped[-1]) + 1]
+
+
+def _starting_event(run: Run, claimer: str | None) -> Event:
+    """The RUN_STARTING event of a claimed run."""
+    by = f" by {claimer}" if claimer else ""
+    return Event(run_id=run.id, kind=EventKind.RUN_STARTING, level="INFO",
+                 message=f"run claimed{by} (attempt {run.attempt}), starting",
+                 data={"attempt": run.attempt})
