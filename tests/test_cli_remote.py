@@ -8,6 +8,7 @@ import os
 import select
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 
 import pytest
@@ -165,12 +166,26 @@ def test_schedules_are_turned_on_and_off_through_the_server(server: Server) -> N
     assert states == {"yearly": True, "weekly": None}
 
 
+def events_requests(server: Server) -> float:
+    """How many `Runs.Events` calls the server answered, from its metrics."""
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    prefix = 'daggo_rpc_requests_total{method="Runs.Events",status="200"} '
+    return sum(float(line.removeprefix(prefix)) for line in text.splitlines()
+               if line.startswith(prefix))
+
+
 def test_logs_follow_a_running_run_through_the_server(server: Server) -> None:
     run_id = launched_id(server.remote("job", "launch", "gated"))
     wait_for(server.started, 20, "the gated run to start")
     follower = server.cli_process("runs", "logs", run_id[:8], "--follow")
     first = read_until(follower, "STEP_STARTED")  # the run waits at the gate
     assert not finished(server, run_id)
+    # Nothing is stored while the run waits: the stream tells of nothing, so the
+    # follower asks for no page (polling would ask about six times).
+    pages = events_requests(server)
+    time.sleep(1.5)
+    assert events_requests(server) == pages
     (server.gate / "open").touch()
     rest, _ = follower.communicate(timeout=30)
     output = first + rest

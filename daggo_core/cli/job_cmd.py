@@ -21,7 +21,7 @@ from daggo_core.cli.common import (
     server_options,
     server_url,
 )
-from daggo_core.cli.progress import RunChanges, follow_run, status_style
+from daggo_core.cli.progress import follow_run, run_changes, status_style
 from daggo_core.cli.schedule_cmd import schedules_table
 from daggo_core.definitions.params_check import describe_fields
 from daggo_core.services.api import ServicesApi
@@ -164,19 +164,10 @@ def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[s
             out.print(f"run {run.id} of {name} queued")
             if not wait:
                 return
-            final = follow_run(services, run.id, out, changes=_changes_of(services, run.id)).run
+            final = follow_run(services, run.id, out, changes=run_changes(services, run.id)).run
     out.print(f"run {final.id} finished: [{status_style(final.status)}]{final.status}[/]")
     if final.status is not RunStatus.SUCCESS:
         ctx.exit(1)
-
-
-def _changes_of(services: ServicesApi, run_id: str) -> RunChanges | None:
-    """A server's event stream of the run; None for local services (they are polled)."""
-    from daggo_core.client import RemoteServices, RunStream
-
-    if isinstance(services, RemoteServices):
-        return RunStream(services.client, run_id).start()
-    return None
 
 
 def _execute_here(services: ServicesApi,

@@ -13,7 +13,7 @@ from daggo_core.errors import ServerUnreachableError
 from daggo_core.services.api import ServicesApi
 from daggo_core.services.runs import RunDetail, RunsGetRequest, RunStatus, StepStatus
 
-__all__ = ["RunChanges", "follow_run", "status_style", "steps_table"]
+__all__ = ["RunChanges", "follow_run", "run_changes", "status_style", "steps_table"]
 
 #: Seconds between redraws of a run when nothing tells of a change.
 IDLE_REDRAW_SECONDS = 10.0
@@ -54,6 +54,19 @@ class RunChanges(Protocol):
 
     def wait(self, timeout: float) -> bool:
         """Return once the run may have changed (True), or after `timeout` s (False)."""
+
+
+def run_changes(services: ServicesApi, run_id: str, *, every_event: bool = False,
+                after: str | None = None) -> RunChanges | None:
+    """A server's event stream of the run (each of its events a change with
+    `every_event`, else its transitions), from after the `Runs.Events` cursor `after`;
+    None for local services (they are polled)."""
+    from daggo_core.client import RemoteServices, RunStream
+
+    if isinstance(services, RemoteServices):
+        return RunStream(services.client, run_id, every_event=every_event,
+                         after=after).start()
+    return None
 
 
 def follow_run(services: ServicesApi, run_id: str, console: Console, *, poll: float = 0.2,

@@ -22,7 +22,13 @@ from daggo_core.cli.common import (
     server_options,
 )
 from daggo_core.cli.job_cmd import parse_tags
-from daggo_core.cli.progress import status_style, steps_table
+from daggo_core.cli.progress import (
+    IDLE_REDRAW_SECONDS,
+    RunChanges,
+    run_changes,
+    status_style,
+    steps_table,
+)
 from daggo_core.services.runs import (
     RUNS_PAGE_MAX,
     TERMINAL_RUN_STATUSES,
@@ -43,7 +49,8 @@ STATUS_CHOICES = click.Choice([s.value for s in RunStatus], case_sensitive=False
 TRIGGER_CHOICES = click.Choice([t.value for t in RunTrigger], case_sensitive=False)
 #: Events asked for per page by `runs logs`.
 LOG_PAGE = 5000
-#: How often `runs logs --follow` looks for new lines.
+#: How often `runs logs --follow` looks for new lines in local storage (a server's event
+#: stream tells instead).
 FOLLOW_POLL_SECONDS = 0.25
 
 
@@ -182,11 +189,13 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
     """Print a run's event log (transitions and log lines), oldest first.
 
     Lines are read page by page and written as they arrive, so a long log starts at once
-    and can be piped into a pager or `head`.
+    and can be piped into a pager or `head`. With --follow against a server, its event
+    stream tells when new lines are there.
     """
     out = sys.stdout
     with command_services(ctx, config_path) as services:
         full_id = services.runs.get(RunsGetRequest(run_id=run_id)).run.id
+        changes: RunChanges | None = None
         request = RunsEventsRequest(run_id=full_id, limit=LOG_PAGE,
                                     step_key=step_key, levels=levels, search=search)
         try:
@@ -204,7 +213,13 @@ def logs(ctx: click.Context, run_id: str, step_key: str | None, levels: tuple[st
                 if not follow or page.run_status in TERMINAL_RUN_STATUSES:
                     break
                 out.flush()
-                time.sleep(FOLLOW_POLL_SECONDS)
+                if changes is None:  # from after the lines printed
+                    changes = run_changes(services, full_id, every_event=True,
+                                          after=request.cursor)
+                if changes is None:
+                    time.sleep(FOLLOW_POLL_SECONDS)
+                else:
+                    changes.wait(IDLE_REDRAW_SECONDS)
             out.flush()
         except BrokenPipeError:  # `daggo runs logs RUN | head` stopped reading
             # Python's recipe: point stdout at devnull so the flush at exit cannot fail.

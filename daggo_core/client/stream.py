@@ -20,21 +20,25 @@ _CHANGE = "change"
 
 class RunStream:
     """Reads the run's events on a thread from `start()` on; `wait` returns as soon as
-    the run may have changed (a step or run transition, or its end).
+    the run may have changed (a step or run transition, or its end; with `every_event`,
+    a log line too).
 
     A dropped connection is reopened from the last event received (its `id` sent as
     `Last-Event-ID`), for up to `retry_seconds` of failing attempts in a row; after that,
-    or on an error retrying cannot fix, `wait` raises it.
+    or on an error retrying cannot fix, `wait` raises it. `after` (a `Runs.Events`
+    cursor) starts the stream after the events a caller has already read.
     """
 
     def __init__(self, client: RpcClient, run_id: str, *, retry_seconds: float = 30.0,
-                 retry_interval: float = 0.2) -> None:
+                 retry_interval: float = 0.2, every_event: bool = False,
+                 after: str | None = None) -> None:
         self._client = client
         self.run_id = run_id
+        self.every_event = every_event
         self.retry_seconds = retry_seconds
         self.retry_interval = retry_interval
         #: The id of the last event received: where a reconnection resumes.
-        self.last_event_id: str | None = None
+        self.last_event_id: str | None = after
         #: How many times the stream was opened, and how many events it received.
         self.connections = 0
         self.events = 0
@@ -112,6 +116,6 @@ class RunStream:
                     return True
                 if message.event == "event":
                     self.events += 1
-                    if json.loads(message.data).get("kind") != "LOG":
+                    if self.every_event or json.loads(message.data).get("kind") != "LOG":
                         self._items.put(_CHANGE)
         return False
