@@ -40,7 +40,8 @@ def server(example):
     try:
         assert wait_healthy(port, proc) == {"status": "ok", "database": "ok", "components": {
             "coordinator": "running", "monitor": "running", "scheduler": "running",
-            "executor": "running"}, "problems": {}}
+            "executor": "running"}, "problems": {},
+            "process": {"pid": proc.pid, "role": "primary"}}
         yield url
     finally:
         proc.terminate()

@@ -4,6 +4,7 @@ that is a real message of its classes, page sizes on every list, lists of summar
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import enum
 import json
 import re
@@ -40,7 +41,7 @@ from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
 from daggo_core.testing.services import services_over
 from tests.conftest import BackendUnderTest
-from tests.test_rpc import op, open_on
+from tests.test_rpc import op
 
 #: Every list method and its page sizes (default, maximum).
 LISTS = {"Jobs.GetMany": (JOBS_PAGE, JOBS_PAGE_MAX), "Runs.GetMany": (RUNS_PAGE, RUNS_PAGE_MAX),
@@ -169,11 +170,21 @@ def test_lists_return_summaries_without_params_outputs_or_tracebacks(
 
 def test_pages_deep_in_a_list_use_no_offset(
         storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
-    """Every list of the API reads a page after its cursor by keyset, never by OFFSET
-    (SQLite's dialect writes `LIMIT ? OFFSET ?` for any limit: its offset must be 0)."""
-    app = open_on(storage_backend, apps)
-    for _ in range(3):
-        app.launch("job")
+    """Every list of the API reads its third page after its cursor by keyset, never by
+    OFFSET (SQLite's dialect writes `LIMIT ? OFFSET ?` for any limit: its offset must be
+    0)."""
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    cfg.scheduler.enabled = False
+    jobs = [_scheduled(name, "first", "second") for name in ("alpha", "beta", "gamma")]
+    app = apps(cfg, *jobs)
+    executed = daggo_core.execute(jobs[0], storage=app.storage)  # events to page through
+    for _ in range(2):
+        app.launch("alpha")
+    scheduler = app.start_scheduler()
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for hours in range(4):  # a due tick of every schedule each hour
+        scheduler.tick(start + dt.timedelta(hours=hours, seconds=1))
     offsets: list[Any] = []
     limits: list[str] = []
 
@@ -185,24 +196,29 @@ def test_pages_deep_in_a_list_use_no_offset(
 
     engine = app.storage._tx.engine  # type: ignore[attr-defined]
     sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+    third_pages: list[str] = []
 
     async def pages() -> None:
         client = app.asgi.test_client()
         for name in LISTS:
             body: dict[str, Any] = {"limit": 1}
             if name == "Runs.Events":
-                body["run_id"] = app.storage.list_runs(limit=1)[0].id
+                body["run_id"] = executed.run_id
             if name == "Schedules.Ticks":
-                body["job"] = "job"
-            for _ in range(2):
+                body["job"] = "alpha"
+            for page_number in (1, 2, 3):
                 answer = await client.post(f"/rpc/{name}", json=body)
                 page = await answer.get_json()
                 assert answer.status_code == 200, page
-                if not page["next_cursor"]:
+                assert len(next(v for v in page.values() if isinstance(v, list))) == 1, page
+                if page_number == 3:
+                    third_pages.append(name)
                     break
+                assert page["next_cursor"], (name, page_number, page)
                 body["cursor"] = page["next_cursor"]
 
     asyncio.run(pages())
+    assert third_pages == list(LISTS)
     assert limits
     assert all(offset == 0 for offset in offsets), offsets
 
