@@ -258,6 +258,22 @@ def test_python_client_drives_a_live_server(server: Server, daggo_client: Module
         assert detail.run.status.value == "SUCCESS"
         assert detail.params.to_dict() == {"n": 7}
 
+        # The run's events through its stream, from the start and resumed after the first.
+        from daggo_client.streams import StreamError, runs_stream
+
+        messages = list(runs_stream(client=client, run_id=run_id))
+        assert [m.event for m in messages] == ["event"] * (len(messages) - 1) + ["end"]
+        kinds = [m.data["kind"] for m in messages[:-1]]
+        assert kinds[:3] == ["RUN_QUEUED", "RUN_STARTING", "RUN_STARTED"]
+        assert kinds[-1] == "RUN_SUCCESS" and messages[-1].data["status"] == "SUCCESS"
+        resumed = list(runs_stream(client=client, run_id=run_id, cursor=messages[0].id))
+        assert resumed == messages[1:]
+        with pytest.raises(StreamError) as refused_stream:
+            next(runs_stream(client=client, run_id="nosuchrun"))
+        assert refused_stream.value.status_code == 404
+        assert refused_stream.value.error is not None
+        assert refused_stream.value.error.error.code == "not_found"
+
         missing = runs_get.sync_detailed(client=client, body=RunsGetRequest(run_id="nosuchrun"))
         assert missing.status_code == 404
         assert isinstance(missing.parsed, Error)
@@ -280,6 +296,9 @@ def test_python_client_drives_a_live_server(server: Server, daggo_client: Module
     if server.secret is not None:
         with daggo_client.Client(base_url=server.url) as anonymous:
             refused = system_version.sync_detailed(client=anonymous)
+            with pytest.raises(StreamError) as refused_stream:
+                next(runs_stream(client=anonymous, run_id=run_id))
+            assert refused_stream.value.status_code == 401
         assert refused.status_code == 401
         assert isinstance(refused.parsed, Error)
         assert refused.parsed.error.code == "unauthenticated"
