@@ -23,7 +23,7 @@ import collections
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
 from attrs import define, frozen
@@ -62,7 +62,7 @@ class FeedStorage(Protocol):
 
     def last_event_id(self) -> int: ...
 
-    def get_run(self, run_id: str) -> Run: ...
+    def get_runs(self, run_ids: Collection[str]) -> list[Run]: ...
 
 
 class FeedEnded(DaggoError):
@@ -140,7 +140,8 @@ class _Gap:
 
 @frozen
 class FeedCounts:
-    """Queries the feed made: tail reads (`events`) and run reads (`runs`)."""
+    """Queries the feed made: tail reads (`events`) and reads of changed runs (`runs`,
+    one query for the runs of one tail read)."""
 
     events: int
     runs: int
@@ -319,14 +320,11 @@ class EventFeed:
                 return
 
     async def _fan_out_runs(self, run_ids: list[str]) -> None:
-        """Read each changed run once, for all its subscribers and the status ones."""
+        """Read the changed runs once (one query), for all their subscribers and the
+        status ones; a run deleted meanwhile has no change to tell."""
         def read() -> list[Run]:
-            runs = []
-            for run_id in run_ids:
-                self._run_reads += 1
-                with contextlib.suppress(DaggoError):  # deleted meanwhile: no change to tell
-                    runs.append(self.storage.get_run(run_id))
-            return runs
+            self._run_reads += 1
+            return self.storage.get_runs(run_ids)
 
         for run in await asyncio.to_thread(read):
             for subscription in tuple(self._by_run.get(run.id, ())):

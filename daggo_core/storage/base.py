@@ -151,6 +151,9 @@ class RunStorage(Protocol):
     def get_run(self, run_id: str) -> Run:
         """Return the run; raises RunNotFoundError if there is none."""
 
+    def get_runs(self, run_ids: Collection[str]) -> list[Run]:
+        """The runs of `run_ids` that exist (one query), in no particular order."""
+
     def find_run_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
         """Ids of up to `limit` runs whose id starts with `prefix`, in id order."""
 

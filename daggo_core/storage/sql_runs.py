@@ -125,6 +125,14 @@ class SqlRuns:
         """Return the run; raises RunNotFoundError if there is none."""
         return self._tx.read("get_run", lambda conn: get_run(conn, run_id))
 
+    def get_runs(self, run_ids: Collection[str]) -> list[Run]:
+        """The runs of `run_ids` that exist (one query), in no particular order."""
+        if not run_ids:
+            return []
+        rows = self._tx.read("get_runs", lambda conn: conn.execute(
+            _RUNS_BY_ID, {"ids": list(run_ids)}).all())
+        return [run_from_row(row._mapping) for row in rows]
+
     def find_run_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
         """Ids of up to `limit` runs whose id starts with `prefix`, in id order."""
         query = select(_runs.c.id).order_by(_runs.c.id).limit(limit)

@@ -187,6 +187,13 @@ class StorageContract(ScheduleStorageContract):
         storage.add_run(run, [queued])
         assert [e.kind for e in storage.list_events(run.id)] == [EventKind.RUN_QUEUED]
 
+    def test_get_runs_reads_the_runs_that_exist(self, storage: Storage) -> None:
+        runs = [storage.add_run(make_run(seconds=s)) for s in range(3)]
+        found = storage.get_runs([runs[2].id, "f" * 32, runs[0].id])
+        assert sorted(found, key=lambda r: r.id) == sorted([runs[0], runs[2]],
+                                                           key=lambda r: r.id)
+        assert storage.get_runs([]) == []
+
     def test_get_run_unknown_raises(self, storage: Storage) -> None:
         with pytest.raises(RunNotFoundError):
             storage.get_run("f" * 32)
