@@ -4,7 +4,6 @@ events, fed by one shared `EventFeed`."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from daggo_core.loading import load_definitions
 from daggo_core.services.runs import event_cursor
 from daggo_core.storage.records import Event, EventKind
 from daggo_core.testing.processes import free_port, wait_for
+from daggo_core.testing.serving import app_served
 from daggo_core.testing.sse import SseMessage, read_sse, stream_latencies
 from tests.conftest import BackendUnderTest
 
@@ -43,30 +43,18 @@ def server(storage_backend: BackendUnderTest, tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     app = open_app(load_config(), load_definitions(file=tmp_path / "app.py"))
     app.worker_command = worker_command_for(None, None, "app.py")
-    listening = app.bind()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    def serve() -> None:
-        loop.run_until_complete(app.serve(stop, listening=listening))
-        loop.run_until_complete(loop.shutdown_default_executor())
-
-    thread = threading.Thread(target=serve, name="stream-test-server")
-    thread.start()
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=20)
-    env = SimpleNamespace(app=app, url=url, gate=gate, client=client, thread=thread,
-                          stop=lambda: loop.call_soon_threadsafe(stop.set))
     try:
-        wait_for(lambda: _healthy(client), 20, "the server to answer")
-        yield env
+        with app_served(app, name="stream-test-server") as stop:
+            env = SimpleNamespace(app=app, url=url, gate=gate, client=client, stop=stop)
+            wait_for(lambda: _healthy(client), 20, "the server to answer")
+            try:
+                yield env
+            finally:
+                (gate / "open").touch()
     finally:
-        (gate / "open").touch()
         client.close()
-        env.stop()
-        thread.join(30)
-        assert not thread.is_alive(), "the server did not stop within 30 s"
-        loop.close()
         app.close()
 
 
@@ -145,7 +133,7 @@ def test_filters_and_a_finished_run_send_the_stored_events_then_end(
     assert logs[-2].id == page["next_cursor"]
 
 
-def test_the_status_stream_sees_a_run_queued_started_and_succeeding(
+def test_the_status_stream_sees_a_run_queued_claimed_started_and_succeeding(
         server: SimpleNamespace) -> None:
     changes: list[dict[str, Any]] = []
     opened = threading.Event()
@@ -176,7 +164,7 @@ def test_the_status_stream_sees_a_run_queued_started_and_succeeding(
     follower.join(30)
     statuses = [c["status"] for c in changes if c["id"] == second]
     assert [s for i, s in enumerate(statuses) if i == 0 or statuses[i - 1] != s] == [
-        "QUEUED", "STARTED", "SUCCESS"]
+        "QUEUED", "STARTING", "STARTED", "SUCCESS"]
     assert {c["job_name"] for c in changes} == {"gated"}
 
 
@@ -269,8 +257,6 @@ def test_stopping_the_server_ends_open_streams(server: SimpleNamespace) -> None:
     assert rest[-1].data["error"]["code"] == "unavailable"
     assert "Last-Event-ID" in rest[-1].data["error"]["message"]
     assert rest[-1].id == (rest[-2].id if len(rest) > 1 else first.id)
-    server.thread.join(30)
-    assert not server.thread.is_alive()
 
 
 def test_storage_to_client_latency_is_measured(server: SimpleNamespace,

@@ -3,7 +3,6 @@ generates, and each drives a live server, with and without the admin secret."""
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import importlib
 import json
@@ -30,6 +29,7 @@ from daggo_core.sdk.python import generate_python
 from daggo_core.sdk.tree import read_tree
 from daggo_core.sdk.typescript import generate_typescript, render_typescript, type_of
 from daggo_core.testing.processes import free_port, wait_for
+from daggo_core.testing.serving import app_served
 from tests.conftest import BackendUnderTest
 
 ROOT = Path(__file__).parent.parent
@@ -197,23 +197,8 @@ def server(request: pytest.FixtureRequest, storage_backend: BackendUnderTest,
     if request.param is not None:
         cfg.admin.secret_key = request.param
     app = apps(cfg, JOB)
-    listening = app.bind()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    def serve() -> None:
-        loop.run_until_complete(app.serve(stop, listening=listening))
-        loop.run_until_complete(loop.shutdown_default_executor())
-
-    thread = threading.Thread(target=serve, name="sdk-test-server")
-    thread.start()
-    try:
+    with app_served(app, name="sdk-test-server"):
         yield Server(url=f"http://127.0.0.1:{cfg.admin.port}", secret=request.param, app=app)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(30)
-        assert not thread.is_alive(), "the server did not shut down within 30 s"
-        loop.close()
 
 
 @pytest.fixture(scope="module")

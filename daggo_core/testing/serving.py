@@ -1,17 +1,21 @@
-"""An ASGI application served by Hypercorn on a loopback port, in a thread, for tests."""
+"""An ASGI application served by Hypercorn on a loopback port, or a whole app served as
+`daggo run` serves it, in a thread, for tests."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
-__all__ = ["served_on"]
+if TYPE_CHECKING:
+    from daggo_core.app import DaggoApp
+
+__all__ = ["app_served", "served_on"]
 
 
 @contextlib.contextmanager
@@ -35,6 +39,33 @@ def served_on(asgi: Any, port: int, *, name: str = "test-server") -> Iterator[No
         yield
     finally:
         loop.call_soon_threadsafe(stop.set)
+        server.join(30)
+        assert not server.is_alive(), f"{name} did not shut down within 30 s"
+        loop.close()
+
+
+@contextlib.contextmanager
+def app_served(app: DaggoApp, *, name: str = "test-server") -> Iterator[Callable[[], None]]:
+    """`app.serve()` (its runtime too) on `admin.host:admin.port`, bound before the
+    block starts, until the block ends or the function it yields is called; then wait
+    for the server to stop, failing if it has not within 30 s."""
+    listening = app.bind()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    def run() -> None:
+        loop.run_until_complete(app.serve(stop, listening=listening))
+        loop.run_until_complete(loop.shutdown_default_executor())
+
+    def stopping() -> None:
+        loop.call_soon_threadsafe(stop.set)
+
+    server = threading.Thread(target=run, name=name)
+    server.start()
+    try:
+        yield stopping
+    finally:
+        stopping()
         server.join(30)
         assert not server.is_alive(), f"{name} did not shut down within 30 s"
         loop.close()
