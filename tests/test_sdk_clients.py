@@ -20,7 +20,6 @@ import pytest
 from attrs import frozen
 
 import daggo_core
-from daggo_core import Context, NoInput, dag
 from daggo_core.config import default_config
 from daggo_core.errors import DaggoError
 from daggo_core.sdk import current_spec
@@ -31,6 +30,7 @@ from daggo_core.sdk.typescript import generate_typescript, render_typescript, ty
 from daggo_core.testing.processes import free_port, wait_for
 from daggo_core.testing.serving import app_served
 from tests.conftest import BackendUnderTest
+from tests.test_rpc import JOB
 
 ROOT = Path(__file__).parent.parent
 TSC = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "tsc"
@@ -38,23 +38,6 @@ SECRET = "s3cret-token-of-the-sdk-tests"  # the secret must be 16 characters or 
 GENERATORS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "python": generate_python, "typescript": generate_typescript}
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
-
-
-@frozen
-class Params:
-    n: int = 1
-
-
-@frozen
-class Out:
-    n: int
-
-
-def op(ctx: Context, inp: NoInput) -> Out:
-    return Out(ctx.params.n)
-
-
-JOB = dag.job("job", params=Params).add(dag.op("op", op)).build()
 
 
 @pytest.fixture(scope="module")
