@@ -659,11 +659,14 @@ class StorageContract(ScheduleStorageContract):
                                        steps=StepWrites(new=[step]))
         assert moved.status is RunStatus.STARTING
         assert storage.list_steps(run.id) == []
-        assert [e.message for e in storage.list_events(run.id)] == []
+        # Only each claim's RUN_STARTING event: none of the superseded attempt's.
+        claims = storage.list_events(run.id)
+        assert [(e.kind, e.data) for e in claims] == [
+            (EventKind.RUN_STARTING, {"attempt": 1}), (EventKind.RUN_STARTING, {"attempt": 2})]
         started = storage.start_run(run.id, attempt=2)
         assert started is not None and started.status is RunStatus.STARTED
         storage.record_steps([step], [], [log(run.id, "current")], fence=current)
-        assert [e.message for e in storage.list_events(run.id)] == ["current"]
+        assert [e.message for e in storage.list_events(run.id)][2:] == ["current"]
 
     def test_fenced_writes_to_a_finished_run_are_refused(self, storage: Storage) -> None:
         run = storage.add_run(make_run(status=RunStatus.SUCCESS, attempt=1))
