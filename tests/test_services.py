@@ -231,6 +231,18 @@ def test_run_detail_lists_every_step_in_job_order(synced: Storage) -> None:
         (key, StepStatus.PENDING) for key in ("seed", "left", "right", "sink")]
 
 
+def test_run_detail_takes_the_step_order_of_the_code_it_serves(synced: Storage) -> None:
+    """A server reads a job's order from its own definitions (no query, no snapshot to
+    parse); the stored job is for runs of jobs it does not define."""
+    served = dag.job("fan").add(dag.op("seed", seed)).build()  # this code's "fan"
+    queued = synced.add_run(Run(job_name="fan"))
+    request = RunsGetRequest(run_id=queued.id)
+    assert [s.key for s in services_over(synced, Definitions(jobs=[served])).runs.get(
+        request).steps] == ["seed"]
+    assert [s.key for s in services_over(synced, Definitions(jobs=[])).runs.get(
+        request).steps] == ["seed", "left", "right", "sink"]
+
+
 def test_events_page_by_cursor_and_filter(synced: Storage) -> None:
     result = execute(FAN, {"limit": 1}, storage=synced)
     runs = services_over(synced).runs

@@ -395,8 +395,7 @@ class RunsService:
     def _get(self, request: RunsGetRequest) -> RunDetail:
         run = self.storage.get_run(self.resolve_id(request.run_id))
         recorded = {s.step_key: s for s in self.storage.list_steps(run.id)}
-        job = self.storage.get_job(run.job_name)
-        order = list(job.snapshot.order) if job else []
+        order = self._job_order(run.job_name)
         order += [key for key in recorded if key not in order]
         # The final event (among the log's last: a short read from its end) tells what
         # the log dropped; a running run's log shows its LOG_LIMIT_REACHED event.
@@ -408,6 +407,16 @@ class RunsService:
             steps=tuple(StepInfo.of(key, recorded.get(key)) for key in order),
             log_notice=dropped_notice(final[0].data) if final else None,
         )
+
+    def _job_order(self, job_name: str) -> list[str]:
+        """The job's steps in execution order: from the definitions this process serves
+        (they are what it synced), else from the stored job (a job of other code)."""
+        definitions = self.context.definitions
+        job = definitions.jobs_by_name.get(job_name) if definitions is not None else None
+        if job is not None:
+            return list(job.order)
+        stored = self.storage.get_job(job_name)
+        return list(stored.snapshot.order) if stored else []
 
     def events(self, request: RunsEventsRequest) -> RunsEventsResponse:
         """A page of the run's event log, oldest first (keyset pages by event id)."""
