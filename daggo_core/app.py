@@ -251,13 +251,17 @@ class DaggoApp:
 
     async def serve(self, shutdown: asyncio.Event | None = None, *,
                     listening: socket.socket | None = None) -> None:
-        """Serve the admin and run the runtime until `shutdown` is set (or a signal).
+        """Serve the admin and run the runtime until `shutdown` is set (or a signal),
+        with the web processes of `admin.processes` beside this one
+        (`daggo_core.web.processes`); in a web process, serve without a runtime.
 
         `listening` is a socket from `bind()`; without one the app binds now.
         """
         from hypercorn.asyncio import serve
         from hypercorn.config import Config as HypercornConfig
 
+        link = web_process_link()
+        web_command = self._web_command() if link is None else None
         sock = listening or self.bind()
         stop = shutdown or asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -275,32 +279,38 @@ class DaggoApp:
             await stop.wait()
             self.feed.close()  # open streams end now: they do not hold the shutdown up
 
-        link = web_process_link()
         if link is not None:
             await self._serve_web_process(hconfig, stopping, stop, *link)
             return
-        async with self.running(), self._web_processes(stop):
+        async with self.running(), self._web_processes(stop, web_command):
             await serve(self.asgi, hconfig, shutdown_trigger=stopping)
 
-    @contextlib.asynccontextmanager
-    async def _web_processes(self, stop: asyncio.Event) -> AsyncIterator[None]:
-        """The web processes of `admin.processes` (none when it is 1), for the block (not
-        started again once `stop` is set)."""
-        from daggo_core.execution.worker_process import default_worker_command
-        from daggo_core.web.primary_link import PrimaryLinkServer
-        from daggo_core.web.processes import WebProcesses
-
-        count = self.config.admin.processes - 1
-        if count == 0:
-            yield
-            return
+    def _web_command(self) -> list[str] | None:
+        """The command of the web processes of `admin.processes` (this program again),
+        None when it is 1; fails, before anything starts, when there is none."""
+        if self.config.admin.processes == 1:
+            return None
         command = default_worker_command()
         if command is None:
             raise DaggoError("admin.processes above 1 needs a program to start again for "
                              "each web process (daggo run, or a script calling "
                              "daggo_core.run); set admin.processes to 1 here")
+        return command
+
+    @contextlib.asynccontextmanager
+    async def _web_processes(self, stop: asyncio.Event,
+                             command: list[str] | None) -> AsyncIterator[None]:
+        """The web processes running `command` (none without one), for the block (not
+        started again once `stop` is set)."""
+        from daggo_core.web.primary_link import PrimaryLinkServer
+        from daggo_core.web.processes import WebProcesses
+
+        if command is None:
+            yield
+            return
         link = PrimaryLinkServer(self)
-        processes = WebProcesses(command, count, link.address, link.key)
+        processes = WebProcesses(command, self.config.admin.processes - 1, link.address,
+                                 link.key)
         watching = asyncio.create_task(processes.run(stop), name="daggo-web-processes")
         try:
             yield

@@ -4,6 +4,7 @@ process that dies is started again, and the processes end with their primary."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -21,8 +22,9 @@ import pytest
 
 from daggo_core.app import DaggoApp
 from daggo_core.config import default_config
+from daggo_core.errors import DaggoError
 from daggo_core.storage.records import RunStatus
-from daggo_core.testing.processes import pid_alive, wait_for
+from daggo_core.testing.processes import free_port, pid_alive, wait_for
 from daggo_core.web.primary_link import PrimaryLink, PrimaryLinkServer
 from tests.conftest import BackendUnderTest
 from tests.remote_server import APP, Server
@@ -160,6 +162,16 @@ def test_a_port_in_use_fails_before_serving(served: Server, tmp_path: Path,
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert f"cannot listen on 127.0.0.1:{served.port}" in done.stderr, done.stderr
+
+
+def test_several_processes_need_a_program_to_start_again(
+        apps: Callable[..., DaggoApp]) -> None:
+    cfg = default_config()
+    cfg.admin.processes, cfg.admin.port = 2, free_port()
+    app = apps(cfg)  # in pytest: no command line that reaches the app again
+    with pytest.raises(DaggoError, match=r"admin\.processes above 1 needs a program"):
+        asyncio.run(app.serve())
+    assert app.coordinator is None  # nothing started
 
 
 # ------------------------------------------------------------------------- the link
