@@ -35,7 +35,7 @@ from daggo_core.services.runs import RunsCancelRequest, RunSummary
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import utcnow
-from daggo_core.web.processes import listen, web_process_link
+from daggo_core.web.processes import WebProcessLink, listen, web_process_link
 
 if TYPE_CHECKING:
     from quart import Quart
@@ -83,6 +83,8 @@ class DaggoApp:
         self.primary: PrimaryLink | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
+        #: Set when the runtime starts stopping: its components are "stopped" from then.
+        self._stopping = False
         self._starting = asyncio.Lock()
         #: The stored events the streams (`/rpc/Runs.Stream`) read, shared by every client.
         self.feed = EventFeed(storage)
@@ -225,6 +227,7 @@ class DaggoApp:
 
     async def stop(self) -> None:
         """Stop the runtime's tasks, then close the app (see `close`)."""
+        self._stopping = True
         async with self._starting:  # a start in progress finishes first
             tasks, self._tasks = list(self._tasks.values()), {}
             for task in tasks:
@@ -280,7 +283,7 @@ class DaggoApp:
             self.feed.close()  # open streams end now: they do not hold the shutdown up
 
         if link is not None:
-            await self._serve_web_process(hconfig, stopping, stop, *link)
+            await self._serve_web_process(hconfig, stopping, stop, link)
             return
         async with self.running(), self._web_processes(stop, web_command):
             await serve(self.asgi, hconfig, shutdown_trigger=stopping)
@@ -300,8 +303,9 @@ class DaggoApp:
     @contextlib.asynccontextmanager
     async def _web_processes(self, stop: asyncio.Event,
                              command: list[str] | None) -> AsyncIterator[None]:
-        """The web processes running `command` (none without one), for the block (not
-        started again once `stop` is set)."""
+        """The web processes running `command` (none without one), for the block: told
+        to stop as soon as `stop` is set (while this process's runtime still stops),
+        waited for when the block ends."""
         from daggo_core.web.primary_link import PrimaryLinkServer
         from daggo_core.web.processes import WebProcesses
 
@@ -309,28 +313,27 @@ class DaggoApp:
             yield
             return
         link = PrimaryLinkServer(self)
-        processes = WebProcesses(command, self.config.admin.processes - 1, link.address,
+        processes = WebProcesses(command, self.config.admin.processes - 1, link.name,
                                  link.key)
         watching = asyncio.create_task(processes.run(stop), name="daggo-web-processes")
         try:
             yield
         finally:
-            watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watching
-            await processes.stop()
-            link.close()
+            stop.set()  # however serving ended, the web processes end with it
+            await watching
+            await asyncio.to_thread(link.close)
 
     async def _serve_web_process(self, hconfig: Any, stopping: Callable[[], Any],
-                                 stop: asyncio.Event, address: str, key: bytes) -> None:
-        """Serve requests without a runtime, asking the primary at `address` for its."""
+                                 stop: asyncio.Event, link: WebProcessLink) -> None:
+        """Serve requests without a runtime, asking the primary of `link` for its."""
         from hypercorn.asyncio import serve
 
         from daggo_core.web.primary_link import PrimaryLink
         from daggo_core.web.processes import watch_primary
 
-        self.primary = self.metrics.primary = PrimaryLink(address, key)
-        watching = asyncio.create_task(watch_primary(stop), name="daggo-primary-watch")
+        self.primary = self.metrics.primary = PrimaryLink(link.name, link.key)
+        watching = asyncio.create_task(watch_primary(link.primary_pid, stop),
+                                       name="daggo-primary-watch")
         try:
             await serve(self.asgi, hconfig, shutdown_trigger=stopping)
         finally:
@@ -347,6 +350,8 @@ class DaggoApp:
             task = self._tasks.get(name)
             if name == "scheduler" and not self.config.scheduler.enabled:
                 states[name] = "disabled"
+            elif self._stopping:
+                states[name] = "stopped"
             elif task is None:
                 states[name] = "not started"
             elif task.done():
@@ -377,17 +382,21 @@ class DaggoApp:
         if self._closed:
             return
         self._closed = True
-        self.feed.close()
-        if self.primary is not None:
-            self.primary.close()
+        with contextlib.ExitStack() as closing:  # each step runs, whatever one raises
+            closing.callback(self.storage.close)
+            if self.primary is not None:  # what it still has to report goes first
+                closing.callback(self.primary.close)
+            if self.events is not None:
+                closing.callback(self.events.close)
+            closing.callback(self._close_execution)
+            self.feed.close()
+
+    def _close_execution(self) -> None:
         if self.coordinator is not None:
             self.coordinator.close()
         if self.executor is not None:
             self.executor.close()
             self.executor = None
-        if self.events is not None:
-            self.events.close()
-        self.storage.close()
 
 
 def open_app(

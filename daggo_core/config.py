@@ -67,7 +67,8 @@ MIN_LOG_LINE_BYTES = 256
 #: its primary (`web.processes`).
 OTHER_VARIABLES = frozenset({"DAGGO_PLUGINS_BLOCK", "DAGGO_WORKER", "DAGGO_WORKER_RUN_ID",
                              "DAGGO_WORKER_DONE_FD", "DAGGO_WORKER_STDERR_FD",
-                             "DAGGO_WEB_PROCESS", "DAGGO_WEB_PROCESS_KEY"})
+                             "DAGGO_WEB_PROCESS", "DAGGO_WEB_PROCESS_KEY",
+                             "DAGGO_WEB_PROCESS_PRIMARY"})
 
 #: The shortest `admin.secret_key`: long enough that guessing it is hopeless.
 MIN_SECRET_KEY_CHARS = 16

@@ -406,10 +406,10 @@ def test_variables_that_are_not_settings_are_the_ones_daggo_reads() -> None:
     from daggo_core.execution.worker_process import DONE_FD_ENV, RUN_ID_ENV, WORKER_ENV
     from daggo_core.execution.worker_stderr import STDERR_FD_ENV
     from daggo_core.plugins import BLOCK_ENV
-    from daggo_core.web.processes import KEY_ENV, WEB_PROCESS_ENV
+    from daggo_core.web.processes import KEY_ENV, PRIMARY_ENV, WEB_PROCESS_ENV
 
     assert {BLOCK_ENV, WORKER_ENV, RUN_ID_ENV, DONE_FD_ENV, STDERR_FD_ENV, WEB_PROCESS_ENV,
-            KEY_ENV} == OTHER_VARIABLES
+            KEY_ENV, PRIMARY_ENV} == OTHER_VARIABLES
 
 
 def test_env_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
