@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint bench clean gen-sdk
+.PHONY: install run test lint bench clean gen-sdk browser
 
 $(STAMP): $(PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,13 @@ LOCAL_POSTGRES := $(shell $(PYTHON) -c "import socket; s = socket.socket(); s.se
 DAGGO_TEST_POSTGRES_URL ?= $(LOCAL_POSTGRES)
 export DAGGO_TEST_POSTGRES_URL
 
-test: install
+# The browser the UI tests drive (tests/test_ui_pages.py): Debian's chromium; without it
+# those tests skip.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "note: chromium missing; the browser tests will skip"
+
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -339,7 +339,8 @@ def test_overview_draws_the_graph_by_layer_and_the_stored_schedule_state(cfg, ap
         app.services.schedules.set_enabled(SchedulesSetEnabledRequest(job="diamond",
                                                                       enabled=False))
         _, page = get(app, "/")
-        assert "<code>0 * * * *</code> UTC (off)" in page
+        assert ('<span title="0 * * * * (UTC)">Every hour</span> '
+                '<span class="muted">(off)</span>') in page
     finally:
         app.close()
 

@@ -1,0 +1,49 @@
+"""How the admin pages show times, durations and cron expressions (Jinja filters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cron_descriptor import get_description
+from markupsafe import Markup
+
+__all__ = ["cron_words", "duration_words", "local_time"]
+
+
+def local_time(at: dt.datetime | None) -> Markup:
+    """A `<time>` of `at` in UTC, which the pages' script shows in the browser's zone
+    (UTC on hover); an empty string for None."""
+    if at is None:
+        return Markup("")
+    utc = at.astimezone(dt.UTC)
+    return Markup('<time datetime="{}" data-local>{}</time>').format(
+        utc.isoformat(), utc.strftime("%Y-%m-%d %H:%M:%S UTC"))
+
+
+def duration_words(seconds: float | None) -> str:
+    """`seconds` as a person says it: "0.25 s", "42 s", "3 min 5 s", "2 h 4 min",
+    "3 days 2 h"; an empty string for None."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.2g} s" if seconds < 1 else f"{seconds:.1f} s"
+    whole = round(seconds)
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    if minutes:
+        return f"{minutes} min" + (f" {secs} s" if secs else "")
+    return f"{secs} s"
+
+
+def cron_words(cron: str) -> str:
+    """A cron expression in words ("At 03:00 AM, on day 1 of the month, only in
+    January"), or the expression itself when it cannot be put in words."""
+    try:
+        return str(get_description(cron))
+    except Exception:  # the library's own errors: it takes a few forms croniter does not
+        return cron

@@ -1,0 +1,128 @@
+"""The admin's pages: each reads through the services, never storage, and renders a
+template of `daggo_core/web/templates/` in the one layout (`base.html`, with the
+stylesheet and script of `daggo_core/web/static/`)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from quart import Quart, abort, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
+
+from daggo_core.errors import InvalidArgumentError, RunNotFoundError
+from daggo_core.extensions import UIPanel
+from daggo_core.services import Services
+from daggo_core.services.jobs import JobsGetManyRequest
+from daggo_core.services.runs import (
+    RunDetail,
+    RunsEventsRequest,
+    RunsEventsResponse,
+    RunsGetManyRequest,
+    RunsGetRequest,
+)
+from daggo_core.web.formatting import cron_words, duration_words, local_time
+
+__all__ = ["install_pages"]
+
+STATUS_CLASS = {
+    "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
+    "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
+}
+#: Runs on the overview, and events on one page of a run's log.
+OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
+#: The pages of the menu: (endpoint, title).
+MENU = (("index", "Overview"), ("settings_page", "Settings"))
+
+
+def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel]) -> None:
+    """The pages (and the plugins' `panels`) on `web`, with the error page for URLs
+    that are none."""
+    web.jinja_env.globals.update(
+        status_class=lambda s: STATUS_CLASS.get(str(s), ""),
+        panels=sorted(panels.values(), key=lambda p: p.title),
+        menu=MENU,
+    )
+    web.jinja_env.filters.update(when=local_time, duration=duration_words, cron=cron_words)
+
+    @web.get("/")
+    async def index() -> Any:
+        jobs, runs = await asyncio.gather(
+            asyncio.to_thread(services.jobs.get_many, JobsGetManyRequest()),
+            asyncio.to_thread(services.runs.get_many, RunsGetManyRequest(limit=OVERVIEW_RUNS)))
+        return await render_template("index.html", jobs=jobs.jobs, runs=runs.runs)
+
+    @web.get("/runs/<run_id>")
+    async def run_page(run_id: str) -> Any:
+        # The newest events by default, so a run's end is never hidden; `cursor` pages
+        # back and forth from there.
+        cursor = request.args.get("cursor") or None
+
+        def read() -> tuple[RunDetail, RunsEventsResponse]:
+            detail = services.runs.get(RunsGetRequest(run_id=run_id))
+            events = services.runs.events(RunsEventsRequest(
+                run_id=detail.run.id, cursor=cursor, tail=cursor is None,
+                limit=RUN_PAGE_EVENTS))
+            return detail, events
+
+        try:
+            detail, events = await asyncio.to_thread(read)
+        except RunNotFoundError:
+            abort(404, f"There is no run {run_id}.")
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+        return await render_template("run.html", detail=detail, page=events,
+                                     at_tail=cursor is None)
+
+    @web.get("/settings")
+    async def settings_page() -> Any:
+        config, plugins = await asyncio.gather(
+            asyncio.to_thread(services.system.config),
+            asyncio.to_thread(services.plugins.get_many))
+        return await render_template("settings.html", sections=_sections(config.config),
+                                     plugins=plugins.plugins, failures=plugins.failures)
+
+    @web.errorhandler(NotFound)
+    async def not_found(error: HTTPException) -> Any:
+        if request.path.startswith("/rpc/"):  # the API's callers get its JSON errors
+            return error
+        message = error.description if error.description != NotFound.description else (
+            f"Nothing is at {request.path}.")
+        return await render_template("error.html", status=404, title="Not found",
+                                     message=message), 404
+
+    for panel in panels.values():
+        web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
+
+
+def _sections(config: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The settings by table (`admin`, `database.sqlite`, ...), top-level ones first,
+    each as (dotted key, value)."""
+    tables: dict[str, list[tuple[str, Any]]] = {"": []}
+
+    def walk(prefix: str, node: Mapping[str, Any]) -> None:
+        for key, value in node.items():
+            dotted = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, Mapping) and value:
+                walk(dotted, value)
+            else:
+                tables.setdefault(prefix, []).append((dotted, value))
+
+    walk("", config)
+    return [(name or "top level", rows) for name, rows in tables.items() if rows]
+
+
+def _panel_view(services: Services, panel: UIPanel) -> Callable[[], Awaitable[Any]]:
+    async def view() -> Any:
+        if inspect.iscoroutinefunction(panel.render):
+            body = await panel.render(services)
+        else:  # it may block: off the event loop
+            body = await asyncio.to_thread(panel.render, services)
+            if inspect.isawaitable(body):
+                body = await body
+        return await render_template("panel.html", panel=panel, body=body)
+
+    return view

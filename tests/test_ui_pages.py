@@ -1,0 +1,170 @@
+"""The admin's pages in a real browser (Playwright driving Debian's chromium): every page
+opens in the one layout, in the light and the dark theme, times show in the browser's
+zone, the keyboard reaches the content, an unknown URL gets a page to navigate on.
+
+A screenshot of each page and theme is saved under `test-artifacts/screenshots/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Context, NoInput, dag
+from daggo_core.config import default_config
+from daggo_core.testing.processes import free_port
+from daggo_core.testing.serving import app_served
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent.parent / "test-artifacts" / "screenshots"
+SECRET = "s3cret-of-the-ui-tests"
+
+
+@frozen
+class Out:
+    n: int
+
+
+def op(ctx: Context, inp: NoInput) -> Out:
+    return Out(1)
+
+
+JOB = (dag.job("nightly", description="Loads the day's numbers").add(dag.op("load", op))
+       .schedule("0 3 * * *").build())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make browser` (apt-get install chromium) "
+                    "installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@frozen
+class Site:
+    url: str
+    app: daggo_core.DaggoApp
+    run_id: str
+
+
+@pytest.fixture
+def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[Site]:
+    """A served app with a job and one run of it, its secret set."""
+    cfg = default_config()
+    from daggo_sqlite.testing import database_config
+
+    cfg.database = database_config(str(tmp_path / "ui.sqlite"))
+    cfg.scheduler.enabled = False
+    cfg.execution.executor = "in_process"
+    cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
+    cfg.admin.secret_key = SECRET
+    app = apps(cfg, JOB)
+    run = daggo_core.execute(JOB, storage=app.storage)
+    with app_served(app, name="ui-test-server"):
+        yield Site(url=f"http://127.0.0.1:{cfg.admin.port}", app=app, run_id=run.run_id)
+
+
+def page_of(browser: Any, site: Site, *, scheme: str = "light",
+            timezone: str = "UTC") -> Any:
+    """A logged-in page of a new browser context; fails the test on a script error."""
+    context = browser.new_context(color_scheme=scheme, timezone_id=timezone,
+                                  viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{site.url}/login")
+    page.fill("input[type=password]", SECRET)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site.url}/")
+    page.errors = errors
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -> None:
+    page = page_of(browser, site, scheme=scheme)
+    pages = {"overview": "/", "settings": "/settings", "run": f"/runs/{site.run_id}",
+             "not-found": "/no/such/page"}
+    for name, path in pages.items():
+        page.errors.clear()
+        response = page.goto(f"{site.url}{path}")
+        assert response.status == (404 if name == "not-found" else 200), name
+        # (HTTP/1.1 as Hypercorn speaks it has no reason phrase: "404 ()")
+        expected = ["Failed to load resource: the server responded with a status of 404 ()"
+                    ] if name == "not-found" else []
+        assert page.errors == expected, name
+        assert page.locator("header nav a").count() >= 2, name  # the menu of every page
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert (background == "rgb(20, 22, 28)") == (scheme == "dark"), (name, background)
+        shot(page, f"{name}-{scheme}")
+
+
+def test_the_page_shown_marks_its_menu_entry(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/settings")
+    assert page.locator('header a[aria-current="page"]').inner_text() == "Settings"
+
+
+def test_an_unknown_url_gets_a_page_to_navigate_on(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs/nope/extra")
+    assert page.locator("h1").inner_text() == "Not found"
+    assert "Nothing is at /jobs/nope/extra." in page.inner_text("main")
+    page.locator("nav.suggest").get_by_role("link", name="Settings").click()
+    page.wait_for_url(f"{site.url}/settings")
+    missing = page.goto(f"{site.url}/runs/{'f' * 32}")
+    assert missing.status == 404
+    assert f"There is no run {'f' * 32}." in page.inner_text("main")
+
+
+def test_settings_show_the_configuration_with_secrets_redacted(browser: Any,
+                                                               site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/settings")
+    text = page.inner_text("main")
+    assert "admin.secret_key" in text and '"********"' in text
+    assert SECRET not in page.content()
+    assert "execution.executor" in text and '"in_process"' in text
+    assert "bearer" in text  # the plugins, by name
+
+
+def test_times_show_in_the_browsers_zone_with_utc_on_hover(browser: Any, site: Site) -> None:
+    page = page_of(browser, site, timezone="Asia/Tokyo")
+    created = site.app.storage.get_run(site.run_id).created_at
+    page.goto(f"{site.url}/")
+    shown = page.locator("time[data-local]").first
+    assert shown.get_attribute("title") == created.strftime("%Y-%m-%d %H:%M:%S UTC")
+    tokyo = created.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"{tokyo:%H}:{tokyo:%M}:{tokyo:%S}" in shown.inner_text()
+
+
+def test_the_keyboard_reaches_the_content_first(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/settings")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#content"
