@@ -35,8 +35,13 @@ def op(ctx: Context, inp: NoInput) -> Out:
     return Out(1)
 
 
+def failing(ctx: Context, inp: NoInput) -> Out:
+    raise ValueError("no numbers today")
+
+
 JOB = (dag.job("nightly", description="Loads the day's numbers").add(dag.op("load", op))
        .schedule("0 3 * * *").build())
+REPORT = dag.job("hourly_report").add(dag.op("report", failing)).schedule("0 * * * *").build()
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +80,9 @@ def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[S
     cfg.execution.executor = "in_process"
     cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
     cfg.admin.secret_key = SECRET
-    app = apps(cfg, JOB)
+    app = apps(cfg, JOB, REPORT)
     run = daggo_core.execute(JOB, storage=app.storage)
+    daggo_core.execute(REPORT, storage=app.storage)
     with app_served(app, name="ui-test-server"):
         yield Site(url=f"http://127.0.0.1:{cfg.admin.port}", app=app, run_id=run.run_id)
 
@@ -106,8 +112,8 @@ def shot(page: Any, name: str) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -> None:
     page = page_of(browser, site, scheme=scheme)
-    pages = {"overview": "/", "settings": "/settings", "run": f"/runs/{site.run_id}",
-             "not-found": "/no/such/page"}
+    pages = {"overview": "/", "jobs": "/jobs", "settings": "/settings",
+             "run": f"/runs/{site.run_id}", "not-found": "/no/such/page"}
     for name, path in pages.items():
         page.errors.clear()
         response = page.goto(f"{site.url}{path}")
@@ -138,6 +144,35 @@ def test_an_unknown_url_gets_a_page_to_navigate_on(browser: Any, site: Site) -> 
     missing = page.goto(f"{site.url}/runs/{'f' * 32}")
     assert missing.status == 404
     assert f"There is no run {'f' * 32}." in page.inner_text("main")
+
+
+def test_jobs_show_their_last_runs_schedules_in_words_and_next_run(browser: Any,
+                                                                    site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2
+    report, nightly = rows.nth(0), rows.nth(1)  # by name
+    assert "hourly_report" in report.inner_text() and "Every hour" in report.inner_text()
+    assert "At 03:00 AM" in nightly.inner_text()
+    assert report.locator("a.tile.bad").count() == 1  # its one run failed
+    assert nightly.locator("time[data-local]").count() == 1  # the next run
+    nightly.locator("a.tile.ok").click()
+    page.wait_for_url(f"{site.url}/runs/{site.run_id}")
+
+
+def test_jobs_are_found_by_part_of_their_name(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs")
+    page.fill("#job-search", "NIGHT")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{site.url}/jobs?q=NIGHT")
+    assert page.locator("tbody tr").count() == 1
+    assert "nightly" in page.locator("tbody").inner_text()
+    shot(page, "jobs-search")
+    page.goto(f"{site.url}/jobs?q=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert "No job's name contains “<script>alert(1)</script>”" in page.inner_text("main")
+    assert page.locator("main script").count() == 0  # shown, never run
 
 
 def test_settings_show_the_configuration_with_secrets_redacted(browser: Any,

@@ -62,10 +62,12 @@ class JobDetail:
 
 @frozen(kw_only=True)
 class JobsGetManyRequest:
-    """A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`."""
+    """A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`;
+    `search`: only jobs whose name contains it (in any case)."""
 
     limit: int = page_limit(JOBS_PAGE, JOBS_PAGE_MAX)
     cursor: str | None = None
+    search: str | None = None
 
 
 @frozen(kw_only=True)
@@ -110,7 +112,8 @@ class JobsService:
             if not isinstance(name, str):
                 raise InvalidArgumentError("cursor: not a cursor of this list")
             after = name
-        records = self.storage.list_jobs(after=after, limit=limit + 1)
+        records = self.storage.list_jobs(after=after, limit=limit + 1,
+                                         name_contains=request.search or None)
         page = records[:limit]
         schedules = schedule_summaries(self.storage, page)
         jobs = tuple(

@@ -139,9 +139,11 @@ class JobStorage(Protocol):
         """Return the job named `name` (active or not), or None."""
 
     def list_jobs(self, *, include_inactive: bool = False, after: str | None = None,
-                  limit: int | None = None) -> list[JobRecord]:
+                  limit: int | None = None,
+                  name_contains: str | None = None) -> list[JobRecord]:
         """Return jobs ordered by name (in the database's collation): at most `limit`,
-        those named after `after` (a keyset page)."""
+        those named after `after` (a keyset page), whose name contains `name_contains`
+        (in any case) if given."""
 
 
 class RunStorage(Protocol):

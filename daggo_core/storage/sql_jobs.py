@@ -59,14 +59,18 @@ class SqlJobs:
         return None if row is None else _job_from_row(row._mapping)
 
     def list_jobs(self, *, include_inactive: bool = False, after: str | None = None,
-                  limit: int | None = None) -> list[JobRecord]:
+                  limit: int | None = None,
+                  name_contains: str | None = None) -> list[JobRecord]:
         """Return jobs ordered by name (in the database's collation): at most `limit`,
-        those named after `after` (a keyset page)."""
+        those named after `after` (a keyset page), whose name contains `name_contains`
+        (in any case) if given."""
         query = select(*_JOB_COLUMNS).order_by(_jobs.c.name).limit(limit)
         if not include_inactive:
             query = query.where(_jobs.c.active.is_(True))
         if after is not None:
             query = query.where(_jobs.c.name > after)
+        if name_contains:
+            query = query.where(_jobs.c.name.icontains(name_contains, autoescape=True))
         rows = self._tx.read("list_jobs", lambda conn: conn.execute(query).all())
         return [_job_from_row(row._mapping) for row in rows]
 

@@ -187,6 +187,17 @@ class StorageContract(ScheduleStorageContract):
         storage.add_run(run, [queued])
         assert [e.kind for e in storage.list_events(run.id)] == [EventKind.RUN_QUEUED]
 
+    def test_list_jobs_finds_names_containing_a_text_in_any_case(
+        self, storage: Storage
+    ) -> None:
+        storage.sync_jobs([JobRecord(name=n, description="", snapshot=JobSnapshot())
+                           for n in ("Nightly_load", "nightly-report", "hourly", "50%_done")])
+        found = [j.name for j in storage.list_jobs(name_contains="NIGHTLY")]
+        assert sorted(found) == ["Nightly_load", "nightly-report"]
+        assert found == [j.name for j in storage.list_jobs() if j.name in found]  # in order
+        assert [j.name for j in storage.list_jobs(name_contains="%")] == ["50%_done"]
+        assert [j.name for j in storage.list_jobs(name_contains="y_")] == ["Nightly_load"]
+
     def test_get_runs_reads_the_runs_that_exist(self, storage: Storage) -> None:
         runs = [storage.add_run(make_run(seconds=s)) for s in range(3)]
         found = storage.get_runs([runs[2].id, "f" * 32, runs[0].id])

@@ -15,13 +15,14 @@ from werkzeug.exceptions import HTTPException, NotFound
 from daggo_core.errors import InvalidArgumentError, RunNotFoundError
 from daggo_core.extensions import UIPanel
 from daggo_core.services import Services
-from daggo_core.services.jobs import JobsGetManyRequest
+from daggo_core.services.jobs import JobsGetManyRequest, JobsGetManyResponse
 from daggo_core.services.runs import (
     RunDetail,
     RunsEventsRequest,
     RunsEventsResponse,
     RunsGetManyRequest,
     RunsGetRequest,
+    RunSummary,
 )
 from daggo_core.web.formatting import cron_words, duration_words, local_time
 
@@ -31,10 +32,10 @@ STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
 }
-#: Runs on the overview, and events on one page of a run's log.
-OVERVIEW_RUNS, RUN_PAGE_EVENTS = 25, 1000
+#: Runs on the overview, events on one page of a run's log, runs on a job's health tiles.
+OVERVIEW_RUNS, RUN_PAGE_EVENTS, JOB_TILES = 25, 1000, 12
 #: The pages of the menu: (endpoint, title).
-MENU = (("index", "Overview"), ("settings_page", "Settings"))
+MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("settings_page", "Settings"))
 
 
 def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel]) -> None:
@@ -76,6 +77,29 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
                                          message=str(exc)), 400
         return await render_template("run.html", detail=detail, page=events,
                                      at_tail=cursor is None)
+
+    @web.get("/jobs")
+    async def jobs_page() -> Any:
+        search = request.args.get("q", "").strip()
+        cursor = request.args.get("cursor") or None
+
+        def read() -> tuple[JobsGetManyResponse, dict[str, tuple[RunSummary, ...]]]:
+            page = services.jobs.get_many(JobsGetManyRequest(search=search or None,
+                                                             cursor=cursor))
+            recent = {job.name: services.runs.get_many(RunsGetManyRequest(
+                job=job.name, limit=JOB_TILES)).runs for job in page.jobs}
+            return page, recent
+
+        try:
+            page, recent = await asyncio.to_thread(read)
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+        next_due = {job.name: min((s.next_tick_at for s in job.schedules
+                                   if s.enabled and s.next_tick_at is not None), default=None)
+                    for job in page.jobs}
+        return await render_template("jobs.html", page=page, recent=recent, search=search,
+                                     next_due=next_due, paged=cursor is not None)
 
     @web.get("/settings")
     async def settings_page() -> Any:

@@ -164,10 +164,14 @@ export interface JobSummary {
   latest_run: RunSummary | null;
 }
 
-/** A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`. */
+/**
+ * A page of the active jobs, by name; `cursor` is the previous page's `next_cursor`;
+ * `search`: only jobs whose name contains it (in any case).
+ */
 export interface JobsGetManyRequest {
   limit?: number;
   cursor?: string | null;
+  search?: string | null;
 }
 
 export interface JobsLaunchResponse {

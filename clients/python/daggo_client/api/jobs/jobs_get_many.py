@@ -104,7 +104,8 @@ def sync_detailed(
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
-            previous page's `next_cursor`.
+            previous page's `next_cursor`;
+            `search`: only jobs whose name contains it (in any case).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,7 +139,8 @@ def sync(
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
-            previous page's `next_cursor`.
+            previous page's `next_cursor`;
+            `search`: only jobs whose name contains it (in any case).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,7 +169,8 @@ async def asyncio_detailed(
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
-            previous page's `next_cursor`.
+            previous page's `next_cursor`;
+            `search`: only jobs whose name contains it (in any case).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,7 +202,8 @@ async def asyncio(
 
     Args:
         body (JobsGetManyRequest | Unset): A page of the active jobs, by name; `cursor` is the
-            previous page's `next_cursor`.
+            previous page's `next_cursor`;
+            `search`: only jobs whose name contains it (in any case).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
