@@ -24,6 +24,7 @@ from daggo_core.extensions import Authentication, Authenticator, LoginField, Pri
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.web.auth import LoginThrottle, safe_next
+from daggo_core.web.csrf import CSRF_COOKIE, CSRF_FIELD
 
 SECRET = "s3cret-token-value"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
@@ -66,10 +67,24 @@ class Answer:
         return json.loads(self.text)
 
 
-async def _send(client: QuartClient, method: str, path: str,
+async def _send(client: QuartClient, method: str, path: str, *, csrf: bool = True,
                 **kwargs: Any) -> Answer:
+    """`method path` from `client`; a form sent to a page carries the page's CSRF token
+    (as a browser's would) unless `csrf` is false."""
+    if csrf and "form" in kwargs and not path.startswith(("/rpc/", "/metrics")):
+        kwargs["form"] = {**kwargs["form"], CSRF_FIELD: await _csrf_token(client)}
     response = await client.open(path, method=method, **kwargs)
     return Answer(response.status_code, response.headers, await response.get_data(as_text=True))
+
+
+async def _csrf_token(client: QuartClient) -> str:
+    """The CSRF token of `client`'s cookie, got with the login page if it has none."""
+    for _ in range(2):
+        for cookie in client.cookie_jar or ():
+            if cookie.name == CSRF_COOKIE and cookie.value:
+                return str(cookie.value)
+        await client.get("/login")
+    raise AssertionError("the login page set no CSRF cookie")
 
 
 def send(app: daggo_core.DaggoApp, method: str, path: str, **kwargs: Any) -> Answer:
@@ -215,7 +230,7 @@ def test_a_page_redirects_to_the_login_and_the_login_returns_to_it(
     assert "Secure" not in cookie  # plain http
     assert SECRET not in cookie
     assert page.status == 200 and "Plugins" in page.text
-    assert logs_out.status == 200 and 'href="/logout"' in logs_out.text
+    assert logs_out.status == 200 and 'action="/logout"' in logs_out.text
 
 
 def test_the_session_cookie_is_secure_over_https(app: daggo_core.DaggoApp) -> None:
@@ -230,7 +245,7 @@ def test_logout_ends_the_session(app: daggo_core.DaggoApp) -> None:
         app,
         ("POST", "/login", {"form": {"secret_key": SECRET}}),
         ("GET", "/", {}),
-        ("GET", "/logout", {}),
+        ("POST", "/logout", {"form": {}}),
         ("GET", "/", {}),
     )
     assert before.status == 200
@@ -398,3 +413,31 @@ def test_an_unknown_authenticator_fails_the_start_listing_the_installed_ones(
     with pytest.raises(PluginError, match=r"admin.authenticator = 'oidc': no authenticator "
                                           r"named 'oidc' is installed \(installed: bearer\)"):
         apps(cfg, JOB)
+
+
+def test_a_form_without_the_pages_csrf_token_is_refused(app: daggo_core.DaggoApp) -> None:
+    login = {"form": {"secret_key": SECRET}}
+    forged, _, cross_site, logged_in, logout_forged, still_in = session(
+        app,
+        ("POST", "/login", {**login, "csrf": False}),  # no cookie, no field
+        ("GET", "/login", {}),  # the browser has the cookie from here on
+        ("POST", "/login", {"form": {"secret_key": SECRET, CSRF_FIELD: "guessed"},
+                            "csrf": False}),
+        ("POST", "/login", login),
+        ("POST", "/logout", {"form": {}, "csrf": False}),  # the cookie alone: refused
+        ("GET", "/", {}),
+    )
+    for refused in (forged, logout_forged):
+        assert refused.status == 403 and "CSRF token is missing or stale" in refused.text
+    assert cross_site.status == 403
+    assert logged_in.status == 302
+    assert still_in.status == 200  # the forged logout did nothing
+
+
+def test_the_csrf_cookie_is_strict_and_http_only(app: daggo_core.DaggoApp) -> None:
+    page = send(app, "GET", "/login")
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith(f"{CSRF_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    token = cookie.split(";")[0].split("=", 1)[1]
+    assert f'name="{CSRF_FIELD}" value="{token}"' in page.text

@@ -156,11 +156,17 @@ def test_the_login_redirects_stay_under_the_prefix(tmp_path: Path) -> None:
         assert page.status_code == 302
         assert page.headers["Location"] == f"{PREFIX}/login?next=/runs/abc"
         form = await client.get(f"{PREFIX}/login?next=/runs/abc", root_path=PREFIX)
-        assert f'action="{PREFIX}/login?next=/runs/abc"' in await form.get_data(as_text=True)
+        text = await form.get_data(as_text=True)
+        assert f'action="{PREFIX}/login?next=/runs/abc"' in text
+        assert f"Path={PREFIX}" in form.headers["Set-Cookie"]  # the CSRF cookie's
+        found = re.search(r'name="csrf_token" value="([^"]+)"', text)
+        assert found
         login = await client.post(f"{PREFIX}/login?next=/runs/abc", root_path=PREFIX,
-                                  form={"secret_key": "s3cret-token-value"})
+                                  form={"secret_key": "s3cret-token-value",
+                                        "csrf_token": found[1]})
         assert (login.status_code, login.headers["Location"]) == (302, f"{PREFIX}/runs/abc")
-        out = await client.post(f"{PREFIX}/logout", root_path=PREFIX)
+        out = await client.post(f"{PREFIX}/logout", root_path=PREFIX,
+                                form={"csrf_token": found[1]})
         assert out.headers["Location"] == f"{PREFIX}/login"
 
     try:

@@ -190,10 +190,19 @@ def test_times_show_in_the_browsers_zone_with_utc_on_hover(browser: Any, site: S
     page = page_of(browser, site, timezone="Asia/Tokyo")
     created = site.app.storage.get_run(site.run_id).created_at
     page.goto(f"{site.url}/")
-    shown = page.locator("time[data-local]").first
+    shown = page.locator(f"tr:has(a[href='/runs/{site.run_id}']) time[data-local]")
     assert shown.get_attribute("title") == created.strftime("%Y-%m-%d %H:%M:%S UTC")
     tokyo = created.astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{tokyo:%H}:{tokyo:%M}:{tokyo:%S}" in shown.inner_text()
+
+
+def test_logging_out_ends_the_session(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{site.url}/login")
+    page.goto(f"{site.url}/settings")
+    assert page.url == f"{site.url}/login?next=/settings"
+    shot(page, "login")
 
 
 def test_the_keyboard_reaches_the_content_first(browser: Any, site: Site) -> None:

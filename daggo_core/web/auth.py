@@ -26,8 +26,9 @@ from daggo_core.extensions import Authentication, Principal
 from daggo_core.rpc.answers import JSON_CONTENT_TYPE
 from daggo_core.rpc.errors import unauthenticated
 from daggo_core.serde import json_text
+from daggo_core.web.csrf import csrf_passes
 
-__all__ = ["LoginThrottle", "install_auth", "refusal", "safe_next"]
+__all__ = ["LoginThrottle", "install_auth", "is_api", "refusal", "safe_next"]
 
 logger = logging.getLogger("daggo.web.auth")
 
@@ -99,11 +100,12 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
         if request.endpoint in OPEN_ENDPOINTS:
             return None
         principal = authentication.authenticate(request.headers)
-        if principal is None and request.method in SAFE_METHODS:
-            principal = _session_principal()
+        if principal is None and (request.method in SAFE_METHODS or (
+                not is_api(request.path) and await csrf_passes())):
+            principal = _session_principal()  # a page's form: with its CSRF token
         if principal is not None:
             return None
-        if pages and request.method in SAFE_METHODS and not _is_api(request.path):
+        if pages and request.method in SAFE_METHODS and not is_api(request.path):
             page = quote(request.full_path.rstrip("?"), safe="/")
             return redirect(f"{url_for('login')}?next={page}")
         status, headers, body = refusal(authentication)
@@ -112,7 +114,7 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
     if pages:
         web.add_url_rule("/login", "login", _login_view(authentication, LoginThrottle()),
                          methods=["GET", "POST"])
-        web.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
+        web.add_url_rule("/logout", "logout", _logout, methods=["POST"])
 
 
 def refusal(authentication: Authentication) -> tuple[int, dict[str, str], bytes]:
@@ -175,5 +177,6 @@ def _session_principal() -> Principal | None:
     return Principal(name) if isinstance(name, str) and name else None
 
 
-def _is_api(path: str) -> bool:
+def is_api(path: str) -> bool:
+    """Whether `path` is the API's (`/rpc/...`, `/metrics`): JSON answers, bearer tokens."""
     return path.split("/")[1] in API_ROOTS

@@ -24,6 +24,8 @@ from daggo_core.services.runs import (
     RunsGetRequest,
     RunSummary,
 )
+from daggo_core.web.auth import SAFE_METHODS, is_api
+from daggo_core.web.csrf import csrf_passes, install_csrf
 from daggo_core.web.formatting import cron_words, duration_words, local_time
 
 __all__ = ["install_pages"]
@@ -47,6 +49,16 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         menu=MENU,
     )
     web.jinja_env.filters.update(when=local_time, duration=duration_words, cron=cron_words)
+    install_csrf(web)
+
+    @web.before_request
+    async def check_csrf() -> Any:
+        if request.method in SAFE_METHODS or is_api(request.path) or await csrf_passes():
+            return None
+        return await render_template(
+            "error.html", status=403, title="Form refused",
+            message="This form was not sent from daggo's own page: its CSRF token is "
+                    "missing or stale. Reload the page and send the form again."), 403
 
     @web.get("/")
     async def index() -> Any:
