@@ -97,7 +97,13 @@ class ScheduleNotFoundError(NotFoundError):
 
 
 class ParamsError(InvalidArgumentError):
-    """Run parameters do not match the job's `Params` class."""
+    """Run parameters do not match the job's `Params` class; `problems` are the
+    messages of the fields at fault, each starting with the field's path
+    (`limit: expected int, got 'x'`), when they are known."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class UserError(DaggoError):

@@ -7,18 +7,24 @@ A screenshot of each page and theme is saved under `test-artifacts/screenshots/`
 
 from __future__ import annotations
 
+import enum
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from attrs import frozen
+from attrs import Factory, frozen
+from click.testing import CliRunner
 
 import daggo_core
 from daggo_core import Context, NoInput, dag
+from daggo_core.cli.main import cli
 from daggo_core.config import default_config
-from daggo_core.testing.processes import free_port
+from daggo_core.storage.base import RunFilter
+from daggo_core.storage.records import RunStatus
+from daggo_core.testing.processes import free_port, wait_for
 from daggo_core.testing.serving import app_served
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,12 +42,47 @@ def op(ctx: Context, inp: NoInput) -> Out:
 
 
 def failing(ctx: Context, inp: NoInput) -> Out:
-    raise ValueError("no numbers today")
+    raise ValueError("no numbers today <script>window.hacked = 1</script><b>bold</b>")
+
+
+class Mode(enum.StrEnum):
+    FULL = "full"
+    QUICK = "quick"
+
+
+@frozen
+class IngestParams:
+    limit: int
+    label: str = "all"
+    mode: Mode = Mode.QUICK
+    dry_run: bool = False
+    sources: list[str] = Factory(lambda: ["a", "b"])
+
+
+@frozen
+class Upper:
+    text: str
+
+
+def fetch(ctx: Context, inp: NoInput) -> Out:
+    ctx.log.info("fetching %d (%s, %s)", ctx.params.limit, ctx.params.mode, ctx.params.label)
+    return Out(ctx.params.limit)
+
+
+@frozen
+class ShapeIn:
+    fetched: Out
+
+
+def shape(ctx: Context, inp: ShapeIn) -> Upper:
+    return Upper(str(inp.fetched.n))
 
 
 JOB = (dag.job("nightly", description="Loads the day's numbers").add(dag.op("load", op))
        .schedule("0 3 * * *").build())
 REPORT = dag.job("hourly_report").add(dag.op("report", failing)).schedule("0 * * * *").build()
+INGEST = (dag.job("ingest", params=IngestParams)
+          .add(dag.op("fetch", fetch), dag.op("shape", shape)).build())
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +121,7 @@ def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[S
     cfg.execution.executor = "in_process"
     cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
     cfg.admin.secret_key = SECRET
-    app = apps(cfg, JOB, REPORT)
+    app = apps(cfg, JOB, REPORT, INGEST)
     run = daggo_core.execute(JOB, storage=app.storage)
     daggo_core.execute(REPORT, storage=app.storage)
     with app_served(app, name="ui-test-server"):
@@ -112,8 +153,10 @@ def shot(page: Any, name: str) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -> None:
     page = page_of(browser, site, scheme=scheme)
-    pages = {"overview": "/", "jobs": "/jobs", "settings": "/settings",
-             "run": f"/runs/{site.run_id}", "not-found": "/no/such/page"}
+    pages = {"overview": "/", "jobs": "/jobs", "job": "/jobs/ingest",
+             "job-schedules": "/jobs/nightly", "job-runs": "/jobs/nightly/runs",
+             "settings": "/settings", "run": f"/runs/{site.run_id}",
+             "not-found": "/no/such/page"}
     for name, path in pages.items():
         page.errors.clear()
         response = page.goto(f"{site.url}{path}")
@@ -151,8 +194,8 @@ def test_jobs_show_their_last_runs_schedules_in_words_and_next_run(browser: Any,
     page = page_of(browser, site)
     page.goto(f"{site.url}/jobs")
     rows = page.locator("tbody tr")
-    assert rows.count() == 2
-    report, nightly = rows.nth(0), rows.nth(1)  # by name
+    assert rows.count() == 3
+    report, nightly = rows.nth(0), rows.nth(2)  # by name
     assert "hourly_report" in report.inner_text() and "Every hour" in report.inner_text()
     assert "At 03:00 AM" in nightly.inner_text()
     assert report.locator("a.tile.bad").count() == 1  # its one run failed
@@ -212,3 +255,101 @@ def test_the_keyboard_reaches_the_content_first(browser: Any, site: Site) -> Non
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#content"
+
+
+def test_the_job_page_draws_the_graph_with_types_on_hover_and_zooms(browser: Any,
+                                                                     site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs")
+    page.get_by_role("link", name="ingest").click()
+    page.wait_for_url(f"{site.url}/jobs/ingest")
+    nodes = page.locator("svg g.node")
+    assert nodes.count() == 2 and page.locator("svg g.edges path").count() == 1
+    title = page.locator('svg g.node[data-op="shape"] title').text_content()
+    assert "input: ShapeIn" in title and "output: Upper" in title
+    box = page.locator("[data-graph] svg")
+    fitted = box.get_attribute("viewBox")
+    page.get_by_role("button", name="Zoom in").click()
+    zoomed = box.get_attribute("viewBox")
+    assert float(zoomed.split()[2]) < float(fitted.split()[2])
+    box.focus()
+    page.keyboard.press("0")
+    assert [float(v) for v in box.get_attribute("viewBox").split()] == [
+        float(v) for v in fitted.split()]
+
+
+def test_a_run_launched_from_the_job_page_succeeds(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs/ingest")
+    assert page.locator("#param-label").input_value() == "all"  # the defaults
+    assert page.locator("#param-sources").input_value() == '["a", "b"]'
+    page.fill("#param-limit", "7")
+    page.select_option("#param-mode", label="full")
+    page.check("#param-dry_run")
+    page.get_by_role("button", name="Launch").click()
+    page.wait_for_url(re.compile(rf"{site.url}/runs/[0-9a-f]{{32}}$"))
+    run_id = page.url.rsplit("/", 1)[1]
+    run = wait_for(lambda: (r := site.app.storage.get_run(run_id)).is_finished and r, 30,
+                   "the launched run to finish")
+    assert run.status is RunStatus.SUCCESS
+    assert run.params == {"limit": 7, "label": "all", "mode": "full", "dry_run": True,
+                          "sources": ["a", "b"]}
+    page.reload()
+    assert "SUCCESS" in page.inner_text("main")
+
+
+def test_a_params_error_is_shown_next_to_its_field(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs/ingest")
+    page.fill("#param-limit", "seven")
+    page.fill("#param-sources", '["a", 2]')
+    page.get_by_role("button", name="Launch").click()
+    page.wait_for_load_state()
+    assert page.url == f"{site.url}/jobs/ingest/launch"
+    assert page.evaluate("document.activeElement.id") == "param-limit"  # the first error
+    limit = page.locator("#error-limit").inner_text()
+    assert limit.startswith("limit: expected int") and "'seven'" in limit
+    assert "sources[1]: expected str" in page.locator("#error-sources").inner_text()
+    assert page.locator("#param-limit").input_value() == "seven"  # as it was sent
+    assert page.locator("#param-limit").get_attribute("aria-invalid") == "true"
+    shot(page, "job-launch-error")
+    assert site.app.storage.list_runs(RunFilter(job_name="ingest")) == []
+
+
+def test_a_schedule_toggled_on_the_job_page_is_off_for_the_cli(browser: Any, site: Site,
+                                                                tmp_path: Path) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs/nightly")
+    switch = page.get_by_role("switch")
+    assert switch.get_attribute("aria-checked") == "true"
+    switch.click()
+    page.wait_for_url(f"{site.url}/jobs/nightly#schedules")
+    assert page.get_by_role("switch").get_attribute("aria-checked") == "false"
+    assert "set here or by the CLI" in page.inner_text("#schedules")
+    listed = CliRunner().invoke(cli, ["schedule", "list"], env={
+        "DAGGO_DATABASE_DRIVER": "sqlite",
+        "DAGGO_SQLITE_PATH": site.app.config.database.sqlite.path})
+    assert listed.exit_code == 0, listed.output
+    nightly = next(line for line in listed.output.splitlines() if "nightly" in line)
+    assert "off" in nightly.lower() and "hourly_report" not in nightly
+
+
+def test_the_runs_tab_lists_the_jobs_runs(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/jobs/nightly")
+    page.locator("nav.tabs").get_by_role("link", name="Runs").click()
+    page.wait_for_url(f"{site.url}/jobs/nightly/runs")
+    assert page.locator('nav.tabs a[aria-current="page"]').inner_text() == "Runs"
+    assert page.locator("tbody tr").count() == 1
+    assert site.run_id[:8] in page.inner_text("tbody")
+    page.goto(f"{site.url}/jobs/ingest/runs")
+    assert "No runs of ingest yet" in page.inner_text("tbody")
+
+
+def test_an_error_message_with_html_is_shown_as_text(browser: Any, site: Site) -> None:
+    failed = site.app.storage.list_runs(RunFilter(job_name="hourly_report"))[0]
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/runs/{failed.id}")
+    assert "<script>window.hacked = 1</script><b>bold</b>" in page.inner_text("main")
+    assert page.evaluate("window.hacked") is None
+    assert page.locator("main b").count() == 0

@@ -40,7 +40,8 @@ def check_params(job_name: str, schema: ParamsSchema, params: Mapping[Any, Any])
     problems = _fields_problems(schema, schema.fields, params, "")
     if problems:
         raise ParamsError(f"params of job {job_name!r}: {'; '.join(problems)}. "
-                          f"Expected fields: {describe_fields(schema)}")
+                          f"Expected fields: {describe_fields(schema)}",
+                          problems=tuple(problems))
 
 
 def takes_no_params(job_name: str, given: object) -> ParamsError:

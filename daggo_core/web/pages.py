@@ -9,24 +9,39 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from quart import Quart, abort, render_template, request
+from quart import Quart, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, NotFound
 
-from daggo_core.errors import InvalidArgumentError, RunNotFoundError
+from daggo_core.errors import (
+    InvalidArgumentError,
+    JobNotFoundError,
+    RunNotFoundError,
+    ScheduleNotFoundError,
+)
 from daggo_core.extensions import UIPanel
 from daggo_core.services import Services
-from daggo_core.services.jobs import JobsGetManyRequest, JobsGetManyResponse
+from daggo_core.services.jobs import (
+    JobDetail,
+    JobsGetManyRequest,
+    JobsGetManyResponse,
+    JobsGetRequest,
+    JobsLaunchRequest,
+)
 from daggo_core.services.runs import (
     RunDetail,
     RunsEventsRequest,
     RunsEventsResponse,
     RunsGetManyRequest,
+    RunsGetManyResponse,
     RunsGetRequest,
     RunSummary,
 )
+from daggo_core.services.schedules import SchedulesSetEnabledRequest
 from daggo_core.web.auth import SAFE_METHODS, is_api
 from daggo_core.web.csrf import csrf_passes, install_csrf
 from daggo_core.web.formatting import cron_words, duration_words, local_time
+from daggo_core.web.graph_layout import lay_out
+from daggo_core.web.launch_form import field_errors, form_fields, params_of
 
 __all__ = ["install_pages"]
 
@@ -113,6 +128,56 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         return await render_template("jobs.html", page=page, recent=recent, search=search,
                                      next_due=next_due, paged=cursor is not None)
 
+    @web.get("/jobs/<name>")
+    async def job_page(name: str) -> Any:
+        return await _job_overview(services, name)
+
+    @web.post("/jobs/<name>/launch")
+    async def job_launch(name: str) -> Any:
+        form = await request.form
+        submitted = {key: form.get(key, "") for key in form}
+
+        def launch() -> RunSummary:
+            detail = services.jobs.get(JobsGetRequest(name=name))
+            params = params_of(detail.graph.params_schema, submitted)
+            return services.jobs.launch(JobsLaunchRequest(job=name, params=params)).run
+
+        try:
+            run = await asyncio.to_thread(launch)
+        except JobNotFoundError:
+            abort(404, f"There is no job {name}.")
+        except InvalidArgumentError as exc:
+            return await _job_overview(services, name, submitted=submitted, refused=exc)
+        return redirect(url_for("run_page", run_id=run.id), 303)
+
+    @web.post("/jobs/<name>/schedules/<key>")
+    async def schedule_toggle(name: str, key: str) -> Any:
+        enabled = (await request.form).get("enabled") == "on"
+        try:
+            await asyncio.to_thread(services.schedules.set_enabled, SchedulesSetEnabledRequest(
+                job=name, key=key, enabled=enabled))
+        except (JobNotFoundError, ScheduleNotFoundError) as exc:
+            abort(404, str(exc))
+        return redirect(url_for("job_page", name=name) + "#schedules", 303)
+
+    @web.get("/jobs/<name>/runs")
+    async def job_runs_page(name: str) -> Any:
+        cursor = request.args.get("cursor") or None
+
+        def read() -> tuple[JobDetail, RunsGetManyResponse]:
+            return (services.jobs.get(JobsGetRequest(name=name)),
+                    services.runs.get_many(RunsGetManyRequest(job=name, cursor=cursor)))
+
+        try:
+            detail, runs = await asyncio.to_thread(read)
+        except JobNotFoundError:
+            abort(404, f"There is no job {name}.")
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+        return await render_template("job_runs.html", job=detail, runs=runs,
+                                     paged=cursor is not None, tab="runs")
+
     @web.get("/settings")
     async def settings_page() -> Any:
         config, plugins = await asyncio.gather(
@@ -132,6 +197,26 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
 
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
+
+
+async def _job_overview(services: Services, name: str, *,
+                        submitted: Mapping[str, str] | None = None,
+                        refused: InvalidArgumentError | None = None) -> Any:
+    """The job page's Overview tab; after a refused launch, its form as it was sent with
+    each error next to its field (400)."""
+    try:
+        detail = await asyncio.to_thread(services.jobs.get, JobsGetRequest(name=name))
+    except JobNotFoundError:
+        abort(404, f"There is no job {name}.")
+    schema = detail.graph.params_schema
+    errors, general = field_errors(refused, [f.name for f in schema.fields]) if refused \
+        else ({}, [])
+    layout = lay_out(detail.graph)
+    page = await render_template(
+        "job.html", job=detail, layout=layout, graph_height=min(560, max(80, layout.height)),
+        fields=form_fields(schema, submitted), errors=errors, general_errors=general,
+        tab="overview")
+    return (page, 400) if refused else page
 
 
 def _sections(config: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
