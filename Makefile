@@ -65,7 +65,7 @@ clean:
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
 .PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
-	bench-soak bench-rpc bench-tools
+	bench-soak bench-rpc bench-ui bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -97,6 +97,9 @@ bench-logs: install
 
 bench-soak: install
 	$(BIN)/python benchmarks/soak.py --runs 500
+
+bench-ui: install
+	$(BIN)/python benchmarks/ui_speed.py -n 20
 
 bench-rpc: install bench-tools
 	$(BIN)/python benchmarks/rpc_speed.py -n 30
