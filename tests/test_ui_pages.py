@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from daggo_core import Context, NoInput, dag
 from daggo_core.cli.main import cli
 from daggo_core.config import default_config
 from daggo_core.storage.base import RunFilter
-from daggo_core.storage.records import RunStatus
+from daggo_core.storage.records import Run, RunStatus
 from daggo_core.testing.processes import free_port, wait_for
 from daggo_core.testing.serving import app_served
 
@@ -78,11 +79,23 @@ def shape(ctx: Context, inp: ShapeIn) -> Upper:
     return Upper(str(inp.fetched.n))
 
 
+#: Opened by a test when the `held` job's runs may end (they end when canceled too).
+RELEASE = threading.Event()
+
+
+def hold(ctx: Context, inp: NoInput) -> Out:
+    while not RELEASE.is_set():
+        if ctx.cancel_event.wait(0.02):
+            raise RuntimeError("canceled")
+    return Out(0)
+
+
 JOB = (dag.job("nightly", description="Loads the day's numbers").add(dag.op("load", op))
        .schedule("0 3 * * *").build())
 REPORT = dag.job("hourly_report").add(dag.op("report", failing)).schedule("0 * * * *").build()
 INGEST = (dag.job("ingest", params=IngestParams)
           .add(dag.op("fetch", fetch), dag.op("shape", shape)).build())
+HELD = dag.job("held").add(dag.op("hold", hold)).build()
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +134,15 @@ def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[S
     cfg.execution.executor = "in_process"
     cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
     cfg.admin.secret_key = SECRET
-    app = apps(cfg, JOB, REPORT, INGEST)
+    app = apps(cfg, JOB, REPORT, INGEST, HELD)
     run = daggo_core.execute(JOB, storage=app.storage)
     daggo_core.execute(REPORT, storage=app.storage)
+    RELEASE.clear()
     with app_served(app, name="ui-test-server"):
-        yield Site(url=f"http://127.0.0.1:{cfg.admin.port}", app=app, run_id=run.run_id)
+        try:
+            yield Site(url=f"http://127.0.0.1:{cfg.admin.port}", app=app, run_id=run.run_id)
+        finally:
+            RELEASE.set()
 
 
 def page_of(browser: Any, site: Site, *, scheme: str = "light",
@@ -153,7 +170,7 @@ def shot(page: Any, name: str) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -> None:
     page = page_of(browser, site, scheme=scheme)
-    pages = {"overview": "/", "jobs": "/jobs", "job": "/jobs/ingest",
+    pages = {"overview": "/", "jobs": "/jobs", "job": "/jobs/ingest", "runs": "/runs",
              "job-schedules": "/jobs/nightly", "job-runs": "/jobs/nightly/runs",
              "settings": "/settings", "run": f"/runs/{site.run_id}",
              "not-found": "/no/such/page"}
@@ -194,8 +211,8 @@ def test_jobs_show_their_last_runs_schedules_in_words_and_next_run(browser: Any,
     page = page_of(browser, site)
     page.goto(f"{site.url}/jobs")
     rows = page.locator("tbody tr")
-    assert rows.count() == 3
-    report, nightly = rows.nth(0), rows.nth(2)  # by name
+    assert rows.count() == 4
+    report, nightly = rows.nth(1), rows.nth(3)  # by name
     assert "hourly_report" in report.inner_text() and "Every hour" in report.inner_text()
     assert "At 03:00 AM" in nightly.inner_text()
     assert report.locator("a.tile.bad").count() == 1  # its one run failed
@@ -353,3 +370,53 @@ def test_an_error_message_with_html_is_shown_as_text(browser: Any, site: Site) -
     assert "<script>window.hacked = 1</script><b>bold</b>" in page.inner_text("main")
     assert page.evaluate("window.hacked") is None
     assert page.locator("main b").count() == 0
+
+
+def test_runs_are_filtered_with_the_filters_in_the_url_and_paged(browser: Any,
+                                                                 site: Site) -> None:
+    for _ in range(55):
+        site.app.storage.add_run(Run(job_name="nightly", status=RunStatus.SUCCESS,
+                                     tags={"team": "data"}))
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/runs")
+    page.select_option("select[name=job]", "nightly")
+    page.check("input[name=status][value=SUCCESS]")
+    page.fill("input[name=tag]", "team=data")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r".*/runs\?job=nightly&status=SUCCESS.*tag=team%3Ddata.*"))
+    assert page.locator("tbody tr").count() == 50  # a page
+    shot(page, "runs-filtered")
+    page.get_by_role("link", name="Older").click()
+    assert page.locator("tbody tr").count() == 5
+    assert "job=nightly" in page.url and "cursor=" in page.url  # the filters stay
+    assert page.locator("select[name=job]").input_value() == "nightly"
+    page.goto(f"{site.url}/runs?status=FAILURE")
+    assert page.locator("tbody tr").count() == 1
+    assert "StepFailure: steps failed: report" in page.inner_text("tbody")
+    bad = page.goto(f"{site.url}/runs?since=yesterday")
+    assert bad.status == 400 and "since: give a date" in page.inner_text("main")
+
+
+def test_runs_are_canceled_and_re_executed_in_bulk(browser: Any, site: Site) -> None:
+    held = [site.app.launch("held").id for _ in range(2)]
+    wait_for(lambda: all(site.app.storage.get_run(r).status is RunStatus.STARTED
+                         for r in held), 30, "the held runs to start")
+    failed = site.app.storage.list_runs(RunFilter(job_name="hourly_report"))[0].id
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/runs?job=held")
+    page.check("thead input[data-select-all]")
+    page.get_by_role("button", name="Cancel").click()
+    assert page.locator("tbody tr").count() == 2
+    assert "cancellation requested" in page.inner_text("tbody")
+    for run_id in held:
+        wait_for(lambda r=run_id: site.app.storage.get_run(r).status is RunStatus.CANCELED,
+                 30, "the held run to be canceled")
+    page.get_by_role("link", name="Back to the runs").click()
+    page.wait_for_url(f"{site.url}/runs?job=held")
+    page.goto(f"{site.url}/runs?status=FAILURE")
+    page.check(f"input[name=run][value='{failed}']")
+    page.get_by_role("button", name="Re-execute from failure").click()
+    shot(page, "runs-bulk")
+    assert "re-executed from failure as run" in page.inner_text("tbody")
+    again = site.app.storage.list_runs(RunFilter(job_name="hourly_report"))[0]
+    assert again.parent_run_id == failed

@@ -5,14 +5,17 @@ stylesheet and script of `daggo_core/web/static/`)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from attrs import frozen
 from quart import Quart, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, NotFound
 
 from daggo_core.errors import (
+    DaggoError,
     InvalidArgumentError,
     JobNotFoundError,
     RunNotFoundError,
@@ -21,6 +24,7 @@ from daggo_core.errors import (
 from daggo_core.extensions import UIPanel
 from daggo_core.services import Services
 from daggo_core.services.jobs import (
+    JOBS_PAGE_MAX,
     JobDetail,
     JobsGetManyRequest,
     JobsGetManyResponse,
@@ -29,15 +33,19 @@ from daggo_core.services.jobs import (
 )
 from daggo_core.services.runs import (
     RunDetail,
+    RunsCancelRequest,
     RunsEventsRequest,
     RunsEventsResponse,
     RunsGetManyRequest,
     RunsGetManyResponse,
     RunsGetRequest,
+    RunsReexecuteRequest,
+    RunStatus,
     RunSummary,
+    RunTrigger,
 )
 from daggo_core.services.schedules import SchedulesSetEnabledRequest
-from daggo_core.web.auth import SAFE_METHODS, is_api
+from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next
 from daggo_core.web.csrf import csrf_passes, install_csrf
 from daggo_core.web.formatting import cron_words, duration_words, local_time
 from daggo_core.web.graph_layout import lay_out
@@ -52,7 +60,8 @@ STATUS_CLASS = {
 #: Runs on the overview, events on one page of a run's log, runs on a job's health tiles.
 OVERVIEW_RUNS, RUN_PAGE_EVENTS, JOB_TILES = 25, 1000, 12
 #: The pages of the menu: (endpoint, title).
-MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("settings_page", "Settings"))
+MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("runs_page", "Runs"),
+        ("settings_page", "Settings"))
 
 
 def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel]) -> None:
@@ -178,6 +187,46 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         return await render_template("job_runs.html", job=detail, runs=runs,
                                      paged=cursor is not None, tab="runs")
 
+    @web.get("/runs")
+    async def runs_page() -> Any:
+        try:
+            query = RunsQuery.of(request.args)
+            request_ = query.request(cursor=request.args.get("cursor") or None)
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+
+        def read() -> tuple[RunsGetManyResponse, JobsGetManyResponse]:
+            return (services.runs.get_many(request_),
+                    services.jobs.get_many(JobsGetManyRequest(limit=JOBS_PAGE_MAX)))
+
+        try:
+            runs, jobs = await asyncio.to_thread(read)
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+        return await render_template(
+            "runs.html", runs=runs, query=query, jobs=[j.name for j in jobs.jobs],
+            statuses=list(RunStatus), triggers=list(RunTrigger),
+            paged=request_.cursor is not None, here=request.full_path.rstrip("?"))
+
+    @web.post("/runs/bulk")
+    async def runs_bulk() -> Any:
+        form = await request.form
+        action = form.get("action", "")
+        run_ids = form.getlist("run")
+        if action not in ("cancel", "reexecute") or not run_ids:
+            return await render_template(
+                "error.html", status=400, title="Bad request",
+                message="Choose runs with their boxes, then Cancel or Re-execute."), 400
+
+        def apply() -> list[BulkOutcome]:
+            return [_bulk_one(services, action, run_id) for run_id in run_ids]
+
+        outcomes = await asyncio.to_thread(apply)
+        return await render_template("runs_bulk.html", action=action, outcomes=outcomes,
+                                     back=safe_next(form.get("back")))
+
     @web.get("/settings")
     async def settings_page() -> Any:
         config, plugins = await asyncio.gather(
@@ -217,6 +266,87 @@ async def _job_overview(services: Services, name: str, *,
         fields=form_fields(schema, submitted), errors=errors, general_errors=general,
         tab="overview")
     return (page, 400) if refused else page
+
+
+@frozen
+class BulkOutcome:
+    run_id: str
+    done: bool
+    message: str
+    new_run_id: str | None = None
+
+
+def _bulk_one(services: Services, action: str, run_id: str) -> BulkOutcome:
+    """Cancel or re-execute (from failure) one run; what came of it."""
+    try:
+        if action == "cancel":
+            cancel = services.runs.cancel(RunsCancelRequest(run_id=run_id))
+            return BulkOutcome(run_id=run_id, done=True, message=cancel.message)
+        again = services.runs.reexecute(RunsReexecuteRequest(run_id=run_id))
+        return BulkOutcome(run_id=run_id, done=True, new_run_id=again.run.id,
+                           message=f"re-executed from failure as run {again.run.id}")
+    except DaggoError as exc:
+        return BulkOutcome(run_id=run_id, done=False, message=str(exc))
+
+
+@frozen
+class RunsQuery:
+    """The runs page's filters, as its URL's query string has them."""
+
+    job: str = ""
+    statuses: tuple[str, ...] = ()
+    trigger: str = ""
+    tag: str = ""
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def of(cls, args: Mapping[str, Any]) -> RunsQuery:
+        getlist = getattr(args, "getlist", lambda key: [args[key]] if key in args else [])
+        return cls(job=args.get("job", "").strip(),
+                   statuses=tuple(s for s in getlist("status") if s),
+                   trigger=args.get("trigger", ""), tag=args.get("tag", "").strip(),
+                   since=args.get("since", "").strip(), until=args.get("until", "").strip())
+
+    def request(self, cursor: str | None) -> RunsGetManyRequest:
+        """The service request of these filters; InvalidArgumentError names a bad one."""
+        tags: dict[str, str] = {}
+        if self.tag:
+            key, sep, value = self.tag.partition("=")
+            if not sep or not key.strip():
+                raise InvalidArgumentError(f"tag: give key=value, got {self.tag!r}")
+            tags[key.strip()] = value.strip()
+        try:
+            statuses = tuple(RunStatus(s) for s in self.statuses)
+            triggers = (RunTrigger(self.trigger),) if self.trigger else ()
+        except ValueError as exc:
+            raise InvalidArgumentError(f"status or trigger: {exc}") from None
+        return RunsGetManyRequest(job=self.job or None, statuses=statuses, triggers=triggers,
+                                  tags=tags, created_after=_utc(self.since, "since"),
+                                  created_before=_utc(self.until, "until"), cursor=cursor)
+
+    @property
+    def any(self) -> bool:
+        return any((self.job, self.statuses, self.trigger, self.tag, self.since, self.until))
+
+    def args(self, **extra: Any) -> dict[str, Any]:
+        """The query string of these filters (and `extra`), for links."""
+        values: dict[str, Any] = {"job": self.job, "status": list(self.statuses),
+                                  "trigger": self.trigger, "tag": self.tag,
+                                  "since": self.since, "until": self.until, **extra}
+        return {k: v for k, v in values.items() if v}
+
+
+def _utc(text: str, name: str) -> dt.datetime | None:
+    """`text` (`2026-12-01` or `2026-12-01T09:30`, UTC unless it has an offset)."""
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgumentError(f"{name}: give a date or a time such as 2026-12-01 or "
+                                   f"2026-12-01T09:30 (UTC), got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _sections(config: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:

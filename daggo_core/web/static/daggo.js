@@ -1,5 +1,5 @@
-// daggo's admin: times in the browser's zone (UTC on hover), and pan and zoom of the
-// job graphs drawn by the server (wheel or +/-, drag, "Fit" or 0).
+// daggo's admin: times in the browser's zone (UTC on hover), pan and zoom of the job
+// graphs drawn by the server (wheel or +/-, drag, "Fit" or 0), select-all boxes.
 (function () {
   "use strict";
 
@@ -58,8 +58,17 @@
     });
   }
 
+  function selectAll(box) {  // a header checkbox ticking every box of its table
+    box.addEventListener("change", function () {
+      box.closest("table").querySelectorAll("tbody input[type=checkbox]").forEach(function (c) {
+        c.checked = box.checked;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localize(document);
+    document.querySelectorAll("[data-select-all]").forEach(selectAll);
     document.querySelectorAll("[data-graph]").forEach(zoomable);
   });
 })();
