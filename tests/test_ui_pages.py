@@ -7,6 +7,7 @@ A screenshot of each page and theme is saved under `test-artifacts/screenshots/`
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 import threading
@@ -171,6 +172,7 @@ def shot(page: Any, name: str) -> None:
 def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -> None:
     page = page_of(browser, site, scheme=scheme)
     pages = {"overview": "/", "jobs": "/jobs", "job": "/jobs/ingest", "runs": "/runs",
+             "schedules": "/schedules",
              "job-schedules": "/jobs/nightly", "job-runs": "/jobs/nightly/runs",
              "settings": "/settings", "run": f"/runs/{site.run_id}",
              "not-found": "/no/such/page"}
@@ -420,3 +422,27 @@ def test_runs_are_canceled_and_re_executed_in_bulk(browser: Any, site: Site) -> 
     assert "re-executed from failure as run" in page.inner_text("tbody")
     again = site.app.storage.list_runs(RunFilter(job_name="hourly_report"))[0]
     assert again.parent_run_id == failed
+
+
+def test_schedules_list_every_schedule_and_each_its_ticks(browser: Any, site: Site) -> None:
+    scheduler = site.app.start_scheduler()
+    start = dt.datetime.now(dt.UTC)
+    scheduler.tick(start)
+    scheduler.tick(start + dt.timedelta(hours=1, seconds=1))  # the hourly one is due
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/schedules")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2
+    assert "Every hour" in rows.nth(0).inner_text() and "At 03:00 AM" in rows.nth(1).inner_text()
+    rows.nth(1).get_by_role("switch").click()  # turned off from this page: back to it
+    page.wait_for_url(f"{site.url}/schedules")
+    assert page.locator("tbody tr").nth(1).get_by_role("switch").get_attribute(
+        "aria-checked") == "false"
+    page.locator("tbody tr").nth(0).locator("td").nth(1).get_by_role("link").click()
+    page.wait_for_url(re.compile(rf"{site.url}/schedules/hourly_report/.+"))
+    ticks = page.locator("tbody tr")
+    assert ticks.count() == 1 and "LAUNCHED" in ticks.inner_text()
+    shot(page, "schedule-ticks")
+    ticks.get_by_role("link").click()
+    page.wait_for_url(re.compile(rf"{site.url}/runs/[0-9a-f]{{32}}"))
+    assert "hourly_report" in page.inner_text("main")

@@ -44,7 +44,13 @@ from daggo_core.services.runs import (
     RunSummary,
     RunTrigger,
 )
-from daggo_core.services.schedules import SchedulesSetEnabledRequest
+from daggo_core.services.schedules import (
+    SchedulesGetManyRequest,
+    SchedulesGetManyResponse,
+    SchedulesSetEnabledRequest,
+    SchedulesTicksRequest,
+    SchedulesTicksResponse,
+)
 from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next
 from daggo_core.web.csrf import csrf_passes, install_csrf
 from daggo_core.web.formatting import cron_words, duration_words, local_time
@@ -61,7 +67,7 @@ STATUS_CLASS = {
 OVERVIEW_RUNS, RUN_PAGE_EVENTS, JOB_TILES = 25, 1000, 12
 #: The pages of the menu: (endpoint, title).
 MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("runs_page", "Runs"),
-        ("settings_page", "Settings"))
+        ("schedules_page", "Schedules"), ("settings_page", "Settings"))
 
 
 def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel]) -> None:
@@ -167,7 +173,45 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
                 job=name, key=key, enabled=enabled))
         except (JobNotFoundError, ScheduleNotFoundError) as exc:
             abort(404, str(exc))
-        return redirect(url_for("job_page", name=name) + "#schedules", 303)
+        back = (await request.form).get("back")
+        return redirect(safe_next(back) if back else
+                        url_for("job_page", name=name) + "#schedules", 303)
+
+    @web.get("/schedules")
+    async def schedules_page() -> Any:
+        cursor = request.args.get("cursor") or None
+        try:
+            page = await asyncio.to_thread(services.schedules.get_many,
+                                           SchedulesGetManyRequest(cursor=cursor))
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+        return await render_template("schedules.html", page=page, paged=cursor is not None,
+                                     here=request.full_path.rstrip("?"))
+
+    @web.get("/schedules/<name>/<key>")
+    async def schedule_page(name: str, key: str) -> Any:
+        cursor = request.args.get("cursor") or None
+
+        def read() -> tuple[SchedulesGetManyResponse, SchedulesTicksResponse]:
+            schedules = services.schedules.get_many(SchedulesGetManyRequest(job=name))
+            ticks = services.schedules.ticks(SchedulesTicksRequest(job=name, key=key,
+                                                                   cursor=cursor))
+            return schedules, ticks
+
+        try:
+            schedules, ticks = await asyncio.to_thread(read)
+        except (JobNotFoundError, ScheduleNotFoundError) as exc:
+            abort(404, str(exc))
+        except InvalidArgumentError as exc:
+            return await render_template("error.html", status=400, title="Bad request",
+                                         message=str(exc)), 400
+        schedule = next((s for s in schedules.schedules if s.key == key), None)
+        if schedule is None:
+            abort(404, f"Job {name} has no schedule {key}.")
+        return await render_template("schedule.html", schedule=schedule, ticks=ticks,
+                                     paged=cursor is not None,
+                                     here=request.full_path.rstrip("?"))
 
     @web.get("/jobs/<name>/runs")
     async def job_runs_page(name: str) -> Any:
