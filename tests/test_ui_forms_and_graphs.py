@@ -13,6 +13,7 @@ from daggo_core import Context, NoInput, dag
 from daggo_core.definitions.params_schema import params_schema
 from daggo_core.definitions.snapshot import InputSnapshot, JobSnapshot, OpSnapshot, Wiring
 from daggo_core.errors import ParamsError
+from daggo_core.web.formatting import cron_words, duration_words
 from daggo_core.web.graph_layout import NODE_HEIGHT, lay_out
 from daggo_core.web.launch_form import field_errors, form_fields, params_of
 
@@ -128,3 +129,17 @@ def test_json_that_does_not_parse_is_refused_at_its_field() -> None:
         params_of(SCHEMA, {"limit": "1", "sources": "[oops"})
     by_field, _ = field_errors(refused.value, ["limit", "sources"])
     assert by_field["sources"][0].startswith("sources: not JSON (")
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (None, ""), (0.00004, "under 1 ms"), (0.0025, "2.5 ms"), (0.25, "250 ms"), (4.25, "4.2 s"),
+    (42, "42 s"), (185, "3 min 5 s"), (180, "3 min"), (7440, "2 h 4 min"),
+    (3 * 86400 + 7200, "3 days 2 h"), (86400, "1 day")])
+def test_durations_are_said_in_words(seconds: float | None, words: str) -> None:
+    assert duration_words(seconds) == words
+
+
+def test_crons_are_said_in_words_or_shown_as_they_are() -> None:
+    assert cron_words("0 3 * * *") == "At 03:00 AM"
+    assert cron_words("*/5 * * * *") == "Every 5 minutes"
+    assert cron_words("not a cron") == "not a cron"

@@ -446,3 +446,48 @@ def test_schedules_list_every_schedule_and_each_its_ticks(browser: Any, site: Si
     ticks.get_by_role("link").click()
     page.wait_for_url(re.compile(rf"{site.url}/runs/[0-9a-f]{{32}}"))
     assert "hourly_report" in page.inner_text("main")
+
+
+def test_the_run_page_shows_its_gantt_facts_and_filters_its_log(browser: Any,
+                                                               site: Site) -> None:
+    launched = site.app.launch("ingest", {"limit": 3})
+    run = wait_for(lambda: (r := site.app.storage.get_run(launched.id)).is_finished and r,
+                   30, "the ingest run to finish")
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/runs/{run.id}")
+    assert page.locator(".gantt rect.bar.ok").count() == 2  # fetch and shape
+    assert page.locator(".gantt rect.bar.wait").count() == 1  # its time in the queue
+    facts = page.inner_text(".run-facts")
+    assert "manual" in facts and '"limit": 3' in facts
+    shot(page, "run-detail")
+    page.select_option("select[name=kind]", "LOG")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r".*kind=LOG.*"))
+    rows = page.locator("table.log tbody tr")
+    assert rows.count() == 1 and "fetching 3 (quick, all)" in rows.inner_text()
+    page.goto(f"{site.url}/runs/{run.id}?q=FETCHING")
+    assert page.locator("table.log tbody tr").count() == 1  # any case
+    page.goto(f"{site.url}/runs/{run.id}?step=shape")
+    assert set(page.locator("table.log tbody tr td:nth-child(2)").all_inner_texts()) == {
+        "shape"}
+
+
+def test_a_run_is_canceled_and_re_executed_from_its_page(browser: Any, site: Site) -> None:
+    held = site.app.launch("held").id
+    wait_for(lambda: site.app.storage.get_run(held).status is RunStatus.STARTED, 30,
+             "the held run to start")
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/runs/{held}")
+    page.get_by_role("button", name="Cancel").click()
+    wait_for(lambda: site.app.storage.get_run(held).status is RunStatus.CANCELED, 30,
+             "the run to be canceled")
+    page.goto(f"{site.url}/runs/{held}")
+    assert page.get_by_role("button", name="Cancel").count() == 0  # finished: no Cancel
+    RELEASE.set()  # the re-execution runs to its end
+    page.get_by_role("button", name="Re-execute").click()
+    page.wait_for_url(re.compile(rf"{site.url}/runs/[0-9a-f]{{32}}$"))
+    again = page.url.rsplit("/", 1)[1]
+    assert again != held and site.app.storage.get_run(again).parent_run_id == held
+    assert f"of run {held[:8]}" in page.inner_text(".run-facts")
+    wait_for(lambda: site.app.storage.get_run(again).status is RunStatus.SUCCESS, 30,
+             "the re-execution to succeed")

@@ -21,12 +21,17 @@ def local_time(at: dt.datetime | None) -> Markup:
 
 
 def duration_words(seconds: float | None) -> str:
-    """`seconds` as a person says it: "0.25 s", "42 s", "3 min 5 s", "2 h 4 min",
-    "3 days 2 h"; an empty string for None."""
+    """`seconds` as a person says it: "under 1 ms", "2.5 ms", "250 ms", "4.2 s", "42 s",
+    "3 min 5 s", "2 h 4 min", "3 days 2 h"; an empty string for None."""
     if seconds is None:
         return ""
+    if seconds < 0.001:
+        return "under 1 ms"
+    if seconds < 1:
+        ms = seconds * 1000
+        return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
     if seconds < 10:
-        return f"{seconds:.2g} s" if seconds < 1 else f"{seconds:.1f} s"
+        return f"{seconds:.1f} s"
     whole = round(seconds)
     days, rest = divmod(whole, 86_400)
     hours, rest = divmod(rest, 3_600)

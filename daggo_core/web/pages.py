@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from daggo_core.errors import (
     DaggoError,
+    FailedPreconditionError,
     InvalidArgumentError,
     JobNotFoundError,
     RunNotFoundError,
@@ -32,6 +33,7 @@ from daggo_core.services.jobs import (
     JobsLaunchRequest,
 )
 from daggo_core.services.runs import (
+    EventKind,
     RunDetail,
     RunsCancelRequest,
     RunsEventsRequest,
@@ -54,6 +56,7 @@ from daggo_core.services.schedules import (
 from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next
 from daggo_core.web.csrf import csrf_passes, install_csrf
 from daggo_core.web.formatting import cron_words, duration_words, local_time
+from daggo_core.web.gantt import gantt
 from daggo_core.web.graph_layout import lay_out
 from daggo_core.web.launch_form import field_errors, form_fields, params_of
 
@@ -102,12 +105,13 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         # The newest events by default, so a run's end is never hidden; `cursor` pages
         # back and forth from there.
         cursor = request.args.get("cursor") or None
+        log = LogFilter.of(request.args)
 
         def read() -> tuple[RunDetail, RunsEventsResponse]:
             detail = services.runs.get(RunsGetRequest(run_id=run_id))
             events = services.runs.events(RunsEventsRequest(
                 run_id=detail.run.id, cursor=cursor, tail=cursor is None,
-                limit=RUN_PAGE_EVENTS))
+                limit=RUN_PAGE_EVENTS, **log.request()))
             return detail, events
 
         try:
@@ -117,8 +121,31 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         except InvalidArgumentError as exc:
             return await render_template("error.html", status=400, title="Bad request",
                                          message=str(exc)), 400
-        return await render_template("run.html", detail=detail, page=events,
-                                     at_tail=cursor is None)
+        return await render_template(
+            "run.html", detail=detail, page=events, at_tail=cursor is None, log=log,
+            chart=gantt(detail, dt.datetime.now(dt.UTC)), kinds=list(EventKind),
+            levels=("DEBUG", "INFO", "WARNING", "ERROR", "STDOUT", "STDERR"))
+
+    @web.post("/runs/<run_id>/cancel")
+    async def run_cancel(run_id: str) -> Any:
+        try:
+            await asyncio.to_thread(services.runs.cancel, RunsCancelRequest(run_id=run_id))
+        except RunNotFoundError:
+            abort(404, f"There is no run {run_id}.")
+        return redirect(url_for("run_page", run_id=run_id), 303)
+
+    @web.post("/runs/<run_id>/reexecute")
+    async def run_reexecute(run_id: str) -> Any:
+        step = (await request.form).get("from_step") or None
+        try:
+            again = await asyncio.to_thread(services.runs.reexecute, RunsReexecuteRequest(
+                run_id=run_id, from_step=step))
+        except RunNotFoundError:
+            abort(404, f"There is no run {run_id}.")
+        except (InvalidArgumentError, FailedPreconditionError) as exc:
+            return await render_template("error.html", status=409, title="Not re-executed",
+                                         message=str(exc)), 409
+        return redirect(url_for("run_page", run_id=again.run.id), 303)
 
     @web.get("/jobs")
     async def jobs_page() -> Any:
@@ -310,6 +337,40 @@ async def _job_overview(services: Services, name: str, *,
         fields=form_fields(schema, submitted), errors=errors, general_errors=general,
         tab="overview")
     return (page, 400) if refused else page
+
+
+@frozen
+class LogFilter:
+    """The run page's log filters, as its URL's query string has them."""
+
+    step: str = ""
+    kind: str = ""
+    level: str = ""
+    search: str = ""
+
+    @classmethod
+    def of(cls, args: Mapping[str, str]) -> LogFilter:
+        return cls(step=args.get("step", ""), kind=args.get("kind", ""),
+                   level=args.get("level", ""), search=args.get("q", "").strip())
+
+    def request(self) -> dict[str, Any]:
+        """The `RunsEventsRequest` fields of these filters."""
+        try:
+            kinds = (EventKind(self.kind),) if self.kind else ()
+        except ValueError:
+            raise InvalidArgumentError(f"kind: no event kind {self.kind!r}") from None
+        return {"step_key": self.step or None, "kinds": kinds,
+                "levels": (self.level,) if self.level else (), "search": self.search or None}
+
+    @property
+    def any(self) -> bool:
+        return bool(self.step or self.kind or self.level or self.search)
+
+    def args(self, **extra: Any) -> dict[str, Any]:
+        """The query string of these filters (and `extra`), for links."""
+        values = {"step": self.step, "kind": self.kind, "level": self.level,
+                  "q": self.search, **extra}
+        return {k: v for k, v in values.items() if v}
 
 
 @frozen
