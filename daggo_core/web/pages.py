@@ -86,7 +86,9 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
 
     @web.before_request
     async def check_csrf() -> Any:
-        if request.method in SAFE_METHODS or is_api(request.path) or await csrf_passes():
+        if (request.method in SAFE_METHODS or is_api(request.path)
+                or request.url_rule is None  # nothing is there: a 404 says so
+                or await csrf_passes()):
             return None
         return await render_template(
             "error.html", status=403, title="Form refused",
