@@ -90,10 +90,9 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
                 or request.url_rule is None  # nothing is there: a 404 says so
                 or await csrf_passes()):
             return None
-        return await render_template(
-            "error.html", status=403, title="Form refused",
-            message="This form was not sent from daggo's own page: its CSRF token is "
-                    "missing or stale. Reload the page and send the form again."), 403
+        return await _error_page(
+            403, "Form refused", "This form was not sent from daggo's own page: its CSRF "
+            "token is missing or stale. Reload the page and send the form again.")
 
     @web.get("/")
     async def index() -> Any:
@@ -121,8 +120,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         except RunNotFoundError:
             abort(404, f"There is no run {run_id}.")
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
         return await render_template(
             "run.html", detail=detail, page=events, at_tail=cursor is None, log=log,
             chart=gantt(detail, dt.datetime.now(dt.UTC)), kinds=list(EventKind),
@@ -145,8 +143,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         except RunNotFoundError:
             abort(404, f"There is no run {run_id}.")
         except (InvalidArgumentError, FailedPreconditionError) as exc:
-            return await render_template("error.html", status=409, title="Not re-executed",
-                                         message=str(exc)), 409
+            return await _error_page(409, "Not re-executed", str(exc))
         return redirect(url_for("run_page", run_id=again.run.id), 303)
 
     @web.get("/jobs")
@@ -164,8 +161,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         try:
             page, recent = await asyncio.to_thread(read)
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
         next_due = {job.name: min((s.next_tick_at for s in job.schedules
                                    if s.enabled and s.next_tick_at is not None), default=None)
                     for job in page.jobs}
@@ -213,8 +209,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
             page = await asyncio.to_thread(services.schedules.get_many,
                                            SchedulesGetManyRequest(cursor=cursor))
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
         return await render_template("schedules.html", page=page, paged=cursor is not None,
                                      here=request.full_path.rstrip("?"))
 
@@ -233,8 +228,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         except (JobNotFoundError, ScheduleNotFoundError) as exc:
             abort(404, str(exc))
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
         schedule = next((s for s in schedules.schedules if s.key == key), None)
         if schedule is None:
             abort(404, f"Job {name} has no schedule {key}.")
@@ -255,8 +249,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         except JobNotFoundError:
             abort(404, f"There is no job {name}.")
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
         return await render_template("job_runs.html", job=detail, runs=runs,
                                      paged=cursor is not None, tab="runs")
 
@@ -266,8 +259,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
             query = RunsQuery.of(request.args)
             request_ = query.request(cursor=request.args.get("cursor") or None)
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
 
         def read() -> tuple[RunsGetManyResponse, JobsGetManyResponse]:
             return (services.runs.get_many(request_),
@@ -276,8 +268,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         try:
             runs, jobs = await asyncio.to_thread(read)
         except InvalidArgumentError as exc:
-            return await render_template("error.html", status=400, title="Bad request",
-                                         message=str(exc)), 400
+            return await _error_page(400, "Bad request", str(exc))
         return await render_template(
             "runs.html", runs=runs, query=query, jobs=[j.name for j in jobs.jobs],
             statuses=list(RunStatus), triggers=list(RunTrigger),
@@ -289,9 +280,8 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         action = form.get("action", "")
         run_ids = form.getlist("run")
         if action not in ("cancel", "reexecute") or not run_ids:
-            return await render_template(
-                "error.html", status=400, title="Bad request",
-                message="Choose runs with their boxes, then Cancel or Re-execute."), 400
+            return await _error_page(400, "Bad request",
+                                     "Choose runs with their boxes, then Cancel or Re-execute.")
 
         def apply() -> list[BulkOutcome]:
             return [_bulk_one(services, action, run_id) for run_id in run_ids]
@@ -312,13 +302,19 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
     async def not_found(error: HTTPException) -> Any:
         if request.path.startswith("/rpc/"):  # the API's callers get its JSON errors
             return error
-        message = error.description if error.description != NotFound.description else (
-            f"Nothing is at {request.path}.")
-        return await render_template("error.html", status=404, title="Not found",
-                                     message=message), 404
+        message = (error.description if error.description
+                   and error.description != NotFound.description
+                   else f"Nothing is at {request.path}.")
+        return await _error_page(404, "Not found", message)
 
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
+
+
+async def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    """The error page (with the menu's pages to go to) and its status."""
+    return await render_template("error.html", status=status, title=title,
+                                 message=message), status
 
 
 async def _job_overview(services: Services, name: str, *,
