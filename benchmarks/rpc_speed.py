@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import http.client
 import json
 import os
@@ -61,6 +60,7 @@ from log_read import fill
 from rich.console import Console
 from rich.table import Table
 from rpc_app import JOB_COUNT, JOBS, defs
+from run_history import seed_runs
 from sqlalchemy import text
 
 import daggo_core
@@ -73,7 +73,6 @@ from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import RunFilter, Storage
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus, utcnow
 from daggo_core.storage.sql import SqlStorage
-from daggo_core.storage.sql_rows import insert_runs
 from daggo_core.testing import sse
 from daggo_core.testing.processes import free_port, wait_healthy
 from daggo_sqlite.testing import database_config as sqlite_database
@@ -81,14 +80,10 @@ from daggo_sqlite.testing import database_config as sqlite_database
 BENCH_DIR = Path(__file__).resolve().parent
 #: daggo's own RPC methods (the benchmark app has no plugins).
 METHODS = core_rpc_methods()
-#: Runs inserted per transaction.
-BATCH = 10_000
 #: Targets, ms: a page or a run read in the server, a launch, an event to a stream client.
 READ_TARGET_MS, LAUNCH_TARGET_MS, STREAM_TARGET_MS = 20.0, 10.0, 100.0
 #: Requests per second `Runs.Get` should sustain.
 THROUGHPUT_TARGET = 1000.0
-#: The statuses of each job's runs, in turn.
-STATUS_CYCLE = [RunStatus.SUCCESS] * 45 + [RunStatus.FAILURE] * 4 + [RunStatus.CANCELED]
 ACTIVE = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 
 
@@ -124,21 +119,6 @@ class Backend:
 
 
 # ---------------------------------------------------------------------------- set-up
-
-
-def seed_runs(storage: SqlStorage, count: int) -> None:
-    """`count` finished runs of the ten jobs, one second apart, ending a minute ago."""
-    first = utcnow() - dt.timedelta(seconds=count + 60)
-    for start in range(0, count, BATCH):
-        runs = []
-        for i in range(start, min(start + BATCH, count)):
-            created = first + dt.timedelta(seconds=i)
-            status = STATUS_CYCLE[i // JOB_COUNT % len(STATUS_CYCLE)]
-            runs.append(Run(job_name=f"job_{i % JOB_COUNT}", status=status, created_at=created,
-                            started_at=created + dt.timedelta(seconds=0.1),
-                            finished_at=created + dt.timedelta(seconds=0.5)))
-        with storage.engine.begin() as conn:
-            insert_runs(conn, runs)
 
 
 def call(services: Services, method: str, body: dict[str, Any]) -> Any:
@@ -363,7 +343,7 @@ def measure(backend: Backend, args: argparse.Namespace, scratch: Path) -> Measur
         storage.add_events([Event(run_id=log_run, kind=EventKind.RUN_SUCCESS, level="INFO",
                                   message="run succeeded")])  # how a real log ends
         sync_definitions(storage, defs)  # fill() synced its own job only
-        seed_runs(storage, args.runs)
+        seed_runs(storage, args.runs, jobs=JOB_COUNT)
         executed = daggo_core.execute(JOBS[0], storage=storage)
         assert executed.success
         if backend.name == "PostgreSQL":

@@ -62,6 +62,19 @@ class Context:
     tags: Mapping[str, str] = field(factory=dict)
     log: StepLog = field(repr=False)
     cancel_event: threading.Event = field(factory=threading.Event, repr=False)
+    #: What `add_metadata` recorded so far in this attempt; stored with the step when it ends.
+    metadata: dict[str, Any] = field(factory=dict, repr=False)
+
+    def add_metadata(self, **values: Any) -> None:
+        """Record metadata for this step (`ctx.add_metadata(rows=120, path="s3://...")`),
+        shown on the run page; a later value of a key replaces the earlier one.
+
+        Values must be JSON: None, bools, numbers, strings, and lists or dicts (string keys)
+        of those. Anything else raises TypeError naming the key.
+        """
+        for key, value in values.items():
+            _check_json(key, value)
+        self.metadata.update(values)
 
     @property
     def step_key(self) -> str:
@@ -75,3 +88,25 @@ class Context:
         instead of sleeping (`ctx.cancel_event.wait(5)` returns True when canceled).
         """
         return self.cancel_event.is_set()
+
+
+def _check_json(key: str, value: Any) -> None:
+    """Raise TypeError unless `value` is plain JSON (a finite number, not NaN)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise TypeError(f"metadata {key!r}: {value!r} is not a JSON number")
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_json(key, item)
+        return
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"metadata {key!r}: dict keys must be strings, got {k!r}")
+            _check_json(key, item)
+        return
+    raise TypeError(f"metadata {key!r}: {type(value).__name__} is not JSON-serializable; "
+                    "use None, bool, int, float, str, list or dict")

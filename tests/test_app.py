@@ -328,19 +328,18 @@ DIAMOND = (dag.job("diamond").add(dag.op("one", one), dag.op("left", half), dag.
            .schedule("0 * * * *").build())
 
 
-def test_overview_draws_the_graph_by_layer_and_the_stored_schedule_state(cfg, apps):
+def test_the_jobs_page_shows_the_stored_schedule_state(cfg, apps):
     from daggo_core.services.schedules import SchedulesSetEnabledRequest
 
     app = apps(cfg, DIAMOND)
     try:
-        _, page = get(app, "/")
-        assert "one → [left, right] → both" in page
-        assert "(off)" not in page
+        _, page = get(app, "/jobs")
+        assert '<span class="badge ok">on</span>' in page
         app.services.schedules.set_enabled(SchedulesSetEnabledRequest(job="diamond",
                                                                       enabled=False))
-        _, page = get(app, "/")
+        _, page = get(app, "/jobs")
         assert ('<span title="0 * * * * (UTC)">Every hour</span> '
-                '<span class="muted">(off)</span>') in page
+                '<span class="badge ">off</span>') in page
     finally:
         app.close()
 

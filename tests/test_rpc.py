@@ -74,7 +74,7 @@ def test_every_rpc_method_is_in_the_docs_and_no_other(app: daggo_core.DaggoApp) 
 def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None:
     assert set(rpc_methods(app.services)) == {
         "Jobs.Get", "Jobs.GetMany", "Jobs.Launch", "Runs.Cancel", "Runs.Count",
-        "Runs.CountByStatus",
+        "Runs.CountByStatus", "Runs.Timeline",
         "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
         "Schedules.SetEnabled", "Schedules.Ticks", "Plugins.GetMany", "System.Config",
         "System.Health", "System.Version"}

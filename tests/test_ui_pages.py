@@ -96,7 +96,7 @@ JOB = (dag.job("nightly", description="Loads the day's numbers").add(dag.op("loa
 REPORT = dag.job("hourly_report").add(dag.op("report", failing)).schedule("0 * * * *").build()
 INGEST = (dag.job("ingest", params=IngestParams)
           .add(dag.op("fetch", fetch), dag.op("shape", shape)).build())
-HELD = dag.job("held").add(dag.op("hold", hold)).build()
+HELD = dag.job("held", max_concurrent_runs=2).add(dag.op("hold", hold)).build()
 
 
 @pytest.fixture(scope="module")
@@ -251,11 +251,70 @@ def test_settings_show_the_configuration_with_secrets_redacted(browser: Any,
 def test_times_show_in_the_browsers_zone_with_utc_on_hover(browser: Any, site: Site) -> None:
     page = page_of(browser, site, timezone="Asia/Tokyo")
     created = site.app.storage.get_run(site.run_id).created_at
-    page.goto(f"{site.url}/")
+    page.goto(f"{site.url}/runs")
     shown = page.locator(f"tr:has(a[href='/runs/{site.run_id}']) time[data-local]")
     assert shown.get_attribute("title") == created.strftime("%Y-%m-%d %H:%M:%S UTC")
     tokyo = created.astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{tokyo:%H}:{tokyo:%M}:{tokyo:%S}" in shown.inner_text()
+
+
+def test_the_overview_draws_each_jobs_runs_on_a_time_axis(browser: Any, site: Site) -> None:
+    storage, now = site.app.storage, dt.datetime.now(dt.UTC)
+
+    def run(job: str, hours_ago: float, status: RunStatus, **fields: Any) -> Run:
+        began = now - dt.timedelta(hours=hours_ago)
+        return storage.add_run(Run(
+            job_name=job, status=status, created_at=began,
+            started_at=None if status is RunStatus.QUEUED else began,
+            finished_at=began + dt.timedelta(minutes=20) if status in (
+                RunStatus.SUCCESS, RunStatus.FAILURE) else None, **fields))
+
+    lone = run("ingest", 20, RunStatus.SUCCESS, params={"limit": 1})
+    for minutes in (0, 1, 2):  # three runs a minute apart: one bar at 24 h
+        run("ingest", 10 + minutes / 60, RunStatus.FAILURE if minutes == 1 else RunStatus.SUCCESS,
+            params={"limit": 1})
+    held = [site.app.launch("held").id for _ in range(3)]
+    running, waiting = held[0], held[2]
+    wait_for(lambda: site.app.storage.get_run(waiting).wait_reason is not None, 30,
+             "the third held run to wait")
+    page = page_of(browser, site, timezone="Asia/Tokyo")
+    page.goto(f"{site.url}/")
+    lanes = page.locator(".timeline .gantt-labels li")
+    assert lanes.all_inner_texts() == ["held", "hourly_report", "ingest", "nightly"]
+    counts = page.locator("p.counts").inner_text()
+    assert "2 success" not in counts and "4 success" in counts and "2 failure" in counts
+    assert "2 started" in counts and "1 queued" in counts
+    merged = page.locator(".timeline rect.bad:not([data-run])")
+    assert merged.count() == 1
+    assert "ingest: 3 runs, 1 failed, 2 succeeded" in merged.locator("title").text_content()
+    lone_bar = page.locator(f".timeline rect[data-run='{lone.id}']")
+    assert lone_bar.get_attribute("class") == "bar ok"
+    live = page.locator(".timeline rect.live")  # runs at once share a bar
+    assert "held: 3 runs, 2 running, 1 queued" in live.locator("title").text_content()
+    axis = page.locator(".timeline .axis time").first
+    assert axis.get_attribute("title").endswith(" UTC")  # and shown in Tokyo's time
+    active = page.locator("section:has(h2:text('Running and queued')) tbody").inner_text()
+    assert "job 'held' limit reached (2 of 2 running)" in active and waiting[:8] in active
+    assert running[:8] in active
+    assert "At 03:00 AM" in page.locator("section:has(h2:text('Next ticks'))").inner_text()
+    shot(page, "overview-timeline")
+    merged.click()  # a bar of several runs lists them on the runs page
+    page.wait_for_url(re.compile(r"/runs\?job=ingest&since="))
+    assert page.locator("tbody tr").count() == 3
+    page.goto(f"{site.url}/")
+    page.get_by_role("link", name="1h", exact=True).click()
+    page.wait_for_url(f"{site.url}/?window=1h")
+    assert page.locator(".timeline .gantt-labels li").all_inner_texts() == [
+        "held", "hourly_report", "nightly"]  # not ingest's runs, 10 hours ago
+    page.get_by_role("link", name="← Earlier").click()
+    page.wait_for_url(re.compile(r"/\?window=1h&end="))
+    assert "No runs in this window." in page.inner_text("main")
+    page.get_by_role("link", name="Later →").click()
+    page.wait_for_url(f"{site.url}/?window=1h")
+    page.goto(f"{site.url}/")
+    page.locator(f".timeline rect[data-run='{lone.id}']").click()
+    page.wait_for_url(f"{site.url}/runs/{lone.id}")
+    assert page.goto(f"{site.url}/?window=2h").status == 400
 
 
 def test_logging_out_ends_the_session(browser: Any, site: Site) -> None:

@@ -169,7 +169,8 @@ class StepRunner:
             host.record(StepRecord(run_id=run.id, step_key=name, attempt=attempt,
                                    status=StepStatus.RUNNING, started_at=started),
                         EventKind.STEP_STARTED,
-                        f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""))
+                        f"step {name} started" + (f" (attempt {attempt})" if attempt > 1 else ""),
+                        data={"attempt": attempt})
             ctx = Context(run_id=run.id, job_name=host.job.name, op_name=name,
                           attempt=attempt, params=host.params, resources=host.resources,
                           tags=run.tags, log=StepLog(name, sink.log))
@@ -183,22 +184,26 @@ class StepRunner:
                 sink.flush()
             finished = utcnow()
             base = StepRecord(run_id=run.id, step_key=name, attempt=attempt,
-                              started_at=started, finished_at=finished)
+                              started_at=started, finished_at=finished,
+                              metadata=dict(ctx.metadata))
+            # Every end of an attempt names it, so the run page can tell attempts apart.
+            ended = {"attempt": attempt}
             if isinstance(result, _Outcome) and (result.canceled or stop.stopping):
                 host.record(attrs.evolve(base, status=StepStatus.CANCELED),
-                            EventKind.STEP_CANCELED, f"step {name} interrupted: {stop.reason}")
+                            EventKind.STEP_CANCELED, f"step {name} interrupted: {stop.reason}",
+                            data=ended)
                 return False
             if not isinstance(result, _Outcome):
                 if stop.stopping:
                     host.record(attrs.evolve(base, status=StepStatus.CANCELED),
                                 EventKind.STEP_CANCELED,
                                 f"step {name} finished after the {stop.reason}; output "
-                                "discarded")
+                                "discarded", data=ended)
                     return False
                 host.outputs[name] = result[0]
                 host.record(attrs.evolve(base, status=StepStatus.SUCCESS, output=result[1]),
                             EventKind.STEP_SUCCESS, f"step {name} succeeded",
-                            data={"duration_ms": _ms(started, finished)})
+                            data={**ended, "duration_ms": _ms(started, finished)})
                 return True
             error = result.error
             assert error is not None
@@ -212,17 +217,19 @@ class StepRunner:
                             EventKind.STEP_RETRY,
                             f"step {name} attempt {attempt} failed: {error.type}: "
                             f"{error.message}; retrying in {delay:.2f} s",
-                            data={"error": unstructure(error), "delay_s": round(delay, 3)})
+                            data={**ended, "error": unstructure(error),
+                                  "delay_s": round(delay, 3)})
                 if not await stop.wait(delay):
                     attempt += 1
                     continue
                 host.record(attrs.evolve(base, status=StepStatus.CANCELED),
-                            EventKind.STEP_CANCELED, f"step {name}: retry abandoned, run stopping")
+                            EventKind.STEP_CANCELED, f"step {name}: retry abandoned, run stopping",
+                            data=ended)
                 return False
             host.record(attrs.evolve(base, status=StepStatus.FAILURE, error=error),
                         EventKind.STEP_FAILURE,
                         f"step {name} failed: {error.type}: {error.message}",
-                        data={"error": unstructure(error)})
+                        data={**ended, "error": unstructure(error)})
             return False
 
     async def _attempt(self, op: OpDefinition, ctx: Context, inp: Any

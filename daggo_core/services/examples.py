@@ -52,6 +52,7 @@ from daggo_core.services.runs import (
     RunStatus,
     RunSummary,
     RunTrigger,
+    StepAttempt,
     StepInfo,
     StepStatus,
 )
@@ -71,6 +72,13 @@ from daggo_core.services.system import (
     SystemConfigResponse,
     SystemHealthResponse,
     SystemVersionResponse,
+)
+from daggo_core.services.timeline import (
+    RunsTimelineRequest,
+    RunsTimelineResponse,
+    StatusCount,
+    TimelineBar,
+    TimelineLane,
 )
 
 __all__ = ["CORE_EXAMPLES"]
@@ -173,6 +181,28 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
             response=RunsCountByStatusResponse(counts=(
                 JobStatusCount(job="totals", status=RunStatus.SUCCESS, count=120),
                 JobStatusCount(job="totals", status=RunStatus.FAILURE, count=8)))),
+        "Timeline": MethodExample(
+            request=RunsTimelineRequest(start=_AT - dt.timedelta(hours=6), end=_AT,
+                                        slots=300),
+            response=RunsTimelineResponse(
+                start=_AT - dt.timedelta(hours=6), end=_AT, truncated=False,
+                counts=(StatusCount(status=RunStatus.FAILURE, count=1),
+                        StatusCount(status=RunStatus.SUCCESS, count=6)),
+                lanes=(TimelineLane(job="totals", runs=7, bars=(
+                    TimelineBar(start=_AT - dt.timedelta(hours=5), end=_AT - dt.timedelta(
+                        hours=5, seconds=-40), status=RunStatus.SUCCESS, runs=1,
+                        run_id=_RETRY_ID, counts=(StatusCount(status=RunStatus.SUCCESS,
+                                                              count=1),),
+                        created_after=_AT - dt.timedelta(hours=5),
+                        created_before=_AT - dt.timedelta(hours=5, microseconds=-1)),
+                    TimelineBar(start=_AT - dt.timedelta(hours=2),
+                                end=_AT - dt.timedelta(minutes=1),
+                                status=RunStatus.FAILURE, runs=6, run_id=None,
+                                counts=(StatusCount(status=RunStatus.FAILURE, count=1),
+                                        StatusCount(status=RunStatus.SUCCESS, count=5)),
+                                created_after=_AT - dt.timedelta(hours=2),
+                                created_before=_AT - dt.timedelta(minutes=2)),
+                )),))),
         "Get": MethodExample(
             request=RunsGetRequest(run_id="3f2a9c"),
             response=RunDetail(
@@ -180,10 +210,23 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
                 heartbeat_at=_seconds(2.0), log_notice=None,
                 steps=(StepInfo(key="load", status=StepStatus.SUCCESS, attempt=1,
                                 started_at=_seconds(0.5), finished_at=_seconds(1.1),
-                                duration_seconds=0.6, error=None),
-                       StepInfo(key="add_up", status=StepStatus.FAILURE, attempt=1,
-                                started_at=_seconds(1.2), finished_at=_seconds(2.0),
-                                duration_seconds=0.8, error=_ERROR)))),
+                                duration_seconds=0.6, error=None,
+                                attempts=(StepAttempt(attempt=1, status=StepStatus.SUCCESS,
+                                                      started_at=_seconds(0.5),
+                                                      finished_at=_seconds(1.1), error=None),),
+                                metadata={"rows": 3, "source": "s3://bucket/numbers.csv"},
+                                output_preview='{\n "numbers": [\n  1,\n  2,\n  3\n ]\n}'),
+                       StepInfo(key="add_up", status=StepStatus.FAILURE, attempt=2,
+                                started_at=_seconds(1.5), finished_at=_seconds(2.0),
+                                duration_seconds=0.5, error=_ERROR,
+                                attempts=(StepAttempt(attempt=1, status=StepStatus.FAILURE,
+                                                      started_at=_seconds(1.2),
+                                                      finished_at=_seconds(1.3),
+                                                      error=f"ValueError: {_ERROR.message}"),
+                                          StepAttempt(attempt=2, status=StepStatus.FAILURE,
+                                                      started_at=_seconds(1.5),
+                                                      finished_at=_seconds(2.0),
+                                                      error=f"ValueError: {_ERROR.message}")))))),
         "Events": MethodExample(
             request=RunsEventsRequest(run_id="3f2a9c", step_key="add_up", limit=2),
             response=RunsEventsResponse(

@@ -18,6 +18,13 @@ from daggo_core.execution.stop_deadlines import cancel_bound
 from daggo_core.services.context import ServiceContext
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.services.paging import check_limit, page_limit
+from daggo_core.services.step_details import (
+    StepAttempt,
+    output_preview,
+    read_attempts,
+    step_attempts,
+)
+from daggo_core.services.timeline import RunsTimelineRequest, RunsTimelineResponse, run_timeline
 from daggo_core.storage.base import EventFilter, RunFilter, RunPosition
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
@@ -30,6 +37,7 @@ from daggo_core.storage.records import (
     RunTrigger,
     StepRecord,
     StepStatus,
+    utcnow,
 )
 
 __all__ = [
@@ -57,6 +65,9 @@ __all__ = [
     "RunsReexecuteRequest",
     "RunsReexecuteResponse",
     "RunsService",
+    "RunsTimelineRequest",
+    "RunsTimelineResponse",
+    "StepAttempt",
     "StepInfo",
     "StepStatus",
     "event_cursor",
@@ -128,7 +139,9 @@ class RunSummary:
 
 @frozen(kw_only=True)
 class StepInfo:
-    """One step of a run: PENDING with no times until it starts."""
+    """One step of a run: PENDING with no times until it starts; its `attempts` oldest
+    first, the `metadata` its op recorded, and `output_preview`, its stored output as JSON
+    text cut to a bounded length (None without one)."""
 
     key: str
     status: StepStatus
@@ -137,15 +150,21 @@ class StepInfo:
     finished_at: dt.datetime | None
     duration_seconds: float | None
     error: ErrorInfo | None
+    attempts: tuple[StepAttempt, ...] = ()
+    metadata: dict[str, Any] = field(factory=dict)
+    output_preview: str | None = None
 
     @classmethod
-    def of(cls, key: str, record: StepRecord | None) -> StepInfo:
+    def of(cls, key: str, record: StepRecord | None,
+           attempts: list[StepAttempt] | None = None) -> StepInfo:
         if record is None:
             return cls(key=key, status=StepStatus.PENDING, attempt=1, started_at=None,
                        finished_at=None, duration_seconds=None, error=None)
         return cls(key=key, status=record.status, attempt=record.attempt,
                    started_at=record.started_at, finished_at=record.finished_at,
-                   duration_seconds=record.duration_seconds, error=record.error)
+                   duration_seconds=record.duration_seconds, error=record.error,
+                   attempts=step_attempts(record, attempts or []),
+                   metadata=dict(record.metadata), output_preview=output_preview(record.output))
 
 
 @frozen(kw_only=True)
@@ -388,6 +407,12 @@ class RunsService:
             JobStatusCount(job=job, status=status, count=count)
             for (job, status), count in sorted(counts.items())))
 
+    def timeline(self, request: RunsTimelineRequest) -> RunsTimelineResponse:
+        """The runs of a time window per job, as bars for a timeline (runs closer together
+        than one of the request's `slots` merged into one bar), and their counts by
+        status."""
+        return run_timeline(self.storage, request, utcnow())
+
     def get(self, request: RunsGetRequest) -> RunDetail:
         """The run with its steps in the job's order."""
         return self.storage.reading(lambda: self._get(request))
@@ -401,10 +426,12 @@ class RunsService:
         # the log dropped; a running run's log shows its LOG_LIMIT_REACHED event.
         final = (self.storage.list_events(run.id, FINAL_EVENTS, newest_first=True, limit=1)
                  if run.is_finished else [])
+        attempts = read_attempts(self.storage.list_events, run.id)
         return RunDetail(
             run=RunSummary.of(run), params=dict(run.params), error=run.error,
             worker_id=run.worker_id, heartbeat_at=run.heartbeat_at,
-            steps=tuple(StepInfo.of(key, recorded.get(key)) for key in order),
+            steps=tuple(StepInfo.of(key, recorded.get(key), attempts.get(key))
+                        for key in order),
             log_notice=dropped_notice(final[0].data) if final else None,
         )
 

@@ -19,6 +19,7 @@ from daggo_core.storage.records import (
     EventKind,
     JobRecord,
     Run,
+    RunSpan,
     RunStatus,
     RunTrigger,
     ScheduleState,
@@ -163,6 +164,13 @@ class RunStorage(Protocol):
                   after: RunPosition | None = None) -> list[Run]:
         """Runs matching `where` (all runs if None), newest first (by creation time, then
         id), from just after `after` (the last run of the previous page)."""
+
+    def list_run_spans(self, start: dt.datetime, end: dt.datetime, *,
+                       created_after: dt.datetime, limit: int) -> list[RunSpan]:
+        """The spans of the runs that overlap `start`..`end`: created before `end` and
+        not finished before `start`, among those created at or after `created_after`
+        (which bounds the scan), plus every queued or active run created earlier; the
+        newest `limit` of them by creation time, newest first."""
 
     def count_runs(self, where: RunFilter | None = None) -> int:
         """How many runs match `where` (all runs if None)."""

@@ -22,6 +22,7 @@ __all__ = [
     "EventKind",
     "JobRecord",
     "Run",
+    "RunSpan",
     "RunStatus",
     "RunTrigger",
     "ScheduleState",
@@ -190,8 +191,21 @@ class Run:
 
 
 @frozen(kw_only=True)
+class RunSpan:
+    """When a run was queued, ran and ended: what a timeline of runs draws."""
+
+    id: str
+    job_name: str
+    status: RunStatus
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+@frozen(kw_only=True)
 class StepRecord:
-    """The state of one step (one op) of a run; `output` is the unstructured JSON value."""
+    """The state of one step (one op) of a run; `output` is the unstructured JSON value,
+    `metadata` what its latest attempt recorded with `Context.add_metadata`."""
 
     run_id: str
     step_key: str
@@ -201,6 +215,7 @@ class StepRecord:
     finished_at: dt.datetime | None = None
     error: ErrorInfo | None = None
     output: Any = None
+    metadata: dict[str, Any] = field(factory=dict)
 
     @property
     def duration_seconds(self) -> float | None:

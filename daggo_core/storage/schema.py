@@ -172,6 +172,7 @@ steps = Table(
     Column("finished_at", UTCDateTime),
     Column("error", JSONText),
     Column("output", JSONText),
+    Column("metadata", JSONText),
     PrimaryKeyConstraint("run_id", "step_key"),
     Index(None, "run_id", "seq"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import typing
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -13,12 +14,14 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     Update,
     and_,
     bindparam,
     func,
     or_,
     select,
+    type_coerce,
     update,
 )
 
@@ -31,6 +34,7 @@ from daggo_core.storage.records import (
     Event,
     EventKind,
     Run,
+    RunSpan,
     RunStatus,
     StepStatus,
     utcnow,
@@ -54,6 +58,12 @@ __all__ = ["SqlRuns"]
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 _RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
                .order_by(_runs.c.created_at, _runs.c.id))
+# A timeline reads thousands of spans: their times as the driver gives them (text on
+# SQLite, datetimes on PostgreSQL), parsed by `_stored_time`, skip the generic conversion.
+_SPAN_COLUMNS = (_runs.c.id, _runs.c.job_name, _runs.c.status,
+                 *(type_coerce(_runs.c[name], String).label(name)
+                   for name in ("created_at", "started_at", "finished_at")))
+_UNFINISHED_VALUES = sorted(s.value for s in {RunStatus.QUEUED, *ACTIVE_RUN_STATUSES})
 _ACTIVE_RUNS = select(*RUN_COLUMNS).where(
     _runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)))
 _CLAIM = (
@@ -160,6 +170,29 @@ class SqlRuns:
         query = select(*RUN_COLUMNS).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
         rows = self._tx.read("list_runs", lambda conn: conn.execute(query).all())
         return [run_from_row(row._mapping) for row in rows]
+
+    def list_run_spans(self, start: dt.datetime, end: dt.datetime, *,
+                       created_after: dt.datetime, limit: int) -> list[RunSpan]:
+        """Runs overlapping `start`..`end`, newest first: a range of the `created_at`
+        index, and the unfinished runs created before it through the status index."""
+        recent = (select(*_SPAN_COLUMNS)
+                  .where(_runs.c.created_at >= created_after, _runs.c.created_at < end,
+                         or_(_runs.c.finished_at.is_(None), _runs.c.finished_at >= start))
+                  .order_by(_runs.c.created_at.desc()).limit(limit))
+        # Unordered, so that the status index serves it (few runs are unfinished).
+        older = select(*_SPAN_COLUMNS).where(_runs.c.status.in_(_UNFINISHED_VALUES),
+                                             _runs.c.created_at < min(created_after, end))
+
+        def read(conn: Connection) -> list[Any]:
+            earlier = sorted(conn.execute(older).all(), key=lambda row: (row[3], row[0]),
+                             reverse=True)
+            return [*conn.execute(recent).all(), *earlier]
+
+        rows = self._tx.read("list_run_spans", read)
+        return [RunSpan(id=run_id, job_name=job, status=RunStatus(status),
+                        created_at=_stored_time(created), started_at=_stored_time(started),
+                        finished_at=_stored_time(finished))
+                for run_id, job, status, created, started, finished in rows[:limit]]
 
     def count_runs(self, where: RunFilter | None = None) -> int:
         """How many runs match `where`."""
@@ -417,6 +450,23 @@ def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:
     if where.created_before is not None:
         conditions.append(_runs.c.created_at < where.created_before)
     return conditions
+
+
+@typing.overload
+def _stored_time(value: None) -> None: ...
+
+
+@typing.overload
+def _stored_time(value: str | dt.datetime) -> dt.datetime: ...
+
+
+def _stored_time(value: str | dt.datetime | None) -> dt.datetime | None:
+    """A time as the driver read it (naive UTC, as `UTCDateTime` stores it), made aware."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=dt.UTC)
 
 
 def _hex_successor(prefix: str) -> str | None:

@@ -31,7 +31,8 @@ _NEXT_STEP_SEQ = (
     .scalar_subquery()
 )
 #: The state columns a step row gives, in order (see `_step_state`).
-_STEP_STATE = ("status", "attempt", "started_at", "finished_at", "error", "output")
+_STEP_STATE = ("status", "attempt", "started_at", "finished_at", "error", "output",
+               "metadata")
 _INSERT_STEPS = BulkStatement(_steps.insert().values(seq=_NEXT_STEP_SEQ),
                               ("run_id", "step_key", *_STEP_STATE, "seq_run_id"))
 _UPDATE_STEPS = BulkStatement(
@@ -93,7 +94,7 @@ def store_steps(conn: Connection, writes: StepWrites) -> None:
 def _step_state(step: StepRecord) -> tuple[Any, ...]:
     """The step's fields named by `_STEP_STATE`, as stored."""
     return (StepStatus(step.status).value, step.attempt, step.started_at, step.finished_at,
-            error_value(step.error), step.output)
+            error_value(step.error), step.output, step.metadata or None)
 
 
 def _step_insert_row(step: StepRecord) -> tuple[Any, ...]:
@@ -108,4 +109,6 @@ def _step_update_row(step: StepRecord) -> tuple[Any, ...]:
 
 def _step_from_row(row: RowMapping) -> StepRecord:
     status, error = StepStatus(row["status"]), error_from(row["error"])
-    return StepRecord(**{**row, "status": status, "error": error})
+    # Steps stored before step metadata existed have NULL there.
+    return StepRecord(**{**row, "status": status, "error": error,
+                         "metadata": row["metadata"] or {}})

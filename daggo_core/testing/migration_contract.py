@@ -132,6 +132,14 @@ class MigrationContract:
         assert [r.id for r in storage.list_runs(RunFilter(triggers=(RunTrigger.RETRY,)))] == [
             "c" * 32]
 
+    def test_revision_0007_gives_old_steps_empty_metadata(self, engine: Engine) -> None:
+        _seed_0003(engine)
+        upgrade(engine)
+        assert SqlStorage(engine).list_steps("a" * 32)[0].metadata == {}
+        _downgrade(engine, "0006")
+        assert "metadata" not in {c["name"] for c in sa.inspect(engine).get_columns("steps")}
+        assert _count(engine, "steps") == len(RUNS_0003)
+
     def test_a_database_downgraded_to_base_is_migrated_again(self, engine: Engine) -> None:
         upgrade(engine)
         _downgrade(engine, "base")

@@ -309,6 +309,31 @@ class StorageContract(ScheduleStorageContract):
         assert storage.count_runs_by_job_status(RunFilter(job_name="b")) == {
             ("b", RunStatus.FAILURE): 1}
 
+    def test_list_run_spans_finds_the_runs_overlapping_a_window(
+            self, storage: Storage) -> None:
+        def run(name: str, created: float, status: RunStatus = RunStatus.SUCCESS,
+                started: float | None = None, finished: float | None = None) -> Run:
+            return storage.add_run(make_run(
+                name, created, status=status,
+                started_at=None if started is None else at(started),
+                finished_at=None if finished is None else at(finished)))
+
+        run("ended-before", 10, started=11, finished=50)
+        long_one = run("long", 20, started=21, finished=150)
+        inside = run("inside", 120, started=121, finished=130)
+        queued = run("queued", 140, RunStatus.QUEUED)
+        old_active = run("old-active", 0, RunStatus.STARTED, started=1)
+        run("too-old", 0, started=1, finished=150)  # before the scan's bound
+        run("after", 300, started=301, finished=302)
+        spans = storage.list_run_spans(at(100), at(200), created_after=at(5), limit=10)
+        assert [s.id for s in spans] == [queued.id, inside.id, long_one.id, old_active.id]
+        first = spans[1]
+        assert (first.job_name, first.status, first.created_at, first.started_at,
+                first.finished_at) == ("inside", RunStatus.SUCCESS, at(120), at(121), at(130))
+        assert spans[0].started_at is None and spans[0].finished_at is None
+        newest = storage.list_run_spans(at(100), at(200), created_after=at(5), limit=2)
+        assert [s.id for s in newest] == [queued.id, inside.id]
+
     def test_set_run_status_started_sets_started_at(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
         before = utcnow()
@@ -459,7 +484,8 @@ class StorageContract(ScheduleStorageContract):
         run = storage.add_run(make_run())
         error = ErrorInfo(type="TimeoutError", message="slow")
         failed = StepRecord(
-            run_id=run.id, step_key="s", status=StepStatus.FAILURE, error=error, output={"a": 1}
+            run_id=run.id, step_key="s", status=StepStatus.FAILURE, error=error, output={"a": 1},
+            metadata={"rows": 3},
         )
         record_step(storage, failed)
         retry = StepRecord(run_id=run.id, step_key="s", status=StepStatus.RUNNING, attempt=2)
@@ -477,9 +503,16 @@ class StorageContract(ScheduleStorageContract):
             finished_at=at(2.5),
             error=ErrorInfo(type="RuntimeError", message="boom", traceback="tb"),
             output={"rows": [{"id": 1, "name": "ü"}], "ok": True, "ratio": 0.5, "none": None},
+            metadata={"rows": 120, "path": "s3://b/k", "cols": ["a", "b"], "stats": {"n": None}},
         )
         record_step(storage, step)
         assert storage.list_steps(run.id) == [step]
+
+    def test_step_without_metadata_reads_back_empty(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        record_step(storage, StepRecord(run_id=run.id, step_key="s", metadata={"n": 1}))
+        record_step(storage, StepRecord(run_id=run.id, step_key="s"), new=False)
+        assert storage.list_steps(run.id)[0].metadata == {}
 
     @pytest.mark.parametrize("output", [None, 0, 3.25, "text", True, [1, "a", None], {"k": {}}])
     def test_step_output_json_round_trip(self, storage: Storage, output: Any) -> None:

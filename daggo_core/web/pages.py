@@ -43,6 +43,7 @@ from daggo_core.services.runs import (
     RunsGetRequest,
     RunsReexecuteRequest,
     RunStatus,
+    RunsTimelineRequest,
     RunSummary,
     RunTrigger,
 )
@@ -60,6 +61,8 @@ from daggo_core.web.gantt import gantt
 from daggo_core.web.graph_layout import lay_out
 from daggo_core.web.launch_form import field_errors, form_fields, params_of
 from daggo_core.web.page_queries import LogFilter, RunsQuery
+from daggo_core.web.timeline_chart import SLOTS as TIMELINE_SLOTS
+from daggo_core.web.timeline_chart import TimelineWindow, chart
 
 __all__ = ["install_pages"]
 
@@ -67,8 +70,10 @@ STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
 }
-#: Runs on the overview, events on one page of a run's log, runs on a job's health tiles.
-OVERVIEW_RUNS, RUN_PAGE_EVENTS, JOB_TILES = 25, 1000, 12
+#: Unfinished runs and next ticks on the overview, events on one page of a run's log,
+#: runs on a job's health tiles.
+OVERVIEW_RUNS, NEXT_TICKS, RUN_PAGE_EVENTS, JOB_TILES = 25, 10, 1000, 12
+UNFINISHED = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 #: The pages of the menu: (endpoint, title).
 MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("runs_page", "Runs"),
         ("schedules_page", "Schedules"), ("settings_page", "Settings"))
@@ -97,10 +102,27 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
 
     @web.get("/")
     async def index() -> Any:
-        jobs, runs = await asyncio.gather(
-            asyncio.to_thread(services.jobs.get_many, JobsGetManyRequest()),
-            asyncio.to_thread(services.runs.get_many, RunsGetManyRequest(limit=OVERVIEW_RUNS)))
-        return await render_template("index.html", jobs=jobs.jobs, runs=runs.runs)
+        try:
+            window = TimelineWindow.of(request.args)
+        except InvalidArgumentError as exc:
+            return await _error_page(400, "Bad request", str(exc))
+        now = dt.datetime.now(dt.UTC)
+        start, end = window.bounds(now)
+        timeline, active, schedules, jobs = await asyncio.gather(
+            asyncio.to_thread(services.runs.timeline, RunsTimelineRequest(
+                start=start, end=end, slots=TIMELINE_SLOTS)),
+            asyncio.to_thread(services.runs.get_many, RunsGetManyRequest(
+                statuses=UNFINISHED, limit=OVERVIEW_RUNS)),
+            asyncio.to_thread(services.schedules.get_many, SchedulesGetManyRequest()),
+            asyncio.to_thread(services.jobs.get_many, JobsGetManyRequest(limit=1)))
+        upcoming = sorted((s for s in schedules.schedules if s.enabled and s.next_tick_at),
+                          key=lambda s: (s.next_tick_at, s.job_name, s.key))
+        later = window.later(now)
+        return await render_template(
+            "index.html", window=window, timeline=timeline,
+            chart=chart(timeline, now), active=active, upcoming=upcoming[:NEXT_TICKS],
+            has_jobs=bool(jobs.jobs), earlier=window.args(start),
+            later=None if window.end is None else window.args(later))
 
     @web.get("/runs/<run_id>")
     async def run_page(run_id: str) -> Any:

@@ -214,6 +214,13 @@ export function createClient(url: string, options: ClientOptions = {}) {
       Reexecute: (request: T.RunsReexecuteRequest, options?: CallOptions): Promise<T.RunsReexecuteResponse> =>
         call("Runs.Reexecute", request, options),
       /**
+       * `Runs.Timeline`: The runs of a time window per job, as bars for a timeline (runs
+       * closer together than one of the request's `slots` merged into one bar), and their
+       * counts by status.
+       */
+      Timeline: (request: T.RunsTimelineRequest = {}, options?: CallOptions): Promise<T.RunsTimelineResponse> =>
+        call("Runs.Timeline", request, options),
+      /**
        * `Runs.Stream` (an event stream, until the server ends it): A run's events as they are
        * stored (Server-Sent Events), resumable.
        */

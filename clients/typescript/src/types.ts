@@ -315,7 +315,11 @@ export interface ErrorInfo {
 /** Whose fault an error is, which decides what retries it (see OPERATIONS.md). */
 export type ErrorSource = "user" | "startup" | "infrastructure";
 
-/** One step of a run: PENDING with no times until it starts. */
+/**
+ * One step of a run: PENDING with no times until it starts; its `attempts` oldest
+ * first, the `metadata` its op recorded, and `output_preview`, its stored output as JSON
+ * text cut to a bounded length (None without one).
+ */
 export interface StepInfo {
   key: string;
   status: StepStatus;
@@ -324,10 +328,25 @@ export interface StepInfo {
   finished_at: string | null;
   duration_seconds: number | null;
   error: ErrorInfo | null;
+  attempts?: StepAttempt[];
+  metadata?: { [key: string]: unknown };
+  output_preview?: string | null;
 }
 
 /** Enum where members are also (and must be) strings */
 export type StepStatus = "PENDING" | "RUNNING" | "SUCCESS" | "FAILURE" | "SKIPPED" | "CANCELED";
+
+/**
+ * One call of a step's op: RUNNING with no `finished_at` while it runs; `error` is
+ * "Type: message" for a failed one.
+ */
+export interface StepAttempt {
+  attempt: number;
+  status: StepStatus;
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
 
 /** One run, by id or by any unique prefix of its id. */
 export interface RunsGetRequest {
@@ -363,6 +382,59 @@ export interface RunsReexecuteResponse {
 export interface RunsReexecuteRequest {
   run_id: string;
   from_step?: string | null;
+}
+
+/**
+ * The window, its lanes by job name (only jobs with runs in it), its runs by status,
+ * and `truncated` when it held more runs than one timeline reads (the oldest are left
+ * out; choose a shorter window).
+ */
+export interface RunsTimelineResponse {
+  start: string;
+  end: string;
+  lanes: TimelineLane[];
+  counts: StatusCount[];
+  truncated: boolean;
+}
+
+export interface TimelineLane {
+  job: string;
+  bars: TimelineBar[];
+  runs: number;
+}
+
+/**
+ * One bar: a run from its start (its creation while it waits) to its end (now while
+ * it goes), or `runs` runs merged; `run_id` is set for a bar of one run, `status` is
+ * the one that matters most among its runs, `counts` are theirs. Its runs were created
+ * from `created_after` on and before `created_before`: `Runs.GetMany` of the job with
+ * those lists them.
+ */
+export interface TimelineBar {
+  start: string;
+  end: string;
+  status: RunStatus;
+  runs: number;
+  run_id: string | null;
+  counts: StatusCount[];
+  created_after: string;
+  created_before: string;
+}
+
+export interface StatusCount {
+  status: RunStatus;
+  count: number;
+}
+
+/**
+ * The runs overlapping `start`..`end` (default: the 24 hours up to now), of job
+ * `job` or of every job, at a resolution of `slots` across the window.
+ */
+export interface RunsTimelineRequest {
+  start?: string | null;
+  end?: string | null;
+  job?: string | null;
+  slots?: number;
 }
 
 /** A page of schedules; `next_cursor` is None on the last page. */

@@ -1,14 +1,46 @@
 // daggo's admin: times in the browser's zone (UTC on hover), pan and zoom of the job
-// graphs drawn by the server (wheel or +/-, drag, "Fit" or 0), select-all boxes.
+// graphs drawn by the server (wheel or +/-, drag, "Fit" or 0), select-all boxes, and
+// live pages fed by the server-sent events of GET /rpc/Runs.StatusStream and
+// GET /rpc/Runs.Stream (the session cookie authenticates them).
+//
+// The live attributes, on any page:
+//   data-live-status="RUN_ID"    its text becomes the run's status and its status class
+//                                (ok, bad, live, wait, muted) follows it.
+//   data-live-duration="RUN_ID"  its text becomes the run's duration in words.
+//   data-live-new                a notice "N new runs — show" (a link reloading the page)
+//                                shown when runs created after the page loaded match
+//                                data-job, data-statuses (comma-separated), data-trigger
+//                                and data-tag ("key=value"); all optional. It is hidden
+//                                until then. data-live-ids: the page's run ids, comma-separated.
+//   The status stream (data-job on the data-live-new element narrows it to one job) is
+//   open while the tab is visible and either a data-live-new element is on the page or a
+//   data-live-status element shows an unfinished status.
+//   data-live-run="RUN_ID"       on the run page, while the run is unfinished: follows the
+//                                run's stream from data-cursor with data-step, data-kinds
+//                                and data-levels; appends each event as a row of the
+//                                element data-live-log names (a <tbody>) when it has
+//                                data-append, updates the run's data-live-status elements,
+//                                and reloads the page once when the run ends. It is
+//                                shown (not hidden) while the stream is open.
+// Every stream is closed while the tab is hidden. When the tab shows again the run
+// stream reopens from the last cursor received; the status stream has no cursor, so a
+// page following it reloads (what changed meanwhile was not streamed). window.daggoLive.state() tells the streams' states
+// ("open", "connecting", "closed", or "none") by name ("status", "run").
 (function () {
   "use strict";
+
+  var LOCAL_FORMATS = {
+    clock: { hour: "2-digit", minute: "2-digit" },
+    day: { month: "short", day: "numeric" }
+  };
 
   function localize(root) {
     root.querySelectorAll("time[data-local]").forEach(function (el) {
       var at = new Date(el.getAttribute("datetime"));
       if (isNaN(at.getTime())) return;
       el.title = at.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-      el.textContent = at.toLocaleString(undefined, {
+      // data-local="clock": hours and minutes; "day": the date; else date and time.
+      el.textContent = at.toLocaleString(undefined, LOCAL_FORMATS[el.dataset.local] || {
         year: "numeric", month: "short", day: "numeric",
         hour: "2-digit", minute: "2-digit", second: "2-digit"
       });
@@ -66,8 +98,157 @@
     });
   }
 
+  var STATUS_CLASS = { SUCCESS: "ok", FAILURE: "bad", CANCELED: "muted", STARTED: "live",
+    STARTING: "live", QUEUED: "wait" };
+  var FINISHED = { SUCCESS: 1, FAILURE: 1, CANCELED: 1 };
+  var RUN_KIND_STATUS = { RUN_QUEUED: "QUEUED", RUN_STARTING: "STARTING",
+    RUN_STARTED: "STARTED", RUN_SUCCESS: "SUCCESS", RUN_FAILURE: "FAILURE",
+    RUN_CANCELED: "CANCELED" };
+
+  function durationWords(s) {  // as daggo_core/web/formatting.py duration_words
+    if (s === null || s === undefined) return "";
+    if (s < 0.001) return "under 1 ms";
+    if (s < 1) { var ms = s * 1000; return (ms < 10 ? ms.toFixed(1) : ms.toFixed(0)) + " ms"; }
+    if (s < 10) return s.toFixed(1) + " s";
+    var whole = Math.round(s), days = Math.floor(whole / 86400), hours = Math.floor(whole % 86400 / 3600);
+    var minutes = Math.floor(whole % 3600 / 60), secs = whole % 60;
+    if (days) return days + " day" + (days > 1 ? "s" : "") + (hours ? " " + hours + " h" : "");
+    if (hours) return hours + " h" + (minutes ? " " + minutes + " min" : "");
+    if (minutes) return minutes + " min" + (secs ? " " + secs + " s" : "");
+    return secs + " s";
+  }
+
+  function showStatus(runId, status) {
+    document.querySelectorAll("[data-live-status]").forEach(function (el) {
+      if (el.dataset.liveStatus !== runId) return;
+      Object.keys(STATUS_CLASS).forEach(function (k) { el.classList.remove(STATUS_CLASS[k]); });
+      if (STATUS_CLASS[status]) el.classList.add(STATUS_CLASS[status]);
+      el.textContent = status;
+    });
+  }
+
+  var streams = {};  // name: { source: EventSource|null, opened, start(), stop() }
+
+  // open() returns a new EventSource; reopen(), if given, replaces opening it again.
+  function follow(name, open, reopen) {
+    var stream = { source: null, opened: false };
+    streams[name] = stream;
+    stream.start = function () {
+      if (stream.source) return;
+      if (stream.opened && reopen) { reopen(); return; }
+      stream.source = open();
+      stream.opened = true;
+    };
+    stream.stop = function () { if (stream.source) { stream.source.close(); stream.source = null; } };
+    if (document.visibilityState !== "hidden") stream.start();
+    return stream;
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    Object.keys(streams).forEach(function (name) {
+      if (document.visibilityState === "hidden") streams[name].stop(); else streams[name].start();
+    });
+  });
+
+  window.daggoLive = { state: function () {
+    var out = {};
+    Object.keys(streams).forEach(function (name) {
+      var source = streams[name].source;
+      out[name] = !source ? "none" : ["connecting", "open", "closed"][source.readyState];
+    });
+    return out;
+  } };
+
+  function matches(notice, run) {
+    var d = notice.dataset;
+    if (d.job && run.job_name !== d.job) return false;
+    if (d.statuses && d.statuses.split(",").indexOf(run.status) < 0) return false;
+    if (d.trigger && run.trigger !== d.trigger) return false;
+    if (d.tag) {
+      var at = d.tag.indexOf("="), key = d.tag.slice(0, at);
+      if ((run.tags || {})[key] !== d.tag.slice(at + 1)) return false;
+    }
+    return true;
+  }
+
+  function liveStatuses() {
+    var notice = document.querySelector("[data-live-new]");
+    var unfinished = Array.prototype.some.call(document.querySelectorAll("[data-live-status]"),
+      function (el) { return !FINISHED[el.textContent.trim().split(/\s/)[0]]; });
+    if ((!notice && !unfinished) || document.querySelector("[data-live-run]")) return;
+    var known = {}, fresh = {};
+    if (notice) (notice.dataset.liveIds || "").split(",").forEach(function (id) { known[id] = 1; });
+    var url = "/rpc/Runs.StatusStream" + (notice && notice.dataset.job
+      ? "?job=" + encodeURIComponent(notice.dataset.job) : "");
+    follow("status", function () {
+      var source = new EventSource(url);
+      source.addEventListener("run", function (e) {
+        var run = JSON.parse(e.data);
+        showStatus(run.id, run.status);
+        document.querySelectorAll("[data-live-duration]").forEach(function (el) {
+          if (el.dataset.liveDuration === run.id) el.textContent = durationWords(run.duration_seconds);
+        });
+        if (notice && !known[run.id] && !fresh[run.id] && matches(notice, run)) {
+          fresh[run.id] = 1;
+          var n = Object.keys(fresh).length;
+          notice.hidden = false;
+          notice.textContent = "";
+          var link = document.createElement("a");
+          link.href = location.href.replace(/#.*$/, "");
+          link.textContent = n + " new run" + (n > 1 ? "s" : "") + " \u2014 show";
+          notice.appendChild(link);
+        }
+      });
+      return source;
+    }, function () { location.reload(); });  // what changed while hidden was not streamed
+  }
+
+  function logRow(e) {
+    var tr = document.createElement("tr");
+    var time = e.timestamp ? new Date(e.timestamp).toISOString().slice(11, 23) : "";
+    [time, e.step_key || "", e.kind, e.level || "", e.message || ""].forEach(function (text, i) {
+      var td = document.createElement("td");
+      td.textContent = text;
+      if (i === 4) td.className = "message";
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+
+  function liveRun(indicator) {
+    var d = indicator.dataset, cursor = d.cursor || "";
+    var log = d.liveLog ? document.getElementById(d.liveLog) : null;
+    var ended = false;
+    var stream = follow("run", function () {
+      var query = ["run_id=" + encodeURIComponent(d.liveRun)];
+      if (cursor) query.push("cursor=" + encodeURIComponent(cursor));
+      if (d.step) query.push("step_key=" + encodeURIComponent(d.step));
+      if (d.kinds) query.push("kinds=" + encodeURIComponent(d.kinds));
+      if (d.levels) query.push("levels=" + encodeURIComponent(d.levels));
+      var source = new EventSource("/rpc/Runs.Stream?" + query.join("&"));
+      indicator.hidden = false;
+      source.addEventListener("event", function (e) {
+        var event = JSON.parse(e.data);
+        cursor = e.lastEventId || cursor;
+        if (RUN_KIND_STATUS[event.kind]) showStatus(d.liveRun, RUN_KIND_STATUS[event.kind]);
+        if (log && d.append !== undefined) log.appendChild(logRow(event));
+      });
+      source.addEventListener("end", function (e) {
+        ended = true;
+        stream.stop();
+        showStatus(d.liveRun, JSON.parse(e.data).status);
+        location.reload();  // the Gantt, steps and errors in their final state
+      });
+      return source;
+    });
+    var stop = stream.stop;
+    stream.stop = function () { stop(); if (!ended) indicator.hidden = true; };
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localize(document);
+    document.querySelectorAll("[data-live-run]").forEach(liveRun);
+    liveStatuses();
     document.querySelectorAll("[data-select-all]").forEach(selectAll);
     document.querySelectorAll("[data-graph]").forEach(zoomable);
   });

@@ -52,6 +52,8 @@ from .runs_get_many_response import RunsGetManyResponse
 from .runs_get_request import RunsGetRequest
 from .runs_reexecute_request import RunsReexecuteRequest
 from .runs_reexecute_response import RunsReexecuteResponse
+from .runs_timeline_request import RunsTimelineRequest
+from .runs_timeline_response import RunsTimelineResponse
 from .schedule_snapshot import ScheduleSnapshot
 from .schedule_snapshot_tags import ScheduleSnapshotTags
 from .schedule_summary import ScheduleSummary
@@ -62,7 +64,10 @@ from .schedules_set_enabled_response import SchedulesSetEnabledResponse
 from .schedules_ticks_request import SchedulesTicksRequest
 from .schedules_ticks_response import SchedulesTicksResponse
 from .serving_process import ServingProcess
+from .status_count import StatusCount
+from .step_attempt import StepAttempt
 from .step_info import StepInfo
+from .step_info_metadata import StepInfoMetadata
 from .step_status import StepStatus
 from .system_config_response import SystemConfigResponse
 from .system_config_response_config import SystemConfigResponseConfig
@@ -72,6 +77,8 @@ from .system_health_response_problems import SystemHealthResponseProblems
 from .system_version_response import SystemVersionResponse
 from .tick_info import TickInfo
 from .tick_status import TickStatus
+from .timeline_bar import TimelineBar
+from .timeline_lane import TimelineLane
 from .type_kind import TypeKind
 from .type_schema import TypeSchema
 from .wiring import Wiring
@@ -126,6 +133,8 @@ __all__ = (
     "RunsReexecuteRequest",
     "RunsReexecuteResponse",
     "RunStatus",
+    "RunsTimelineRequest",
+    "RunsTimelineResponse",
     "RunSummary",
     "RunSummaryTags",
     "RunTrigger",
@@ -139,7 +148,10 @@ __all__ = (
     "SchedulesTicksResponse",
     "ScheduleSummary",
     "ServingProcess",
+    "StatusCount",
+    "StepAttempt",
     "StepInfo",
+    "StepInfoMetadata",
     "StepStatus",
     "SystemConfigResponse",
     "SystemConfigResponseConfig",
@@ -149,6 +161,8 @@ __all__ = (
     "SystemVersionResponse",
     "TickInfo",
     "TickStatus",
+    "TimelineBar",
+    "TimelineLane",
     "TypeKind",
     "TypeSchema",
     "Wiring",
