@@ -58,8 +58,8 @@ __all__ = ["SqlRuns"]
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 _RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
                .order_by(_runs.c.created_at, _runs.c.id))
-# A timeline reads thousands of spans: their times as the driver gives them (text on
-# SQLite, datetimes on PostgreSQL), parsed by `_stored_time`, skip the generic conversion.
+# A timeline reads thousands of spans: their times as the driver gives them (text or
+# naive datetimes, by backend), parsed by `_stored_time`, skip the generic conversion.
 _SPAN_COLUMNS = (_runs.c.id, _runs.c.job_name, _runs.c.status,
                  *(type_coerce(_runs.c[name], String).label(name)
                    for name in ("created_at", "started_at", "finished_at")))
