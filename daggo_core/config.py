@@ -172,6 +172,7 @@ class ExecutionConfig:
     fair_share_tag: str | None = setting(None, string(optional=True, nonempty=True))
     heartbeat_interval_seconds: float = setting(3.0, number(positive=True))
     heartbeat_timeout_seconds: float = setting(30.0, number(positive=True))
+    start_timeout_seconds: float = setting(60.0, number(positive=True))
     cancel_grace_seconds: float = setting(10.0, number(positive=False))
     warm_workers: int = setting(1, integer(0))
     run_timeout_seconds: float | None = setting(None, number(positive=True, optional=True))

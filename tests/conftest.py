@@ -126,8 +126,8 @@ def worker_env(
 ) -> Iterator[SimpleNamespace]:
     """A directory holding tests/worker_app.py as app.py, with the environment its servers
     and workers share (SQLite file, free port, fast heartbeats: the test module's
-    `INTERVAL`, cancel grace `GRACE`, timeout grace `TIMEOUT_GRACE`), and a storage on
-    that database.
+    `INTERVAL`, cancel grace `GRACE`, timeout grace `TIMEOUT_GRACE`, start timeout
+    `START_TIMEOUT`), and a storage on that database.
 
     Servers a test starts go in `.procs` (terminated afterwards), worker pids it sees in
     `.worker_pids` (waited for afterwards); the gate is opened at the end so waiting steps
@@ -146,6 +146,9 @@ def worker_env(
         # Fast heartbeats need short lock waits (the timeout outlasts two of them).
         "DAGGO_SQLITE_BUSY_TIMEOUT_MS": str(int(interval * 3 * 1000 / 2)),
         "DAGGO_EXECUTION_POLL_INTERVAL_SECONDS": "0.05",
+        # A worker starting on a loaded machine is not hung, however fast the heartbeats.
+        "DAGGO_EXECUTION_START_TIMEOUT_SECONDS": str(
+            getattr(request.module, "START_TIMEOUT", 20.0)),
         "DAGGO_EXECUTION_CANCEL_GRACE_SECONDS": str(getattr(request.module, "GRACE", 0.5)),
         "DAGGO_EXECUTION_TIMEOUT_GRACE_SECONDS": str(
             getattr(request.module, "TIMEOUT_GRACE", 0.5)),

@@ -51,6 +51,7 @@ DEFAULTS = {
         "fair_share_tag": None,
         "heartbeat_interval_seconds": 3.0,
         "heartbeat_timeout_seconds": 30.0,
+        "start_timeout_seconds": 60.0,
         "cancel_grace_seconds": 10.0,
         "warm_workers": 1,
         "run_timeout_seconds": None,
@@ -104,6 +105,7 @@ poll_interval_seconds = 0.25
 fair_share_tag = "customer"
 heartbeat_interval_seconds = 3
 heartbeat_timeout_seconds = 12.5
+start_timeout_seconds = 90
 cancel_grace_seconds = 0
 warm_workers = 4
 run_timeout_seconds = 3600
@@ -148,6 +150,7 @@ ALL_AREAS = {
         "fair_share_tag": "customer",
         "heartbeat_interval_seconds": 3.0,
         "heartbeat_timeout_seconds": 12.5,
+        "start_timeout_seconds": 90.0,
         "cancel_grace_seconds": 0.0,
         "warm_workers": 4,
         "run_timeout_seconds": 3600.0,

@@ -41,6 +41,7 @@ from daggo_core.testing.storage_contract import claim_oldest
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
+FINISHED = (RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED)
 
 
 def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[], Run | None]:
@@ -148,7 +149,10 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
         assert f"worker process {worker_pid} of this host is gone" in failed.error.message
         assert [s.status for s in storage.list_steps(lost.id)] == [StepStatus.FAILURE]
         for run in (unstarted, queued):
-            done = wait_for(status_of(storage, run.id, RunStatus.SUCCESS), 30, "run done")
+            done = wait_for(status_of(storage, run.id, *FINISHED), 30, "run done")
+            assert done.status is RunStatus.SUCCESS, (
+                done, [e.message for e in storage.list_events(run.id)],
+                [p.read_text() for p in env.tmp.glob("server-*.log")])
             assert done.worker_id is not None
         assert any(e.kind is EventKind.RUN_WORKER_LOST and "re-queued" in e.message
                    for e in storage.list_events(unstarted.id))
@@ -157,6 +161,39 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
         beating.stop()
     # Once its heartbeat stops, the live run is not left STARTED forever either.
     assert wait_for(status_of(storage, live.id, RunStatus.FAILURE), 5, "silent run failed")
+
+
+def test_a_worker_slow_to_start_is_not_taken_for_hung(env: SimpleNamespace) -> None:
+    # Its import outlasts several heartbeat timeouts (0.6 s) but not the start timeout.
+    (env.gate / "slow-import").write_text("2.5")
+    start_server(env)
+    run = launch(env.storage, "pid_job")
+    done = wait_for(status_of(env.storage, run.id, *FINISHED), 30, "run done")
+    events = env.storage.list_events(run.id)
+    assert done.status is RunStatus.SUCCESS, [e.message for e in events]
+    assert not any(e.kind is EventKind.RUN_WORKER_LOST for e in events)
+
+
+def test_a_worker_that_never_starts_is_killed_and_its_run_queued_again(
+    env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DAGGO_EXECUTION_START_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("DAGGO_EXECUTION_WARM_WORKERS", "0")
+    slow = env.gate / "slow-import"
+    slow.write_text("60")
+    start_server(env)
+    run = launch(env.storage, "pid_job")
+
+    def lost() -> list[str]:
+        return [e.message for e in env.storage.list_events(run.id)
+                if e.kind is EventKind.RUN_WORKER_LOST]
+
+    (reason,) = wait_for(lost, 20, "the starting worker taken for hung")
+    slow.unlink()  # the next worker starts at once
+    assert "was hung and was killed" in reason and reason.endswith("re-queued"), reason
+    done = wait_for(status_of(env.storage, run.id, *FINISHED), 30, "run done")
+    assert done.status is RunStatus.SUCCESS, [e.message for e in env.storage.list_events(run.id)]
+    assert done.attempt == 2  # claimed again, by a worker that took it over
 
 
 # -- the monitor's decisions, on an in-memory storage --------------------------

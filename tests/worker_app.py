@@ -2,7 +2,8 @@
 
 Steps coordinate with the test through files in `TEST_GATE_DIR`: a step writes
 `started-<run id>` (its pid) when it starts and waits until the test creates `open`.
-While `break-workers` exists, the app fails to import in workers (a module they lack).
+While `break-workers` exists, the app fails to import in workers (a module they lack);
+while `slow-import` exists, workers take as many seconds as it says to import it.
 """
 
 import contextlib
@@ -22,6 +23,8 @@ RUN_TIMEOUT = 2.0
 
 if os.environ.get("DAGGO_WORKER") == "1" and (GATE / "break-workers").exists():
     import a_module_missing_from_the_workers  # noqa: F401
+if os.environ.get("DAGGO_WORKER") == "1" and (GATE / "slow-import").exists():
+    time.sleep(float((GATE / "slow-import").read_text()))  # a heavy app, a loaded machine
 
 
 @frozen

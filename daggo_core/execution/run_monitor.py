@@ -43,6 +43,7 @@ __all__ = [
     "end_timed_out_run",
     "retry_number",
     "settle_lost_run",
+    "settle_silent_run",
 ]
 
 logger = logging.getLogger("daggo.monitor")
@@ -117,6 +118,30 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
     return final, retry
 
 
+def settle_silent_run(storage: Storage, run: Run, reason: str,
+                      jobs: Mapping[str, JobDefinition],
+                      stale_before: dt.datetime | None = None) -> tuple[Run, bool]:
+    """Settle `run`, whose worker is gone, hung or silent; returns it as stored and whether
+    a run was queued (again).
+
+    A STARTING run whose worker never began it (no steps, no cancellation requested) is
+    put back in the queue, with a RUN_WORKER_LOST event saying why; any other is settled
+    by `settle_lost_run`.
+    """
+    if run.status is RunStatus.STARTING and not run.cancel_requested and \
+            not storage.list_steps(run.id):
+        final = storage.set_run_status(run.id, RunStatus.QUEUED, events=[
+            Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="WARNING",
+                  message=f"{reason}; it did not start the run: re-queued")
+        ], expected=[RunStatus.STARTING], attempt=run.attempt)
+        requeued = final.status is RunStatus.QUEUED and final.attempt == run.attempt
+        if requeued:
+            logger.warning("run %s: %s; it did not start the run: re-queued", run.id, reason)
+        return final, requeued
+    final, retry = settle_lost_run(storage, run, reason, jobs, stale_before=stale_before)
+    return final, retry is not None
+
+
 def end_canceled_run(storage: Storage, run: Run, message: str,
                      stale_before: dt.datetime | None = None) -> Run:
     """End the attempt of `run` CANCELED, its RUNNING steps CANCELED (its worker is gone
@@ -160,8 +185,9 @@ class RunMonitor:
     never overlaps it. A worker of another host is fenced instead: settling ends its
     attempt, and it stops once it sees.
 
-    Settling re-queues a STARTING run (its worker never took it over); a STARTED one is
-    failed (or re-queued as a new run, per its job's `run_retries`) by `settle_lost_run`.
+    Settling (`settle_silent_run`) re-queues a STARTING run (its worker never took it
+    over); a STARTED one is failed (or re-queued as a new run, per its job's
+    `run_retries`) by `settle_lost_run`.
     After a check failed (the database was unreachable), heartbeats are not judged again
     until `heartbeat_timeout` has passed, so that workers can catch up. The first pass
     doubles as start-up recovery of runs a previous server left behind; runs whose
@@ -198,8 +224,8 @@ class RunMonitor:
         for run in self._active_local_runs():
             pid = local_pid(run.worker_id)
             if pid is not None and process_state(pid) is ProcessState.GONE:
-                settled[run.id] = self._settle(
-                    run, f"worker process {pid} of this host is gone", None)
+                settled[run.id] = settle_silent_run(
+                    self.storage, run, f"worker process {pid} of this host is gone", self.jobs)
         if not self._catching_up():
             for run in self.storage.find_stale_runs(cutoff):
                 if run.id in settled:
@@ -220,7 +246,8 @@ class RunMonitor:
                         logger.error("run %s: %s; its process %s did not die when killed",
                                      run.id, reason, pid)
                         continue
-                settled[run.id] = self._settle(run, reason, cutoff)
+                settled[run.id] = settle_silent_run(self.storage, run, reason, self.jobs,
+                                                    stale_before=cutoff)
         if any(requeued for _, requeued in settled.values()) and self.on_requeue is not None:
             self.on_requeue()
         return [final for final, _ in settled.values()]
@@ -234,26 +261,6 @@ class RunMonitor:
         active = self.storage.list_runs(RunFilter(statuses=_ACTIVE_STATUSES),
                                         limit=_ACTIVE_SCAN_LIMIT)
         return [run for run in active if local_pid(run.worker_id) is not None]
-
-    def _settle(self, run: Run, reason: str,
-                stale_before: dt.datetime | None) -> tuple[Run, bool]:
-        """Settle one run; returns it as stored and whether a run was queued (again)."""
-        if run.status is RunStatus.STARTING and not run.cancel_requested and \
-                not self.storage.list_steps(run.id):
-            final = self._requeue(run, f"{reason}; it did not start the run: re-queued")
-            return final, final.status is RunStatus.QUEUED
-        final, retry = settle_lost_run(self.storage, run, reason, self.jobs,
-                                       stale_before=stale_before)
-        return final, retry is not None
-
-    def _requeue(self, run: Run, reason: str) -> Run:
-        final = self.storage.set_run_status(run.id, RunStatus.QUEUED, events=[
-            Event(run_id=run.id, kind=EventKind.RUN_WORKER_LOST, level="WARNING",
-                  message=reason)
-        ], expected=[RunStatus.STARTING], attempt=run.attempt)
-        if final.status is RunStatus.QUEUED and final.attempt == run.attempt:
-            logger.warning("run %s: %s", run.id, reason)
-        return final
 
     async def run_forever(self) -> None:
         """Check every `period` seconds until cancelled; errors are logged and retried."""

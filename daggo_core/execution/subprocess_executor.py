@@ -34,7 +34,11 @@ from collections.abc import Callable
 from daggo_core.errors import DaggoError
 from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.local_workers import kill_group, killed_because
-from daggo_core.execution.run_monitor import end_canceled_run, settle_lost_run
+from daggo_core.execution.run_monitor import (
+    end_canceled_run,
+    settle_lost_run,
+    settle_silent_run,
+)
 from daggo_core.execution.startup_failure import (
     COMMAND_HINT,
     fail_unstarted_run,
@@ -369,11 +373,11 @@ class SubprocessExecutor:
 
     def _heartbeat_handovers(self) -> None:
         """Heartbeat runs whose worker is alive but has not taken them over yet (slow
-        imports), so the monitor does not re-queue them meanwhile; for up to two
-        heartbeat timeouts after the hand-over: a worker that has not taken its run over
-        by then is hung, and the monitor is left to kill it and re-queue the run."""
+        imports), so the monitor does not re-queue them meanwhile; for up to
+        `start_timeout_seconds` after the hand-over: a worker that has not taken its run
+        over by then is hung, and the monitor is left to kill it and re-queue the run."""
         storage = self.context.storage
-        patience = 2 * self.execution.heartbeat_timeout_seconds
+        patience = self.execution.start_timeout_seconds
         with self._lock:
             pending = [w for w in self._running.values() if w.run_id and w.alive()
                        and time.monotonic() - w.handed_at < patience]
@@ -418,7 +422,7 @@ class SubprocessExecutor:
         killed = killed_because(worker.pid)  # by this process's run monitor: hung
         if killed is not None:
             logger.error("run %s: %s", run_id, killed)
-            settle_lost_run(storage, run, killed, self.context.definitions.jobs_by_name)
+            settle_silent_run(storage, run, killed, self.context.definitions.jobs_by_name)
             return
         if run.status is RunStatus.STARTING:  # it never took the run over
             reason = describe_exit(worker.pid, code, "taking its run over")
