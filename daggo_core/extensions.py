@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 from attrs import field, frozen
@@ -28,6 +29,7 @@ __all__ = [
     "ExecutorSpec",
     "LoginField",
     "MethodExample",
+    "PanelContext",
     "Principal",
     "ServiceSpec",
     "StorageBackend",
@@ -104,19 +106,43 @@ class ExecutorSpec:
     description: str = ""
 
 
+def _read_only(values: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(values))
+
+
+@frozen(kw_only=True)
+class PanelContext:
+    """What a plugin panel's `render` gets for one request of its page.
+
+    `services` is the app's `Services` (read everything through them); `path` is the
+    page's path and `args` its query string (the first value of each key, read-only);
+    `root_path` is the prefix the admin is mounted under ("" unless mounted), to put
+    before daggo's paths in links and form actions; `csrf_token` goes in a hidden
+    `csrf_token` field of every form the page posts; `principal` is who the viewer is
+    signed in as, or None when the admin is open (no authenticator).
+    """
+
+    services: Services
+    path: str
+    args: Mapping[str, str] = field(factory=dict, converter=_read_only)
+    root_path: str = ""
+    csrf_token: str
+    principal: Principal | None = None
+
+
 @frozen(kw_only=True)
 class UIPanel:
-    """An extra admin UI page: a menu `title`, a URL `path` and `render(services) -> HTML`.
+    """An extra admin UI page: a menu `title`, a URL `path` and `render(ctx) -> HTML`.
 
-    `render` gets the app's `Services` (read everything through them). A plain function
-    is called on a worker thread, so it may block on I/O; an `async def` one is awaited on
-    the server's event loop and must not block.
+    `render` gets the request's `PanelContext` and returns the page's body. A plain
+    function is called on a worker thread, so it may block on I/O; an `async def` one is
+    awaited on the server's event loop and must not block.
     """
 
     name: str
     title: str
     path: str
-    render: Callable[[Services], str | Awaitable[str]]
+    render: Callable[[PanelContext], str | Awaitable[str]]
 
 
 @frozen(kw_only=True)

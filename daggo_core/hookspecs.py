@@ -104,6 +104,9 @@ def daggo_services() -> list[ServiceSpec]:
 def daggo_ui_panels() -> list[UIPanel]:
     """Return extra admin UI pages, each mounted at its `path` and listed in the menu.
 
+    Called when the admin UI is built. Each page's `render` is called for every request
+    of it with a :class:`daggo_core.extensions.PanelContext`.
+
     :returns: a list of :class:`daggo_core.extensions.UIPanel`.
     """
 

@@ -24,6 +24,7 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import Storage
 from daggo_core.testing.processes import free_port, pid_alive, wait_for
 from tests.remote_server import start_server  # noqa: F401  (a fixture for every test)
+from tests.ui_support import browser  # noqa: F401  (the browser tests' fixture)
 
 POSTGRES_URL_VARIABLE = "DAGGO_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgres")

@@ -166,8 +166,8 @@ class PanelPlugin:
                         render=_render_hello)]
 
 
-def _render_hello(services):
-    jobs = services.jobs.get_many(JobsGetManyRequest()).jobs
+def _render_hello(ctx):
+    jobs = ctx.services.jobs.get_many(JobsGetManyRequest()).jobs
     on_loop = threading.current_thread() is threading.main_thread()
     return f"<p>{len(jobs)} jobs{' on the event loop' if on_loop else ''}</p>"
 
@@ -175,9 +175,9 @@ def _render_hello(services):
 class AsyncPanelPlugin:
     @hookimpl
     def daggo_ui_panels(self):
-        async def render(services):
+        async def render(ctx):
             await asyncio.sleep(0)
-            return f"<p>async {services.plugins.get_many().plugins[0].name}</p>"
+            return f"<p>async {ctx.services.plugins.get_many().plugins[0].name}</p>"
 
         return [UIPanel(name="hello_async", title="Hello async", path="/hello-async",
                         render=render)]

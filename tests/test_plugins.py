@@ -160,7 +160,7 @@ def test_every_hook_has_a_caller_in_core() -> None:
 
 def test_hook_daggo_ui_panels() -> None:
     panel = UIPanel(name="costs", title="Costs", path="/costs",
-                    render=lambda services: "<h1>Costs</h1>")
+                    render=lambda ctx: "<h1>Costs</h1>")
     hooks = manager(plugin("panels", daggo_ui_panels=lambda: [panel]))
     assert hooks.ui_panels()["costs"].render is panel.render
     assert hooks.ui_panels()["costs"].path == "/costs"

@@ -76,8 +76,8 @@ def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None
         "Jobs.Get", "Jobs.GetMany", "Jobs.Launch", "Runs.Cancel", "Runs.Count",
         "Runs.CountByStatus", "Runs.Timeline",
         "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
-        "Schedules.SetEnabled", "Schedules.Ticks", "Plugins.GetMany", "System.Config",
-        "System.Health", "System.Version"}
+        "Schedules.SetEnabled", "Schedules.Ticks", "Workers.GetMany", "Plugins.GetMany",
+        "System.Config", "System.Health", "System.Version"}
 
 
 def test_launch_then_read_the_run_back(app: daggo_core.DaggoApp) -> None:

@@ -38,7 +38,9 @@ from daggo_core.services.schedules import (
     SchedulesGetManyRequest,
 )
 from daggo_core.services.sync import sync_definitions
+from daggo_core.services.workers import WORKERS_PAGE, WORKERS_PAGE_MAX
 from daggo_core.storage.base import Storage
+from daggo_core.storage.records import WorkerRecord, WorkerState
 from daggo_core.testing.services import services_over
 from tests.conftest import BackendUnderTest
 from tests.test_rpc import op
@@ -47,7 +49,8 @@ from tests.test_rpc import op
 LISTS = {"Jobs.GetMany": (JOBS_PAGE, JOBS_PAGE_MAX), "Runs.GetMany": (RUNS_PAGE, RUNS_PAGE_MAX),
          "Runs.Events": (EVENTS_PAGE, EVENTS_PAGE_MAX),
          "Schedules.GetMany": (SCHEDULES_PAGE, SCHEDULES_PAGE_MAX),
-         "Schedules.Ticks": (TICKS_PAGE, TICKS_PAGE_MAX)}
+         "Schedules.Ticks": (TICKS_PAGE, TICKS_PAGE_MAX),
+         "Workers.GetMany": (WORKERS_PAGE, WORKERS_PAGE_MAX)}
 #: What a list item never carries: a run's params, a step's outputs, a traceback.
 NOT_IN_LISTS = {"params", "outputs", "output", "traceback", "payload"}
 
@@ -185,6 +188,10 @@ def test_pages_deep_in_a_list_use_no_offset(
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     for hours in range(4):  # a due tick of every schedule each hour
         scheduler.tick(start + dt.timedelta(hours=hours, seconds=1))
+    for pid in (1, 2, 3):
+        app.storage.save_worker(WorkerRecord(id=f"h:{pid}", host="h", pid=pid,
+                                             executor="subprocess", state=WorkerState.IDLE,
+                                             version="0.1.0"))
     offsets: list[Any] = []
     limits: list[str] = []
 

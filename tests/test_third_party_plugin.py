@@ -32,7 +32,7 @@ def hello(name: str) -> None:
 
 @hookimpl
 def daggo_ui_panels():
-    return [UIPanel(name="hello", title="Hello", path="/hello", render=lambda *_: "<p>hi</p>")]
+    return [UIPanel(name="hello", title="Hello", path="/hello", render=lambda ctx: "<p>hi</p>")]
 
 
 @hookimpl

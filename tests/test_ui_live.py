@@ -4,6 +4,7 @@ hidden tab closes its stream. Screenshots go under `test-artifacts/screenshots/`
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -15,13 +16,10 @@ from attrs import frozen
 
 import daggo_core
 from daggo_core import Context, NoInput, dag
-from daggo_core.config import default_config
+from daggo_core.services.runs import RunsEventsRequest
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
-from daggo_core.testing.processes import free_port
-from daggo_core.testing.serving import app_served
-from tests.test_ui_pages import SECRET, Site, browser, page_of, shot
-
-__all__ = ["browser"]  # the browser fixture, shared with the pages' tests
+from daggo_core.testing.processes import wait_for
+from tests.ui_support import Site, page_of, served, shot, site_config
 
 #: Opened by a test when the `slow` job's runs may log their lines (GATE), and end (FINISH).
 GATE, FINISH = threading.Event(), threading.Event()
@@ -47,27 +45,31 @@ def slow(ctx: Context, inp: NoInput) -> Out:
 
 SLOW = dag.job("slow", params=SlowParams).add(dag.op("work", slow)).build()
 
+#: Opened by a test when the `turns` job's run of `which` 0 or 1 may end.
+TURNS = (threading.Event(), threading.Event())
+
+
+@frozen
+class TurnParams:
+    which: int
+
+
+def take_turn(ctx: Context, inp: NoInput) -> Out:
+    TURNS[ctx.params.which].wait(30)
+    return Out(ctx.params.which)
+
+
+ONE_AT_A_TIME = (dag.job("turns", params=TurnParams, max_concurrent_runs=1)
+                 .add(dag.op("turn", take_turn)).build())
+
 
 @pytest.fixture
 def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[Site]:
-    """A served app with the `slow` job, its runs waiting for GATE; its secret set."""
-    cfg = default_config()
-    from daggo_sqlite.testing import database_config
-
-    cfg.database = database_config(str(tmp_path / "live.sqlite"))
-    cfg.scheduler.enabled = False
-    cfg.execution.executor = "in_process"
-    cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
-    cfg.admin.secret_key = SECRET
-    app = apps(cfg, SLOW)
-    GATE.clear()
-    FINISH.clear()
-    with app_served(app, name="ui-live-server"):
-        try:
-            yield Site(url=f"http://127.0.0.1:{cfg.admin.port}", app=app, run_id="")
-        finally:
-            GATE.set()
-            FINISH.set()
+    """A served app with the `slow` job, its runs waiting for GATE, and the `turns` job,
+    its runs one at a time; its secret set."""
+    app = apps(site_config(tmp_path / "live.sqlite"), SLOW, ONE_AT_A_TIME)
+    with served(app, gates=[GATE, FINISH, *TURNS], name="ui-live-server") as site:
+        yield site
 
 
 def launch(page: Any, site: Site, lines: int) -> str:
@@ -108,6 +110,54 @@ def test_the_run_page_follows_its_run_to_the_end(browser: Any, site: Site) -> No
     assert "slow line 2" in page.inner_text("table.log")
     assert page.errors == []
     shot(page, "live-run-ended")
+
+
+def test_the_log_summary_counts_the_lines_as_they_arrive(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    run_id = launch(page, site, 3)
+    page.wait_for_function("window.daggoLive.state().run === 'open'")
+    summary = page.locator("[data-live-summary]")
+    before = int(summary.get_attribute("data-count") or "0")
+    page.evaluate("window.notReloaded = true")
+    GATE.set()  # the op logs its lines, then waits for FINISH
+    page.locator("#log-rows", has_text="slow line 2").wait_for()
+    rows = page.locator("#log-rows tr").count()
+    assert rows >= before + 3
+    assert summary.inner_text().startswith(f"{rows} events, ")
+    newest = site.app.services.runs.events(RunsEventsRequest(
+        run_id=run_id, tail=True, limit=1)).events[-1]
+    assert newest.message == "slow line 2"
+    last = summary.locator("time").last
+    assert dt.datetime.fromisoformat(last.get_attribute("datetime") or "") == newest.timestamp
+    assert (last.get_attribute("title") or "").endswith(" UTC")  # shown in the local zone
+    assert page.evaluate("window.notReloaded") is True
+    assert page.errors == []
+
+
+def test_a_filtered_run_page_shows_its_runs_status_live(browser: Any, site: Site) -> None:
+    storage = site.app.storage
+    first = site.app.launch("turns", {"which": 0}).id
+    wait_for(lambda: storage.get_run(first).status is RunStatus.STARTED, 30,
+             "the first run to start")
+    second = site.app.launch("turns", {"which": 1}).id  # queued behind the first
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/runs/{second}?kind=LOG")  # no run status event passes
+    badge = page.locator("h1 [data-live-status]")
+    assert badge.inner_text() == "QUEUED"
+    page.wait_for_function("window.daggoLive.state().run === 'open'"
+                           " && window.daggoLive.state().status === 'open'")
+    page.evaluate("window.notReloaded = true")
+    TURNS[0].set()  # the first ends, so the second starts, and waits for its turn
+    page.wait_for_function(
+        "document.querySelector('h1 [data-live-status]').textContent === 'STARTED'")
+    assert "live" in (badge.get_attribute("class") or "")
+    assert page.evaluate("window.notReloaded") is True
+    shot(page, "live-run-filtered")
+    TURNS[1].set()
+    page.wait_for_function("document.querySelector('h1 [data-live-status]').textContent"
+                           " === 'SUCCESS' && !window.notReloaded")  # then reloaded once
+    assert storage.get_run(second).status is RunStatus.SUCCESS
+    assert page.errors == []
 
 
 def test_a_running_runs_row_turns_to_success_on_the_runs_page(browser: Any,

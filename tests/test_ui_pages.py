@@ -23,15 +23,10 @@ from click.testing import CliRunner
 import daggo_core
 from daggo_core import Context, NoInput, dag
 from daggo_core.cli.main import cli
-from daggo_core.config import default_config
 from daggo_core.storage.base import RunFilter
 from daggo_core.storage.records import Run, RunStatus
-from daggo_core.testing.processes import free_port, wait_for
-from daggo_core.testing.serving import app_served
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parent.parent / "test-artifacts" / "screenshots"
-SECRET = "s3cret-of-the-ui-tests"
+from daggo_core.testing.processes import wait_for
+from tests.ui_support import SECRET, Site, page_of, served, shot, site_config
 
 
 @frozen
@@ -80,6 +75,10 @@ def shape(ctx: Context, inp: ShapeIn) -> Upper:
     return Upper(str(inp.fetched.n))
 
 
+#: True once a run's page drawn after the run ended has loaded: one that followed the
+#: run reloads itself at its end, so a test navigating before that would race it.
+ENDED_PAGE = "document.readyState === 'complete' && !document.querySelector('[data-live-run]')"
+
 #: Opened by a test when the `held` job's runs may end (they end when canceled too).
 RELEASE = threading.Event()
 
@@ -99,80 +98,21 @@ INGEST = (dag.job("ingest", params=IngestParams)
 HELD = dag.job("held", max_concurrent_runs=2).add(dag.op("hold", hold)).build()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make browser` (apt-get install chromium) "
-                    "installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@frozen
-class Site:
-    url: str
-    app: daggo_core.DaggoApp
-    run_id: str
-
-
 @pytest.fixture
 def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[Site]:
     """A served app with a job and one run of it, its secret set."""
-    cfg = default_config()
-    from daggo_sqlite.testing import database_config
-
-    cfg.database = database_config(str(tmp_path / "ui.sqlite"))
-    cfg.scheduler.enabled = False
-    cfg.execution.executor = "in_process"
-    cfg.admin.host, cfg.admin.port = "127.0.0.1", free_port()
-    cfg.admin.secret_key = SECRET
-    app = apps(cfg, JOB, REPORT, INGEST, HELD)
+    app = apps(site_config(tmp_path / "ui.sqlite"), JOB, REPORT, INGEST, HELD)
     run = daggo_core.execute(JOB, storage=app.storage)
     daggo_core.execute(REPORT, storage=app.storage)
-    RELEASE.clear()
-    with app_served(app, name="ui-test-server"):
-        try:
-            yield Site(url=f"http://127.0.0.1:{cfg.admin.port}", app=app, run_id=run.run_id)
-        finally:
-            RELEASE.set()
-
-
-def page_of(browser: Any, site: Site, *, scheme: str = "light",
-            timezone: str = "UTC") -> Any:
-    """A logged-in page of a new browser context; fails the test on a script error."""
-    context = browser.new_context(color_scheme=scheme, timezone_id=timezone,
-                                  viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{site.url}/login")
-    page.fill("input[type=password]", SECRET)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site.url}/")
-    page.errors = errors
-    return page
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    with served(app, run_id=run.run_id, gates=[RELEASE]) as site:
+        yield site
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -> None:
     page = page_of(browser, site, scheme=scheme)
     pages = {"overview": "/", "jobs": "/jobs", "job": "/jobs/ingest", "runs": "/runs",
-             "schedules": "/schedules",
+             "schedules": "/schedules", "workers": "/workers",
              "job-schedules": "/jobs/nightly", "job-runs": "/jobs/nightly/runs",
              "settings": "/settings", "run": f"/runs/{site.run_id}",
              "not-found": "/no/such/page"}
@@ -372,7 +312,7 @@ def test_a_run_launched_from_the_job_page_succeeds(browser: Any, site: Site) -> 
     assert run.status is RunStatus.SUCCESS
     assert run.params == {"limit": 7, "label": "all", "mode": "full", "dry_run": True,
                           "sources": ["a", "b"]}
-    page.reload()
+    page.wait_for_function(ENDED_PAGE)
     assert "SUCCESS" in page.inner_text("main")
 
 
@@ -540,6 +480,7 @@ def test_a_run_is_canceled_and_re_executed_from_its_page(browser: Any, site: Sit
     page.get_by_role("button", name="Cancel").click()
     wait_for(lambda: site.app.storage.get_run(held).status is RunStatus.CANCELED, 30,
              "the run to be canceled")
+    page.wait_for_function(ENDED_PAGE)
     page.goto(f"{site.url}/runs/{held}")
     assert page.get_by_role("button", name="Cancel").count() == 0  # finished: no Cancel
     RELEASE.set()  # the re-execution runs to its end

@@ -15,6 +15,7 @@ from daggo_core.services.plugins import PluginsService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.system import SystemService
+from daggo_core.services.workers import WorkersService
 
 __all__ = ["RemoteService", "RemoteServices"]
 
@@ -53,6 +54,7 @@ class RemoteServices:
         self.jobs = cast(JobsService, service("jobs"))
         self.runs = cast(RunsService, service("runs"))
         self.schedules = cast(SchedulesService, service("schedules"))
+        self.workers = cast(WorkersService, service("workers"))
         self.plugins = cast(PluginsService, service("plugins"))
         self.system = cast(SystemService, service("system"))
 

@@ -38,6 +38,7 @@ from daggo_core.storage.records import (
 __all__ = [
     "RUN_TIMEOUT",
     "WORKER_LOST",
+    "WORKER_PRUNE_TIMEOUTS",
     "RunMonitor",
     "end_canceled_run",
     "end_timed_out_run",
@@ -52,6 +53,9 @@ logger = logging.getLogger("daggo.monitor")
 WORKER_LOST = "WorkerLost"
 #: ErrorInfo.type of a run that overran its timeout.
 RUN_TIMEOUT = "RunTimeout"
+#: A worker's registry row is deleted once silent for this many heartbeat timeouts (its
+#: executor and its own run heartbeat both stopped: its server died, or it did).
+WORKER_PRUNE_TIMEOUTS = 10
 #: Active runs looked at per check for workers of this host.
 _ACTIVE_SCAN_LIMIT = 10_000
 _ACTIVE_STATUSES = tuple(sorted(ACTIVE_RUN_STATUSES))
@@ -193,6 +197,9 @@ class RunMonitor:
     doubles as start-up recovery of runs a previous server left behind; runs whose
     workers still heartbeat are left alone. `on_requeue` is called after runs were put
     back in the queue (the coordinator's `wake`).
+
+    Once per heartbeat timeout it also deletes the worker registry's rows silent for
+    `WORKER_PRUNE_TIMEOUTS` heartbeat timeouts (not while catching up).
     """
 
     def __init__(self, storage: Storage, jobs: Mapping[str, JobDefinition], *,
@@ -204,6 +211,7 @@ class RunMonitor:
         self.heartbeat_timeout = heartbeat_timeout
         self.on_requeue = on_requeue
         self._failed_at: float | None = None  # monotonic time of the last failed check
+        self._pruned_at: float | None = None  # monotonic time of the last worker pruning
 
     @property
     def period(self) -> float:
@@ -250,7 +258,21 @@ class RunMonitor:
                                                     stale_before=cutoff)
         if any(requeued for _, requeued in settled.values()) and self.on_requeue is not None:
             self.on_requeue()
+        if not self._catching_up():
+            self._prune_workers(now)
         return [final for final, _ in settled.values()]
+
+    def _prune_workers(self, now: dt.datetime) -> None:
+        """Delete long-silent workers' rows, at most once per heartbeat timeout."""
+        started = time.monotonic()
+        if self._pruned_at is not None and started - self._pruned_at < self.heartbeat_timeout:
+            return
+        silent = dt.timedelta(seconds=WORKER_PRUNE_TIMEOUTS * self.heartbeat_timeout)
+        pruned = self.storage.prune_workers(now - silent)
+        self._pruned_at = started
+        if pruned:
+            logger.info("removed %d worker row(s) silent for over %.0f s", pruned,
+                        silent.total_seconds())
 
     def _catching_up(self) -> bool:
         """Whether a check failed less than a heartbeat timeout ago."""

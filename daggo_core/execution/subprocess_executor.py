@@ -17,6 +17,10 @@ goes through the executor until it has its run, see `worker_stderr`). Workers th
 keep failing to start make the pool report a `problem()`. `cancel` flags the run in
 storage and sends SIGTERM; a worker still alive `cancel_grace_seconds` (plus a margin)
 later is killed.
+
+The executor keeps a row per worker in the worker registry (`worker_registry`): what
+each one does (starting, idle, running a run), stored and heartbeated by the supervisor
+thread, removed when the worker exits.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from daggo_core.execution.worker_process import (
     cancel_kill_delay,
     no_worker_command_error,
 )
+from daggo_core.execution.worker_registry import WorkerRegistry
 from daggo_core.execution.worker_starts import WorkerStarts
 from daggo_core.execution.worker_stderr import (
     STDERR_FD_ENV,
@@ -60,7 +65,7 @@ from daggo_core.execution.worker_stderr import (
     summary_line,
 )
 from daggo_core.extensions import ExecutorContext
-from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus
+from daggo_core.storage.records import ACTIVE_RUN_STATUSES, Run, RunStatus, WorkerState
 
 __all__ = ["SubprocessExecutor", "describe_exit"]
 
@@ -169,6 +174,9 @@ class SubprocessExecutor:
         self._closed = False
         self._starts = WorkerStarts()
         self._stop = threading.Event()
+        self._registry = WorkerRegistry(
+            context.storage, executor=self.execution.executor,
+            heartbeat_interval=self.execution.heartbeat_interval_seconds)
         self._fill_pool()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True,
                                             name="daggo-worker-pool")
@@ -209,6 +217,7 @@ class SubprocessExecutor:
                 return
         worker.run_id, worker.attempt = run.id, run.attempt
         worker.handed_at = time.monotonic()
+        self._report(worker)
         with self._lock:
             self._running[run.id] = worker
         threading.Thread(target=self._watch, args=(worker,), daemon=True,
@@ -267,6 +276,9 @@ class SubprocessExecutor:
                 worker.popen.kill()
                 worker.popen.wait()
             worker.close_pipe()
+            self._registry.gone(worker.pid)
+        # Running workers keep their rows: they carry on, heartbeating their runs.
+        self._registry.flush()
 
     # -- workers ---------------------------------------------------------------
 
@@ -288,7 +300,21 @@ class SubprocessExecutor:
         finally:
             for fd in (done_w, stderr_w, server_stderr):
                 os.close(fd)
+        self._registry.update(popen.pid, WorkerState.STARTING)
         return _Worker(popen, done, stderr)
+
+    def _report(self, worker: _Worker) -> None:
+        """Tell the registry what `worker` does now (under the lock: a report read before
+        a hand-over never lands after the hand-over's)."""
+        with self._lock:
+            state = (WorkerState.STARTING if not worker.ready
+                     else WorkerState.RUNNING if worker.run_id else WorkerState.IDLE)
+            self._registry.update(worker.pid, state, worker.run_id)
+
+    def _on_ready(self, worker: _Worker) -> None:
+        """`worker` said it is ready: it started."""
+        self._starts.started()
+        self._report(worker)
 
     def _release(self, worker: _Worker) -> None:
         """Close an idle worker's stdin (it exits on EOF) and its pipe."""
@@ -296,6 +322,7 @@ class SubprocessExecutor:
             assert worker.popen.stdin is not None
             worker.popen.stdin.close()
         worker.close_pipe()
+        self._registry.gone(worker.pid)
 
     def _take_idle(self) -> _Worker | None:
         dead: list[_Worker] = []
@@ -326,6 +353,7 @@ class SubprocessExecutor:
                 if self._closed:
                     worker.popen.kill()
                     worker.close_pipe()
+                    self._registry.gone(worker.pid)
                     return
                 self._idle.append(worker)
 
@@ -347,6 +375,7 @@ class SubprocessExecutor:
         if worker.alive():  # it closed its stdin: it cannot be given a run
             worker.popen.kill()
         code = worker.popen.wait()
+        self._registry.gone(worker.pid)
         if worker.ready:
             return
         output = worker.output.tail()
@@ -357,7 +386,8 @@ class SubprocessExecutor:
         logger.error("%s (its output is above)", cause)
 
     def _supervise(self) -> None:
-        """Drop warm workers that died while idle, and keep the pool filled."""
+        """Drop warm workers that died while idle, keep the pool filled, and store the
+        workers' rows in the registry."""
         tick = min(1.0, self.execution.heartbeat_interval_seconds)
         while not self._stop.wait(tick):
             with self._lock:
@@ -366,10 +396,11 @@ class SubprocessExecutor:
                 ready = [w for w in self._idle if not w.ready and w.poll_ready()]
             for worker in dead:
                 self._retire_dead(worker)
-            if ready:
-                self._starts.started()
+            for worker in ready:
+                self._on_ready(worker)
             self._fill_pool()
             self._heartbeat_handovers()
+            self._registry.flush()
 
     def _heartbeat_handovers(self) -> None:
         """Heartbeat runs whose worker is alive but has not taken them over yet (slow
@@ -394,9 +425,10 @@ class SubprocessExecutor:
     def _watch(self, worker: _Worker) -> None:
         run_id = worker.run_id
         assert run_id is not None
-        if worker.wait_run_done(on_ready=self._starts.started):
+        if worker.wait_run_done(on_ready=lambda: self._on_ready(worker)):
             self._free_slot(run_id)
             worker.popen.wait()  # reaps it once its listeners are done
+            self._registry.gone(worker.pid)
             return
         code = worker.popen.wait()
         kill_group(worker.pid)  # what its ops started must not run beside a retry

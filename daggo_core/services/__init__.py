@@ -1,6 +1,6 @@
 """The service layer: the one API of daggo, which the CLI, the admin UI and RPC all call.
 
-Each area (jobs, runs, schedules, plugins, system) is a service object over a small
+Each area (jobs, runs, schedules, workers, plugins, system) is a service object over a small
 `ServiceContext`, taking and returning frozen attrs messages named for their RPC methods
 (`RunsGetManyRequest` is the request of `Runs.GetMany`).
 """
@@ -24,13 +24,14 @@ from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.streams import StreamsService
 from daggo_core.services.system import SystemService
+from daggo_core.services.workers import WorkersService
 
 __all__ = ["CORE_SERVICES", "PluginService", "RuntimeControls", "ServiceContext", "Services",
            "open_services"]
 
 #: daggo's own services: the RPC name of each, and its attribute of `Services`.
 CORE_SERVICES = {"Jobs": "jobs", "Runs": "runs", "Schedules": "schedules",
-                 "Plugins": "plugins", "System": "system"}
+                 "Workers": "workers", "Plugins": "plugins", "System": "system"}
 
 
 @frozen
@@ -41,6 +42,7 @@ class Services:
     jobs: JobsService
     runs: RunsService
     schedules: SchedulesService
+    workers: WorkersService
     plugins: PluginsService
     system: SystemService
     streams: StreamsService
@@ -52,7 +54,8 @@ class Services:
         cannot open or takes a name already taken)."""
         runs = RunsService(context)
         return cls(context=context, jobs=JobsService(context), runs=runs,
-                   schedules=SchedulesService(context), plugins=PluginsService(context.hooks),
+                   schedules=SchedulesService(context), workers=WorkersService(context),
+                   plugins=PluginsService(context.hooks),
                    system=SystemService(context), streams=StreamsService(context, runs),
                    plugin_services=open_plugin_services(context, tuple(CORE_SERVICES)))
 

@@ -10,6 +10,7 @@ from daggo_core.services.plugins import PluginsService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.system import SystemService
+from daggo_core.services.workers import WorkersService
 
 __all__ = ["ServicesApi"]
 
@@ -27,6 +28,9 @@ class ServicesApi(Protocol):
 
     @property
     def schedules(self) -> SchedulesService: ...
+
+    @property
+    def workers(self) -> WorkersService: ...
 
     @property
     def plugins(self) -> PluginsService: ...

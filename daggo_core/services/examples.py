@@ -80,6 +80,12 @@ from daggo_core.services.timeline import (
     TimelineBar,
     TimelineLane,
 )
+from daggo_core.services.workers import (
+    WorkersGetManyRequest,
+    WorkersGetManyResponse,
+    WorkerStatus,
+    WorkerSummary,
+)
 
 __all__ = ["CORE_EXAMPLES"]
 
@@ -185,7 +191,7 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
             request=RunsTimelineRequest(start=_AT - dt.timedelta(hours=6), end=_AT,
                                         slots=300),
             response=RunsTimelineResponse(
-                start=_AT - dt.timedelta(hours=6), end=_AT, truncated=False,
+                start=_AT - dt.timedelta(hours=6), end=_AT,
                 counts=(StatusCount(status=RunStatus.FAILURE, count=1),
                         StatusCount(status=RunStatus.SUCCESS, count=6)),
                 lanes=(TimelineLane(job="totals", runs=7, bars=(
@@ -258,6 +264,22 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
             response=SchedulesTicksResponse(ticks=(_TICK,),
                                             next_cursor=encode_cursor(
                                                 "ticks", _AT.isoformat(), _TICK.id))),
+    },
+    "Workers": {
+        "GetMany": MethodExample(
+            request=WorkersGetManyRequest(limit=2),
+            response=WorkersGetManyResponse(
+                workers=(
+                    WorkerSummary(id="web-1:4127", host="web-1", pid=4127,
+                                  executor="subprocess", state=WorkerStatus.RUNNING,
+                                  run_id=_RUN_ID, job_name="totals", started_at=_seconds(-5),
+                                  heartbeat_at=_seconds(2.0), version="0.1.0"),
+                    WorkerSummary(id="web-1:4133", host="web-1", pid=4133,
+                                  executor="subprocess", state=WorkerStatus.IDLE,
+                                  run_id=None, job_name=None, started_at=_seconds(0.6),
+                                  heartbeat_at=_seconds(3.0), version="0.1.0")),
+                next_cursor=encode_cursor("workers", "web-1", 4133),
+                lost_after_seconds=30.0)),
     },
     "Plugins": {
         "GetMany": MethodExample(request=None, response=PluginsGetManyResponse(

@@ -1,19 +1,19 @@
 """The runs of a time window as a timeline: per job, bars on a time axis, runs too close
 together to tell apart at the timeline's resolution merged into one bar; and the window's
-counts by status. One indexed read whatever the history holds (`Storage.list_run_spans`).
+counts by status. The database merges the runs into bars (`Storage.list_run_bars`): what
+it sends back grows with the bars, not with the runs.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-from collections.abc import Iterable
 
 from attrs import frozen
 
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.storage.base import RunStorage
-from daggo_core.storage.records import RunSpan, RunStatus
+from daggo_core.storage.records import RunBar, RunStatus
 
 __all__ = [
     "RunsTimelineRequest",
@@ -24,8 +24,6 @@ __all__ = [
     "run_timeline",
 ]
 
-#: The most runs one timeline reads: beyond them the oldest of the window are left out.
-TIMELINE_RUNS_MAX = 50_000
 #: The timeline's resolution by default and at most, in slots across the window.
 TIMELINE_SLOTS, TIMELINE_SLOTS_MAX = 300, 2000
 #: How long before the window a run may have been created and still show in it (one
@@ -82,15 +80,13 @@ class TimelineLane:
 
 @frozen(kw_only=True)
 class RunsTimelineResponse:
-    """The window, its lanes by job name (only jobs with runs in it), its runs by status,
-    and `truncated` when it held more runs than one timeline reads (the oldest are left
-    out; choose a shorter window)."""
+    """The window, its lanes by job name (only jobs with runs in it) and its runs by
+    status."""
 
     start: dt.datetime
     end: dt.datetime
     lanes: tuple[TimelineLane, ...]
     counts: tuple[StatusCount, ...]
-    truncated: bool
 
 
 def run_timeline(storage: RunStorage, request: RunsTimelineRequest,
@@ -103,21 +99,18 @@ def run_timeline(storage: RunStorage, request: RunsTimelineRequest,
         raise InvalidArgumentError(
             f"slots: must be an integer from 1 to {TIMELINE_SLOTS_MAX}, got {slots!r}")
     lookback = max(end - start, MIN_LOOKBACK)
-    spans = storage.list_run_spans(start, end, created_after=start - lookback,
-                                   limit=TIMELINE_RUNS_MAX + 1)
-    truncated = len(spans) > TIMELINE_RUNS_MAX
-    spans = spans[:TIMELINE_RUNS_MAX]
-    by_job: dict[str, list[RunSpan]] = collections.defaultdict(list)
-    for span in spans:
-        if request.job is None or span.job_name == request.job:
-            by_job[span.job_name].append(span)
-    gap = (end - start) / slots
-    lanes = tuple(
-        TimelineLane(job=job, bars=tuple(_bars(runs, start, end, now, gap)), runs=len(runs))
-        for job, runs in sorted(by_job.items()))
-    return RunsTimelineResponse(
-        start=start, end=end, lanes=lanes, truncated=truncated,
-        counts=_counts(span.status for runs in by_job.values() for span in runs))
+    bars = storage.list_run_bars(start, end, created_after=start - lookback,
+                                 gap=(end - start) / slots, now=now, job_name=request.job)
+    by_job: dict[str, list[TimelineBar]] = collections.defaultdict(list)
+    total: collections.Counter[RunStatus] = collections.Counter()
+    runs_by_job: collections.Counter[str] = collections.Counter()
+    for bar in bars:
+        by_job[bar.job_name].append(_bar(bar))
+        total.update(bar.counts)
+        runs_by_job[bar.job_name] += sum(bar.counts.values())
+    lanes = tuple(TimelineLane(job=job, bars=tuple(lane), runs=runs_by_job[job])
+                  for job, lane in sorted(by_job.items()))
+    return RunsTimelineResponse(start=start, end=end, lanes=lanes, counts=_counts(total))
 
 
 def _window(request: RunsTimelineRequest, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -134,35 +127,15 @@ def _window(request: RunsTimelineRequest, now: dt.datetime) -> tuple[dt.datetime
     return start, end
 
 
-def _bars(runs: list[RunSpan], start: dt.datetime, end: dt.datetime, now: dt.datetime,
-          gap: dt.timedelta) -> list[TimelineBar]:
-    """The bars of one job's runs: a run whose bar begins less than `gap` (one slot)
-    after the bar before it ends joins that bar."""
-    placed = sorted(((max(run.started_at or run.created_at, start),
-                      min(run.finished_at or now, end), run) for run in runs),
-                    key=lambda item: item[0])
-    groups: list[tuple[dt.datetime, dt.datetime, list[RunSpan]]] = []
-    for begin, finish, run in placed:
-        finish = max(finish, begin)
-        if groups and begin < groups[-1][1] + gap:
-            first, last, members = groups[-1]
-            members.append(run)
-            groups[-1] = (first, max(last, finish), members)
-        else:
-            groups.append((begin, finish, [run]))
-    bars = []
-    for begin, finish, members in groups:
-        counts = _counts(run.status for run in members)
-        bars.append(TimelineBar(
-            start=begin, end=finish, status=counts[0].status, runs=len(members),
-            run_id=members[0].id if len(members) == 1 else None, counts=counts,
-            created_after=min(run.created_at for run in members),
-            created_before=max(run.created_at for run in members) + _TICK))
-    return bars
+def _bar(bar: RunBar) -> TimelineBar:
+    counts = _counts(collections.Counter(bar.counts))
+    return TimelineBar(
+        start=bar.begin, end=bar.finish, status=counts[0].status,
+        runs=sum(bar.counts.values()), run_id=bar.run_id, counts=counts,
+        created_after=bar.first_created, created_before=bar.last_created + _TICK)
 
 
-def _counts(statuses: Iterable[RunStatus]) -> tuple[StatusCount, ...]:
+def _counts(counted: collections.Counter[RunStatus]) -> tuple[StatusCount, ...]:
     """How many of each status, the status that matters most first."""
-    counted = collections.Counter(statuses)
     return tuple(StatusCount(status=status, count=counted[status])
                  for status in _PRECEDENCE if counted[status])

@@ -19,7 +19,7 @@ from daggo_core.storage.records import (
     EventKind,
     JobRecord,
     Run,
-    RunSpan,
+    RunBar,
     RunStatus,
     RunTrigger,
     ScheduleState,
@@ -27,6 +27,7 @@ from daggo_core.storage.records import (
     StepRecord,
     StepStatus,
     TickStatus,
+    WorkerRecord,
 )
 from daggo_core.storage.ticks import TickClaim, TickDecider
 
@@ -48,6 +49,8 @@ __all__ = [
     "Storage",
     "TickPosition",
     "WorkNotifier",
+    "WorkerPosition",
+    "WorkerStorage",
 ]
 
 
@@ -125,6 +128,14 @@ class TickPosition:
     id: int
 
 
+@frozen
+class WorkerPosition:
+    """Where a page of workers (by host, then pid) ended: the last worker's host and pid."""
+
+    host: str
+    pid: int
+
+
 #: `choose(queued, running) -> (ids to claim, {queued run id: why it waits})`.
 ClaimChooser = Callable[[list[Run], list[Run]], tuple[Sequence[str], Mapping[str, str]]]
 
@@ -165,12 +176,18 @@ class RunStorage(Protocol):
         """Runs matching `where` (all runs if None), newest first (by creation time, then
         id), from just after `after` (the last run of the previous page)."""
 
-    def list_run_spans(self, start: dt.datetime, end: dt.datetime, *,
-                       created_after: dt.datetime, limit: int) -> list[RunSpan]:
-        """The spans of the runs that overlap `start`..`end`: created before `end` and
-        not finished before `start`, among those created at or after `created_after`
-        (which bounds the scan), plus every queued or active run created earlier; the
-        newest `limit` of them by creation time, newest first."""
+    def list_run_bars(self, start: dt.datetime, end: dt.datetime, *,
+                      created_after: dt.datetime, gap: dt.timedelta, now: dt.datetime,
+                      job_name: str | None = None) -> list[RunBar]:
+        """The runs that overlap `start`..`end` (of job `job_name`, or all) as the bars
+        of a timeline, by job name and then start: per job, a run whose span (cut to the
+        window) begins less than `gap` after the bar before it ends joins that bar, and
+        runs whose spans begin in one `gap`-wide slot from `start` always share one.
+
+        The runs are those created before `end` and not finished before `start`, among
+        those created at or after `created_after` (which bounds the scan), plus every
+        queued or active run created earlier; one still going ends at `now`. Times are
+        compared to the millisecond."""
 
     def count_runs(self, where: RunFilter | None = None) -> int:
         """How many runs match `where` (all runs if None)."""
@@ -218,7 +235,8 @@ class RunStorage(Protocol):
 
     def heartbeat(self, run_id: str, worker_id: str, *, attempt: int | None = None) -> Run:
         """Record that `worker_id` is executing the run now (only if the run is active,
-        and in `attempt` when given); returns the run as stored."""
+        and in `attempt` when given), refreshing the worker's row's `heartbeat_at` too
+        (see `WorkerStorage`); returns the run as stored."""
 
     def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
                     events: Sequence[Event], step_status: StepStatus, step_message: str,
@@ -347,6 +365,29 @@ class ScheduleStorage(Protocol):
         """Delete ticks scheduled before `before`, except BUFFERED ones; returns the count."""
 
 
+class WorkerStorage(Protocol):
+    """The registry of worker processes: each executor keeps the rows of its workers."""
+
+    def save_worker(self, worker: WorkerRecord) -> None:
+        """Insert the worker's row, or replace the row of the same id."""
+
+    def heartbeat_workers(self, ids: Collection[str], at: dt.datetime) -> set[str]:
+        """Set the `heartbeat_at` of the workers `ids` to `at` (one statement for all);
+        returns the ids that had a row (a missing one was pruned or removed)."""
+
+    def remove_worker(self, worker_id: str) -> bool:
+        """Delete the worker's row; whether there was one."""
+
+    def list_workers(self, *, limit: int,
+                     after: WorkerPosition | None = None) -> list[WorkerRecord]:
+        """Up to `limit` workers by host, then pid, from just after `after` (the last
+        worker of the previous page)."""
+
+    def prune_workers(self, silent_before: dt.datetime) -> int:
+        """Delete the rows of workers whose last heartbeat is older than `silent_before`;
+        returns how many."""
+
+
 class WorkNotifier(Protocol):
     """Tells a coordinator when there may be work: a run was queued, or one ended."""
 
@@ -356,7 +397,8 @@ class WorkNotifier(Protocol):
 
 
 @runtime_checkable
-class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, Protocol):
+class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, WorkerStorage,
+              Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
 
     def reading(self, fn: Callable[[], T]) -> T:

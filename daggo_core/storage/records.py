@@ -1,10 +1,12 @@
-"""Records stored by daggo: jobs, runs, steps, events and scheduler bookkeeping (frozen attrs)."""
+"""Records stored by daggo: jobs, runs, steps, events, scheduler bookkeeping and workers
+(frozen attrs)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from attrs import field, frozen
@@ -22,7 +24,7 @@ __all__ = [
     "EventKind",
     "JobRecord",
     "Run",
-    "RunSpan",
+    "RunBar",
     "RunStatus",
     "RunTrigger",
     "ScheduleState",
@@ -30,6 +32,8 @@ __all__ = [
     "StepRecord",
     "StepStatus",
     "TickStatus",
+    "WorkerRecord",
+    "WorkerState",
     "new_run_id",
     "utcnow",
 ]
@@ -191,15 +195,20 @@ class Run:
 
 
 @frozen(kw_only=True)
-class RunSpan:
-    """When a run was queued, ran and ended: what a timeline of runs draws."""
+class RunBar:
+    """Runs of one job drawn as one bar of a timeline: a run spans its start
+    (`started_at`, or `created_at` while it waits) to its end (`finished_at`, or the time
+    asked about while it goes), cut to the window. `counts` has their number by status,
+    `first_created` and `last_created` bound their creation times, and `run_id` is the
+    run's id when the bar holds one run."""
 
-    id: str
     job_name: str
-    status: RunStatus
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    begin: dt.datetime
+    finish: dt.datetime
+    counts: Mapping[RunStatus, int]
+    first_created: dt.datetime
+    last_created: dt.datetime
+    run_id: str | None
 
 
 @frozen(kw_only=True)
@@ -282,3 +291,35 @@ class ScheduleState:
     enabled_changed_at: dt.datetime | None = None
     last_tick_at: dt.datetime | None = None
     updated_at: dt.datetime = field(factory=utcnow)
+
+
+class WorkerState(enum.StrEnum):
+    """What a worker process is doing, as its executor last stored it."""
+
+    #: Spawned, importing the app and opening storage (it may have been handed a run).
+    STARTING = "STARTING"
+    #: Warm: ready, waiting for a run.
+    IDLE = "IDLE"
+    #: Executing `WorkerRecord.run_id`.
+    RUNNING = "RUNNING"
+
+
+@frozen(kw_only=True)
+class WorkerRecord:
+    """A worker process of an executor, as the executor registers it.
+
+    `id` is the `host:pid` the worker records on its runs (`Run.worker_id`); `executor`
+    names the executor that started it; `version` is daggo's version in it. The
+    executor refreshes `heartbeat_at` while the process lives, and so does the worker's
+    own heartbeat of its run.
+    """
+
+    id: str
+    host: str
+    pid: int
+    executor: str
+    state: WorkerState
+    run_id: str | None = None
+    started_at: dt.datetime = field(factory=utcnow)
+    heartbeat_at: dt.datetime = field(factory=utcnow)
+    version: str

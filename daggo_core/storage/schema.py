@@ -45,6 +45,7 @@ __all__ = [
     "schedule_ticks",
     "scheduler_states",
     "steps",
+    "workers",
 ]
 
 NAMING_CONVENTION = {
@@ -291,4 +292,22 @@ backfills = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "job_name", "created_at"),
+)
+
+#: The worker processes of executors, each row kept by the executor that started it.
+#: No foreign key to runs: a worker's row outlives the run it executed, and the run may
+#: be purged first.
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(_NAME), primary_key=True),
+    Column("host", String(_NAME), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("executor", String(_NAME), nullable=False),
+    Column("state", String(_STATUS), nullable=False),
+    Column("run_id", String(_ID)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("version", String(_NAME), nullable=False),
+    Index(None, "host", "pid"),
 )

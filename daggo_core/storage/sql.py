@@ -1,7 +1,7 @@
 """SqlStorage: the one SQLAlchemy Core implementation of the Storage protocol.
 
-It is composed of one part per concern (jobs, runs, steps, events, schedules), each in its
-own module over the shared `Transactions`. A backend plugin supplies the engine and a
+It is composed of one part per concern (jobs, runs, steps, events, schedules, workers),
+each in its own module over the shared `Transactions`. A backend plugin supplies the engine and a
 `SqlDialect` (locks, retries, notifications); it never overrides a query.
 """
 
@@ -23,6 +23,7 @@ from daggo_core.storage.sql_runs import SqlRuns
 from daggo_core.storage.sql_schedules import SqlSchedules
 from daggo_core.storage.sql_steps import SqlSteps
 from daggo_core.storage.sql_transactions import Transactions
+from daggo_core.storage.sql_workers import SqlWorkers
 
 __all__ = ["SqlStorage"]
 
@@ -31,7 +32,7 @@ logger = logging.getLogger("daggo.storage")
 T = TypeVar("T")
 
 
-class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules):
+class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules, SqlWorkers):
     """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING."""
 
     def __init__(self, engine: Engine, dialect: SqlDialect | None = None, *,

@@ -1,4 +1,5 @@
-"""What a SQL backend adds to the shared implementation: locks, retries, notifications.
+"""What a SQL backend adds to the shared implementation: locks, retries, notifications,
+and the arithmetic on stored times that SQL does not standardise.
 
 `SqlStorage` holds every query; a backend plugin hands it an engine and a `SqlDialect`
 saying how its database locks, which failures may simply be retried, how to learn whether
@@ -9,15 +10,18 @@ defaults suit an embedded database whose write transactions exclude each other (
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Select, cast, func
 from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     from daggo_core.storage.base import WorkNotifier
 
 __all__ = ["LockArea", "SqlDialect"]
+
+#: The Julian day number of 1970-01-01 00:00 UTC.
+_UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
 
 class LockArea(enum.StrEnum):
@@ -53,6 +57,12 @@ class SqlDialect:
         """The query selecting queued run ids to claim, e.g. with `FOR UPDATE SKIP LOCKED`;
         unchanged here (the claim re-checks each run's status, so it stays correct)."""
         return query
+
+    def epoch_ms(self, moment: ColumnElement[Any]) -> ColumnElement[int]:
+        """The stored time `moment` as whole milliseconds since 1970-01-01 UTC; here
+        through `julianday`, which counts in milliseconds."""
+        return cast(func.round((func.julianday(moment) - _UNIX_EPOCH_JULIAN_DAY)
+                               * 86_400_000.0), BigInteger)
 
     def is_retryable(self, exc: OperationalError) -> bool:
         """Whether a failed transaction was rolled back and may simply run again: here,

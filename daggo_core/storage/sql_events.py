@@ -6,7 +6,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, bindparam, func, or_, select
+from sqlalchemy import Connection, Integer, Select, bindparam, func, or_, select, union_all
 
 from daggo_core.storage.base import EventFilter, EventListener, Fence
 from daggo_core.storage.records import Event, EventKind
@@ -57,10 +57,10 @@ class SqlEvents:
         where = where or _ALL_EVENTS
         kinds = None if where.kinds is None else tuple(EventKind(k).value for k in where.kinds)
         levels = None if where.levels is None else tuple(where.levels)
-        query = _events_query(before_id is not None, where.step_key is not None, kinds, levels,
-                              newest_first)
-        if where.search:  # any text: not a statement to keep
-            query = query.where(_events.c.message.icontains(where.search, autoescape=True))
+        shape = (before_id is not None, where.step_key is not None, kinds, levels, newest_first)
+        # Any text searched for: not a statement to keep.
+        query = (_events_statement(*shape, where.search) if where.search
+                 else _events_query(*shape))
         params = {"run_id": run_id, "after_id": after_id, "before_id": before_id,
                   "step_key": where.step_key, "limit": limit}
         return self._tx.read("list_events", lambda conn: _rows_to_events(conn, query, params))
@@ -88,18 +88,42 @@ def _events_query(before: bool, step: bool, kinds: tuple[str, ...] | None,
     """`list_events`' statement for a shape of request, built once (building and hashing
     a statement costs more than a small query): the run, ids, step and limit are bound
     parameters; the kinds and levels are part of the shape."""
-    query = select(*_EVENT_COLUMNS).where(_events.c.run_id == bindparam("run_id"),
-                                          _events.c.id > bindparam("after_id"))
-    if before:
-        query = query.where(_events.c.id < bindparam("before_id"))
-    if step:
-        query = query.where(_events.c.step_key == bindparam("step_key"))
-    if kinds is not None:
-        query = query.where(_events.c.kind.in_(kinds))
-    if levels is not None:
-        query = query.where(_events.c.level.in_(levels))
+    return _events_statement(before, step, kinds, levels, newest_first, None)
+
+
+def _events_statement(before: bool, step: bool, kinds: tuple[str, ...] | None,
+                      levels: tuple[str, ...] | None, newest_first: bool,
+                      search: str | None) -> Select[Any]:
+    """The statement of `_events_query`, with `search` (a text the message contains).
+
+    Several kinds are read kind by kind, each a range of the (run, kind, id) index in id
+    order, and merged: a single range of the (run, id) index filtered by kind would read
+    every event of a run to find a few (its step events among 100,000 log lines).
+    """
     order = _events.c.id.desc() if newest_first else _events.c.id
-    return query.order_by(order).limit(bindparam("limit", type_=Integer))
+    limit = bindparam("limit", type_=Integer)
+
+    def matching(*where: Any) -> Select[Any]:
+        query = select(*_EVENT_COLUMNS).where(_events.c.run_id == bindparam("run_id"),
+                                              _events.c.id > bindparam("after_id"), *where)
+        if before:
+            query = query.where(_events.c.id < bindparam("before_id"))
+        if step:
+            query = query.where(_events.c.step_key == bindparam("step_key"))
+        if levels is not None:
+            query = query.where(_events.c.level.in_(levels))
+        if search:
+            query = query.where(_events.c.message.icontains(search, autoescape=True))
+        return query.order_by(order).limit(limit)
+
+    if kinds is None:
+        return matching()
+    if len(kinds) == 1:
+        return matching(_events.c.kind == kinds[0])
+    merged = union_all(*(matching(_events.c.kind == kind).subquery().select()
+                         for kind in kinds)).subquery("by_kind")
+    return (select(*(merged.c[column.name] for column in _EVENT_COLUMNS))
+            .order_by(merged.c.id.desc() if newest_first else merged.c.id).limit(limit))
 
 
 @functools.lru_cache(maxsize=64)

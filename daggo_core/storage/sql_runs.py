@@ -12,16 +12,19 @@ from typing import Any
 import attrs
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Connection,
     Select,
     String,
     Update,
     and_,
     bindparam,
+    case,
     func,
     or_,
     select,
     type_coerce,
+    union_all,
     update,
 )
 
@@ -34,14 +37,16 @@ from daggo_core.storage.records import (
     Event,
     EventKind,
     Run,
-    RunSpan,
+    RunBar,
     RunStatus,
     StepStatus,
     utcnow,
 )
+from daggo_core.storage.schema import UTCDateTime
 from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
-from daggo_core.storage.sql_dialect import LockArea
+from daggo_core.storage.schema import workers as _workers
+from daggo_core.storage.sql_dialect import LockArea, SqlDialect
 from daggo_core.storage.sql_rows import (
     RUN_COLUMNS,
     cancel_in_transaction,
@@ -58,11 +63,9 @@ __all__ = ["SqlRuns"]
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 _RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
                .order_by(_runs.c.created_at, _runs.c.id))
-# A timeline reads thousands of spans: their times as the driver gives them (text or
-# naive datetimes, by backend), parsed by `_stored_time`, skip the generic conversion.
-_SPAN_COLUMNS = (_runs.c.id, _runs.c.job_name, _runs.c.status,
-                 *(type_coerce(_runs.c[name], String).label(name)
-                   for name in ("created_at", "started_at", "finished_at")))
+#: What `SqlDialect.epoch_ms` counts from.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
 _UNFINISHED_VALUES = sorted(s.value for s in {RunStatus.QUEUED, *ACTIVE_RUN_STATUSES})
 _ACTIVE_RUNS = select(*RUN_COLUMNS).where(
     _runs.c.status.in_(sorted(s.value for s in ACTIVE_RUN_STATUSES)))
@@ -83,6 +86,10 @@ _HEARTBEAT = (
     .returning(*RUN_COLUMNS)
 )
 _FENCED_HEARTBEAT = _HEARTBEAT.where(_runs.c.attempt == bindparam("key_attempt"))
+# A worker heartbeating its run keeps its registry row alive too, also once the executor
+# that started it (and kept the row) is gone.
+_HEARTBEAT_WORKER = (update(_workers).where(_workers.c.id == bindparam("key_id"))
+                     .values(heartbeat_at=bindparam("heartbeat_at")))
 _START_RUN = (
     update(_runs)
     .where(_runs.c.id == bindparam("key_id"), _runs.c.status == RunStatus.STARTING.value)
@@ -171,28 +178,43 @@ class SqlRuns:
         rows = self._tx.read("list_runs", lambda conn: conn.execute(query).all())
         return [run_from_row(row._mapping) for row in rows]
 
-    def list_run_spans(self, start: dt.datetime, end: dt.datetime, *,
-                       created_after: dt.datetime, limit: int) -> list[RunSpan]:
-        """Runs overlapping `start`..`end`, newest first: a range of the `created_at`
-        index, and the unfinished runs created before it through the status index."""
-        recent = (select(*_SPAN_COLUMNS)
-                  .where(_runs.c.created_at >= created_after, _runs.c.created_at < end,
-                         or_(_runs.c.finished_at.is_(None), _runs.c.finished_at >= start))
-                  .order_by(_runs.c.created_at.desc()).limit(limit))
-        # Unordered, so that the status index serves it (few runs are unfinished).
-        older = select(*_SPAN_COLUMNS).where(_runs.c.status.in_(_UNFINISHED_VALUES),
-                                             _runs.c.created_at < min(created_after, end))
+    def list_run_bars(self, start: dt.datetime, end: dt.datetime, *,
+                      created_after: dt.datetime, gap: dt.timedelta, now: dt.datetime,
+                      job_name: str | None = None) -> list[RunBar]:
+        """One query: the window's runs (a range of the `created_at` index, and the
+        unfinished runs created before it through the status index) counted by job, slot and
+        status, and the slots merged into bars by window functions (`_RunBarQuery`)."""
+        query = _RunBarQuery(self._tx.dialect, start, end, now,
+                             max(1, int(gap / dt.timedelta(milliseconds=1))))
+        job = () if job_name is None else (_runs.c.job_name == job_name,)
+        spans = union_all(
+            query.spans(*job, _runs.c.created_at >= created_after, _runs.c.created_at < end,
+                        or_(_runs.c.finished_at.is_(None), _runs.c.finished_at >= start)),
+            query.spans(*job, _runs.c.status.in_(_UNFINISHED_VALUES),
+                        _runs.c.created_at < min(created_after, end)))
+        rows = self._tx.read("list_run_bars",
+                             lambda conn: conn.execute(query.bars(spans)).all())
 
-        def read(conn: Connection) -> list[Any]:
-            earlier = sorted(conn.execute(older).all(), key=lambda row: (row[3], row[0]),
-                             reverse=True)
-            return [*conn.execute(recent).all(), *earlier]
+        def moment(ms: int) -> dt.datetime:  # the window's own bounds where cut to them
+            at = _EPOCH + dt.timedelta(milliseconds=int(ms))
+            return start if abs(at - start) < _MS else end if abs(at - end) < _MS else at
 
-        rows = self._tx.read("list_run_spans", read)
-        return [RunSpan(id=run_id, job_name=job, status=RunStatus(status),
-                        created_at=_stored_time(created), started_at=_stored_time(started),
-                        finished_at=_stored_time(finished))
-                for run_id, job, status, created, started, finished in rows[:limit]]
+        by_bar: dict[tuple[str, int], list[Any]] = {}
+        for row in rows:
+            by_bar.setdefault((row[0], row[1]), []).append(row)
+        bars = []
+        for (job_name_, _), parts in by_bar.items():
+            begin = moment(min(part[4] for part in parts))
+            runs = sum(int(part[3]) for part in parts)
+            bars.append(RunBar(
+                job_name=job_name_, begin=begin,
+                finish=max(begin, moment(max(part[5] for part in parts))),
+                counts={RunStatus(part[2]): int(part[3]) for part in parts},
+                first_created=_stored_time(min(part[6] for part in parts)),
+                last_created=_stored_time(max(part[7] for part in parts)),
+                run_id=parts[0][8] if runs == 1 else None))
+        bars.sort(key=lambda bar: (bar.job_name, bar.begin))
+        return bars
 
     def count_runs(self, where: RunFilter | None = None) -> int:
         """How many runs match `where`."""
@@ -334,7 +356,8 @@ class SqlRuns:
         Only an active run (in `attempt`, when given) is changed: a queued or finished
         one, or one claimed again, is returned as it is (a worker's `Heartbeat` then stops
         it). Callers read `cancel_requested`, `status` and `attempt` from the result.
-        Raises RunNotFoundError for an unknown run.
+        A changed run's worker row, if it has one, gets the same `heartbeat_at`. Raises
+        RunNotFoundError for an unknown run.
         """
         params = {"key_id": run_id, "heartbeat_at": utcnow(), "worker_id": worker_id,
                   "key_attempt": attempt}
@@ -344,6 +367,8 @@ class SqlRuns:
             row = conn.execute(stmt, params).one_or_none()
             if row is None:
                 return get_run(conn, run_id)
+            conn.execute(_HEARTBEAT_WORKER, {"key_id": worker_id,
+                                             "heartbeat_at": params["heartbeat_at"]})
             return run_from_row(row._mapping)
 
         return self._tx.write("heartbeat", tx)
@@ -450,6 +475,65 @@ def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:
     if where.created_before is not None:
         conditions.append(_runs.c.created_at < where.created_before)
     return conditions
+
+
+class _RunBarQuery:
+    """The SQL of `list_run_bars`: spans in milliseconds (cut to the window), counted by
+    job, slot and status, then merged into bars. A slot opens a new bar when it begins at least
+    `gap_ms` after the latest end of the job's slots before it (a running maximum: gaps
+    and islands); each bar is then one group."""
+
+    def __init__(self, dialect: SqlDialect, start: dt.datetime, end: dt.datetime,
+                 now: dt.datetime, gap_ms: int) -> None:
+        self.dialect = dialect
+        self.gap_ms = gap_ms
+        self.start = bindparam("window_start", start, type_=UTCDateTime())
+        self.end = bindparam("window_end", end, type_=UTCDateTime())
+        self.now = bindparam("now", now, type_=UTCDateTime())
+
+    def spans(self, *where: ColumnElement[bool]) -> Select[Any]:
+        """A row per run: its job, status, id, creation, cut span and slot."""
+        begin = func.coalesce(_runs.c.started_at, _runs.c.created_at)
+        finish = func.coalesce(_runs.c.finished_at, self.now)
+        begin_ms = self.dialect.epoch_ms(case((begin < self.start, self.start), else_=begin))
+        finish_ms = self.dialect.epoch_ms(case((finish > self.end, self.end), else_=finish))
+        slot = (begin_ms - self.dialect.epoch_ms(self.start)) // self.gap_ms
+        return select(_runs.c.job_name, _runs.c.status, _runs.c.id, _runs.c.created_at,
+                      begin_ms.label("begin_ms"), finish_ms.label("finish_ms"),
+                      slot.label("slot")).where(*where)
+
+    def bars(self, spans: CompoundSelect[Any]) -> Select[Any]:
+        """The bars of `spans`, a row per bar and status: job, bar number, status, runs,
+        begin, end, first and last creation, least run id."""
+        rows = spans.subquery("spans")
+        cells = select(
+            rows.c.job_name, rows.c.slot, rows.c.status, func.count().label("runs"),
+            func.min(rows.c.begin_ms).label("begin_ms"),
+            func.max(rows.c.finish_ms).label("finish_ms"),
+            func.min(rows.c.created_at).label("first"), func.max(rows.c.created_at).label("last"),
+            func.min(rows.c.id).label("run_id"),
+        ).group_by(rows.c.job_name, rows.c.slot, rows.c.status).subquery("cells")
+        # A slot's earliest cell decides whether it opens a bar (its others never do).
+        before = select(*cells.c, func.max(cells.c.finish_ms).over(
+            partition_by=cells.c.job_name, order_by=(cells.c.slot, cells.c.begin_ms),
+            rows=(None, -1),
+        ).label("ended")).subquery("before")
+        opens = select(*before.c, case(
+            (or_(before.c.ended.is_(None), before.c.begin_ms >= before.c.ended + self.gap_ms),
+             1), else_=0).label("opens")).subquery("opens")
+        numbered = select(*opens.c, func.sum(opens.c.opens).over(
+            partition_by=opens.c.job_name, order_by=(opens.c.slot, opens.c.begin_ms),
+            rows=(None, 0),
+        ).label("bar")).subquery("numbered")
+        # Times as the driver gives them (text or naive datetimes, by backend), parsed by
+        # `_stored_time`: the generic conversion is skipped.
+        return (select(numbered.c.job_name, numbered.c.bar, numbered.c.status,
+                       func.sum(numbered.c.runs), func.min(numbered.c.begin_ms),
+                       func.max(numbered.c.finish_ms),
+                       type_coerce(func.min(numbered.c.first), String),
+                       type_coerce(func.max(numbered.c.last), String),
+                       func.min(numbered.c.run_id))
+                .group_by(numbered.c.job_name, numbered.c.bar, numbered.c.status))
 
 
 @typing.overload

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from daggo_core.storage.base import RunFilter
 from daggo_core.storage.migrate import HEAD_REVISION, alembic_config, current_revision, upgrade
-from daggo_core.storage.records import RunTrigger
+from daggo_core.storage.records import RunTrigger, WorkerRecord, WorkerState
 from daggo_core.storage.sql import SqlStorage
 
 __all__ = ["MigrationContract"]
@@ -139,6 +139,19 @@ class MigrationContract:
         _downgrade(engine, "0006")
         assert "metadata" not in {c["name"] for c in sa.inspect(engine).get_columns("steps")}
         assert _count(engine, "steps") == len(RUNS_0003)
+
+    def test_revision_0008_adds_the_worker_registry_and_its_downgrade_drops_it(
+            self, engine: Engine) -> None:
+        _seed_0003(engine)
+        upgrade(engine)
+        storage = SqlStorage(engine)
+        registered = WorkerRecord(id="h:1", host="h", pid=1, executor="subprocess",
+                                  state=WorkerState.IDLE, version="0.1.0")
+        storage.save_worker(registered)
+        assert storage.list_workers(limit=1) == [registered]
+        _downgrade(engine, "0007")
+        assert "workers" not in sa.inspect(engine).get_table_names()
+        assert _count(engine, "runs") == len(RUNS_0003)
 
     def test_a_database_downgraded_to_base_is_migrated_again(self, engine: Engine) -> None:
         upgrade(engine)

@@ -43,6 +43,7 @@ from daggo_core.storage.records import (
     utcnow,
 )
 from daggo_core.testing.schedule_storage_contract import ScheduleStorageContract
+from daggo_core.testing.worker_storage_contract import WorkerStorageContract
 
 __all__ = ["StorageContract"]
 
@@ -81,7 +82,7 @@ def claim_oldest(storage: Storage, limit: int) -> list[Run]:
                               scan_limit=limit)
 
 
-class StorageContract(ScheduleStorageContract):
+class StorageContract(ScheduleStorageContract, WorkerStorageContract):
     """Behaviour shared by every Storage implementation."""
 
     def make_storage(self, tmp_path: Path) -> Storage:
@@ -309,7 +310,7 @@ class StorageContract(ScheduleStorageContract):
         assert storage.count_runs_by_job_status(RunFilter(job_name="b")) == {
             ("b", RunStatus.FAILURE): 1}
 
-    def test_list_run_spans_finds_the_runs_overlapping_a_window(
+    def test_list_run_bars_merges_the_runs_overlapping_a_window(
             self, storage: Storage) -> None:
         def run(name: str, created: float, status: RunStatus = RunStatus.SUCCESS,
                 started: float | None = None, finished: float | None = None) -> Run:
@@ -318,21 +319,41 @@ class StorageContract(ScheduleStorageContract):
                 started_at=None if started is None else at(started),
                 finished_at=None if finished is None else at(finished)))
 
+        def ms(seconds: float) -> dt.datetime:  # bars are drawn to the millisecond
+            moment = at(seconds)
+            return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
         run("ended-before", 10, started=11, finished=50)
         long_one = run("long", 20, started=21, finished=150)
-        inside = run("inside", 120, started=121, finished=130)
+        run("inside", 120, started=121, finished=130)
+        run("inside", 125, started=129.5, finished=160)  # its slot's bar ends last
+        run("inside", 128, RunStatus.FAILURE, started=128, finished=129)
+        run("inside", 141, started=141, finished=142)  # less than a gap after 160: joins
+        alone = run("inside", 175, started=175, finished=176)  # a gap after: a new bar
         queued = run("queued", 140, RunStatus.QUEUED)
         old_active = run("old-active", 0, RunStatus.STARTED, started=1)
         run("too-old", 0, started=1, finished=150)  # before the scan's bound
         run("after", 300, started=301, finished=302)
-        spans = storage.list_run_spans(at(100), at(200), created_after=at(5), limit=10)
-        assert [s.id for s in spans] == [queued.id, inside.id, long_one.id, old_active.id]
-        first = spans[1]
-        assert (first.job_name, first.status, first.created_at, first.started_at,
-                first.finished_at) == ("inside", RunStatus.SUCCESS, at(120), at(121), at(130))
-        assert spans[0].started_at is None and spans[0].finished_at is None
-        newest = storage.list_run_spans(at(100), at(200), created_after=at(5), limit=2)
-        assert [s.id for s in newest] == [queued.id, inside.id]
+
+        def bars(job_name: str | None = None) -> list[tuple[Any, ...]]:
+            return [(bar.job_name, bar.begin, bar.finish, dict(bar.counts), bar.first_created,
+                     bar.last_created, bar.run_id)
+                    for bar in storage.list_run_bars(
+                        at(100), at(200), created_after=at(5), gap=dt.timedelta(seconds=10),
+                        now=at(250), job_name=job_name)]
+
+        success, failure = RunStatus.SUCCESS, RunStatus.FAILURE
+        assert bars() == [
+            ("inside", ms(121), ms(160), {success: 3, failure: 1}, at(120), at(141), None),
+            ("inside", ms(175), ms(176), {success: 1}, at(175), at(175), alone.id),
+            # Cut to the window: begun before it, or still going after it.
+            ("long", at(100), ms(150), {success: 1}, at(20), at(20), long_one.id),
+            ("old-active", at(100), at(200), {RunStatus.STARTED: 1}, at(0), at(0),
+             old_active.id),
+            ("queued", ms(140), at(200), {RunStatus.QUEUED: 1}, at(140), at(140), queued.id),
+        ]
+        assert [bar[0] for bar in bars("inside")] == ["inside", "inside"]
+        assert [bar[0] for bar in bars("old-active")] == ["old-active"]
 
     def test_set_run_status_started_sets_started_at(self, storage: Storage) -> None:
         run = storage.add_run(make_run())
@@ -607,6 +628,28 @@ class StorageContract(ScheduleStorageContract):
         assert messages(EventFilter(search="_now")) == ["retrying_now"]
         assert messages(EventFilter(kinds=(EventKind.LOG,), levels=("ERROR",))) == [
             "retrying_now"]
+
+    def test_list_events_of_several_kinds_interleave_in_id_order(
+            self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        kinds = [EventKind.STEP_STARTED, EventKind.LOG, EventKind.STEP_SUCCESS, EventKind.LOG]
+        storage.add_events([
+            Event(run_id=run.id, kind=kinds[i % 4], step_key="s", message=f"m{i}")
+            for i in range(12)])
+        step_kinds = EventFilter(kinds=(EventKind.STEP_SUCCESS, EventKind.STEP_STARTED))
+
+        def messages(where: EventFilter = step_kinds, **kwargs: Any) -> list[str]:
+            return [e.message for e in storage.list_events(run.id, where, **kwargs)]
+
+        assert messages() == ["m0", "m2", "m4", "m6", "m8", "m10"]
+        assert messages(limit=3) == ["m0", "m2", "m4"]
+        assert messages(newest_first=True, limit=3) == ["m10", "m8", "m6"]
+        ids = [e.id or 0 for e in storage.list_events(run.id)]
+        assert messages(after_id=ids[2], before_id=ids[9]) == ["m4", "m6", "m8"]
+        assert messages(newest_first=True, before_id=ids[6], limit=2) == ["m4", "m2"]
+        assert messages(EventFilter(kinds=step_kinds.kinds, search="M1")) == ["m10"]
+        assert messages(EventFilter(kinds=(EventKind.LOG, EventKind.STEP_STARTED),
+                                    step_key="s"), limit=4) == ["m0", "m1", "m3", "m4"]
 
     def test_list_events_only_returns_that_run(self, storage: Storage) -> None:
         one, two = storage.add_run(make_run()), storage.add_run(make_run())

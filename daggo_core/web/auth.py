@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from quart import Quart, Response, redirect, render_template, request, session, url_for
+from quart import Quart, Response, g, redirect, render_template, request, session, url_for
 from quart.sessions import SecureCookieSessionInterface
 
 from daggo_core.extensions import Authentication, Principal
@@ -28,7 +28,7 @@ from daggo_core.rpc.errors import unauthenticated
 from daggo_core.serde import json_text
 from daggo_core.web.csrf import csrf_passes
 
-__all__ = ["LoginThrottle", "install_auth", "is_api", "refusal", "safe_next"]
+__all__ = ["LoginThrottle", "install_auth", "is_api", "refusal", "safe_next", "viewer"]
 
 logger = logging.getLogger("daggo.web.auth")
 
@@ -104,6 +104,7 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
                 not is_api(request.path) and await csrf_passes())):
             principal = _session_principal()  # a page's form: with its CSRF token
         if principal is not None:
+            g.principal = principal
             return None
         if pages and request.method in SAFE_METHODS and not is_api(request.path):
             page = quote(request.full_path.rstrip("?"), safe="/")
@@ -175,6 +176,13 @@ def safe_next(target: str | None) -> str:
 def _session_principal() -> Principal | None:
     name = session.get(SESSION_PRINCIPAL)
     return Principal(name) if isinstance(name, str) and name else None
+
+
+def viewer() -> Principal | None:
+    """Who this request was admitted as (by the authenticator or the login session), or
+    None when the admin is open."""
+    principal = g.get("principal")
+    return principal if isinstance(principal, Principal) else None
 
 
 def is_api(path: str) -> bool:

@@ -17,7 +17,8 @@ from typing import Any
 
 from quart import Quart, Response, g, request
 
-__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "csrf_passes", "install_csrf"]
+__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "csrf_passes", "csrf_token",
+           "install_csrf"]
 
 CSRF_COOKIE = "daggo_csrf"
 CSRF_FIELD = "csrf_token"
@@ -28,7 +29,7 @@ _TOKEN_BYTES = 32
 def install_csrf(web: Quart) -> None:
     """Give `web`'s templates `csrf_token()` (the token to put in each form, set as a
     cookie with the page that first asks for it)."""
-    web.jinja_env.globals["csrf_token"] = _token
+    web.jinja_env.globals["csrf_token"] = csrf_token
 
     @web.after_request
     async def set_cookie(response: Response) -> Response:
@@ -52,8 +53,9 @@ async def csrf_passes() -> bool:
     return hmac.compare_digest(cookie.encode(), sent.encode())
 
 
-def _token() -> str:
-    """This browser's token: its cookie's, or a new one, sent with this response."""
+def csrf_token() -> str:
+    """This browser's token: its cookie's, or a new one, sent with this response (of a
+    `web` given `install_csrf`)."""
     existing = request.cookies.get(CSRF_COOKIE, "")
     if len(existing) >= _TOKEN_BYTES:
         return existing

@@ -22,7 +22,7 @@ from daggo_core.errors import (
     RunNotFoundError,
     ScheduleNotFoundError,
 )
-from daggo_core.extensions import UIPanel
+from daggo_core.extensions import PanelContext, UIPanel
 from daggo_core.services import Services
 from daggo_core.services.jobs import (
     JOBS_PAGE_MAX,
@@ -54,21 +54,23 @@ from daggo_core.services.schedules import (
     SchedulesTicksRequest,
     SchedulesTicksResponse,
 )
-from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next
-from daggo_core.web.csrf import csrf_passes, install_csrf
+from daggo_core.services.workers import WorkersGetManyRequest
+from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next, viewer
+from daggo_core.web.csrf import csrf_passes, csrf_token, install_csrf
 from daggo_core.web.formatting import cron_words, duration_words, local_time
 from daggo_core.web.gantt import gantt
 from daggo_core.web.graph_layout import lay_out
 from daggo_core.web.launch_form import field_errors, form_fields, params_of
 from daggo_core.web.page_queries import LogFilter, RunsQuery
 from daggo_core.web.timeline_chart import SLOTS as TIMELINE_SLOTS
-from daggo_core.web.timeline_chart import TimelineWindow, chart
+from daggo_core.web.timeline_chart import TimelineWindow, bars_svg, chart
 
 __all__ = ["install_pages"]
 
 STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
+    "IDLE": "ok", "LOST": "bad",
 }
 #: Unfinished runs and next ticks on the overview, events on one page of a run's log,
 #: runs on a job's health tiles.
@@ -76,7 +78,8 @@ OVERVIEW_RUNS, NEXT_TICKS, RUN_PAGE_EVENTS, JOB_TILES = 25, 10, 1000, 12
 UNFINISHED = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 #: The pages of the menu: (endpoint, title).
 MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("runs_page", "Runs"),
-        ("schedules_page", "Schedules"), ("settings_page", "Settings"))
+        ("schedules_page", "Schedules"), ("workers_page", "Workers"),
+        ("settings_page", "Settings"))
 
 
 def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel]) -> None:
@@ -118,9 +121,11 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         upcoming = sorted((s for s in schedules.schedules if s.enabled and s.next_tick_at),
                           key=lambda s: (s.next_tick_at, s.job_name, s.key))
         later = window.later(now)
+        drawn = chart(timeline, now)
         return await render_template(
-            "index.html", window=window, timeline=timeline,
-            chart=chart(timeline, now), active=active, upcoming=upcoming[:NEXT_TICKS],
+            "index.html", window=window, timeline=timeline, chart=drawn,
+            bars=bars_svg(drawn, runs_path=url_for("runs_page"), classes=STATUS_CLASS),
+            active=active, upcoming=upcoming[:NEXT_TICKS],
             has_jobs=bool(jobs.jobs), earlier=window.args(start),
             later=None if window.end is None else window.args(later))
 
@@ -313,6 +318,16 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         return await render_template("runs_bulk.html", action=action, outcomes=outcomes,
                                      back=safe_next(form.get("back")))
 
+    @web.get("/workers")
+    async def workers_page() -> Any:
+        cursor = request.args.get("cursor") or None
+        try:
+            page = await asyncio.to_thread(services.workers.get_many,
+                                           WorkersGetManyRequest(cursor=cursor))
+        except InvalidArgumentError as exc:
+            return await _error_page(400, "Bad request", str(exc))
+        return await render_template("workers.html", page=page, paged=cursor is not None)
+
     @web.get("/settings")
     async def settings_page() -> Any:
         config, plugins = await asyncio.gather(
@@ -400,10 +415,13 @@ def _sections(config: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Any]
 
 def _panel_view(services: Services, panel: UIPanel) -> Callable[[], Awaitable[Any]]:
     async def view() -> Any:
+        ctx = PanelContext(services=services, path=request.path,
+                           args=request.args.to_dict(), root_path=request.root_path,
+                           csrf_token=csrf_token(), principal=viewer())
         if inspect.iscoroutinefunction(panel.render):
-            body = await panel.render(services)
+            body = await panel.render(ctx)
         else:  # it may block: off the event loop
-            body = await asyncio.to_thread(panel.render, services)
+            body = await asyncio.to_thread(panel.render, ctx)
             if inspect.isawaitable(body):
                 body = await body
         return await render_template("panel.html", panel=panel, body=body)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-from daggo_core.extensions import UIPanel
+from daggo_core.extensions import PanelContext, UIPanel
 from daggo_core.hookspecs import hookimpl
-from daggo_core.services import Services
 
 
-def _render_plugins(services: Services) -> str:
-    report = services.plugins.get_many()
+def _render_plugins(ctx: PanelContext) -> str:
+    report = ctx.services.plugins.get_many()
     rows = "".join(
         f"<tr><td>{escape(p.name)}</td><td>{escape(p.distribution)}</td>"
         f"<td>{escape(p.version)}</td><td>{escape(', '.join(p.hooks))}</td></tr>"

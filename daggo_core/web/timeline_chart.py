@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from urllib.parse import quote, urlencode
 
 from attrs import frozen
+from markupsafe import Markup, escape
 
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.services.runs import RunStatus
 from daggo_core.services.timeline import RunsTimelineResponse, TimelineBar
 
-__all__ = ["WINDOWS", "Chart", "ChartBar", "ChartLane", "Tick", "TimelineWindow", "chart"]
+__all__ = ["WINDOWS", "Chart", "ChartBar", "ChartLane", "Tick", "TimelineWindow", "bars_svg",
+           "chart"]
 
 #: The windows the overview offers: their name in the URL and their length.
 WINDOWS = {"1h": dt.timedelta(hours=1), "6h": dt.timedelta(hours=6),
@@ -134,6 +137,30 @@ def chart(timeline: RunsTimelineResponse, now: dt.datetime) -> Chart:
                  now_x=x_of(now) if start <= now <= end else None)
 
 
+def bars_svg(drawn: Chart, *, runs_path: str, classes: Mapping[str, str]) -> Markup:
+    """The SVG of `drawn`'s bars: each links to its run (`runs_path`/id, the run page's
+    route) or, when it merges runs, to the runs page listing them, and carries its hover
+    text; `classes` gives each status its CSS class. Written here, not in the template:
+    a window may draw thousands of bars, and this is several times faster."""
+    parts = []
+    for lane in drawn.lanes:
+        y = f"{lane.y + 4:g}"
+        for bar in lane.bars:
+            if bar.run_id:
+                href = f"{runs_path}/{quote(bar.run_id, safe='')}"
+                data = f' data-run="{escape(bar.run_id)}"'
+            else:
+                href = f"{runs_path}?" + urlencode({
+                    "job": lane.job, "since": bar.created_after.isoformat(),
+                    "until": bar.created_before.isoformat()})
+                data = ""
+            parts.append(
+                f'<a href="{escape(href)}"><rect class="bar {classes.get(bar.status, "")}" '
+                f'x="{bar.x:.2f}" y="{y}" width="{bar.width:.2f}" height="14" rx="2"{data}>'
+                f"<title>{escape(bar.title)}</title></rect></a>")
+    return Markup("".join(parts))
+
+
 def _ticks(start: dt.datetime, end: dt.datetime,
            x_of: Callable[[dt.datetime], float]) -> tuple[Tick, ...]:
     span = end - start
@@ -150,7 +177,8 @@ def _ticks(start: dt.datetime, end: dt.datetime,
 
 def _title(job: str, bar: TimelineBar) -> str:
     """The hover text of a bar (times in UTC: SVG titles are not localized)."""
-    span = f"{bar.start:%Y-%m-%d %H:%M:%S} to {bar.end:%H:%M:%S} UTC"
+    span = (f"{bar.start.isoformat(' ', 'seconds')[:19]} to "
+            f"{bar.end.isoformat(' ', 'seconds')[11:19]} UTC")
     if bar.runs == 1:
         seconds = (bar.end - bar.start).total_seconds()
         return (f"{job}: run {(bar.run_id or '')[:8]}, {bar.status}, {span} "

@@ -250,6 +250,14 @@ export function createClient(url: string, options: ClientOptions = {}) {
       Ticks: (request: T.SchedulesTicksRequest, options?: CallOptions): Promise<T.SchedulesTicksResponse> =>
         call("Schedules.Ticks", request, options),
     },
+    workers: {
+      /**
+       * `Workers.GetMany`: Workers by host, then pid, each with its run's job; a worker silent
+       * for longer than the heartbeat timeout is LOST.
+       */
+      GetMany: (request: T.WorkersGetManyRequest = {}, options?: CallOptions): Promise<T.WorkersGetManyResponse> =>
+        call("Workers.GetMany", request, options),
+    },
     plugins: {
       /**
        * `Plugins.GetMany`: Every plugin with its distribution, version and hooks, and every

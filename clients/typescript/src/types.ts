@@ -385,16 +385,14 @@ export interface RunsReexecuteRequest {
 }
 
 /**
- * The window, its lanes by job name (only jobs with runs in it), its runs by status,
- * and `truncated` when it held more runs than one timeline reads (the oldest are left
- * out; choose a shorter window).
+ * The window, its lanes by job name (only jobs with runs in it) and its runs by
+ * status.
  */
 export interface RunsTimelineResponse {
   start: string;
   end: string;
   lanes: TimelineLane[];
   counts: StatusCount[];
-  truncated: boolean;
 }
 
 export interface TimelineLane {
@@ -490,6 +488,46 @@ export type TickStatus = "LAUNCHED" | "SKIPPED" | "BUFFERED" | "FAILED" | "PAUSE
 export interface SchedulesTicksRequest {
   job: string;
   key?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * A page of workers; `next_cursor` is None on the last page; `lost_after_seconds` is
+ * the heartbeat timeout past which a silent worker is LOST.
+ */
+export interface WorkersGetManyResponse {
+  workers: WorkerSummary[];
+  next_cursor: string | null;
+  lost_after_seconds: number;
+}
+
+/**
+ * One worker process: `id` is the `host:pid` its runs record as their worker;
+ * `run_id` and `job_name` are those of the run it executes (or last executed, when
+ * LOST); `version` is daggo's version in it.
+ */
+export interface WorkerSummary {
+  id: string;
+  host: string;
+  pid: number;
+  executor: string;
+  state: WorkerStatus;
+  run_id: string | null;
+  job_name: string | null;
+  started_at: string;
+  heartbeat_at: string;
+  version: string;
+}
+
+/** A worker's state as shown: what its executor stored, or LOST. */
+export type WorkerStatus = "STARTING" | "IDLE" | "RUNNING" | "LOST";
+
+/**
+ * A page of the workers, by host, then pid; `cursor` is the previous page's
+ * `next_cursor`.
+ */
+export interface WorkersGetManyRequest {
   limit?: number;
   cursor?: string | null;
 }

@@ -12,16 +12,24 @@
 //                                data-job, data-statuses (comma-separated), data-trigger
 //                                and data-tag ("key=value"); all optional. It is hidden
 //                                until then. data-live-ids: the page's run ids, comma-separated.
-//   The status stream (data-job on the data-live-new element narrows it to one job) is
-//   open while the tab is visible and either a data-live-new element is on the page or a
-//   data-live-status element shows an unfinished status.
+//   The status stream (data-job on the data-live-new or data-live-run element narrows it
+//   to one job) is open while the tab is visible and either a data-live-new element is
+//   on the page or a data-live-status element shows an unfinished status, except on a
+//   run page whose run stream has all the run's events.
 //   data-live-run="RUN_ID"       on the run page, while the run is unfinished: follows the
 //                                run's stream from data-cursor with data-step, data-kinds
 //                                and data-levels; appends each event as a row of the
 //                                element data-live-log names (a <tbody>) when it has
 //                                data-append, updates the run's data-live-status elements,
 //                                and reloads the page once when the run ends. It is
-//                                shown (not hidden) while the stream is open.
+//                                shown (not hidden) while the stream is open. With any of
+//                                the three filters, which may leave out the run's status
+//                                events, the page follows the status stream of the run's
+//                                job (data-job) too, for its data-live-status elements.
+//   data-live-summary="TBODY_ID" the line describing the rows of that log: with each row
+//                                appended it becomes "N events[ matching], FIRST to LAST"
+//                                (data-count: the rows it counts; data-matching: the log is
+//                                filtered; its first <time>, if any: the first row's).
 // Every stream is closed while the tab is hidden. When the tab shows again the run
 // stream reopens from the last cursor received; the status stream has no cursor, so a
 // page following it reloads (what changed meanwhile was not streamed). window.daggoLive.state() tells the streams' states
@@ -171,15 +179,19 @@
     return true;
   }
 
+  // Whether a run page's log filter may leave out the run's status events.
+  function filtered(d) { return Boolean(d.step || d.kinds || d.levels); }
+
   function liveStatuses() {
     var notice = document.querySelector("[data-live-new]");
+    var run = document.querySelector("[data-live-run]");
     var unfinished = Array.prototype.some.call(document.querySelectorAll("[data-live-status]"),
       function (el) { return !FINISHED[el.textContent.trim().split(/\s/)[0]]; });
-    if ((!notice && !unfinished) || document.querySelector("[data-live-run]")) return;
+    if ((!notice && !unfinished) || (run && !filtered(run.dataset))) return;
     var known = {}, fresh = {};
     if (notice) (notice.dataset.liveIds || "").split(",").forEach(function (id) { known[id] = 1; });
-    var url = "/rpc/Runs.StatusStream" + (notice && notice.dataset.job
-      ? "?job=" + encodeURIComponent(notice.dataset.job) : "");
+    var job = notice ? notice.dataset.job : run && run.dataset.job;
+    var url = "/rpc/Runs.StatusStream" + (job ? "?job=" + encodeURIComponent(job) : "");
     follow("status", function () {
       var source = new EventSource(url);
       source.addEventListener("run", function (e) {
@@ -215,9 +227,30 @@
     return tr;
   }
 
+  function timeOf(iso) {  // as daggo_core/web/formatting.py local_time, localized after
+    var time = document.createElement("time");
+    time.setAttribute("datetime", iso);
+    time.setAttribute("data-local", "");
+    time.textContent = iso;
+    return time;
+  }
+
+  function countRow(summary, e) {  // the log's summary line, with the row of `e` appended
+    var d = summary.dataset, n = Number(d.count || 0) + 1, first = summary.querySelector("time");
+    var from = first ? first.getAttribute("datetime") : e.timestamp;
+    d.count = n;
+    summary.textContent = n + " event" + (n !== 1 ? "s" : "") +
+      (d.matching !== undefined ? " matching" : "") + ", ";
+    summary.appendChild(timeOf(from));
+    summary.appendChild(document.createTextNode(" to "));
+    summary.appendChild(timeOf(e.timestamp || from));
+    localize(summary);
+  }
+
   function liveRun(indicator) {
     var d = indicator.dataset, cursor = d.cursor || "";
     var log = d.liveLog ? document.getElementById(d.liveLog) : null;
+    var summary = d.liveLog ? document.querySelector("[data-live-summary='" + d.liveLog + "']") : null;
     var ended = false;
     var stream = follow("run", function () {
       var query = ["run_id=" + encodeURIComponent(d.liveRun)];
@@ -231,7 +264,10 @@
         var event = JSON.parse(e.data);
         cursor = e.lastEventId || cursor;
         if (RUN_KIND_STATUS[event.kind]) showStatus(d.liveRun, RUN_KIND_STATUS[event.kind]);
-        if (log && d.append !== undefined) log.appendChild(logRow(event));
+        if (log && d.append !== undefined) {
+          log.appendChild(logRow(event));
+          if (summary) countRow(summary, event);
+        }
       });
       source.addEventListener("end", function (e) {
         ended = true;

@@ -1,10 +1,12 @@
-"""What PostgreSQL adds to the shared SQL storage: locks, lost commits and wake-ups."""
+"""What PostgreSQL adds to the shared SQL storage: locks, lost commits, wake-ups and
+time arithmetic."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, text
+from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Select, cast, func, text
 from sqlalchemy.exc import OperationalError
 
 from daggo_core.storage.base import WorkNotifier
@@ -53,6 +55,11 @@ class PostgresDialect(SqlDialect):
         """`SET LOCAL lock_timeout`: past it, the transaction fails (55P03) and the
         caller tries again on its next pass."""
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+
+    def epoch_ms(self, moment: ColumnElement[Any]) -> ColumnElement[int]:
+        """`floor(extract(epoch from moment) * 1000)`: a stored time is naive UTC, whose
+        epoch PostgreSQL counts as UTC."""
+        return cast(func.floor(func.extract("epoch", moment) * 1000), BigInteger)
 
     def claim_candidates(self, query: Select[tuple[str]]) -> Select[tuple[str]]:
         """The oldest QUEUED run ids, skipping rows another transaction holds."""

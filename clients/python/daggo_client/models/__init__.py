@@ -82,6 +82,10 @@ from .timeline_lane import TimelineLane
 from .type_kind import TypeKind
 from .type_schema import TypeSchema
 from .wiring import Wiring
+from .worker_status import WorkerStatus
+from .worker_summary import WorkerSummary
+from .workers_get_many_request import WorkersGetManyRequest
+from .workers_get_many_response import WorkersGetManyResponse
 
 __all__ = (
     "CancelOutcome",
@@ -166,4 +170,8 @@ __all__ = (
     "TypeKind",
     "TypeSchema",
     "Wiring",
+    "WorkersGetManyRequest",
+    "WorkersGetManyResponse",
+    "WorkerStatus",
+    "WorkerSummary",
 )

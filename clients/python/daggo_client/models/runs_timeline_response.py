@@ -16,23 +16,20 @@ T = TypeVar("T", bound="RunsTimelineResponse")
 
 @_attrs_define
 class RunsTimelineResponse:
-    """The window, its lanes by job name (only jobs with runs in it), its runs by status,
-    and `truncated` when it held more runs than one timeline reads (the oldest are left
-    out; choose a shorter window).
+    """The window, its lanes by job name (only jobs with runs in it) and its runs by
+    status.
 
         Attributes:
             start (datetime.datetime):
             end (datetime.datetime):
             lanes (list[TimelineLane]):
             counts (list[StatusCount]):
-            truncated (bool):
     """
 
     start: datetime.datetime
     end: datetime.datetime
     lanes: list[TimelineLane]
     counts: list[StatusCount]
-    truncated: bool
 
     def to_dict(self) -> dict[str, Any]:
         start = self.start.isoformat()
@@ -49,8 +46,6 @@ class RunsTimelineResponse:
             counts_item = counts_item_data.to_dict()
             counts.append(counts_item)
 
-        truncated = self.truncated
-
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -59,7 +54,6 @@ class RunsTimelineResponse:
                 "end": end,
                 "lanes": lanes,
                 "counts": counts,
-                "truncated": truncated,
             }
         )
 
@@ -89,14 +83,11 @@ class RunsTimelineResponse:
 
             counts.append(counts_item)
 
-        truncated = d.pop("truncated")
-
         runs_timeline_response = cls(
             start=start,
             end=end,
             lanes=lanes,
             counts=counts,
-            truncated=truncated,
         )
 
         return runs_timeline_response
