@@ -193,6 +193,21 @@ def test_a_new_run_shows_a_notice_on_the_runs_page(browser: Any, site: Site) -> 
     page.locator("tbody td[data-live-status]").first.wait_for()
 
 
+def test_a_new_run_shows_a_notice_on_the_overview(browser: Any, site: Site) -> None:
+    page = page_of(browser, site)
+    page.goto(f"{site.url}/")
+    page.wait_for_function("window.daggoLive.state().status === 'open'")
+    assert page.locator("[data-live-new]").is_hidden()
+    assert page.locator(".gantt-labels a", has_text="slow").count() == 0
+    launch(page.context.new_page(), site, 0)
+    notice = page.locator("[data-live-new]")
+    notice.get_by_role("link", name="1 new run — show").click()
+    page.locator(".gantt-labels a", has_text="slow").wait_for()  # its lane, reloaded
+    # A window that ends in the past announces no new runs.
+    page.goto(f"{site.url}/?window=1h&end=2020-01-01T00:00%2B00:00")
+    assert page.locator("[data-live-new]").count() == 0
+
+
 def test_a_hidden_tab_closes_its_stream_and_reopens_it_when_shown(browser: Any,
                                                                   site: Site) -> None:
     page = page_of(browser, site)
