@@ -114,7 +114,7 @@ def test_every_page_opens_in_the_layout(browser: Any, site: Site, scheme: str) -
     pages = {"overview": "/", "jobs": "/jobs", "job": "/jobs/ingest", "runs": "/runs",
              "schedules": "/schedules", "workers": "/workers",
              "job-schedules": "/jobs/nightly", "job-runs": "/jobs/nightly/runs",
-             "settings": "/settings", "run": f"/runs/{site.run_id}",
+             "settings": "/settings", "plugins": "/plugins", "run": f"/runs/{site.run_id}",
              "not-found": "/no/such/page"}
     for name, path in pages.items():
         page.errors.clear()
