@@ -9,6 +9,7 @@ import http.client
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,10 @@ def mounted(request: pytest.FixtureRequest,
     port = free_port()
     with served_on(host_app(app, request.param), port, name="host-server"):
         yield port
-    # The host's lifespan shutdown stopped and closed the app.
-    with pytest.raises(DaggoError, match="this app is closed"):
-        asyncio.run(app.start())
+    # The host's lifespan shutdown stopped and closed the app. (On a thread of its own:
+    # a browser's event loop may be running on this one.)
+    with ThreadPoolExecutor(1) as thread, pytest.raises(DaggoError, match="this app is closed"):
+        thread.submit(asyncio.run, app.start()).result()
 
 
 def fetch(port: int, method: str, path: str,
@@ -173,3 +175,14 @@ def test_the_login_redirects_stay_under_the_prefix(tmp_path: Path) -> None:
         asyncio.run(visit())
     finally:
         app.close()
+
+
+# Last in the module: the browser runs an event loop on this thread from here on.
+def test_the_live_pages_streams_are_under_the_prefix(mounted: int, browser: Any) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{mounted}{PREFIX}/runs")
+        assert page.locator("body").get_attribute("data-root") == PREFIX
+        page.wait_for_function("window.daggoLive.state().status === 'open'")
+    finally:
+        page.close()

@@ -1,7 +1,8 @@
 // daggo's admin: times in the browser's zone (UTC on hover), pan and zoom of the job
 // graphs drawn by the server (wheel or +/-, drag, "Fit" or 0), select-all boxes, and
 // live pages fed by the server-sent events of GET /rpc/Runs.StatusStream and
-// GET /rpc/Runs.Stream (the session cookie authenticates them).
+// GET /rpc/Runs.Stream (the session cookie authenticates them), under the prefix the
+// admin is mounted under (<body data-root>).
 //
 // The live attributes, on any page:
 //   data-live-status="RUN_ID"    its text becomes the run's status and its status class
@@ -36,6 +37,9 @@
 // ("open", "connecting", "closed", or "none") by name ("status", "run").
 (function () {
   "use strict";
+
+  // The prefix the admin is mounted under ("" at the root), for the streams' URLs.
+  var ROOT = document.body.getAttribute("data-root") || "";
 
   var LOCAL_FORMATS = {
     clock: { hour: "2-digit", minute: "2-digit" },
@@ -191,7 +195,7 @@
     var known = {}, fresh = {};
     if (notice) (notice.dataset.liveIds || "").split(",").forEach(function (id) { known[id] = 1; });
     var job = notice ? notice.dataset.job : run && run.dataset.job;
-    var url = "/rpc/Runs.StatusStream" + (job ? "?job=" + encodeURIComponent(job) : "");
+    var url = ROOT + "/rpc/Runs.StatusStream" + (job ? "?job=" + encodeURIComponent(job) : "");
     follow("status", function () {
       var source = new EventSource(url);
       source.addEventListener("run", function (e) {
@@ -258,7 +262,7 @@
       if (d.step) query.push("step_key=" + encodeURIComponent(d.step));
       if (d.kinds) query.push("kinds=" + encodeURIComponent(d.kinds));
       if (d.levels) query.push("levels=" + encodeURIComponent(d.levels));
-      var source = new EventSource("/rpc/Runs.Stream?" + query.join("&"));
+      var source = new EventSource(ROOT + "/rpc/Runs.Stream?" + query.join("&"));
       indicator.hidden = false;
       source.addEventListener("event", function (e) {
         var event = JSON.parse(e.data);
