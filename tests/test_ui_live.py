@@ -140,10 +140,13 @@ def test_a_filtered_run_page_shows_its_runs_status_live(browser: Any, site: Site
     wait_for(lambda: storage.get_run(first).status is RunStatus.STARTED, 30,
              "the first run to start")
     second = site.app.launch("turns", {"which": 1}).id  # queued behind the first
+    wait_for(lambda: storage.get_run(second).wait_reason, 30, "the second run's wait reason")
     page = page_of(browser, site)
     page.goto(f"{site.url}/runs/{second}?kind=LOG")  # no run status event passes
     badge = page.locator("h1 [data-live-status]")
     assert badge.inner_text() == "QUEUED"
+    waiting = page.locator(f"[data-live-wait='{second}']")
+    assert waiting.inner_text().startswith("Waiting: ")
     page.wait_for_function("window.daggoLive.state().run === 'open'"
                            " && window.daggoLive.state().status === 'open'")
     page.evaluate("window.notReloaded = true")
@@ -151,6 +154,7 @@ def test_a_filtered_run_page_shows_its_runs_status_live(browser: Any, site: Site
     page.wait_for_function(
         "document.querySelector('h1 [data-live-status]').textContent === 'STARTED'")
     assert "live" in (badge.get_attribute("class") or "")
+    assert waiting.is_hidden()  # it waits no more
     assert page.evaluate("window.notReloaded") is True
     shot(page, "live-run-filtered")
     TURNS[1].set()

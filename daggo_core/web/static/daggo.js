@@ -8,6 +8,7 @@
 //   data-live-status="RUN_ID"    its text becomes the run's status and its status class
 //                                (ok, bad, live, wait, muted) follows it.
 //   data-live-duration="RUN_ID"  its text becomes the run's duration in words.
+//   data-live-wait="RUN_ID"      why the queued run waits: hidden once it is no longer QUEUED.
 //   data-live-new                a notice "N new runs — show" (a link reloading the page)
 //                                shown when runs created after the page loaded match
 //                                data-job, data-statuses (comma-separated), data-trigger
@@ -136,6 +137,10 @@
       Object.keys(STATUS_CLASS).forEach(function (k) { el.classList.remove(STATUS_CLASS[k]); });
       if (STATUS_CLASS[status]) el.classList.add(STATUS_CLASS[status]);
       el.textContent = status;
+    });
+    if (status === "QUEUED") return;
+    document.querySelectorAll("[data-live-wait]").forEach(function (el) {
+      if (el.dataset.liveWait === runId) el.hidden = true;
     });
   }
 
