@@ -74,12 +74,24 @@ def test_bars_are_cut_to_the_window_and_a_running_run_reaches_now(storage: Stora
     assert before <= last_day.end <= dt.datetime.now(dt.UTC)
 
 
+def test_a_window_from_the_distant_past_holds_every_run(storage: Storage) -> None:
+    _run(storage, "etl", 30, 60)
+    since_ever = services_over(storage).runs.timeline(RunsTimelineRequest(
+        start=dt.datetime(185, 6, 18, 8, 9, tzinfo=dt.timezone(dt.timedelta(minutes=40))),
+        end=END))
+    assert [(lane.job, lane.runs) for lane in since_ever.lanes] == [("etl", 1)]
+    assert since_ever.start.tzinfo is dt.UTC
+
+
 def test_bad_windows_and_resolutions_are_refused(storage: Storage) -> None:
     runs = services_over(storage).runs
     with pytest.raises(InvalidArgumentError, match="start: must be before end"):
         runs.timeline(RunsTimelineRequest(start=END, end=START))
     with pytest.raises(InvalidArgumentError, match="UTC offset"):
         runs.timeline(RunsTimelineRequest(start=START.replace(tzinfo=None), end=END))
+    with pytest.raises(InvalidArgumentError, match="out of range"):
+        runs.timeline(RunsTimelineRequest(start=dt.datetime(1, 1, 1, tzinfo=dt.timezone(
+            dt.timedelta(minutes=40)))))
     for slots in (0, 2001, True):
         with pytest.raises(InvalidArgumentError, match="slots: must be an integer from 1"):
             runs.timeline(RunsTimelineRequest(start=START, end=END, slots=slots))

@@ -255,6 +255,8 @@ def test_the_overview_draws_each_jobs_runs_on_a_time_axis(browser: Any, site: Si
     page.locator(f".timeline rect[data-run='{lone.id}']").click()
     page.wait_for_url(f"{site.url}/runs/{lone.id}")
     assert page.goto(f"{site.url}/?window=2h").status == 400
+    assert page.goto(f"{site.url}/?window=30d&end=0001-01-20T00:00%2B00:00").status == 400
+    assert "end: out of range" in page.inner_text("main")
 
 
 def test_logging_out_ends_the_session(browser: Any, site: Site) -> None:

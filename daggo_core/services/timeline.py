@@ -29,6 +29,7 @@ TIMELINE_SLOTS, TIMELINE_SLOTS_MAX = 300, 2000
 #: How long before the window a run may have been created and still show in it (one
 #: window, and at least this): runs running longer are left out unless still unfinished.
 MIN_LOOKBACK = dt.timedelta(hours=1)
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 #: The least step of stored times: a bar's `created_before` is its last run's plus it.
 _TICK = dt.timedelta(microseconds=1)
 #: A merged bar takes the status that matters most among its runs: a failure first.
@@ -98,7 +99,8 @@ def run_timeline(storage: RunStorage, request: RunsTimelineRequest,
             or not 1 <= slots <= TIMELINE_SLOTS_MAX):
         raise InvalidArgumentError(
             f"slots: must be an integer from 1 to {TIMELINE_SLOTS_MAX}, got {slots!r}")
-    lookback = max(end - start, MIN_LOOKBACK)
+    # Runs created up to a window (at least MIN_LOOKBACK) before it, or since time began.
+    lookback = min(max(end - start, MIN_LOOKBACK), start - _EARLIEST)
     bars = storage.list_run_bars(start, end, created_after=start - lookback,
                                  gap=(end - start) / slots, now=now, job_name=request.job)
     by_job: dict[str, list[TimelineBar]] = collections.defaultdict(list)
@@ -119,8 +121,12 @@ def _window(request: RunsTimelineRequest, now: dt.datetime) -> tuple[dt.datetime
         if moment is not None and moment.tzinfo is None:
             raise InvalidArgumentError(f"{name}: give a time with its UTC offset, e.g. "
                                        f"{moment.isoformat()}+00:00")
-    end = request.end or now
-    start = request.start or end - dt.timedelta(days=1)
+    try:
+        end = (request.end or now).astimezone(dt.UTC)
+        start = (request.start or end - dt.timedelta(days=1)).astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidArgumentError(
+            "start, end: out of range; give times after 0001-01-02 in UTC") from None
     if start >= end:
         raise InvalidArgumentError(
             f"start: must be before end ({start.isoformat()} is not before {end.isoformat()})")

@@ -54,6 +54,11 @@ class TimelineWindow:
                     f"end: give a time like 2026-01-05T09:00+00:00, got {text!r}") from None
             if end.tzinfo is None:
                 end = end.replace(tzinfo=dt.UTC)
+            try:  # the window, and the one before it (its Earlier link), exist
+                end.astimezone(dt.UTC) - 2 * WINDOWS[name]
+            except OverflowError:
+                raise InvalidArgumentError(
+                    f"end: out of range for a {name} window, got {text!r}") from None
         return cls(name=name, end=end)
 
     @property
