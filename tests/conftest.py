@@ -8,6 +8,8 @@ postgres cases are skipped.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,7 +24,7 @@ from daggo_core.config import DatabaseConfig, load_config
 from daggo_core.loading import load_definitions
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.storage.base import Storage
-from daggo_core.testing.processes import free_port, pid_alive, wait_for
+from daggo_core.testing.processes import free_port, pid_alive, wait_for, wait_healthy
 from tests.remote_server import start_server  # noqa: F401  (a fixture for every test)
 from tests.ui_support import browser  # noqa: F401  (the browser tests' fixture)
 
@@ -176,6 +178,17 @@ def worker_env(
         for pid in env.worker_pids:
             wait_for(lambda pid=pid: not pid_alive(pid), 10, f"worker {pid} to exit")
         storage.close()
+
+
+def serve_worker_app(env: SimpleNamespace) -> subprocess.Popen[bytes]:
+    """`daggo run -f app.py` in `worker_env`'s directory (its output in server-N.log),
+    healthy; it goes in `.procs`, so it is terminated after the test."""
+    log = (env.tmp / f"server-{len(env.procs)}.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "daggo_core.cli.main", "run", "-f", "app.py"],
+                            cwd=env.tmp, stdout=log, stderr=subprocess.STDOUT)
+    env.procs.append(proc)
+    wait_healthy(env.port, proc)
+    return proc
 
 
 @pytest.fixture

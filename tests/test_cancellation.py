@@ -20,9 +20,10 @@ from daggo_core.config import load_config
 from daggo_core.services.runs import CancelOutcome, RunsCancelRequest
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import EventKind, Run, RunStatus, StepStatus
-from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
+from daggo_core.testing.processes import pid_alive, wait_for
 from daggo_core.testing.services import launch
 from daggo_core.testing.storage_contract import claim_oldest
+from tests.conftest import serve_worker_app
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -50,15 +51,6 @@ def app(worker_app: daggo_core.DaggoApp) -> daggo_core.DaggoApp:
 def daggo(env: SimpleNamespace, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*DAGGO, *args], cwd=env.tmp, capture_output=True, text=True,
                           timeout=60)
-
-
-def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:
-    log = (env.tmp / "server.log").open("wb")
-    proc = subprocess.Popen([*DAGGO, "run", "-f", "app.py"], cwd=env.tmp, stdout=log,
-                            stderr=subprocess.STDOUT)
-    env.procs.append(proc)
-    wait_healthy(env.port, proc)
-    return proc
 
 
 def started_pid(env: SimpleNamespace, run_id: str, step_key: str) -> int:
@@ -118,7 +110,7 @@ def took_to_end(storage: Storage, run: Run) -> float:
 def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
     env: SimpleNamespace,
 ) -> None:
-    start_server(env)
+    serve_worker_app(env)
     run = launch(env.storage, "gate_job")
     pid = started_pid(env, run.id, "wait_gate")
     result = daggo(env, "runs", "cancel", run.id)
@@ -137,7 +129,7 @@ def test_cli_cancel_of_a_running_run_stops_it_at_the_next_heartbeat(
 def test_cli_cancel_states_its_bound_and_the_run_ends_within_it(
     env: SimpleNamespace, job: str,
 ) -> None:
-    start_server(env)
+    serve_worker_app(env)
     run = launch(env.storage, job)
     step = "ignore_cancel" if job == "deaf_job" else "stubborn"
     started_pid(env, run.id, step)

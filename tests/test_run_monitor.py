@@ -35,9 +35,10 @@ from daggo_core.storage.records import (
     StepStatus,
     utcnow,
 )
-from daggo_core.testing.processes import wait_for, wait_healthy
+from daggo_core.testing.processes import wait_for
 from daggo_core.testing.services import launch
 from daggo_core.testing.storage_contract import claim_oldest
+from tests.conftest import serve_worker_app
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -55,15 +56,6 @@ def status_of(storage: Storage, run_id: str, *statuses: RunStatus) -> Callable[[
 @pytest.fixture
 def env(worker_env: SimpleNamespace) -> SimpleNamespace:
     return worker_env
-
-
-def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:
-    log = (env.tmp / f"server-{len(env.procs)}.log").open("wb")
-    proc = subprocess.Popen([*DAGGO, "run", "-f", "app.py"], cwd=env.tmp, stdout=log,
-                            stderr=subprocess.STDOUT)
-    env.procs.append(proc)
-    wait_healthy(env.port, proc)
-    return proc
 
 
 def started_pid(env: SimpleNamespace, run_id: str) -> int:
@@ -124,7 +116,7 @@ def test_monitor_fails_the_run_of_a_killed_worker_within_two_intervals(
 
 def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace) -> None:
     storage = env.storage
-    first = start_server(env)
+    first = serve_worker_app(env)
     lost = launch(storage, "gate_job")
     worker_pid = started_pid(env, lost.id)
     # The machine is lost: the server and its worker die without a word.
@@ -142,7 +134,7 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
     beating = Heartbeat(storage, live.id, "elsewhere:1", attempt=live.attempt,
                         interval=INTERVAL).start()
     try:
-        start_server(env)
+        serve_worker_app(env)
         failed = wait_for(status_of(storage, lost.id, RunStatus.FAILURE), 30, "lost run failed")
         assert failed.error is not None and failed.error.type == "WorkerLost"
             # Its worker was on this host: its process is gone, whatever its heartbeat says.
@@ -166,7 +158,7 @@ def test_restarted_server_recovers_runs_left_by_a_lost_one(env: SimpleNamespace)
 def test_a_worker_slow_to_start_is_not_taken_for_hung(env: SimpleNamespace) -> None:
     # Its import outlasts several heartbeat timeouts (0.6 s) but not the start timeout.
     (env.gate / "slow-import").write_text("2.5")
-    start_server(env)
+    serve_worker_app(env)
     run = launch(env.storage, "pid_job")
     done = wait_for(status_of(env.storage, run.id, *FINISHED), 30, "run done")
     events = env.storage.list_events(run.id)
@@ -181,7 +173,7 @@ def test_a_worker_that_never_starts_is_killed_and_its_run_queued_again(
     monkeypatch.setenv("DAGGO_EXECUTION_WARM_WORKERS", "0")
     slow = env.gate / "slow-import"
     slow.write_text("60")
-    start_server(env)
+    serve_worker_app(env)
     run = launch(env.storage, "pid_job")
 
     def lost() -> list[str]:

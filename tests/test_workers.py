@@ -8,8 +8,6 @@ import datetime as dt
 import json
 import signal
 import socket
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -27,11 +25,10 @@ from daggo_core.execution.run_monitor import WORKER_PRUNE_TIMEOUTS, RunMonitor
 from daggo_core.execution.worker_registry import WorkerRegistry
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run, RunStatus, WorkerRecord, WorkerState, utcnow
-from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
-from tests.conftest import BackendUnderTest
+from daggo_core.testing.processes import pid_alive, wait_for
+from tests.conftest import BackendUnderTest, serve_worker_app
 from tests.ui_support import shot
 
-DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 #: Heartbeats every 0.5 s: a silent worker is LOST after 1.5 s, pruned after 15 s.
 INTERVAL = 0.5
 HOST = socket.gethostname()
@@ -51,15 +48,6 @@ def registered(host: str = HOST, pid: int = 4127, *, state: WorkerState = Worker
 @pytest.fixture
 def env(worker_env: SimpleNamespace) -> SimpleNamespace:
     return worker_env
-
-
-def start_server(env: SimpleNamespace) -> subprocess.Popen[bytes]:
-    log = (env.tmp / f"server-{len(env.procs)}.log").open("wb")
-    proc = subprocess.Popen([*DAGGO, "run", "-f", "app.py"], cwd=env.tmp, stdout=log,
-                            stderr=subprocess.STDOUT)
-    env.procs.append(proc)
-    wait_healthy(env.port, proc)
-    return proc
 
 
 def rpc(env: SimpleNamespace, method: str, body: dict[str, Any] | None = None) -> Any:
@@ -95,7 +83,7 @@ def started_pid(env: SimpleNamespace, run_id: str) -> int:
 
 def test_a_warm_worker_is_idle_a_running_one_runs_its_run_and_an_exited_one_goes(
         env: SimpleNamespace) -> None:
-    start_server(env)
+    serve_worker_app(env)
     idle = wait_for(shown(env, "IDLE"), 20, "the warm worker to be listed IDLE")
     assert pid_alive(idle["pid"]) and idle["id"] == worker_id(idle["pid"])
     assert (idle["host"], idle["executor"], idle["version"]) == (
@@ -116,7 +104,7 @@ def test_a_warm_worker_is_idle_a_running_one_runs_its_run_and_an_exited_one_goes
 
 def test_a_killed_servers_idle_worker_is_lost_while_its_running_one_runs_on(
         env: SimpleNamespace) -> None:
-    first = start_server(env)
+    first = serve_worker_app(env)
     idle = wait_for(shown(env, "IDLE"), 20, "the warm worker")
     run_id = rpc(env, "Jobs.Launch", {"job": "gate_job"})["run"]["id"]
     runner = started_pid(env, run_id)
@@ -126,7 +114,7 @@ def test_a_killed_servers_idle_worker_is_lost_while_its_running_one_runs_on(
     first.send_signal(signal.SIGKILL)  # nothing stores the end of its workers
     first.wait()
     wait_for(lambda: not pid_alive(warm["pid"]), 10, "the warm worker to exit on EOF")
-    start_server(env)
+    serve_worker_app(env)
     lost = wait_for(shown(env, "LOST", pid=warm["pid"]), 10, "the idle worker LOST")
     assert lost["run_id"] is None
     # The worker running its run outlived its server: its run's heartbeats keep its row.
@@ -258,7 +246,7 @@ def test_the_monitor_prunes_long_silent_workers_once_per_timeout(storage: Storag
 
 def test_the_workers_page_lists_a_running_worker_with_a_link_to_its_run(
         env: SimpleNamespace, browser: Any) -> None:
-    start_server(env)
+    serve_worker_app(env)
     run_id = rpc(env, "Jobs.Launch", {"job": "gate_job"})["run"]["id"]
     pid = started_pid(env, run_id)
     wait_for(shown(env, "RUNNING", run_id), 10, "its worker listed RUNNING")
