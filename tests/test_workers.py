@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import signal
 import socket
+import sqlite3
+import threading
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -229,16 +231,40 @@ def test_the_workers_page_shows_what_a_row_holds_as_text(
     assert "&lt;script&gt;x()&lt;/script&gt;" in body and "<script>x()" not in body
 
 
-def test_the_monitor_prunes_long_silent_workers_once_per_timeout(storage: Storage) -> None:
-    timeout = 1.0
-    monitor = RunMonitor(storage, {}, heartbeat_interval=0.2, heartbeat_timeout=timeout)
+def test_the_monitor_prunes_long_silent_workers_every_timeout(storage: Storage) -> None:
+    timeout = 0.5
+    monitor = RunMonitor(storage, {}, heartbeat_interval=0.1, heartbeat_timeout=timeout)
     long_silent = WORKER_PRUNE_TIMEOUTS * timeout + 1
     storage.save_worker(registered(pid=1, silent=long_silent))
     storage.save_worker(registered(pid=2, silent=long_silent - 2))
-    monitor.check_once()
+    assert monitor.prune_workers() == 1
     assert [w.pid for w in storage.list_workers(limit=10)] == [2]
-    monitor.check_once(utcnow() + dt.timedelta(seconds=60))  # within a timeout of the last
-    assert [w.pid for w in storage.list_workers(limit=10)] == [2]
+
+    async def monitor_for(seconds: float) -> None:
+        task = asyncio.create_task(monitor.run_forever())
+        await asyncio.sleep(seconds)
+        task.cancel()
+
+    # Silent long enough within a timeout or two: pruned by the running monitor.
+    asyncio.run(monitor_for(3 * timeout))
+    assert storage.list_workers(limit=10) == []
+
+
+def test_a_check_writes_nothing_while_a_hung_worker_holds_the_write_lock(
+        env: SimpleNamespace) -> None:
+    monitor = RunMonitor(env.storage, {}, heartbeat_interval=0.2, heartbeat_timeout=0.6)
+    env.storage.save_worker(registered(pid=1, silent=WORKER_PRUNE_TIMEOUTS * 0.6 + 1))
+    holder = sqlite3.connect(env.tmp / "daggo.sqlite")
+    holder.execute("BEGIN IMMEDIATE")  # as a SIGSTOPped worker inside a transaction
+    try:
+        checked = threading.Event()
+        threading.Thread(target=lambda: (monitor.check_once(), checked.set()),
+                         daemon=True).start()
+        # Writes wait up to database.retry_seconds (300 s): a check must not write.
+        assert checked.wait(5), "the check waited for the write lock"
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 # -- the Workers page, in a browser ------------------------------------------------------

@@ -198,8 +198,9 @@ class RunMonitor:
     workers still heartbeat are left alone. `on_requeue` is called after runs were put
     back in the queue (the coordinator's `wake`).
 
-    Once per heartbeat timeout it also deletes the worker registry's rows silent for
-    `WORKER_PRUNE_TIMEOUTS` heartbeat timeouts (not while catching up).
+    Every heartbeat timeout, apart from the checks, `run_forever` also deletes the worker
+    registry's rows silent for `WORKER_PRUNE_TIMEOUTS` heartbeat timeouts (not while
+    catching up).
     """
 
     def __init__(self, storage: Storage, jobs: Mapping[str, JobDefinition], *,
@@ -211,7 +212,6 @@ class RunMonitor:
         self.heartbeat_timeout = heartbeat_timeout
         self.on_requeue = on_requeue
         self._failed_at: float | None = None  # monotonic time of the last failed check
-        self._pruned_at: float | None = None  # monotonic time of the last worker pruning
 
     @property
     def period(self) -> float:
@@ -258,21 +258,17 @@ class RunMonitor:
                                                     stale_before=cutoff)
         if any(requeued for _, requeued in settled.values()) and self.on_requeue is not None:
             self.on_requeue()
-        if not self._catching_up():
-            self._prune_workers(now)
         return [final for final, _ in settled.values()]
 
-    def _prune_workers(self, now: dt.datetime) -> None:
-        """Delete long-silent workers' rows, at most once per heartbeat timeout."""
-        started = time.monotonic()
-        if self._pruned_at is not None and started - self._pruned_at < self.heartbeat_timeout:
-            return
+    def prune_workers(self, now: dt.datetime | None = None) -> int:
+        """Delete the worker registry's rows silent for `WORKER_PRUNE_TIMEOUTS` heartbeat
+        timeouts; returns how many."""
         silent = dt.timedelta(seconds=WORKER_PRUNE_TIMEOUTS * self.heartbeat_timeout)
-        pruned = self.storage.prune_workers(now - silent)
-        self._pruned_at = started
+        pruned = self.storage.prune_workers((now or utcnow()) - silent)
         if pruned:
             logger.info("removed %d worker row(s) silent for over %.0f s", pruned,
                         silent.total_seconds())
+        return pruned
 
     def _catching_up(self) -> bool:
         """Whether a check failed less than a heartbeat timeout ago."""
@@ -285,10 +281,28 @@ class RunMonitor:
         return [run for run in active if local_pid(run.worker_id) is not None]
 
     async def run_forever(self) -> None:
-        """Check every `period` seconds until cancelled; errors are logged and retried."""
+        """Check every `period` seconds until cancelled, and prune the worker registry
+        every heartbeat timeout on a task of its own; errors are logged and retried.
+
+        A check only reads until it has killed what it settles: a write could wait for
+        the very lock a hung worker holds (SQLite) for as long as writes are retried.
+        """
+        pruning = asyncio.create_task(self._prune_forever())
+        try:
+            while True:
+                try:
+                    await asyncio.to_thread(self.check_once)
+                except Exception:
+                    logger.exception("run monitor check failed; retrying")
+                await asyncio.sleep(self.period)
+        finally:
+            pruning.cancel()
+
+    async def _prune_forever(self) -> None:
         while True:
-            try:
-                await asyncio.to_thread(self.check_once)
-            except Exception:
-                logger.exception("run monitor check failed; retrying")
-            await asyncio.sleep(self.period)
+            if not self._catching_up():
+                try:
+                    await asyncio.to_thread(self.prune_workers)
+                except Exception:
+                    logger.exception("pruning the worker registry failed; retrying")
+            await asyncio.sleep(self.heartbeat_timeout)
