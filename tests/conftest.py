@@ -191,6 +191,15 @@ def serve_worker_app(env: SimpleNamespace) -> subprocess.Popen[bytes]:
     return proc
 
 
+def started_pid(env: SimpleNamespace, run_id: str) -> int:
+    """The pid of the worker whose gated step of run `run_id` started (worker_app.py's
+    `started-<run id>` file); it goes in `.worker_pids`, waited for after the test."""
+    marker = env.gate / f"started-{run_id}"
+    pid = int(wait_for(lambda: marker.exists() and marker.read_text(), 20, "step start"))
+    env.worker_pids.add(pid)
+    return pid
+
+
 @pytest.fixture
 def backend_worker_env(worker_env: SimpleNamespace, storage_backend: BackendUnderTest,
                        monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:

@@ -24,6 +24,7 @@ from daggo_core.storage.records import RETRY_TAG, ErrorSource, RunStatus, StepSt
 from daggo_core.testing.processes import pid_alive, wait_for, wait_healthy
 from daggo_core.testing.services import launch
 from daggo_core.testing.storage_contract import claim_oldest
+from tests.conftest import started_pid
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
 INTERVAL = 0.2
@@ -75,13 +76,6 @@ def finished(storage: Storage, run_id: str) -> Callable[[], Any]:
         return run if run.is_finished else None
 
     return check
-
-
-def started_pid(env: SimpleNamespace, run_id: str) -> int:
-    marker = env.gate / f"started-{run_id}"
-    pid = int(wait_for(lambda: marker.exists() and marker.read_text(), 20, "step start"))
-    env.worker_pids.add(pid)
-    return pid
 
 
 def wait_running(storage: Storage, run_id: str, step_key: str = "wait_gate") -> None:

@@ -28,7 +28,7 @@ from daggo_core.execution.worker_registry import WorkerRegistry
 from daggo_core.storage.base import Storage
 from daggo_core.storage.records import Run, RunStatus, WorkerRecord, WorkerState, utcnow
 from daggo_core.testing.processes import pid_alive, wait_for
-from tests.conftest import BackendUnderTest, serve_worker_app
+from tests.conftest import BackendUnderTest, serve_worker_app, started_pid
 from tests.ui_support import shot
 
 #: Heartbeats every 0.5 s: a silent worker is LOST after 1.5 s, pruned after 15 s.
@@ -74,13 +74,6 @@ def shown(env: SimpleNamespace, state: str, run_id: str | None = None,
                      and (pid is None or w["pid"] == pid)), None)
 
     return check
-
-
-def started_pid(env: SimpleNamespace, run_id: str) -> int:
-    marker = env.gate / f"started-{run_id}"
-    pid = int(wait_for(lambda: marker.exists() and marker.read_text(), 20, "step start"))
-    env.worker_pids.add(pid)
-    return pid
 
 
 def test_a_warm_worker_is_idle_a_running_one_runs_its_run_and_an_exited_one_goes(
