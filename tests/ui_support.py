@@ -87,9 +87,13 @@ def served(app: daggo_core.DaggoApp, *, run_id: str = "",
 
 
 def page_of(browser: Any, site: Site, *, scheme: str = "light",
-            timezone: str = "UTC") -> Any:
-    """A logged-in page of a new browser context; fails the test on a script error."""
-    context = browser.new_context(color_scheme=scheme, timezone_id=timezone,
+            timezone: str = "UTC", locale: str = "en-GB") -> Any:
+    """A logged-in page of a new browser context; fails the test on a script error.
+
+    The locale is pinned, as times are shown in the browser's: a machine's default
+    must not change what a test reads.
+    """
+    context = browser.new_context(color_scheme=scheme, timezone_id=timezone, locale=locale,
                                   viewport={"width": 1200, "height": 800})
     page = context.new_page()
     errors: list[str] = []
