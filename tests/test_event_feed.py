@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -117,6 +119,57 @@ def test_the_feed_reads_only_while_someone_listens(storage_backend: BackendUnder
         assert feed.counts == idle
 
     asyncio.run(main())
+
+
+class _TailHeldUntil:
+    """The storage, its tail read held (in the feed's thread) until `ready()` is true."""
+
+    def __init__(self, storage: SqlStorage, ready: Callable[[], bool]) -> None:
+        self.storage = storage
+        self.ready = ready
+        self.held = False
+        self.holding = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.storage, name)
+
+    def list_events_since(self, after_id: int, **options: object) -> list[Event]:
+        events = self.storage.list_events_since(after_id, **options)  # type: ignore[arg-type]
+        if self.held and events:
+            self.holding = True
+            while not self.ready():
+                time.sleep(0)
+        return events
+
+
+def test_a_read_released_while_a_subscriber_joins_is_one_it_may_receive(
+        storage_backend: BackendUnderTest) -> None:
+    """A subscriber registered while a tail read is on its way gets that read's events,
+    and says so (a stream relies on it to skip what its pages sent: else twice)."""
+    storage = storage_backend.open()
+    assert isinstance(storage, SqlStorage)
+    run = storage.add_run(Run(job_name="job"))
+
+    async def main() -> None:
+        held = _TailHeldUntil(storage, lambda: feed.subscriber_count == 2)
+        feed = EventFeed(held, poll_interval=0.01)
+        first = await feed.subscribe(run.id)
+        held.held = True
+        storage.add_events([_log(run.id, "while joining")])
+        while not held.holding:  # the read of that event is on its way
+            await asyncio.sleep(0.001)
+        pending = asyncio.ensure_future(feed.subscribe(run.id))
+        await asyncio.sleep(0)  # it registers, and waits for its turn
+        while feed.subscriber_count < 2:
+            await asyncio.sleep(0)
+        time.sleep(0.2)  # the loop held: the read returns meanwhile, due before the join
+        joining = await pending
+        item = await joining.get(10)
+        assert isinstance(item, Event) and item.message == "while joining"
+        assert joining.may_receive(item.id or 0)
+        assert await _drain(first, 1) == ["while joining"]
+
+    asyncio.run(asyncio.wait_for(main(), 20))
 
 
 def test_a_subscriber_canceled_before_the_feed_is_positioned_leaves_nothing_behind(

@@ -85,10 +85,11 @@ class Subscription:
         self.job = job
         self.capacity = capacity
         self.ended: str | None = None
-        #: Where the feed was when this subscription started: the highest id it had
-        #: seen and the holes below it (events at or below that id, outside the holes,
-        #: were released before, and never reach this subscription).
-        self.start_high = 0
+        #: Where the feed was when this subscription joined it (registered, once the
+        #: feed knows where the log ends): the highest id it had seen and the holes
+        #: below it. Events at or below that id, outside the holes, were released
+        #: before and never reach this subscription; every other event may.
+        self.start_high: int | None = None
         self.start_gaps: tuple[tuple[int, int], ...] = ()
         self._items: collections.deque[FeedItem] = collections.deque()
         self._ready = asyncio.Event()
@@ -106,6 +107,7 @@ class Subscription:
 
     def may_receive(self, event_id: int) -> bool:
         """Whether the event `event_id` may still reach this subscription (or reached it)."""
+        assert self.start_high is not None, "the feed has not positioned this subscription"
         return event_id > self.start_high or any(
             low <= event_id <= high for low, high in self.start_gaps)
 
@@ -189,10 +191,11 @@ class EventFeed:
     async def subscribe(self, run_id: str | None = None, *,
                         job: str | None = None) -> Subscription:
         """A subscription to `run_id`'s events and changes (every run's changes if None,
-        only job `job`'s if given). Every event released after this returns reaches it,
-        and every event with a lower id was stored before it returned. Raises FeedEnded
-        when the feed is closed, or could not read where the log ends within POSITION_SECONDS;
-    a subscriber canceled meanwhile leaves nothing behind."""
+        only job `job`'s if given). Every event the feed releases from the moment it
+        knows where the log ends reaches it, `may_receive` tells which ids those can be,
+        and every lower id was stored before this returned. Raises FeedEnded when the
+        feed is closed, or could not read where the log ends within POSITION_SECONDS; a
+        subscriber canceled meanwhile leaves nothing behind."""
         if self.closed:
             raise FeedEnded("closed")
         subscription = Subscription(self, run_id, job, self.capacity)
@@ -200,6 +203,8 @@ class EventFeed:
             self._statuses.add(subscription)
         else:
             self._by_run.setdefault(run_id, set()).add(subscription)
+        if self._positioned is not None and self._positioned.is_set():
+            self._position(subscription)  # now: a read completing meanwhile reaches it
         if self._runner is None:
             self._loop = asyncio.get_running_loop()
             self._wake = asyncio.Event()
@@ -217,8 +222,6 @@ class EventFeed:
         if subscription.ended is not None:
             self._remove(subscription)
             raise FeedEnded(subscription.ended)
-        subscription.start_high = self._high
-        subscription.start_gaps = tuple((gap.low, gap.high) for gap in self._gaps)
         return subscription
 
     def close(self) -> None:
@@ -257,6 +260,8 @@ class EventFeed:
                         self._event_reads += 1
                         self._high = await asyncio.to_thread(self.storage.last_event_id)
                         self._gaps = []
+                        for subscription in self._subscriptions():
+                            self._position(subscription)
                         positioned.set()
                         continue
                     wake.clear()
@@ -333,6 +338,14 @@ class EventFeed:
                 if subscription.job is None or subscription.job == run.job_name:
                     subscription._put(run)
 
+    def _position(self, subscription: Subscription) -> None:
+        """Record where the feed is as `subscription`'s start (see Subscription)."""
+        subscription.start_high = self._high
+        subscription.start_gaps = tuple((gap.low, gap.high) for gap in self._gaps)
+
+    def _subscriptions(self) -> list[Subscription]:
+        return [*self._statuses, *(s for subs in self._by_run.values() for s in subs)]
+
     def _remove(self, subscription: Subscription) -> None:
         if subscription.run_id is None:
             self._statuses.discard(subscription)
@@ -346,8 +359,7 @@ class EventFeed:
             self._wake.set()  # the last one left: the task stops now, not at its next poll
 
     def _end_all(self) -> None:
-        for subscription in [*self._statuses, *(s for subs in self._by_run.values()
-                                                 for s in subs)]:
+        for subscription in self._subscriptions():
             subscription._end("closed")
         self._statuses.clear()
         self._by_run.clear()
