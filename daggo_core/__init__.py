@@ -10,9 +10,20 @@ from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.definitions.ops import NoInput, OpDefinition
 from daggo_core.definitions.policies import RetryPolicy
+from daggo_core.definitions.queues import (
+    Batch,
+    LoaderMode,
+    Pusher,
+    PushResult,
+    Queue,
+    QueueDefinition,
+    QueueItemIn,
+    QueueRequest,
+)
 from daggo_core.definitions.schedules import ScheduleDefinition
-from daggo_core.errors import DaggoError, DefinitionError
+from daggo_core.errors import DaggoError, DefinitionError, PayloadError
 from daggo_core.hookspecs import hookimpl
+from daggo_core.queue_context import MetadataProvider, QueueMeta, queue_meta, queue_payload
 from daggo_core.resources import Resource
 
 if TYPE_CHECKING:
@@ -23,6 +34,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Batch",
     "Config",
     "Context",
     "DaggoApp",
@@ -32,8 +44,18 @@ __all__ = [
     "ExecuteResult",
     "JobBuilder",
     "JobDefinition",
+    "LoaderMode",
+    "MetadataProvider",
     "NoInput",
     "OpDefinition",
+    "PayloadError",
+    "PushResult",
+    "Pusher",
+    "Queue",
+    "QueueDefinition",
+    "QueueItemIn",
+    "QueueMeta",
+    "QueueRequest",
     "Resource",
     "RetryPolicy",
     "ScheduleDefinition",
@@ -44,6 +66,8 @@ __all__ = [
     "hookimpl",
     "load_config",
     "open",
+    "queue_meta",
+    "queue_payload",
     "run",
 ]
 

@@ -28,9 +28,11 @@ from daggo_core.execution.worker_process import (
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.metrics import DaggoMetrics
 from daggo_core.plugins import Hooks, make_plugin_manager
+from daggo_core.queues.runtime import QueueRuntime
 from daggo_core.scheduling.scheduler import Scheduler
 from daggo_core.services import ServiceContext, Services
 from daggo_core.services.jobs import JobsLaunchRequest
+from daggo_core.services.queues import QueuesPushRequest, QueuesPushResponse
 from daggo_core.services.runs import RunsCancelRequest, RunSummary
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
@@ -55,8 +57,8 @@ class DaggoApp:
     in a larger ASGI application: its own lifespan, when forwarded to it, runs the
     runtime, or the host's lifespan does with `lifespan` (Starlette, FastAPI),
     `start()`/`stop()` or `async with app.running()`; `serve()` serves it together with
-    the runtime: the run coordinator, the run monitor and (unless `scheduler.enabled` is
-    false) the scheduler.
+    the runtime: the run coordinator, the run monitor, (unless `scheduler.enabled` is
+    false) the scheduler and the queues' loaders and item retrier.
     `worker_command`, when set before execution starts, is the argv the subprocess
     executor starts workers with (e.g. `daggo worker -m APP`, see
     `daggo_core.cli.worker_cmd.worker_command_for`); by default it re-executes this
@@ -77,6 +79,8 @@ class DaggoApp:
         self.executor: Executor | None = None
         self.monitor: RunMonitor | None = None
         self.scheduler: Scheduler | None = None
+        #: The queues' loaders and item retrier (with `queues` defined, once started).
+        self.queues: QueueRuntime | None = None
         self.worker_command: list[str] | None = None
         #: In a web process (`admin.processes`): the link to the primary, whose runtime
         #: this process uses instead of one of its own.
@@ -111,6 +115,11 @@ class DaggoApp:
         request = JobsLaunchRequest(job=job_name, params=dict(params or {}),
                                     tags=dict(tags or {}))
         return self.services.jobs.launch(request).run
+
+    def push(self, queue: str, *items: Any, key: str | None = None) -> QueuesPushResponse:
+        """Deliver items (payload instances or JSON mappings) to `queue`: each accepted
+        one starts a run of each of the queue's jobs (see `Queues.Push`)."""
+        return self.services.queues.push(QueuesPushRequest(queue=queue, items=items, key=key))
 
     def cancel(self, run_id: str) -> RunSummary:
         """Cancel a run: a queued one at once; a running one is stopped by its worker.
@@ -224,6 +233,11 @@ class DaggoApp:
         if self.config.scheduler.enabled:
             self._tasks["scheduler"] = asyncio.create_task(
                 self.start_scheduler().run_forever(), name="daggo-scheduler")
+        if self.definitions.queues:
+            self.queues = QueueRuntime(self.storage, self.definitions,
+                                       on_accepted=coordinator.wake)
+            self._tasks["queues"] = asyncio.create_task(self.queues.run_forever(),
+                                                        name="daggo-queues")
 
     async def stop(self) -> None:
         """Stop the runtime's tasks, then close the app (see `close`)."""
@@ -346,7 +360,9 @@ class DaggoApp:
         if self.primary is not None:
             return self.primary.components()[0]
         states: dict[str, str] = {}
-        for name in ("coordinator", "monitor", "scheduler"):
+        names = ("coordinator", "monitor", "scheduler",
+                 *(("queues",) if self.definitions.queues else ()))
+        for name in names:
             task = self._tasks.get(name)
             if name == "scheduler" and not self.config.scheduler.enabled:
                 states[name] = "disabled"

@@ -6,11 +6,14 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
-__all__ = ["Context", "StepLog"]
+if TYPE_CHECKING:
+    from daggo_core.queue_context import QueueMeta
+
+__all__ = ["Context", "StepLog", "check_json"]
 
 _py_logger = logging.getLogger("daggo.step")
 
@@ -64,6 +67,8 @@ class Context:
     cancel_event: threading.Event = field(factory=threading.Event, repr=False)
     #: What `add_metadata` recorded so far in this attempt; stored with the step when it ends.
     metadata: dict[str, Any] = field(factory=dict, repr=False)
+    #: The queue item of the run (a `daggo_core.QueueMeta`), read with `queue_meta(ctx)`.
+    queue: QueueMeta | None = field(default=None, repr=False)
 
     def add_metadata(self, **values: Any) -> None:
         """Record metadata for this step (`ctx.add_metadata(rows=120, path="s3://...")`),
@@ -73,7 +78,7 @@ class Context:
         of those. Anything else raises TypeError naming the key.
         """
         for key, value in values.items():
-            _check_json(key, value)
+            check_json(key, value)
         self.metadata.update(values)
 
     @property
@@ -90,7 +95,7 @@ class Context:
         return self.cancel_event.is_set()
 
 
-def _check_json(key: str, value: Any) -> None:
+def check_json(key: str, value: Any) -> None:
     """Raise TypeError unless `value` is plain JSON (a finite number, not NaN)."""
     if value is None or isinstance(value, (bool, int, str)):
         return
@@ -100,13 +105,13 @@ def _check_json(key: str, value: Any) -> None:
         return
     if isinstance(value, (list, tuple)):
         for item in value:
-            _check_json(key, item)
+            check_json(key, item)
         return
     if isinstance(value, dict):
         for k, item in value.items():
             if not isinstance(k, str):
                 raise TypeError(f"metadata {key!r}: dict keys must be strings, got {k!r}")
-            _check_json(key, item)
+            check_json(key, item)
         return
     raise TypeError(f"metadata {key!r}: {type(value).__name__} is not JSON-serializable; "
                     "use None, bool, int, float, str, list or dict")

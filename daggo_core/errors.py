@@ -7,6 +7,7 @@ from collections.abc import Iterable
 __all__ = [
     "AttemptSupersededError",
     "ConfigError",
+    "CursorMovedError",
     "DaggoError",
     "DefinitionError",
     "DefinitionLoadError",
@@ -16,7 +17,10 @@ __all__ = [
     "NotFoundError",
     "OutputError",
     "ParamsError",
+    "PayloadError",
     "PluginError",
+    "QueueItemNotFoundError",
+    "QueueNotFoundError",
     "RunNotFoundError",
     "ScheduleNotFoundError",
     "ServerError",
@@ -88,12 +92,25 @@ class JobNotFoundError(NotFoundError):
     """No job with the given name is defined or synced."""
 
 
+class QueueNotFoundError(NotFoundError):
+    """No queue with the given name is defined or synced."""
+
+
 class RunNotFoundError(NotFoundError):
     """No run with the given id (or id prefix) exists in storage."""
 
 
 class ScheduleNotFoundError(NotFoundError):
     """No schedule with that key on that job."""
+
+
+class QueueItemNotFoundError(NotFoundError):
+    """No queue item with the given id (or id prefix) exists in storage."""
+
+
+class CursorMovedError(FailedPreconditionError):
+    """A queue loader's cursor advanced since it was read (another server stored that
+    batch): the batch is not stored; read the cursor again."""
 
 
 class ParamsError(InvalidArgumentError):
@@ -104,6 +121,12 @@ class ParamsError(InvalidArgumentError):
     def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class PayloadError(ParamsError):
+    """A queue item's payload does not match its queue's payload class, the queue's item
+    or partition key function refused it, or a route's request body is not JSON;
+    `problems` as for ParamsError."""
 
 
 class UserError(DaggoError):

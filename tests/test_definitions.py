@@ -1148,12 +1148,11 @@ def test_definitions_merge_rejects_duplicates() -> None:
     assert both.jobs_by_name is both.jobs_by_name  # built once
 
 
-def test_definitions_refuse_queues_and_assets_until_they_exist() -> None:
+def test_definitions_refuse_assets_until_they_exist() -> None:
     with pytest.raises(DefinitionError) as info:
-        Definitions(queues=["ingest"], assets=["report"])
+        Definitions(assets=["report"])
     assert info.value.problems == [
-        "queues are not available yet; define jobs (and resources) only",
-        "assets are not available yet; define jobs (and resources) only",
+        "assets are not available yet; define jobs, queues and resources only",
     ]
 
 

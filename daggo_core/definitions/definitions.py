@@ -10,7 +10,8 @@ from typing import Any
 from attrs import field, frozen
 
 from daggo_core.definitions.jobs import JobBuilder, JobDefinition
-from daggo_core.errors import DefinitionError, JobNotFoundError
+from daggo_core.definitions.queues import Queue, QueueDefinition
+from daggo_core.errors import DefinitionError, JobNotFoundError, QueueNotFoundError
 
 __all__ = ["Definitions"]
 
@@ -19,33 +20,40 @@ def _jobs_tuple(value: Iterable[Any]) -> tuple[JobDefinition, ...]:
     return tuple(value)
 
 
+def _queues_tuple(value: Iterable[Any]) -> tuple[QueueDefinition[Any], ...]:
+    return tuple(value)
+
+
 @frozen(kw_only=True)
 class Definitions:
-    """The jobs of an app and the resources its ops get (`ctx.resources[name]`).
+    """The jobs and queues of an app and the resources its ops get (`ctx.resources[name]`).
 
-    `queues` and `assets` are accepted only empty for now: they are refused, saying so,
-    until those features exist.
+    Every job a queue attaches is one of `jobs`. `assets` are accepted only empty for
+    now: they are refused, saying so, until that feature exists.
     """
 
     jobs: tuple[JobDefinition, ...] = field(default=(), converter=_jobs_tuple)
-    queues: tuple[Any, ...] = field(default=(), converter=tuple)
+    queues: tuple[QueueDefinition[Any], ...] = field(default=(), converter=_queues_tuple)
     assets: tuple[Any, ...] = field(default=(), converter=tuple)
     resources: Mapping[str, Any] = field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        problems = [f"{name} are not available yet; define jobs (and resources) only"
-                    for name in ("queues", "assets") if getattr(self, name)]
-        seen: set[str] = set()
+        problems: list[str] = []
+        if self.assets:
+            problems.append("assets are not available yet; define jobs, queues and resources "
+                            "only")
+        jobs: dict[str, JobDefinition] = {}
         given: tuple[object, ...] = self.jobs  # an app without type checking may give anything
         for job in given:
             if isinstance(job, JobBuilder):
                 problems.append(f"job {job.name!r} was added without .build(); call .build()")
             elif not isinstance(job, JobDefinition):
                 problems.append(f"{job!r} is not a job; build jobs with dag.job(...).build()")
-            elif job.name in seen:
+            elif job.name in jobs:
                 problems.append(f"two jobs are named {job.name!r}")
             else:
-                seen.add(job.name)
+                jobs[job.name] = job
+        problems.extend(_queue_problems(self.queues, jobs))
         if problems:
             raise DefinitionError("Definitions", problems)
 
@@ -62,20 +70,77 @@ class Definitions:
         known = ", ".join(sorted(j.name for j in self.jobs)) or "none"
         raise JobNotFoundError(f"no job named {name!r} (defined jobs: {known})")
 
+    @functools.cached_property
+    def queues_by_name(self) -> Mapping[str, QueueDefinition[Any]]:
+        """The queues by name (built once)."""
+        return MappingProxyType({queue.name: queue for queue in self.queues})
+
+    def queue(self, name: str) -> QueueDefinition[Any]:
+        """Return the queue named `name`; raises QueueNotFoundError listing the known
+        queues."""
+        found = self.queues_by_name.get(name)
+        if found is not None:
+            return found
+        known = ", ".join(sorted(q.name for q in self.queues)) or "none"
+        raise QueueNotFoundError(f"no queue named {name!r} (defined queues: {known})")
+
     @classmethod
-    def merge(cls, *items: Definitions | JobDefinition) -> Definitions:
-        """Combine Definitions and bare jobs into one Definitions (duplicates are errors)."""
+    def merge(cls, *items: Definitions | JobDefinition | QueueDefinition[Any]) -> Definitions:
+        """Combine Definitions, bare jobs and bare queues into one Definitions (duplicates
+        are errors)."""
         jobs: list[JobDefinition] = []
+        queues: list[QueueDefinition[Any]] = []
         resources: dict[str, Any] = {}
         for item in items:
             if isinstance(item, Definitions):
                 jobs.extend(item.jobs)
+                queues.extend(item.queues)
                 twice = sorted(set(resources) & set(item.resources))
                 if twice:
                     raise DefinitionError("Definitions.merge", [
                         f"two resources are named {name!r}; give each a name of its own"
                         for name in twice])
                 resources.update(item.resources)
+            elif isinstance(item, QueueDefinition):
+                queues.append(item)
             else:
                 jobs.append(item)
-        return cls(jobs=jobs, resources=resources)
+        return cls(jobs=jobs, queues=queues, resources=resources)
+
+
+def _queue_problems(queues: tuple[object, ...], jobs: Mapping[str, JobDefinition]) -> list[str]:
+    """Queues that are not built, share a name or a route, or attach a job missing from
+    `jobs`."""
+    problems: list[str] = []
+    names: set[str] = set()
+    route_owners: dict[str, str] = {}
+    for queue in queues:
+        if isinstance(queue, Queue):
+            problems.append(f"queue {queue.name!r} was added without .build(); call .build()")
+            continue
+        if not isinstance(queue, QueueDefinition):
+            problems.append(f"{queue!r} is not a queue; build queues with "
+                            "Queue[Payload](name)...build()")
+            continue
+        if queue.name in names:
+            problems.append(f"two queues are named {queue.name!r}")
+            continue
+        names.add(queue.name)
+        paths: set[str] = set()
+        for route in queue.routes:
+            owner = route_owners.setdefault(route.path, queue.name)
+            if route.path in paths:
+                problems.append(f"queue {queue.name!r} declares the route {route.path!r} twice")
+            elif owner != queue.name:
+                problems.append(f"queues {owner!r} and {queue.name!r} both declare the route "
+                                f"{route.path!r}; give each route a path of its own")
+            paths.add(route.path)
+        for job in queue.jobs:
+            known = jobs.get(job.name)
+            if known is None:
+                problems.append(f"queue {queue.name!r} attaches job {job.name!r}, which is not "
+                                "in Definitions(jobs=...); add it")
+            elif known is not job:
+                problems.append(f"queue {queue.name!r} attaches a job {job.name!r} other than "
+                                "the one in Definitions(jobs=...); attach that same job")
+    return problems

@@ -13,7 +13,11 @@ import attrs
 from attrs import field, frozen
 
 from daggo_core.definitions.ops import NoInput, OpDefinition, name_problem
-from daggo_core.definitions.params_check import check_params, takes_no_params
+from daggo_core.definitions.params_check import (
+    check_params,
+    structure_checked,
+    takes_no_params,
+)
 from daggo_core.definitions.params_schema import ParamsSchema, params_schema
 from daggo_core.definitions.schedules import (
     CatchUp,
@@ -30,7 +34,7 @@ from daggo_core.definitions.snapshot import (
     Wiring,
 )
 from daggo_core.errors import DefinitionError, ParamsError
-from daggo_core.serde import structure, unserializable_reasons, unstructure
+from daggo_core.serde import unserializable_reasons, unstructure
 
 __all__ = ["InputBinding", "JobBuilder", "JobDefinition"]
 
@@ -98,12 +102,7 @@ class JobDefinition:
             )
         data = dict(params or {})
         check_params(self.name, params_schema(self.params_type), data)
-        try:
-            return structure(data, self.params_type)
-        except Exception as exc:  # the class's own validators refused a value
-            raise ParamsError(
-                f"params of job {self.name!r}: {_describe_structure_error(exc)}"
-            ) from exc
+        return structure_checked(f"params of job {self.name!r}", data, self.params_type)
 
     def params_dict(self, params: Any = None) -> dict[str, Any]:
         """Validate `params` and return them as a JSON-ready dict for storage."""
@@ -134,20 +133,6 @@ class JobDefinition:
             schedules=tuple(schedule_snapshot(s) for s in self.schedules),
             tags=dict(self.tags),
         )
-
-
-def _describe_structure_error(exc: Exception) -> str:
-    """`path: reason` for each error cattrs collected (`$.inner` becomes `inner`), the
-    reason being the exception's own message (an attrs validator's, say)."""
-    from cattrs import transform_error
-
-    lines = []
-    for line in transform_error(exc, path="$",
-                                format_exception=lambda e, _: str(e) or type(e).__name__):
-        reason, _, where = line.rpartition(" @ ")
-        where = where.removeprefix("$").removeprefix(".")
-        lines.append(f"{where}: {reason}" if where else reason)
-    return "; ".join(lines)
 
 
 def _type_label(tp: Any) -> str:

@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import enum
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from daggo_core.definitions.params_schema import (
     ParamSnapshot,
@@ -22,8 +22,12 @@ from daggo_core.definitions.params_schema import (
     TypeSchema,
 )
 from daggo_core.errors import ParamsError
+from daggo_core.serde import structure
 
-__all__ = ["check_params", "describe_fields", "takes_no_params"]
+__all__ = ["check_fields", "check_params", "describe_fields", "structure_checked",
+           "takes_no_params"]
+
+T = TypeVar("T")
 
 #: How much of a wrong value an error message quotes.
 _QUOTE_LIMIT = 60
@@ -37,11 +41,42 @@ def check_params(job_name: str, schema: ParamsSchema, params: Mapping[Any, Any])
     path, the type expected and the value given) and listing the expected fields."""
     if not schema.fields and params:
         raise takes_no_params(job_name, params)
-    problems = _fields_problems(schema, schema.fields, params, "")
+    check_fields(f"params of job {job_name!r}", schema, params)
+
+
+def check_fields(subject: str, schema: ParamsSchema, value: Mapping[Any, Any],
+                 error: type[ParamsError] = ParamsError) -> None:
+    """Raise `error`, its message starting with `subject`, naming every field of `value`
+    that `schema` does not accept and listing the expected fields."""
+    problems = _fields_problems(schema, schema.fields, value, "")
     if problems:
-        raise ParamsError(f"params of job {job_name!r}: {'; '.join(problems)}. "
-                          f"Expected fields: {describe_fields(schema)}",
-                          problems=tuple(problems))
+        raise error(f"{subject}: {'; '.join(problems)}. "
+                    f"Expected fields: {describe_fields(schema)}",
+                    problems=tuple(problems))
+
+
+def structure_checked(subject: str, value: Mapping[str, Any], cls: type[T],
+                      error: type[ParamsError] = ParamsError) -> T:
+    """`value` (passed by `check_fields`) as an instance of `cls`; raises `error`, its
+    message starting with `subject`, when the class's own validators refuse a value."""
+    try:
+        return structure(value, cls)
+    except Exception as exc:  # an attrs validator, or the class's __attrs_post_init__
+        raise error(f"{subject}: {_describe_structure_error(exc)}") from exc
+
+
+def _describe_structure_error(exc: Exception) -> str:
+    """`path: reason` for each error cattrs collected (`$.inner` becomes `inner`), the
+    reason being the exception's own message (an attrs validator's, say)."""
+    from cattrs import transform_error
+
+    lines = []
+    for line in transform_error(exc, path="$",
+                                format_exception=lambda e, _: str(e) or type(e).__name__):
+        reason, _, where = line.rpartition(" @ ")
+        where = where.removeprefix("$").removeprefix(".")
+        lines.append(f"{where}: {reason}" if where else reason)
+    return "; ".join(lines)
 
 
 def takes_no_params(job_name: str, given: object) -> ParamsError:

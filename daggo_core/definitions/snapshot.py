@@ -26,6 +26,7 @@ __all__ = [
     "JobSnapshot",
     "OpSnapshot",
     "ParamSnapshot",
+    "QueueSnapshot",
     "ScheduleSnapshot",
     "Wiring",
 ]
@@ -135,3 +136,29 @@ class JobSnapshot:
     def schedule(self, key: str) -> ScheduleSnapshot | None:
         """The schedule with `key`, or None."""
         return next((s for s in self.schedules if s.key == key), None)
+
+
+@frozen(kw_only=True)
+class QueueSnapshot:
+    """A queue as stored: its payload type (name, fields and nested classes), routes,
+    loader, attached jobs and policies."""
+
+    version: int = SNAPSHOT_VERSION
+    description: str = ""
+    payload_type: str = ""
+    payload_fields: tuple[ParamSnapshot, ...] = ()
+    param_classes: tuple[ClassSchema, ...] = ()
+    routes: tuple[str, ...] = ()
+    loader_mode: str | None = None
+    poll_every: float | None = None
+    jobs: tuple[str, ...] = ()
+    has_partition_key: bool = False
+    has_item_key: bool = False
+    retries: int = 0
+    retry_backoff: float = 60.0
+    per_partition_limit: int | None = None
+
+    @property
+    def payload_schema(self) -> ParamsSchema:
+        """The payload's fields and nested classes, to check a push against."""
+        return ParamsSchema(fields=self.payload_fields, classes=self.param_classes)

@@ -28,6 +28,7 @@ from daggo_core.execution.reexecution import ReexecutionPlan, plan_reexecution
 from daggo_core.execution.run_graph import RunGraph
 from daggo_core.execution.run_monitor import RUN_TIMEOUT
 from daggo_core.execution.step_attempt import RunStop, StepRunner
+from daggo_core.queue_context import QueueMeta
 from daggo_core.resources import ResourceSetupError, open_resources
 from daggo_core.serde import structure, unstructure
 from daggo_core.storage.base import Fence, StepWrites, Storage
@@ -37,6 +38,7 @@ from daggo_core.storage.records import (
     ErrorSource,
     Event,
     EventKind,
+    QueueItem,
     Run,
     RunStatus,
     StepRecord,
@@ -104,6 +106,8 @@ class RunWorker:
         self.outputs: dict[str, Any] = {}
         self.steps: dict[str, StepRecord] = {}
         self.stop = RunStop()
+        #: The queue item the run executes (read when the run starts), if any.
+        self.queue: QueueMeta | None = None
         self.fence = Fence(run.id, run.attempt)
         #: Set once storage refused a write of this attempt: nothing more is recorded.
         self.superseded = False
@@ -218,6 +222,8 @@ class RunWorker:
             self.run = self.storage.get_run(self.run.id)
             return self.run
         self.run = started
+        if started.queue_item_id is not None:
+            self.queue = _queue_meta(self.storage.get_item(started.queue_item_id))
         if self.run.cancel_requested:
             self.stop.request_cancel()
         self._runner = StepRunner(self, loop, self.max_concurrent_steps)
@@ -357,6 +363,11 @@ class RunWorker:
 
     # -- recording (the StepHost of the step runner) ----------------------------
 
+    def publish_item_metadata(self, metadata: Mapping[str, Any]) -> None:
+        """Merge a step output's metadata into the run's queue item."""
+        if self.queue is not None and not self.superseded:
+            self.storage.merge_item_metadata(self.queue.item_id, metadata)
+
     def step_output(self, step_key: str) -> StepOutput:
         """Where step `step_key`'s output and log lines go: its events, within the run's
         log limits, through the recorder."""
@@ -434,3 +445,8 @@ def _new_event_loop() -> asyncio.AbstractEventLoop:
     loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
     return loop
 
+
+def _queue_meta(item: QueueItem) -> QueueMeta:
+    return QueueMeta(queue=item.queue_name, item_id=item.id, item_key=item.item_key,
+                     partition_key=item.partition_key, accepted_at=item.created_at,
+                     attempt=item.attempt, payload=item.payload)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from daggo_core.context import Context, StepLog
+from daggo_core.context import Context, StepLog, check_json
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
 from daggo_core.definitions.snapshot import Wiring
@@ -30,6 +30,7 @@ from daggo_core.execution.error_info import error_info
 from daggo_core.execution.loop_events import set_event, wait_event
 from daggo_core.execution.step_output import serialize_output
 from daggo_core.execution.step_threads import StepThreads
+from daggo_core.queue_context import MetadataProvider, QueueMeta
 from daggo_core.serde import unstructure
 from daggo_core.storage.records import (
     ErrorInfo,
@@ -111,6 +112,8 @@ class StepHost(Protocol):
     stop: RunStop
     #: How long an op past its timeout may take to return once told to stop.
     timeout_grace_seconds: float
+    #: The queue item the run executes, if a queue started it.
+    queue: QueueMeta | None
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
                data: dict[str, Any] | None = None) -> None:
@@ -118,6 +121,9 @@ class StepHost(Protocol):
 
     def step_output(self, step_key: str) -> StepOutput:
         """Where the step's captured output and log lines go."""
+
+    def publish_item_metadata(self, metadata: Mapping[str, Any]) -> None:
+        """Merge `metadata` into the run's queue item (blocking: call off the loop)."""
 
 
 class _Outcome:
@@ -173,7 +179,7 @@ class StepRunner:
                         data={"attempt": attempt})
             ctx = Context(run_id=run.id, job_name=host.job.name, op_name=name,
                           attempt=attempt, params=host.params, resources=host.resources,
-                          tags=run.tags, log=StepLog(name, sink.log))
+                          tags=run.tags, log=StepLog(name, sink.log), queue=host.queue)
             self._contexts[name] = ctx
             if stop.stopping:
                 ctx.cancel_event.set()
@@ -204,6 +210,8 @@ class StepRunner:
                 host.record(attrs.evolve(base, status=StepStatus.SUCCESS, output=result[1]),
                             EventKind.STEP_SUCCESS, f"step {name} succeeded",
                             data={**ended, "duration_ms": _ms(started, finished)})
+                if host.queue is not None and isinstance(result[0], MetadataProvider):
+                    await self._publish(name, result[0], ctx)
                 return True
             error = result.error
             assert error is not None
@@ -231,6 +239,20 @@ class StepRunner:
                         f"step {name} failed: {error.type}: {error.message}",
                         data={**ended, "error": unstructure(error)})
             return False
+
+    async def _publish(self, name: str, output: MetadataProvider, ctx: Context) -> None:
+        """Publish a succeeded step's output metadata onto the run's queue item; what
+        cannot be published is logged on the step (the step stays succeeded)."""
+        try:
+            metadata = dict(output.queue_metadata())
+            for key, value in metadata.items():
+                if not isinstance(key, str):
+                    raise TypeError(f"metadata keys must be strings, got {key!r}")
+                check_json(key, value)
+            await asyncio.to_thread(self.host.publish_item_metadata, metadata)
+        except Exception as exc:
+            ctx.log.warning("step %s: its output's queue metadata was not published: %s: %s",
+                            name, type(exc).__name__, exc)
 
     async def _attempt(self, op: OpDefinition, ctx: Context, inp: Any
                        ) -> tuple[Any, Any] | _Outcome:

@@ -1,6 +1,7 @@
 """The service layer: the one API of daggo, which the CLI, the admin UI and RPC all call.
 
-Each area (jobs, runs, schedules, workers, plugins, system) is a service object over a small
+Each area (jobs, runs, schedules, queues, queue items, partitions, workers, plugins,
+system) is a service object over a small
 `ServiceContext`, taking and returning frozen attrs messages named for their RPC methods
 (`RunsGetManyRequest` is the request of `Runs.GetMany`).
 """
@@ -20,6 +21,7 @@ from daggo_core.services.context import RuntimeControls, ServiceContext
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugin_services import PluginService, open_plugin_services
 from daggo_core.services.plugins import PluginsService
+from daggo_core.services.queues import PartitionsService, QueueItemsService, QueuesService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.streams import StreamsService
@@ -31,6 +33,7 @@ __all__ = ["CORE_SERVICES", "PluginService", "RuntimeControls", "ServiceContext"
 
 #: daggo's own services: the RPC name of each, and its attribute of `Services`.
 CORE_SERVICES = {"Jobs": "jobs", "Runs": "runs", "Schedules": "schedules",
+                 "Queues": "queues", "QueueItems": "queue_items", "Partitions": "partitions",
                  "Workers": "workers", "Plugins": "plugins", "System": "system"}
 
 
@@ -42,6 +45,9 @@ class Services:
     jobs: JobsService
     runs: RunsService
     schedules: SchedulesService
+    queues: QueuesService
+    queue_items: QueueItemsService
+    partitions: PartitionsService
     workers: WorkersService
     plugins: PluginsService
     system: SystemService
@@ -54,7 +60,9 @@ class Services:
         cannot open or takes a name already taken)."""
         runs = RunsService(context)
         return cls(context=context, jobs=JobsService(context), runs=runs,
-                   schedules=SchedulesService(context), workers=WorkersService(context),
+                   schedules=SchedulesService(context), queues=QueuesService(context),
+                   queue_items=QueueItemsService(context),
+                   partitions=PartitionsService(context), workers=WorkersService(context),
                    plugins=PluginsService(context.hooks),
                    system=SystemService(context), streams=StreamsService(context, runs),
                    plugin_services=open_plugin_services(context, tuple(CORE_SERVICES)))

@@ -548,9 +548,10 @@ class RunsService:
             plan_reexecution(definitions.jobs_by_name[parent.job_name], parent.id,
                              self.storage.list_steps(parent.id), mode)
         tags = {k: v for k, v in parent.tags.items() if not k.startswith("daggo/")}
-        tags[REEXECUTE_TAG] = mode
+        tags.update(parent.link_tags, **{REEXECUTE_TAG: mode})
         run = Run(job_name=parent.job_name, params=parent.params, tags=tags,
-                  parent_run_id=parent.id)
+                  parent_run_id=parent.id, queue_item_id=parent.queue_item_id,
+                  partition_key=parent.partition_key)
         message = f"re-execution of run {parent.id} " + (
             "from failure" if step is None else f"from step {step}")
         self.storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED,

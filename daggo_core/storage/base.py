@@ -18,6 +18,12 @@ from daggo_core.storage.records import (
     Event,
     EventKind,
     JobRecord,
+    LoaderState,
+    PartitionSummary,
+    QueueError,
+    QueueItem,
+    QueueItemStatus,
+    QueueRecord,
     Run,
     RunBar,
     RunStatus,
@@ -35,11 +41,17 @@ T = TypeVar("T")
 
 __all__ = [
     "ClaimChooser",
+    "CursorAdvance",
     "EventFilter",
     "EventListener",
     "EventStorage",
     "Fence",
+    "Ingested",
+    "ItemFilter",
+    "ItemPosition",
     "JobStorage",
+    "NewItem",
+    "QueueStorage",
     "RunFilter",
     "RunPosition",
     "RunStorage",
@@ -134,6 +146,59 @@ class WorkerPosition:
 
     host: str
     pid: int
+
+
+@frozen(kw_only=True)
+class ItemFilter:
+    """Which queue items a list or count covers; every given condition must hold.
+
+    `statuses` of None means any; `dead_lettered` True keeps only dead-lettered items,
+    False only the others; `created_after` is inclusive, `created_before` exclusive.
+    """
+
+    queue_name: str | None = None
+    statuses: tuple[QueueItemStatus, ...] | None = None
+    partition_key: str | None = None
+    dead_lettered: bool | None = None
+    duplicate_of: str | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+
+@frozen
+class ItemPosition:
+    """Where a page of items (newest first) ended: the last item's creation time and id."""
+
+    created_at: dt.datetime
+    id: str
+
+
+@frozen(kw_only=True)
+class NewItem:
+    """A delivery to store: the item (QUEUED, its key set) and, should it be accepted,
+    the runs it starts with their first events."""
+
+    item: QueueItem
+    runs: Sequence[Run] = ()
+    events: Sequence[Event] = ()
+
+
+@frozen(kw_only=True)
+class CursorAdvance:
+    """A loader's cursor to store with its batch: `version` is the LoaderState version
+    the batch was loaded from; `lag` what the loader said its source still holds."""
+
+    version: int
+    cursor: str | None
+    lag: int | None = None
+
+
+@frozen(kw_only=True)
+class Ingested:
+    """What a delivery stored: accepted items, and deduplicated ones (`duplicate_of` set)."""
+
+    accepted: tuple[QueueItem, ...]
+    duplicates: tuple[QueueItem, ...]
 
 
 #: `choose(queued, running) -> (ids to claim, {queued run id: why it waits})`.
@@ -388,6 +453,87 @@ class WorkerStorage(Protocol):
         returns how many."""
 
 
+class QueueStorage(Protocol):
+    """Queues synced from code, their items (with the runs each started), loader cursors
+    and health, and ingestion errors. An item's status is rolled up from its runs in the
+    transactions that change them (`daggo_core.storage.item_rollup`)."""
+
+    def sync_queues(self, queues: Sequence[QueueRecord]) -> None:
+        """Upsert `queues` as the active set; queues missing from it become inactive."""
+
+    def get_queue(self, name: str) -> QueueRecord | None:
+        """The queue named `name` (active or not), or None."""
+
+    def list_queues(self, *, include_inactive: bool = False) -> list[QueueRecord]:
+        """The queues by name."""
+
+    def ingest(self, queue_name: str, items: Sequence[NewItem], *,
+               cursor: CursorAdvance | None = None) -> Ingested:
+        """Store a delivery in one transaction: each item whose key the queue has not
+        accepted yet (in storage or earlier in `items`) is accepted with its runs, each
+        other one is stored DEDUPLICATED against the accepted item, and `cursor`, if
+        given, becomes the loader's. Raises CursorMovedError, storing nothing, when the
+        loader's cursor is no longer at `cursor.version`."""
+
+    def get_item(self, item_id: str) -> QueueItem:
+        """The item of that id; raises QueueItemNotFoundError."""
+
+    def find_item_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
+        """Up to `limit` item ids starting with `prefix` (to resolve a short id)."""
+
+    def list_items(self, where: ItemFilter | None = None, *, limit: int = 50,
+                   after: ItemPosition | None = None) -> list[QueueItem]:
+        """Up to `limit` items matching `where`, newest first, after `after`."""
+
+    def count_items(self, where: ItemFilter | None = None) -> int:
+        """How many items match `where`."""
+
+    def count_items_by_status(self, queue_name: str | None = None
+                              ) -> dict[str, dict[QueueItemStatus, int]]:
+        """Items by queue, then status (of one queue if given); dead-lettered items
+        count in their status."""
+
+    def count_dead_lettered(self, queue_name: str | None = None) -> dict[str, int]:
+        """Dead-lettered items by queue (of one queue if given)."""
+
+    def list_item_runs(self, item_id: str) -> list[Run]:
+        """The runs of the item, oldest first."""
+
+    def list_partitions(self, queue_name: str, *, limit: int = 50,
+                        after: str | None = None) -> list[PartitionSummary]:
+        """The queue's partition keys (of accepted items) in order, after `after`."""
+
+    def add_item_runs(self, item_id: str, runs: Sequence[Run], events: Sequence[Event], *,
+                      attempt: int) -> QueueItem | None:
+        """Retry a finished item: add `runs` (new runs of some of its jobs) with their
+        events, and count the attempt, while the item is still finished in `attempt`;
+        returns the item, or None when it was not (another server retried it, or it
+        runs again)."""
+
+    def due_item_retries(self, now: dt.datetime, *, limit: int = 100) -> list[QueueItem]:
+        """Failed items whose automatic retry is due at `now`, earliest first."""
+
+    def merge_item_metadata(self, item_id: str, metadata: Mapping[str, object]) -> None:
+        """Merge `metadata` into the item's (its keys replace the item's)."""
+
+    def get_loader_state(self, queue_name: str) -> LoaderState:
+        """The queue loader's cursor and health (a fresh state before its first poll)."""
+
+    def list_loader_states(self) -> list[LoaderState]:
+        """Every loader state stored, by queue name."""
+
+    def record_loader_poll(self, queue_name: str, *, at: dt.datetime,
+                           error: str | None = None) -> LoaderState:
+        """Record a poll of the loader at `at`: a success (resetting its failure count)
+        or, with `error`, a failure."""
+
+    def add_queue_errors(self, errors: Sequence[QueueError]) -> None:
+        """Store ingestion errors; each queue keeps its newest `QUEUE_ERRORS_KEPT`."""
+
+    def list_queue_errors(self, queue_name: str, *, limit: int = 20) -> list[QueueError]:
+        """The queue's newest errors, newest first."""
+
+
 class WorkNotifier(Protocol):
     """Tells a coordinator when there may be work: a run was queued, or one ended."""
 
@@ -398,7 +544,7 @@ class WorkNotifier(Protocol):
 
 @runtime_checkable
 class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, WorkerStorage,
-              Protocol):
+              QueueStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
 
     def reading(self, fn: Callable[[], T]) -> T:

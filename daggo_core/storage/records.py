@@ -1,5 +1,5 @@
-"""Records stored by daggo: jobs, runs, steps, events, scheduler bookkeeping and workers
-(frozen attrs)."""
+"""Records stored by daggo: jobs, runs, steps, events, scheduler bookkeeping, workers and
+queues (frozen attrs)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 from attrs import field, frozen
 
-from daggo_core.definitions.snapshot import JobSnapshot
+from daggo_core.definitions.snapshot import JobSnapshot, QueueSnapshot
 
 __all__ = [
     "ACTIVE_RUN_STATUSES",
+    "PARTITION_TAG",
+    "QUEUE_TAG",
     "REEXECUTE_TAG",
     "RETRY_TAG",
     "TERMINAL_RUN_STATUSES",
@@ -22,7 +24,14 @@ __all__ = [
     "ErrorSource",
     "Event",
     "EventKind",
+    "ItemSource",
     "JobRecord",
+    "LoaderState",
+    "PartitionSummary",
+    "QueueError",
+    "QueueItem",
+    "QueueItemStatus",
+    "QueueRecord",
     "Run",
     "RunBar",
     "RunStatus",
@@ -69,12 +78,18 @@ class RunTrigger(enum.StrEnum):
     RETRY = "retry"
     #: A re-execution of a finished run, from failure or from a step.
     REEXECUTION = "reexecution"
+    #: An item accepted by a queue (one run per job the queue attaches).
+    QUEUE = "queue"
 
 
 #: Tag on a run that re-runs a run whose worker was lost: how many times it was retried.
 RETRY_TAG = "daggo/retry_number"
 #: Tag on a re-execution run: "failure", or "step:<key>" to re-run from that step.
 REEXECUTE_TAG = "daggo/reexecute"
+#: Tag on a queue item's runs: the queue's name (kept by their retries and re-executions).
+QUEUE_TAG = "daggo/queue"
+#: Tag on a queue item's runs whose queue has a partition key: the item's key.
+PARTITION_TAG = "daggo/partition"
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED})
@@ -167,6 +182,10 @@ class Run:
     cancel_requested: bool = False
     schedule_key: str | None = None
     scheduled_for: dt.datetime | None = None
+    #: The queue item this run executes (its retries and re-executions keep it).
+    queue_item_id: str | None = None
+    #: The partition key of that item, if its queue resolves one.
+    partition_key: str | None = None
     #: The execution attempt: each claim bumps it, and storage refuses the writes of a
     #: worker holding an older one (see `Fence`).
     attempt: int = 0
@@ -184,7 +203,15 @@ class Run:
             return RunTrigger.RETRY
         if REEXECUTE_TAG in self.tags:
             return RunTrigger.REEXECUTION
+        if self.queue_item_id is not None:
+            return RunTrigger.QUEUE
         return RunTrigger.MANUAL
+
+    @property
+    def link_tags(self) -> dict[str, str]:
+        """daggo's tags a run's retries and re-executions keep (its queue's)."""
+        return {key: value for key, value in self.tags.items()
+                if key in (QUEUE_TAG, PARTITION_TAG)}
 
     @property
     def duration_seconds(self) -> float | None:
@@ -323,3 +350,119 @@ class WorkerRecord:
     started_at: dt.datetime = field(factory=utcnow)
     heartbeat_at: dt.datetime = field(factory=utcnow)
     version: str
+
+
+class QueueItemStatus(enum.StrEnum):
+    """Where a queue item is, rolled up from the latest run of each of its jobs (see
+    `daggo_core.storage.item_rollup`), or DEDUPLICATED: a delivery of an item already
+    accepted, which started nothing."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    PARTIALLY_FAILED = "PARTIALLY_FAILED"
+    CANCELED = "CANCELED"
+    DEDUPLICATED = "DEDUPLICATED"
+
+
+class ItemSource(enum.StrEnum):
+    """How an item reached its queue."""
+
+    #: A request to one of the queue's routes.
+    ROUTE = "route"
+    #: The queue's loader (poll or push).
+    LOADER = "loader"
+    #: `Queues.Push` of the RPC API (and `daggo queue push`), or `DaggoApp.push`.
+    API = "api"
+
+
+@frozen(kw_only=True)
+class QueueRecord:
+    """A queue's metadata as synced from code."""
+
+    name: str
+    description: str = ""
+    snapshot: QueueSnapshot
+    active: bool = True
+    updated_at: dt.datetime = field(factory=utcnow)
+
+
+@frozen(kw_only=True)
+class QueueItem:
+    """One delivery to a queue: accepted (it started one run per job of the queue) or
+    DEDUPLICATED against the accepted item of the same key (`duplicate_of`).
+
+    `attempt` counts the times its failed jobs were run (1 at first); `max_retries` and
+    `retry_backoff` are its queue's retry policy when it was accepted. A failed item with
+    retries left has `retry_at` set; one without is dead-lettered (`dead_lettered_at`).
+    `metadata` is what its steps' outputs published.
+    """
+
+    id: str = field(factory=new_run_id)
+    queue_name: str
+    item_key: str
+    payload: dict[str, Any]
+    partition_key: str | None = None
+    status: QueueItemStatus = QueueItemStatus.QUEUED
+    source: ItemSource = ItemSource.API
+    duplicate_of: str | None = None
+    metadata: dict[str, Any] = field(factory=dict)
+    attempt: int = 1
+    max_retries: int = 0
+    retry_backoff: float = 60.0
+    retry_at: dt.datetime | None = None
+    dead_lettered_at: dt.datetime | None = None
+    created_at: dt.datetime = field(factory=utcnow)
+    updated_at: dt.datetime = field(factory=utcnow)
+    finished_at: dt.datetime | None = None
+
+    @property
+    def is_dead_lettered(self) -> bool:
+        return self.dead_lettered_at is not None
+
+
+@frozen(kw_only=True)
+class LoaderState:
+    """A queue loader's cursor and health. `version` grows with each cursor advance (an
+    advance names the version it read, so two servers never both store one batch);
+    `failures` counts failed polls since the last good one; `lag` is what the loader
+    last said its source still holds; `loaded` counts the items it delivered."""
+
+    queue_name: str
+    cursor: str | None = None
+    version: int = 0
+    last_poll_at: dt.datetime | None = None
+    last_success_at: dt.datetime | None = None
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+    failures: int = 0
+    lag: int | None = None
+    loaded: int = 0
+    updated_at: dt.datetime = field(factory=utcnow)
+
+
+@frozen(kw_only=True)
+class QueueError:
+    """A problem ingesting into a queue: a bad item a loader or route delivered, or a
+    loader that raised; `detail` holds what was delivered (or the traceback)."""
+
+    queue_name: str
+    source: ItemSource
+    message: str
+    detail: str = ""
+    created_at: dt.datetime = field(factory=utcnow)
+    id: int | None = None
+
+
+@frozen(kw_only=True)
+class PartitionSummary:
+    """One partition key of a queue: its accepted items by status, and its latest item."""
+
+    queue_name: str
+    partition_key: str
+    items: int
+    counts: Mapping[QueueItemStatus, int]
+    latest_item_id: str
+    latest_status: QueueItemStatus
+    latest_at: dt.datetime

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -38,7 +39,9 @@ __all__ = [
     "jobs",
     "metadata",
     "partitions",
+    "queue_errors",
     "queue_items",
+    "queue_loaders",
     "queues",
     "run_tags",
     "runs",
@@ -148,6 +151,7 @@ runs = Table(
     Index(None, "status", "created_at"),
     Index(None, "created_at"),
     Index(None, "trigger", "created_at"),
+    Index(None, "queue_item_id"),
 )
 
 #: A run's tags again, one row per tag, so that runs can be found by tag with an index.
@@ -226,25 +230,73 @@ queues = Table(
     "queues",
     metadata,
     Column("name", String(_NAME), primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
     Column("snapshot", JSONText, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+#: Deliveries to queues: accepted items (`dedupe_key` is their item key, unique in the
+#: queue) and the deduplicated deliveries of a key already accepted (`dedupe_key` NULL).
 queue_items = Table(
     "queue_items",
     metadata,
     Column("id", String(_ID), primary_key=True),
     Column("queue_name", String(_NAME), nullable=False),
     Column("item_key", String(_NAME), nullable=False),
+    Column("dedupe_key", String(_NAME)),
     Column("payload", JSONText, nullable=False),
     Column("partition_key", String(_NAME)),
     Column("status", String(_STATUS), nullable=False),
+    Column("source", String(_STATUS), nullable=False),
+    Column("duplicate_of", String(_ID)),
     Column("metadata", JSONText, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("max_retries", Integer, nullable=False),
+    Column("retry_backoff", Float, nullable=False),
+    Column("retry_at", UTCDateTime),
+    Column("dead_lettered_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("queue_name", "item_key"),
+    Column("finished_at", UTCDateTime),
+    UniqueConstraint("queue_name", "dedupe_key"),
+    Index(None, "queue_name", "created_at"),
     Index(None, "queue_name", "status", "created_at"),
+    Index(None, "queue_name", "partition_key", "created_at"),
+    Index(None, "created_at"),
+    Index(None, "retry_at"),
+    Index(None, "duplicate_of"),
+)
+
+#: Each queue loader's cursor and health (a row once the loader first polled).
+queue_loaders = Table(
+    "queue_loaders",
+    metadata,
+    Column("queue_name", String(_NAME), primary_key=True),
+    Column("cursor", Text),
+    Column("version", Integer, nullable=False),
+    Column("last_poll_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("failures", Integer, nullable=False),
+    Column("lag", BigInteger),
+    Column("loaded", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Problems ingesting into queues (bad items, loaders that raised), newest kept.
+queue_errors = Table(
+    "queue_errors",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("queue_name", String(_NAME), nullable=False),
+    Column("source", String(_STATUS), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "queue_name", "id"),
+    sqlite_autoincrement=True,
 )
 
 partitions = Table(

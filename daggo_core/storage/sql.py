@@ -1,6 +1,7 @@
 """SqlStorage: the one SQLAlchemy Core implementation of the Storage protocol.
 
-It is composed of one part per concern (jobs, runs, steps, events, schedules, workers),
+It is composed of one part per concern (jobs, runs, steps, events, schedules, workers,
+queues),
 each in its own module over the shared `Transactions`. A backend plugin supplies the engine and a
 `SqlDialect` (locks, retries, notifications); it never overrides a query.
 """
@@ -19,6 +20,7 @@ from daggo_core.storage.records import ErrorInfo, Event, EventKind, Run, RunStat
 from daggo_core.storage.sql_dialect import SqlDialect
 from daggo_core.storage.sql_events import SqlEvents
 from daggo_core.storage.sql_jobs import SqlJobs
+from daggo_core.storage.sql_queues import SqlQueues
 from daggo_core.storage.sql_runs import SqlRuns
 from daggo_core.storage.sql_schedules import SqlSchedules
 from daggo_core.storage.sql_steps import SqlSteps
@@ -32,7 +34,7 @@ logger = logging.getLogger("daggo.storage")
 T = TypeVar("T")
 
 
-class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules, SqlWorkers):
+class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules, SqlWorkers, SqlQueues):
     """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING."""
 
     def __init__(self, engine: Engine, dialect: SqlDialect | None = None, *,

@@ -31,6 +31,8 @@ class LockArea(enum.StrEnum):
     CLAIMS = "claim"
     #: Claiming schedule ticks and changing scheduler state.
     SCHEDULES = "schedule"
+    #: Accepting queue items (deduplication by key) and advancing loader cursors.
+    QUEUES = "queue"
 
 
 class SqlDialect:

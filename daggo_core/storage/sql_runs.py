@@ -47,6 +47,7 @@ from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.schema import workers as _workers
 from daggo_core.storage.sql_dialect import LockArea, SqlDialect
+from daggo_core.storage.sql_queues import roll_up_items
 from daggo_core.storage.sql_rows import (
     RUN_COLUMNS,
     cancel_in_transaction,
@@ -134,6 +135,7 @@ class SqlRuns:
         def tx(conn: Connection) -> None:
             insert_runs(conn, [run])
             insert_events(conn, events)
+            roll_up_items(conn, [run])
 
         self._tx.write("add_run", tx, announce=run.status in _WAKING_STATUSES)
         return run
@@ -272,7 +274,9 @@ class SqlRuns:
             if steps is not None:  # their events before the run's own
                 store_steps(conn, steps)
             insert_events(conn, events)
-            return run_from_row(row._mapping)
+            run = run_from_row(row._mapping)
+            roll_up_items(conn, [run])
+            return run
 
         return self._tx.write("set_run_status", tx, announce=status in _WAKING_STATUSES)
 
@@ -293,7 +297,9 @@ class SqlRuns:
                 get_run(conn, run_id)
                 return None
             insert_events(conn, events)
-            return run_from_row(row._mapping)
+            run = run_from_row(row._mapping)
+            roll_up_items(conn, [run])
+            return run
 
         return self._tx.write("start_run", tx)
 
@@ -329,6 +335,7 @@ class SqlRuns:
                                              "claimer": claimer})
                 claimed = {run.id: run for run in (run_from_row(row._mapping) for row in rows)}
                 insert_events(conn, [_starting_event(run, claimer) for run in claimed.values()])
+                roll_up_items(conn, claimed.values())
             changed = [
                 {"key_id": run.id, "wait_reason": waiting[run.id]}
                 for run in queued if run.id in waiting and waiting[run.id] != run.wait_reason
@@ -381,9 +388,12 @@ class SqlRuns:
         """
         now = utcnow()
         # Coordinators hear of it only when it ended a queued run (their counts changed).
-        run, _ = self._tx.write("request_cancel",
-                                lambda conn: cancel_in_transaction(conn, run_id, now),
-                                announce=lambda outcome: outcome[1])
+        def tx(conn: Connection) -> tuple[Run, bool]:
+            outcome = cancel_in_transaction(conn, run_id, now)
+            roll_up_items(conn, [outcome[0]])
+            return outcome
+
+        run, _ = self._tx.write("request_cancel", tx, announce=lambda outcome: outcome[1])
         return run
 
     def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
@@ -428,10 +438,12 @@ class SqlRuns:
             ended = conn.execute(update(_runs).where(_runs.c.id == fence.run_id)
                                  .values(values).returning(*RUN_COLUMNS)).one()
             insert_events(conn, events)
+            run = run_from_row(ended._mapping)
             if retry is not None:
                 insert_runs(conn, [retry[0]])
                 insert_events(conn, retry[1])
-            return run_from_row(ended._mapping), True
+            roll_up_items(conn, [run] if retry is None else [run, retry[0]])
+            return run, True
 
         return self._tx.write("end_attempt", tx, announce=lambda outcome: outcome[1])
 

@@ -42,6 +42,7 @@ from daggo_core.storage.records import (
     StepStatus,
     utcnow,
 )
+from daggo_core.testing.queue_storage_contract import QueueStorageContract
 from daggo_core.testing.schedule_storage_contract import ScheduleStorageContract
 from daggo_core.testing.worker_storage_contract import WorkerStorageContract
 
@@ -82,7 +83,7 @@ def claim_oldest(storage: Storage, limit: int) -> list[Run]:
                               scan_limit=limit)
 
 
-class StorageContract(ScheduleStorageContract, WorkerStorageContract):
+class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStorageContract):
     """Behaviour shared by every Storage implementation."""
 
     def make_storage(self, tmp_path: Path) -> Storage:

@@ -1,0 +1,226 @@
+"""Queues at run time, on each backend: pushed and loaded items start one run per job,
+roll up from them, are deduplicated on their key, retried, dead-lettered and replayed;
+bad items are refused naming the field; a failing loader is retried and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from attrs import frozen
+
+import daggo_core
+from daggo_core import Batch, Context, NoInput, Queue, dag
+from daggo_core.app import DaggoApp
+from daggo_core.config import Config, default_config
+from daggo_core.errors import PayloadError, QueueNotFoundError
+from daggo_core.services.queues import (
+    QueueItemsGetRequest,
+    QueueItemsReplayRequest,
+    QueueItemsRetryRequest,
+    QueuesGetRequest,
+)
+from daggo_core.storage.records import QueueItemStatus, RunStatus
+from daggo_core.testing.processes import wait_for
+from tests.conftest import BackendUnderTest
+
+
+@frozen
+class Envelope:
+    customer: str
+    batch: int
+
+
+@frozen
+class Imported:
+    rows: int
+
+    def queue_metadata(self) -> dict[str, Any]:
+        return {"rows": self.rows}
+
+
+#: Customers whose imports fail (set by a test), and what each op saw.
+FAILING: set[str] = set()
+SEEN: list[tuple[str, int, str | None, int]] = []
+
+
+def import_rows(ctx: Context, inp: NoInput) -> Imported:
+    envelope = daggo_core.queue_payload(ctx, Envelope)
+    meta = daggo_core.queue_meta(ctx)
+    SEEN.append((envelope.customer, envelope.batch, meta.partition_key, meta.attempt))
+    if envelope.customer in FAILING:
+        raise RuntimeError(f"cannot import {envelope.customer}")
+    return Imported(rows=envelope.batch * 10)
+
+
+@frozen
+class Audited:
+    ok: bool
+
+
+def audit(ctx: Context, inp: NoInput) -> Audited:
+    return Audited(ok=True)
+
+
+IMPORT = dag.job("import").add(dag.op("import_rows", import_rows)).build()
+AUDIT = dag.job("audit").add(dag.op("audit", audit)).build()
+
+
+def imports_queue(**options: Any) -> Any:
+    queue = (Queue[Envelope]("imports").partition_key(lambda e: e.customer)
+             .item_key(lambda e: f"{e.customer}/{e.batch}").jobs(IMPORT, AUDIT))
+    if "retries" in options:
+        queue = queue.retries(options["retries"], backoff=0.05)
+    if "loader" in options:
+        queue = queue.loader(options["loader"], poll_every=0.05)
+    return queue.build()
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> Iterator[None]:
+    FAILING.clear()
+    SEEN.clear()
+    yield
+    FAILING.clear()
+
+
+@pytest.fixture
+def config(storage_backend: BackendUnderTest, tmp_path: Path) -> Config:
+    config = default_config()
+    config.database = storage_backend.database
+    config.execution.executor = "in_process"
+    config.execution.poll_interval_seconds = 0.05
+    return config
+
+
+def serving(app: DaggoApp, check: Callable[[], None]) -> None:
+    """Run `check` (blocking) in a thread while the app's runtime runs."""
+    async def main() -> None:
+        async with app.running():
+            await asyncio.to_thread(check)
+
+    asyncio.run(main())
+
+
+def item_status(app: DaggoApp, item_id: str) -> QueueItemStatus:
+    return app.services.queue_items.get(QueueItemsGetRequest(item_id=item_id)).item.status
+
+
+def test_a_pushed_item_runs_each_job_and_rolls_up_with_its_metadata(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[imports_queue()]))
+
+    def check() -> None:
+        pushed = app.push("imports", {"customer": "acme", "batch": 3})
+        (item_id,) = pushed.accepted
+        wait_for(lambda: item_status(app, item_id) is QueueItemStatus.SUCCEEDED,
+                 what="the item to succeed")
+        detail = app.services.queue_items.get(QueueItemsGetRequest(item_id=item_id[:10]))
+        assert sorted(r.job_name for r in detail.runs) == ["audit", "import"]
+        assert {r.status for r in detail.runs} == {RunStatus.SUCCESS}
+        assert detail.item.partition_key == "acme" and detail.item.item_key == "acme/3"
+        assert detail.payload == {"customer": "acme", "batch": 3}
+        assert detail.metadata == {"rows": 30}
+        assert SEEN == [("acme", 3, "acme", 1)]
+
+    serving(app, check)
+
+
+def test_a_key_delivered_again_is_deduplicated_and_starts_nothing(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[imports_queue()]))
+    first = app.push("imports", Envelope("acme", 1)).accepted[0]
+    again = app.push("imports", {"customer": "acme", "batch": 1}, {"customer": "zen",
+                                                                   "batch": 1})
+    assert len(again.accepted) == 1
+    (duplicate,) = again.deduplicated
+    assert duplicate.duplicate_of == first and duplicate.status is QueueItemStatus.DEDUPLICATED
+    detail = app.services.queue_items.get(QueueItemsGetRequest(item_id=first))
+    assert [d.id for d in detail.duplicates] == [duplicate.id] and detail.duplicate_count == 1
+    assert app.services.queue_items.get(QueueItemsGetRequest(item_id=duplicate.id)).runs == ()
+
+
+def test_a_bad_payload_is_refused_naming_the_field_and_kept_as_an_error(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[imports_queue()]))
+    with pytest.raises(PayloadError, match=r"batch: expected int, got str 'x'"):
+        app.push("imports", {"customer": "acme", "batch": "x"})
+    mixed = app.push("imports", {"customer": "acme", "batch": 1}, {"customer": "acme"})
+    assert len(mixed.accepted) == 1
+    assert mixed.rejected and "item 1" in mixed.rejected[0] and "batch" in mixed.rejected[0]
+    errors = app.services.queues.get(QueuesGetRequest(queue="imports")).queue.errors
+    assert len(errors) == 2 and "batch" in errors[0].message and '"customer"' in errors[0].detail
+    with pytest.raises(QueueNotFoundError, match="imports"):
+        app.push("exports", {"customer": "acme", "batch": 1})
+
+
+def test_a_failed_item_is_retried_then_dead_lettered_and_replayed(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    FAILING.add("acme")
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT],
+                                              queues=[imports_queue(retries=1)]))
+
+    def check() -> None:
+        (item_id,) = app.push("imports", {"customer": "acme", "batch": 1}).accepted
+        dead = wait_for(lambda: (d := app.services.queue_items.get(
+            QueueItemsGetRequest(item_id=item_id))).item.dead_lettered and d,
+            what="the item to be dead-lettered")
+        assert dead.item.status is QueueItemStatus.PARTIALLY_FAILED and dead.item.attempt == 2
+        # The retry re-ran the failed job only, as a re-execution linked to the item.
+        assert sorted(r.job_name for r in dead.runs) == ["audit", "import", "import"]
+        assert SEEN == [("acme", 1, "acme", 1), ("acme", 1, "acme", 2)]
+        FAILING.clear()
+        replayed = app.services.queue_items.replay(QueueItemsReplayRequest(
+            queue="imports", dead_lettered=True))
+        assert replayed.replayed == (item_id,) and replayed.skipped == 0
+        wait_for(lambda: item_status(app, item_id) is QueueItemStatus.SUCCEEDED,
+                 what="the replayed item to succeed")
+        item = app.services.queue_items.get(QueueItemsGetRequest(item_id=item_id)).item
+        assert not item.dead_lettered and item.attempt == 3
+        with pytest.raises(daggo_core.DaggoError, match="SUCCEEDED"):
+            app.services.queue_items.retry(QueueItemsRetryRequest(item_id=item_id))
+
+    serving(app, check)
+
+
+def test_a_poll_loader_delivers_batches_with_its_cursor_and_recovers_from_failures(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    calls: list[str | None] = []
+    broken = threading.Event()
+
+    def load(cursor: str | None) -> Batch[Envelope]:
+        calls.append(cursor)
+        if broken.is_set():
+            raise ConnectionError("the source is down")
+        start = int(cursor or 0)
+        if start >= 4:
+            return Batch(items=[], cursor=cursor, lag=0)
+        return Batch(items=[Envelope("acme", start + 1),
+                            {"customer": "zen", "batch": start + 2}, {"bad": True}],
+                     cursor=str(start + 2), lag=4 - start - 2)
+
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT],
+                                              queues=[imports_queue(loader=load)]))
+
+    def check() -> None:
+        summary = wait_for(lambda: (q := app.services.queues.get_many().queues[0]).loader
+                           and q.loader.cursor == "4" and q, what="the loader to reach 4")
+        assert summary.loader is not None and summary.loader.loaded == 4
+        assert summary.loader.healthy and summary.loader.lag == 0
+        assert calls[:2] == [None, "2"]  # a source with more: polled again at once
+        errors = app.services.queues.get(QueuesGetRequest(queue="imports")).queue.errors
+        assert len(errors) == 2 and all("bad" in e.message for e in errors)
+        broken.set()
+        unhealthy = wait_for(lambda: (q := app.services.queues.get_many().queues[0]).loader
+                             and q.loader.failures >= 2 and q, what="failures")
+        assert unhealthy.loader is not None and not unhealthy.loader.healthy
+        assert "ConnectionError: the source is down" in (unhealthy.loader.last_error or "")
+        broken.clear()
+        wait_for(lambda: (q := app.services.queues.get_many().queues[0]).loader
+                 and q.loader.healthy, what="the loader to recover")
+
+    serving(app, check)
