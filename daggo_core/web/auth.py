@@ -28,7 +28,8 @@ from daggo_core.rpc.errors import unauthenticated
 from daggo_core.serde import json_text
 from daggo_core.web.csrf import csrf_passes
 
-__all__ = ["LoginThrottle", "install_auth", "is_api", "refusal", "safe_next", "viewer"]
+__all__ = ["INGRESS_ENDPOINT", "LoginThrottle", "install_auth", "is_api", "refusal",
+           "safe_next", "viewer"]
 
 logger = logging.getLogger("daggo.web.auth")
 
@@ -36,6 +37,8 @@ logger = logging.getLogger("daggo.web.auth")
 OPEN_ENDPOINTS = frozenset({"healthz", "login", "logout", "static"})
 #: First path segments that answer JSON, never a redirect to the login page.
 API_ROOTS = frozenset({"rpc", "metrics"})
+#: The endpoint names of the queues' routes start with it: they answer as the API does.
+INGRESS_ENDPOINT = "queue_route:"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 SESSION_PRINCIPAL = "principal"
 
@@ -101,12 +104,13 @@ def install_auth(web: Quart, authentication: Authentication | None, *, pages: bo
             return None
         principal = authentication.authenticate(request.headers)
         if principal is None and (request.method in SAFE_METHODS or (
-                not is_api(request.path) and await csrf_passes())):
+                not is_api(request.path, request.endpoint) and await csrf_passes())):
             principal = _session_principal()  # a page's form: with its CSRF token
         if principal is not None:
             g.principal = principal
             return None
-        if pages and request.method in SAFE_METHODS and not is_api(request.path):
+        if pages and request.method in SAFE_METHODS and not is_api(request.path,
+                                                                   request.endpoint):
             page = quote(request.full_path.rstrip("?"), safe="/")
             return redirect(f"{url_for('login')}?next={page}")
         status, headers, body = refusal(authentication)
@@ -185,6 +189,7 @@ def viewer() -> Principal | None:
     return principal if isinstance(principal, Principal) else None
 
 
-def is_api(path: str) -> bool:
-    """Whether `path` is the API's (`/rpc/...`, `/metrics`): JSON answers, bearer tokens."""
-    return path.split("/")[1] in API_ROOTS
+def is_api(path: str, endpoint: str | None = None) -> bool:
+    """Whether `path` is the API's (`/rpc/...`, `/metrics`, a queue's route, by its
+    `endpoint`): JSON answers, bearer tokens, no CSRF token."""
+    return path.split("/")[1] in API_ROOTS or (endpoint or "").startswith(INGRESS_ENDPOINT)

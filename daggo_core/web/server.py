@@ -14,6 +14,7 @@ from daggo_core.web.auth import install_auth
 from daggo_core.web.lifespan import run_in_lifespan
 from daggo_core.web.metrics import install_metrics
 from daggo_core.web.pages import install_pages
+from daggo_core.web.queue_routes import install_queue_routes
 from daggo_core.web.rpc_fast_path import install_rpc_fast_path
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ __all__ = ["create_asgi"]
 
 
 def create_asgi(app: DaggoApp) -> Quart:
-    """Build the ASGI app for `app`: the RPC API (`/rpc/`), UI pages (unless disable_ui),
+    """Build the ASGI app for `app`: the RPC API (`/rpc/`), the queues' routes, UI pages
+    (unless disable_ui),
     `/metrics` and `/healthz`, behind the configured authenticator (`daggo_core.web.auth`),
     with URLs under the ASGI `root_path` it is mounted at, running the app's runtime for
     its lifespan."""
@@ -37,6 +39,7 @@ def create_asgi(app: DaggoApp) -> Quart:
     install_auth(web, authentication, pages=not app.config.disable_ui)
     web.register_blueprint(rpc_blueprint(services, methods))
     install_rpc_fast_path(web, services, methods, app.metrics, authentication)
+    install_queue_routes(web, services, app.definitions.queues)
 
     @web.get("/healthz")
     async def healthz() -> Any:
