@@ -36,7 +36,7 @@ from daggo_core.services.queues import QueuesPushRequest, QueuesPushResponse
 from daggo_core.services.runs import RunsCancelRequest, RunSummary
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import utcnow
+from daggo_core.storage.records import PARTITION_TAG, utcnow
 from daggo_core.web.processes import WebProcessLink, listen, web_process_link
 
 if TYPE_CHECKING:
@@ -167,7 +167,12 @@ class DaggoApp:
                 job_limits={job.name: job.max_concurrent_runs for job in self.definitions.jobs
                             if job.max_concurrent_runs is not None},
                 tag_limits=self.config.execution.tag_limits,
-                fair_share_tag=self.config.execution.fair_share_tag,
+                fair_share_tag=self.config.execution.fair_share_tag or (
+                    PARTITION_TAG if any(q.partition_key_fn for q in self.definitions.queues)
+                    else None),
+                partition_limits={q.name: q.per_partition_limit
+                                  for q in self.definitions.queues
+                                  if q.per_partition_limit is not None},
                 on_launch=self.metrics.run_launched,
             )
             execution = self.config.execution

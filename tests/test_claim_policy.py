@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from daggo_core.execution.claim_policy import ClaimDecision, ConcurrencyLimits, choose_runs
-from daggo_core.storage.records import Run, RunStatus
+from daggo_core.storage.records import PARTITION_TAG, QUEUE_TAG, Run, RunStatus
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _seq = itertools.count()
@@ -36,6 +36,14 @@ def _run(
 
 def _running(job: str = "etl", **tags: str) -> Run:
     return _run(job, status=RunStatus.STARTED, **tags)
+
+
+def _item_run(queue: str, partition: str, run_id: str | None = None,
+              status: RunStatus = RunStatus.QUEUED) -> Run:
+    """A run of an item of `queue` whose partition key is `partition`."""
+    run = _run("import", run_id, status, **{QUEUE_TAG: queue, PARTITION_TAG: partition})
+    return Run(id=run.id, job_name=run.job_name, tags=run.tags, status=run.status,
+               created_at=run.created_at, partition_key=partition, queue_item_id="i" * 32)
 
 
 def _choose(queued: list[Run], running: Sequence[Run] = (), **limits: Any) -> ClaimDecision:
@@ -198,6 +206,27 @@ def test_tag_blocked_run_does_not_block_younger_runs() -> None:
     assert set(decision.waiting) == {"w1", "w2"}
 
 
+# ---------------------------------------------------------------------------- partitions
+
+
+def test_a_queues_partition_limit_caps_each_key_and_names_it() -> None:
+    queued = [_item_run("imports", "acme", f"a{i}") for i in range(3)]
+    queued += [_item_run("imports", "zen", "z0"), _item_run("exports", "acme", "e0")]
+    decision = _choose(queued, [_item_run("imports", "acme", status=RunStatus.STARTED)],
+                       partition_limits={"imports": 2})
+    assert decision.claim == ("a0", "z0", "e0")  # another queue's key is its own
+    assert decision.waiting["a1"] == (
+        "partition 'acme' of queue 'imports' limit reached (2 of 2 running)")
+    assert decision.wait_kinds["a1"] == "partition_limit"
+
+
+def test_busy_partition_keys_are_shared_fairly() -> None:
+    queued = [_item_run("imports", "acme", f"a{i}") for i in range(50)]
+    queued += [_item_run("imports", "zen", "z0")]
+    decision = _choose(queued, max_concurrent_runs=2, fair_share_tag=PARTITION_TAG)
+    assert decision.claim == ("a0", "z0")
+
+
 # ---------------------------------------------------------------------------- fairness
 
 
@@ -307,6 +336,14 @@ def _violations(
         before = sum(map(matches, running))
         if sum(map(matches, counted)) > max(cap, before):
             problems.append(f"tag {name}")
+    partitions = Counter((run.tags[QUEUE_TAG], run.partition_key) for run in counted
+                         if run.partition_key is not None)
+    for (queue, key), count in partitions.items():
+        cap = limits.partition_limits.get(queue)
+        before = sum(run.partition_key == key and run.tags[QUEUE_TAG] == queue
+                     for run in running)
+        if cap is not None and count > max(cap, before):
+            problems.append(f"partition {queue}/{key}")
     return problems
 
 
@@ -318,8 +355,13 @@ def _random_case(rng: random.Random) -> tuple[list[Run], list[Run], ConcurrencyL
         return {k: rng.choice(values) for k in ("customer", "warehouse", "team")
                 if rng.random() < 0.6}
 
-    running = [_running(rng.choice(jobs), **tags()) for _ in range(rng.randrange(0, 8))]
-    queued = [_run(rng.choice(jobs), **tags()) for _ in range(rng.randrange(0, 60))]
+    def any_run(status: RunStatus) -> Run:
+        if rng.random() < 0.3:
+            return _item_run(rng.choice(["q1", "q2"]), rng.choice(values), status=status)
+        return _run(rng.choice(jobs), status=status, **tags())
+
+    running = [any_run(RunStatus.STARTED) for _ in range(rng.randrange(0, 8))]
+    queued = [any_run(RunStatus.QUEUED) for _ in range(rng.randrange(0, 60))]
     tag_names = ["customer", "warehouse", "team"] + [
         f"{k}={v}" for k in ("customer", "warehouse", "team") for v in values
     ]
@@ -327,7 +369,9 @@ def _random_case(rng: random.Random) -> tuple[list[Run], list[Run], ConcurrencyL
         max_concurrent_runs=rng.randrange(0, 40),
         job_limits={j: rng.randrange(0, 6) for j in rng.sample(jobs, rng.randrange(0, 4))},
         tag_limits={t: rng.randrange(0, 6) for t in rng.sample(tag_names, rng.randrange(0, 5))},
-        fair_share_tag=rng.choice([None, "customer", "team"]),
+        fair_share_tag=rng.choice([None, "customer", "team", PARTITION_TAG]),
+        partition_limits={q: rng.randrange(0, 4) for q in rng.sample(["q1", "q2"],
+                                                                     rng.randrange(0, 3))},
         free_slots=rng.choice([None, None, *range(0, 30)]),
     )
     return queued, running, limits

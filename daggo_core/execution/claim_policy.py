@@ -1,4 +1,5 @@
-"""Which queued runs to claim now: a pure policy over global, per-job and per-tag limits."""
+"""Which queued runs to claim now: a pure policy over global, per-job, per-tag and
+per-partition limits."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from collections.abc import Mapping, Sequence
 
 from attrs import define, field, frozen
 
-from daggo_core.storage.records import Run
+from daggo_core.storage.records import QUEUE_TAG, Run
 
 __all__ = ["WAIT_KINDS", "ClaimDecision", "ConcurrencyLimits", "choose_runs"]
 
 #: What a queued run can wait for: a global run slot, a free slot of this coordinator's
-#: executor, its job's limit, one of its tags' limits.
-WAIT_KINDS = ("run_slot", "executor_slot", "job_limit", "tag_limit")
+#: executor, its job's limit, one of its tags' limits, its queue's per-partition limit.
+WAIT_KINDS = ("run_slot", "executor_slot", "job_limit", "tag_limit", "partition_limit")
 
 
 @frozen(kw_only=True)
@@ -23,14 +24,16 @@ class ConcurrencyLimits:
 
     `tag_limits` keys are either `"key"` (runs having that tag, whatever its value) or
     `"key=value"` (runs with exactly that tag; split at the first `=`). `fair_share_tag`
-    shares slots across the values of one tag key. `free_slots` caps how many runs this
-    coordinator's executor can take now (None: no extra cap).
+    shares slots across the values of one tag key. `partition_limits` caps, by queue
+    name, the runs of each partition key of that queue's items. `free_slots` caps how
+    many runs this coordinator's executor can take now (None: no extra cap).
     """
 
     max_concurrent_runs: int
     job_limits: Mapping[str, int] = field(factory=dict)
     tag_limits: Mapping[str, int] = field(factory=dict)
     fair_share_tag: str | None = None
+    partition_limits: Mapping[str, int] = field(factory=dict)
     free_slots: int | None = None
 
 
@@ -81,6 +84,7 @@ class _Usage:
     picked: int = 0
     jobs: Counter[str] = field(factory=Counter)
     tags: Counter[str] = field(factory=Counter)
+    partitions: Counter[tuple[str, str]] = field(factory=Counter)
     _key_limits: dict[str, str] = field(init=False, factory=dict)
     _pair_limits: dict[tuple[str, str], str] = field(init=False, factory=dict)
     _order: dict[str, int] = field(init=False, factory=dict)
@@ -111,6 +115,17 @@ class _Usage:
         self.picked += picked
         self.jobs[run.job_name] += 1
         self.tags.update(self.tag_limits_of(run))
+        partition = self.partition_of(run)
+        if partition is not None:
+            self.partitions[partition] += 1
+
+    def partition_of(self, run: Run) -> tuple[str, str] | None:
+        """(queue, partition key) of a run its queue limits per partition, else None."""
+        queue = run.tags.get(QUEUE_TAG)
+        if (run.partition_key is None or queue is None
+                or queue not in self.limits.partition_limits):
+            return None
+        return queue, run.partition_key
 
     def slot_blocker(self) -> tuple[str, str] | None:
         """Why no run at all can be picked now (kind, message), or None."""
@@ -138,6 +153,13 @@ class _Usage:
             if self.tags[name] >= cap:
                 return ("tag_limit",
                         f"tag '{name}' limit reached ({self.tags[name]} of {cap} running)")
+        partition = self.partition_of(run)
+        if partition is not None:
+            cap = self.limits.partition_limits[partition[0]]
+            if self.partitions[partition] >= cap:
+                return ("partition_limit",
+                        f"partition '{partition[1]}' of queue '{partition[0]}' limit reached "
+                        f"({self.partitions[partition]} of {cap} running)")
         return None
 
 

@@ -27,7 +27,8 @@ class RunCoordinator:
     """Keeps the executor fed with queued runs, within every concurrency limit.
 
     Limits are global (`max_concurrent_runs`, counted over every coordinator of the
-    database), per job, per tag, with optional fair sharing across one tag's values; the
+    database), per job, per tag, per partition key of a queue, with optional fair sharing
+    across one tag's values; the
     choice and the claim happen in one storage transaction, so they hold with several
     coordinators. Runs left queued record why they wait. The coordinator dispatches when
     woken (a launch from this process, a run finishing) and otherwise every
@@ -53,6 +54,7 @@ class RunCoordinator:
         job_limits: Mapping[str, int] | None = None,
         tag_limits: Mapping[str, int] | None = None,
         fair_share_tag: str | None = None,
+        partition_limits: Mapping[str, int] | None = None,
         on_launch: Callable[[Run], None] | None = None,
     ) -> None:
         self.storage = storage
@@ -63,6 +65,7 @@ class RunCoordinator:
         self.job_limits = dict(job_limits or {})
         self.tag_limits = dict(tag_limits or {})
         self.fair_share_tag = fair_share_tag
+        self.partition_limits = dict(partition_limits or {})
         self.on_launch = on_launch
         self.waiting: Counter[str] = Counter()
         self._wake = asyncio.Event()
@@ -80,7 +83,8 @@ class RunCoordinator:
         free = self.max_concurrent_runs - len(self.executor.active_run_ids())
         return ConcurrencyLimits(
             max_concurrent_runs=self.max_concurrent_runs, job_limits=self.job_limits,
-            tag_limits=self.tag_limits, fair_share_tag=self.fair_share_tag, free_slots=free,
+            tag_limits=self.tag_limits, fair_share_tag=self.fair_share_tag,
+            partition_limits=self.partition_limits, free_slots=free,
         )
 
     def dispatch_once(self, *, force: bool = True) -> int:
