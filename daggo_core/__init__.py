@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from daggo_core.app import DaggoApp, open, run
     from daggo_core.config import Config, default_config, load_config
     from daggo_core.execution.local import ExecuteResult, execute
+    from daggo_core.queues.ready_loaders import queue_loader
 
 __version__ = "0.1.0"
 
@@ -66,6 +67,7 @@ __all__ = [
     "hookimpl",
     "load_config",
     "open",
+    "queue_loader",
     "queue_meta",
     "queue_payload",
     "run",
@@ -82,6 +84,7 @@ _LAZY = {
     "open": "daggo_core.app",
     "run": "daggo_core.app",
     "DaggoApp": "daggo_core.app",
+    "queue_loader": "daggo_core.queues.ready_loaders",
 }
 
 

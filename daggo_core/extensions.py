@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from attrs import field, frozen
 
@@ -31,6 +31,7 @@ __all__ = [
     "MethodExample",
     "PanelContext",
     "Principal",
+    "QueueLoaderSpec",
     "ServiceSpec",
     "StorageBackend",
     "UIPanel",
@@ -103,6 +104,18 @@ class ExecutorSpec:
 
     name: str
     create: Callable[[ExecutorContext], Executor]
+    description: str = ""
+
+
+@frozen(kw_only=True)
+class QueueLoaderSpec:
+    """A ready-made queue loader, built with `daggo_core.queue_loader(name, **options)`:
+    `create(**options)` returns the loader function, which loads in `mode` ("poll" or
+    "push", as `Queue.loader` describes)."""
+
+    name: str
+    create: Callable[..., Callable[[Any], object]]
+    mode: str = "poll"
     description: str = ""
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from daggo_core.extensions import (
         Authenticator,
         ExecutorSpec,
+        QueueLoaderSpec,
         ServiceSpec,
         StorageBackend,
         UIPanel,
@@ -74,6 +75,16 @@ def daggo_executors() -> list[ExecutorSpec]:
     Called once at start-up. `cfg.execution.executor` picks one by name.
 
     :returns: a list of :class:`daggo_core.extensions.ExecutorSpec`.
+    """
+
+
+@hookspec
+def daggo_queue_loaders() -> list[QueueLoaderSpec]:
+    """Return the ready-made queue loaders this plugin provides.
+
+    `daggo_core.queue_loader(name, **options)` builds one for `Queue.loader`.
+
+    :returns: a list of :class:`daggo_core.extensions.QueueLoaderSpec`.
     """
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from daggo_core.extensions import (
         Authenticator,
         ExecutorSpec,
+        QueueLoaderSpec,
         ServiceSpec,
         StorageBackend,
         UIPanel,
@@ -202,6 +203,15 @@ class Hooks:
     def executors(self) -> dict[str, ExecutorSpec]:
         """Every executor (`daggo_executors`), by name."""
         return self._collect("daggo_executors")
+
+    def queue_loaders(self) -> dict[str, QueueLoaderSpec]:
+        """Every ready-made queue loader (`daggo_queue_loaders`), by name."""
+        return self._collect("daggo_queue_loaders")
+
+    def queue_loader(self, name: str) -> QueueLoaderSpec:
+        """The queue loader named `name`, or a PluginError listing the installed ones."""
+        return self._pick("queue loader", "daggo_core.queue_loader", name,
+                          self.queue_loaders())
 
     def ui_panels(self) -> dict[str, UIPanel]:
         """Every extra admin page (`daggo_ui_panels`), by name."""

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from daggo_core.cli.main import cli
 from daggo_core.errors import PluginError
-from daggo_core.extensions import ExecutorSpec, StorageBackend, UIPanel
+from daggo_core.extensions import ExecutorSpec, QueueLoaderSpec, StorageBackend, UIPanel
 from daggo_core.hookspecs import hookimpl
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.storage.records import Event, EventKind, Run, RunStatus
@@ -108,6 +108,21 @@ def test_hook_daggo_executors() -> None:
     executor.launch(run)
     assert launched == [run.id]
     assert list(hooks.executors()) == ["inline"]
+
+
+def test_hook_daggo_queue_loaders() -> None:
+    def create(*, start: int) -> Any:
+        def load(cursor: str | None) -> list[dict[str, int]]:
+            return [{"n": start}]
+        return load
+
+    spec = QueueLoaderSpec(name="counter", create=create, mode="poll")
+    hooks = manager(plugin("counter_plugin", daggo_queue_loaders=lambda: [spec]))
+    assert hooks.queue_loader("counter") is spec
+    assert hooks.queue_loader("counter").create(start=7)(None) == [{"n": 7}]
+    assert list(hooks.queue_loaders()) == ["counter"]
+    with pytest.raises(PluginError, match=r"no queue loader named 'pigeon'.*counter"):
+        hooks.queue_loader("pigeon")
 
 
 def test_hook_daggo_config_sections(tmp_path: Path) -> None:

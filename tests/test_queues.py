@@ -5,6 +5,7 @@ bad items are refused naming the field; a failing loader is retried and recovers
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,12 +20,14 @@ from daggo_core.app import DaggoApp
 from daggo_core.config import Config, default_config
 from daggo_core.errors import PayloadError, QueueNotFoundError
 from daggo_core.services.queues import (
+    QueueItemsGetManyRequest,
     QueueItemsGetRequest,
     QueueItemsReplayRequest,
     QueueItemsRetryRequest,
     QueuesGetRequest,
 )
-from daggo_core.storage.records import QueueItemStatus, RunStatus
+from daggo_core.services.runs import RunsReexecuteRequest
+from daggo_core.storage.records import PARTITION_TAG, QUEUE_TAG, QueueItemStatus, RunStatus
 from daggo_core.testing.processes import wait_for
 from tests.conftest import BackendUnderTest
 
@@ -222,5 +225,82 @@ def test_a_poll_loader_delivers_batches_with_its_cursor_and_recovers_from_failur
         broken.clear()
         wait_for(lambda: (q := app.services.queues.get_many().queues[0]).loader
                  and q.loader.healthy, what="the loader to recover")
+
+    serving(app, check)
+
+
+def test_the_ready_made_directory_loader_delivers_dropped_files(
+        config: Config, apps: Callable[..., DaggoApp], tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.json").write_text(json.dumps({"customer": "acme", "batch": 1}))
+    (inbox / "b.json").write_text(json.dumps([{"customer": "zen", "batch": 1},
+                                              {"customer": "zen", "batch": 2}]))
+    (inbox / "c.json").write_text("{not json")
+    queue = (Queue[Envelope]("imports")
+             .loader(daggo_core.queue_loader("directory", path=inbox), poll_every=0.05)
+             .jobs(IMPORT, AUDIT).build())
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[queue]))
+
+    def loaded() -> Any:
+        loader = app.services.queues.get_many().queues[0].loader
+        return loader if loader is not None and loader.cursor is not None else None
+
+    def check() -> None:
+        assert wait_for(lambda: (s := loaded()) and s.cursor == "c.json" and s).loaded == 3
+        keys = sorted(i.item_key for i in app.services.queue_items.get_many(
+            QueueItemsGetManyRequest(queue="imports")).items)
+        assert keys == ["a.json#0", "b.json#0", "b.json#1"]
+        errors = app.services.queues.get(QueuesGetRequest(queue="imports")).queue.errors
+        assert len(errors) == 1 and "c.json: not JSON" in errors[0].detail
+        (inbox / "d.json").write_text(json.dumps({"customer": "acme", "batch": 2}))
+        assert wait_for(lambda: (s := loaded()) and s.cursor == "d.json" and s).loaded == 4
+
+    serving(app, check)
+    with pytest.raises(daggo_core.errors.PluginError, match="directory"):
+        daggo_core.queue_loader("carrier-pigeon")
+
+
+def test_a_push_loader_pushes_with_its_cursor_and_resumes_from_it(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    seen: list[str | None] = []
+
+    async def listen(pusher: daggo_core.Pusher) -> None:
+        seen.append(pusher.cursor)
+        start = int(pusher.cursor or 0)
+        pusher.push([Envelope("acme", start + 1), Envelope("acme", start + 2)],
+                    cursor=str(start + 2))
+        await asyncio.sleep(3600)  # listening, until the server stops
+
+    queue = (Queue[Envelope]("imports").loader(listen, mode="push")
+             .item_key(lambda e: f"{e.customer}/{e.batch}").jobs(IMPORT, AUDIT).build())
+    definitions = daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[queue])
+    for cursor in ("2", "4"):
+        app = apps(config, definitions)
+        serving(app, lambda app=app, cursor=cursor: wait_for(
+            lambda: app.storage.get_loader_state("imports").cursor == cursor))
+        app.close()
+    assert seen == [None, "2"]
+    items = app.services.queue_items.get_many(QueueItemsGetManyRequest(queue="imports")).items
+    assert sorted(i.item_key for i in items) == [f"acme/{n}" for n in range(1, 5)]
+
+
+def test_a_re_execution_of_an_items_run_stays_linked_and_settles_the_item(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    FAILING.add("acme")
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[imports_queue()]))
+
+    def check() -> None:
+        (item_id,) = app.push("imports", {"customer": "acme", "batch": 1}).accepted
+        wait_for(lambda: app.services.queue_items.get(
+            QueueItemsGetRequest(item_id=item_id)).item.dead_lettered)
+        failed = next(r for r in app.services.queue_items.get(
+            QueueItemsGetRequest(item_id=item_id)).runs if r.status is RunStatus.FAILURE)
+        FAILING.clear()
+        rerun = app.services.runs.reexecute(RunsReexecuteRequest(run_id=failed.id)).run
+        assert rerun.tags[QUEUE_TAG] == "imports" and rerun.tags[PARTITION_TAG] == "acme"
+        wait_for(lambda: item_status(app, item_id) is QueueItemStatus.SUCCEEDED)
+        detail = app.services.queue_items.get(QueueItemsGetRequest(item_id=item_id))
+        assert rerun.id in {r.id for r in detail.runs} and not detail.item.dead_lettered
 
     serving(app, check)

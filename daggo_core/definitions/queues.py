@@ -102,6 +102,11 @@ class Pusher(Protocol):
     def cursor(self) -> str | None:
         """The cursor stored with the last push (None before the first)."""
 
+    @property
+    def stopping(self) -> bool:
+        """True once the server stops: a sync push loader checks it and returns (an
+        async one is cancelled instead)."""
+
     def push(self, items: Sequence[Any], *, cursor: str | None = None) -> PushResult:
         """Store `items` (as a poll loader's batch items) and, unless None, `cursor`."""
 
@@ -268,7 +273,7 @@ class Queue(Generic[P]):
         self._routes.append(QueueRoute(path, handler))
         return self
 
-    def loader(self, fn: Callable[[Any], object], *, mode: LoaderMode | str = LoaderMode.POLL,
+    def loader(self, fn: Callable[[Any], object], *, mode: LoaderMode | str | None = None,
                poll_every: float = 5.0) -> Queue[P]:
         """Load items from a source with `fn` (sync or async), at most one per queue.
 
@@ -277,9 +282,14 @@ class Queue(Generic[P]):
           the previous batch (None at first); a plain sequence leaves the cursor as is.
         - mode "push": `fn(pusher: Pusher)` runs for the server's life; `pusher.push(items,
           cursor=...)` stores items (and the cursor); `pusher.cursor` is the stored one.
+
+        Without `mode`, a ready-made loader (`daggo_core.queue_loader`) brings its own;
+        any other function polls.
         """
         self._once("loader")
-        self._loader = (fn, mode, poll_every)
+        chosen: LoaderMode | str = (mode if mode is not None
+                                    else getattr(fn, "loader_mode", LoaderMode.POLL))
+        self._loader = (fn, chosen, poll_every)
         return self
 
     def partition_key(self, fn: Callable[[P], str]) -> Queue[P]:

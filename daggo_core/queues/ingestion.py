@@ -86,9 +86,8 @@ class Ingestor:
             raise InvalidArgumentError(f"key: an explicit item key is for one item; "
                                        f"{len(values)} were given (give each its own key)")
         prepared = self.prepare(values, source=source, key=key)
-        ingested = self.storage.ingest(self.queue.name, prepared.items, cursor=cursor)
-        if prepared.errors:
-            self.storage.add_queue_errors(prepared.errors)
+        ingested = self.storage.ingest(self.queue.name, prepared.items, cursor=cursor,
+                                       errors=prepared.errors)
         if ingested.accepted and self.on_accepted is not None:
             self.on_accepted()
         return PushResult(

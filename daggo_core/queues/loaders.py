@@ -109,6 +109,8 @@ class LoaderRunner:
         except Exception as exc:
             await self._failed(exc)
             return False
+        finally:
+            pusher.stop()
         logger.info("queue %r: the push loader returned; it is started again", self.name)
         return True
 
@@ -140,11 +142,21 @@ class StoredPusher:
         self._clock = clock
         self._healthy_at: dt.datetime | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @property
     def cursor(self) -> str | None:
         """The cursor stored with the last push (the stored one before the first)."""
         return self._cursor
+
+    @property
+    def stopping(self) -> bool:
+        """True once the server stops (a sync loader returns then)."""
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Tell the loader the server stops."""
+        self._stopping.set()
 
     def push(self, items: Sequence[Any], *, cursor: str | None = None) -> PushResult:
         """Store `items` and, unless None, `cursor`; raises CursorMovedError when another

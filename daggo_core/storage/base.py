@@ -468,10 +468,12 @@ class QueueStorage(Protocol):
         """The queues by name."""
 
     def ingest(self, queue_name: str, items: Sequence[NewItem], *,
-               cursor: CursorAdvance | None = None) -> Ingested:
+               cursor: CursorAdvance | None = None,
+               errors: Sequence[QueueError] = ()) -> Ingested:
         """Store a delivery in one transaction: each item whose key the queue has not
         accepted yet (in storage or earlier in `items`) is accepted with its runs, each
-        other one is stored DEDUPLICATED against the accepted item, and `cursor`, if
+        other one is stored DEDUPLICATED against the accepted item, `errors` (the items
+        of the delivery refused) are added as by `add_queue_errors`, and `cursor`, if
         given, becomes the loader's. Raises CursorMovedError, storing nothing, when the
         loader's cursor is no longer at `cursor.version`."""
 

@@ -167,7 +167,8 @@ class SqlQueues:
         return [_queue_from_row(row._mapping) for row in rows]
 
     def ingest(self, queue_name: str, items: Sequence[NewItem], *,
-               cursor: CursorAdvance | None = None) -> Ingested:
+               cursor: CursorAdvance | None = None,
+               errors: Sequence[QueueError] = ()) -> Ingested:
         """Store a delivery in one transaction (see `QueueStorage.ingest`)."""
         dialect = self._tx.dialect
         keys = sorted({new.item.item_key for new in items})
@@ -192,6 +193,8 @@ class SqlQueues:
                 conn.execute(_items.insert(), rows)
             insert_runs(conn, [run for new in accepted for run in new.runs])
             insert_events(conn, [event for new in accepted for event in new.events])
+            if errors:
+                _insert_errors(conn, errors)
             if cursor is not None:
                 _advance_cursor(conn, queue_name, cursor, len(accepted))
             return Ingested(accepted=tuple(new.item for new in accepted),
@@ -377,23 +380,8 @@ class SqlQueues:
 
     def add_queue_errors(self, errors: Sequence[QueueError]) -> None:
         """Store ingestion errors; each queue keeps its newest `QUEUE_ERRORS_KEPT`."""
-        if not errors:
-            return
-        rows = [{**record_values(e), "source": ItemSource(e.source).value} for e in errors]
-        for row in rows:
-            del row["id"]
-        queues = sorted({e.queue_name for e in errors})
-
-        def tx(conn: Connection) -> None:
-            conn.execute(_errors.insert(), rows)
-            for name in queues:
-                oldest_kept = (select(_errors.c.id).where(_errors.c.queue_name == name)
-                               .order_by(_errors.c.id.desc())
-                               .offset(QUEUE_ERRORS_KEPT - 1).limit(1).scalar_subquery())
-                conn.execute(delete(_errors).where(_errors.c.queue_name == name,
-                                                   _errors.c.id < oldest_kept))
-
-        self._tx.write("add_queue_errors", tx)
+        if errors:
+            self._tx.write("add_queue_errors", lambda conn: _insert_errors(conn, errors))
 
     def list_queue_errors(self, queue_name: str, *, limit: int = 20) -> list[QueueError]:
         """The queue's newest errors, newest first."""
@@ -402,6 +390,20 @@ class SqlQueues:
         rows = self._tx.read("list_queue_errors", lambda conn: conn.execute(query).all())
         return [QueueError(**{**row._mapping, "source": ItemSource(row._mapping["source"])})
                 for row in rows]
+
+
+def _insert_errors(conn: Connection, errors: Sequence[QueueError]) -> None:
+    """Insert `errors`; each queue keeps its newest QUEUE_ERRORS_KEPT."""
+    rows = [{**record_values(e), "source": ItemSource(e.source).value} for e in errors]
+    for row in rows:
+        del row["id"]
+    conn.execute(_errors.insert(), rows)
+    for name in sorted({e.queue_name for e in errors}):
+        oldest_kept = (select(_errors.c.id).where(_errors.c.queue_name == name)
+                       .order_by(_errors.c.id.desc())
+                       .offset(QUEUE_ERRORS_KEPT - 1).limit(1).scalar_subquery())
+        conn.execute(delete(_errors).where(_errors.c.queue_name == name,
+                                           _errors.c.id < oldest_kept))
 
 
 def _advance_cursor(conn: Connection, queue_name: str, cursor: CursorAdvance,

@@ -109,14 +109,18 @@ class QueueStorageContract:
         state = storage.get_loader_state("imports")
         assert (state.cursor, state.version, state.lag, state.loaded) == ("1", 1, 5, 1)
         late = delivery("b")
+        refused = QueueError(queue_name="imports", source=ItemSource.LOADER, message="bad")
         for stale in (0, 2):
             with pytest.raises(CursorMovedError):
                 storage.ingest("imports", [late], cursor=CursorAdvance(version=stale,
-                                                                       cursor="2"))
+                                                                       cursor="2"),
+                               errors=[refused])
         with pytest.raises(QueueItemNotFoundError):
             storage.get_item(late.item.id)
+        assert storage.list_queue_errors("imports") == []
         storage.ingest("imports", [late, delivery("a")],
-                       cursor=CursorAdvance(version=1, cursor="2"))
+                       cursor=CursorAdvance(version=1, cursor="2"), errors=[refused])
+        assert [e.message for e in storage.list_queue_errors("imports")] == ["bad"]
         state = storage.get_loader_state("imports")
         assert (state.cursor, state.version, state.loaded) == ("2", 2, 2)
 
