@@ -62,7 +62,7 @@ def post(url: str, body: bytes, *, token: str | None = SECRET,
 
 def test_a_posted_payload_is_accepted_and_deduplicated_on_its_idempotency_key(
         site: tuple[str, DaggoApp]) -> None:
-    url, app = site
+    url, _ = site
     payload = json.dumps({"customer": "acme", "batch": 1}).encode()
     status, first = post(f"{url}/ingest/imports", payload, headers={"Idempotency-Key": "k1"})
     assert status == 202 and len(first["accepted"]) == 1 and first["rejected"] == []
@@ -88,7 +88,7 @@ def test_a_bad_body_is_refused_with_400_naming_what_is_wrong(
 
 
 def test_a_route_with_a_handler_delivers_what_it_pushes(site: tuple[str, DaggoApp]) -> None:
-    url, app = site
+    url, _ = site
     body = json.dumps({"id": "evt-9", "data": {"customer": "acme", "batch": 9}}).encode()
     assert post(f"{url}/hooks/provider", body) == (200, {"received": "evt-9", "accepted": 1})
     assert post(f"{url}/hooks/provider", body) == (200, {"received": "evt-9", "accepted": 0})
