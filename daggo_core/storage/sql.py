@@ -72,7 +72,9 @@ class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules, SqlWorkers
             logger.info("storage warm-up skipped: the database is busy (%s)", exc.orig)
 
     def _rehearse_a_run(self) -> None:
-        run = Run(job_name="daggo-warm-up", status=RunStatus.STARTING)
+        # Of a queue item (none is stored): the roll-up's statements are compiled too.
+        run = Run(job_name="daggo-warm-up", status=RunStatus.STARTING,
+                  queue_item_id="0" * 32)
         event = Event(run_id=run.id, kind=EventKind.LOG, message="warm-up")
         self.add_run(run, [event])
         self.start_run(run.id, [event])
