@@ -28,6 +28,7 @@ from daggo_core import serde
 from daggo_core.definitions.snapshot import QueueSnapshot
 from daggo_core.errors import CursorMovedError, QueueItemNotFoundError
 from daggo_core.storage.base import CursorAdvance, Ingested, ItemFilter, ItemPosition, NewItem
+from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.item_rollup import FINISHED_ITEM_STATUSES, settle_item
 from daggo_core.storage.records import (
     Event,
@@ -67,6 +68,8 @@ _QUEUE_COLUMNS = columns_of(_queues, QueueRecord)
 _ITEM_COLUMNS = columns_of(_items, QueueItem)
 _LOADER_COLUMNS = columns_of(_loaders, LoaderState)
 _ERROR_COLUMNS = columns_of(_errors, QueueError)
+_ITEM_ROW = (*(column.name for column in _ITEM_COLUMNS), "dedupe_key")
+_INSERT_ITEMS = BulkStatement(_items.insert(), _ITEM_ROW)
 _UPDATE_QUEUE = _queues.update().where(_queues.c.name == bindparam("key_name"))
 _GET_ITEM = select(*_ITEM_COLUMNS).where(_items.c.id == bindparam("key_id"))
 _ACCEPTED_KEYS = (select(_items.c.dedupe_key, _items.c.id)
@@ -187,10 +190,8 @@ class SqlQueues:
                 else:
                     duplicates.append(attrs.evolve(
                         new.item, status=QueueItemStatus.DEDUPLICATED, duplicate_of=earlier))
-            rows = [_item_values(new.item, dedupe=True) for new in accepted]
-            rows += [_item_values(item, dedupe=False) for item in duplicates]
-            if rows:
-                conn.execute(_items.insert(), rows)
+            _INSERT_ITEMS.execute(conn, [_item_row(new.item, dedupe=True) for new in accepted]
+                                  + [_item_row(item, dedupe=False) for item in duplicates])
             insert_runs(conn, [run for new in accepted for run in new.runs])
             insert_events(conn, [event for new in accepted for event in new.events])
             if errors:
@@ -444,11 +445,11 @@ def _item_conditions(where: ItemFilter) -> list[Any]:
     return conditions
 
 
-def _item_values(item: QueueItem, *, dedupe: bool) -> dict[str, Any]:
+def _item_row(item: QueueItem, *, dedupe: bool) -> tuple[Any, ...]:
     values = record_values(item)
     values.update(status=QueueItemStatus(item.status).value, source=ItemSource(item.source).value,
                   dedupe_key=item.item_key if dedupe else None)
-    return values
+    return tuple(values[name] for name in _ITEM_ROW)
 
 
 def _item_from_row(row: RowMapping) -> QueueItem:

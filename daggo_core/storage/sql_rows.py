@@ -166,19 +166,19 @@ def run_values(run: Run) -> dict[str, Any]:
     return values
 
 
-_INSERT_RUNS = _runs.insert()
-_INSERT_RUN_TAGS = _run_tags.insert()
+_RUN_ROW = (*_field_names(Run), "trigger")
+_INSERT_RUNS = BulkStatement(_runs.insert(), _RUN_ROW)
+_INSERT_RUN_TAGS = BulkStatement(_run_tags.insert(), ("run_id", "key", "value"))
 
 
 def insert_runs(conn: Connection, runs: Sequence[Run]) -> None:
     """Insert new runs with their tag rows (one statement for each table)."""
     if not runs:
         return
-    conn.execute(_INSERT_RUNS, [run_values(run) for run in runs])
-    tags = [{"run_id": run.id, "key": key, "value": value}
-            for run in runs for key, value in run.tags.items()]
-    if tags:
-        conn.execute(_INSERT_RUN_TAGS, tags)
+    rows = [run_values(run) for run in runs]
+    _INSERT_RUNS.execute(conn, [tuple(row[name] for name in _RUN_ROW) for row in rows])
+    _INSERT_RUN_TAGS.execute(conn, [(run.id, key, value)
+                                    for run in runs for key, value in run.tags.items()])
 
 
 def run_from_row(row: RowMapping) -> Run:
