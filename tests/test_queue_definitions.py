@@ -235,7 +235,7 @@ def test_every_problem_is_listed_in_one_error() -> None:
 
 
 @pytest.mark.parametrize(("path", "reason"), [
-    ("/", "is the app's root"),
+    ("/", "is the admin's root"),
     ("", "must be a string starting with '/'"),
     ("queues/x", "must be a string starting with '/'"),
     ("/queues/x?token=1", "must not contain '?', '#' or spaces"),
@@ -248,6 +248,8 @@ def test_every_problem_is_listed_in_one_error() -> None:
     ("/api/items", "is taken by the app's own '/api' pages"),
     ("/runs", "is taken by the app's own '/runs' pages"),
     ("/jobs/import_job", "is taken by the app's own '/jobs' pages"),
+    ("/login", "is taken by the app's own '/login' pages"),
+    ("/queues", "is the admin's Queues page"),
 ])
 def test_bad_route_paths_are_refused(path: str, reason: str) -> None:
     problem = only_problem(imports_queue("q").route(path))
@@ -532,8 +534,8 @@ def test_the_stored_schema_refuses_what_make_payload_refuses() -> None:
 
 
 def test_definitions_group_queues_by_name() -> None:
-    first = imports_queue("first").route("/queues/first").build()
-    second = imports_queue("second").route("/queues/second").build()
+    first = imports_queue("first").route("/ingest/first").build()
+    second = imports_queue("second").route("/ingest/second").build()
     defs = Definitions(jobs=[IMPORT_JOB], queues=[first, second])
     assert defs.queues == (first, second)
     assert defs.queue("second") is second
@@ -578,6 +580,16 @@ def test_definitions_refuse_a_queue_declaring_a_route_twice() -> None:
     with pytest.raises(DefinitionError) as info:
         Definitions(jobs=[IMPORT_JOB], queues=[twice])
     assert info.value.problems == ["queue 'twice' declares the route '/queues/a' twice"]
+
+
+def test_definitions_refuse_a_route_hiding_a_queues_admin_page() -> None:
+    hiding = imports_queue("imports").route("/queues/exports/in").build()
+    exports = imports_queue("exports").build()
+    with pytest.raises(DefinitionError) as info:
+        Definitions(jobs=[IMPORT_JOB], queues=[hiding, exports])
+    assert info.value.problems == [
+        "queue 'imports': the route '/queues/exports/in' would hide the admin's page of "
+        "queue 'exports' (/queues/exports); use another path, e.g. '/ingest/...'"]
 
 
 def test_definitions_merge_queues() -> None:

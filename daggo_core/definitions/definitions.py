@@ -143,4 +143,10 @@ def _queue_problems(queues: tuple[object, ...], jobs: Mapping[str, JobDefinition
             elif known is not job:
                 problems.append(f"queue {queue.name!r} attaches a job {job.name!r} other than "
                                 "the one in Definitions(jobs=...); attach that same job")
+    for path, owner in route_owners.items():
+        parts = path.split("/")
+        if len(parts) > 2 and parts[1] == "queues" and parts[2] in names:
+            problems.append(f"queue {owner!r}: the route {path!r} would hide the admin's page "
+                            f"of queue {parts[2]!r} (/queues/{parts[2]}); use another path, "
+                            "e.g. '/ingest/...'")
     return problems

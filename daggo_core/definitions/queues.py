@@ -53,7 +53,7 @@ P = TypeVar("P")
 KEY_LIMIT = 255
 #: First path segments taken by the app's own pages and APIs: no route may use them.
 _RESERVED_SEGMENTS = ("rpc", "static", "api", "runs", "jobs", "schedules", "workers",
-                      "settings", "metrics", "healthz", "plugins")
+                      "settings", "metrics", "healthz", "plugins", "login", "logout")
 
 
 class LoaderMode(enum.StrEnum):
@@ -458,8 +458,9 @@ def _path_problem(path: object) -> str | None:
     """Why `path` cannot be a route, or None when it can."""
     if not isinstance(path, str) or not path.startswith("/"):
         return "must be a string starting with '/'"
-    if path == "/":
-        return "is the app's root; use a path of its own, e.g. '/queues/<name>'"
+    if path in ("/", "/queues"):
+        page = "root" if path == "/" else "Queues page"
+        return f"is the admin's {page}; use a path of its own, e.g. '/queues/<name>'"
     if any(c in path for c in "?#") or any(c.isspace() for c in path):
         return "must not contain '?', '#' or spaces"
     segment = path[1:].split("/", 1)[0]
