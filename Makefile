@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint bench clean gen-sdk browser
+.PHONY: install run run-queue-example test lint bench clean gen-sdk browser
 
 $(STAMP): $(PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ gen-sdk: install
 run: install
 	cd examples/content_ingestion && ../../$(BIN)/daggo run
 
+# The queue example (examples/queue_ingestion): a poll loader over a local inbox it seeds.
+run-queue-example: install
+	$(BIN)/python -m examples.queue_ingestion
+
 # The PostgreSQL cases run against a server answering on 127.0.0.1:5432 (trust auth,
 # database `test`), or the one DAGGO_TEST_POSTGRES_URL names; without either they skip.
 LOCAL_POSTGRES := $(shell $(PYTHON) -c "import socket; s = socket.socket(); s.settimeout(0.3); \
@@ -59,13 +63,14 @@ lint: install
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache examples/content_ingestion/.daggo
+	rm -rf $(VENV) .pytest_cache .ruff_cache examples/content_ingestion/.daggo \
+		examples/queue_ingestion/.daggo
 
 # Benchmarks (docs/BENCHMARKS.md): `make bench` measures daggo on the shared workloads;
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
 .PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
-	bench-soak bench-rpc bench-ui bench-tools
+	bench-soak bench-rpc bench-ui bench-queues bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -103,3 +108,6 @@ bench-ui: install
 
 bench-rpc: install bench-tools
 	$(BIN)/python benchmarks/rpc_speed.py -n 30
+
+bench-queues: install
+	$(BIN)/python benchmarks/queue_speed.py

@@ -1,0 +1,1 @@
+"""Job definitions: graph composition only."""
