@@ -1,5 +1,5 @@
 """The app `queue_speed.py` measures: queue "bench" of `Item`s, taking them at the route
-`/queues/bench` (and through `Queues.Push`), with one one-op job, `take`.
+`/ingest/bench` (and through `Queues.Push`), with one one-op job, `take`.
 
     python benchmarks/queue_app.py        # serve it without its runtime: ingestion only
     daggo run -f benchmarks/queue_app.py  # serve it as usual (the latency rows)
@@ -22,7 +22,7 @@ import daggo_core
 from daggo_core import Batch, Context, Definitions, NoInput, Queue, QueueDefinition, dag
 
 QUEUE = "bench"
-ROUTE = "/queues/bench"
+ROUTE = "/ingest/bench"
 
 
 @frozen

@@ -10,7 +10,7 @@ loader, and the latency from an item's acceptance to its first step starting.
   timed: the request, the payload check, the item with its QUEUED run and RUN_QUEUED event
   stored). `--connections` client threads of this process post `--push-items` items, one
   per request, over keep-alive connections: to `POST /rpc/Queues.Push`, then to the
-  queue's route `POST /queues/bench`. Items per second over the whole set (after 100
+  queue's route `POST /ingest/bench`. Items per second over the whole set (after 100
   untimed posts to each), checked against the items stored.
 - loader: in this process, the poll loader runner `daggo run` uses (`LoaderRunner`,
   polled again at once while the source says it holds more) delivers `--loader-items`
