@@ -62,6 +62,7 @@ from daggo_core.web.gantt import gantt
 from daggo_core.web.graph_layout import lay_out
 from daggo_core.web.launch_form import field_errors, form_fields, params_of
 from daggo_core.web.page_queries import LogFilter, RunsQuery
+from daggo_core.web.queue_pages import install_queue_pages
 from daggo_core.web.timeline_chart import SLOTS as TIMELINE_SLOTS
 from daggo_core.web.timeline_chart import TimelineWindow, bars_svg, chart
 
@@ -70,7 +71,8 @@ __all__ = ["install_pages"]
 STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
-    "IDLE": "ok", "LOST": "bad",
+    "IDLE": "ok", "LOST": "bad", "SUCCEEDED": "ok", "FAILED": "bad", "PARTIALLY_FAILED": "bad",
+    "DEDUPLICATED": "muted",
 }
 #: Unfinished runs and next ticks on the overview, events on one page of a run's log,
 #: runs on a job's health tiles.
@@ -78,7 +80,7 @@ OVERVIEW_RUNS, NEXT_TICKS, RUN_PAGE_EVENTS, JOB_TILES = 25, 10, 1000, 12
 UNFINISHED = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 #: The pages of the menu: (endpoint, title).
 MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("runs_page", "Runs"),
-        ("schedules_page", "Schedules"), ("workers_page", "Workers"),
+        ("schedules_page", "Schedules"), ("queues_page", "Queues"), ("workers_page", "Workers"),
         ("settings_page", "Settings"))
 
 
@@ -95,7 +97,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
 
     @web.before_request
     async def check_csrf() -> Any:
-        if (request.method in SAFE_METHODS or is_api(request.path)
+        if (request.method in SAFE_METHODS or is_api(request.path, request.endpoint)
                 or request.url_rule is None  # nothing is there: a 404 says so
                 or await csrf_passes()):
             return None
@@ -345,6 +347,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
                    else f"Nothing is at {request.path}.")
         return await _error_page(404, "Not found", message)
 
+    install_queue_pages(web, services)
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
 
