@@ -76,7 +76,9 @@ def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None
         "Jobs.Get", "Jobs.GetMany", "Jobs.Launch", "Runs.Cancel", "Runs.Count",
         "Runs.CountByStatus", "Runs.Timeline",
         "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
-        "Schedules.SetEnabled", "Schedules.Ticks", "Workers.GetMany", "Plugins.GetMany",
+        "Schedules.SetEnabled", "Schedules.Ticks", "Queues.GetMany", "Queues.Get",
+        "Queues.Push", "QueueItems.GetMany", "QueueItems.Get", "QueueItems.Retry",
+        "QueueItems.Replay", "Partitions.GetMany", "Workers.GetMany", "Plugins.GetMany",
         "System.Config", "System.Health", "System.Version"}
 
 

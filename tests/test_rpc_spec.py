@@ -19,7 +19,7 @@ import sqlalchemy
 from openapi_schema_validator import OAS31Validator
 
 import daggo_core
-from daggo_core import Definitions, JobDefinition, dag
+from daggo_core import Definitions, JobDefinition, Queue, dag
 from daggo_core.config import default_config
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.rpc.openapi import openapi_spec
@@ -29,6 +29,12 @@ from daggo_core.serde import structure_strict, unstructure
 from daggo_core.services.cursors import encode_cursor
 from daggo_core.services.jobs import JOBS_PAGE, JOBS_PAGE_MAX
 from daggo_core.services.paging import page_size
+from daggo_core.services.queues import (
+    ITEMS_PAGE,
+    ITEMS_PAGE_MAX,
+    PARTITIONS_PAGE,
+    PARTITIONS_PAGE_MAX,
+)
 from daggo_core.services.runs import EVENTS_PAGE, EVENTS_PAGE_MAX, RUNS_PAGE, RUNS_PAGE_MAX
 from daggo_core.services.schedules import (
     SCHEDULES_PAGE,
@@ -50,7 +56,12 @@ LISTS = {"Jobs.GetMany": (JOBS_PAGE, JOBS_PAGE_MAX), "Runs.GetMany": (RUNS_PAGE,
          "Runs.Events": (EVENTS_PAGE, EVENTS_PAGE_MAX),
          "Schedules.GetMany": (SCHEDULES_PAGE, SCHEDULES_PAGE_MAX),
          "Schedules.Ticks": (TICKS_PAGE, TICKS_PAGE_MAX),
-         "Workers.GetMany": (WORKERS_PAGE, WORKERS_PAGE_MAX)}
+         "Workers.GetMany": (WORKERS_PAGE, WORKERS_PAGE_MAX),
+         "QueueItems.GetMany": (ITEMS_PAGE, ITEMS_PAGE_MAX),
+         "Partitions.GetMany": (PARTITIONS_PAGE, PARTITIONS_PAGE_MAX)}
+#: The lists that are not paged: what the serving process has installed, and the queues
+#: of the app's code (each with its counts).
+UNPAGED = {"Plugins.GetMany", "Queues.GetMany"}
 #: What a list item never carries: a run's params, a step's outputs, a traceback.
 NOT_IN_LISTS = {"params", "outputs", "output", "traceback", "payload"}
 
@@ -120,9 +131,8 @@ def test_every_list_pages_by_cursor_with_a_default_and_a_maximum(
         methods: dict[str, RpcMethod], spec: dict[str, Any]) -> None:
     lists = {name for name, method in methods.items()
              if method.request is not None and "cursor" in attrs.fields_dict(method.request)}
-    # Plugins.GetMany lists the plugins installed in the process, not stored history.
     assert lists == set(LISTS) == {name for name in methods
-                                   if name.endswith("GetMany") and name != "Plugins.GetMany"
+                                   if name.endswith("GetMany") and name not in UNPAGED
                                    } | {"Runs.Events", "Schedules.Ticks"}
     schemas = spec["components"]["schemas"]
     for name, (default, maximum) in LISTS.items():
@@ -159,7 +169,7 @@ def test_lists_return_summaries_without_params_outputs_or_tracebacks(
         spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     # Runs.Events is the log itself (its lines are what it lists): not a list of summaries.
-    for name in [*set(LISTS) - {"Runs.Events"}, "Plugins.GetMany"]:
+    for name in [*set(LISTS) - {"Runs.Events"}, *UNPAGED]:
         response = spec["paths"][f"/rpc/{name}"]["post"]["responses"]["200"]
         reached: set[str] = set()
         found = set(_properties(response["content"]["application/json"]["schema"], schemas,
@@ -180,8 +190,11 @@ def test_pages_deep_in_a_list_use_no_offset(
     cfg.database = storage_backend.database
     cfg.scheduler.enabled = False
     jobs = [_scheduled(name, "first", "second") for name in ("alpha", "beta", "gamma")]
-    app = apps(cfg, *jobs)
+    deliveries = (Queue[_Delivery]("deliveries").partition_key(lambda d: d.customer)
+                  .jobs(jobs[1]).build())
+    app = apps(cfg, Definitions(jobs=jobs, queues=[deliveries]))
     executed = daggo_core.execute(jobs[0], storage=app.storage)  # events to page through
+    app.push("deliveries", *({"customer": c} for c in ("acme", "globex", "zen")))
     for _ in range(2):
         app.launch("alpha")
     scheduler = app.start_scheduler()
@@ -198,8 +211,10 @@ def test_pages_deep_in_a_list_use_no_offset(
     def record(conn: Any, cursor: Any, sql: str, parameters: Any, *args: Any) -> None:
         if " LIMIT " in sql:
             limits.append(sql)
-        if " OFFSET " in sql:
-            offsets.append(parameters[-1] if sql.rstrip().endswith("OFFSET ?") else sql)
+        for found in re.finditer(r" OFFSET (\?|\w+)", sql):
+            # SQLite's `OFFSET ?` (of the query or of a subquery): the parameter it takes
+            offsets.append(parameters[sql.count("?", 0, found.start())]
+                           if found[1] == "?" else found[1])
 
     engine = app.storage._tx.engine  # type: ignore[attr-defined]
     sqlalchemy.event.listen(engine, "before_cursor_execute", record)
@@ -213,6 +228,8 @@ def test_pages_deep_in_a_list_use_no_offset(
                 body["run_id"] = executed.run_id
             if name == "Schedules.Ticks":
                 body["job"] = "alpha"
+            if name == "Partitions.GetMany":
+                body["queue"] = "deliveries"
             for page_number in (1, 2, 3):
                 answer = await client.post(f"/rpc/{name}", json=body)
                 page = await answer.get_json()
@@ -232,6 +249,11 @@ def test_pages_deep_in_a_list_use_no_offset(
 
 def test_the_spec_is_plain_json(spec: dict[str, Any]) -> None:
     assert json.loads(json.dumps(spec)) == spec
+
+
+@attrs.frozen
+class _Delivery:
+    customer: str
 
 
 def _scheduled(name: str, *keys: str) -> JobDefinition:

@@ -17,6 +17,7 @@ from daggo_core.cli import (
     hooks_for,
     job_cmd,
     plugins_cmd,
+    queue_cmd,
     run_cmd,
     runs_cmd,
     schedule_cmd,
@@ -66,6 +67,7 @@ cli.add_command(run_cmd.run)
 cli.add_command(job_cmd.job)
 cli.add_command(runs_cmd.runs)
 cli.add_command(schedule_cmd.schedule)
+cli.add_command(queue_cmd.queue)
 cli.add_command(db_cmd.db)
 cli.add_command(plugins_cmd.plugins)
 cli.add_command(worker_cmd.worker)

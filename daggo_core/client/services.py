@@ -12,6 +12,7 @@ from daggo_core.client.http import RpcClient
 from daggo_core.rpc.registry import RpcMethod, core_rpc_methods
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugins import PluginsService
+from daggo_core.services.queues import PartitionsService, QueueItemsService, QueuesService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.system import SystemService
@@ -54,6 +55,9 @@ class RemoteServices:
         self.jobs = cast(JobsService, service("jobs"))
         self.runs = cast(RunsService, service("runs"))
         self.schedules = cast(SchedulesService, service("schedules"))
+        self.queues = cast(QueuesService, service("queues"))
+        self.queue_items = cast(QueueItemsService, service("queue_items"))
+        self.partitions = cast(PartitionsService, service("partitions"))
         self.workers = cast(WorkersService, service("workers"))
         self.plugins = cast(PluginsService, service("plugins"))
         self.system = cast(SystemService, service("system"))

@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from attrs import frozen
+
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import DaggoError
 from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
@@ -24,7 +26,7 @@ from daggo_core.storage.records import (
     utcnow,
 )
 
-__all__ = ["ItemRetrier", "RetryStorage", "retry_item"]
+__all__ = ["ItemRetrier", "Retried", "RetryStorage", "retry_item"]
 
 logger = logging.getLogger("daggo.queues")
 
@@ -33,10 +35,19 @@ class RetryStorage(QueueStorage, RunStorage, StepStorage, Protocol):
     """What retrying reads and writes."""
 
 
+@frozen(kw_only=True)
+class Retried:
+    """An item retried, and the runs its retry queued."""
+
+    item: QueueItem
+    runs: tuple[Run, ...]
+
+
 def retry_item(storage: RetryStorage, jobs: Mapping[str, JobDefinition], item: QueueItem,
-               *, reason: str) -> QueueItem | None:
-    """Run the item's jobs whose latest run did not succeed again; returns the item, or
-    None when it had nothing to run again or was retried (or ran again) meanwhile.
+               *, reason: str) -> Retried | None:
+    """Run the item's jobs whose latest run did not succeed again; returns the item and
+    its new runs, or None when it had nothing to run again or was retried (or ran
+    again) meanwhile.
     `reason` is logged on each new run ("automatic retry 2 of 3", "replayed" ...)."""
     latest: dict[str, Run] = {}
     for run in storage.list_item_runs(item.id):
@@ -50,7 +61,8 @@ def retry_item(storage: RetryStorage, jobs: Mapping[str, JobDefinition], item: Q
                             f"re-running run {run.parent_run_id}",
                     data={"queue": item.queue_name, "item_id": item.id})
               for run in runs]
-    return storage.add_item_runs(item.id, runs, events, attempt=item.attempt)
+    retried = storage.add_item_runs(item.id, runs, events, attempt=item.attempt)
+    return None if retried is None else Retried(item=retried, runs=tuple(runs))
 
 
 def _rerun(storage: RetryStorage, jobs: Mapping[str, JobDefinition], parent: Run) -> Run:
@@ -80,7 +92,7 @@ class ItemRetrier:
         self.interval = interval
         self.on_queued = on_queued
 
-    def retry_due(self) -> list[QueueItem]:
+    def retry_due(self) -> list[Retried]:
         """One pass: retry every item due now; returns the items retried."""
         retried = []
         for item in self.storage.due_item_retries(utcnow()):

@@ -52,7 +52,8 @@ ERROR_CODES = {error.code: error for error in (
     ErrorCode("unknown_method", 404, "no such method (the message lists them)"),
     ErrorCode("body_timeout", 408, "the request body did not arrive in full within the "
               "server's body timeout"),
-    ErrorCode("not_found", 404, "the run, job or schedule named does not exist"),
+    ErrorCode("not_found", 404, "the run, job, schedule, queue or queue item named does not "
+              "exist"),
     ErrorCode("failed_precondition", 409, "the request cannot apply now (e.g. re-executing "
               "a run that has not finished)"),
     ErrorCode("internal", 500, "an unexpected error: the message gives an error id, which "

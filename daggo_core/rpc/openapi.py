@@ -159,8 +159,12 @@ class _Schemas:
             items = [a for a in args if a is not Ellipsis]
             return {"type": "array", **({"items": self.of(items[0])} if items else {})}
         if origin in _MAPPINGS:
-            return {"type": "object",
-                    **({"additionalProperties": self.of(args[1])} if args else {})}
+            schema: dict[str, Any] = {"type": "object"}
+            if args:
+                schema["additionalProperties"] = self.of(args[1])
+                if inspect.isclass(args[0]) and issubclass(args[0], enum.Enum):
+                    schema["propertyNames"] = self.of(args[0])  # keyed by an enum's values
+            return schema
         return {}
 
     def _ref(self, cls: type) -> dict[str, Any]:

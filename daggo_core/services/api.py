@@ -7,6 +7,7 @@ from typing import Protocol
 
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugins import PluginsService
+from daggo_core.services.queues import PartitionsService, QueueItemsService, QueuesService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.system import SystemService
@@ -28,6 +29,15 @@ class ServicesApi(Protocol):
 
     @property
     def schedules(self) -> SchedulesService: ...
+
+    @property
+    def queues(self) -> QueuesService: ...
+
+    @property
+    def queue_items(self) -> QueueItemsService: ...
+
+    @property
+    def partitions(self) -> PartitionsService: ...
 
     @property
     def workers(self) -> WorkersService: ...

@@ -15,6 +15,7 @@ from daggo_core import dag
 from daggo_core.config import default_config, redacted
 from daggo_core.context import Context
 from daggo_core.definitions.ops import NoInput
+from daggo_core.definitions.queues import Batch, Queue
 from daggo_core.definitions.schedules import CatchUp, Overlap
 from daggo_core.extensions import MethodExample
 from daggo_core.plugins import PluginInfo
@@ -29,6 +30,29 @@ from daggo_core.services.jobs import (
     JobSummary,
 )
 from daggo_core.services.plugins import PluginFailureInfo, PluginsGetManyResponse
+from daggo_core.services.queues import (
+    ItemSummary,
+    LoaderHealth,
+    PartitionInfo,
+    PartitionsGetManyRequest,
+    PartitionsGetManyResponse,
+    QueueDetail,
+    QueueErrorInfo,
+    QueueItemsGetManyRequest,
+    QueueItemsGetManyResponse,
+    QueueItemsGetRequest,
+    QueueItemsGetResponse,
+    QueueItemsReplayRequest,
+    QueueItemsReplayResponse,
+    QueueItemsRetryRequest,
+    QueueItemsRetryResponse,
+    QueuesGetManyResponse,
+    QueuesGetRequest,
+    QueuesGetResponse,
+    QueuesPushRequest,
+    QueuesPushResponse,
+    QueueSummary,
+)
 from daggo_core.services.runs import (
     CancelOutcome,
     ErrorInfo,
@@ -86,6 +110,13 @@ from daggo_core.services.workers import (
     WorkerStatus,
     WorkerSummary,
 )
+from daggo_core.storage.records import (
+    PARTITION_TAG,
+    QUEUE_TAG,
+    REEXECUTE_TAG,
+    ItemSource,
+    QueueItemStatus,
+)
 
 __all__ = ["CORE_EXAMPLES"]
 
@@ -115,10 +146,30 @@ def add_up(ctx: Context, inp: TotalIn) -> Total:
     return Total(sum(inp.numbers.values))
 
 
+@frozen
+class NumberBatch:
+    """A file of numbers a customer exported, to add up."""
+
+    customer: str
+    batch: int
+    path: str
+
+
+def load_batches(cursor: str | None) -> Batch[NumberBatch]:
+    """The batches exported after `cursor`."""
+    return Batch(items=[], cursor=cursor)
+
+
 _JOB = (dag.job("totals", description="Adds up the numbers every hour.")
         .add(dag.op("load", load), dag.op("add_up", add_up))
         .schedule("0 * * * *", key="hourly").build())
 _GRAPH = _JOB.snapshot()
+_QUEUE = (Queue[NumberBatch]("number_batches", description="Customers' files of numbers.")
+          .route("/queues/number-batches").loader(load_batches, poll_every=30.0)
+          .partition_key(lambda batch: batch.customer)
+          .item_key(lambda batch: f"{batch.customer}/{batch.batch}")
+          .jobs(_JOB).retries(2, backoff=30.0).concurrency(per_partition=1).build())
+_QUEUE_SNAPSHOT = _QUEUE.snapshot()
 _AT = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 _RUN_ID = "3f2a9c0e5b7d4e21a8c6d9f01b2e3c4d"
 _RETRY_ID = "8b1d47e2c9a04f6b9e3a5c7d2f1e0a9b"
@@ -159,6 +210,49 @@ _TICK = TickInfo(id=7, job_name="totals", schedule_key="hourly", scheduled_for=_
 _JOB_SUMMARY = JobSummary(name="totals", description=_JOB.description,
                           op_count=len(_GRAPH.ops), layers=_GRAPH.layers(),
                           schedules=(_SCHEDULE,), latest_run=_FAILED)
+
+_ITEM_ID = "5c0e8a3f9b2d4c71a6e4f8b1d3a97e20"  # acme/42: failed once, retrying
+_DEAD_ID = "d83f1b6e0a9c4e52b7d4a1f9c6e03b85"  # acme/17: failed 3 times, dead-lettered
+_NEXT_ID = "9d4b2e7a1c6f4a03b8e5d9c2f7a14e6b"  # acme/43: running
+_QUEUE_TAGS = {QUEUE_TAG: "number_batches", PARTITION_TAG: "acme"}
+_ITEM = ItemSummary(
+    id=_ITEM_ID, queue_name="number_batches", item_key="acme/42", partition_key="acme",
+    status=QueueItemStatus.QUEUED, source=ItemSource.ROUTE, duplicate_of=None,
+    dead_lettered=False, attempt=2, max_retries=2, retry_at=None, created_at=_AT,
+    updated_at=_seconds(32), finished_at=None)
+_DUPLICATE = evolve(_ITEM, id="e1a7c3b95d2f4e86b0c9a4f7d2e15b38",
+                    status=QueueItemStatus.DEDUPLICATED, duplicate_of=_ITEM_ID, attempt=1,
+                    created_at=_seconds(45), updated_at=_seconds(45))
+_DEAD = evolve(_ITEM, id=_DEAD_ID, item_key="acme/17", status=QueueItemStatus.FAILED,
+               source=ItemSource.LOADER, dead_lettered=True, attempt=3,
+               created_at=_AT - dt.timedelta(hours=3),
+               updated_at=_AT - dt.timedelta(hours=2, minutes=58),
+               finished_at=_AT - dt.timedelta(hours=2, minutes=58))
+_ITEM_RUN = evolve(
+    _FAILED, id="a4c81e6f2b9d4f37c0e5a8b3d6f92c14", trigger=RunTrigger.QUEUE,
+    tags=_QUEUE_TAGS, started_at=_seconds(0.3), finished_at=_seconds(1.9),
+    duration_seconds=1.6, schedule_key=None, scheduled_for=None, queue_item_id=_ITEM_ID,
+    partition_key="acme")
+_ITEM_RERUN = evolve(
+    _ITEM_RUN, id="f27b9d3e6a1c4b85d0e4c7a2b9f36e51", status=RunStatus.QUEUED,
+    trigger=RunTrigger.REEXECUTION, tags={**_QUEUE_TAGS, REEXECUTE_TAG: "failure"},
+    created_at=_seconds(32), started_at=None, finished_at=None, duration_seconds=None,
+    parent_run_id=_ITEM_RUN.id, error_type=None, error_message=None,
+    wait_reason="partition 'acme' of queue 'number_batches' limit reached (1 of 1 running)")
+_QUEUE_SUMMARY = QueueSummary(
+    name=_QUEUE.name, description=_QUEUE.description, active=True,
+    jobs=_QUEUE_SNAPSHOT.jobs, routes=_QUEUE_SNAPSHOT.routes,
+    payload_type=_QUEUE_SNAPSHOT.payload_type,
+    counts={QueueItemStatus.QUEUED: 1, QueueItemStatus.RUNNING: 1,
+            QueueItemStatus.SUCCEEDED: 120, QueueItemStatus.FAILED: 1,
+            QueueItemStatus.DEDUPLICATED: 5},
+    dead_lettered=1,
+    loader=LoaderHealth(mode="poll", poll_every_seconds=30.0, healthy=True,
+                        last_poll_at=_seconds(30), last_success_at=_seconds(30),
+                        last_error=None, last_error_at=None, failures=0, lag=12, loaded=96,
+                        cursor="exports/acme/2026-01-05T08:59:41Z"))
+_BAD_BATCH = ("payload of queue 'number_batches': batch: expected int, got str '7'. "
+              "Expected fields: customer: str, batch: int, path: str")
 
 #: The example call of each of daggo's methods, by service and method name.
 CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
@@ -264,6 +358,78 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
             response=SchedulesTicksResponse(ticks=(_TICK,),
                                             next_cursor=encode_cursor(
                                                 "ticks", _AT.isoformat(), _TICK.id))),
+    },
+    "Queues": {
+        "GetMany": MethodExample(request=None,
+                                 response=QueuesGetManyResponse(queues=(_QUEUE_SUMMARY,))),
+        "Get": MethodExample(
+            request=QueuesGetRequest(queue="number_batches"),
+            response=QueuesGetResponse(queue=QueueDetail(
+                queue=_QUEUE_SUMMARY, has_partition_key=True, has_item_key=True,
+                retries=_QUEUE.retries, retry_backoff_seconds=_QUEUE.retry_backoff,
+                per_partition_limit=_QUEUE.per_partition_limit,
+                payload_fields=tuple(f.name for f in _QUEUE_SNAPSHOT.payload_fields),
+                errors=(QueueErrorInfo(
+                    source=ItemSource.ROUTE, message=f"item 2: {_BAD_BATCH}",
+                    detail='{"customer": "zen", "batch": "7", "path": '
+                           '"s3://bucket/zen/7.csv"}',
+                    created_at=_seconds(45)),)))),
+        "Push": MethodExample(
+            request=QueuesPushRequest(queue="number_batches", items=(
+                {"customer": "acme", "batch": 43, "path": "s3://bucket/acme/43.csv"},
+                {"customer": "acme", "batch": 42, "path": "s3://bucket/acme/42.csv"},
+                {"customer": "zen", "batch": "7", "path": "s3://bucket/zen/7.csv"})),
+            response=QueuesPushResponse(accepted=(_NEXT_ID,), deduplicated=(_DUPLICATE,),
+                                        rejected=(f"item 2: {_BAD_BATCH}",))),
+    },
+    "QueueItems": {
+        "GetMany": MethodExample(
+            request=QueueItemsGetManyRequest(queue="number_batches",
+                                             statuses=(QueueItemStatus.FAILED,),
+                                             dead_lettered=True, limit=1),
+            response=QueueItemsGetManyResponse(
+                items=(_DEAD,), next_cursor=encode_cursor(
+                    "items", _DEAD.created_at.isoformat(), _DEAD_ID))),
+        "Get": MethodExample(
+            request=QueueItemsGetRequest(item_id="5c0e8a"),
+            response=QueueItemsGetResponse(
+                item=_ITEM, payload={"customer": "acme", "batch": 42,
+                                     "path": "s3://bucket/acme/42.csv"},
+                metadata={"rows": 0}, runs=(_ITEM_RUN, _ITEM_RERUN),
+                duplicates=(_DUPLICATE,), duplicate_count=1, original=None)),
+        "Retry": MethodExample(
+            request=QueueItemsRetryRequest(item_id="d83f1b"),
+            response=QueueItemsRetryResponse(
+                item=evolve(_DEAD, status=QueueItemStatus.QUEUED, dead_lettered=False,
+                            attempt=4, updated_at=_seconds(90), finished_at=None),
+                runs=(evolve(_ITEM_RERUN, id="b6e2d9f41a7c4e08d3f5b2a9c8e17d64",
+                             created_at=_seconds(90), queue_item_id=_DEAD_ID,
+                             parent_run_id="c5a9e3d72f1b4d68a0e6c4b8d2f95a17",
+                             wait_reason=None),))),
+        "Replay": MethodExample(
+            request=QueueItemsReplayRequest(queue="number_batches", dead_lettered=True,
+                                            created_after=_AT - dt.timedelta(days=1)),
+            response=QueueItemsReplayResponse(replayed=(_DEAD_ID,), skipped=0)),
+    },
+    "Partitions": {
+        "GetMany": MethodExample(
+            request=PartitionsGetManyRequest(queue="number_batches", limit=2),
+            response=PartitionsGetManyResponse(
+                partitions=(
+                    PartitionInfo(partition_key="acme", items=43,
+                                  counts={QueueItemStatus.QUEUED: 1,
+                                          QueueItemStatus.RUNNING: 1,
+                                          QueueItemStatus.SUCCEEDED: 40,
+                                          QueueItemStatus.FAILED: 1},
+                                  latest_item_id=_NEXT_ID,
+                                  latest_status=QueueItemStatus.RUNNING,
+                                  latest_at=_seconds(40)),
+                    PartitionInfo(partition_key="zen", items=80,
+                                  counts={QueueItemStatus.SUCCEEDED: 80},
+                                  latest_item_id="7f3c1a9e5b2d4f60c8e4a2d6b9f17e35",
+                                  latest_status=QueueItemStatus.SUCCEEDED,
+                                  latest_at=_AT - dt.timedelta(minutes=12))),
+                next_cursor=encode_cursor("partitions", "zen"))),
     },
     "Workers": {
         "GetMany": MethodExample(

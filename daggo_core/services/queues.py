@@ -39,12 +39,15 @@ from daggo_core.storage.records import (
     QueueItem,
     QueueItemStatus,
     QueueRecord,
-    RunStatus,
 )
 
 __all__ = [
     "ITEMS_PAGE",
     "ITEMS_PAGE_MAX",
+    "PARTITIONS_PAGE",
+    "PARTITIONS_PAGE_MAX",
+    "PUSH_MAX",
+    "REPLAY_MAX",
     "ItemSummary",
     "LoaderHealth",
     "PartitionInfo",
@@ -190,11 +193,12 @@ class QueuesGetResponse:
 
 @frozen(kw_only=True)
 class QueuesPushRequest:
-    """Items to deliver to `queue`: payloads (JSON objects of its payload class); `key`,
-    for one item, is its item key (else the queue's item key function's, if any)."""
+    """Items to deliver to `queue`: payloads, JSON objects of its payload class (callers in
+    the process may give payload instances and QueueItemIn too); `key`, for one item, is
+    its item key (else the queue's item key function's, if any)."""
 
     queue: str
-    items: tuple[Any, ...]
+    items: tuple[Mapping[str, Any], ...]
     key: str | None = None
 
 
@@ -371,12 +375,16 @@ class QueuesService:
             errors=tuple(QueueErrorInfo(source=e.source, message=e.message, detail=e.detail,
                                         created_at=e.created_at) for e in errors)))
 
-    def push(self, request: QueuesPushRequest, *,
-             source: ItemSource = ItemSource.API) -> QueuesPushResponse:
+    def push(self, request: QueuesPushRequest) -> QueuesPushResponse:
         """Deliver items to a queue: each is checked against the queue's payload class,
         deduplicated on its key and, when accepted, starts one run per job of the queue.
         Raises PayloadError (an invalid argument) naming the bad fields when no item was
         accepted because every one was bad; otherwise the bad ones are in `rejected`."""
+        return self.deliver(request, source=ItemSource.API)
+
+    def deliver(self, request: QueuesPushRequest, *, source: ItemSource) -> QueuesPushResponse:
+        """`push` of items that came from `source` (a route's request), as their items
+        record; not an RPC method (it takes more than the request)."""
         if not request.items:
             raise InvalidArgumentError("items: give at least one item to push")
         if len(request.items) > PUSH_MAX:
@@ -420,6 +428,8 @@ class QueueItemsService:
     def get_many(self, request: QueueItemsGetManyRequest) -> QueueItemsGetManyResponse:
         """A page of items matching the request, newest first."""
         limit = check_limit(request)
+        if request.queue is not None and self.storage.get_queue(request.queue) is None:
+            raise _unknown_queue(self.storage, request.queue)
         after = None
         if request.cursor is not None:
             created_at, item_id = decode_cursor("items", request.cursor, 2)
@@ -478,11 +488,8 @@ class QueueItemsService:
         if retried is None:
             raise FailedPreconditionError(f"item {item.id} was retried meanwhile")
         self._wake()
-        runs = [r for r in self.storage.list_item_runs(item.id)
-                if r.status is RunStatus.QUEUED and r.created_at >= retried.updated_at
-                - dt.timedelta(seconds=1)]
-        return QueueItemsRetryResponse(item=ItemSummary.of(retried),
-                                       runs=tuple(map(RunSummary.of, runs)))
+        return QueueItemsRetryResponse(item=ItemSummary.of(retried.item),
+                                       runs=tuple(map(RunSummary.of, retried.runs)))
 
     def replay(self, request: QueueItemsReplayRequest) -> QueueItemsReplayResponse:
         """Retry the matching finished items that did not succeed, oldest first."""

@@ -117,6 +117,9 @@ class RunSummary:
     cancel_requested: bool
     error_type: str | None
     error_message: str | None
+    #: The queue item this run executes, and that item's partition key (if any).
+    queue_item_id: str | None = None
+    partition_key: str | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -134,6 +137,7 @@ class RunSummary:
             cancel_requested=run.cancel_requested,
             error_type=run.error.type if run.error else None,
             error_message=run.error.message if run.error else None,
+            queue_item_id=run.queue_item_id, partition_key=run.partition_key,
         )
 
 

@@ -69,8 +69,8 @@ def _push_body(services: Services, queue: str, body: bytes,
         raise PayloadError(f"the body is not JSON: {exc}; send a payload object or a list "
                            "of them") from exc
     items = value if isinstance(value, list) else [value]
-    return services.queues.push(QueuesPushRequest(queue=queue, items=tuple(items), key=key),
-                                source=ItemSource.ROUTE)
+    return services.queues.deliver(
+        QueuesPushRequest(queue=queue, items=tuple(items), key=key), source=ItemSource.ROUTE)
 
 
 async def _handle(services: Services, queue: str, handler: Callable[[QueueRequest], object],
@@ -78,8 +78,8 @@ async def _handle(services: Services, queue: str, handler: Callable[[QueueReques
     pushes: list[PushResult] = []
 
     def push(items: Sequence[Any], key: str | None = None) -> PushResult:
-        pushed = services.queues.push(QueuesPushRequest(queue=queue, items=tuple(items),
-                                                        key=key), source=ItemSource.ROUTE)
+        pushed = services.queues.deliver(QueuesPushRequest(queue=queue, items=tuple(items),
+                                                           key=key), source=ItemSource.ROUTE)
         result = PushResult(accepted=pushed.accepted,
                             deduplicated=tuple((d.id, d.duplicate_of or "")
                                                for d in pushed.deduplicated),

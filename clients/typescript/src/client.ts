@@ -250,6 +250,54 @@ export function createClient(url: string, options: ClientOptions = {}) {
       Ticks: (request: T.SchedulesTicksRequest, options?: CallOptions): Promise<T.SchedulesTicksResponse> =>
         call("Schedules.Ticks", request, options),
     },
+    queues: {
+      /** `Queues.Get`: One queue (active or not) with its policies and recent ingestion errors. */
+      Get: (request: T.QueuesGetRequest, options?: CallOptions): Promise<T.QueuesGetResponse> =>
+        call("Queues.Get", request, options),
+      /**
+       * `Queues.GetMany`: Every active queue with its items by status, dead letters and loader
+       * health.
+       */
+      GetMany: (options?: CallOptions): Promise<T.QueuesGetManyResponse> =>
+        call("Queues.GetMany", {}, options),
+      /**
+       * `Queues.Push`: Deliver items to a queue: each is checked against the queue's payload
+       * class, deduplicated on its key and, when accepted, starts one run per job of the
+       * queue. Raises PayloadError (an invalid argument) naming the bad fields when no item
+       * was accepted because every one was bad; otherwise the bad ones are in `rejected`.
+       */
+      Push: (request: T.QueuesPushRequest, options?: CallOptions): Promise<T.QueuesPushResponse> =>
+        call("Queues.Push", request, options),
+    },
+    queueItems: {
+      /**
+       * `QueueItems.Get`: An item with its payload, metadata, runs and deduplicated
+       * deliveries.
+       */
+      Get: (request: T.QueueItemsGetRequest, options?: CallOptions): Promise<T.QueueItemsGetResponse> =>
+        call("QueueItems.Get", request, options),
+      /** `QueueItems.GetMany`: A page of items matching the request, newest first. */
+      GetMany: (request: T.QueueItemsGetManyRequest = {}, options?: CallOptions): Promise<T.QueueItemsGetManyResponse> =>
+        call("QueueItems.GetMany", request, options),
+      /**
+       * `QueueItems.Replay`: Retry the matching finished items that did not succeed, oldest
+       * first.
+       */
+      Replay: (request: T.QueueItemsReplayRequest, options?: CallOptions): Promise<T.QueueItemsReplayResponse> =>
+        call("QueueItems.Replay", request, options),
+      /**
+       * `QueueItems.Retry`: Run the item's jobs that did not succeed again (each a re-
+       * execution from failure of its latest run, linked to the item); a dead-lettered item
+       * leaves the dead letter. Fails for an item that runs, succeeded or was deduplicated.
+       */
+      Retry: (request: T.QueueItemsRetryRequest, options?: CallOptions): Promise<T.QueueItemsRetryResponse> =>
+        call("QueueItems.Retry", request, options),
+    },
+    partitions: {
+      /** `Partitions.GetMany`: A page of the queue's partition keys, in order. */
+      GetMany: (request: T.PartitionsGetManyRequest, options?: CallOptions): Promise<T.PartitionsGetManyResponse> =>
+        call("Partitions.GetMany", request, options),
+    },
     workers: {
       /**
        * `Workers.GetMany`: Workers by host, then pid, each with its run's job; a worker silent

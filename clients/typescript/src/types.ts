@@ -134,13 +134,15 @@ export interface RunSummary {
   cancel_requested: boolean;
   error_type: string | null;
   error_message: string | null;
+  queue_item_id?: string | null;
+  partition_key?: string | null;
 }
 
 /** Enum where members are also (and must be) strings */
 export type RunStatus = "QUEUED" | "STARTING" | "STARTED" | "SUCCESS" | "FAILURE" | "CANCELED";
 
 /** What launched a run. */
-export type RunTrigger = "manual" | "schedule" | "retry" | "reexecution";
+export type RunTrigger = "manual" | "schedule" | "retry" | "reexecution" | "queue";
 
 export interface JobsGetRequest {
   name: string;
@@ -488,6 +490,224 @@ export type TickStatus = "LAUNCHED" | "SKIPPED" | "BUFFERED" | "FAILED" | "PAUSE
 export interface SchedulesTicksRequest {
   job: string;
   key?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface QueuesGetResponse {
+  queue: QueueDetail;
+}
+
+/** A queue with its policies and its recent ingestion errors, newest first. */
+export interface QueueDetail {
+  queue: QueueSummary;
+  has_partition_key: boolean;
+  has_item_key: boolean;
+  retries: number;
+  retry_backoff_seconds: number;
+  per_partition_limit: number | null;
+  payload_fields: string[];
+  errors: QueueErrorInfo[];
+}
+
+/** A queue: its items by status, how many are dead-lettered, and its loader. */
+export interface QueueSummary {
+  name: string;
+  description: string;
+  active: boolean;
+  jobs: string[];
+  routes: string[];
+  payload_type: string;
+  counts: { [key: string]: number };
+  dead_lettered: number;
+  loader: LoaderHealth | null;
+}
+
+/**
+ * Where a queue item is, rolled up from the latest run of each of its jobs (see
+ * `daggo_core.storage.item_rollup`), or DEDUPLICATED: a delivery of an item already
+ * accepted, which started nothing.
+ */
+export type QueueItemStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_FAILED" | "CANCELED" | "DEDUPLICATED";
+
+/**
+ * A queue loader's health: `healthy` unless its last poll failed; `failures` in a
+ * row; `lag` is what it last said its source still holds; `loaded` counts the items
+ * it delivered.
+ */
+export interface LoaderHealth {
+  mode: string;
+  poll_every_seconds: number | null;
+  healthy: boolean;
+  last_poll_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  failures: number;
+  lag: number | null;
+  loaded: number;
+  cursor: string | null;
+}
+
+/** A problem ingesting into the queue (a bad item, a loader that raised). */
+export interface QueueErrorInfo {
+  source: ItemSource;
+  message: string;
+  detail: string;
+  created_at: string;
+}
+
+/** How an item reached its queue. */
+export type ItemSource = "route" | "loader" | "api";
+
+export interface QueuesGetRequest {
+  queue: string;
+}
+
+export interface QueuesGetManyResponse {
+  queues: QueueSummary[];
+}
+
+/**
+ * The items `accepted` (their ids), those `deduplicated` (each a new record and the
+ * earlier item it duplicates) and one message per item `rejected`.
+ */
+export interface QueuesPushResponse {
+  accepted: string[];
+  deduplicated: ItemSummary[];
+  rejected: string[];
+}
+
+/**
+ * One delivery to a queue: accepted (with its status rolled up from its runs) or
+ * DEDUPLICATED against `duplicate_of`. `attempt` counts its runs' rounds; a failed item
+ * with retries left has `retry_at`, one without is `dead_lettered`.
+ */
+export interface ItemSummary {
+  id: string;
+  queue_name: string;
+  item_key: string;
+  partition_key: string | null;
+  status: QueueItemStatus;
+  source: ItemSource;
+  duplicate_of: string | null;
+  dead_lettered: boolean;
+  attempt: number;
+  max_retries: number;
+  retry_at: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/**
+ * Items to deliver to `queue`: payloads, JSON objects of its payload class (callers in
+ * the process may give payload instances and QueueItemIn too); `key`, for one item, is
+ * its item key (else the queue's item key function's, if any).
+ */
+export interface QueuesPushRequest {
+  queue: string;
+  items: Array<{ [key: string]: unknown }>;
+  key?: string | null;
+}
+
+/**
+ * An item with its payload and metadata, every run it started (oldest first; a
+ * queued run's `wait_reason` says why it waits), the deliveries deduplicated against
+ * it (`duplicates`, the newest, of `duplicate_count`) and, for a deduplicated one,
+ * the item it duplicates.
+ */
+export interface QueueItemsGetResponse {
+  item: ItemSummary;
+  payload: { [key: string]: unknown };
+  metadata: { [key: string]: unknown };
+  runs: RunSummary[];
+  duplicates: ItemSummary[];
+  duplicate_count: number;
+  original: ItemSummary | null;
+}
+
+/** An item by id, or by a unique prefix of its id. */
+export interface QueueItemsGetRequest {
+  item_id: string;
+}
+
+export interface QueueItemsGetManyResponse {
+  items: ItemSummary[];
+  next_cursor: string | null;
+}
+
+/**
+ * A page of items, newest first, optionally one queue's, of some statuses, one
+ * partition key, dead-lettered (or not) and created in [created_after, created_before);
+ * `cursor` is the previous page's `next_cursor`.
+ */
+export interface QueueItemsGetManyRequest {
+  queue?: string | null;
+  statuses?: QueueItemStatus[];
+  partition_key?: string | null;
+  dead_lettered?: boolean | null;
+  created_after?: string | null;
+  created_before?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * The ids of the items replayed, and how many matched but had nothing to re-run
+ * (or were retried meanwhile).
+ */
+export interface QueueItemsReplayResponse {
+  replayed: string[];
+  skipped: number;
+}
+
+/**
+ * Retry, in bulk, the finished items of `queue` that did not succeed (FAILED and
+ * PARTIALLY_FAILED unless `statuses` says), optionally only dead-lettered ones, of one
+ * partition key, created in [created_after, created_before); at most `limit`.
+ */
+export interface QueueItemsReplayRequest {
+  queue: string;
+  statuses?: QueueItemStatus[];
+  dead_lettered?: boolean | null;
+  partition_key?: string | null;
+  created_after?: string | null;
+  created_before?: string | null;
+  limit?: number;
+}
+
+/** The item retried, and its new runs (one per job that had not succeeded). */
+export interface QueueItemsRetryResponse {
+  item: ItemSummary;
+  runs: RunSummary[];
+}
+
+export interface QueueItemsRetryRequest {
+  item_id: string;
+}
+
+export interface PartitionsGetManyResponse {
+  partitions: PartitionInfo[];
+  next_cursor: string | null;
+}
+
+/** A partition key: its items by status, and its latest item. */
+export interface PartitionInfo {
+  partition_key: string;
+  items: number;
+  counts: { [key: string]: number };
+  latest_item_id: string;
+  latest_status: QueueItemStatus;
+  latest_at: string;
+}
+
+/**
+ * A page of a queue's partition keys, in order; `cursor` is the previous page's
+ * `next_cursor`.
+ */
+export interface PartitionsGetManyRequest {
+  queue: string;
   limit?: number;
   cursor?: string | null;
 }

@@ -12,6 +12,8 @@ from .event_info import EventInfo
 from .event_info_data import EventInfoData
 from .event_kind import EventKind
 from .input_snapshot import InputSnapshot
+from .item_source import ItemSource
+from .item_summary import ItemSummary
 from .job_detail import JobDetail
 from .job_snapshot import JobSnapshot
 from .job_snapshot_tags import JobSnapshotTags
@@ -24,12 +26,38 @@ from .jobs_launch_request import JobsLaunchRequest
 from .jobs_launch_request_params import JobsLaunchRequestParams
 from .jobs_launch_request_tags import JobsLaunchRequestTags
 from .jobs_launch_response import JobsLaunchResponse
+from .loader_health import LoaderHealth
 from .op_snapshot import OpSnapshot
 from .overlap import Overlap
 from .param_snapshot import ParamSnapshot
+from .partition_info import PartitionInfo
+from .partition_info_counts import PartitionInfoCounts
+from .partitions_get_many_request import PartitionsGetManyRequest
+from .partitions_get_many_response import PartitionsGetManyResponse
 from .plugin_failure_info import PluginFailureInfo
 from .plugin_info import PluginInfo
 from .plugins_get_many_response import PluginsGetManyResponse
+from .queue_detail import QueueDetail
+from .queue_error_info import QueueErrorInfo
+from .queue_item_status import QueueItemStatus
+from .queue_items_get_many_request import QueueItemsGetManyRequest
+from .queue_items_get_many_response import QueueItemsGetManyResponse
+from .queue_items_get_request import QueueItemsGetRequest
+from .queue_items_get_response import QueueItemsGetResponse
+from .queue_items_get_response_metadata import QueueItemsGetResponseMetadata
+from .queue_items_get_response_payload import QueueItemsGetResponsePayload
+from .queue_items_replay_request import QueueItemsReplayRequest
+from .queue_items_replay_response import QueueItemsReplayResponse
+from .queue_items_retry_request import QueueItemsRetryRequest
+from .queue_items_retry_response import QueueItemsRetryResponse
+from .queue_summary import QueueSummary
+from .queue_summary_counts import QueueSummaryCounts
+from .queues_get_many_response import QueuesGetManyResponse
+from .queues_get_request import QueuesGetRequest
+from .queues_get_response import QueuesGetResponse
+from .queues_push_request import QueuesPushRequest
+from .queues_push_request_items_item import QueuesPushRequestItemsItem
+from .queues_push_response import QueuesPushResponse
 from .run_detail import RunDetail
 from .run_detail_params import RunDetailParams
 from .run_status import RunStatus
@@ -100,6 +128,8 @@ __all__ = (
     "EventInfoData",
     "EventKind",
     "InputSnapshot",
+    "ItemSource",
+    "ItemSummary",
     "JobDetail",
     "JobsGetManyRequest",
     "JobsGetManyResponse",
@@ -112,12 +142,38 @@ __all__ = (
     "JobSnapshotTags",
     "JobStatusCount",
     "JobSummary",
+    "LoaderHealth",
     "OpSnapshot",
     "Overlap",
     "ParamSnapshot",
+    "PartitionInfo",
+    "PartitionInfoCounts",
+    "PartitionsGetManyRequest",
+    "PartitionsGetManyResponse",
     "PluginFailureInfo",
     "PluginInfo",
     "PluginsGetManyResponse",
+    "QueueDetail",
+    "QueueErrorInfo",
+    "QueueItemsGetManyRequest",
+    "QueueItemsGetManyResponse",
+    "QueueItemsGetRequest",
+    "QueueItemsGetResponse",
+    "QueueItemsGetResponseMetadata",
+    "QueueItemsGetResponsePayload",
+    "QueueItemsReplayRequest",
+    "QueueItemsReplayResponse",
+    "QueueItemsRetryRequest",
+    "QueueItemsRetryResponse",
+    "QueueItemStatus",
+    "QueuesGetManyResponse",
+    "QueuesGetRequest",
+    "QueuesGetResponse",
+    "QueuesPushRequest",
+    "QueuesPushRequestItemsItem",
+    "QueuesPushResponse",
+    "QueueSummary",
+    "QueueSummaryCounts",
     "RunDetail",
     "RunDetailParams",
     "RunsCancelRequest",

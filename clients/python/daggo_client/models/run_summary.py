@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 
 from ..models.run_status import RunStatus
 from ..models.run_trigger import RunTrigger
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.run_summary_tags import RunSummaryTags
@@ -37,6 +38,8 @@ class RunSummary:
         cancel_requested (bool):
         error_type (None | str):
         error_message (None | str):
+        queue_item_id (None | str | Unset):
+        partition_key (None | str | Unset):
     """
 
     id: str
@@ -55,6 +58,8 @@ class RunSummary:
     cancel_requested: bool
     error_type: None | str
     error_message: None | str
+    queue_item_id: None | str | Unset = UNSET
+    partition_key: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -107,6 +112,18 @@ class RunSummary:
         error_message: None | str
         error_message = self.error_message
 
+        queue_item_id: None | str | Unset
+        if isinstance(self.queue_item_id, Unset):
+            queue_item_id = UNSET
+        else:
+            queue_item_id = self.queue_item_id
+
+        partition_key: None | str | Unset
+        if isinstance(self.partition_key, Unset):
+            partition_key = UNSET
+        else:
+            partition_key = self.partition_key
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -129,6 +146,10 @@ class RunSummary:
                 "error_message": error_message,
             }
         )
+        if queue_item_id is not UNSET:
+            field_dict["queue_item_id"] = queue_item_id
+        if partition_key is not UNSET:
+            field_dict["partition_key"] = partition_key
 
         return field_dict
 
@@ -238,6 +259,24 @@ class RunSummary:
 
         error_message = _parse_error_message(d.pop("error_message"))
 
+        def _parse_queue_item_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        queue_item_id = _parse_queue_item_id(d.pop("queue_item_id", UNSET))
+
+        def _parse_partition_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        partition_key = _parse_partition_key(d.pop("partition_key", UNSET))
+
         run_summary = cls(
             id=id,
             job_name=job_name,
@@ -255,6 +294,8 @@ class RunSummary:
             cancel_requested=cancel_requested,
             error_type=error_type,
             error_message=error_message,
+            queue_item_id=queue_item_id,
+            partition_key=partition_key,
         )
 
         return run_summary

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class RunTrigger(StrEnum):
     MANUAL = "manual"
+    QUEUE = "queue"
     REEXECUTION = "reexecution"
     RETRY = "retry"
     SCHEDULE = "schedule"
