@@ -174,7 +174,8 @@ class SqlQueues:
                errors: Sequence[QueueError] = ()) -> Ingested:
         """Store a delivery in one transaction (see `QueueStorage.ingest`)."""
         dialect = self._tx.dialect
-        keys = sorted({new.item.item_key for new in items})
+        # An item keyed by its own (new) id cannot duplicate one: no look-up for those.
+        keys = sorted({new.item.item_key for new in items if new.item.item_key != new.item.id})
 
         def tx(conn: Connection) -> Ingested:
             dialect.lock(conn, LockArea.QUEUES)
