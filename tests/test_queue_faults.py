@@ -17,8 +17,8 @@ import pytest
 
 from daggo_core.storage.base import ItemFilter, ItemPosition
 from daggo_core.storage.records import QueueItemStatus
-from daggo_core.testing.processes import free_port, wait_for, wait_healthy
-from tests.conftest import BackendUnderTest
+from daggo_core.testing.processes import free_port, wait_for
+from tests.conftest import BackendUnderTest, serve_worker_app
 
 KEYS = 120
 PUSHERS = 4
@@ -91,27 +91,18 @@ def test_processes_pushing_the_same_keys_accept_each_key_once(env: SimpleNamespa
     assert len(runs) == KEYS  # a deduplicated delivery started nothing
 
 
-def _serve(env: SimpleNamespace) -> subprocess.Popen[bytes]:
-    log = (env.tmp / f"server-{len(env.procs)}.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "daggo_core.cli.main", "run", "-f", "app.py"],
-                            cwd=env.tmp, stdout=log, stderr=subprocess.STDOUT)
-    env.procs.append(proc)
-    wait_healthy(env.port, proc)
-    return proc
-
-
 def test_a_server_killed_while_its_loader_ingests_loses_and_repeats_nothing(
         env: SimpleNamespace) -> None:
     (env.tmp / "source.txt").write_text("\n".join(map(str, range(SOURCE_LINES))))
     for kill_after in (1, SOURCE_LINES // 3):
-        server = _serve(env)
+        server = serve_worker_app(env)
         wait_for(lambda n=kill_after: env.storage.get_loader_state("stream").loaded >= n,
                  60, f"{kill_after} items loaded")
         os.kill(server.pid, signal.SIGKILL)
         server.wait(20)
     state = env.storage.get_loader_state("stream")
     assert 0 < state.loaded < SOURCE_LINES, "the server was not killed mid-ingestion"
-    _serve(env)
+    serve_worker_app(env)
     wait_for(lambda: env.storage.get_loader_state("stream").cursor == str(SOURCE_LINES), 120,
              "every line loaded")
     accepted = _accepted(env, "stream")

@@ -4,6 +4,7 @@ of a server) and app loading."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +20,8 @@ from daggo_core.services import Services, open_services
 from daggo_core.services.api import ServicesApi
 
 __all__ = ["app_options", "command_services", "config_option", "console", "load_app",
-           "load_cli_config", "server_options", "server_url", "services_for"]
+           "load_cli_config", "moment_option", "server_options", "server_url",
+           "services_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -144,3 +146,17 @@ def collect_pages(fetch: Callable[[str | None, int], tuple[Sequence[T], str | No
         if cursor is None:
             break
     return found
+
+
+def moment_option(value: str | None, option: str) -> dt.datetime | None:
+    """The time an ISO date or time option gives (UTC unless it names a zone), or None;
+    click's BadParameter naming `option` for anything else."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or time, e.g. 2026-12-01 or "
+                                 "2026-12-01T08:30", param_hint=option) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+

@@ -20,6 +20,7 @@ from daggo_core.cli.common import (
     command_services,
     config_option,
     console,
+    moment_option,
     server_options,
 )
 from daggo_core.cli.progress import status_style
@@ -74,17 +75,6 @@ def _when(moment: dt.datetime | None) -> str:
 
 def _status(status: QueueItemStatus) -> str:
     return f"[{_ITEM_STYLES.get(status, '')}]{status}[/]"
-
-
-def _moment(value: str | None, option: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date or time, e.g. 2026-12-01 or "
-                                 "2026-12-01T08:30", param_hint=option) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _counts(counts: Mapping[QueueItemStatus, int]) -> list[str]:
@@ -314,7 +304,8 @@ def replay(ctx: click.Context, name: str, statuses: tuple[str, ...], partition_k
     request = QueueItemsReplayRequest(
         queue=name, statuses=tuple(QueueItemStatus(s.upper()) for s in statuses),
         partition_key=partition_key, dead_lettered=True if dead_lettered else None,
-        created_after=_moment(since, "--since"), created_before=_moment(until, "--until"))
+        created_after=moment_option(since, "--since"),
+        created_before=moment_option(until, "--until"))
     with command_services(ctx, config_path, app=(app_module, app_file)) as services:
         response = services.queue_items.replay(request)
     out = console()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -19,6 +18,7 @@ from daggo_core.cli.common import (
     command_services,
     config_option,
     console,
+    moment_option,
     server_options,
 )
 from daggo_core.cli.job_cmd import parse_tags
@@ -63,17 +63,6 @@ def runs() -> None:
     """
 
 
-def _moment(value: str | None, option: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date or time, e.g. 2026-12-01 or "
-                                 "2026-12-01T08:30", param_hint=option) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _page_of(query: RunsCountRequest, *, limit: int, cursor: str | None) -> RunsGetManyRequest:
     """The request for a page of the runs that `query` counts."""
     return RunsGetManyRequest(
@@ -105,7 +94,8 @@ def list_runs(ctx: click.Context, job_name: str | None, statuses: tuple[str, ...
     query = RunsCountRequest(
         job=job_name, statuses=tuple(RunStatus(s.upper()) for s in statuses),
         triggers=tuple(RunTrigger(t.lower()) for t in triggers), tags=parse_tags(tags),
-        created_after=_moment(since, "--since"), created_before=_moment(before, "--before"),
+        created_after=moment_option(since, "--since"),
+        created_before=moment_option(before, "--before"),
     )
     with command_services(ctx, config_path) as services:
         def fetch(cursor: str | None, size: int) -> tuple[Sequence[RunSummary], str | None]:

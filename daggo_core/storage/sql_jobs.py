@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select, update
+from sqlalchemy import RowMapping, bindparam, select
 
 from daggo_core import serde
 from daggo_core.definitions.snapshot import JobSnapshot
-from daggo_core.storage.records import JobRecord, utcnow
+from daggo_core.storage.records import JobRecord
 from daggo_core.storage.schema import jobs as _jobs
-from daggo_core.storage.sql_rows import columns_of
+from daggo_core.storage.sql_rows import columns_of, sync_active
 from daggo_core.storage.sql_transactions import Transactions
 
 __all__ = ["SqlJobs"]
 
 _JOB_COLUMNS = columns_of(_jobs, JobRecord)
-_UPDATE_JOB = _jobs.update().where(_jobs.c.name == bindparam("key_name"))
 _GET_JOB = select(*_JOB_COLUMNS).where(_jobs.c.name == bindparam("name"))
 
 
@@ -32,25 +31,8 @@ class SqlJobs:
         Processes starting together sync the same jobs: an insert that meets another
         process's row is run again as an update.
         """
-        by_name = {job.name: job for job in jobs}
-        rows = [_job_values(job) for job in by_name.values()]
-
-        def tx(conn: Connection) -> None:
-            existing = set(conn.scalars(select(_jobs.c.name)))
-            updates = [{**row, "key_name": row["name"]} for row in rows
-                       if row["name"] in existing]
-            inserts = [row for row in rows if row["name"] not in existing]
-            if updates:
-                conn.execute(_UPDATE_JOB, updates)
-            if inserts:
-                conn.execute(_jobs.insert(), inserts)
-            conn.execute(
-                update(_jobs)
-                .where(_jobs.c.active.is_(True), _jobs.c.name.not_in(list(by_name)))
-                .values(active=False, updated_at=utcnow())
-            )
-
-        self._tx.write_unique("sync_jobs", tx)
+        rows = [_job_values(job) for job in {job.name: job for job in jobs}.values()]
+        self._tx.write_unique("sync_jobs", lambda conn: sync_active(conn, _jobs, rows))
 
     def get_job(self, name: str) -> JobRecord | None:
         """Return the job named `name` (active or not), or None."""

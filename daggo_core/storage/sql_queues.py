@@ -56,6 +56,7 @@ from daggo_core.storage.sql_rows import (
     insert_runs,
     record_values,
     run_from_row,
+    sync_active,
 )
 from daggo_core.storage.sql_transactions import Transactions
 
@@ -70,7 +71,6 @@ _LOADER_COLUMNS = columns_of(_loaders, LoaderState)
 _ERROR_COLUMNS = columns_of(_errors, QueueError)
 _ITEM_ROW = (*(column.name for column in _ITEM_COLUMNS), "dedupe_key")
 _INSERT_ITEMS = BulkStatement(_items.insert(), _ITEM_ROW)
-_UPDATE_QUEUE = _queues.update().where(_queues.c.name == bindparam("key_name"))
 _GET_ITEM = select(*_ITEM_COLUMNS).where(_items.c.id == bindparam("key_id"))
 _ACCEPTED_KEYS = (select(_items.c.dedupe_key, _items.c.id)
                   .where(_items.c.queue_name == bindparam("queue_name"),
@@ -135,25 +135,10 @@ class SqlQueues:
 
     def sync_queues(self, queues: Sequence[QueueRecord]) -> None:
         """Upsert `queues` as the active set; queues missing from it become inactive."""
-        by_name = {queue.name: queue for queue in queues}
         rows = [{"name": q.name, "description": q.description,
                  "snapshot": serde.unstructure(q.snapshot), "active": True,
-                 "updated_at": utcnow()} for q in by_name.values()]
-
-        def tx(conn: Connection) -> None:
-            existing = set(conn.scalars(select(_queues.c.name)))
-            updates = [{**row, "key_name": row["name"]} for row in rows
-                       if row["name"] in existing]
-            inserts = [row for row in rows if row["name"] not in existing]
-            if updates:
-                conn.execute(_UPDATE_QUEUE, updates)
-            if inserts:
-                conn.execute(_queues.insert(), inserts)
-            conn.execute(update(_queues)
-                         .where(_queues.c.active.is_(True), _queues.c.name.not_in(list(by_name)))
-                         .values(active=False, updated_at=utcnow()))
-
-        self._tx.write_unique("sync_queues", tx)
+                 "updated_at": utcnow()} for q in {q.name: q for q in queues}.values()]
+        self._tx.write_unique("sync_queues", lambda conn: sync_active(conn, _queues, rows))
 
     def get_queue(self, name: str) -> QueueRecord | None:
         """The queue named `name` (active or not), or None."""

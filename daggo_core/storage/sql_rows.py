@@ -22,6 +22,7 @@ from daggo_core.storage.records import (
     EventKind,
     Run,
     RunStatus,
+    utcnow,
 )
 from daggo_core.storage.schema import events as _events
 from daggo_core.storage.schema import run_tags as _run_tags
@@ -41,6 +42,7 @@ __all__ = [
     "record_values",
     "run_from_row",
     "run_values",
+    "sync_active",
 ]
 
 
@@ -184,3 +186,20 @@ def insert_runs(conn: Connection, runs: Sequence[Run]) -> None:
 def run_from_row(row: RowMapping) -> Run:
     return Run(**{**row, "status": RunStatus(row["status"]), "error": error_from(row["error"]),
                   "cancel_requested": bool(row["cancel_requested"])})
+
+
+def sync_active(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert `rows` into `table` (keyed by `name`, with `active` and `updated_at`) as its
+    active set: rows stored before are updated, new ones inserted, and the others marked
+    inactive."""
+    existing = set(conn.scalars(select(table.c.name)))
+    updates = [{**row, "key_name": row["name"]} for row in rows if row["name"] in existing]
+    inserts = [row for row in rows if row["name"] not in existing]
+    if updates:
+        conn.execute(table.update().where(table.c.name == bindparam("key_name")), updates)
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    conn.execute(update(table)
+                 .where(table.c.active.is_(True), table.c.name.not_in([r["name"] for r in rows]))
+                 .values(active=False, updated_at=utcnow()))
+
