@@ -109,5 +109,5 @@ bench-ui: install
 bench-rpc: install bench-tools
 	$(BIN)/python benchmarks/rpc_speed.py -n 30
 
-bench-queues: install
+bench-queues: install bench-tools
 	$(BIN)/python benchmarks/queue_speed.py

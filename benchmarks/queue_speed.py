@@ -1,17 +1,17 @@
 """Queue ingestion (W7): items accepted per second pushed over HTTP and delivered by a poll
 loader, and the latency from an item's acceptance to its first step starting.
 
-    python benchmarks/queue_speed.py [--push-items 5000] [--connections 4]
+    python benchmarks/queue_speed.py [--push-seconds 5] [--connections 4]
         [--loader-items 10000] [--batch 1000] [-n 3] [--postgres URL]
         [--latency-items 50] [--gap 0.8] [--warm-workers 1]
 
 - push: `python benchmarks/queue_app.py` serves the app on a fresh SQLite file without its
   runtime (Hypercorn, one process: nothing executes the items' runs, so ingestion alone is
   timed: the request, the payload check, the item with its QUEUED run and RUN_QUEUED event
-  stored). `--connections` client threads of this process post `--push-items` items, one
-  per request, over keep-alive connections: to `POST /rpc/Queues.Push`, then to the
-  queue's route `POST /ingest/bench`. Items per second over the whole set (after 100
-  untimed posts to each), checked against the items stored.
+  stored). `wrk` (`make bench-tools` installs it) posts one item per request over
+  `--connections` keep-alive connections for `--push-seconds` s: to `POST
+  /rpc/Queues.Push`, then to the queue's route `POST /ingest/bench` (after 1 s untimed
+  of each); requests per second, checked against the items stored.
 - loader: in this process, the poll loader runner `daggo run` uses (`LoaderRunner`,
   polled again at once while the source says it holds more) delivers `--loader-items`
   items in batches of `--batch` into a fresh database, no runtime either; `-n` rounds,
@@ -33,19 +33,18 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from attrs import frozen
 from queue_app import QUEUE, ROUTE, CountingSource, definitions
@@ -65,6 +64,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 #: Targets: items per second pushed one per request, and delivered by a loader; ms from
 #: acceptance to the first step starting (median).
 PUSH_TARGET, LOADER_TARGET, LATENCY_TARGET_MS = 1000.0, 10_000.0, 100.0
+#: Items per request of the route's batch row (a webhook delivering several events).
+PUSH_BATCH = 10
 #: Untimed posts to each endpoint before the timed ones.
 WARM_UP = 100
 STEP_STARTED = EventFilter(kinds=(EventKind.STEP_STARTED,))
@@ -122,65 +123,58 @@ def server(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[int]:
 # ---------------------------------------------------------------------------- push
 
 
-def post_all(port: int, path: str, body_of: Callable[[int], dict[str, Any]],
-             numbers: range, connections: int) -> float:
-    """Seconds for `connections` threads, each on its own keep-alive connection, to post
-    one request per number (their shares of `numbers`); fails on any answer but 2xx."""
-    start = threading.Barrier(connections + 1)
-    failures: list[str] = []
-
-    def client(share: range) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.connect()
-        start.wait()
-        try:
-            for n in share:
-                connection.request("POST", path, body=json.dumps(body_of(n)),
-                                   headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                answer = response.read()
-                if not 200 <= response.status < 300:
-                    failures.append(f"{path}: {response.status} {answer[:300]!r}")
-                    return
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(numbers[i::connections],))
-               for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
-    assert not failures, failures[0]
-    return seconds
+def wrk_post(port: int, path: str, template: str, first: int, connections: int,
+             seconds: float, scratch: Path) -> tuple[int, float]:
+    """`wrk` posting `template` (a Lua format string with at most one `%d`, numbered from
+    `first`) to `path` for `seconds`; (requests answered, requests per second). Fails on
+    any answer but 2xx or a socket error."""
+    script = scratch / "push.lua"
+    script.write_text('wrk.method = "POST"\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n'
+                      f"counter = {first}\n"
+                      "request = function()\n"
+                      "  counter = counter + 1\n"
+                      f"  return wrk.format(nil, nil, nil, string.format('{template}', counter))\n"
+                      "end\n")
+    done = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", "-s", str(script),
+         f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True)
+    out = done.stdout
+    assert "Non-2xx" not in out and "Socket errors" not in out, out
+    requests = re.search(r"^\s+(\d+) requests in", out, re.MULTILINE)
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.MULTILINE)
+    assert requests and rate, out
+    return int(requests[1]), float(rate[1])
 
 
-def measure_push(scratch: Path, items: int, connections: int) -> list[Row]:
+def measure_push(scratch: Path, seconds: float, connections: int) -> list[Row]:
     database = scratch / "push.sqlite"
+    # Without an item key the batch's items need no numbers of their own.
+    batch = ", ".join(['{"n": 0}'] * PUSH_BATCH)
     endpoints = [("POST /rpc/Queues.Push", "/rpc/Queues.Push",
-                  lambda n: {"queue": QUEUE, "items": [{"n": n}]}),
-                 (f"POST {ROUTE} (the route)", ROUTE, lambda n: {"n": n})]
+                  '{"queue": "' + QUEUE + '", "items": [{"n": %d}]}', 1),
+                 (f"POST {ROUTE} (the route)", ROUTE, '{"n": %d}', 1),
+                 (f"POST {ROUTE} (the route)", ROUTE, f"[{batch}]", PUSH_BATCH)]
     rows = []
     with server([str(BENCH_DIR / "queue_app.py")], {"DAGGO_SQLITE_PATH": str(database)},
                 scratch) as port:
         storage = open_storage(sqlite_database(database))
         try:
-            sent = 0
-            for label, path, body_of in endpoints:
-                post_all(port, path, body_of, range(sent, sent + WARM_UP), connections)
-                sent += WARM_UP
-                seconds = post_all(port, path, body_of, range(sent, sent + items),
-                                   connections)
-                sent += items
-                assert stored_items(storage) == sent, f"{path}: not every item was stored"
-                rate = items / seconds
-                rows.append(Row(f"push: {label}, 1 item per request, {connections} "
-                                "connections", "SQLite", f"{items:,}",
-                                f"{rate:,.0f} items/s ({seconds:.2f} s)",
-                                f"{PUSH_TARGET:,.0f}/s {met(rate >= PUSH_TARGET)}"))
+            for label, path, body, per_request in endpoints:
+                before = stored_items(storage)
+                wrk_post(port, path, body, before, connections, 1.0, scratch)
+                warm = stored_items(storage)
+                answered, rate = wrk_post(port, path, body, warm, connections, seconds,
+                                          scratch)
+                stored = stored_items(storage) - warm
+                assert stored >= answered * per_request, (
+                    f"{path}: {answered} requests answered, {stored} items stored")
+                items = rate * per_request
+                per = "1 item" if per_request == 1 else f"{per_request} items"
+                rows.append(Row(f"push: {label}, {per} per request, {connections} "
+                                "connections", "SQLite", f"{answered * per_request:,}",
+                                f"{items:,.0f} items/s",
+                                f"{PUSH_TARGET:,.0f}/s {met(items >= PUSH_TARGET)}"))
         finally:
             storage.close()
     return rows
@@ -289,8 +283,8 @@ def measure_latency(scratch: Path, items: int, gap: float, warm_workers: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--push-items", type=int, default=5000,
-                        help="items pushed to each endpoint (5000)")
+    parser.add_argument("--push-seconds", type=float, default=5.0,
+                        help="seconds of pushing to each endpoint (5)")
     parser.add_argument("--connections", type=int, default=4,
                         help="client connections posting at once (4)")
     parser.add_argument("--loader-items", type=int, default=10_000,
@@ -310,7 +304,7 @@ def main() -> None:
         print("PostgreSQL: skipped (pass --postgres URL or set DAGGO_TEST_POSTGRES_URL)")
     scratch = Path(tempfile.mkdtemp(prefix="daggo-queues-"))
     try:
-        rows = [*measure_push(scratch, args.push_items, args.connections),
+        rows = [*measure_push(scratch, args.push_seconds, args.connections),
                 *measure_loader(scratch, args.postgres, args.loader_items, args.batch, args.n),
                 *measure_latency(scratch, args.latency_items, args.gap, args.warm_workers)]
     finally:
