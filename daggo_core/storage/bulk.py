@@ -10,15 +10,22 @@ hands the rows to the driver's executemany.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 from sqlalchemy import Connection, Dialect
-from sqlalchemy.sql.dml import ValuesBase
+from sqlalchemy.sql.dml import Insert, ValuesBase
 from sqlalchemy.sql.expression import UpdateBase
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["BulkStatement"]
+if TYPE_CHECKING:
+    from daggo_core.storage.sql_dialect import SqlDialect
+
+__all__ = ["MANY_ROWS", "BulkStatement"]
+
+#: The fewest rows `BulkStatement.execute(..., many=...)` hands to the dialect's
+#: `insert_many`.
+MANY_ROWS = 100
 
 
 @frozen
@@ -44,8 +51,12 @@ class BulkStatement:
         self.names = tuple(names)
         self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
 
-    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
-        """Execute the statement once per row (one executemany); returns the rowcount."""
+    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]], *,
+                many: SqlDialect | None = None) -> int:
+        """Execute the statement once per row (one executemany); returns the rowcount.
+
+        With `many`, a plain INSERT of at least `MANY_ROWS` rows goes through the
+        dialect's `insert_many` where it has one (PostgreSQL's COPY, say)."""
         if not rows:
             return 0
         dialect = conn.dialect
@@ -59,6 +70,10 @@ class BulkStatement:
         params: list[Any] = [
             tuple([row[i] if p is None else p(row[i]) for i, p in fields]) for row in rows
         ]
+        if (many is not None and len(rows) >= MANY_ROWS and not constants
+                and isinstance(self.stmt, Insert)
+                and many.insert_many(conn, self.stmt.table.name, compiled.keys, params)):
+            return len(rows)
         if not compiled.positional:
             keys = compiled.keys
             params = [dict(zip(keys, values, strict=True)) for values in params]

@@ -10,6 +10,7 @@ defaults suit an embedded database whose write transactions exclude each other (
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Select, cast, func
@@ -65,6 +66,14 @@ class SqlDialect:
         through `julianday`, which counts in milliseconds."""
         return cast(func.round((func.julianday(moment) - _UNIX_EPOCH_JULIAN_DAY)
                                * 86_400_000.0), BigInteger)
+
+    def insert_many(self, conn: Connection, table: str, names: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> bool:
+        """Insert `rows` (values in the order of the columns `names`, as their types bind
+        them) into the table named `table` faster than one INSERT per row, and return
+        True; here False: the caller executes the INSERT for each row (fast enough where
+        no server plans each statement)."""
+        return False
 
     def is_retryable(self, exc: OperationalError) -> bool:
         """Whether a failed transaction was rolled back and may simply run again: here,

@@ -177,9 +177,11 @@ class SqlQueues:
                     duplicates.append(attrs.evolve(
                         new.item, status=QueueItemStatus.DEDUPLICATED, duplicate_of=earlier))
             _INSERT_ITEMS.execute(conn, [_item_row(new.item, dedupe=True) for new in accepted]
-                                  + [_item_row(item, dedupe=False) for item in duplicates])
-            insert_runs(conn, [run for new in accepted for run in new.runs])
-            insert_events(conn, [event for new in accepted for event in new.events])
+                                  + [_item_row(item, dedupe=False) for item in duplicates],
+                                  many=dialect)
+            insert_runs(conn, [run for new in accepted for run in new.runs], many=dialect)
+            insert_events(conn, [event for new in accepted for event in new.events],
+                          many=dialect)
             if errors:
                 _insert_errors(conn, errors)
             if cursor is not None:

@@ -27,6 +27,7 @@ from daggo_core.storage.records import (
 from daggo_core.storage.schema import events as _events
 from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
+from daggo_core.storage.sql_dialect import SqlDialect
 
 __all__ = [
     "RUN_COLUMNS",
@@ -137,11 +138,12 @@ STORED_EVENTS: contextvars.ContextVar[list[Event] | None] = contextvars.ContextV
     "daggo_stored_events", default=None)
 
 
-def insert_events(conn: Connection, events: Sequence[Event]) -> None:
-    """Append `events` (one statement for all)."""
+def insert_events(conn: Connection, events: Sequence[Event], *,
+                  many: SqlDialect | None = None) -> None:
+    """Append `events` (one statement for all; see `insert_runs` for `many`)."""
     if not events:
         return
-    _INSERT_EVENTS.execute(conn, [_event_row(event) for event in events])
+    _INSERT_EVENTS.execute(conn, [_event_row(event) for event in events], many=many)
     collected = STORED_EVENTS.get()
     if collected is not None:
         collected.extend(events)
@@ -173,14 +175,18 @@ _INSERT_RUNS = BulkStatement(_runs.insert(), _RUN_ROW)
 _INSERT_RUN_TAGS = BulkStatement(_run_tags.insert(), ("run_id", "key", "value"))
 
 
-def insert_runs(conn: Connection, runs: Sequence[Run]) -> None:
-    """Insert new runs with their tag rows (one statement for each table)."""
+def insert_runs(conn: Connection, runs: Sequence[Run], *,
+                many: SqlDialect | None = None) -> None:
+    """Insert new runs with their tag rows (one statement for each table; through
+    `many`'s `insert_many` for a large batch, see `BulkStatement`)."""
     if not runs:
         return
     rows = [run_values(run) for run in runs]
-    _INSERT_RUNS.execute(conn, [tuple(row[name] for name in _RUN_ROW) for row in rows])
+    _INSERT_RUNS.execute(conn, [tuple(row[name] for name in _RUN_ROW) for row in rows],
+                         many=many)
     _INSERT_RUN_TAGS.execute(conn, [(run.id, key, value)
-                                    for run in runs for key, value in run.tags.items()])
+                                    for run in runs for key, value in run.tags.items()],
+                             many=many)
 
 
 def run_from_row(row: RowMapping) -> Run:

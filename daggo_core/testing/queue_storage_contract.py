@@ -13,6 +13,8 @@ from daggo_core.definitions.snapshot import QueueSnapshot
 from daggo_core.errors import CursorMovedError, QueueItemNotFoundError
 from daggo_core.storage.base import CursorAdvance, ItemFilter, ItemPosition, NewItem, Storage
 from daggo_core.storage.records import (
+    Event,
+    EventKind,
     ItemSource,
     QueueError,
     QueueItem,
@@ -80,6 +82,21 @@ class QueueStorageContract:
         assert {r.partition_key for r in runs} == {"acme"}
         with pytest.raises(QueueItemNotFoundError):
             storage.get_item("0" * 32)
+
+    def test_a_large_delivery_round_trips_every_item_run_tag_and_event(
+            self, storage: Storage) -> None:
+        news = [delivery(f"k{i}", seconds=i / 10, partition=f"p{i % 3}") for i in range(150)]
+        tagged = [evolve(new, runs=[evolve(run, tags={"daggo/queue": "imports", "n": str(i)})
+                                    for run in new.runs],
+                         events=[Event(run_id=run.id, kind=EventKind.RUN_QUEUED,
+                                       message=f"queued {i}") for run in new.runs])
+                  for i, new in enumerate(news)]
+        storage.ingest("imports", tagged)
+        for i, new in enumerate(tagged):
+            assert storage.get_item(new.item.id) == new.item
+            runs = sorted(storage.list_item_runs(new.item.id), key=lambda r: r.job_name)
+            assert runs == sorted(new.runs, key=lambda r: r.job_name)
+            assert [e.message for e in storage.list_events(runs[0].id)] == [f"queued {i}"]
 
     def test_a_key_accepted_once_is_deduplicated_after_and_within_a_batch(
             self, storage: Storage) -> None:

@@ -1,9 +1,10 @@
-"""What PostgreSQL adds to the shared SQL storage: locks, lost commits, wake-ups and
-time arithmetic."""
+"""What PostgreSQL adds to the shared SQL storage: locks, lost commits, wake-ups, time
+arithmetic and COPY for large batches of rows."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Select, cast, func, text
@@ -46,6 +47,20 @@ class PostgresDialect(SqlDialect):
         self.schema = schema
         self.listener = listener
         self._keys = {area: advisory_key(area.value, schema) for area in LockArea}
+
+    def insert_many(self, conn: Connection, table: str, names: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> bool:
+        """COPY the rows in: one statement for all, no plan per row."""
+        quote = conn.dialect.identifier_preparer.quote
+        columns = ", ".join(quote(name) for name in names)
+        cursor = conn.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return True
 
     def lock(self, conn: Connection, area: LockArea) -> None:
         """Serialize the schema's decisions of `area` until the transaction ends."""
