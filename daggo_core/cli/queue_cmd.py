@@ -37,11 +37,11 @@ from daggo_core.services.queues import (
     QueueItemsGetResponse,
     QueueItemsReplayRequest,
     QueueItemsRetryRequest,
+    QueueItemStatus,
     QueuesGetRequest,
     QueuesPushRequest,
     QueuesPushResponse,
 )
-from daggo_core.storage.records import QueueItemStatus
 
 ITEM_STATUS_CHOICES = click.Choice([s.value for s in QueueItemStatus], case_sensitive=False)
 _ITEM_STYLES = {

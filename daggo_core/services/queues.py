@@ -32,6 +32,8 @@ from daggo_core.services.runs import RunSummary
 from daggo_core.storage.base import ItemFilter, ItemPosition
 from daggo_core.storage.item_rollup import BAD_ITEM_STATUSES
 from daggo_core.storage.records import (
+    PARTITION_TAG,
+    QUEUE_TAG,
     ItemSource,
     LoaderState,
     PartitionSummary,
@@ -46,8 +48,11 @@ __all__ = [
     "ITEMS_PAGE_MAX",
     "PARTITIONS_PAGE",
     "PARTITIONS_PAGE_MAX",
+    "PARTITION_TAG",
     "PUSH_MAX",
+    "QUEUE_TAG",
     "REPLAY_MAX",
+    "ItemSource",
     "ItemSummary",
     "LoaderHealth",
     "PartitionInfo",
@@ -56,6 +61,7 @@ __all__ = [
     "PartitionsService",
     "QueueDetail",
     "QueueErrorInfo",
+    "QueueItemStatus",
     "QueueItemsGetManyRequest",
     "QueueItemsGetManyResponse",
     "QueueItemsGetRequest",
@@ -306,11 +312,13 @@ class PartitionsGetManyRequest:
 
 @frozen(kw_only=True)
 class PartitionInfo:
-    """A partition key: its items by status, and its latest item."""
+    """A partition key: its items by status (and how many are dead-lettered), and its
+    latest item."""
 
     partition_key: str
     items: int
     counts: Mapping[QueueItemStatus, int]
+    dead_lettered: int
     latest_item_id: str
     latest_status: QueueItemStatus
     latest_at: dt.datetime
@@ -318,7 +326,8 @@ class PartitionInfo:
     @classmethod
     def of(cls, summary: PartitionSummary) -> PartitionInfo:
         return cls(partition_key=summary.partition_key, items=summary.items,
-                   counts=dict(summary.counts), latest_item_id=summary.latest_item_id,
+                   counts=dict(summary.counts), dead_lettered=summary.dead_lettered,
+                   latest_item_id=summary.latest_item_id,
                    latest_status=summary.latest_status, latest_at=summary.latest_at)
 
 

@@ -457,12 +457,14 @@ class QueueError:
 
 @frozen(kw_only=True)
 class PartitionSummary:
-    """One partition key of a queue: its accepted items by status, and its latest item."""
+    """One partition key of a queue: its accepted items by status (and how many of them
+    are dead-lettered), and its latest item."""
 
     queue_name: str
     partition_key: str
     items: int
     counts: Mapping[QueueItemStatus, int]
+    dead_lettered: int
     latest_item_id: str
     latest_status: QueueItemStatus
     latest_at: dt.datetime

@@ -42,6 +42,7 @@ __all__ = [
     "queue_errors",
     "queue_items",
     "queue_loaders",
+    "queue_partitions",
     "queues",
     "run_tags",
     "runs",
@@ -266,6 +267,22 @@ queue_items = Table(
     Index(None, "created_at"),
     Index(None, "retry_at"),
     Index(None, "duplicate_of"),
+    Index(None, "dead_lettered_at"),
+)
+
+#: The accepted items of each partition key of a queue, counted by status (kept by the
+#: transactions that store items and settle them), and its latest item.
+queue_partitions = Table(
+    "queue_partitions",
+    metadata,
+    Column("queue_name", String(_NAME), nullable=False),
+    Column("partition_key", String(_NAME), nullable=False),
+    *(Column(status, BigInteger, nullable=False, default=0, server_default="0")
+      for status in ("queued", "running", "succeeded", "failed", "partially_failed",
+                     "canceled", "dead_lettered")),
+    Column("latest_item_id", String(_ID), nullable=False),
+    Column("latest_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("queue_name", "partition_key"),
 )
 
 #: Each queue loader's cursor and health (a row once the loader first polled).

@@ -9,6 +9,7 @@ locked first, so two runs of one item ending at once cannot both miss the other.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,6 +47,7 @@ from daggo_core.storage.records import (
 from daggo_core.storage.schema import queue_errors as _errors
 from daggo_core.storage.schema import queue_items as _items
 from daggo_core.storage.schema import queue_loaders as _loaders
+from daggo_core.storage.schema import queue_partitions as _partitions
 from daggo_core.storage.schema import queues as _queues
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.sql_dialect import LockArea
@@ -98,6 +100,10 @@ _SETTLE_ITEM = (update(_items).where(_items.c.id == bindparam("key_id"))
                         updated_at=bindparam("updated_at")))
 _NEWEST_FIRST = (_items.c.created_at.desc(), _items.c.id.desc())
 _FINISHED_VALUES = sorted(s.value for s in FINISHED_ITEM_STATUSES)
+#: The column of `queue_partitions` counting the accepted items of each status.
+_PARTITION_COUNT: dict[QueueItemStatus, str] = {
+    status: status.value.lower() for status in QueueItemStatus
+    if status is not QueueItemStatus.DEDUPLICATED}
 
 
 def roll_up_items(conn: Connection, runs: Iterable[Run]) -> None:
@@ -113,6 +119,7 @@ def roll_up_items(conn: Connection, runs: Iterable[Run]) -> None:
         latest[item_id][job_name] = RunStatus(status)  # oldest first: the last one stays
     now = utcnow()
     changes = []
+    moved: dict[tuple[str, str], Counter[str]] = {}
     for item in items:
         settled = settle_item(latest[item.id].values(), attempt=item.attempt,
                               max_retries=item.max_retries, retry_backoff=item.retry_backoff,
@@ -124,8 +131,27 @@ def roll_up_items(conn: Connection, runs: Iterable[Run]) -> None:
             changes.append({"key_id": item.id, "status": settled.status.value,
                             "finished_at": settled.finished_at, "retry_at": settled.retry_at,
                             "dead_lettered_at": settled.dead_lettered_at, "updated_at": now})
+            if item.partition_key is not None:
+                delta = moved.setdefault((item.queue_name, item.partition_key), Counter())
+                delta[_PARTITION_COUNT[item.status]] -= 1
+                delta[_PARTITION_COUNT[settled.status]] += 1
+                delta["dead_lettered"] += ((settled.dead_lettered_at is not None)
+                                           - item.is_dead_lettered)
     if changes:
         conn.execute(_SETTLE_ITEM, changes)
+    _count_in_partitions(conn, moved)
+
+
+def _count_in_partitions(conn: Connection, moved: dict[tuple[str, str], Counter[str]]) -> None:
+    """Add `moved` (count changes by column) to the partitions' rows (which exist: they
+    were made when their first item was accepted)."""
+    for (queue, key), delta in sorted(moved.items()):
+        values = {column: _partitions.c[column] + change
+                  for column, change in delta.items() if change}
+        if values:
+            conn.execute(update(_partitions).where(_partitions.c.queue_name == queue,
+                                                   _partitions.c.partition_key == key)
+                         .values(values))
 
 
 class SqlQueues:
@@ -179,6 +205,7 @@ class SqlQueues:
             _INSERT_ITEMS.execute(conn, [_item_row(new.item, dedupe=True) for new in accepted]
                                   + [_item_row(item, dedupe=False) for item in duplicates],
                                   many=dialect)
+            _accept_in_partitions(conn, queue_name, [new.item for new in accepted])
             insert_runs(conn, [run for new in accepted for run in new.runs], many=dialect)
             insert_events(conn, [event for new in accepted for event in new.events],
                           many=dialect)
@@ -256,38 +283,26 @@ class SqlQueues:
 
     def list_partitions(self, queue_name: str, *, limit: int = 50,
                         after: str | None = None) -> list[PartitionSummary]:
-        """The queue's partition keys (of accepted items) in order, after `after`."""
-        accepted = [_items.c.queue_name == queue_name, _items.c.partition_key.is_not(None),
-                    _items.c.status != QueueItemStatus.DEDUPLICATED.value]
+        """The queue's partition keys (of accepted items) in order, after `after`: read
+        from their counted rows, never by counting items."""
+        query = (select(_partitions, _items.c.status.label("latest_status"))
+                 .join(_items, _items.c.id == _partitions.c.latest_item_id)
+                 .where(_partitions.c.queue_name == queue_name)
+                 .order_by(_partitions.c.partition_key).limit(limit))
         if after is not None:
-            accepted.append(_items.c.partition_key > after)
-        keys = (select(_items.c.partition_key).where(*accepted).group_by(_items.c.partition_key)
-                .order_by(_items.c.partition_key).limit(limit).subquery())
-        in_page = [*accepted[:3], _items.c.partition_key.in_(select(keys.c.partition_key))]
-        counts = (select(_items.c.partition_key, _items.c.status, func.count())
-                  .where(*in_page).group_by(_items.c.partition_key, _items.c.status))
-        ranked = (select(_items.c.partition_key, _items.c.id, _items.c.status,
-                         _items.c.created_at,
-                         func.row_number().over(partition_by=_items.c.partition_key,
-                                                order_by=_NEWEST_FIRST).label("rank"))
-                  .where(*in_page).subquery())
-        latest = (select(ranked.c.partition_key, ranked.c.id, ranked.c.status,
-                         ranked.c.created_at).where(ranked.c.rank == 1))
-
-        def read(conn: Connection) -> tuple[Sequence[Any], Sequence[Any]]:
-            return conn.execute(counts).all(), conn.execute(latest).all()
-
-        count_rows, latest_rows = self._tx.read("list_partitions", read)
-        by_key: dict[str, dict[QueueItemStatus, int]] = {}
-        for key, status, count in count_rows:
-            by_key.setdefault(key, {})[QueueItemStatus(status)] = count
-        summaries = [
-            PartitionSummary(queue_name=queue_name, partition_key=key,
-                             items=sum(by_key[key].values()), counts=by_key[key],
-                             latest_item_id=item_id, latest_status=QueueItemStatus(status),
-                             latest_at=created_at)
-            for key, item_id, status, created_at in latest_rows]
-        return sorted(summaries, key=lambda s: s.partition_key)
+            query = query.where(_partitions.c.partition_key > after)
+        rows = self._tx.read("list_partitions", lambda conn: conn.execute(query).all())
+        summaries = []
+        for row in rows:
+            counts: dict[QueueItemStatus, int] = {
+                status: row._mapping[column] for status, column in
+                      _PARTITION_COUNT.items() if row._mapping.get(column)}
+            summaries.append(PartitionSummary(
+                queue_name=queue_name, partition_key=row.partition_key,
+                items=sum(counts.values()), counts=counts,
+                dead_lettered=row.dead_lettered, latest_item_id=row.latest_item_id,
+                latest_status=QueueItemStatus(row.latest_status), latest_at=row.latest_at))
+        return summaries
 
     def add_item_runs(self, item_id: str, runs: Sequence[Run], events: Sequence[Event], *,
                       attempt: int) -> QueueItem | None:
@@ -379,6 +394,41 @@ class SqlQueues:
         rows = self._tx.read("list_queue_errors", lambda conn: conn.execute(query).all())
         return [QueueError(**{**row._mapping, "source": ItemSource(row._mapping["source"])})
                 for row in rows]
+
+
+def _accept_in_partitions(conn: Connection, queue_name: str,
+                          accepted: Sequence[QueueItem]) -> None:
+    """Count newly accepted (QUEUED) items in their partitions' rows, making the rows of
+    keys seen first (under the ingestion lock: no other transaction makes rows)."""
+    counts: Counter[str] = Counter()
+    latest: dict[str, QueueItem] = {}
+    for item in accepted:
+        if item.partition_key is None:
+            continue
+        counts[item.partition_key] += 1
+        newest = latest.get(item.partition_key)
+        if newest is None or (item.created_at, item.id) > (newest.created_at, newest.id):
+            latest[item.partition_key] = item
+    if not counts:
+        return
+    keys = sorted(counts)
+    known = dict(conn.execute(
+        select(_partitions.c.partition_key, _partitions.c.latest_at)
+        .where(_partitions.c.queue_name == queue_name,
+               _partitions.c.partition_key.in_(keys))).all())
+    for key in keys:
+        item = latest[key]
+        if key not in known:
+            conn.execute(_partitions.insert().values(
+                queue_name=queue_name, partition_key=key, queued=counts[key],
+                latest_item_id=item.id, latest_at=item.created_at))
+            continue
+        values: dict[str, Any] = {"queued": _partitions.c.queued + counts[key]}
+        if item.created_at >= known[key]:
+            values.update(latest_item_id=item.id, latest_at=item.created_at)
+        conn.execute(update(_partitions).where(_partitions.c.queue_name == queue_name,
+                                               _partitions.c.partition_key == key)
+                     .values(values))
 
 
 def _insert_errors(conn: Connection, errors: Sequence[QueueError]) -> None:

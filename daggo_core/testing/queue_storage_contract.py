@@ -244,6 +244,17 @@ class QueueStorageContract:
              news[2].item.id, QueueItemStatus.QUEUED),
             ("zen", 1, {QueueItemStatus.QUEUED: 1}, news[1].item.id, QueueItemStatus.QUEUED)]
         assert first[0].latest_at == second(2)
+        # Counted as items move: a dead letter, then its retry.
+        end(storage, news[1].runs[0], RunStatus.SUCCESS)
+        end(storage, news[1].runs[1], RunStatus.FAILURE)
+        (zen,) = storage.list_partitions("imports", after="acme")
+        assert (dict(zen.counts), zen.dead_lettered, zen.latest_status) == (
+            {QueueItemStatus.PARTIALLY_FAILED: 1}, 1, QueueItemStatus.PARTIALLY_FAILED)
+        storage.add_item_runs(news[1].item.id, [Run(job_name="audit",
+                                                    queue_item_id=news[1].item.id)], [],
+                              attempt=1)
+        (zen,) = storage.list_partitions("imports", after="acme")
+        assert (dict(zen.counts), zen.dead_lettered) == ({QueueItemStatus.RUNNING: 1}, 0)
 
     def test_metadata_merges_into_the_item(self, storage: Storage) -> None:
         new = delivery("a")

@@ -13,7 +13,7 @@ from attrs import frozen
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.services.runs import EventKind, RunsGetManyRequest, RunStatus, RunTrigger
 
-__all__ = ["LogFilter", "RunsQuery"]
+__all__ = ["LogFilter", "RunsQuery", "utc_moment"]
 
 
 @frozen
@@ -83,8 +83,8 @@ class RunsQuery:
         except ValueError as exc:
             raise InvalidArgumentError(f"status or trigger: {exc}") from None
         return RunsGetManyRequest(job=self.job or None, statuses=statuses, triggers=triggers,
-                                  tags=tags, created_after=_utc(self.since, "since"),
-                                  created_before=_utc(self.until, "until"), cursor=cursor)
+                                  tags=tags, created_after=utc_moment(self.since, "since"),
+                                  created_before=utc_moment(self.until, "until"), cursor=cursor)
 
     @property
     def any(self) -> bool:
@@ -98,7 +98,7 @@ class RunsQuery:
         return {k: v for k, v in values.items() if v}
 
 
-def _utc(text: str, name: str) -> dt.datetime | None:
+def utc_moment(text: str, name: str) -> dt.datetime | None:
     """`text` (`2026-12-01` or `2026-12-01T09:30`, UTC unless it has an offset)."""
     if not text:
         return None

@@ -22,6 +22,7 @@ from daggo_core.errors import (
 )
 from daggo_core.services import Services
 from daggo_core.services.queues import (
+    QUEUE_TAG,
     REPLAY_MAX,
     PartitionsGetManyRequest,
     PartitionsGetManyResponse,
@@ -32,12 +33,12 @@ from daggo_core.services.queues import (
     QueueItemsReplayResponse,
     QueueItemsRetryRequest,
     QueueItemsRetryResponse,
+    QueueItemStatus,
     QueuesGetRequest,
     QueuesGetResponse,
 )
 from daggo_core.services.runs import RunSummary
-from daggo_core.storage.records import QUEUE_TAG, QueueItemStatus
-from daggo_core.web.page_queries import _utc
+from daggo_core.web.page_queries import utc_moment
 
 __all__ = ["ItemsQuery", "install_queue_pages"]
 
@@ -109,8 +110,8 @@ class ItemsQuery:
             raise InvalidArgumentError(f"dead_lettered: give yes or no, got {self.dead!r}")
         return {"partition_key": self.partition or None,
                 "dead_lettered": _DEAD_LETTERED[self.dead],
-                "created_after": _utc(self.since, "since"),
-                "created_before": _utc(self.until, "until")}
+                "created_after": utc_moment(self.since, "since"),
+                "created_before": utc_moment(self.until, "until")}
 
 
 def install_queue_pages(web: Quart, services: Services) -> None:

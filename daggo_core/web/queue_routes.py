@@ -26,8 +26,7 @@ from daggo_core.rpc.answers import error_answer
 from daggo_core.rpc.errors import rpc_error
 from daggo_core.serde import json_text, unstructure
 from daggo_core.services import Services
-from daggo_core.services.queues import QueuesPushRequest, QueuesPushResponse
-from daggo_core.storage.records import ItemSource
+from daggo_core.services.queues import ItemSource, QueuesPushRequest, QueuesPushResponse
 from daggo_core.web.auth import INGRESS_ENDPOINT
 
 __all__ = ["install_queue_routes"]

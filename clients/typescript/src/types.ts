@@ -692,11 +692,15 @@ export interface PartitionsGetManyResponse {
   next_cursor: string | null;
 }
 
-/** A partition key: its items by status, and its latest item. */
+/**
+ * A partition key: its items by status (and how many are dead-lettered), and its
+ * latest item.
+ */
 export interface PartitionInfo {
   partition_key: string;
   items: number;
   counts: { [key: string]: number };
+  dead_lettered: number;
   latest_item_id: string;
   latest_status: QueueItemStatus;
   latest_at: string;

@@ -17,22 +17,25 @@ T = TypeVar("T", bound="PartitionInfo")
 
 @_attrs_define
 class PartitionInfo:
-    """A partition key: its items by status, and its latest item.
+    """A partition key: its items by status (and how many are dead-lettered), and its
+    latest item.
 
-    Attributes:
-        partition_key (str):
-        items (int):
-        counts (PartitionInfoCounts):
-        latest_item_id (str):
-        latest_status (QueueItemStatus): Where a queue item is, rolled up from the latest run of each of its jobs (see
-            `daggo_core.storage.item_rollup`), or DEDUPLICATED: a delivery of an item already
-            accepted, which started nothing.
-        latest_at (datetime.datetime):
+        Attributes:
+            partition_key (str):
+            items (int):
+            counts (PartitionInfoCounts):
+            dead_lettered (int):
+            latest_item_id (str):
+            latest_status (QueueItemStatus): Where a queue item is, rolled up from the latest run of each of its jobs (see
+                `daggo_core.storage.item_rollup`), or DEDUPLICATED: a delivery of an item already
+                accepted, which started nothing.
+            latest_at (datetime.datetime):
     """
 
     partition_key: str
     items: int
     counts: PartitionInfoCounts
+    dead_lettered: int
     latest_item_id: str
     latest_status: QueueItemStatus
     latest_at: datetime.datetime
@@ -43,6 +46,8 @@ class PartitionInfo:
         items = self.items
 
         counts = self.counts.to_dict()
+
+        dead_lettered = self.dead_lettered
 
         latest_item_id = self.latest_item_id
 
@@ -57,6 +62,7 @@ class PartitionInfo:
                 "partition_key": partition_key,
                 "items": items,
                 "counts": counts,
+                "dead_lettered": dead_lettered,
                 "latest_item_id": latest_item_id,
                 "latest_status": latest_status,
                 "latest_at": latest_at,
@@ -76,6 +82,8 @@ class PartitionInfo:
 
         counts = PartitionInfoCounts.from_dict(d.pop("counts"))
 
+        dead_lettered = d.pop("dead_lettered")
+
         latest_item_id = d.pop("latest_item_id")
 
         latest_status = QueueItemStatus(d.pop("latest_status"))
@@ -86,6 +94,7 @@ class PartitionInfo:
             partition_key=partition_key,
             items=items,
             counts=counts,
+            dead_lettered=dead_lettered,
             latest_item_id=latest_item_id,
             latest_status=latest_status,
             latest_at=latest_at,

@@ -1,5 +1,6 @@
-"""Queues: items with their deduplication, retries and dead-lettering, loader cursors and
-health, ingestion errors, and an index from runs to their item.
+"""Queues: items with their deduplication, retries and dead-lettering, their counts per
+partition key, loader cursors and health, ingestion errors, and an index from runs to
+their item.
 
 The `queue_items` table of 0001 was never written: it is created again in its new shape.
 
@@ -22,6 +23,8 @@ NAME = sa.String(255)
 ID = sa.String(32)
 STATUS = sa.String(16)
 AUTO_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+PARTITION_COUNTS = ("queued", "running", "succeeded", "failed", "partially_failed",
+                    "canceled", "dead_lettered")
 
 
 def upgrade() -> None:
@@ -56,8 +59,18 @@ def upgrade() -> None:
     )
     for columns in (["queue_name", "created_at"], ["queue_name", "status", "created_at"],
                     ["queue_name", "partition_key", "created_at"], ["created_at"],
-                    ["retry_at"], ["duplicate_of"]):
+                    ["retry_at"], ["duplicate_of"], ["dead_lettered_at"]):
         op.create_index(f"ix_queue_items_{'_'.join(columns)}", "queue_items", columns)
+    op.create_table(
+        "queue_partitions",
+        sa.Column("queue_name", NAME, nullable=False),
+        sa.Column("partition_key", NAME, nullable=False),
+        *(sa.Column(status, sa.BigInteger(), nullable=False, server_default="0")
+          for status in PARTITION_COUNTS),
+        sa.Column("latest_item_id", ID, nullable=False),
+        sa.Column("latest_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("queue_name", "partition_key", name="pk_queue_partitions"),
+    )
     op.create_table(
         "queue_loaders",
         sa.Column("queue_name", NAME, nullable=False),
@@ -91,6 +104,7 @@ def downgrade() -> None:
     op.drop_index("ix_queue_errors_queue_name_id", table_name="queue_errors")
     op.drop_table("queue_errors")
     op.drop_table("queue_loaders")
+    op.drop_table("queue_partitions")
     op.drop_table("queue_items")
     op.create_table(
         "queue_items",
