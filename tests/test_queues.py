@@ -304,3 +304,16 @@ def test_a_re_execution_of_an_items_run_stays_linked_and_settles_the_item(
         assert rerun.id in {r.id for r in detail.runs} and not detail.item.dead_lettered
 
     serving(app, check)
+
+
+def test_a_queues_partitions_share_run_slots_fairly_within_its_per_partition_limit(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    limited = (Queue[Envelope]("imports").partition_key(lambda e: e.customer)
+               .concurrency(per_partition=2).jobs(IMPORT, AUDIT).build())
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[limited]))
+    coordinator = app.start_execution()
+    assert coordinator.fair_share_tag == PARTITION_TAG
+    assert coordinator.partition_limits == {"imports": 2}
+    config.execution.fair_share_tag = "team"
+    chosen = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[limited]))
+    assert chosen.start_execution().fair_share_tag == "team"
