@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from daggo_core.storage.item_rollup import item_status, settle_item
+from daggo_core.storage.item_rollup import MAX_RETRY_DELAY, item_status, settle_item
 from daggo_core.storage.records import QueueItemStatus as Item
 from daggo_core.storage.records import RunStatus as Run
 
@@ -42,6 +42,8 @@ def test_an_items_status_rolls_up_from_its_runs(runs: tuple[Run, ...], expected:
     ((Run.SUCCESS, Run.FAILURE), 2, 60.0, False),  # doubled for each retry made
     ((Run.FAILURE,), 3, None, True),           # none left: the dead letter
     ((Run.CANCELED,), 1, None, False),         # stopped on purpose: neither
+    ((Run.SUCCESS, Run.CANCELED), 1, None, False),  # partly, too
+    ((Run.FAILURE, Run.CANCELED), 3, None, False),
     ((Run.SUCCESS,), 1, None, False),
     ((Run.STARTED,), 3, None, False),
 ])
@@ -52,6 +54,12 @@ def test_what_a_finished_item_leads_to(runs: tuple[Run, ...], attempt: int,
                                 else NOW + dt.timedelta(seconds=retry_in))
     assert (settled.dead_lettered_at is not None) is dead
     assert (settled.finished_at is not None) is (item_status(runs) is not Item.RUNNING)
+
+
+def test_the_wait_before_a_retry_is_capped() -> None:
+    settled = settle_item((Run.FAILURE,), attempt=60, max_retries=100, retry_backoff=1e9,
+                          now=NOW)
+    assert settled.retry_at == NOW + MAX_RETRY_DELAY
 
 
 def test_a_finished_item_keeps_when_it_finished_and_was_dead_lettered() -> None:

@@ -228,8 +228,8 @@ def test_every_problem_is_listed_in_one_error() -> None:
         "required argument: 'b'",
         f"{label}: job 'unbuilt' was given without .build(); call .build()",
         f"{label}: 'a job?' is not a job; build jobs with dag.job(...).build()",
-        f"{label}: retries must be an integer >= 0, got -1",
-        f"{label}: retry backoff must be a number of seconds > 0, got 0",
+        f"{label}: retries must be an integer from 0 to 100, got -1",
+        f"{label}: retry backoff must be a number of seconds > 0 and at most 86400 (a day), got 0",
         f"{label}: per_partition must be an integer >= 1, got 0",
     ]
 
@@ -348,11 +348,16 @@ def test_every_field_without_a_default_is_named() -> None:
         "job 'both' needs params (fields 'customer_id', 'batch_id' have no default)")
 
 
+BACKOFF_RULE = "retry backoff must be a number of seconds > 0 and at most 86400 (a day)"
+
+
 @pytest.mark.parametrize(("n", "backoff", "problem"), [
-    (1.5, 60.0, "retries must be an integer >= 0, got 1.5"),
-    (True, 60.0, "retries must be an integer >= 0, got True"),
-    (1, -1, "retry backoff must be a number of seconds > 0, got -1"),
-    (1, False, "retry backoff must be a number of seconds > 0, got False"),
+    (1.5, 60.0, "retries must be an integer from 0 to 100, got 1.5"),
+    (True, 60.0, "retries must be an integer from 0 to 100, got True"),
+    (101, 60.0, "retries must be an integer from 0 to 100, got 101"),
+    (1, -1, f"{BACKOFF_RULE}, got -1"),
+    (1, False, f"{BACKOFF_RULE}, got False"),
+    (1, 86_401, f"{BACKOFF_RULE}, got 86401"),
 ])
 def test_retry_policy_is_checked(n: Any, backoff: Any, problem: str) -> None:
     assert only_problem(imports_queue("q").retries(n, backoff=backoff)) == f"queue 'q': {problem}"

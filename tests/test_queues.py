@@ -317,3 +317,39 @@ def test_a_queues_partitions_share_run_slots_fairly_within_its_per_partition_lim
     config.execution.fair_share_tag = "team"
     chosen = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[limited]))
     assert chosen.start_execution().fair_share_tag == "team"
+
+
+def test_the_directory_loader_fails_a_poll_of_a_path_that_is_no_directory(
+        tmp_path: Path) -> None:
+    load = daggo_core.queue_loader("directory", path=tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="is not a directory; create it"):
+        load(None)
+    (tmp_path / "b.json").write_text("[]")
+    (tmp_path / "a.json").write_text('{"customer": "acme", "batch": 1}')
+    batch = daggo_core.queue_loader("directory", path=tmp_path, batch_files=1)(None)
+    assert (batch.cursor, batch.lag, [i.key for i in batch.items]) == ("a.json", 1,
+                                                                       ["a.json#0"])
+
+
+def test_a_loader_without_a_cursor_delivers_what_its_source_hands_out_once(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    source = [Envelope("acme", n) for n in range(5)]
+
+    def consume(cursor: str | None) -> list[Envelope]:
+        taken = source[:2]
+        del source[:2]
+        return taken
+
+    queue = (Queue[Envelope]("imports").loader(consume, poll_every=0.05)
+             .jobs(IMPORT, AUDIT).build())
+    app = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[queue]))
+
+    def check() -> None:
+        wait_for(lambda: (q := app.services.queues.get_many().queues[0]).loader
+                 and q.loader.loaded == 5, what="the 5 items loaded")
+        state = app.storage.get_loader_state("imports")
+        assert state.cursor is None and state.version == 0  # nothing to fence
+        items = app.services.queue_items.get_many(QueueItemsGetManyRequest(queue="imports"))
+        assert len(items.items) == 5
+
+    serving(app, check)

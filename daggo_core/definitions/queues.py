@@ -51,6 +51,9 @@ P = TypeVar("P")
 
 #: The longest item or partition key storage keeps.
 KEY_LIMIT = 255
+#: The most automatic retries of an item, and the longest first backoff (a day).
+MAX_RETRIES = 100
+MAX_BACKOFF_SECONDS = 86_400.0
 #: First path segments taken by the app's own pages and APIs: no route may use them.
 _RESERVED_SEGMENTS = ("rpc", "static", "api", "runs", "jobs", "schedules", "workers",
                       "settings", "metrics", "healthz", "plugins", "login", "logout")
@@ -443,11 +446,13 @@ class Queue(Generic[P]):
         label = f"queue {self.name!r}"
         problems = []
         retries, backoff = self._retries
-        if type(retries) is not int or retries < 0:
-            problems.append(f"{label}: retries must be an integer >= 0, got {retries!r}")
-        if isinstance(backoff, bool) or not (isinstance(backoff, int | float) and backoff > 0):
-            problems.append(f"{label}: retry backoff must be a number of seconds > 0, "
-                            f"got {backoff!r}")
+        if type(retries) is not int or not 0 <= retries <= MAX_RETRIES:
+            problems.append(f"{label}: retries must be an integer from 0 to {MAX_RETRIES}, "
+                            f"got {retries!r}")
+        if isinstance(backoff, bool) or not (isinstance(backoff, int | float)
+                                             and 0 < backoff <= MAX_BACKOFF_SECONDS):
+            problems.append(f"{label}: retry backoff must be a number of seconds > 0 and at "
+                            f"most {MAX_BACKOFF_SECONDS:g} (a day), got {backoff!r}")
         limit = self._per_partition
         if limit is not None and (type(limit) is not int or limit < 1):
             problems.append(f"{label}: per_partition must be an integer >= 1, got {limit!r}")

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 from attrs import frozen
 
-from daggo_core.definitions.queues import PushResult, QueueDefinition, QueueItemIn
-from daggo_core.errors import DaggoError, InvalidArgumentError
+from daggo_core.definitions.queues import KEY_LIMIT, PushResult, QueueDefinition, QueueItemIn
+from daggo_core.errors import DaggoError, InvalidArgumentError, PayloadError
 from daggo_core.serde import unstructure
 from daggo_core.storage.base import CursorAdvance, NewItem, QueueStorage
 from daggo_core.storage.records import (
@@ -100,6 +100,10 @@ class Ingestor:
         if isinstance(value, QueueItemIn):
             value, key = value.payload, value.key if value.key is not None else key
         queue = self.queue
+        if key is not None and (not isinstance(key, str) or not key or len(key) > KEY_LIMIT):
+            shown = key[:40] + "..." if isinstance(key, str) and len(key) > 40 else key
+            raise PayloadError(f"item key {shown!r}: give a non-empty string of at most "
+                               f"{KEY_LIMIT} characters")
         payload = queue.make_payload(value)
         partition = queue.partition_of(payload)
         item_id = new_run_id()

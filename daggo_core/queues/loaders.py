@@ -36,7 +36,7 @@ _HEALTH_EVERY = dt.timedelta(seconds=5)
 def loader_backoff(poll_every: float, failures: int) -> float:
     """Seconds to wait after `failures` failed polls in a row (1 or more): the interval
     (at least one second), doubled with each failure, at most MAX_BACKOFF_SECONDS."""
-    delay: float = max(poll_every, 1.0) * 2.0 ** (failures - 1)
+    delay: float = max(poll_every, 1.0) * 2.0 ** min(failures - 1, 16)
     return min(delay, MAX_BACKOFF_SECONDS)
 
 
@@ -54,10 +54,14 @@ class LoaderRunner:
         """Poll (or keep the push loader running) until canceled."""
         failures = 0
         while True:
-            if self.loader.mode is LoaderMode.POLL:
-                ok, more = await self.poll_once()
-            else:
-                ok, more = await self._run_pusher(), False
+            try:
+                if self.loader.mode is LoaderMode.POLL:
+                    ok, more = await self.poll_once()
+                else:
+                    ok, more = await self._run_pusher(), False
+            except Exception as exc:  # storage unreachable past its retries, say
+                await self._failed(exc)
+                ok, more = False, False
             failures = 0 if ok else failures + 1
             if more:
                 continue  # a full source: the next batch at once
@@ -75,12 +79,16 @@ class LoaderRunner:
         except Exception as exc:
             await self._failed(exc)
             return False, False
-        advance = CursorAdvance(version=state.version,
-                                cursor=state.cursor if cursor is None else cursor, lag=lag)
+        # Without a cursor there is nothing to fence: the source hands each batch out once
+        # (a queue it consumes), or its items' keys deduplicate them.
+        advance = None if cursor is None else CursorAdvance(version=state.version,
+                                                            cursor=cursor, lag=lag)
+        loaded = 0
         try:
-            if items or advance.cursor != state.cursor or lag != state.lag:
-                await asyncio.to_thread(self.ingestor.push, items, source=ItemSource.LOADER,
-                                        cursor=advance)
+            if (advance is not None and (cursor != state.cursor or lag != state.lag)) or items:
+                pushed = await asyncio.to_thread(self.ingestor.push, items,
+                                                 source=ItemSource.LOADER, cursor=advance)
+                loaded = len(pushed.accepted)
         except CursorMovedError:
             logger.info("queue %r: another server stored this poll's batch; polling again",
                         self.name)
@@ -88,14 +96,21 @@ class LoaderRunner:
         except Exception as exc:
             await self._failed(exc)
             return False, False
-        await asyncio.to_thread(storage.record_loader_poll, self.name, at=self.clock())
+        if advance is None:
+            await asyncio.to_thread(storage.record_loader_poll, self.name, at=self.clock(),
+                                    loaded=loaded, lag=lag)
+        else:
+            await asyncio.to_thread(storage.record_loader_poll, self.name, at=self.clock())
         return True, bool(items) and bool(lag)
 
     async def _call(self, argument: Any) -> Any:
         fn = self.loader.fn
         if self.loader.is_async:
             return await fn(argument)  # type: ignore[misc]
-        result = await asyncio.to_thread(fn, argument)
+        if self.loader.mode is LoaderMode.PUSH:  # for the server's life: a thread its own
+            result = await _on_own_thread(fn, argument, f"daggo-push-loader-{self.name}")
+        else:
+            result = await asyncio.to_thread(fn, argument)
         if inspect.isawaitable(result):  # a callable object with an async __call__
             return await result
         return result
@@ -173,6 +188,31 @@ class StoredPusher:
                 self._ingestor.storage.record_loader_poll(self._ingestor.queue.name, at=now)
                 self._healthy_at = now
             return result
+
+
+async def _on_own_thread(fn: Callable[[Any], Any], argument: Any, name: str) -> Any:
+    """`fn(argument)` on a daemon thread of its own (not the loop's shared executor, which
+    a loader running for the server's life would hold)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if not done.done():
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)
+
+    def target() -> None:
+        try:
+            result = fn(argument)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=target, name=name, daemon=True).start()
+    return await done
 
 
 def _batch_of(returned: Any) -> tuple[list[Any], str | None, int | None]:

@@ -96,8 +96,14 @@ class ItemRetrier:
         """One pass: retry every item due now; returns the items retried."""
         retried = []
         for item in self.storage.due_item_retries(utcnow()):
-            outcome = retry_item(self.storage, self.jobs, item,
-                                 reason=f"automatic retry {item.attempt} of {item.max_retries}")
+            try:
+                outcome = retry_item(self.storage, self.jobs, item,
+                                     reason=f"automatic retry {item.attempt} of "
+                                            f"{item.max_retries}")
+            except Exception:  # the others are retried all the same
+                logger.exception("retrying item %s of queue %r failed; trying again",
+                                 item.id, item.queue_name)
+                continue
             if outcome is not None:
                 retried.append(outcome)
         if retried and self.on_queued is not None:

@@ -507,10 +507,11 @@ class QueueStorage(Protocol):
 
     def add_item_runs(self, item_id: str, runs: Sequence[Run], events: Sequence[Event], *,
                       attempt: int) -> QueueItem | None:
-        """Retry a finished item: add `runs` (new runs of some of its jobs) with their
-        events, and count the attempt, while the item is still finished in `attempt`;
-        returns the item, or None when it was not (another server retried it, or it
-        runs again)."""
+        """Retry a finished item that did not succeed: add `runs` (new runs of some of its
+        jobs, each re-running its job's latest run, `parent_run_id`) with their events,
+        and count the attempt, while the item is still so in `attempt` and those runs are
+        still their jobs' latest; returns the item, or None when not (another server
+        retried it, or it runs again or succeeded meanwhile)."""
 
     def due_item_retries(self, now: dt.datetime, *, limit: int = 100) -> list[QueueItem]:
         """Failed items whose automatic retry is due at `now`, earliest first."""
@@ -525,9 +526,11 @@ class QueueStorage(Protocol):
         """Every loader state stored, by queue name."""
 
     def record_loader_poll(self, queue_name: str, *, at: dt.datetime,
-                           error: str | None = None) -> LoaderState:
-        """Record a poll of the loader at `at`: a success (resetting its failure count)
-        or, with `error`, a failure."""
+                           error: str | None = None, loaded: int = 0,
+                           lag: int | None = None) -> LoaderState:
+        """Record a poll of the loader at `at`: a success (resetting its failure count;
+        `loaded` items more delivered, and its `lag` when given: a loader without a
+        cursor, whose batches are stored without one) or, with `error`, a failure."""
 
     def add_queue_errors(self, errors: Sequence[QueueError]) -> None:
         """Store ingestion errors; each queue keeps its newest `QUEUE_ERRORS_KEPT`."""

@@ -13,8 +13,8 @@ from attrs import frozen
 
 from daggo_core.storage.records import QueueItemStatus, RunStatus
 
-__all__ = ["BAD_ITEM_STATUSES", "FINISHED_ITEM_STATUSES", "ItemSettlement", "item_status",
-           "settle_item"]
+__all__ = ["BAD_ITEM_STATUSES", "FINISHED_ITEM_STATUSES", "MAX_RETRY_DELAY", "ItemSettlement",
+           "item_status", "settle_item"]
 
 #: Item statuses after which nothing runs until the item is retried.
 FINISHED_ITEM_STATUSES = frozenset({
@@ -22,6 +22,9 @@ FINISHED_ITEM_STATUSES = frozenset({
     QueueItemStatus.CANCELED})
 #: Finished statuses with a job that did not succeed, which retries and replays re-run.
 BAD_ITEM_STATUSES = frozenset({QueueItemStatus.FAILED, QueueItemStatus.PARTIALLY_FAILED})
+
+#: The longest wait before an automatic retry, however many were made.
+MAX_RETRY_DELAY = dt.timedelta(days=1)
 
 _WAITING = frozenset({RunStatus.QUEUED})
 _GOING = frozenset({RunStatus.STARTING, RunStatus.STARTED})
@@ -65,21 +68,24 @@ def settle_item(latest: Iterable[RunStatus], *, attempt: int, max_retries: int,
     """Roll `latest` up, and decide what a failure leads to.
 
     A failed (or partially failed) item with retries left (`attempt` <= `max_retries`)
-    is due again after `retry_backoff` seconds, doubled for each retry already made;
-    one without is dead-lettered. A canceled item is neither: it was stopped on purpose.
+    is due again after `retry_backoff` seconds, doubled for each retry already made (at
+    most MAX_RETRY_DELAY); one without is dead-lettered. An item one of whose latest runs
+    was canceled is neither, whatever its status: it was stopped on purpose.
     `finished_at` and `dead_lettered_at` are the item's current ones, kept while it
     stays finished.
     """
-    status = item_status(latest)
+    statuses = list(latest)
+    status = item_status(statuses)
     if status not in FINISHED_ITEM_STATUSES:
         return ItemSettlement(status=status, finished_at=None, retry_at=None,
                               dead_lettered_at=None)
     finished = finished_at or now
-    if status not in BAD_ITEM_STATUSES:
+    if status not in BAD_ITEM_STATUSES or RunStatus.CANCELED in statuses:
         return ItemSettlement(status=status, finished_at=finished, retry_at=None,
                               dead_lettered_at=None)
     if dead_lettered_at is None and attempt <= max_retries:
-        delay = dt.timedelta(seconds=retry_backoff * 2 ** (attempt - 1))
+        delay = dt.timedelta(seconds=min(retry_backoff * 2.0 ** min(attempt - 1, 32),
+                                         MAX_RETRY_DELAY.total_seconds()))
         return ItemSettlement(status=status, finished_at=finished, retry_at=finished + delay,
                               dead_lettered_at=None)
     return ItemSettlement(status=status, finished_at=finished, retry_at=None,

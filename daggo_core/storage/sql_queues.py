@@ -2,8 +2,10 @@
 cursors and health, ingestion errors.
 
 An item's status is rolled up from its runs in every transaction that changes one of
-them (`roll_up_items`, called by the run-writing transactions): the item's row is
-locked first, so two runs of one item ending at once cannot both miss the other.
+them (`roll_up_items`, called by the run-writing transactions after their run writes):
+the item's row is locked, then its runs are read in a later statement, so of two runs
+of one item ending at once the second sees the first committed (READ COMMITTED, which a
+server database's backend pins) and neither misses the other.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from daggo_core.definitions.snapshot import QueueSnapshot
 from daggo_core.errors import CursorMovedError, QueueItemNotFoundError
 from daggo_core.storage.base import CursorAdvance, Ingested, ItemFilter, ItemPosition, NewItem
 from daggo_core.storage.bulk import BulkStatement
-from daggo_core.storage.item_rollup import FINISHED_ITEM_STATUSES, settle_item
+from daggo_core.storage.item_rollup import BAD_ITEM_STATUSES, settle_item
 from daggo_core.storage.records import (
     Event,
     ItemSource,
@@ -99,7 +101,11 @@ _SETTLE_ITEM = (update(_items).where(_items.c.id == bindparam("key_id"))
                         dead_lettered_at=bindparam("dead_lettered_at"),
                         updated_at=bindparam("updated_at")))
 _NEWEST_FIRST = (_items.c.created_at.desc(), _items.c.id.desc())
-_FINISHED_VALUES = sorted(s.value for s in FINISHED_ITEM_STATUSES)
+#: What an item's retry takes: finished, and not all succeeded.
+_RETRIABLE = BAD_ITEM_STATUSES | {QueueItemStatus.CANCELED}
+_LATEST_OF_ITEM = (select(_runs.c.id, _runs.c.job_name)
+                   .where(_runs.c.queue_item_id == bindparam("key_id"))
+                   .order_by(_runs.c.created_at, _runs.c.id))
 #: The column of `queue_partitions` counting the accepted items of each status.
 _PARTITION_COUNT: dict[QueueItemStatus, str] = {
     status: status.value.lower() for status in QueueItemStatus
@@ -313,8 +319,14 @@ class SqlQueues:
             if row is None:
                 raise QueueItemNotFoundError(f"no queue item with id {item_id!r}")
             item = _item_from_row(row._mapping)
-            if item.attempt != attempt or item.status not in FINISHED_ITEM_STATUSES:
+            if item.attempt != attempt or item.status not in _RETRIABLE:
                 return None
+            latest: dict[str, str] = {}
+            for run_id, job_name in conn.execute(_LATEST_OF_ITEM, {"key_id": item_id}):
+                latest[job_name] = run_id  # oldest first: the last one stays
+            if any(run.parent_run_id is not None
+                   and latest.get(run.job_name) != run.parent_run_id for run in runs):
+                return None  # a run it re-runs is no longer its job's latest
             conn.execute(update(_items).where(_items.c.id == item_id)
                          .values(attempt=attempt + 1, updated_at=utcnow()))
             insert_runs(conn, runs)
@@ -357,8 +369,9 @@ class SqlQueues:
         return [LoaderState(**row._mapping) for row in rows]
 
     def record_loader_poll(self, queue_name: str, *, at: dt.datetime,
-                           error: str | None = None) -> LoaderState:
-        """Record a poll of the loader at `at`: a success, or with `error` a failure."""
+                           error: str | None = None, loaded: int = 0,
+                           lag: int | None = None) -> LoaderState:
+        """Record a poll of the loader (see `QueueStorage.record_loader_poll`)."""
 
         def tx(conn: Connection) -> LoaderState:
             row = conn.execute(_GET_LOADER.with_for_update(),
@@ -367,7 +380,8 @@ class SqlQueues:
                 **row._mapping)
             if error is None:
                 state = attrs.evolve(state, last_poll_at=at, last_success_at=at, failures=0,
-                                     updated_at=at)
+                                     loaded=state.loaded + loaded,
+                                     lag=state.lag if lag is None else lag, updated_at=at)
             else:
                 state = attrs.evolve(state, last_poll_at=at, last_error=error,
                                      last_error_at=at, failures=state.failures + 1,

@@ -195,6 +195,22 @@ class QueueStorageContract:
         item = storage.get_item(new.item.id)  # attempt 2 of 1 retry: the dead letter
         assert item.is_dead_lettered and item.retry_at is None
 
+    def test_a_retry_is_refused_once_the_item_succeeded_or_its_run_was_re_run(
+            self, storage: Storage) -> None:
+        new = delivery("a", jobs=("import",))
+        storage.ingest("imports", [new])
+        failed = end(storage, new.runs[0], RunStatus.FAILURE)
+        rerun = storage.add_run(Run(job_name="import", queue_item_id=new.item.id,
+                                    parent_run_id=failed.id))  # from the run page, say
+        stale = Run(job_name="import", queue_item_id=new.item.id, parent_run_id=failed.id)
+        end(storage, rerun, RunStatus.FAILURE)
+        assert storage.add_item_runs(new.item.id, [stale], [], attempt=1) is None
+        end(storage, storage.add_run(Run(job_name="import", queue_item_id=new.item.id,
+                                         parent_run_id=rerun.id)), RunStatus.SUCCESS)
+        assert storage.get_item(new.item.id).status is QueueItemStatus.SUCCEEDED
+        again = Run(job_name="import", queue_item_id=new.item.id, parent_run_id=rerun.id)
+        assert storage.add_item_runs(new.item.id, [again], [], attempt=1) is None
+
     def test_canceling_the_queued_runs_cancels_the_item(self, storage: Storage) -> None:
         new = delivery("a")
         storage.ingest("imports", [new])

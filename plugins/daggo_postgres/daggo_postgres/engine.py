@@ -21,6 +21,9 @@ def create_postgres_engine(conninfo: str, schema: str) -> Engine:
         "postgresql+psycopg://",
         creator=lambda: psycopg.connect(conninfo),
         pool_pre_ping=True,
+        # Whatever the server's default: a queue item's roll-up locks the item, then
+        # reads its runs in a later statement, which must see what committed meanwhile.
+        isolation_level="READ COMMITTED",
     )
 
     # insert=True: before the dialect's first-connect initialisation reads
