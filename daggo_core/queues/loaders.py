@@ -174,13 +174,19 @@ class StoredPusher:
         self._stopping.set()
 
     def push(self, items: Sequence[Any], *, cursor: str | None = None) -> PushResult:
-        """Store `items` and, unless None, `cursor`; raises CursorMovedError when another
-        server moved the cursor meanwhile (the loader is then started again from it)."""
+        """Store `items` and, unless None, `cursor`; raises CursorMovedError, storing
+        nothing, when another server moved the cursor meanwhile (`cursor` is then the
+        stored one, to go on from)."""
         with self._lock:
             advance = None if cursor is None else CursorAdvance(version=self._version,
                                                                  cursor=cursor)
-            result = self._ingestor.push(list(items), source=ItemSource.LOADER,
-                                         cursor=advance)
+            try:
+                result = self._ingestor.push(list(items), source=ItemSource.LOADER,
+                                             cursor=advance)
+            except CursorMovedError:  # where it is now, for a loader that goes on
+                state = self._ingestor.storage.get_loader_state(self._ingestor.queue.name)
+                self._cursor, self._version = state.cursor, state.version
+                raise
             if advance is not None:
                 self._cursor, self._version = cursor, self._version + 1
             now = self._clock()
