@@ -56,7 +56,7 @@ class BulkStatement:
         """Execute the statement once per row (one executemany); returns the rowcount.
 
         With `many`, a plain INSERT of at least `MANY_ROWS` rows goes through the
-        dialect's `insert_many` where it has one (PostgreSQL's COPY, say)."""
+        dialect's `insert_many` where it has one (a bulk load, say)."""
         if not rows:
             return 0
         dialect = conn.dialect
