@@ -31,14 +31,14 @@ from daggo_core.storage.records import (
     new_run_id,
 )
 
-__all__ = ["Ingestor", "Prepared"]
+__all__ = ["Ingestor"]
 
 #: The most characters of a rejected value kept with its error.
 _DETAIL_CHARS = 2000
 
 
 @frozen(kw_only=True)
-class Prepared:
+class _Prepared:
     """A delivery checked: the items to store, and one message per value rejected."""
 
     items: tuple[NewItem, ...]
@@ -61,8 +61,8 @@ class Ingestor:
         self.on_accepted = on_accepted
         self._params = {job.name: job.params_dict(None) for job in queue.jobs}
 
-    def prepare(self, values: Sequence[Any], *, source: ItemSource,
-                key: str | None = None) -> Prepared:
+    def _prepare(self, values: Sequence[Any], *, source: ItemSource,
+                 key: str | None = None) -> _Prepared:
         """Check `values` (payload instances, JSON mappings or QueueItemIn); `key`, for a
         single value, is its explicit item key."""
         items: list[NewItem] = []
@@ -76,7 +76,7 @@ class Ingestor:
                 rejected.append(f"{where}{exc}")
                 errors.append(QueueError(queue_name=self.queue.name, source=source,
                                          message=f"{where}{exc}", detail=_detail(value)))
-        return Prepared(items=tuple(items), rejected=tuple(rejected), errors=tuple(errors))
+        return _Prepared(items=tuple(items), rejected=tuple(rejected), errors=tuple(errors))
 
     def push(self, values: Sequence[Any], *, source: ItemSource, key: str | None = None,
              cursor: CursorAdvance | None = None) -> PushResult:
@@ -85,7 +85,7 @@ class Ingestor:
         if key is not None and len(values) != 1:
             raise InvalidArgumentError(f"key: an explicit item key is for one item; "
                                        f"{len(values)} were given (give each its own key)")
-        prepared = self.prepare(values, source=source, key=key)
+        prepared = self._prepare(values, source=source, key=key)
         ingested = self.storage.ingest(self.queue.name, prepared.items, cursor=cursor,
                                        errors=prepared.errors)
         if ingested.accepted and self.on_accepted is not None:
