@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from typing import Any
 
 from daggo_core.errors import InvalidArgumentError
 
-__all__ = ["decode_cursor", "encode_cursor"]
+__all__ = ["cursor_moment", "decode_cursor", "encode_cursor"]
 
 
 def encode_cursor(kind: str, *position: Any) -> str:
@@ -35,3 +36,15 @@ def decode_cursor(kind: str, cursor: str, arity: int) -> list[Any]:
             f"cursor: {cursor!r} is not a cursor of this list; pass the next_cursor of a "
             "previous page, or no cursor for the first page")
     return value[1:]
+
+
+def cursor_moment(value: Any) -> dt.datetime:
+    """The time a cursor position holds (ISO text, always with its UTC offset: every
+    cursor a list makes is UTC); InvalidArgumentError for anything else."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidArgumentError("cursor: not a cursor of this list")
+    return moment

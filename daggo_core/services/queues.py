@@ -26,7 +26,7 @@ from daggo_core.errors import (
 from daggo_core.queues.ingestion import Ingestor
 from daggo_core.queues.retries import retry_item
 from daggo_core.services.context import ServiceContext
-from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.services.cursors import cursor_moment, decode_cursor, encode_cursor
 from daggo_core.services.paging import check_limit, page_limit
 from daggo_core.services.runs import RunSummary
 from daggo_core.storage.base import ItemFilter, ItemPosition
@@ -442,7 +442,7 @@ class QueueItemsService:
         after = None
         if request.cursor is not None:
             created_at, item_id = decode_cursor("items", request.cursor, 2)
-            after = ItemPosition(_moment(created_at), str(item_id))
+            after = ItemPosition(cursor_moment(created_at), str(item_id))
         where = ItemFilter(queue_name=request.queue, statuses=request.statuses or None,
                            partition_key=request.partition_key,
                            dead_lettered=request.dead_lettered,
@@ -595,14 +595,3 @@ def _summary(record: QueueRecord, counts: Mapping[QueueItemStatus, int], dead: i
 def _unknown_queue(storage: Any, name: str) -> QueueNotFoundError:
     known = ", ".join(q.name for q in storage.list_queues()) or "none"
     return QueueNotFoundError(f"no queue named {name!r} (queues: {known})")
-
-
-def _moment(value: Any) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidArgumentError("cursor: not a cursor of this list")
-    return moment
-

@@ -16,7 +16,7 @@ from daggo_core.execution.log_limits import dropped_notice
 from daggo_core.execution.reexecution import FROM_FAILURE, plan_reexecution
 from daggo_core.execution.stop_deadlines import cancel_bound
 from daggo_core.services.context import ServiceContext
-from daggo_core.services.cursors import decode_cursor, encode_cursor
+from daggo_core.services.cursors import cursor_moment, decode_cursor, encode_cursor
 from daggo_core.services.paging import check_limit, page_limit
 from daggo_core.services.step_details import (
     StepAttempt,
@@ -390,7 +390,7 @@ class RunsService:
         after = None
         if request.cursor is not None:
             created_at, run_id = decode_cursor("runs", request.cursor, 2)
-            after = RunPosition(_moment(created_at), str(run_id))
+            after = RunPosition(cursor_moment(created_at), str(run_id))
         runs = self.storage.list_runs(request.run_filter(), limit=limit + 1, after=after)
         page = runs[:limit]
         next_cursor = None
@@ -593,13 +593,3 @@ def event_position(cursor: str) -> tuple[str, int]:
             not isinstance(event_id, int) or event_id < 0:
         raise InvalidArgumentError("cursor: not a cursor of this list")
     return direction, event_id
-
-
-def _moment(value: Any) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:  # every cursor this list makes is UTC
-        raise InvalidArgumentError("cursor: not a cursor of this list")
-    return moment
