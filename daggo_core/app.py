@@ -399,12 +399,14 @@ class DaggoApp:
     def close(self) -> None:
         """End the open streams, close the executor (the in-process one waits for its
         runs; subprocess workers carry on by themselves), deliver the run events still
-        queued for plugins, then release storage. Closing again does nothing."""
+        queued for plugins, store the queue pushes under way, then release storage.
+        Closing again does nothing."""
         if self._closed:
             return
         self._closed = True
         with contextlib.ExitStack() as closing:  # each step runs, whatever one raises
             closing.callback(self.storage.close)
+            closing.callback(self.services.queues.close)  # pushes under way first
             if self.primary is not None:  # what it still has to report goes first
                 closing.callback(self.primary.close)
             if self.events is not None:

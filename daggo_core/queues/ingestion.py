@@ -1,14 +1,17 @@
 """Ingestion: deliveries to a queue become stored items, each with one run per job.
 
-Every way in (a route, a loader, the API) goes through `Ingestor.push`: each value is
-validated against the queue's payload class, keyed and partitioned, and the whole
-delivery is stored in one transaction (`QueueStorage.ingest`), with the loader's cursor
-when there is one. A bad value is rejected with a message naming what is wrong, and
-recorded on the queue; the others are stored all the same.
+Every way in (a route, a loader, the API) goes through an `Ingestor`: each value is
+validated against the queue's payload class, keyed and partitioned, and stored in one
+transaction (`QueueStorage.ingest`) with its runs, and the loader's cursor when there
+is one. A bad value is rejected with a message naming what is wrong, and recorded on the
+queue; the others are stored all the same. Deliveries without a cursor are written by
+group commit (`daggo_core.queues.group_commit`): those that arrive while one is being
+stored are stored together, each with its own outcome.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -16,7 +19,8 @@ from typing import Any, Protocol
 from attrs import frozen
 
 from daggo_core.definitions.queues import KEY_LIMIT, PushResult, QueueDefinition, QueueItemIn
-from daggo_core.errors import DaggoError, InvalidArgumentError, PayloadError
+from daggo_core.errors import DaggoError, InvalidArgumentError, PayloadError, StorageError
+from daggo_core.queues.group_commit import GroupCommit
 from daggo_core.serde import unstructure
 from daggo_core.storage.base import CursorAdvance, NewItem, QueueStorage
 from daggo_core.storage.records import (
@@ -31,10 +35,38 @@ from daggo_core.storage.records import (
     new_run_id,
 )
 
-__all__ = ["Ingestor"]
+__all__ = ["Delivered", "Ingestor"]
 
 #: The most characters of a rejected value kept with its error.
 _DETAIL_CHARS = 2000
+#: The most items stored in one group-commit transaction (a delivery larger alone).
+_GROUP_ITEMS = 1000
+
+
+@frozen(kw_only=True)
+class Delivered:
+    """What became of a delivery: the items accepted, those deduplicated (each with the
+    item it duplicates as `duplicate_of`), and one message per value rejected."""
+
+    accepted: tuple[QueueItem, ...]
+    duplicates: tuple[QueueItem, ...]
+    rejected: tuple[str, ...]
+
+    def result(self) -> PushResult:
+        """As a push loader or route handler sees it."""
+        return PushResult(accepted=tuple(item.id for item in self.accepted),
+                          deduplicated=tuple((item.id, item.duplicate_of or "")
+                                             for item in self.duplicates),
+                          rejected=self.rejected)
+
+
+@frozen(kw_only=True)
+class _Delivery:
+    """Values delivered at once; `key`, for a single value, is its explicit item key."""
+
+    values: tuple[Any, ...]
+    source: ItemSource
+    key: str | None
 
 
 @frozen(kw_only=True)
@@ -60,41 +92,101 @@ class Ingestor:
         self.queue = queue
         self.on_accepted = on_accepted
         self._params = {job.name: job.params_dict(None) for job in queue.jobs}
+        self._group: GroupCommit[_Delivery, Delivered] = GroupCommit(
+            self._store_group, name=f"daggo-ingest-{queue.name}", most=_GROUP_ITEMS,
+            size=lambda delivery: len(delivery.values))
 
-    def _prepare(self, values: Sequence[Any], *, source: ItemSource,
-                 key: str | None = None) -> _Prepared:
-        """Check `values` (payload instances, JSON mappings or QueueItemIn); `key`, for a
-        single value, is its explicit item key."""
+    def deliver(self, values: Sequence[Any], *, source: ItemSource,
+                key: str | None = None) -> Delivered:
+        """Check and store `values` (payload instances, JSON mappings or QueueItemIn),
+        with others delivered meanwhile (see the module doc); `key`, for a single value,
+        is its explicit item key."""
+        return self._group.submit(self._delivery(values, source, key)).result()
+
+    async def deliver_async(self, values: Sequence[Any], *, source: ItemSource,
+                            key: str | None = None) -> Delivered:
+        """`deliver`, awaited without holding a thread of the event loop's."""
+        return await asyncio.wrap_future(
+            self._group.submit(self._delivery(values, source, key)))
+
+    def push(self, values: Sequence[Any], *, source: ItemSource,
+             cursor: CursorAdvance | None = None) -> PushResult:
+        """`deliver` for a loader: the cursor, if given, is stored with the items, alone in
+        their transaction (CursorMovedError, storing nothing, if it moved meanwhile)."""
+        if cursor is None:
+            return self.deliver(values, source=source).result()
+        (stored,) = self._store([self._prepare(self._delivery(values, source, None))],
+                                cursor=cursor)
+        return stored.result()
+
+    def close(self) -> None:
+        """Take no more deliveries; return once those under way are stored."""
+        self._group.close()
+
+    @staticmethod
+    def _delivery(values: Sequence[Any], source: ItemSource, key: str | None) -> _Delivery:
+        if key is not None and len(values) != 1:
+            raise InvalidArgumentError(f"key: an explicit item key is for one item; "
+                                       f"{len(values)} were given (give each its own key)")
+        return _Delivery(values=tuple(values), source=source, key=key)
+
+    def _store_group(self, deliveries: Sequence[_Delivery]) -> list[Delivered | BaseException]:
+        """Store `deliveries` in one transaction; when that fails for a reason other than
+        the database being unreachable, each alone, so that each gets its own outcome."""
+        prepared: list[_Prepared | BaseException] = []
+        for delivery in deliveries:
+            try:
+                prepared.append(self._prepare(delivery))
+            except Exception as exc:  # a key or partition function's own failure
+                prepared.append(exc)
+        checked = [p for p in prepared if isinstance(p, _Prepared)]
+        try:
+            stored = iter(self._store(checked) if checked else ())
+        except StorageError as exc:
+            if exc.transient or len(checked) == 1:
+                return [p if isinstance(p, BaseException) else exc for p in prepared]
+            return [p if isinstance(p, BaseException) else self._store_alone(p)
+                    for p in prepared]
+        return [p if isinstance(p, BaseException) else next(stored) for p in prepared]
+
+    def _store_alone(self, prepared: _Prepared) -> Delivered | BaseException:
+        try:
+            (stored,) = self._store([prepared])
+        except StorageError as exc:
+            return exc
+        return stored
+
+    def _store(self, prepared: Sequence[_Prepared], *,
+               cursor: CursorAdvance | None = None) -> list[Delivered]:
+        """Store `prepared` (with `cursor`) in one transaction; what became of each."""
+        ingested = self.storage.ingest(
+            self.queue.name, [item for p in prepared for item in p.items], cursor=cursor,
+            errors=[error for p in prepared for error in p.errors])
+        if ingested.accepted and self.on_accepted is not None:
+            self.on_accepted()
+        accepted = {item.id: item for item in ingested.accepted}
+        duplicates = {item.id: item for item in ingested.duplicates}
+        return [Delivered(
+            accepted=tuple(accepted[new.item.id] for new in p.items if new.item.id in accepted),
+            duplicates=tuple(duplicates[new.item.id] for new in p.items
+                             if new.item.id in duplicates),
+            rejected=p.rejected) for p in prepared]
+
+    def _prepare(self, delivery: _Delivery) -> _Prepared:
+        """Check a delivery's values: the items to store, the values rejected."""
+        values, source = delivery.values, delivery.source
         items: list[NewItem] = []
         rejected: list[str] = []
         errors: list[QueueError] = []
         for index, value in enumerate(values):
             try:
-                items.append(self._item(value, source, key))
+                items.append(self._item(value, source, delivery.key))
             except DaggoError as exc:  # PayloadError, or a key function's
                 where = f"item {index}: " if len(values) > 1 else ""
                 rejected.append(f"{where}{exc}")
                 errors.append(QueueError(queue_name=self.queue.name, source=source,
                                          message=f"{where}{exc}", detail=_detail(value)))
         return _Prepared(items=tuple(items), rejected=tuple(rejected), errors=tuple(errors))
-
-    def push(self, values: Sequence[Any], *, source: ItemSource, key: str | None = None,
-             cursor: CursorAdvance | None = None) -> PushResult:
-        """Check and store a delivery (see the module doc); the cursor, if given, is
-        stored with it (CursorMovedError, storing nothing, if it moved meanwhile)."""
-        if key is not None and len(values) != 1:
-            raise InvalidArgumentError(f"key: an explicit item key is for one item; "
-                                       f"{len(values)} were given (give each its own key)")
-        prepared = self._prepare(values, source=source, key=key)
-        ingested = self.storage.ingest(self.queue.name, prepared.items, cursor=cursor,
-                                       errors=prepared.errors)
-        if ingested.accepted and self.on_accepted is not None:
-            self.on_accepted()
-        return PushResult(
-            accepted=tuple(item.id for item in ingested.accepted),
-            deduplicated=tuple((item.id, item.duplicate_of or "")
-                               for item in ingested.duplicates),
-            rejected=prepared.rejected)
 
     def _item(self, value: Any, source: ItemSource, key: str | None) -> NewItem:
         if isinstance(value, QueueItemIn):

@@ -4,7 +4,6 @@ answer with it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -28,7 +27,7 @@ async def rpc_answer(methods: Mapping[str, RpcMethod], services: Services, name:
                      body: str | bytes) -> tuple[int, bytes]:
     """The HTTP status and JSON body answering a call of the method `name` with the
     request body `body`: the response message (compact, in its fields' order), or an
-    error; the method runs in a worker thread."""
+    error; the method runs in a worker thread, unless awaitable (`RpcMethod.answer`)."""
     method = methods.get(name)
     if method is None:
         return error_answer(RpcError(404, "unknown_method",
@@ -37,7 +36,7 @@ async def rpc_answer(methods: Mapping[str, RpcMethod], services: Services, name:
     if isinstance(parsed, RpcError):
         return error_answer(parsed)
     try:
-        result = await asyncio.to_thread(method.call, services, parsed)
+        result = await method.answer(services, parsed)
     except Exception as exc:
         return error_answer(rpc_error(name, exc))
     return 200, json_text(unstructure_as(result, method.response)).encode()

@@ -4,11 +4,15 @@ A method is a service method that takes one attrs request message (or nothing) a
 returns an attrs response message: `RunsService.get_many(RunsGetManyRequest)` is
 `Runs.GetMany`. The registry is read off the service classes, daggo's own and the ones
 plugins add (`daggo_services`), and the methods' type hints, with the same rule for
-both: a new service method is an RPC method with no table to keep.
+both: a new service method is an RPC method with no table to keep. A method with an
+`async` twin on its service (`push` and `push_async`, same request and response) is
+answered by awaiting the twin, holding none of the loop's threads while it waits;
+coroutine functions are never methods of their own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -44,14 +48,26 @@ class RpcMethod:
     provider: str
     example: MethodExample | None
 
+    #: The name of the service's `async` twin of `function`, if it has one.
+    awaitable: str | None = None
+
     def call(self, services: Services, message: Any) -> Any:
         """Answer `message` (None for a method without a request) with `services`."""
-        if self.attribute is not None:
-            target = getattr(services, self.attribute)
-        else:
-            target = services.plugin_services[self.service].service
-        bound = getattr(target, self.function)
+        bound = getattr(self._target(services), self.function)
         return bound() if self.request is None else bound(message)
+
+    async def answer(self, services: Services, message: Any) -> Any:
+        """`call`, from an event loop: the `async` twin awaited, else `call` in a worker
+        thread."""
+        if self.awaitable is None:
+            return await asyncio.to_thread(self.call, services, message)
+        bound = getattr(self._target(services), self.awaitable)
+        return await (bound() if self.request is None else bound(message))
+
+    def _target(self, services: Services) -> Any:
+        if self.attribute is not None:
+            return getattr(services, self.attribute)
+        return services.plugin_services[self.service].service
 
 
 @frozen
@@ -99,7 +115,7 @@ def _methods(entry: _Service) -> Iterator[RpcMethod]:
 
 
 def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMethod | None:
-    if name.startswith("_"):
+    if name.startswith("_") or inspect.iscoroutinefunction(function):
         return None
     parameters = list(inspect.signature(function).parameters.values())[1:]
     hints = typing.get_type_hints(function)
@@ -111,10 +127,12 @@ def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMeth
                        or parameters[0].kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return None
     method_name = _camel(name)
+    twin = getattr(entry.kind, f"{name}_async", None)
     return RpcMethod(name=f"{entry.name}.{method_name}", service=entry.name,
                      attribute=entry.attribute, function=name, request=request,
                      response=response, doc=inspect.getdoc(function) or "",
-                     provider=entry.provider, example=entry.examples.get(method_name))
+                     provider=entry.provider, example=entry.examples.get(method_name),
+                     awaitable=f"{name}_async" if inspect.iscoroutinefunction(twin) else None)
 
 
 def _check_plugin_service(entry: _Service, found: Mapping[str, RpcMethod]) -> None:

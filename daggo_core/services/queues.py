@@ -23,7 +23,7 @@ from daggo_core.errors import (
     QueueItemNotFoundError,
     QueueNotFoundError,
 )
-from daggo_core.queues.ingestion import Ingestor
+from daggo_core.queues.ingestion import Delivered, Ingestor
 from daggo_core.queues.retries import retry_item
 from daggo_core.services.context import ServiceContext
 from daggo_core.services.cursors import cursor_moment, decode_cursor, encode_cursor
@@ -391,24 +391,36 @@ class QueuesService:
         accepted because every one was bad; otherwise the bad ones are in `rejected`."""
         return self.deliver(request, source=ItemSource.API)
 
+    async def push_async(self, request: QueuesPushRequest) -> QueuesPushResponse:
+        """`push`, awaited on an event loop (how the API answers it)."""
+        return await self.deliver_async(request, source=ItemSource.API)
+
     def deliver(self, request: QueuesPushRequest, *, source: ItemSource) -> QueuesPushResponse:
         """`push` of items that came from `source` (a route's request), as their items
         record; not an RPC method (it takes more than the request)."""
+        ingestor = self._checked(request)
+        return _pushed(ingestor.deliver(list(request.items), source=source, key=request.key))
+
+    async def deliver_async(self, request: QueuesPushRequest, *,
+                            source: ItemSource) -> QueuesPushResponse:
+        """`deliver`, awaited on an event loop without holding a thread while the items
+        are stored."""
+        ingestor = self._checked(request)
+        return _pushed(await ingestor.deliver_async(list(request.items), source=source,
+                                                    key=request.key))
+
+    def close(self) -> None:
+        """Take no more pushes; return once those under way are stored."""
+        for ingestor in self._ingestors.values():
+            ingestor.close()
+
+    def _checked(self, request: QueuesPushRequest) -> Ingestor:
         if not request.items:
             raise InvalidArgumentError("items: give at least one item to push")
         if len(request.items) > PUSH_MAX:
             raise InvalidArgumentError(f"items: at most {PUSH_MAX} items per push, got "
                                        f"{len(request.items)}; push them in batches")
-        result = self.ingestor(request.queue).push(list(request.items), source=source,
-                                                   key=request.key)
-        if result.rejected and not result.accepted and not result.deduplicated:
-            raise PayloadError("; ".join(result.rejected))
-        duplicates: tuple[ItemSummary, ...] = ()
-        if result.deduplicated:
-            duplicates = tuple(ItemSummary.of(self.storage.get_item(new_id))
-                               for new_id, _ in result.deduplicated)
-        return QueuesPushResponse(accepted=result.accepted, deduplicated=duplicates,
-                                  rejected=result.rejected)
+        return self.ingestor(request.queue)
 
     def ingestor(self, name: str) -> Ingestor:
         """The ingestor of queue `name` (it needs the app's code, which checks items)."""
@@ -572,6 +584,16 @@ class PartitionsService:
                        if len(found) > limit else None)
         return PartitionsGetManyResponse(partitions=tuple(map(PartitionInfo.of, page)),
                                          next_cursor=next_cursor)
+
+
+def _pushed(delivered: Delivered) -> QueuesPushResponse:
+    """The answer to a push; PayloadError naming the bad fields when every item was bad."""
+    if delivered.rejected and not delivered.accepted and not delivered.duplicates:
+        raise PayloadError("; ".join(delivered.rejected))
+    return QueuesPushResponse(accepted=tuple(item.id for item in delivered.accepted),
+                              deduplicated=tuple(ItemSummary.of(item)
+                                                 for item in delivered.duplicates),
+                              rejected=delivered.rejected)
 
 
 def _summary(record: QueueRecord, counts: Mapping[QueueItemStatus, int], dead: int,

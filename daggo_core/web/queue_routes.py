@@ -7,7 +7,9 @@ each duplicates, `rejected` messages), or 400 naming the bad fields when no item
 accepted. A route with a handler gets every request as a `QueueRequest` and delivers
 items with `request.push(items, key=None)`; what it returns is answered as JSON (200),
 or, when it returns None, what its pushes did (202). Routes answer as the API does:
-bearer tokens, JSON errors, no CSRF token (`daggo_core.web.auth.INGRESS_ENDPOINT`).
+bearer tokens, JSON errors, no CSRF token (`daggo_core.web.auth.INGRESS_ENDPOINT`). The
+`POST`s to a route without a handler are answered in front of Quart
+(`queue_fast_routes`, for `daggo_core.web.fast_path`), as its view answers them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from quart import Quart, Response, request
+from werkzeug.datastructures import Headers
 
 from daggo_core.definitions.queues import PushResult, QueueDefinition, QueueRequest, QueueRoute
 from daggo_core.errors import PayloadError
@@ -26,10 +29,11 @@ from daggo_core.rpc.answers import error_answer
 from daggo_core.rpc.errors import rpc_error
 from daggo_core.serde import json_text, unstructure
 from daggo_core.services import Services
-from daggo_core.services.queues import ItemSource, QueuesPushRequest, QueuesPushResponse
+from daggo_core.services.queues import ItemSource, QueuesPushRequest
 from daggo_core.web.auth import INGRESS_ENDPOINT
+from daggo_core.web.fast_path import FastRoute
 
-__all__ = ["install_queue_routes"]
+__all__ = ["install_queue_routes", "queue_fast_routes"]
 
 _JSON = "application/json"
 
@@ -44,15 +48,30 @@ def install_queue_routes(web: Quart, services: Services,
                              _view(services, queue.name, route), methods=methods)
 
 
+def queue_fast_routes(services: Services,
+                      queues: Sequence[QueueDefinition[Any]]) -> dict[str, FastRoute]:
+    """The routes without a handler (and without variable parts) for the fast path
+    (`daggo_core.web.fast_path`), answered as their Quart views answer."""
+    def route(queue: str, path: str) -> FastRoute:
+        async def answer(body: bytes, headers: Headers) -> tuple[int, bytes]:
+            return await _push_answer(services, queue, path, body,
+                                      headers.get("Idempotency-Key"))
+
+        return FastRoute(answer=answer)
+
+    return {r.path: route(queue.name, r.path) for queue in queues for r in queue.routes
+            if r.handler is None and "<" not in r.path}
+
+
 def _view(services: Services, queue: str, route: QueueRoute) -> Callable[..., Any]:
     async def view(**_: Any) -> Response:
         data = await request.get_data(cache=False, as_text=False)
         body = data if isinstance(data, bytes) else data.encode()
+        if route.handler is None:
+            status, answer = await _push_answer(services, queue, request.path, body,
+                                                request.headers.get("Idempotency-Key"))
+            return Response(answer, status=status, content_type=_JSON)
         try:
-            if route.handler is None:
-                pushed = await asyncio.to_thread(_push_body, services, queue, body,
-                                                 request.headers.get("Idempotency-Key"))
-                return _json(unstructure(pushed), 202)
             return await _handle(services, queue, route.handler, body)
         except Exception as exc:
             return _error(exc)
@@ -60,16 +79,26 @@ def _view(services: Services, queue: str, route: QueueRoute) -> Callable[..., An
     return view
 
 
-def _push_body(services: Services, queue: str, body: bytes,
-               key: str | None) -> QueuesPushResponse:
+async def _push_answer(services: Services, queue: str, path: str, body: bytes,
+                       key: str | None) -> tuple[int, bytes]:
+    """The status and JSON body answering a push of `body` to a route without a handler:
+    202 with what became of the items, or the error."""
+    try:
+        pushed = await services.queues.deliver_async(_push_request(queue, body, key),
+                                                     source=ItemSource.ROUTE)
+    except Exception as exc:
+        return error_answer(rpc_error(f"route {path}", exc))
+    return 202, json_text(unstructure(pushed)).encode()
+
+
+def _push_request(queue: str, body: bytes, key: str | None) -> QueuesPushRequest:
     try:
         value = json.loads(body)
     except ValueError as exc:
         raise PayloadError(f"the body is not JSON: {exc}; send a payload object or a list "
                            "of them") from exc
     items = value if isinstance(value, list) else [value]
-    return services.queues.deliver(
-        QueuesPushRequest(queue=queue, items=tuple(items), key=key), source=ItemSource.ROUTE)
+    return QueuesPushRequest(queue=queue, items=tuple(items), key=key)
 
 
 async def _handle(services: Services, queue: str, handler: Callable[[QueueRequest], object],
