@@ -105,6 +105,30 @@ def get(app: daggo_core.DaggoApp, path: str) -> tuple[int, str]:
     return asyncio.run(fetch())
 
 
+class AwaitedGreetingsService(GreetingsService):
+    """Greetings whose `say_hello` has an `async` twin, which the API awaits."""
+
+    async def say_hello_async(self, request: GreetingsSayHelloRequest
+                              ) -> GreetingsSayHelloResponse:
+        """Greet someone, from the event loop."""
+        await asyncio.sleep(0)
+        return GreetingsSayHelloResponse(greeting=f"hello from the loop, {request.name}")
+
+
+def test_a_method_with_an_async_twin_is_answered_by_awaiting_it(
+        storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
+    spec = ServiceSpec(name="Greetings", factory=AwaitedGreetingsService)
+    app = open_app(storage_backend, apps, hooks(plugin("awaited_plugin", spec)))
+    methods = rpc_methods(app.services)
+    assert methods["Greetings.SayHello"].awaitable == "say_hello_async"
+    assert methods["Greetings.CountRuns"].awaitable is None
+    assert "Greetings.SayHelloAsync" not in methods  # a coroutine is no method of its own
+    assert post(app, "Greetings.SayHello", {"name": "Ada"}) == (
+        200, {"greeting": "hello from the loop, Ada"})
+    assert post(app, "Greetings.CountRuns") == (200, {"runs": 0})
+    assert rpc_methods(app.services)["Queues.Push"].awaitable == "push_async"
+
+
 def test_hook_daggo_services(storage_backend: BackendUnderTest,
                              apps: Callable[..., daggo_core.DaggoApp]) -> None:
     with_hooks = hooks(plugin("greetings_plugin", GREETINGS))

@@ -448,6 +448,8 @@ def _fails(item: ImportEnvelope) -> str:
     (lambda item: "k" * (KEY_LIMIT + 1),
      f"returned a key of {KEY_LIMIT + 1} characters (starting '{'k' * 40}'); keys are at most "
      f"{KEY_LIMIT} characters"),
+    (lambda item: "c\x001", "returned 'c\\x001', which holds a NUL character; return a key "
+     "without one"),
 ])
 def test_key_functions_that_fail_raise_payload_errors(fn: Any, message: str) -> None:
     queue = imports_queue().partition_key(fn).item_key(fn).build()

@@ -20,11 +20,14 @@ from daggo_core.app import DaggoApp
 from daggo_core.config import Config, default_config
 from daggo_core.errors import PayloadError, QueueNotFoundError
 from daggo_core.services.queues import (
+    ItemSource,
     QueueItemsGetManyRequest,
     QueueItemsGetRequest,
     QueueItemsReplayRequest,
     QueueItemsRetryRequest,
     QueuesGetRequest,
+    QueuesPushRequest,
+    QueuesPushResponse,
 )
 from daggo_core.services.runs import RunsReexecuteRequest
 from daggo_core.storage.records import PARTITION_TAG, QUEUE_TAG, QueueItemStatus, RunStatus
@@ -159,6 +162,75 @@ def test_a_bad_payload_is_refused_naming_the_field_and_kept_as_an_error(
     assert len(errors) == 2 and "batch" in errors[0].message and '"customer"' in errors[0].detail
     with pytest.raises(QueueNotFoundError, match="imports"):
         app.push("exports", {"customer": "acme", "batch": 1})
+
+
+@frozen
+class Note:
+    text: str
+
+
+#: Set while the first push's partition is resolved ("hold"), which waits for RELEASE.
+HOLDING, RELEASE = threading.Event(), threading.Event()
+
+
+def _held_partition(note: Note) -> str:
+    if note.text == "hold":
+        HOLDING.set()
+        RELEASE.wait(10)
+    return "notes"
+
+
+def grouped_pushes(app: DaggoApp, pushes: list[tuple[Any, str | None]]
+                   ) -> list[QueuesPushResponse | BaseException]:
+    """The answers to `pushes` ((item, key) each), all submitted while a first push is
+    being stored, so that they are stored in one group after it."""
+    HOLDING.clear()
+    RELEASE.clear()
+    queues = app.services.queues
+
+    def push(item: Any, key: str | None = None) -> asyncio.Future[QueuesPushResponse]:
+        return asyncio.ensure_future(queues.deliver_async(
+            QueuesPushRequest(queue="notes", items=(item,), key=key), source=ItemSource.API))
+
+    async def main() -> list[QueuesPushResponse | BaseException]:
+        first = push({"text": "hold"})
+        await asyncio.to_thread(HOLDING.wait, 10)
+        later = [push(item, key) for item, key in pushes]
+        await asyncio.sleep(0)  # each has run up to its wait: all are submitted
+        RELEASE.set()
+        assert len((await first).accepted) == 1
+        return await asyncio.gather(*later, return_exceptions=True)
+
+    return asyncio.run(main())
+
+
+def notes_app(config: Config, apps: Callable[..., DaggoApp]) -> DaggoApp:
+    notes = Queue[Note]("notes").partition_key(_held_partition).jobs(AUDIT).build()
+    return apps(config, daggo_core.Definitions(jobs=[AUDIT], queues=[notes]))
+
+
+def test_pushes_stored_together_keep_their_own_outcomes_and_deduplicate_each_other(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    app = notes_app(config, apps)
+    first, again, other = grouped_pushes(app, [({"text": "a"}, "k"), ({"text": "b"}, "k"),
+                                               ({"text": "c"}, None)])
+    assert isinstance(first, QueuesPushResponse) and isinstance(again, QueuesPushResponse)
+    assert isinstance(other, QueuesPushResponse)
+    assert len(first.accepted) == 1 and len(other.accepted) == 1 and again.accepted == ()
+    assert [d.duplicate_of for d in again.deduplicated] == list(first.accepted)
+    assert app.storage.count_runs() == 3  # "hold", "a" and "c"
+
+
+def test_a_push_that_cannot_be_stored_fails_alone_in_its_group(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    app = notes_app(config, apps)
+    # A payload instance is stored as it is: one holding what JSON cannot encode fails
+    # its transaction, and the group's other pushes are stored each in its own.
+    bad, good = grouped_pushes(app, [(Note(object()), None),  # type: ignore[arg-type]
+                                     ({"text": "fine"}, None)])
+    assert isinstance(bad, TypeError) and "not JSON serializable" in str(bad)
+    assert isinstance(good, QueuesPushResponse) and len(good.accepted) == 1
+    assert app.storage.count_runs() == 2
 
 
 def test_a_failed_item_is_retried_then_dead_lettered_and_replayed(

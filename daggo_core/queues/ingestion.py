@@ -115,8 +115,8 @@ class Ingestor:
         their transaction (CursorMovedError, storing nothing, if it moved meanwhile)."""
         if cursor is None:
             return self.deliver(values, source=source).result()
-        (stored,) = self._store([self._prepare(self._delivery(values, source, None))],
-                                cursor=cursor)
+        (stored,) = self._store([self._delivery(values, source, None)], cursor=cursor)
+        self._accepted([stored])
         return stored.result()
 
     def close(self) -> None:
@@ -131,39 +131,33 @@ class Ingestor:
         return _Delivery(values=tuple(values), source=source, key=key)
 
     def _store_group(self, deliveries: Sequence[_Delivery]) -> list[Delivered | BaseException]:
-        """Store `deliveries` in one transaction; when that fails for a reason other than
-        the database being unreachable, each alone, so that each gets its own outcome."""
-        prepared: list[_Prepared | BaseException] = []
-        for delivery in deliveries:
-            try:
-                prepared.append(self._prepare(delivery))
-            except Exception as exc:  # a key or partition function's own failure
-                prepared.append(exc)
-        checked = [p for p in prepared if isinstance(p, _Prepared)]
+        """Store `deliveries` in one transaction; when that fails, unless because the
+        database is unreachable, each alone, so that one that cannot be stored (a payload
+        instance holding what JSON cannot encode) fails alone."""
         try:
-            stored = iter(self._store(checked) if checked else ())
-        except StorageError as exc:
-            if exc.transient or len(checked) == 1:
-                return [p if isinstance(p, BaseException) else exc for p in prepared]
-            return [p if isinstance(p, BaseException) else self._store_alone(p)
-                    for p in prepared]
-        return [p if isinstance(p, BaseException) else next(stored) for p in prepared]
+            outcomes: list[Delivered | BaseException] = list(self._store(deliveries))
+        except Exception as exc:
+            if len(deliveries) == 1 or (isinstance(exc, StorageError) and exc.transient):
+                raise
+            outcomes = [self._store_alone(delivery) for delivery in deliveries]
+        self._accepted(outcomes)
+        return outcomes
 
-    def _store_alone(self, prepared: _Prepared) -> Delivered | BaseException:
+    def _store_alone(self, delivery: _Delivery) -> Delivered | BaseException:
         try:
-            (stored,) = self._store([prepared])
-        except StorageError as exc:
+            (stored,) = self._store([delivery])
+        except Exception as exc:
             return exc
         return stored
 
-    def _store(self, prepared: Sequence[_Prepared], *,
+    def _store(self, deliveries: Sequence[_Delivery], *,
                cursor: CursorAdvance | None = None) -> list[Delivered]:
-        """Store `prepared` (with `cursor`) in one transaction; what became of each."""
+        """Check and store `deliveries` (with `cursor`) in one transaction; what became
+        of each."""
+        prepared = [self._prepare(delivery) for delivery in deliveries]
         ingested = self.storage.ingest(
             self.queue.name, [item for p in prepared for item in p.items], cursor=cursor,
             errors=[error for p in prepared for error in p.errors])
-        if ingested.accepted and self.on_accepted is not None:
-            self.on_accepted()
         accepted = {item.id: item for item in ingested.accepted}
         duplicates = {item.id: item for item in ingested.duplicates}
         return [Delivered(
@@ -171,6 +165,12 @@ class Ingestor:
             duplicates=tuple(duplicates[new.item.id] for new in p.items
                              if new.item.id in duplicates),
             rejected=p.rejected) for p in prepared]
+
+    def _accepted(self, outcomes: Sequence[Delivered | BaseException]) -> None:
+        """Wake this process's coordinator when items were accepted."""
+        if self.on_accepted is not None and any(
+                isinstance(outcome, Delivered) and outcome.accepted for outcome in outcomes):
+            self.on_accepted()
 
     def _prepare(self, delivery: _Delivery) -> _Prepared:
         """Check a delivery's values: the items to store, the values rejected."""
@@ -192,10 +192,11 @@ class Ingestor:
         if isinstance(value, QueueItemIn):
             value, key = value.payload, value.key if value.key is not None else key
         queue = self.queue
-        if key is not None and (not isinstance(key, str) or not key or len(key) > KEY_LIMIT):
+        if key is not None and (not isinstance(key, str) or not key or len(key) > KEY_LIMIT
+                                or "\x00" in key):
             shown = key[:40] + "..." if isinstance(key, str) and len(key) > 40 else key
             raise PayloadError(f"item key {shown!r}: give a non-empty string of at most "
-                               f"{KEY_LIMIT} characters")
+                               f"{KEY_LIMIT} characters, without NUL characters")
         payload = queue.make_payload(value)
         partition = queue.partition_of(payload)
         item_id = new_run_id()

@@ -9,7 +9,6 @@ defaults suit an embedded database whose write transactions exclude each other (
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -51,15 +50,6 @@ class SqlDialect:
         A database whose write transactions do not exclude each other takes a lock until
         the transaction ends, so that concurrent deciders see each other's commits.
         """
-
-    def write_turn(self) -> contextlib.AbstractContextManager[object]:
-        """Held around each write transaction of this process; nothing here.
-
-        A backend whose write transactions exclude each other by making the others sleep
-        and try again (SQLite's busy handler) lines this process's writers up here
-        instead, so that the next starts as soon as the one before ends.
-        """
-        return contextlib.nullcontext()
 
     def limit_lock_wait(self, conn: Connection, seconds: float) -> None:
         """Called first in a transaction that must not wait long for a row lock (settling a

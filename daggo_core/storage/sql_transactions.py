@@ -149,9 +149,8 @@ class Transactions:
                 stored: list[Event] = []
                 collecting = STORED_EVENTS.set(
                     stored if writing and self.event_listeners else None)
-                turn = dialect.write_turn() if writing else contextlib.nullcontext()
                 try:
-                    with turn, engine.begin() as conn:
+                    with engine.begin() as conn:
                         result = fn(conn)
                         token = dialect.transaction_token(conn) if writing else None
                         unsure = None if token is None else (token, result, stored)

@@ -15,14 +15,14 @@ from sqlalchemy.engine import URL
 from daggo_core.errors import StorageError
 from daggo_core.storage.sql_transactions import WRITE_OPTION
 
-__all__ = ["MEMORY_BUSY_TIMEOUT_MS", "MIN_SQLITE", "MemoryEngine", "create_file_engine",
-           "create_memory_engine", "require_sqlite"]
+__all__ = ["MIN_SQLITE", "MemoryEngine", "create_file_engine", "create_memory_engine",
+           "require_sqlite"]
 
 #: UPDATE ... RETURNING needs 3.35, the in-memory database's `memdb` VFS 3.36.
 MIN_SQLITE = (3, 36, 0)
 
 #: Threads sharing the in-memory database wait this long for each other's transactions.
-MEMORY_BUSY_TIMEOUT_MS = 30_000
+_MEMORY_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_file_engine(path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> Engine:
@@ -58,7 +58,7 @@ def create_memory_engine() -> MemoryEngine:
     keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
     engine = create_engine(f"sqlite:///{uri}&uri=true",
                            connect_args={"check_same_thread": False})
-    _configure(engine, (f"PRAGMA busy_timeout={MEMORY_BUSY_TIMEOUT_MS}",
+    _configure(engine, (f"PRAGMA busy_timeout={_MEMORY_BUSY_TIMEOUT_MS}",
                         "PRAGMA foreign_keys=ON"))
     return MemoryEngine(engine=engine, keeper=keeper)
 

@@ -11,11 +11,7 @@ from daggo_core.storage.migrate import migrate
 from daggo_core.storage.sql import SqlStorage
 from daggo_sqlite import wakeup
 from daggo_sqlite.dialect import SqliteDialect
-from daggo_sqlite.engine import (
-    MEMORY_BUSY_TIMEOUT_MS,
-    create_file_engine,
-    create_memory_engine,
-)
+from daggo_sqlite.engine import create_file_engine, create_memory_engine
 from daggo_sqlite.file_check import check_database_file
 
 __all__ = ["open_memory", "open_sqlite"]
@@ -30,15 +26,13 @@ def open_sqlite(path: str | os.PathLike[str], *, busy_timeout_ms: int,
     check_database_file(file)
     engine = create_file_engine(file, busy_timeout_ms=busy_timeout_ms)
     channel = wakeup.WakeupChannel(file) if wakeup.supported() else None
-    dialect = SqliteDialect(busy_timeout_ms=busy_timeout_ms, wakeup=channel)
-    return _migrated(engine, dialect, retry_seconds)
+    return _migrated(engine, SqliteDialect(wakeup=channel), retry_seconds)
 
 
 def open_memory() -> SqlStorage:
     """A fresh private in-memory database, gone when the storage is closed."""
     memory = create_memory_engine()
-    return _migrated(memory.engine, SqliteDialect(busy_timeout_ms=MEMORY_BUSY_TIMEOUT_MS,
-                                                  on_close=memory.close))
+    return _migrated(memory.engine, SqliteDialect(on_close=memory.close))
 
 
 def _migrated(engine: Engine, dialect: SqliteDialect, retry_seconds: float = 0.0) -> SqlStorage:
