@@ -162,6 +162,10 @@ def test_a_bad_payload_is_refused_naming_the_field_and_kept_as_an_error(
     assert len(errors) == 2 and "batch" in errors[0].message and '"customer"' in errors[0].detail
     with pytest.raises(QueueNotFoundError, match="imports"):
         app.push("exports", {"customer": "acme", "batch": 1})
+    # PostgreSQL keeps no NUL in a text column: such a key is refused before storing.
+    with pytest.raises(PayloadError, match="without NUL characters"):
+        app.push("imports", daggo_core.QueueItemIn({"customer": "acme", "batch": 2},
+                                                   key="acme\x00/2"))
 
 
 @frozen
@@ -389,6 +393,20 @@ def test_a_queues_partitions_share_run_slots_fairly_within_its_per_partition_lim
     config.execution.fair_share_tag = "team"
     chosen = apps(config, daggo_core.Definitions(jobs=[IMPORT, AUDIT], queues=[limited]))
     assert chosen.start_execution().fair_share_tag == "team"
+
+
+def test_a_backlog_of_one_partition_beyond_the_claim_window_starves_no_other(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    limited = (Queue[Envelope]("imports").partition_key(lambda e: e.customer)
+               .concurrency(per_partition=1).jobs(AUDIT).build())
+    config.execution.max_concurrent_runs = 4
+    app = apps(config, daggo_core.Definitions(jobs=[AUDIT], queues=[limited]))
+    # More runs of acme queued first than a claim scans (500): zen's run lies beyond.
+    app.push("imports", *(Envelope("acme", n) for n in range(501)))
+    (zen,) = app.push("imports", Envelope("zen", 1)).accepted
+    coordinator = app.start_execution()
+    assert coordinator.dispatch_once() == 2  # one run of each key: acme's limit is 1
+    assert item_status(app, zen) in (QueueItemStatus.RUNNING, QueueItemStatus.SUCCEEDED)
 
 
 def test_the_directory_loader_fails_a_poll_of_a_path_that_is_no_directory(

@@ -245,7 +245,7 @@ class QueueDefinition(Generic[P]):
         if len(key) > KEY_LIMIT:
             raise PayloadError(f"{label} returned a key of {len(key)} characters "
                                f"(starting {key[:40]!r}); keys are at most {KEY_LIMIT} characters")
-        if "\x00" in key:  # no database keeps one in a text column (PostgreSQL refuses)
+        if "\x00" in key:  # not every database keeps one in a text column
             raise PayloadError(f"{label} returned {key!r}, which holds a NUL character; "
                                "return a key without one")
         return key

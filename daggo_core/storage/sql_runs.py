@@ -64,6 +64,33 @@ __all__ = ["SqlRuns"]
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 _RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
                .order_by(_runs.c.created_at, _runs.c.id))
+#: The most partition keys whose oldest queued run a claim adds beyond its scan window.
+_PARTITION_SCAN = 1000
+
+
+def _oldest_per_partition() -> CompoundSelect[tuple[str]]:
+    """The id of the oldest QUEUED run of each partition key (up to _PARTITION_SCAN
+    keys) and of the runs without one: a walk over the keys through the
+    (status, partition_key, created_at, id) index, a look-up per key, whatever is queued
+    before it."""
+    queued = _runs.c.status == RunStatus.QUEUED.value
+    keys = (select(func.min(_runs.c.partition_key).label("key")).where(queued)
+            .cte("queued_partition_keys", recursive=True))
+    following = (select(func.min(_runs.c.partition_key))
+                 .where(queued, _runs.c.partition_key > keys.c.key).scalar_subquery())
+    keys = keys.union_all(select(following).where(keys.c.key.is_not(None)))
+
+    def oldest(*where: ColumnElement[bool]) -> Select[tuple[str]]:
+        return (select(_runs.c.id).where(queued, *where)
+                .order_by(_runs.c.created_at, _runs.c.id).limit(1))
+
+    of_each = (select(oldest(_runs.c.partition_key == keys.c.key).scalar_subquery())
+               .where(keys.c.key.is_not(None)).limit(_PARTITION_SCAN))
+    return union_all(of_each.subquery().select(),
+                     oldest(_runs.c.partition_key.is_(None)).subquery().select())
+
+
+_OLDEST_PER_PARTITION = _oldest_per_partition()
 #: What `SqlDialect.epoch_ms` counts from.
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -307,7 +334,9 @@ class SqlRuns:
                    claimer: str | None = None) -> list[Run]:
         """Claim the queued runs `choose` picks, in one write transaction.
 
-        `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs and every
+        `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs (when there
+        are more, also the oldest of each partition key and of none, so that a backlog
+        of one key hides no other from fair share and partition limits) and every
         STARTING/STARTED run, and returns the ids to claim plus, for runs left queued, why
         they wait (stored as `wait_reason`). Claimed runs move to STARTING in a new
         attempt with a fresh heartbeat, recorded to `claimer` (the claiming process's
@@ -325,6 +354,10 @@ class SqlRuns:
             ids = list(conn.scalars(candidates))
             if not ids:
                 return []
+            if len(ids) == scan_limit:  # a full window: other keys' runs may lie beyond
+                scanned = set(ids)
+                ids += [run_id for run_id in conn.scalars(_OLDEST_PER_PARTITION)
+                        if run_id is not None and run_id not in scanned]
             queued = [run_from_row(r._mapping)
                       for r in conn.execute(_RUNS_BY_ID, {"ids": ids})]
             running = [run_from_row(r._mapping) for r in conn.execute(_ACTIVE_RUNS)]

@@ -854,6 +854,26 @@ class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStora
         storage.claim_runs(lambda q, r: ([q[0].id], {}))
         assert storage.get_run(queued[1].id).wait_reason is None
 
+    def test_a_full_claim_window_adds_the_oldest_run_of_every_partition_key(
+        self, storage: Storage
+    ) -> None:
+        backlog = [storage.add_run(make_run("imports", seconds=i, partition_key="acme"))
+                   for i in range(6)]
+        later = [storage.add_run(make_run("imports", seconds=10 + i, partition_key=key))
+                 for i, key in enumerate(["zen", "zen", "bolt"])]
+        manual = storage.add_run(make_run("report", seconds=20))
+        seen: list[list[str]] = []
+
+        def choose(q: list[Run], running: list[Run]) -> tuple[list[str], dict[str, str]]:
+            seen.append([r.id for r in q])
+            return [], {}
+
+        storage.claim_runs(choose, scan_limit=4)  # a full window: acme's runs alone
+        assert seen[-1] == [*(r.id for r in backlog[:4]), later[0].id, later[2].id,
+                            manual.id]  # oldest first, each key's oldest run added
+        storage.claim_runs(choose, scan_limit=20)  # the window holds every queued run
+        assert seen[-1] == [r.id for r in [*backlog, *later, manual]]
+
     def test_heartbeat_records_worker_and_time(self, storage: Storage) -> None:
         run = storage.add_run(make_run(status=RunStatus.STARTED))
         before = utcnow()
