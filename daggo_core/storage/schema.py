@@ -150,7 +150,7 @@ runs = Table(
     Column("attempt", Integer, nullable=False, default=0, server_default="0"),
     Index(None, "job_name", "created_at"),
     Index(None, "status", "created_at"),
-    Index(None, "status", "partition_key", "created_at", "id"),  # claims: oldest per key
+    Index(None, "status", "partition_key", "created_at"),  # claims: oldest per key
     Index(None, "created_at"),
     Index(None, "trigger", "created_at"),
     Index(None, "queue_item_id"),

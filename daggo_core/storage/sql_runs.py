@@ -71,7 +71,7 @@ _PARTITION_SCAN = 1000
 def _oldest_per_partition() -> CompoundSelect[tuple[str]]:
     """The id of the oldest QUEUED run of each partition key (up to _PARTITION_SCAN
     keys) and of the runs without one: a walk over the keys through the
-    (status, partition_key, created_at, id) index, a look-up per key, whatever is queued
+    (status, partition_key, created_at) index, a look-up per key, whatever is queued
     before it."""
     queued = _runs.c.status == RunStatus.QUEUED.value
     keys = (select(func.min(_runs.c.partition_key).label("key")).where(queued)

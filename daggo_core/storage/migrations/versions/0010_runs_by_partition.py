@@ -16,11 +16,11 @@ down_revision: str | None = "0009"
 branch_labels: str | tuple[str, ...] | None = None
 depends_on: str | tuple[str, ...] | None = None
 
-_INDEX = "ix_runs_status_partition_key_created_at_id"
+_INDEX = "ix_runs_status_partition_key_created_at"
 
 
 def upgrade() -> None:
-    op.create_index(_INDEX, "runs", ["status", "partition_key", "created_at", "id"])
+    op.create_index(_INDEX, "runs", ["status", "partition_key", "created_at"])
 
 
 def downgrade() -> None:
