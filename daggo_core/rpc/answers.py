@@ -1,5 +1,5 @@
 """The answer to `POST /rpc/<Service>.<Method>`: the JSON body in, the status and JSON
-body out. Both the Quart route and the ASGI fast path (`daggo_core.web.rpc_fast_path`)
+body out. Both the Quart route and the ASGI fast path (`daggo_core.web.fast_path`)
 answer with it."""
 
 from __future__ import annotations
