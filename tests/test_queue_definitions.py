@@ -471,8 +471,12 @@ def test_a_key_of_the_limit_is_kept() -> None:
 
 
 def _request(body: bytes) -> QueueRequest:
+    async def push_async(items: Any, key: str | None = None) -> PushResult:
+        return PushResult(accepted=("id1",))
+
     return QueueRequest(method="POST", path="/queues/x", headers={}, query={}, body=body,
-                        push=lambda items, key=None: PushResult(accepted=("id1",)))
+                        push=lambda items, key=None: PushResult(accepted=("id1",)),
+                        push_async=push_async)
 
 
 def test_a_request_parses_its_json_body() -> None:

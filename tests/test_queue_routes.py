@@ -31,8 +31,16 @@ def _webhook(request: QueueRequest) -> object:
     return {"received": body["id"], "accepted": len(pushed.accepted)}
 
 
+async def _async_webhook(request: QueueRequest) -> object:
+    """The same webhook as a coroutine: it awaits its push, leaving the loop free."""
+    body = request.json()
+    pushed = await request.push_async([body["data"]], key=body["id"])
+    return {"received": body["id"], "accepted": len(pushed.accepted)}
+
+
 QUEUE = (Queue[Envelope]("imports").route("/ingest/imports")
-         .route("/hooks/provider", _webhook).jobs(IMPORT, AUDIT).build())
+         .route("/hooks/provider", _webhook).route("/hooks/async", _async_webhook)
+         .jobs(IMPORT, AUDIT).build())
 
 
 @pytest.fixture
@@ -94,6 +102,9 @@ def test_a_route_with_a_handler_delivers_what_it_pushes(site: tuple[str, DaggoAp
     assert post(f"{url}/hooks/provider", body) == (200, {"received": "evt-9", "accepted": 0})
     status, answer = post(f"{url}/hooks/provider", b'{"id": "evt-10", "data": {}}')
     assert status == 400 and "customer" in answer["error"]["message"]
+    body = json.dumps({"id": "evt-11", "data": {"customer": "acme", "batch": 11}}).encode()
+    assert post(f"{url}/hooks/async", body) == (200, {"received": "evt-11", "accepted": 1})
+    assert post(f"{url}/hooks/async", body) == (200, {"received": "evt-11", "accepted": 0})
 
 
 def test_a_route_needs_the_apis_credentials(site: tuple[str, DaggoApp]) -> None:

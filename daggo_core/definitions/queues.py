@@ -19,7 +19,7 @@ import enum
 import inspect
 import json
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
@@ -117,7 +117,9 @@ class Pusher(Protocol):
 @frozen(kw_only=True)
 class QueueRequest:
     """A request to one of a queue's routes, as its handler gets it. `push(items,
-    key=None)` (supplied by the server) delivers items to the queue."""
+    key=None)` (supplied by the server) delivers items to the queue and returns once
+    they are stored; an async handler awaits `push_async(items, key=None)` instead,
+    which leaves the server's event loop free meanwhile."""
 
     method: str
     path: str
@@ -125,6 +127,7 @@ class QueueRequest:
     query: Mapping[str, str] = field(factory=dict)
     body: bytes = b""
     push: Callable[..., PushResult]
+    push_async: Callable[..., Awaitable[PushResult]]
 
     def json(self) -> Any:
         """The body parsed as JSON; raises PayloadError when it is not JSON."""

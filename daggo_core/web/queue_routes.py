@@ -5,7 +5,8 @@ of them; an `Idempotency-Key` header is the item key of a single payload. It ans
 202 with what became of the items (`accepted` ids, `deduplicated` ones with the item
 each duplicates, `rejected` messages), or 400 naming the bad fields when no item was
 accepted. A route with a handler gets every request as a `QueueRequest` and delivers
-items with `request.push(items, key=None)`; what it returns is answered as JSON (200),
+items with `request.push(items, key=None)` (an async handler: `await
+request.push_async(...)`); what it returns is answered as JSON (200),
 or, when it returns None, what its pushes did (202). Routes answer as the API does:
 bearer tokens, JSON errors, no CSRF token (`daggo_core.web.auth.INGRESS_ENDPOINT`). The
 `POST`s to a route without a handler are answered in front of Quart
@@ -29,7 +30,7 @@ from daggo_core.rpc.answers import error_answer
 from daggo_core.rpc.errors import rpc_error
 from daggo_core.serde import json_text, unstructure
 from daggo_core.services import Services
-from daggo_core.services.queues import ItemSource, QueuesPushRequest
+from daggo_core.services.queues import ItemSource, QueuesPushRequest, QueuesPushResponse
 from daggo_core.web.auth import INGRESS_ENDPOINT
 from daggo_core.web.fast_path import FastRoute
 
@@ -105,9 +106,7 @@ async def _handle(services: Services, queue: str, handler: Callable[[QueueReques
                   body: bytes) -> Response:
     pushes: list[PushResult] = []
 
-    def push(items: Sequence[Any], key: str | None = None) -> PushResult:
-        pushed = services.queues.deliver(QueuesPushRequest(queue=queue, items=tuple(items),
-                                                           key=key), source=ItemSource.ROUTE)
+    def recorded(pushed: QueuesPushResponse) -> PushResult:
         result = PushResult(accepted=pushed.accepted,
                             deduplicated=tuple((d.id, d.duplicate_of or "")
                                                for d in pushed.deduplicated),
@@ -115,9 +114,19 @@ async def _handle(services: Services, queue: str, handler: Callable[[QueueReques
         pushes.append(result)
         return result
 
+    def push(items: Sequence[Any], key: str | None = None) -> PushResult:
+        return recorded(services.queues.deliver(
+            QueuesPushRequest(queue=queue, items=tuple(items), key=key),
+            source=ItemSource.ROUTE))
+
+    async def push_async(items: Sequence[Any], key: str | None = None) -> PushResult:
+        return recorded(await services.queues.deliver_async(
+            QueuesPushRequest(queue=queue, items=tuple(items), key=key),
+            source=ItemSource.ROUTE))
+
     incoming = QueueRequest(method=request.method, path=request.path,
                             headers=dict(request.headers), query=dict(request.args),
-                            body=body, push=push)
+                            body=body, push=push, push_async=push_async)
     if inspect.iscoroutinefunction(handler):
         answer = await handler(incoming)
     else:
