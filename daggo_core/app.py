@@ -406,13 +406,20 @@ class DaggoApp:
         self._closed = True
         with contextlib.ExitStack() as closing:  # each step runs, whatever one raises
             closing.callback(self.storage.close)
-            closing.callback(self.services.queues.close)  # pushes under way first
             if self.primary is not None:  # what it still has to report goes first
                 closing.callback(self.primary.close)
             if self.events is not None:
                 closing.callback(self.events.close)
             closing.callback(self._close_execution)
+            # First (callbacks run last to first): the pushes under way are stored, and
+            # their events delivered, before anything else closes.
+            closing.callback(self._close_queues)
             self.feed.close()
+
+    def _close_queues(self) -> None:
+        self.services.queues.close()
+        if self.queues is not None:
+            self.queues.close()
 
     def _close_execution(self) -> None:
         if self.coordinator is not None:

@@ -63,11 +63,15 @@ class StorageError(DaggoError):
 
     `transient` is true when the database was unreachable, busy or restarting for the
     whole retry window (`database.retry_seconds`), false for an error retrying cannot fix.
+    `refused` is true when the database refused a statement's values (a constraint, a
+    value it cannot keep): the transaction stored nothing.
     """
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False,
+                 refused: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.refused = refused
 
 
 class AttemptSupersededError(DaggoError):

@@ -119,3 +119,17 @@ def test_closing_writes_what_was_submitted_then_refuses_more() -> None:
     assert first.result(0) == "FIRST" and pending.result(0) == "P"
     with pytest.raises(GroupClosedError, match="test-group is closed"):
         group.submit("late")
+
+
+def test_a_write_giving_too_few_outcomes_fails_its_group_and_the_writer_goes_on() -> None:
+    calls: list[list[str]] = []
+
+    def write(values: Sequence[str]) -> list[str | BaseException]:
+        calls.append(list(values))
+        return [] if values[0] == "short" else [v.upper() for v in values]
+
+    group: GroupCommit[str, str] = GroupCommit(write, name="test-short-group", most=10)
+    with pytest.raises(RuntimeError, match="0 outcomes were written for 1 values"):
+        group.submit("short").result(10)
+    assert group.submit("next").result(10) == "NEXT"
+    group.close()

@@ -114,6 +114,10 @@ class AwaitedGreetingsService(GreetingsService):
         await asyncio.sleep(0)
         return GreetingsSayHelloResponse(greeting=f"hello from the loop, {request.name}")
 
+    async def count_runs_async(self, request: GreetingsSayHelloRequest
+                               ) -> GreetingsCountRunsResponse:  # other messages: no twin
+        return GreetingsCountRunsResponse(runs=-1)
+
 
 def test_a_method_with_an_async_twin_is_answered_by_awaiting_it(
         storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:

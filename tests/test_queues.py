@@ -18,7 +18,7 @@ import daggo_core
 from daggo_core import Batch, Context, NoInput, Queue, dag
 from daggo_core.app import DaggoApp
 from daggo_core.config import Config, default_config
-from daggo_core.errors import PayloadError, QueueNotFoundError
+from daggo_core.errors import FailedPreconditionError, PayloadError, QueueNotFoundError
 from daggo_core.services.queues import (
     ItemSource,
     QueueItemsGetManyRequest,
@@ -235,6 +235,21 @@ def test_a_push_that_cannot_be_stored_fails_alone_in_its_group(
     assert isinstance(bad, TypeError) and "not JSON serializable" in str(bad)
     assert isinstance(good, QueuesPushResponse) and len(good.accepted) == 1
     assert app.storage.count_runs() == 2
+
+
+def test_pushes_are_refused_once_the_queues_closed(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    app = notes_app(config, apps)
+    assert len(app.push("notes", {"text": "a"}).accepted) == 1
+    app.services.queues.close()
+    with pytest.raises(FailedPreconditionError, match="the server is stopping"):
+        app.push("notes", {"text": "b"})
+    other = Queue[Note]("other").jobs(AUDIT).build()
+    app = apps(config, daggo_core.Definitions(jobs=[AUDIT], queues=[other]))
+    app.services.queues.close()  # before any push: no ingestor is made afterwards
+    with pytest.raises(FailedPreconditionError, match="the server is stopping"):
+        app.push("other", {"text": "c"})
+    assert app.storage.count_runs() == 1
 
 
 def test_a_failed_item_is_retried_then_dead_lettered_and_replayed(

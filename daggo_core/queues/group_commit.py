@@ -70,18 +70,34 @@ class GroupCommit(Generic[T, R]):
             thread.join()
 
     def _run(self) -> None:
-        while (group := self._next_group()) is not None:
-            if not group:
-                continue
-            try:
-                outcomes = self._write([value for value, _ in group])
-            except BaseException as exc:
-                outcomes = [exc] * len(group)
-            for (_, future), outcome in zip(group, outcomes, strict=True):
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+        try:
+            while (group := self._next_group()) is not None:
+                self._settle(group)
+        except BaseException as exc:  # a bug here: no caller may wait for ever
+            with self._changed:
+                self._thread = None
+                failed, self._pending = list(self._pending), deque()
+            for _, future in failed:
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(exc)
+            raise
+
+    def _settle(self, group: list[tuple[T, Future[R]]]) -> None:
+        """Write `group` and give each value's future its outcome."""
+        if not group:
+            return
+        try:
+            outcomes: Sequence[R | BaseException] = self._write([value for value, _ in group])
+            if len(outcomes) != len(group):
+                raise RuntimeError(f"{self._name}: {len(outcomes)} outcomes were written "
+                                   f"for {len(group)} values")
+        except BaseException as exc:
+            outcomes = [exc] * len(group)
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     def _next_group(self) -> list[tuple[T, Future[R]]] | None:
         """The values to write next; None, ending the thread, after `linger` s without."""

@@ -14,13 +14,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from attrs import frozen
 
 from daggo_core.definitions.queues import KEY_LIMIT, PushResult, QueueDefinition, QueueItemIn
-from daggo_core.errors import DaggoError, InvalidArgumentError, PayloadError, StorageError
-from daggo_core.queues.group_commit import GroupCommit
+from daggo_core.errors import (
+    DaggoError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    PayloadError,
+    StorageError,
+)
+from daggo_core.queues.group_commit import GroupClosedError, GroupCommit
 from daggo_core.serde import unstructure
 from daggo_core.storage.base import CursorAdvance, NewItem, QueueStorage
 from daggo_core.storage.records import (
@@ -39,6 +46,8 @@ __all__ = ["Delivered", "Ingestor"]
 
 #: The most characters of a rejected value kept with its error.
 _DETAIL_CHARS = 2000
+#: Why a delivery is refused once its ingestor was closed.
+STOPPING = "the server is stopping: push again to a running server"
 #: The most items stored in one group-commit transaction (a delivery larger alone).
 _GROUP_ITEMS = 1000
 
@@ -101,13 +110,18 @@ class Ingestor:
         """Check and store `values` (payload instances, JSON mappings or QueueItemIn),
         with others delivered meanwhile (see the module doc); `key`, for a single value,
         is its explicit item key."""
-        return self._group.submit(self._delivery(values, source, key)).result()
+        return self._submit(self._delivery(values, source, key)).result()
 
     async def deliver_async(self, values: Sequence[Any], *, source: ItemSource,
                             key: str | None = None) -> Delivered:
         """`deliver`, awaited without holding a thread of the event loop's."""
-        return await asyncio.wrap_future(
-            self._group.submit(self._delivery(values, source, key)))
+        return await asyncio.wrap_future(self._submit(self._delivery(values, source, key)))
+
+    def _submit(self, delivery: _Delivery) -> Future[Delivered]:
+        try:
+            return self._group.submit(delivery)
+        except GroupClosedError:
+            raise FailedPreconditionError(STOPPING) from None
 
     def push(self, values: Sequence[Any], *, source: ItemSource,
              cursor: CursorAdvance | None = None) -> PushResult:
@@ -131,13 +145,15 @@ class Ingestor:
         return _Delivery(values=tuple(values), source=source, key=key)
 
     def _store_group(self, deliveries: Sequence[_Delivery]) -> list[Delivered | BaseException]:
-        """Store `deliveries` in one transaction; when that fails, unless because the
-        database is unreachable, each alone, so that one that cannot be stored (a payload
-        instance holding what JSON cannot encode) fails alone."""
+        """Store `deliveries` in one transaction; when one of them made it fail before
+        anything was stored (a payload instance holding what JSON cannot encode, a value
+        the database refuses), each alone, so that the one that cannot be stored fails
+        alone. Any other failure (the database unreachable, a COMMIT whose outcome is not
+        known) fails the group: storing again could store it twice."""
         try:
             outcomes: list[Delivered | BaseException] = list(self._store(deliveries))
-        except Exception as exc:
-            if len(deliveries) == 1 or (isinstance(exc, StorageError) and exc.transient):
+        except (TypeError, ValueError, StorageError) as exc:
+            if len(deliveries) == 1 or (isinstance(exc, StorageError) and not exc.refused):
                 raise
             outcomes = [self._store_alone(delivery) for delivery in deliveries]
         self._accepted(outcomes)

@@ -32,6 +32,11 @@ class QueueRuntime:
         """The ingestor of queue `name`; raises QueueNotFoundError naming the queues."""
         return self._ingestors[self.definitions.queue(name).name]
 
+    def close(self) -> None:
+        """Take no more deliveries; return once those under way are stored."""
+        for ingestor in self._ingestors.values():
+            ingestor.close()
+
     def loaders(self) -> list[LoaderRunner]:
         """A runner for each queue's loader."""
         return [LoaderRunner(self._ingestors[queue.name], queue.loader)

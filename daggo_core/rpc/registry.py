@@ -5,9 +5,9 @@ returns an attrs response message: `RunsService.get_many(RunsGetManyRequest)` is
 `Runs.GetMany`. The registry is read off the service classes, daggo's own and the ones
 plugins add (`daggo_services`), and the methods' type hints, with the same rule for
 both: a new service method is an RPC method with no table to keep. A method with an
-`async` twin on its service (`push` and `push_async`, same request and response) is
-answered by awaiting the twin, holding none of the loop's threads while it waits;
-coroutine functions are never methods of their own.
+`async` twin on its service (`push` and `push_async`, same parameters, request and
+response types) is answered by awaiting the twin, holding none of the loop's threads
+while it waits; coroutine functions are never methods of their own.
 """
 
 from __future__ import annotations
@@ -128,11 +128,14 @@ def _method(entry: _Service, name: str, function: Callable[..., Any]) -> RpcMeth
         return None
     method_name = _camel(name)
     twin = getattr(entry.kind, f"{name}_async", None)
+    if twin is not None and (not inspect.iscoroutinefunction(twin)
+                             or typing.get_type_hints(twin) != hints):
+        twin = None  # only a coroutine taking and returning the same messages is a twin
     return RpcMethod(name=f"{entry.name}.{method_name}", service=entry.name,
                      attribute=entry.attribute, function=name, request=request,
                      response=response, doc=inspect.getdoc(function) or "",
                      provider=entry.provider, example=entry.examples.get(method_name),
-                     awaitable=f"{name}_async" if inspect.iscoroutinefunction(twin) else None)
+                     awaitable=None if twin is None else f"{name}_async")
 
 
 def _check_plugin_service(entry: _Service, found: Mapping[str, RpcMethod]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ from daggo_core.errors import (
     QueueItemNotFoundError,
     QueueNotFoundError,
 )
-from daggo_core.queues.ingestion import Delivered, Ingestor
+from daggo_core.queues.ingestion import STOPPING, Delivered, Ingestor
 from daggo_core.queues.retries import retry_item
 from daggo_core.services.context import ServiceContext
 from daggo_core.services.cursors import cursor_moment, decode_cursor, encode_cursor
@@ -344,6 +345,8 @@ class QueuesService:
         self.context = context
         self.storage = context.storage
         self._ingestors: dict[str, Ingestor] = {}
+        self._opening = threading.Lock()
+        self._closed = False
 
     def get_many(self) -> QueuesGetManyResponse:
         """Every active queue with its items by status, dead letters and loader health."""
@@ -411,7 +414,10 @@ class QueuesService:
 
     def close(self) -> None:
         """Take no more pushes; return once those under way are stored."""
-        for ingestor in self._ingestors.values():
+        with self._opening:
+            self._closed = True
+            ingestors = list(self._ingestors.values())
+        for ingestor in ingestors:
             ingestor.close()
 
     def _checked(self, request: QueuesPushRequest) -> Ingestor:
@@ -425,17 +431,23 @@ class QueuesService:
     def ingestor(self, name: str) -> Ingestor:
         """The ingestor of queue `name` (it needs the app's code, which checks items)."""
         found = self._ingestors.get(name)
-        if found is None:
-            definitions = self.context.definitions
-            if definitions is None:
-                raise FailedPreconditionError(
-                    "pushing items needs the app's code, which checks them: push to a "
-                    "running server (daggo queue push --url URL), or give the app (-m/-f)")
-            queue: QueueDefinition[Any] = definitions.queue(name)
-            runtime = self.context.runtime
-            found = self._ingestors[name] = Ingestor(
-                self.storage, queue,
-                on_accepted=runtime.wake_coordinator if runtime is not None else None)
+        if found is not None:
+            return found
+        definitions = self.context.definitions
+        if definitions is None:
+            raise FailedPreconditionError(
+                "pushing items needs the app's code, which checks them: push to a "
+                "running server (daggo queue push --url URL), or give the app (-m/-f)")
+        queue: QueueDefinition[Any] = definitions.queue(name)
+        runtime = self.context.runtime
+        with self._opening:
+            if self._closed:
+                raise FailedPreconditionError(STOPPING)
+            found = self._ingestors.get(queue.name)
+            if found is None:
+                found = self._ingestors[queue.name] = Ingestor(
+                    self.storage, queue,
+                    on_accepted=runtime.wake_coordinator if runtime is not None else None)
         return found
 
 

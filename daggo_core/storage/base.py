@@ -289,11 +289,13 @@ class RunStorage(Protocol):
         """
 
     def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500,
-                   claimer: str | None = None) -> list[Run]:
+                   key_scan_limit: int = 1000, claimer: str | None = None) -> list[Run]:
         """Claim the queued runs that `choose(queued, running)` picks, in one transaction:
         each starts a new attempt (STARTING), recorded to `claimer`.
 
-        `queued` holds up to `scan_limit` oldest QUEUED runs, `running` every STARTING or
+        `queued` holds up to `scan_limit` oldest QUEUED runs (when more are queued, also
+        the oldest of up to `key_scan_limit` partition keys, the keys taken in turn over
+        successive claims, and of the runs without one), `running` every STARTING or
         STARTED run; runs left queued get the returned reason as `wait_reason`. Safe with
         several claimers on one database: each run is returned to one only.
         """

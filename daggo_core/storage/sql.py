@@ -45,6 +45,7 @@ class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules, SqlWorkers
         self.dialect = dialect or SqlDialect()
         self._tx = Transactions(engine, self.dialect, retry_seconds=retry_seconds)
         self._candidates: dict[int, Select[tuple[str]]] = {}
+        self._walk_after = ""  # where the next claim's walk over partition keys goes on
 
     def reading(self, fn: Callable[[], T]) -> T:
         """`fn()`, its reads of this storage in one read transaction; `fn` only reads."""

@@ -64,33 +64,32 @@ __all__ = ["SqlRuns"]
 _SET_WAIT_REASON = _runs.update().where(_runs.c.id == bindparam("key_id"))
 _RUNS_BY_ID = (select(*RUN_COLUMNS).where(_runs.c.id.in_(bindparam("ids", expanding=True)))
                .order_by(_runs.c.created_at, _runs.c.id))
-#: The most partition keys whose oldest queued run a claim adds beyond its scan window.
-_PARTITION_SCAN = 1000
+_QUEUED = _runs.c.status == RunStatus.QUEUED.value
 
 
-def _oldest_per_partition() -> CompoundSelect[tuple[str]]:
-    """The id of the oldest QUEUED run of each partition key (up to _PARTITION_SCAN
-    keys) and of the runs without one: a walk over the keys through the
+def _oldest_queued(*where: ColumnElement[bool]) -> Select[tuple[str]]:
+    return (select(_runs.c.id).where(_QUEUED, *where)
+            .order_by(_runs.c.created_at, _runs.c.id).limit(1))
+
+
+def _partition_walk() -> Select[Any]:
+    """Each partition key after `after` that has QUEUED runs (up to `keys` of them, in
+    order) with its oldest QUEUED run's id: a walk over the keys through the
     (status, partition_key, created_at) index, a look-up per key, whatever is queued
     before it."""
-    queued = _runs.c.status == RunStatus.QUEUED.value
-    keys = (select(func.min(_runs.c.partition_key).label("key")).where(queued)
+    walk = (select(func.min(_runs.c.partition_key).label("key"))
+            .where(_QUEUED, _runs.c.partition_key > bindparam("after"))
             .cte("queued_partition_keys", recursive=True))
     following = (select(func.min(_runs.c.partition_key))
-                 .where(queued, _runs.c.partition_key > keys.c.key).scalar_subquery())
-    keys = keys.union_all(select(following).where(keys.c.key.is_not(None)))
-
-    def oldest(*where: ColumnElement[bool]) -> Select[tuple[str]]:
-        return (select(_runs.c.id).where(queued, *where)
-                .order_by(_runs.c.created_at, _runs.c.id).limit(1))
-
-    of_each = (select(oldest(_runs.c.partition_key == keys.c.key).scalar_subquery())
-               .where(keys.c.key.is_not(None)).limit(_PARTITION_SCAN))
-    return union_all(of_each.subquery().select(),
-                     oldest(_runs.c.partition_key.is_(None)).subquery().select())
+                 .where(_QUEUED, _runs.c.partition_key > walk.c.key).scalar_subquery())
+    walk = walk.union_all(select(following).where(walk.c.key.is_not(None)))
+    return (select(walk.c.key, _oldest_queued(_runs.c.partition_key == walk.c.key)
+                   .scalar_subquery())
+            .where(walk.c.key.is_not(None)).limit(bindparam("keys")))
 
 
-_OLDEST_PER_PARTITION = _oldest_per_partition()
+_PARTITION_WALK = _partition_walk()
+_OLDEST_WITHOUT_PARTITION = _oldest_queued(_runs.c.partition_key.is_(None))
 #: What `SqlDialect.epoch_ms` counts from.
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -155,6 +154,7 @@ class SqlRuns:
 
     _tx: Transactions
     _candidates: dict[int, Select[tuple[str]]]
+    _walk_after: str
 
     def add_run(self, run: Run, events: Sequence[Event] = ()) -> Run:
         """Insert a new run (with its tags) and its first events in one transaction."""
@@ -331,12 +331,13 @@ class SqlRuns:
         return self._tx.write("start_run", tx)
 
     def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500,
-                   claimer: str | None = None) -> list[Run]:
+                   key_scan_limit: int = 1000, claimer: str | None = None) -> list[Run]:
         """Claim the queued runs `choose` picks, in one write transaction.
 
         `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs (when there
-        are more, also the oldest of each partition key and of none, so that a backlog
-        of one key hides no other from fair share and partition limits) and every
+        are more, also the oldest of up to `key_scan_limit` partition keys, each key in
+        turn over successive claims, and of the runs without one: a backlog of one key
+        does not keep the others' oldest runs from being considered) and every
         STARTING/STARTED run, and returns the ids to claim plus, for runs left queued, why
         they wait (stored as `wait_reason`). Claimed runs move to STARTING in a new
         attempt with a fresh heartbeat, recorded to `claimer` (the claiming process's
@@ -351,13 +352,11 @@ class SqlRuns:
         def tx(conn: Connection) -> list[Run]:
             dialect.limit_lock_wait(conn, _SETTLE_LOCK_WAIT_SECONDS)
             dialect.lock(conn, LockArea.CLAIMS)
-            ids = list(conn.scalars(candidates))
+            ids: list[str] = list(conn.scalars(candidates))
             if not ids:
                 return []
             if len(ids) == scan_limit:  # a full window: other keys' runs may lie beyond
-                scanned = set(ids)
-                ids += [run_id for run_id in conn.scalars(_OLDEST_PER_PARTITION)
-                        if run_id is not None and run_id not in scanned]
+                ids += self._beyond_window(conn, set(ids), key_scan_limit)
             queued = [run_from_row(r._mapping)
                       for r in conn.execute(_RUNS_BY_ID, {"ids": ids})]
             running = [run_from_row(r._mapping) for r in conn.execute(_ACTIVE_RUNS)]
@@ -378,6 +377,18 @@ class SqlRuns:
             return [claimed[run_id] for run_id in chosen if run_id in claimed]
 
         return self._tx.write("claim_runs", tx)
+
+    def _beyond_window(self, conn: Connection, scanned: set[str],
+                       key_limit: int) -> list[str]:
+        """The oldest QUEUED run of up to `key_limit` partition keys, going on after the
+        last key of the previous call (so that every key comes round), and of the runs
+        without one; those not `scanned` already."""
+        walked = conn.execute(_PARTITION_WALK, {"after": self._walk_after,
+                                                "keys": key_limit}).all()
+        self._walk_after = str(walked[-1][0]) if len(walked) == key_limit else ""
+        found: list[str] = [row[1] for row in walked]
+        found.extend(conn.scalars(_OLDEST_WITHOUT_PARTITION))
+        return [run_id for run_id in found if run_id not in scanned]
 
     def _claim_candidates(self, limit: int) -> Select[tuple[str]]:
         cached = self._candidates.get(limit)

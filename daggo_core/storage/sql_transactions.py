@@ -19,7 +19,13 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from daggo_core.errors import StorageError
 from daggo_core.storage.base import EventListener
@@ -195,7 +201,8 @@ class Transactions:
 
 
 def _storage_error(operation: str, exc: SQLAlchemyError) -> StorageError:
-    return StorageError(f"{operation} failed: {_cause(exc)}")
+    return StorageError(f"{operation} failed: {_cause(exc)}",
+                        refused=isinstance(exc, DataError | IntegrityError))
 
 
 def _cause(exc: BaseException) -> str:

@@ -873,6 +873,14 @@ class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStora
                             manual.id]  # oldest first, each key's oldest run added
         storage.claim_runs(choose, scan_limit=20)  # the window holds every queued run
         assert seen[-1] == [r.id for r in [*backlog, *later, manual]]
+        # One key per claim: the keys come in turn (acme, in the window, then bolt, zen),
+        # then round again.
+        beyond = []
+        for _ in range(4):
+            storage.claim_runs(choose, scan_limit=4, key_scan_limit=1)
+            beyond.append(seen[-1][4:])
+        assert beyond == [[manual.id], [later[2].id, manual.id], [later[0].id, manual.id],
+                          [manual.id]]
 
     def test_heartbeat_records_worker_and_time(self, storage: Storage) -> None:
         run = storage.add_run(make_run(status=RunStatus.STARTED))
