@@ -200,7 +200,8 @@ def loader_round(database: DatabaseConfig, items: int, batch: int) -> float:
     config.database = database
     app = daggo_core.open(config, definitions(CountingSource(items, batch)))
     try:
-        seconds = asyncio.run(drain(QueueRuntime(app.storage, app.definitions)))
+        seconds = asyncio.run(drain(QueueRuntime(app.storage, app.definitions,
+                                                 ingestor=app.services.queues.ingestor)))
         assert stored_items(app.storage) == items and app.storage.count_runs() == items
         return items / seconds
     finally:

@@ -240,6 +240,7 @@ class DaggoApp:
                 self.start_scheduler().run_forever(), name="daggo-scheduler")
         if self.definitions.queues:
             self.queues = QueueRuntime(self.storage, self.definitions,
+                                       ingestor=self.services.queues.ingestor,
                                        on_accepted=coordinator.wake)
             self._tasks["queues"] = asyncio.create_task(self.queues.run_forever(),
                                                         name="daggo-queues")
@@ -413,13 +414,8 @@ class DaggoApp:
             closing.callback(self._close_execution)
             # First (callbacks run last to first): the pushes under way are stored, and
             # their events delivered, before anything else closes.
-            closing.callback(self._close_queues)
+            closing.callback(self.services.queues.close)
             self.feed.close()
-
-    def _close_queues(self) -> None:
-        self.services.queues.close()
-        if self.queues is not None:
-            self.queues.close()
 
     def _close_execution(self) -> None:
         if self.coordinator is not None:

@@ -140,6 +140,6 @@ def test_a_push_to_a_queue_route_is_answered_as_through_quart(
     assert (fast[0], fast[2]) == quart_post(app, "/ingest/notes", b'{"text": 5}')
 
 
-def test_a_route_with_variable_parts_is_answered_by_quart(app: daggo_core.DaggoApp) -> None:
+def test_a_route_with_variable_parts_takes_pushes_through_quart(app: daggo_core.DaggoApp) -> None:
     status, _, answer = asgi_post(app, "/hooks/github", [b'{"text": "push"}'])
     assert status == 202 and len(json.loads(answer)["accepted"]) == 1

@@ -15,31 +15,22 @@ __all__ = ["QueueRuntime"]
 
 
 class QueueRuntime:
-    """What runs for the app's queues: `ingestor(name)` stores deliveries to a queue;
-    `run_forever()` runs every loader and the item retrier. `on_accepted` is called
-    after runs were queued (to wake this process's coordinator)."""
+    """What runs for the app's queues: `run_forever()` runs every loader, delivering
+    through `ingestor(name)` (the app's one ingestor per queue, shared with its routes
+    and API), and the item retrier. `on_accepted` is called after retried runs were
+    queued (to wake this process's coordinator)."""
 
     def __init__(self, storage: RetryStorage, definitions: Definitions, *,
+                 ingestor: Callable[[str], Ingestor],
                  on_accepted: Callable[[], None] | None = None) -> None:
         self.storage = storage
         self.definitions = definitions
-        self.on_accepted = on_accepted
-        self._ingestors = {queue.name: Ingestor(storage, queue, on_accepted=on_accepted)
-                           for queue in definitions.queues}
+        self.ingestor = ingestor
         self.retrier = ItemRetrier(storage, definitions.jobs_by_name, on_queued=on_accepted)
-
-    def ingestor(self, name: str) -> Ingestor:
-        """The ingestor of queue `name`; raises QueueNotFoundError naming the queues."""
-        return self._ingestors[self.definitions.queue(name).name]
-
-    def close(self) -> None:
-        """Take no more deliveries; return once those under way are stored."""
-        for ingestor in self._ingestors.values():
-            ingestor.close()
 
     def loaders(self) -> list[LoaderRunner]:
         """A runner for each queue's loader."""
-        return [LoaderRunner(self._ingestors[queue.name], queue.loader)
+        return [LoaderRunner(self.ingestor(queue.name), queue.loader)
                 for queue in self.definitions.queues if queue.loader is not None]
 
     async def run_forever(self) -> None:
