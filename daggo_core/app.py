@@ -29,6 +29,8 @@ from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.metrics import DaggoMetrics
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.queues.runtime import QueueRuntime
+from daggo_core.scheduling.asset_automation import AssetAutomation
+from daggo_core.scheduling.backfill_runner import BackfillRunner
 from daggo_core.scheduling.scheduler import Scheduler
 from daggo_core.services import ServiceContext, Services
 from daggo_core.services.jobs import JobsLaunchRequest
@@ -238,6 +240,13 @@ class DaggoApp:
         if self.config.scheduler.enabled:
             self._tasks["scheduler"] = asyncio.create_task(
                 self.start_scheduler().run_forever(), name="daggo-scheduler")
+        self._tasks["backfills"] = asyncio.create_task(
+            BackfillRunner(self.storage, on_queued=coordinator.wake).run_forever(),
+            name="daggo-backfills")
+        if any(node.spec.automation for node in self.definitions.asset_graph.nodes.values()):
+            self._tasks["automation"] = asyncio.create_task(
+                AssetAutomation(self.storage, on_launch=coordinator.wake).run_forever(),
+                name="daggo-automation")
         if self.definitions.queues:
             self.queues = QueueRuntime(self.storage, self.definitions,
                                        ingestor=self.services.queues.ingestor,
@@ -361,12 +370,15 @@ class DaggoApp:
             await asyncio.to_thread(self.close)
 
     def component_states(self) -> dict[str, str]:
-        """The coordinator, monitor, scheduler and executor of this process (in a web
-        process, of the primary), and their states."""
+        """The coordinator, monitor, scheduler, backfill runner, asset automation,
+        queue runtime and executor of this process (in a web process, of the primary),
+        and their states."""
         if self.primary is not None:
             return self.primary.components()[0]
         states: dict[str, str] = {}
-        names = ("coordinator", "monitor", "scheduler",
+        automated = any(n.spec.automation for n in self.definitions.asset_graph.nodes.values())
+        names = ("coordinator", "monitor", "scheduler", "backfills",
+                 *(("automation",) if automated else ()),
                  *(("queues",) if self.definitions.queues else ()))
         for name in names:
             task = self._tasks.get(name)

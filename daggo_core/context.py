@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
+from daggo_core.errors import FailedPreconditionError
+
 if TYPE_CHECKING:
+    from daggo_core.definitions.partitions import TimeWindow
     from daggo_core.queue_context import QueueMeta
 
-__all__ = ["Context", "StepLog", "check_json"]
+__all__ = ["Context", "RunPartition", "StepLog", "check_json"]
 
 _py_logger = logging.getLogger("daggo.step")
 
@@ -52,6 +55,20 @@ class StepLog:
         self.log(logging.ERROR, message, *args, **data)
 
 
+@define(kw_only=True, frozen=True)
+class RunPartition:
+    """The partitions a run covers: one key, or a range of keys (`key` "first...last");
+    `time_window` spans them for time-window partitions."""
+
+    key: str
+    keys: tuple[str, ...]
+    time_window: TimeWindow | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return len(self.keys) != 1 or self.keys[0] != self.key
+
+
 @define(kw_only=True)
 class Context:
     """What an op knows about the run it is part of."""
@@ -69,6 +86,39 @@ class Context:
     metadata: dict[str, Any] = field(factory=dict, repr=False)
     #: The queue item of the run (a `daggo_core.QueueMeta`), read with `queue_meta(ctx)`.
     queue: QueueMeta | None = field(default=None, repr=False)
+    #: The partitions the run covers, if it has a partition key.
+    partition: RunPartition | None = field(default=None, repr=False)
+
+    @property
+    def partition_key(self) -> str | None:
+        """The run's partition key (its job's partition, or its queue item's), or None.
+
+        A run over a range of partitions has no single key: this raises
+        FailedPreconditionError; read `partition_keys` or `partition_key_range`.
+        """
+        if self.partition is None:
+            return None
+        if self.partition.is_range:
+            raise FailedPreconditionError(
+                f"run {self.run_id} covers the partitions {self.partition.key}, not one; "
+                "read ctx.partition_keys or ctx.partition_key_range")
+        return self.partition.key
+
+    @property
+    def partition_keys(self) -> tuple[str, ...]:
+        """Every partition key the run covers, in order (empty without partitions)."""
+        return () if self.partition is None else self.partition.keys
+
+    @property
+    def partition_key_range(self) -> tuple[str, str] | None:
+        """The first and last partition keys the run covers (the same for one key)."""
+        keys = self.partition_keys
+        return (keys[0], keys[-1]) if keys else None
+
+    @property
+    def partition_time_window(self) -> TimeWindow | None:
+        """The time window the run's partitions span, for time-window partitions."""
+        return None if self.partition is None else self.partition.time_window
 
     def add_metadata(self, **values: Any) -> None:
         """Record metadata for this step (`ctx.add_metadata(rows=120, path="s3://...")`),

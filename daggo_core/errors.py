@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AssetNotFoundError",
     "AttemptSupersededError",
+    "BackfillNotFoundError",
     "ConfigError",
     "CursorMovedError",
     "DaggoError",
@@ -98,6 +100,14 @@ class JobNotFoundError(NotFoundError):
 
 class QueueNotFoundError(NotFoundError):
     """No queue with the given name is defined or synced."""
+
+
+class AssetNotFoundError(NotFoundError):
+    """No asset with the given key is defined or synced."""
+
+
+class BackfillNotFoundError(NotFoundError):
+    """No backfill with the given id exists in storage."""
 
 
 class RunNotFoundError(NotFoundError):

@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from daggo_core.definitions.assets import AssetDefinition
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.errors import DaggoError, DefinitionLoadError
@@ -25,12 +26,14 @@ def as_definitions(value: Any, where: str) -> Definitions:
         return value
     if isinstance(value, JobDefinition):
         return Definitions(jobs=[value])
+    if isinstance(value, AssetDefinition):
+        return Definitions(assets=[value])
     if isinstance(value, JobBuilder):
         raise DefinitionLoadError(f"{where} is a job builder; call .build() on it")
     if isinstance(value, (list, tuple)):
         return Definitions.merge(*(as_definitions(v, where) for v in value))
     raise DefinitionLoadError(
-        f"{where} is a {type(value).__name__}, not Definitions or a job"
+        f"{where} is a {type(value).__name__}, not Definitions, a job or an asset"
     )
 
 
@@ -42,7 +45,7 @@ def load_definitions(
 
     `module` is `pkg.module` or `pkg.module:attr`; `file` a path to a .py file (optionally
     `path.py:attr`). Without `attr`, the module's `defs`/`definitions` attribute is used,
-    else every Definitions and job defined at its top level.
+    else every Definitions, job and asset defined at its top level.
     """
     base = Path(cwd or os.getcwd())
     if module and file:
@@ -74,10 +77,11 @@ def load_definitions(
         value = getattr(mod, name, None)
         if isinstance(value, Definitions):
             return value
-    found = [v for v in vars(mod).values() if isinstance(v, (Definitions, JobDefinition))]
+    found = [v for v in vars(mod).values()
+             if isinstance(v, (Definitions, JobDefinition, AssetDefinition))]
     if not found:
         raise DefinitionLoadError(
-            f"{path_part!r} defines no Definitions or jobs at its top level; "
+            f"{path_part!r} defines no Definitions, jobs or assets at its top level; "
             f"name one with {path_part}:attr"
         )
     return Definitions.merge(*found)

@@ -147,7 +147,8 @@ def test_concurrent_starts_start_the_runtime_once(cfg, apps):
         await app.stop()
         return names
 
-    assert asyncio.run(main()) == ["daggo-coordinator", "daggo-run-monitor", "daggo-scheduler",
+    assert asyncio.run(main()) == ["daggo-backfills", "daggo-coordinator", "daggo-run-monitor",
+                                   "daggo-scheduler",
                                    "daggo-work-listener"]
 
 

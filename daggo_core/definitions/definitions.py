@@ -9,6 +9,9 @@ from typing import Any
 
 from attrs import field, frozen
 
+from daggo_core.definitions.asset_graph import AssetGraph, build_asset_graph
+from daggo_core.definitions.asset_specs import AssetSpec
+from daggo_core.definitions.assets import AssetDefinition
 from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.definitions.queues import Queue, QueueDefinition
 from daggo_core.errors import DefinitionError, JobNotFoundError, QueueNotFoundError
@@ -20,28 +23,33 @@ def _jobs_tuple(value: Iterable[Any]) -> tuple[JobDefinition, ...]:
     return tuple(value)
 
 
+def _assets_tuple(value: Iterable[Any]) -> tuple[AssetDefinition | AssetSpec, ...]:
+    return tuple(value)
+
+
 def _queues_tuple(value: Iterable[Any]) -> tuple[QueueDefinition[Any], ...]:
     return tuple(value)
 
 
 @frozen(kw_only=True)
 class Definitions:
-    """The jobs and queues of an app and the resources its ops get (`ctx.resources[name]`).
+    """The jobs, queues and assets of an app and the resources its ops get
+    (`ctx.resources[name]`).
 
-    Every job a queue attaches is one of `jobs`. `assets` are accepted only empty for
-    now: they are refused, saying so, until that feature exists.
+    Every job a queue attaches is one of `jobs`. `assets` holds `@asset`s, each run by a
+    job of its own that `jobs` then includes, and `AssetSpec`s of assets made outside
+    daggo; assets the ops of `jobs` declare join them in `asset_graph`.
     """
 
     jobs: tuple[JobDefinition, ...] = field(default=(), converter=_jobs_tuple)
     queues: tuple[QueueDefinition[Any], ...] = field(default=(), converter=_queues_tuple)
-    assets: tuple[Any, ...] = field(default=(), converter=tuple)
+    assets: tuple[AssetDefinition | AssetSpec, ...] = field(default=(),
+                                                             converter=_assets_tuple)
     resources: Mapping[str, Any] = field(factory=dict)
+    asset_graph: AssetGraph = field(init=False, default=AssetGraph({}))
 
     def __attrs_post_init__(self) -> None:
         problems: list[str] = []
-        if self.assets:
-            problems.append("assets are not available yet; define jobs, queues and resources "
-                            "only")
         jobs: dict[str, JobDefinition] = {}
         given: tuple[object, ...] = self.jobs  # an app without type checking may give anything
         for job in given:
@@ -54,8 +62,13 @@ class Definitions:
             else:
                 jobs[job.name] = job
         problems.extend(_queue_problems(self.queues, jobs))
+        graph, asset_jobs, asset_problems = build_asset_graph(list(jobs.values()), self.assets)
+        problems.extend(asset_problems)
         if problems:
             raise DefinitionError("Definitions", problems)
+        # The jobs made for assets run like any other: they join `jobs`.
+        object.__setattr__(self, "jobs", (*self.jobs, *asset_jobs))
+        object.__setattr__(self, "asset_graph", graph)
 
     @functools.cached_property
     def jobs_by_name(self) -> Mapping[str, JobDefinition]:
@@ -85,16 +98,19 @@ class Definitions:
         raise QueueNotFoundError(f"no queue named {name!r} (defined queues: {known})")
 
     @classmethod
-    def merge(cls, *items: Definitions | JobDefinition | QueueDefinition[Any]) -> Definitions:
-        """Combine Definitions, bare jobs and bare queues into one Definitions (duplicates
-        are errors)."""
+    def merge(cls, *items: Definitions | JobDefinition | QueueDefinition[Any] | AssetDefinition
+              | AssetSpec) -> Definitions:
+        """Combine Definitions, bare jobs, queues and assets into one Definitions
+        (duplicates are errors)."""
         jobs: list[JobDefinition] = []
         queues: list[QueueDefinition[Any]] = []
+        assets: list[object] = []
         resources: dict[str, Any] = {}
         for item in items:
             if isinstance(item, Definitions):
-                jobs.extend(item.jobs)
+                jobs.extend(job for job in item.jobs if job.asset_key is None)
                 queues.extend(item.queues)
+                assets.extend(item.assets)
                 twice = sorted(set(resources) & set(item.resources))
                 if twice:
                     raise DefinitionError("Definitions.merge", [
@@ -103,9 +119,11 @@ class Definitions:
                 resources.update(item.resources)
             elif isinstance(item, QueueDefinition):
                 queues.append(item)
+            elif isinstance(item, AssetDefinition | AssetSpec):
+                assets.append(item)
             else:
                 jobs.append(item)
-        return cls(jobs=jobs, queues=queues, resources=resources)
+        return cls(jobs=jobs, queues=queues, assets=assets, resources=resources)
 
 
 def _queue_problems(queues: tuple[object, ...], jobs: Mapping[str, JobDefinition]) -> list[str]:

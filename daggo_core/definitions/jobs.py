@@ -19,6 +19,7 @@ from daggo_core.definitions.params_check import (
     takes_no_params,
 )
 from daggo_core.definitions.params_schema import ParamsSchema, params_schema
+from daggo_core.definitions.partitions import PartitionsDefinition
 from daggo_core.definitions.schedules import (
     CatchUp,
     Overlap,
@@ -36,7 +37,7 @@ from daggo_core.definitions.snapshot import (
 from daggo_core.errors import DefinitionError, ParamsError
 from daggo_core.serde import unserializable_reasons, unstructure
 
-__all__ = ["InputBinding", "JobBuilder", "JobDefinition"]
+__all__ = ["InputBinding", "JobBuilder", "JobDefinition", "input_wiring", "type_label"]
 
 
 @frozen(kw_only=True)
@@ -65,6 +66,25 @@ class JobDefinition:
     max_concurrent_steps: int | None = None
     timeout: float | None = None
     run_retries: int = 0
+    partitions: PartitionsDefinition | None = None
+    #: Ops whose output is not computed but loaded from the latest materialization of
+    #: an asset (op name -> asset key): the upstream assets of an asset's job.
+    sourced: Mapping[str, str] = field(factory=dict)
+    #: The asset this job was made for (by `@asset`), if any.
+    asset_key: str | None = None
+
+    @property
+    def max_partitions_per_run(self) -> int:
+        """How many partitions one run may cover: what every op it executes allows."""
+        if self.partitions is None:
+            return 1
+        return min((op.max_partitions_per_run for name, op in self.ops.items()
+                    if name not in self.sourced), default=1)
+
+    def asset_ops(self) -> dict[str, tuple[str, ...]]:
+        """The assets each op the job executes materializes (op name -> asset keys)."""
+        return {name: tuple(spec.key for spec in op.assets)
+                for name, op in self.ops.items() if op.assets and name not in self.sourced}
 
     def downstream(self, op_name: str) -> tuple[str, ...]:
         """Names of every op that depends, directly or not, on `op_name`, in order."""
@@ -117,11 +137,12 @@ class JobDefinition:
                 OpSnapshot(
                     name=name,
                     description=self.ops[name].description,
-                    input_type=_type_label(self.ops[name].input_type),
-                    output_type=_type_label(self.ops[name].output_type),
+                    input_type=type_label(self.ops[name].input_type),
+                    output_type=type_label(self.ops[name].output_type),
                     is_async=self.ops[name].is_async,
+                    assets=tuple(spec.key for spec in self.ops[name].assets),
                     inputs=tuple(
-                        InputSnapshot(field=b.field, type=_type_label(b.type), wiring=b.wiring,
+                        InputSnapshot(field=b.field, type=type_label(b.type), wiring=b.wiring,
                                       producers=b.producers)
                         for b in self.inputs[name]
                     ),
@@ -132,10 +153,16 @@ class JobDefinition:
             param_classes=schema.classes,
             schedules=tuple(schedule_snapshot(s) for s in self.schedules),
             tags=dict(self.tags),
+            partitions=None if self.partitions is None else self.partitions.snapshot(),
+            partitions_description="" if self.partitions is None
+            else self.partitions.describe(),
+            max_partitions_per_run=self.max_partitions_per_run,
+            sourced=dict(self.sourced),
+            asset_key=self.asset_key,
         )
 
 
-def _type_label(tp: Any) -> str:
+def type_label(tp: Any) -> str:
     if tp is None:
         return ""
     if isinstance(tp, type):
@@ -143,7 +170,8 @@ def _type_label(tp: Any) -> str:
     return repr(tp).replace("typing.", "")
 
 
-def _classify(tp: Any) -> tuple[Wiring, Any]:
+def input_wiring(tp: Any) -> tuple[Wiring, Any]:
+    """How an input field typed `tp` is fed, and the output type it reads."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is list and len(args) == 1:
@@ -169,13 +197,15 @@ class JobBuilder:
         max_concurrent_steps: int | None = None,
         timeout: float | None = None,
         run_retries: int = 0,
+        partitions: PartitionsDefinition | None = None,
     ) -> None:
         """Start a job named `name`.
 
         `max_concurrent_runs` caps this job's runs executing at once; `max_concurrent_steps`
         caps its parallel steps (default: `execution.max_concurrent_steps`); `timeout`
         (seconds) fails a run that takes longer; `run_retries` re-queues a run whose worker
-        was lost up to that many times.
+        was lost up to that many times. With `partitions`, each run is launched for one
+        partition key (or a range, where the ops allow it), read as `ctx.partition_key`.
         """
         self.name = name
         self.description = description
@@ -185,8 +215,24 @@ class JobBuilder:
         self.max_concurrent_steps = max_concurrent_steps
         self.timeout = timeout
         self.run_retries = run_retries
+        self.partitions = partitions
         self._ops: list[OpDefinition] = []
         self._schedules: list[ScheduleDefinition] = []
+        self._sourced: dict[str, str] = {}
+        self._asset_key: str | None = None
+
+    def add_sourced(self, op: OpDefinition, asset_key: str) -> JobBuilder:
+        """Add an op that is never executed: its output is loaded from the latest
+        materialization of `asset_key` (of the run's partition, when both are
+        partitioned alike). How an asset's job reads the assets upstream of it."""
+        self._ops.append(op)
+        self._sourced[op.name] = asset_key
+        return self
+
+    def for_asset(self, asset_key: str) -> JobBuilder:
+        """Mark the job as the one made for the asset `asset_key`."""
+        self._asset_key = asset_key
+        return self
 
     def add(self, *ops: OpDefinition) -> JobBuilder:
         """Add ops to the job; their order breaks ties in the execution order."""
@@ -248,6 +294,7 @@ class JobBuilder:
         problems.extend(_type_problems(ops))
         problems.extend(self._params_problems())
         problems.extend(self._limit_problems())
+        problems.extend(self._partitions_problems())
         inputs = _wire(ops, problems)
         # Cycles are looked for even when other problems were found: one error lists all.
         order = _toposort(list(ops), inputs, problems)
@@ -275,7 +322,21 @@ class JobBuilder:
             max_concurrent_steps=self.max_concurrent_steps,
             timeout=self.timeout,
             run_retries=self.run_retries,
+            partitions=self.partitions,
+            sourced=dict(self._sourced),
+            asset_key=self._asset_key,
         )
+
+    def _partitions_problems(self) -> list[str]:
+        label = f"job {self.name!r} partitions"
+        if self.partitions is None:
+            return []
+        given: object = self.partitions  # an app without type checking may give anything
+        if not isinstance(given, PartitionsDefinition):
+            return [f"{label}: {given!r} is not a partitions definition; use "
+                    "StaticPartitions, DailyPartitions (or another time window) or "
+                    "DynamicPartitions"]
+        return self.partitions.problems(label)
 
     def _params_problems(self) -> list[str]:
         if self.params_type is None:
@@ -371,8 +432,8 @@ def _wire(
         bindings = []
         for f in attrs.fields(op.input_type):
             tp = hints.get(f.name, f.type)
-            wiring, produced = _classify(tp)
-            where = f"op {op.name!r} input field {f.name!r} ({_type_label(tp)})"
+            wiring, produced = input_wiring(tp)
+            where = f"op {op.name!r} input field {f.name!r} ({type_label(tp)})"
             found = producers_of.get(produced, [])
             if op.name in found:
                 problems.append(f"{where}: op {op.name!r} depends on its own output; an op "
@@ -380,12 +441,12 @@ def _wire(
                 found = [p for p in found if p != op.name]
             if wiring is Wiring.ONE and not found:
                 problems.append(f"{where}: no op in the job produces "
-                                f"{_type_label(produced)}; add its producer or type the "
-                                f"field '{_type_label(produced)} | None'")
+                                f"{type_label(produced)}; add its producer or type the "
+                                f"field '{type_label(produced)} | None'")
             elif wiring is not Wiring.MANY and len(found) > 1:
                 problems.append(f"{where}: ambiguous, produced by {len(found)} ops "
                                 f"({', '.join(found)}); type the field "
-                                f"'list[{_type_label(produced)}]' to collect all of them, "
+                                f"'list[{type_label(produced)}]' to collect all of them, "
                                 "or give each producer its own output type")
             bindings.append(InputBinding(
                 field=f.name, type=tp, wiring=wiring, producers=tuple(found)

@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 from attrs import field, frozen
 
+from daggo_core.definitions.asset_specs import AssetSpec, as_spec
+from daggo_core.definitions.names import NAME_PATTERN, NoInput, name_problem
 from daggo_core.definitions.policies import RetryPolicy, retry_problems
 
 __all__ = ["NAME_PATTERN", "NoInput", "OpDefinition", "name_problem", "op"]
-
-NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
-
-
-@frozen
-class NoInput:
-    """The input of a root op: it depends on no other op."""
-
-
-def name_problem(kind: str, name: object) -> str | None:
-    """Why `name` is not a valid job/op/schedule name, or None when it is."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        return (
-            f"{kind} name {name!r} is malformed: use 1-128 letters, digits, '_' or '-', "
-            "starting with a letter or '_'"
-        )
-    return None
 
 
 @frozen(kw_only=True, eq=False)
@@ -50,6 +34,10 @@ class OpDefinition:
     description: str = ""
     retry: RetryPolicy | None = None
     timeout: float | None = None
+    #: The assets the op materializes each time it succeeds.
+    assets: tuple[AssetSpec, ...] = ()
+    #: How many partitions one run of the op may cover (a range of keys); 1: one key.
+    max_partitions_per_run: int = 1
     problems: tuple[str, ...] = field(default=())
 
     @property
@@ -76,12 +64,16 @@ def op(
     description: str | None = None,
     retry: RetryPolicy | None = None,
     timeout: float | None = None,
+    assets: Iterable[AssetSpec | str] = (),
+    max_partitions_per_run: int = 1,
 ) -> OpDefinition:
     """Define an op named `name` from a function or bound method, sync or async.
 
     `fn` takes `(ctx: Context, inp: In)` and returns `Out`, where `In` is `NoInput` or an
     attrs class whose fields are other ops' outputs, and `Out` is an attrs class.
     `retry` retries failed attempts; `timeout` (seconds) fails an attempt that runs longer.
+    `assets` (keys or `AssetSpec`s) are materialized each time the op succeeds; in a
+    partitioned job, `max_partitions_per_run` > 1 lets one run cover a range of keys.
     """
     problems: list[str] = []
     bad_name = name_problem("op", name)
@@ -90,10 +82,17 @@ def op(
     problems.extend(retry_problems(f"op {name!r}", retry))
     if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
         problems.append(f"op {name!r}: timeout must be a number of seconds > 0, got {timeout!r}")
+    if type(max_partitions_per_run) is not int or max_partitions_per_run < 1:
+        problems.append(f"op {name!r}: max_partitions_per_run must be an integer >= 1, "
+                        f"got {max_partitions_per_run!r}")
+    specs = tuple(as_spec(a) for a in assets)
+    for spec in specs:
+        problems.extend(spec.problems(f"op {name!r} asset {spec.key!r}"))
     given: object = fn  # an app without type checking may give anything
     if not callable(given):
         problems.append(f"op {name!r}: {fn!r} is not callable")
-        return OpDefinition(name=name, fn=fn, retry=retry, timeout=timeout,
+        return OpDefinition(name=name, fn=fn, retry=retry, timeout=timeout, assets=specs,
+                            max_partitions_per_run=max_partitions_per_run,
                             problems=tuple(problems))
     label = f"op {name!r} ({_qualname(fn)})"
     input_type, output_type = _read_signature(fn, label, problems)
@@ -107,6 +106,8 @@ def op(
         description=description if description is not None else doc.split("\n\n")[0],
         retry=retry,
         timeout=timeout,
+        assets=specs,
+        max_partitions_per_run=max_partitions_per_run,
         problems=tuple(problems),
     )
 

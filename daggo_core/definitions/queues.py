@@ -29,6 +29,7 @@ from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.definitions.ops import _target, name_problem
 from daggo_core.definitions.params_check import check_fields, structure_checked
 from daggo_core.definitions.params_schema import ParamsSchema, params_schema
+from daggo_core.definitions.partitions import DynamicPartitions
 from daggo_core.definitions.snapshot import QueueSnapshot
 from daggo_core.errors import DefinitionError, PayloadError
 from daggo_core.serde import unserializable_reasons, unstructure
@@ -171,6 +172,8 @@ class QueueDefinition(Generic[P]):
     retries: int = 0
     retry_backoff: float = 60.0
     per_partition_limit: int | None = None
+    #: The dynamic partitions the items' partition keys are added to, if any.
+    dynamic_partitions: DynamicPartitions | None = None
 
     @property
     def job_names(self) -> tuple[str, ...]:
@@ -229,6 +232,8 @@ class QueueDefinition(Generic[P]):
                         and loader.mode is LoaderMode.POLL else None),
             jobs=self.job_names,
             has_partition_key=self.partition_key_fn is not None,
+            dynamic_partitions=(None if self.dynamic_partitions is None
+                                else self.dynamic_partitions.name),
             has_item_key=self.item_key_fn is not None,
             retries=self.retries,
             retry_backoff=self.retry_backoff,
@@ -270,6 +275,7 @@ class Queue(Generic[P]):
         self._jobs: list[JobDefinition] = []
         self._retries: tuple[int, float] = (0, 60.0)
         self._per_partition: int | None = None
+        self._dynamic: DynamicPartitions | None = None
         self._given: set[str] = set()
         self._twice: dict[str, None] = {}  # settings given more than once, in order
 
@@ -301,10 +307,16 @@ class Queue(Generic[P]):
         self._loader = (fn, chosen, poll_every)
         return self
 
-    def partition_key(self, fn: Callable[[P], str]) -> Queue[P]:
-        """Group items by `fn(payload) -> str` (see `concurrency`); shown on its runs."""
+    def partition_key(self, fn: Callable[[P], str], *,
+                      partitions: DynamicPartitions | None = None) -> Queue[P]:
+        """Group items by `fn(payload) -> str` (see `concurrency`); shown on its runs.
+
+        With `partitions`, each key is added to those dynamic partitions, so the queue
+        may attach jobs partitioned by them: each run is for its item's key.
+        """
         self._once("partition_key")
         self._partition_key_fn = fn
+        self._dynamic = partitions
         return self
 
     def item_key(self, fn: Callable[[P], str]) -> Queue[P]:
@@ -368,6 +380,7 @@ class Queue(Generic[P]):
             retries=retries,
             retry_backoff=float(backoff),
             per_partition_limit=self._per_partition,
+            dynamic_partitions=self._dynamic,
         )
 
     def _once(self, setting: str) -> None:
@@ -444,9 +457,21 @@ class Queue(Generic[P]):
             else:
                 jobs[job.name] = job
                 problems.extend(_params_problems(job))
+                problems.extend(self._job_partition_problems(job))
         if not self._jobs:
             problems.append(f"{label}: has no jobs; attach at least one with .jobs(...)")
         return tuple(jobs.values())
+
+    def _job_partition_problems(self, job: JobDefinition) -> list[str]:
+        """A partitioned job's runs are for their items' partition keys: the job must be
+        partitioned by the dynamic partitions those keys are added to."""
+        if job.partitions is None or (self._dynamic is not None
+                                      and job.partitions == self._dynamic):
+            return []
+        return [f"queue {self.name!r} attaches job {job.name!r}, partitioned "
+                f"({job.partitions.describe()}): its runs are for the items' partition keys, "
+                "so partition the job with DynamicPartitions and give the same to "
+                ".partition_key(fn, partitions=...)"]
 
     def _policy_problems(self) -> list[str]:
         label = f"queue {self.name!r}"

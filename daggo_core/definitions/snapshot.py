@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
+from typing import Any
 
 from attrs import field, frozen
 
@@ -63,6 +64,8 @@ class OpSnapshot:
     output_type: str = ""
     is_async: bool = False
     inputs: tuple[InputSnapshot, ...] = ()
+    #: The assets the op materializes.
+    assets: tuple[str, ...] = ()
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -105,6 +108,14 @@ class JobSnapshot:
     param_classes: tuple[ClassSchema, ...] = ()
     schedules: tuple[ScheduleSnapshot, ...] = ()
     tags: dict[str, str] = field(factory=dict)
+    #: The job's partitions (`PartitionsDefinition.snapshot()`), None when it has none.
+    partitions: dict[str, Any] | None = None
+    partitions_description: str = ""
+    max_partitions_per_run: int = 1
+    #: Ops loaded from an asset's latest materialization instead of executed.
+    sourced: dict[str, str] = field(factory=dict)
+    #: The asset the job was made for, if any.
+    asset_key: str | None = None
 
     @property
     def params_schema(self) -> ParamsSchema:
@@ -153,6 +164,8 @@ class QueueSnapshot:
     poll_every: float | None = None
     jobs: tuple[str, ...] = ()
     has_partition_key: bool = False
+    #: The dynamic partitions the items' partition keys are added to, if any.
+    dynamic_partitions: str | None = None
     has_item_key: bool = False
     retries: int = 0
     retry_backoff: float = 60.0

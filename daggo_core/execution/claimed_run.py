@@ -103,7 +103,8 @@ class ClaimedRun:
 
     @classmethod
     def new(cls, job_name: str, params: Any, *, config: Config, storage: Storage,
-            definitions: Definitions, tags: Mapping[str, str] | None = None) -> ClaimedRun:
+            definitions: Definitions, tags: Mapping[str, str] | None = None,
+            partition_key: str | None = None) -> ClaimedRun:
         """Store a new run of `job_name`, claimed by this process at once, and set it up:
         it heartbeats like any claimed run, so no run monitor takes it for lost.
 
@@ -114,7 +115,7 @@ class ClaimedRun:
         me = worker_id()
         run = Run(job_name=job.name, status=RunStatus.STARTING, attempt=1,
                   params=job.params_dict(params_value), tags=dict(tags or {}),
-                  worker_id=me, heartbeat_at=utcnow())
+                  worker_id=me, heartbeat_at=utcnow(), partition_key=partition_key)
         storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_STARTING,
                                     message=f"run started in process {me}")])
         claimed = cls.take(run.id, config=config, storage=storage, definitions=definitions,

@@ -59,15 +59,18 @@ def execute(
     tags: Mapping[str, str] | None = None,
     resources: Mapping[str, Any] | None = None,
     raise_on_error: bool = False,
+    partition_key: str | None = None,
 ) -> ExecuteResult:
     """Run `job` once in this process and return its result.
 
     Uses a private in-memory SQLite storage unless `storage` is given. With
     `raise_on_error`, a failed run raises DaggoError carrying the first step error.
+    A partitioned job runs for `partition_key` (or a "first...last" range).
     """
     if storage is None:
         storage = ephemeral_storage()
-    _, worker = start_run(job, params, storage, tags=tags, resources=resources)
+    _, worker = start_run(job, params, storage, tags=tags, resources=resources,
+                          partition_key=partition_key)
     final = worker.execute()
     result = ExecuteResult(run=final, steps=dict(worker.steps), outputs=dict(worker.outputs),
                            storage=storage)
@@ -86,11 +89,13 @@ def start_run(
     *,
     tags: Mapping[str, str] | None = None,
     resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
 ) -> tuple[Run, RunWorker]:
     """Validate params, store a new STARTING run and return it with its (unstarted) worker."""
     params_value = job.make_params(params)
     run = Run(job_name=job.name, status=RunStatus.STARTING,
-              params=job.params_dict(params_value), tags=dict(tags or {}))
+              params=job.params_dict(params_value), tags=dict(tags or {}),
+              partition_key=partition_key)
     storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_STARTING, level="INFO",
                                 message="run started in process")])
     return run, RunWorker(job, run, storage, params=params_value, resources=resources)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from daggo_core.errors import AttemptSupersededError, StorageError
+from daggo_core.storage.asset_records import AssetWrites
 from daggo_core.storage.base import Fence, StepWrites, Storage
 from daggo_core.storage.records import Event, StepRecord
 
@@ -57,6 +58,7 @@ class StepRecorder:
         self._cond = threading.Condition()
         self._steps: dict[str, StepRecord] = {}
         self._events: list[Event] = []
+        self._assets = AssetWrites()
         self._stored_keys: set[str] = set()
         self._pending = 0
         self._done = 0
@@ -69,11 +71,14 @@ class StepRecorder:
                                         name="daggo-recorder")
         self._thread.start()
 
-    def record_step(self, step: StepRecord, events: Sequence[Event] = ()) -> None:
-        """Queue the step's new state and its events."""
+    def record_step(self, step: StepRecord, events: Sequence[Event] = (),
+                    assets: AssetWrites | None = None) -> None:
+        """Queue the step's new state, its events and what it did to assets."""
         with self._cond:
             self._steps[step.step_key] = step
             self._events.extend(events)
+            if assets:
+                self._assets = self._assets + assets
             self._pending += 1
             if self._idle:
                 self._cond.notify_all()
@@ -113,10 +118,11 @@ class StepRecorder:
             self._writing = True
             steps, self._steps = self._steps, {}
             events, self._events = self._events, []
+            assets, self._assets = self._assets, AssetWrites()
             upto = self._pending
         stored = False
         try:
-            pending = self._split(list(steps.values()), events)
+            pending = self._split(list(steps.values()), events, assets)
             result = write(pending)
             self._stored_keys.update(s.step_key for s in pending.new)
             stored = True
@@ -128,6 +134,7 @@ class StepRecorder:
                 else:  # queued again, before anything recorded meanwhile
                     self._steps = {**steps, **self._steps}
                     self._events = events + self._events
+                    self._assets = assets + self._assets
                 self._cond.notify_all()
         return result
 
@@ -159,18 +166,19 @@ class StepRecorder:
                 self._urgent.clear()
                 steps, self._steps = list(self._steps.values()), {}
                 events, self._events = self._events, []
+                assets, self._assets = self._assets, AssetWrites()
                 upto = self._pending
-                self._writing = bool(steps or events)
+                self._writing = bool(steps or events or assets)
             try:
-                if steps or events:
-                    self._store(steps, events)
+                if steps or events or assets:
+                    self._store(steps, events, assets)
             except Exception as exc:
                 error = exc if isinstance(exc, (StorageError, AttemptSupersededError)) \
                     else StorageError(f"storing step states failed: {type(exc).__name__}: {exc}")
                 with self._cond:
                     self._error = error
                     self._writing = False
-                    self._steps, self._events = {}, []
+                    self._steps, self._events, self._assets = {}, [], AssetWrites()
                     self._cond.notify_all()
                 if isinstance(error, AttemptSupersededError) and self.on_superseded:
                     self.on_superseded(error)
@@ -180,19 +188,21 @@ class StepRecorder:
                 self._done = max(self._done, upto)
                 self._cond.notify_all()
 
-    def _split(self, steps: list[StepRecord], events: list[Event]) -> StepWrites:
+    def _split(self, steps: list[StepRecord], events: list[Event],
+               assets: AssetWrites) -> StepWrites:
         """New steps (to insert) apart from ones stored before (to update)."""
         return StepWrites(new=[s for s in steps if s.step_key not in self._stored_keys],
                           changed=[s for s in steps if s.step_key in self._stored_keys],
-                          events=events)
+                          events=events, assets=assets)
 
-    def _store(self, steps: list[StepRecord], events: list[Event]) -> None:
-        pending = self._split(steps, events)
+    def _store(self, steps: list[StepRecord], events: list[Event], assets: AssetWrites) -> None:
+        pending = self._split(steps, events, assets)
         new, changed = pending.new, pending.changed
         lost = False
         while True:
             try:
-                self.storage.record_steps(new, changed, events, fence=self.fence)
+                self.storage.record_steps(new, changed, events, fence=self.fence,
+                                          assets=assets or None)
             except StorageError as exc:
                 if not exc.transient:
                     raise

@@ -103,7 +103,8 @@ def settle_lost_run(storage: Storage, run: Run, reason: str,
         retry = Run(id=uuid.uuid5(uuid.NAMESPACE_URL, f"daggo:{run.id}/retry/{attempt + 1}").hex,
                     job_name=run.job_name, params=dict(run.params),
                     tags={**run.tags, RETRY_TAG: str(attempt + 1)}, parent_run_id=run.id,
-                    queue_item_id=run.queue_item_id, partition_key=run.partition_key)
+                    queue_item_id=run.queue_item_id, partition_key=run.partition_key,
+                    backfill_id=run.backfill_id)
         events.insert(1, Event(
             run_id=run.id, kind=EventKind.LOG, level="INFO",
             message=f"re-queued as run {retry.id} (retry {attempt + 1} of {job.run_retries})",

@@ -13,11 +13,12 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 from daggo_core.config import ExecutionConfig
+from daggo_core.context import RunPartition
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import AttemptSupersededError, DaggoError, StorageError
 from daggo_core.execution.capture import StepOutput, capturing
@@ -25,12 +26,14 @@ from daggo_core.execution.error_info import error_info
 from daggo_core.execution.log_limits import LogLimits, RunLogBudget
 from daggo_core.execution.recorder import StepRecorder
 from daggo_core.execution.reexecution import ReexecutionPlan, plan_reexecution
+from daggo_core.execution.run_assets import AssetRecording, resolve_partition, sourced_outputs
 from daggo_core.execution.run_graph import RunGraph
 from daggo_core.execution.run_monitor import RUN_TIMEOUT
 from daggo_core.execution.step_attempt import RunStop, StepRunner
 from daggo_core.queue_context import QueueMeta
 from daggo_core.resources import ResourceSetupError, open_resources
 from daggo_core.serde import structure, unstructure
+from daggo_core.storage.asset_records import CheckResultRecord
 from daggo_core.storage.base import Fence, StepWrites, Storage
 from daggo_core.storage.records import (
     REEXECUTE_TAG,
@@ -108,6 +111,9 @@ class RunWorker:
         self.stop = RunStop()
         #: The queue item the run executes (read when the run starts), if any.
         self.queue: QueueMeta | None = None
+        #: The partitions the run covers (resolved when it starts), if any.
+        self.partition: RunPartition | None = None
+        self._assets: AssetRecording | None = None
         self.fence = Fence(run.id, run.attempt)
         #: Set once storage refused a write of this attempt: nothing more is recorded.
         self.superseded = False
@@ -235,7 +241,7 @@ class RunWorker:
                  else loop.call_later(self.run_timeout, self._on_run_timeout))
         try:
             with contextlib.ExitStack() as resources:
-                failure = self._prepare_reexecution()
+                failure = self._prepare()
                 if failure is None:
                     failure = await self._run_graph_with(resources)
             return self._finish(failure)
@@ -269,17 +275,33 @@ class RunWorker:
             return error_info(exc)
         return None
 
-    def _prepare_reexecution(self) -> ErrorInfo | None:
-        mode = self.run.tags.get(REEXECUTE_TAG)
-        if not mode or not self.run.parent_run_id:
-            return None
+    def _prepare(self) -> ErrorInfo | None:
+        """Resolve the run's partitions, then reuse a parent run's outputs (a
+        re-execution) or load the values of the assets the job reads; the failure that
+        ends the run before any step, if any."""
         try:
-            plan = plan_reexecution(self.job, self.run.parent_run_id,
-                                    self.storage.list_steps(self.run.parent_run_id), mode)
-            self._reuse(plan)
+            self.partition = resolve_partition(self.job, self.run, self.storage)
+            self._assets = AssetRecording(self.job, self.run, self.partition)
+            mode = self.run.tags.get(REEXECUTE_TAG)
+            if mode and self.run.parent_run_id:
+                self._reuse(plan_reexecution(
+                    self.job, self.run.parent_run_id,
+                    self.storage.list_steps(self.run.parent_run_id), mode))
+            else:
+                self._load_sourced()
         except Exception as exc:
             return error_info(exc)
         return None
+
+    def _load_sourced(self) -> None:
+        for name, (output, from_run) in sourced_outputs(self.job, self.run,
+                                                        self.storage).items():
+            self.outputs[name] = structure(output, self.job.ops[name].output_type)
+            self.record(StepRecord(run_id=self.run.id, step_key=name,
+                                   status=StepStatus.SUCCESS, output=output),
+                        EventKind.STEP_OUTPUT_REUSED,
+                        f"step {name}: value of asset {self.job.sourced[name]} loaded from "
+                        f"run {from_run}")
 
     def _reuse(self, plan: ReexecutionPlan) -> None:
         for name in self.job.order:
@@ -382,14 +404,20 @@ class RunWorker:
         return StepOutput(emit, self.log_limits.max_line_bytes)
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
-               data: dict[str, Any] | None = None) -> None:
-        """Queue a step transition and its event for storage."""
+               data: dict[str, Any] | None = None,
+               checks: Sequence[CheckResultRecord] = ()) -> None:
+        """Queue a step transition and its event for storage, with what it does to the
+        assets its op materializes and the results of their `checks`."""
         level = "ERROR" if kind is EventKind.STEP_FAILURE else "INFO"
         event = Event(run_id=self.run.id, kind=kind, step_key=step.step_key, level=level,
                       message=message, data=data or {},
                       timestamp=step.finished_at or step.started_at or utcnow())
         assert self._recorder is not None
-        self._recorder.record_step(step, [event])
+        assets = None
+        if self._assets is not None and kind is not EventKind.STEP_OUTPUT_REUSED:
+            assets = self._assets.writes(step, final=kind is not EventKind.STEP_RETRY,
+                                         checks=checks)
+        self._recorder.record_step(step, [event], assets)
         self.steps[step.step_key] = step
 
     def _set_status(self, status: RunStatus, kind: EventKind, message: str,

@@ -15,12 +15,12 @@ import contextvars
 import datetime as dt
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
-from daggo_core.context import Context, StepLog, check_json
+from daggo_core.context import Context, RunPartition, StepLog, check_json
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.definitions.ops import OpDefinition
 from daggo_core.definitions.snapshot import Wiring
@@ -28,10 +28,12 @@ from daggo_core.errors import UserError
 from daggo_core.execution.capture import StepOutput, current_step
 from daggo_core.execution.error_info import error_info
 from daggo_core.execution.loop_events import set_event, wait_event
+from daggo_core.execution.run_assets import run_checks
 from daggo_core.execution.step_output import serialize_output
 from daggo_core.execution.step_threads import StepThreads
 from daggo_core.queue_context import MetadataProvider, QueueMeta
 from daggo_core.serde import unstructure
+from daggo_core.storage.asset_records import CheckResultRecord
 from daggo_core.storage.records import (
     ErrorInfo,
     ErrorSource,
@@ -114,10 +116,14 @@ class StepHost(Protocol):
     timeout_grace_seconds: float
     #: The queue item the run executes, if a queue started it.
     queue: QueueMeta | None
+    #: The partitions the run covers, if any.
+    partition: RunPartition | None
 
     def record(self, step: StepRecord, kind: EventKind, message: str,
-               data: dict[str, Any] | None = None) -> None:
-        """Store a step transition with its event (through the run's recorder)."""
+               data: dict[str, Any] | None = None,
+               checks: Sequence[CheckResultRecord] = ()) -> None:
+        """Store a step transition with its event (through the run's recorder), and the
+        results of its assets' `checks`."""
 
     def step_output(self, step_key: str) -> StepOutput:
         """Where the step's captured output and log lines go."""
@@ -179,7 +185,8 @@ class StepRunner:
                         data={"attempt": attempt})
             ctx = Context(run_id=run.id, job_name=host.job.name, op_name=name,
                           attempt=attempt, params=host.params, resources=host.resources,
-                          tags=run.tags, log=StepLog(name, sink.log), queue=host.queue)
+                          tags=run.tags, log=StepLog(name, sink.log), queue=host.queue,
+                          partition=host.partition)
             self._contexts[name] = ctx
             if stop.stopping:
                 ctx.cancel_event.set()
@@ -206,10 +213,23 @@ class StepRunner:
                                 f"step {name} finished after the {stop.reason}; output "
                                 "discarded", data=ended)
                     return False
+                checked = await run_checks(host.job, name, ctx, result[0], run)
+                checks = checked.records if checked is not None else ()
+                if checked is not None and checked.blocking_failures:
+                    blocked = ErrorInfo(
+                        type="AssetCheckFailure", source=ErrorSource.USER,
+                        message="blocking checks failed: "
+                                + "; ".join(checked.blocking_failures))
+                    host.record(attrs.evolve(base, status=StepStatus.FAILURE, error=blocked),
+                                EventKind.STEP_FAILURE,
+                                f"step {name} failed: {blocked.message}",
+                                data={**ended, "error": unstructure(blocked)}, checks=checks)
+                    return False
                 host.outputs[name] = result[0]
                 host.record(attrs.evolve(base, status=StepStatus.SUCCESS, output=result[1]),
                             EventKind.STEP_SUCCESS, f"step {name} succeeded",
-                            data={**ended, "duration_ms": _ms(started, finished)})
+                            data={**ended, "duration_ms": _ms(started, finished)},
+                            checks=checks)
                 if host.queue is not None and isinstance(result[0], MetadataProvider):
                     await self._publish(name, result[0], ctx)
                 return True

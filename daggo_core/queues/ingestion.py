@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from attrs import frozen
 
+from daggo_core.definitions.partitions import partition_key_problem
 from daggo_core.definitions.queues import KEY_LIMIT, PushResult, QueueDefinition, QueueItemIn
 from daggo_core.errors import (
     DaggoError,
@@ -29,6 +30,7 @@ from daggo_core.errors import (
 )
 from daggo_core.queues.group_commit import GroupClosedError, GroupCommit
 from daggo_core.serde import unstructure
+from daggo_core.storage.asset_storage import PartitionStorage
 from daggo_core.storage.base import CursorAdvance, NewItem, QueueStorage
 from daggo_core.storage.records import (
     PARTITION_TAG,
@@ -87,7 +89,7 @@ class _Prepared:
     errors: tuple[QueueError, ...]
 
 
-class _IngestTarget(QueueStorage, Protocol):
+class _IngestTarget(QueueStorage, PartitionStorage, Protocol):
     """What ingestion writes to."""
 
 
@@ -101,6 +103,8 @@ class Ingestor:
         self.queue = queue
         self.on_accepted = on_accepted
         self._params = {job.name: job.params_dict(None) for job in queue.jobs}
+        #: Partition keys known to be in the queue's dynamic partitions.
+        self._known_keys: set[str] = set()
         self._group: GroupCommit[_Delivery, Delivered] = GroupCommit(
             self._store_group, name=f"daggo-ingest-{queue.name}", most=_GROUP_ITEMS,
             size=lambda delivery: len(delivery.values))
@@ -171,6 +175,7 @@ class Ingestor:
         """Check and store `deliveries` (with `cursor`) in one transaction; what became
         of each."""
         prepared = [self._prepare(delivery) for delivery in deliveries]
+        self._add_partitions(prepared)
         ingested = self.storage.ingest(
             self.queue.name, [item for p in prepared for item in p.items], cursor=cursor,
             errors=[error for p in prepared for error in p.errors])
@@ -181,6 +186,21 @@ class Ingestor:
             duplicates=tuple(duplicates[new.item.id] for new in p.items
                              if new.item.id in duplicates),
             rejected=p.rejected) for p in prepared]
+
+    def _add_partitions(self, prepared: Sequence[_Prepared]) -> None:
+        """Add the items' partition keys to the queue's dynamic partitions first, so that
+        every run of a partitioned job finds its key there (a key added for an item
+        that is then not stored stays, harmlessly)."""
+        dynamic = self.queue.dynamic_partitions
+        if dynamic is None:
+            return
+        new = list(dict.fromkeys(
+            new.item.partition_key for p in prepared for new in p.items
+            if new.item.partition_key is not None
+            and new.item.partition_key not in self._known_keys))
+        if new:
+            self.storage.add_dynamic_partitions(dynamic.name, new)
+            self._known_keys.update(new)
 
     def _accepted(self, outcomes: Sequence[Delivered | BaseException]) -> None:
         """Wake this process's coordinator when items were accepted."""
@@ -215,6 +235,10 @@ class Ingestor:
                                f"{KEY_LIMIT} characters, without NUL characters")
         payload = queue.make_payload(value)
         partition = queue.partition_of(payload)
+        if partition is not None and queue.dynamic_partitions is not None:
+            problem = partition_key_problem(partition)
+            if problem:
+                raise PayloadError(f"the item's {problem}")
         item_id = new_run_id()
         item = QueueItem(
             id=item_id, queue_name=queue.name, payload=unstructure(payload),

@@ -1,7 +1,7 @@
 """The service layer: the one API of daggo, which the CLI, the admin UI and RPC all call.
 
-Each area (jobs, runs, schedules, queues, queue items, partitions, workers, plugins,
-system) is a service object over a small
+Each area (jobs, runs, schedules, queues, queue items, partitions, assets, backfills,
+dynamic partitions, workers, plugins, system) is a service object over a small
 `ServiceContext`, taking and returning frozen attrs messages named for their RPC methods
 (`RunsGetManyRequest` is the request of `Runs.GetMany`).
 """
@@ -17,7 +17,10 @@ from daggo_core.config import Config
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.execution.event_dispatch import open_listened_storage
 from daggo_core.plugins import Hooks
+from daggo_core.services.assets import AssetsService
+from daggo_core.services.backfills import BackfillsService
 from daggo_core.services.context import RuntimeControls, ServiceContext
+from daggo_core.services.dynamic_partitions import DynamicPartitionsService
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugin_services import PluginService, open_plugin_services
 from daggo_core.services.plugins import PluginsService
@@ -34,6 +37,8 @@ __all__ = ["CORE_SERVICES", "PluginService", "RuntimeControls", "ServiceContext"
 #: daggo's own services: the RPC name of each, and its attribute of `Services`.
 CORE_SERVICES = {"Jobs": "jobs", "Runs": "runs", "Schedules": "schedules",
                  "Queues": "queues", "QueueItems": "queue_items", "Partitions": "partitions",
+                 "Assets": "assets", "Backfills": "backfills",
+                 "DynamicPartitions": "dynamic_partitions",
                  "Workers": "workers", "Plugins": "plugins", "System": "system"}
 
 
@@ -48,6 +53,9 @@ class Services:
     queues: QueuesService
     queue_items: QueueItemsService
     partitions: PartitionsService
+    assets: AssetsService
+    backfills: BackfillsService
+    dynamic_partitions: DynamicPartitionsService
     workers: WorkersService
     plugins: PluginsService
     system: SystemService
@@ -62,7 +70,10 @@ class Services:
         return cls(context=context, jobs=JobsService(context), runs=runs,
                    schedules=SchedulesService(context), queues=QueuesService(context),
                    queue_items=QueueItemsService(context),
-                   partitions=PartitionsService(context), workers=WorkersService(context),
+                   partitions=PartitionsService(context), assets=AssetsService(context),
+                   backfills=BackfillsService(context),
+                   dynamic_partitions=DynamicPartitionsService(context),
+                   workers=WorkersService(context),
                    plugins=PluginsService(context.hooks),
                    system=SystemService(context), streams=StreamsService(context, runs),
                    plugin_services=open_plugin_services(context, tuple(CORE_SERVICES)))

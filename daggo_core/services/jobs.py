@@ -11,6 +11,7 @@ from daggo_core.definitions.params_check import check_params
 from daggo_core.definitions.snapshot import JobSnapshot
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.execution.claimed_run import ClaimedRun
+from daggo_core.services.backfill_plan import checked_run_partition
 from daggo_core.services.context import ServiceContext, unknown_job
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.services.paging import check_limit, page_limit
@@ -83,11 +84,14 @@ class JobsGetRequest:
 
 @frozen(kw_only=True)
 class JobsLaunchRequest:
-    """Queue a run of `job` with `params` (validated against the job's Params) and `tags`."""
+    """Queue a run of `job` with `params` (validated against the job's Params) and `tags`;
+    a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+    job's ops take ranges)."""
 
     job: str
     params: dict[str, Any] = field(factory=dict)
     tags: dict[str, str] = field(factory=dict)
+    partition_key: str | None = None
 
 
 @frozen(kw_only=True)
@@ -144,16 +148,14 @@ class JobsService:
         hand, else against the params schema stored with the job, in the same way: a
         value of the wrong type raises ParamsError (an InvalidArgumentError) naming it.
         """
-        tags = _checked_tags(request.tags)
-        definitions = self.context.definitions
-        if definitions is not None and request.job in definitions.jobs_by_name:
-            params = definitions.jobs_by_name[request.job].params_dict(request.params)
-        else:
-            record = self.storage.get_job(request.job)
-            if record is None or not record.active:
-                raise unknown_job(self.storage, request.job)
-            params = _checked_against_snapshot(record, request.params)
-        run = Run(job_name=request.job, status=RunStatus.QUEUED, params=params, tags=tags)
+        tags = checked_tags(request.tags)
+        params = checked_launch_params(self.context, request.job, request.params)
+        record = self.storage.get_job(request.job)
+        if record is None or not record.active:
+            raise unknown_job(self.storage, request.job)
+        partition_key = checked_run_partition(self.storage, record, request.partition_key)
+        run = Run(job_name=request.job, status=RunStatus.QUEUED, params=params, tags=tags,
+                  partition_key=partition_key)
         self.storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED,
                                          level="INFO", message="run queued")])
         if self.context.runtime is not None:
@@ -170,9 +172,12 @@ class JobsService:
         definitions = self.context.require_definitions("executing a run in this process")
         definitions.job(request.job)  # an unknown job fails before anything is synced
         sync_definitions(self.storage, definitions)
+        record = self.storage.get_job(request.job)
+        assert record is not None
+        partition_key = checked_run_partition(self.storage, record, request.partition_key)
         claimed = ClaimedRun.new(request.job, request.params, config=self.context.config,
                                  storage=self.storage, definitions=definitions,
-                                 tags=_checked_tags(request.tags))
+                                 tags=checked_tags(request.tags), partition_key=partition_key)
         if on_started is not None:
             on_started(RunSummary.of(claimed.run))
         return RunSummary.of(claimed.execute())
@@ -183,7 +188,22 @@ class JobsService:
 
 
 
-def _checked_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+def checked_launch_params(context: ServiceContext, job_name: str,
+                          params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` validated for a run of `job_name`: against its Params class when the
+    app's code is at hand, else against the schema stored with the job (the same rules);
+    raises ParamsError naming each bad field, JobNotFoundError for an unknown job."""
+    definitions = context.definitions
+    if definitions is not None and job_name in definitions.jobs_by_name:
+        return definitions.jobs_by_name[job_name].params_dict(params)
+    record = context.storage.get_job(job_name)
+    if record is None or not record.active:
+        raise unknown_job(context.storage, job_name)
+    return _checked_against_snapshot(record, params)
+
+
+def checked_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    """The tags of a launch, or InvalidArgumentError naming the bad ones."""
     bad = [key for key, value in tags.items()
            if not isinstance(key, str) or not key or not isinstance(value, str)]
     if bad:

@@ -1,5 +1,5 @@
-"""Storing what the app's code defines: job and queue snapshots and the schedules'
-bookkeeping."""
+"""Storing what the app's code defines: job, queue and asset snapshots and the
+schedules' bookkeeping."""
 
 from __future__ import annotations
 
@@ -7,14 +7,24 @@ from typing import Protocol
 
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.scheduling.scheduler import code_schedules
+from daggo_core.storage.asset_records import AssetRecord
+from daggo_core.storage.asset_storage import AssetStorage
 from daggo_core.storage.base import JobStorage, QueueStorage, ScheduleStorage
 from daggo_core.storage.records import JobRecord, QueueRecord
 
-__all__ = ["job_records", "sync_definitions"]
+__all__ = ["asset_records", "job_records", "sync_definitions"]
 
 
-class _SyncTarget(JobStorage, ScheduleStorage, QueueStorage, Protocol):
+class _SyncTarget(JobStorage, ScheduleStorage, QueueStorage, AssetStorage, Protocol):
     """What syncing writes to."""
+
+
+def asset_records(definitions: Definitions) -> list[AssetRecord]:
+    """The metadata rows of every asset of `definitions`."""
+    return [AssetRecord(key=node.key, description=node.spec.description,
+                        group=node.spec.group, job_name=node.job_name,
+                        op_name=node.op_name, snapshot=node.snapshot())
+            for node in definitions.asset_graph.nodes.values()]
 
 
 def job_records(definitions: Definitions) -> list[JobRecord]:
@@ -24,9 +34,11 @@ def job_records(definitions: Definitions) -> list[JobRecord]:
 
 
 def sync_definitions(storage: _SyncTarget, definitions: Definitions) -> None:
-    """Store the jobs and queues of `definitions` as the active set (others become
-    inactive) and clear the bookkeeping of schedules no longer in code (their runs stay)."""
+    """Store the jobs, queues and assets of `definitions` as the active set (others
+    become inactive) and clear the bookkeeping of schedules no longer in code (their runs
+    stay)."""
     storage.sync_jobs(job_records(definitions))
+    storage.sync_assets(asset_records(definitions))
     storage.sync_queues([QueueRecord(name=queue.name, description=queue.description,
                                      snapshot=queue.snapshot())
                          for queue in definitions.queues])

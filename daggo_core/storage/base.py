@@ -13,6 +13,8 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from attrs import field, frozen
 
+from daggo_core.storage.asset_records import AssetWrites
+from daggo_core.storage.asset_storage import AssetStorage, BackfillStorage, PartitionStorage
 from daggo_core.storage.records import (
     ErrorInfo,
     Event,
@@ -80,11 +82,13 @@ class Fence:
 
 @frozen
 class StepWrites:
-    """Step records to insert (`new`) or replace (`changed`), and events to append."""
+    """Step records to insert (`new`) or replace (`changed`), events to append, and what
+    the steps did to assets."""
 
     new: Sequence[StepRecord] = ()
     changed: Sequence[StepRecord] = ()
     events: Sequence[Event] = ()
+    assets: AssetWrites = field(factory=AssetWrites)
 
 
 @frozen(kw_only=True)
@@ -102,6 +106,7 @@ class RunFilter:
     tags: Mapping[str, str] = field(factory=dict)
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
+    backfill_id: str | None = None
 
 
 @frozen
@@ -333,10 +338,13 @@ class StepStorage(Protocol):
         events: Sequence[Event] = (),
         *,
         fence: Fence | None = None,
+        assets: AssetWrites | None = None,
     ) -> None:
         """Insert `new` steps, replace `changed` ones and append `events`, in one transaction.
 
         For the writer that owns a run's steps and knows which ones it stored before.
+        `assets` (what the steps did to assets' partitions) is stored in the same
+        transaction.
         Costs the same per step however many steps the run has. With `fence`, raises
         AttemptSupersededError (storing nothing) unless the run is active in that attempt.
         """
@@ -551,7 +559,7 @@ class WorkNotifier(Protocol):
 
 @runtime_checkable
 class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, WorkerStorage,
-              QueueStorage, Protocol):
+              QueueStorage, AssetStorage, PartitionStorage, BackfillStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
 
     def reading(self, fn: Callable[[], T]) -> T:

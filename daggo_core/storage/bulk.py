@@ -1,19 +1,22 @@
-"""Many-row writes on a hot path: a statement compiled once, rows passed as plain tuples.
+"""Many-row writes and reads on a hot path: a statement compiled once, rows passed as
+plain tuples.
 
 SQLAlchemy's `conn.execute(stmt, rows)` builds each row's parameters through the
 compiled statement (a few microseconds per row and column); a run writes a step record
 and two events per step. `BulkStatement` compiles its statement once per dialect, runs
 each value through its column type's bind processor (exactly what SQLAlchemy does) and
-hands the rows to the driver's executemany.
+hands the rows to the driver's executemany. `RawQuery` reads many rows of plain values
+(a grid of 100,000 partitions) as the driver gives them, without a `Row` per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Compiled, Connection, Dialect, Select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert, ValuesBase
 from sqlalchemy.sql.expression import UpdateBase
 from sqlalchemy.types import TypeEngine
@@ -21,7 +24,7 @@ from sqlalchemy.types import TypeEngine
 if TYPE_CHECKING:
     from daggo_core.storage.sql_dialect import SqlDialect
 
-__all__ = ["MANY_ROWS", "BulkStatement"]
+__all__ = ["MANY_ROWS", "BulkStatement", "RawQuery"]
 
 #: The fewest rows `BulkStatement.execute(..., many=...)` hands to the dialect's
 #: `insert_many`.
@@ -101,6 +104,39 @@ class BulkStatement:
             fields=tuple((index[b], _bind_processor(compiled.binds[b].type, dialect))
                          for b in binds),
         )
+
+
+class RawQuery:
+    """`query`, its rows read from the driver's cursor: tuples of the values the driver
+    gives, with none of the columns' result processing (so only for columns of strings
+    and numbers). A driver error leaves as SQLAlchemy's exception for it, as from
+    `conn.execute`."""
+
+    def __init__(self, query: Select[Any]) -> None:
+        self.query = query
+        self._compiled: dict[tuple[type[Dialect], str], Compiled] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """The rows of the query with `params` (its binds by name), read as iterated."""
+        dialect = conn.dialect
+        compiled = self._compiled.get((type(dialect), dialect.paramstyle))
+        if compiled is None:
+            compiled = self._compiled[(type(dialect), dialect.paramstyle)] = (
+                self.query.compile(dialect=dialect))
+        values = compiled.construct_params(params)
+        args: Any = ([values[name] for name in compiled.positiontup or ()]
+                     if compiled.positional else values)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(compiled.string, args)
+            yield from cursor
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                compiled.string, args, exc, dialect.loaded_dbapi.Error, dialect=dialect,
+                connection_invalidated=dialect.is_disconnect(exc, conn.connection, cursor),
+            ) from exc
+        finally:
+            cursor.close()
 
 
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:

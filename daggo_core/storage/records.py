@@ -15,6 +15,7 @@ from daggo_core.definitions.snapshot import JobSnapshot, QueueSnapshot
 
 __all__ = [
     "ACTIVE_RUN_STATUSES",
+    "AUTOMATION_TAG",
     "PARTITION_TAG",
     "QUEUE_TAG",
     "REEXECUTE_TAG",
@@ -80,6 +81,10 @@ class RunTrigger(enum.StrEnum):
     REEXECUTION = "reexecution"
     #: An item accepted by a queue (one run per job the queue attaches).
     QUEUE = "queue"
+    #: A backfill over partitions of the job.
+    BACKFILL = "backfill"
+    #: An asset's automation: an asset it depends on was materialized.
+    AUTOMATION = "automation"
 
 
 #: Tag on a run that re-runs a run whose worker was lost: how many times it was retried.
@@ -90,6 +95,8 @@ REEXECUTE_TAG = "daggo/reexecute"
 QUEUE_TAG = "daggo/queue"
 #: Tag on a queue item's runs whose queue has a partition key: the item's key.
 PARTITION_TAG = "daggo/partition"
+#: Tag on a run launched by an asset's automation: why (which upstream materialized).
+AUTOMATION_TAG = "daggo/automation"
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED})
@@ -184,8 +191,11 @@ class Run:
     scheduled_for: dt.datetime | None = None
     #: The queue item this run executes (its retries and re-executions keep it).
     queue_item_id: str | None = None
-    #: The partition key of that item, if its queue resolves one.
+    #: The partition key of the run: its queue item's, or the partition (or
+    #: "first...last" range) of a partitioned job it was launched for.
     partition_key: str | None = None
+    #: The backfill that created the run (its retries and re-executions keep it).
+    backfill_id: str | None = None
     #: The execution attempt: each claim bumps it, and storage refuses the writes of a
     #: worker holding an older one (see `Fence`).
     attempt: int = 0
@@ -205,6 +215,10 @@ class Run:
             return RunTrigger.REEXECUTION
         if self.queue_item_id is not None:
             return RunTrigger.QUEUE
+        if self.backfill_id is not None:
+            return RunTrigger.BACKFILL
+        if AUTOMATION_TAG in self.tags:
+            return RunTrigger.AUTOMATION
         return RunTrigger.MANUAL
 
     @property

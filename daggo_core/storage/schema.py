@@ -32,13 +32,16 @@ __all__ = [
     "NAMING_CONVENTION",
     "JSONText",
     "UTCDateTime",
-    "asset_materializations",
+    "asset_check_results",
+    "asset_events",
+    "asset_partitions",
     "assets",
+    "backfill_plan",
     "backfills",
+    "dynamic_partitions",
     "events",
     "jobs",
     "metadata",
-    "partitions",
     "queue_errors",
     "queue_items",
     "queue_loaders",
@@ -154,6 +157,7 @@ runs = Table(
     Index(None, "created_at"),
     Index(None, "trigger", "created_at"),
     Index(None, "queue_item_id"),
+    Index(None, "backfill_id", "status"),
 )
 
 #: A run's tags again, one row per tag, so that runs can be found by tag with an index.
@@ -317,38 +321,88 @@ queue_errors = Table(
     sqlite_autoincrement=True,
 )
 
-partitions = Table(
-    "partitions",
-    metadata,
-    Column("partition_set", String(_NAME), nullable=False),
-    Column("partition_key", String(_NAME), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("partition_set", "partition_key"),
-)
-
+#: Assets synced from code (`active`: in the current set), with what storage keeps up to
+#: date about each: its latest materialization and observation.
 assets = Table(
     "assets",
     metadata,
     Column("asset_key", String(_NAME), primary_key=True),
     Column("description", Text, nullable=False),
+    Column("group_name", String(_NAME), nullable=False),
     Column("job_name", String(_NAME)),
     Column("op_name", String(_NAME)),
     Column("snapshot", JSONText, nullable=False),
+    Column("active", Boolean, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_event_id", BigInteger),
+    Column("last_materialized_at", UTCDateTime),
+    Column("last_run_id", String(_ID)),
+    Column("last_observed_at", UTCDateTime),
 )
 
-asset_materializations = Table(
-    "asset_materializations",
+#: Materializations and observations of assets, in id order.
+asset_events = Table(
+    "asset_events",
     metadata,
     Column("id", _AutoId, primary_key=True, autoincrement=True),
     Column("asset_key", String(_NAME), nullable=False),
+    Column("kind", String(_STATUS), nullable=False),
     Column("partition_key", String(_NAME)),
     Column("run_id", String(_ID)),
     Column("step_key", String(_NAME)),
     Column("timestamp", UTCDateTime, nullable=False),
     Column("metadata", JSONText, nullable=False),
-    Index(None, "asset_key", "partition_key", "timestamp"),
+    Index(None, "asset_key", "id"),
+    Index(None, "asset_key", "partition_key", "id"),
     Index(None, "run_id"),
+    sqlite_autoincrement=True,
+)
+
+#: The state of each partition of an asset ("" for an asset without partitions), kept by
+#: the transactions that store the steps changing it. Without a rowid on SQLite: the
+#: partitions of an asset are read together, in key order, from the table itself.
+asset_partitions = Table(
+    "asset_partitions",
+    metadata,
+    Column("asset_key", String(_NAME), nullable=False),
+    Column("partition_key", String(_NAME), nullable=False),
+    Column("state", String(_STATUS), nullable=False),
+    Column("materialized_at", UTCDateTime),
+    Column("run_id", String(_ID)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("asset_key", "partition_key"),
+    sqlite_with_rowid=False,
+)
+
+asset_check_results = Table(
+    "asset_check_results",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("asset_key", String(_NAME), nullable=False),
+    Column("check_name", String(_NAME), nullable=False),
+    Column("outcome", String(_STATUS), nullable=False),
+    Column("partition_key", String(_NAME)),
+    Column("run_id", String(_ID)),
+    Column("step_key", String(_NAME)),
+    Column("description", Text, nullable=False),
+    Column("metadata", JSONText, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Index(None, "asset_key", "check_name", "id"),
+    Index(None, "asset_key", "id"),
+    sqlite_autoincrement=True,
+)
+
+#: The keys of dynamic partition sets; a set lists in id order (the order added).
+dynamic_partitions = Table(
+    "dynamic_partitions",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("set_name", String(_NAME), nullable=False),
+    Column("partition_key", String(_NAME), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("set_name", "partition_key"),
+    Index(None, "set_name", "id"),
+    sqlite_autoincrement=True,
 )
 
 backfills = Table(
@@ -356,12 +410,36 @@ backfills = Table(
     metadata,
     Column("id", String(_ID), primary_key=True),
     Column("job_name", String(_NAME), nullable=False),
-    Column("partition_set", String(_NAME), nullable=False),
-    Column("partition_keys", JSONText, nullable=False),
+    Column("asset_key", String(_NAME)),
     Column("status", String(_STATUS), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("partitions", Integer, nullable=False),
+    Column("planned", Integer, nullable=False),
+    Column("submitted", Integer, nullable=False),
+    Column("chunk_size", Integer, nullable=False),
+    Column("only_missing", Boolean, nullable=False),
+    Column("params", JSONText, nullable=False),
+    Column("tags", JSONText, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("error", Text),
     Index(None, "job_name", "created_at"),
+    Index(None, "created_at"),
+    Index(None, "status"),
+)
+
+#: The runs a backfill creates, in order (`seq` from 0): a partition key or range each,
+#: and the run once created. Runs are created in `seq` order, so those of `seq` below the
+#: backfill's `submitted` are the ones created.
+backfill_plan = Table(
+    "backfill_plan",
+    metadata,
+    Column("backfill_id", String(_ID), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("partition_key", String(_NAME), nullable=False),
+    Column("run_id", String(_ID)),
+    PrimaryKeyConstraint("backfill_id", "seq"),
+    sqlite_with_rowid=False,
 )
 
 #: The worker processes of executors, each row kept by the executor that started it.

@@ -34,6 +34,11 @@ class LockArea(enum.StrEnum):
     SCHEDULES = "schedule"
     #: Accepting queue items (deduplication by key) and advancing loader cursors.
     QUEUES = "queue"
+    #: Writing assets' partition states, events and latest materializations, and adding
+    #: dynamic partition keys: upserts by key, so that two transactions never both insert
+    #: one row; it also keeps a transaction's asset events the newest of all while it
+    #: reads their ids back.
+    ASSETS = "asset"
 
 
 class SqlDialect:

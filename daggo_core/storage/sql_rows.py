@@ -33,6 +33,7 @@ __all__ = [
     "RUN_COLUMNS",
     "STORED_EVENTS",
     "cancel_in_transaction",
+    "cancel_queued_runs",
     "check_fence",
     "columns_of",
     "error_from",
@@ -41,6 +42,7 @@ __all__ = [
     "insert_events",
     "insert_runs",
     "record_values",
+    "request_cancel_of_active_runs",
     "run_from_row",
     "run_values",
     "sync_active",
@@ -99,32 +101,46 @@ def cancel_in_transaction(conn: Connection, run_id: str, now: dt.datetime) -> tu
     Returns the run, and whether it ended a queued run."""
     run = get_run(conn, run_id)
     if run.status is RunStatus.QUEUED:
-        stmt = (
-            update(_runs)
-            .where(_runs.c.id == run_id, _runs.c.status == RunStatus.QUEUED.value)
-            .values(status=RunStatus.CANCELED.value, finished_at=now, wait_reason=None)
-            .returning(*RUN_COLUMNS)
-        )
-        row = conn.execute(stmt).one_or_none()
-        if row is not None:
-            insert_events(conn, [Event(
-                run_id=run_id, kind=EventKind.RUN_CANCELED, level="INFO",
-                message="run canceled while queued", timestamp=now)])
-            return run_from_row(row._mapping), True
+        ended = cancel_queued_runs(conn, _runs.c.id == run_id, now,
+                                   message="run canceled while queued")
+        if ended:
+            return ended[0], True
         run = get_run(conn, run_id)
     if run.status in ACTIVE_RUN_STATUSES and not run.cancel_requested:
-        # Re-checked by the UPDATE: the run may have ended since it was read.
-        row = conn.execute(
-            update(_runs).where(_runs.c.id == run_id, _runs.c.status.in_(_ACTIVE_VALUES),
-                                _runs.c.cancel_requested.is_(False))
-            .values(cancel_requested=True).returning(*RUN_COLUMNS)).one_or_none()
-        if row is None:
-            return get_run(conn, run_id), False
-        insert_events(conn, [Event(
-            run_id=run_id, kind=EventKind.RUN_CANCEL_REQUESTED, level="INFO",
-            message="cancellation requested", timestamp=now)])
-        run = run_from_row(row._mapping)
+        flagged = request_cancel_of_active_runs(conn, _runs.c.id == run_id, now)
+        # None flagged: the run ended since it was read.
+        return (flagged[0] if flagged else get_run(conn, run_id)), False
     return run, False
+
+
+def cancel_queued_runs(conn: Connection, where: ColumnElement[bool], now: dt.datetime, *,
+                       message: str) -> list[Run]:
+    """End the QUEUED runs matching `where` as CANCELED, each with a RUN_CANCELED event
+    saying `message`; returns them. One statement for the runs and one for the events."""
+    rows = conn.execute(
+        update(_runs).where(where, _runs.c.status == RunStatus.QUEUED.value)
+        .values(status=RunStatus.CANCELED.value, finished_at=now, wait_reason=None)
+        .returning(*RUN_COLUMNS)).all()
+    runs = [run_from_row(row._mapping) for row in rows]
+    insert_events(conn, [Event(run_id=run.id, kind=EventKind.RUN_CANCELED, level="INFO",
+                               message=message, timestamp=now) for run in runs])
+    return runs
+
+
+def request_cancel_of_active_runs(conn: Connection, where: ColumnElement[bool],
+                                  now: dt.datetime) -> list[Run]:
+    """Flag the active runs matching `where` that are not flagged yet (their workers stop
+    them), each with a RUN_CANCEL_REQUESTED event; returns them. The status is checked by
+    the UPDATE itself: a run that ended meanwhile is left alone."""
+    rows = conn.execute(
+        update(_runs).where(where, _runs.c.status.in_(sorted(_ACTIVE_VALUES)),
+                            _runs.c.cancel_requested.is_(False))
+        .values(cancel_requested=True).returning(*RUN_COLUMNS)).all()
+    runs = [run_from_row(row._mapping) for row in rows]
+    insert_events(conn, [Event(run_id=run.id, kind=EventKind.RUN_CANCEL_REQUESTED,
+                               level="INFO", message="cancellation requested", timestamp=now)
+                         for run in runs])
+    return runs
 
 
 #: The columns an event row gives, in order (see `_event_row`).
@@ -194,18 +210,19 @@ def run_from_row(row: RowMapping) -> Run:
                   "cancel_requested": bool(row["cancel_requested"])})
 
 
-def sync_active(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Upsert `rows` into `table` (keyed by `name`, with `active` and `updated_at`) as its
-    active set: rows stored before are updated, new ones inserted, and the others marked
-    inactive."""
-    existing = set(conn.scalars(select(table.c.name)))
-    updates = [{**row, "key_name": row["name"]} for row in rows if row["name"] in existing]
-    inserts = [row for row in rows if row["name"] not in existing]
+def sync_active(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+                key: str = "name") -> None:
+    """Upsert `rows` into `table` (keyed by its column `key`, with `active` and
+    `updated_at`) as its active set: rows stored before are updated (the columns `rows`
+    give; the others are kept), new ones inserted, and the others marked inactive."""
+    column = table.c[key]
+    existing = set(conn.scalars(select(column)))
+    updates = [{**row, "key_name": row[key]} for row in rows if row[key] in existing]
+    inserts = [row for row in rows if row[key] not in existing]
     if updates:
-        conn.execute(table.update().where(table.c.name == bindparam("key_name")), updates)
+        conn.execute(table.update().where(column == bindparam("key_name")), updates)
     if inserts:
         conn.execute(table.insert(), inserts)
     conn.execute(update(table)
-                 .where(table.c.active.is_(True), table.c.name.not_in([r["name"] for r in rows]))
+                 .where(table.c.active.is_(True), column.not_in([r[key] for r in rows]))
                  .values(active=False, updated_at=utcnow()))
-

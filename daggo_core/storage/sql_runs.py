@@ -299,7 +299,7 @@ class SqlRuns:
             if row is None:
                 return get_run(conn, run_id)
             if steps is not None:  # their events before the run's own
-                store_steps(conn, steps)
+                store_steps(conn, steps, self._tx.dialect)
             insert_events(conn, events)
             run = run_from_row(row._mapping)
             roll_up_items(conn, [run])
@@ -474,7 +474,7 @@ class SqlRuns:
                 events=[Event(run_id=fence.run_id, kind=kind, step_key=step.step_key,
                               timestamp=now, level="ERROR" if error else "INFO",
                               message=f"{step_message} ({step.step_key})")
-                        for step in open_steps]))
+                        for step in open_steps]), self._tx.dialect)
             values: dict[str, Any] = {"status": status.value, "finished_at": now,
                                       "wait_reason": None}
             if error is not None:
@@ -526,6 +526,8 @@ def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:
         conditions.append(select(_run_tags.c.run_id).where(
             _run_tags.c.run_id == _runs.c.id, _run_tags.c.key == key,
             _run_tags.c.value == value).exists())
+    if where.backfill_id is not None:
+        conditions.append(_runs.c.backfill_id == where.backfill_id)
     if where.created_after is not None:
         conditions.append(_runs.c.created_at >= where.created_after)
     if where.created_before is not None:

@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select
 
+from daggo_core.storage.asset_records import AssetWrites
 from daggo_core.storage.base import Fence, StepWrites
 from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import Event, StepRecord, StepStatus
 from daggo_core.storage.schema import steps as _steps
+from daggo_core.storage.sql_assets import store_asset_writes
+from daggo_core.storage.sql_dialect import SqlDialect
 from daggo_core.storage.sql_rows import (
     check_fence,
     columns_of,
@@ -39,6 +42,7 @@ _UPDATE_STEPS = BulkStatement(
     _steps.update().where(_steps.c.run_id == bindparam("key_run_id"),
                           _steps.c.step_key == bindparam("key_step_key")),
     (*_STEP_STATE, "key_run_id", "key_step_key"))
+_NO_ASSET_WRITES = AssetWrites()
 _LIST_STEPS = (select(*_STEP_COLUMNS).where(_steps.c.run_id == bindparam("run_id"))
                .order_by(_steps.c.seq, _steps.c.step_key))
 
@@ -55,20 +59,24 @@ class SqlSteps:
         events: Sequence[Event] = (),
         *,
         fence: Fence | None = None,
+        assets: AssetWrites | None = None,
     ) -> None:
-        """Insert `new` steps, replace the state of `changed` ones and append `events`.
+        """Insert `new` steps, replace the state of `changed` ones, append `events` and
+        store `assets` (what the steps did to assets).
 
         One transaction for the whole batch, each part executed as one statement over many
         rows: the writer that owns a run's steps uses it to store many transitions at once.
         With `fence`, nothing is stored (AttemptSupersededError) unless the run is active
         in that attempt.
         """
-        writes = StepWrites(new=new, changed=changed, events=events)
+        writes = StepWrites(new=new, changed=changed, events=events,
+                            assets=assets or _NO_ASSET_WRITES)
+        dialect = self._tx.dialect
 
         def tx(conn: Connection) -> None:
             if fence is not None:
                 check_fence(conn, fence)
-            store_steps(conn, writes)
+            store_steps(conn, writes, dialect)
 
         self._tx.write("record_steps", tx)
 
@@ -83,12 +91,14 @@ def list_steps(conn: Connection, run_id: str) -> list[StepRecord]:
     return [_step_from_row(row._mapping) for row in rows]
 
 
-def store_steps(conn: Connection, writes: StepWrites) -> None:
+def store_steps(conn: Connection, writes: StepWrites, dialect: SqlDialect) -> None:
     """Insert the new steps, update the changed ones, append the events: one statement
-    each."""
+    each; then what the steps did to assets (see `store_asset_writes`)."""
     _INSERT_STEPS.execute(conn, [_step_insert_row(step) for step in writes.new])
     _UPDATE_STEPS.execute(conn, [_step_update_row(step) for step in writes.changed])
     insert_events(conn, writes.events)
+    if writes.assets:
+        store_asset_writes(conn, writes.assets, dialect)
 
 
 def _step_state(step: StepRecord) -> tuple[Any, ...]:
