@@ -240,12 +240,16 @@ class DaggoApp:
         if self.config.scheduler.enabled:
             self._tasks["scheduler"] = asyncio.create_task(
                 self.start_scheduler().run_forever(), name="daggo-scheduler")
+        scheduling = self.config.scheduler
         self._tasks["backfills"] = asyncio.create_task(
-            BackfillRunner(self.storage, on_queued=coordinator.wake).run_forever(),
+            BackfillRunner(self.storage, batch_size=scheduling.backfill_batch_size,
+                           poll_interval=scheduling.backfill_interval_seconds,
+                           on_queued=coordinator.wake).run_forever(),
             name="daggo-backfills")
         if any(node.spec.automation for node in self.definitions.asset_graph.nodes.values()):
             self._tasks["automation"] = asyncio.create_task(
-                AssetAutomation(self.storage, on_launch=coordinator.wake).run_forever(),
+                AssetAutomation(self.storage, interval=scheduling.automation_interval_seconds,
+                                on_launch=coordinator.wake).run_forever(),
                 name="daggo-automation")
         if self.definitions.queues:
             self.queues = QueueRuntime(self.storage, self.definitions,

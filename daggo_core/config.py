@@ -183,11 +183,14 @@ class ExecutionConfig:
 
 @attrs.define
 class SchedulerConfig:
-    """The cron scheduler."""
+    """The cron scheduler, and what else launches runs: backfills and asset automation."""
 
     enabled: bool = setting(True, boolean)
     tick_interval_seconds: float = setting(1.0, number(positive=True))
     tick_history_days: int = setting(30, integer(0))
+    backfill_batch_size: int = setting(500, integer(1, 10_000))
+    backfill_interval_seconds: float = setting(1.0, number(positive=True))
+    automation_interval_seconds: float = setting(1.0, number(positive=True))
 
 
 @attrs.define

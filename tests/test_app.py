@@ -200,6 +200,7 @@ def test_asgi_serves_health_pages_and_plugin_panels(cfg, apps):
     status, body = get(app, "/healthz")
     assert (status, json.loads(body)) == (200, {"database": "ok", "status": "ok", "components": {
         "coordinator": "not started", "monitor": "not started", "scheduler": "not started",
+        "backfills": "not started",
         "executor": "not started"}, "problems": {},
         "process": {"pid": os.getpid(), "role": "primary"}})
     status, page = get(app, "/")

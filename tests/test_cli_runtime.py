@@ -40,6 +40,7 @@ def server(example):
     try:
         assert wait_healthy(port, proc) == {"status": "ok", "database": "ok", "components": {
             "coordinator": "running", "monitor": "running", "scheduler": "running",
+            "backfills": "running",
             "executor": "running"}, "problems": {},
             "process": {"pid": proc.pid, "role": "primary"}}
         yield url

@@ -59,7 +59,9 @@ DEFAULTS = {
         "max_log_line_bytes": 65536,
         "max_run_log_bytes": 52428800,
     },
-    "scheduler": {"enabled": True, "tick_interval_seconds": 1.0, "tick_history_days": 30},
+    "scheduler": {"enabled": True, "tick_interval_seconds": 1.0, "tick_history_days": 30,
+                  "backfill_batch_size": 500, "backfill_interval_seconds": 1.0,
+                  "automation_interval_seconds": 1.0},
     "disable_ui": False,
     "app": None,
 }
@@ -158,7 +160,9 @@ ALL_AREAS = {
         "max_log_line_bytes": 1024,
         "max_run_log_bytes": 1048576,
     },
-    "scheduler": {"enabled": False, "tick_interval_seconds": 5.0, "tick_history_days": 30},
+    "scheduler": {"enabled": False, "tick_interval_seconds": 5.0, "tick_history_days": 30,
+                  "backfill_batch_size": 500, "backfill_interval_seconds": 1.0,
+                  "automation_interval_seconds": 1.0},
     "disable_ui": True,
     "app": "shop.jobs:defs",
 }

@@ -88,7 +88,8 @@ def test_runs_launched_through_the_host_execute(served: tuple[daggo_core.DaggoAp
     app, url = served
     health = wait_for(lambda: _health(url), 20, "the host to serve daggo's health")
     assert health["components"] == {"coordinator": "running", "monitor": "running",
-                                    "scheduler": "disabled", "executor": "running"}
+                                    "scheduler": "disabled",
+                                    "backfills": "running", "executor": "running"}
     run_id = get(f"{url}/launch")["run_id"]
     final = wait_for(lambda: (run := app.storage.get_run(run_id)).is_finished and run, 20,
                      "the launched run to finish")

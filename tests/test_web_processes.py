@@ -81,7 +81,8 @@ def test_every_process_answers_with_the_primarys_runtime(served: Server) -> None
         status, health = call(conn, "System.Health")
         assert status == 200 and health["status"] == "ok"
         assert health["components"] == {"coordinator": "running", "monitor": "running",
-                                        "scheduler": "disabled", "executor": "running"}
+                                        "scheduler": "disabled",
+                                        "backfills": "running", "executor": "running"}
         assert (health["process"]["pid"] == served.proc.pid) == (role == "primary")
         conn.close()
 
