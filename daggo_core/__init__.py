@@ -6,9 +6,28 @@ from typing import TYPE_CHECKING, Any
 
 from daggo_core import dag
 from daggo_core.context import Context
+from daggo_core.definitions.asset_snapshot import CheckOutcome
+from daggo_core.definitions.asset_specs import (
+    AssetCheck,
+    AssetSpec,
+    Automation,
+    CheckResult,
+    asset_check,
+)
+from daggo_core.definitions.assets import AssetDefinition, asset
 from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobBuilder, JobDefinition
 from daggo_core.definitions.ops import NoInput, OpDefinition
+from daggo_core.definitions.partitions import (
+    DailyPartitions,
+    DynamicPartitions,
+    HourlyPartitions,
+    MonthlyPartitions,
+    StaticPartitions,
+    TimePartitions,
+    TimeWindow,
+    WeeklyPartitions,
+)
 from daggo_core.definitions.policies import RetryPolicy
 from daggo_core.definitions.queues import (
     Batch,
@@ -35,18 +54,28 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssetCheck",
+    "AssetDefinition",
+    "AssetSpec",
+    "Automation",
     "Batch",
+    "CheckOutcome",
+    "CheckResult",
     "Config",
     "Context",
     "DaggoApp",
     "DaggoError",
+    "DailyPartitions",
     "DefinitionError",
     "Definitions",
+    "DynamicPartitions",
     "ExecuteResult",
+    "HourlyPartitions",
     "JobBuilder",
     "JobDefinition",
     "LoaderMode",
     "MetadataProvider",
+    "MonthlyPartitions",
     "NoInput",
     "OpDefinition",
     "PayloadError",
@@ -60,7 +89,13 @@ __all__ = [
     "Resource",
     "RetryPolicy",
     "ScheduleDefinition",
+    "StaticPartitions",
+    "TimePartitions",
+    "TimeWindow",
+    "WeeklyPartitions",
     "__version__",
+    "asset",
+    "asset_check",
     "dag",
     "default_config",
     "execute",
