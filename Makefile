@@ -70,7 +70,7 @@ clean:
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
 .PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
-	bench-soak bench-rpc bench-ui bench-queues bench-tools
+	bench-soak bench-rpc bench-ui bench-queues bench-assets bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -111,3 +111,6 @@ bench-rpc: install bench-tools
 
 bench-queues: install bench-tools
 	$(BIN)/python benchmarks/queue_speed.py
+
+bench-assets: install
+	$(BIN)/python benchmarks/asset_speed.py -n 20

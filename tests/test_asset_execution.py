@@ -67,7 +67,7 @@ def total(ctx: Context, inp: SalesIn) -> Total:
 def _monthly_rollup(ctx: Context, inp: NoInput) -> Total:
     seen.append({"keys": ctx.partition_keys, "range": ctx.partition_key_range,
                  "window": ctx.partition_time_window})
-    with pytest.raises(FailedPreconditionError, match="read ctx.partition_keys"):
+    with pytest.raises(FailedPreconditionError, match=r"read ctx\.partition_keys"):
         _ = ctx.partition_key
     return Total(amount=len(ctx.partition_keys))
 

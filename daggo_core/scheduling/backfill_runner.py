@@ -72,7 +72,9 @@ class BackfillRunner:
     def _submit(self, backfill: Backfill) -> int:
         """Create the next batch of the backfill's runs."""
         plan = self.storage.unsubmitted_plan(backfill.id, limit=self.batch_size)
-        if not plan:
+        if not plan:  # every run created: it only has to finish
+            self.storage.set_backfill_status(backfill.id, BackfillStatus.RUNNING,
+                                             expected=(BackfillStatus.REQUESTED,))
             return 0
         runs, events = [], []
         for entry in plan:

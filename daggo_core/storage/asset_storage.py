@@ -77,6 +77,10 @@ class AssetStorage(Protocol):
         """The status of every partition of the asset that has a stored state (the others
         are MISSING), by partition key."""
 
+    def materialized_times(self, asset_key: str) -> dict[str, dt.datetime]:
+        """When each partition of the asset was last materialized, by key (those never
+        materialized are absent)."""
+
     def get_asset_partition(self, asset_key: str, partition_key: str) -> AssetPartition | None:
         """The stored state of one partition ("" for an asset without partitions)."""
 
