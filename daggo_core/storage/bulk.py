@@ -11,12 +11,13 @@ hands the rows to the driver's executemany. `RawQuery` reads many rows of plain 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from attrs import frozen
-from sqlalchemy import Compiled, Connection, Dialect, Select
+from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert, ValuesBase
 from sqlalchemy.sql.expression import UpdateBase
 from sqlalchemy.types import TypeEngine
@@ -114,7 +115,7 @@ class RawQuery:
 
     def __init__(self, query: Select[Any]) -> None:
         self.query = query
-        self._compiled: dict[tuple[type[Dialect], str], Compiled] = {}
+        self._compiled: dict[tuple[type[Dialect], str], SQLCompiler] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
         """The rows of the query with `params` (its binds by name), read as iterated."""
@@ -123,13 +124,14 @@ class RawQuery:
         if compiled is None:
             compiled = self._compiled[(type(dialect), dialect.paramstyle)] = (
                 self.query.compile(dialect=dialect))
-        values = compiled.construct_params(params)
+        values = compiled.construct_params(dict(params))
         args: Any = ([values[name] for name in compiled.positiontup or ()]
                      if compiled.positional else values)
         cursor = conn.connection.cursor()
         try:
             cursor.execute(compiled.string, args)
-            yield from cursor
+            # Every driver's cursor iterates over its rows (not part of the DBAPI protocol).
+            yield from cast(Iterable[tuple[Any, ...]], cursor)
         except dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(
                 compiled.string, args, exc, dialect.loaded_dbapi.Error, dialect=dialect,

@@ -4,8 +4,9 @@ check results."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from typing import Any, TypeVar
+import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import attrs
 from sqlalchemy import (
@@ -40,15 +41,10 @@ from daggo_core.storage.schema import asset_events as _events
 from daggo_core.storage.schema import asset_partitions as _partitions
 from daggo_core.storage.schema import assets as _assets
 from daggo_core.storage.sql_dialect import LockArea, SqlDialect
-from daggo_core.storage.sql_rows import columns_of, sync_active
+from daggo_core.storage.sql_rows import chunks, columns_of, sync_active
 from daggo_core.storage.sql_transactions import Transactions
 
-__all__ = ["IN_LIST_LIMIT", "SqlAssets", "chunks", "store_asset_writes"]
-
-#: The most values one IN list of a statement binds (a batch with more is read in parts).
-IN_LIST_LIMIT = 500
-
-T = TypeVar("T")
+__all__ = ["SqlAssets", "store_asset_writes"]
 
 #: The columns of the record fields named otherwise (GROUP is an SQL keyword).
 _ASSET_FIELD_COLUMNS = {"key": "asset_key", "group": "group_name"}
@@ -108,9 +104,18 @@ _PARTITION_STATUSES = RawQuery(
                 value=_partitions.c.state)
            + cast(_partitions.c.materialized_at.is_not(None), Integer))
     .where(_partitions.c.asset_key == bindparam("asset_key")))
+_MATERIALIZED_TIMES = select(_partitions.c.partition_key, _partitions.c.materialized_at).where(
+    _partitions.c.asset_key == bindparam("asset_key"),
+    _partitions.c.materialized_at.is_not(None))
 _GET_PARTITION = select(*_PARTITION_COLUMNS).where(
     _partitions.c.asset_key == bindparam("asset_key"),
     _partitions.c.partition_key == bindparam("partition_key"))
+_COUNT_PARTITIONS = (select(_partitions.c.asset_key, _partitions.c.state,
+                            _partitions.c.materialized_at.is_not(None), func.count())
+                     .group_by(_partitions.c.asset_key, _partitions.c.state,
+                               _partitions.c.materialized_at.is_not(None)))
+_COUNT_PARTITIONS_OF = _COUNT_PARTITIONS.where(
+    _partitions.c.asset_key.in_(bindparam("keys", expanding=True)))
 _LATEST_OF_PARTITIONS = select(*_EVENT_COLUMNS).where(_events.c.id.in_(
     select(func.max(_events.c.id))
     .where(tuple_(_events.c.asset_key, _events.c.partition_key)
@@ -125,12 +130,6 @@ _LATEST_CHECKS = select(*_CHECK_COLUMNS).where(_checks.c.id.in_(
     select(func.max(_checks.c.id))
     .where(_checks.c.asset_key.in_(bindparam("keys", expanding=True)))
     .group_by(_checks.c.asset_key, _checks.c.check_name)))
-
-
-def chunks(values: Sequence[T], size: int = IN_LIST_LIMIT) -> Iterator[Sequence[T]]:
-    """`values` in consecutive parts of at most `size`."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def store_asset_writes(conn: Connection, writes: AssetWrites, dialect: SqlDialect) -> list[int]:
@@ -254,8 +253,9 @@ class SqlAssets:
             if missing:
                 raise AssetNotFoundError(
                     f"no asset with key {missing[0]!r} is stored (unknown: "
-                    f"{', '.join(map(repr, missing))}); define it in the app (or as an "
-                    "external asset) and sync the definitions before reporting its events")
+                    f"{', '.join(map(repr, missing))}); declare it in the app's definitions "
+                    "(as an external asset if it is made outside daggo), which are stored "
+                    "when the app syncs them, before reporting its events")
             return store_asset_writes(conn, AssetWrites(events=events), dialect)
 
         ids = self._tx.write("add_asset_events", tx)
@@ -288,10 +288,10 @@ class SqlAssets:
 
         def read(conn: Connection) -> list[AssetEvent]:
             events: list[AssetEvent] = []
-            for part in chunks(partitioned):
-                events += _events_of(conn, _LATEST_OF_PARTITIONS, {"keys": list(part)})
-            for part in chunks(whole):
-                events += _events_of(conn, _LATEST_OF_UNPARTITIONED, {"keys": list(part)})
+            for pairs in chunks(partitioned):
+                events += _events_of(conn, _LATEST_OF_PARTITIONS, {"keys": list(pairs)})
+            for assets in chunks(whole):
+                events += _events_of(conn, _LATEST_OF_UNPARTITIONED, {"keys": list(assets)})
             return events
 
         events = self._tx.read("latest_materializations", read)
@@ -303,6 +303,12 @@ class SqlAssets:
         return self._tx.read("partition_statuses", lambda conn: {
             key: _SHOWN[code]
             for key, code in _PARTITION_STATUSES.rows(conn, {"asset_key": asset_key})})
+
+    def materialized_times(self, asset_key: str) -> dict[str, dt.datetime]:
+        """When each partition of the asset was last materialized, by key."""
+        return self._tx.read("materialized_times", lambda conn: {
+            row.partition_key: row.materialized_at
+            for row in conn.execute(_MATERIALIZED_TIMES, {"asset_key": asset_key})})
 
     def get_asset_partition(self, asset_key: str, partition_key: str) -> AssetPartition | None:
         """The stored state of one partition ("" for an asset without partitions)."""
@@ -317,19 +323,20 @@ class SqlAssets:
         self, asset_keys: Collection[str] | None = None
     ) -> dict[str, dict[PartitionStatus, int]]:
         """The partitions of each asset (of those given) with a stored state, counted by
-        status: one GROUP BY."""
-        query = (select(_partitions.c.asset_key, _partitions.c.state,
-                        _partitions.c.materialized_at.is_not(None), func.count())
-                 .group_by(_partitions.c.asset_key, _partitions.c.state,
-                           _partitions.c.materialized_at.is_not(None)))
-        if asset_keys is not None:
-            if not asset_keys:
-                return {}
-            query = query.where(_partitions.c.asset_key.in_(
-                bindparam("keys", sorted(set(asset_keys)), expanding=True)))
-        rows = self._tx.read("count_partition_statuses", lambda conn: conn.execute(query).all())
+        status: a GROUP BY (per IN_LIST_LIMIT assets)."""
+        if asset_keys is None:
+            parts: list[Sequence[str] | None] = [None]
+        else:
+            parts = list(chunks(sorted(set(asset_keys))))
+
+        def read(conn: Connection) -> list[Any]:
+            return [row for part in parts for row in conn.execute(
+                _COUNT_PARTITIONS if part is None else _COUNT_PARTITIONS_OF,
+                None if part is None else {"keys": list(part)})]
+
         counts: dict[str, dict[PartitionStatus, int]] = {}
-        for asset_key, state, materialized, count in rows:
+        for asset_key, state, materialized, count in self._tx.read(
+                "count_partition_statuses", read):
             by_status = counts.setdefault(asset_key, {})
             status = PartitionStatus.of(state, bool(materialized))
             by_status[status] = by_status.get(status, 0) + int(count)

@@ -136,8 +136,6 @@ class SqlBackfills:
         if len(runs) != len(plan):
             raise ValueError(f"{len(runs)} runs given for {len(plan)} planned runs; give "
                              "one run per planned run, in the same order")
-        if not plan:
-            return self.get_backfill(backfill_id)
         seqs = [part.seq for part in plan]
         dialect = self._tx.dialect
 
@@ -148,8 +146,8 @@ class SqlBackfills:
             backfill = _backfill_from_row(row._mapping)
             if backfill.status is not BackfillStatus.REQUESTED:
                 return None
-            if conn.execute(_CREATED_IN, {"key_id": backfill_id, "first": min(seqs),
-                                          "last": max(seqs)}).scalar_one():
+            if seqs and conn.execute(_CREATED_IN, {"key_id": backfill_id, "first": min(seqs),
+                                                   "last": max(seqs)}).scalar_one():
                 return None
             if seqs != list(range(backfill.submitted, backfill.submitted + len(plan))):
                 raise ValueError(

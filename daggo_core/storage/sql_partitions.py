@@ -9,8 +9,8 @@ from sqlalchemy import Connection, bindparam, delete, select
 from daggo_core.storage.bulk import BulkStatement
 from daggo_core.storage.records import utcnow
 from daggo_core.storage.schema import dynamic_partitions as _keys
-from daggo_core.storage.sql_assets import chunks
 from daggo_core.storage.sql_dialect import LockArea
+from daggo_core.storage.sql_rows import chunks
 from daggo_core.storage.sql_transactions import Transactions
 
 __all__ = ["SqlPartitions"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import attrs
 from sqlalchemy import ColumnElement, Connection, RowMapping, Table, bindparam, select, update
@@ -30,11 +30,13 @@ from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.sql_dialect import SqlDialect
 
 __all__ = [
+    "IN_LIST_LIMIT",
     "RUN_COLUMNS",
     "STORED_EVENTS",
     "cancel_in_transaction",
     "cancel_queued_runs",
     "check_fence",
+    "chunks",
     "columns_of",
     "error_from",
     "error_value",
@@ -47,6 +49,18 @@ __all__ = [
     "run_values",
     "sync_active",
 ]
+
+
+T = TypeVar("T")
+
+#: The most values one IN list of a statement binds (a batch with more is read in parts).
+IN_LIST_LIMIT = 500
+
+
+def chunks(values: Sequence[T], size: int = IN_LIST_LIMIT) -> Iterator[Sequence[T]]:
+    """`values` in consecutive parts of at most `size`."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 @functools.cache

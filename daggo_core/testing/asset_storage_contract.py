@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 
+import attrs
 import pytest
 
 from daggo_core.definitions.asset_snapshot import AssetSnapshot, CheckOutcome, CheckSnapshot
@@ -38,8 +40,9 @@ def second(s: float) -> dt.datetime:
     return T0 + dt.timedelta(seconds=s)
 
 
-def asset(key: str, **fields: object) -> AssetRecord:
-    return AssetRecord(key=key, snapshot=AssetSnapshot(), updated_at=T0, **fields)  # type: ignore[arg-type]
+def asset(key: str, *, description: str = "", group: str = "default") -> AssetRecord:
+    return AssetRecord(key=key, description=description, group=group,
+                       snapshot=AssetSnapshot(), updated_at=T0)
 
 
 def made(key: str, partition: str | None = None, *, run: str | None = None, at: float = 0,
@@ -55,14 +58,24 @@ def state(key: str, run: Run, change: PartitionState, *partitions: str,
                             run_id=run.id, at=second(at))
 
 
-def started(storage: Storage, **fields: object) -> Run:
-    return storage.add_run(Run(job_name="assets", status=RunStatus.STARTED, **fields))  # type: ignore[arg-type]
+def started(storage: Storage, *, attempt: int = 0) -> Run:
+    return storage.add_run(Run(job_name="assets", status=RunStatus.STARTED, attempt=attempt))
 
 
-def write(storage: Storage, run: Run, **writes: object) -> None:
-    """Store asset writes as a run's step writer does, with a step record."""
-    storage.record_steps([StepRecord(run_id=run.id, step_key=f"s{len(writes)}")], [],
-                         assets=AssetWrites(**writes))  # type: ignore[arg-type]
+def write(storage: Storage, *, states: Sequence[AssetStateChange] = (),
+          events: Sequence[AssetEvent] = (), checks: Sequence[CheckResultRecord] = ()) -> None:
+    """Store asset writes as a run's step writer does."""
+    storage.record_steps([], [], assets=AssetWrites(states=states, events=events,
+                                                    checks=checks))
+
+
+def submit(storage: Storage, backfill: Backfill, limit: int) -> Backfill | None:
+    """Create the next `limit` runs of the backfill, each with a RUN_QUEUED event."""
+    plan = storage.unsubmitted_plan(backfill.id, limit=limit)
+    runs = [Run(job_name=backfill.job_name, backfill_id=backfill.id,
+                partition_key=part.partition_key) for part in plan]
+    events = [Event(run_id=run.id, kind=EventKind.RUN_QUEUED) for run in runs]
+    return storage.submit_backfill_runs(backfill.id, plan, runs, events)
 
 
 def check(key: str, name: str, outcome: CheckOutcome, at: float = 0) -> CheckResultRecord:
@@ -87,11 +100,25 @@ class AssetStorageContract:
         assert storage.get_asset("orders") == record
         assert storage.get_asset("missing") is None
 
+    def test_events_and_check_results_round_trip_every_field(self, storage: Storage) -> None:
+        storage.sync_assets([asset("a")])
+        run = started(storage)
+        event = AssetEvent(asset_key="a", kind=OBSERVATION, partition_key="p", run_id=run.id,
+                           step_key="load", timestamp=second(1), metadata={"size": [1, "kB"]})
+        result = CheckResultRecord(asset_key="a", check_name="rows", outcome=CheckOutcome.WARN,
+                                   partition_key="p", run_id=run.id, step_key="load",
+                                   description="few rows", metadata={"rows": 2},
+                                   timestamp=second(2))
+        write(storage, events=[event], checks=[result])
+        (stored,) = storage.list_asset_events("a")
+        assert stored == attrs.evolve(event, id=stored.id) and stored.id is not None
+        (checked,) = storage.list_check_results("a")
+        assert checked == attrs.evolve(result, id=checked.id) and checked.id is not None
+
     def test_sync_assets_sets_the_active_set_and_keeps_what_storage_knows(
             self, storage: Storage) -> None:
         storage.sync_assets([asset("b"), asset("a")])
-        (event, seen) = storage.add_asset_events([made("a", at=1), made("a", kind=OBSERVATION,
-                                                                         at=2)])
+        event, _ = storage.add_asset_events([made("a", at=1), made("a", kind=OBSERVATION, at=2)])
         storage.sync_assets([asset("a", description="new", group="g")])
         assert [a.key for a in storage.list_assets()] == ["a"]
         assert [a.key for a in storage.list_assets(include_inactive=True)] == ["a", "b"]
@@ -109,8 +136,8 @@ class AssetStorageContract:
         storage.sync_assets([asset("a")])
         stored = storage.add_asset_events([made("a", "p1", at=1), made("a", "p2", at=2),
                                            made("a", "p1", kind=OBSERVATION, at=3)])
-        ids = [event.id for event in stored]
-        assert all(i is not None for i in ids) and ids == sorted(ids) and len(set(ids)) == 3
+        ids = [event.id or 0 for event in stored]
+        assert 0 < ids[0] < ids[1] < ids[2]
         a = storage.get_asset("a")
         assert a is not None
         assert (a.last_event_id, a.last_materialized_at, a.last_run_id,
@@ -162,9 +189,10 @@ class AssetStorageContract:
             self, storage: Storage) -> None:
         storage.sync_assets([asset("a")])
         run = started(storage)
-        write(storage, run, states=[state("a", run, PartitionState.RUNNING, "p1", "p2")],
-              events=[made("a", "p1", run=run.id, at=5)],
-              checks=[check("a", "rows", CheckOutcome.PASS, at=6)])
+        storage.record_steps([StepRecord(run_id=run.id, step_key="s")], [], assets=AssetWrites(
+            states=[state("a", run, PartitionState.RUNNING, "p1", "p2")],
+            events=[made("a", "p1", run=run.id, at=5)],
+            checks=[check("a", "rows", CheckOutcome.PASS, at=6)]))
         assert storage.partition_statuses("a") == {"p1": PartitionStatus.MATERIALIZED,
                                                    "p2": PartitionStatus.IN_PROGRESS}
         assert storage.get_asset_partition("a", "p2") == AssetPartition(
@@ -174,7 +202,7 @@ class AssetStorageContract:
         assert a is not None and (a.last_materialized_at, a.last_run_id) == (second(5), run.id)
         assert [(c.check_name, c.outcome) for c in storage.list_check_results("a")] == [
             ("rows", CheckOutcome.PASS)]
-        assert [s.step_key for s in storage.list_steps(run.id)] == ["s3"]
+        assert [s.step_key for s in storage.list_steps(run.id)] == ["s"]
 
     def test_set_run_status_stores_asset_writes_only_when_the_run_moves(
             self, storage: Storage) -> None:
@@ -211,13 +239,12 @@ class AssetStorageContract:
                  (PartitionState.FAILED, PartitionStatus.FAILED),
                  (PartitionState.RUNNING, PartitionStatus.IN_PROGRESS)]
         for i, (change, shown) in enumerate(steps):
-            write(storage, run, states=[state("a", run, change, "p", "never", at=i)])
+            write(storage, states=[state("a", run, change, "p", "never", at=i)])
             assert storage.partition_statuses("a") == {"p": shown, "never": shown}
-        write(storage, run, events=[made("a", "p", run=run.id, at=10)])
+        write(storage, events=[made("a", "p", run=run.id, at=10)])
         assert storage.partition_statuses("a")["p"] is PartitionStatus.MATERIALIZED
         again = started(storage)
-        write(storage, again, states=[state("a", again, PartitionState.CANCELED, "p", "never",
-                                            at=11)])
+        write(storage, states=[state("a", again, PartitionState.CANCELED, "p", "never", at=11)])
         # Canceled: what it was before, materialized or missing.
         assert storage.partition_statuses("a") == {"p": PartitionStatus.MATERIALIZED,
                                                    "never": PartitionStatus.MISSING}
@@ -232,10 +259,10 @@ class AssetStorageContract:
         storage.sync_assets([asset("daily"), asset("other")])
         run = started(storage)
         keys = [f"2026-{day:04d}" for day in range(1200)]
-        write(storage, run, states=[state("daily", run, PartitionState.RUNNING, *keys)])
-        write(storage, run, states=[state("daily", run, PartitionState.FAILED, *keys[:100])],
+        write(storage, states=[state("daily", run, PartitionState.RUNNING, *keys)])
+        write(storage, states=[state("daily", run, PartitionState.FAILED, *keys[:100])],
               events=[made("daily", key, run=run.id) for key in keys[500:]])
-        write(storage, run, states=[state("other", run, PartitionState.RUNNING)])
+        write(storage, states=[state("other", run, PartitionState.RUNNING)])
         statuses = storage.partition_statuses("daily")
         assert len(statuses) == 1200 and statuses[keys[0]] is PartitionStatus.FAILED
         assert statuses[keys[300]] is PartitionStatus.IN_PROGRESS
@@ -259,8 +286,8 @@ class AssetStorageContract:
             try:
                 barrier.wait()
                 for i in range(5):
-                    write(storage, run, states=[state("a", run, PartitionState.RUNNING,
-                                                      f"p{i}", f"p{i + 1}")])
+                    write(storage, states=[state("a", run, PartitionState.RUNNING, f"p{i}",
+                                                 f"p{i + 1}")])
             except BaseException as exc:
                 errors.append(exc)
 
@@ -276,11 +303,10 @@ class AssetStorageContract:
     def test_check_results_newest_first_and_the_latest_of_each_check(
             self, storage: Storage) -> None:
         storage.sync_assets([asset("a"), asset("b")])
-        run = started(storage)
-        write(storage, run, checks=[check("a", "rows", CheckOutcome.PASS, 1),
-                                    check("a", "fresh", CheckOutcome.WARN, 2),
-                                    check("b", "rows", CheckOutcome.FAIL, 3),
-                                    check("a", "rows", CheckOutcome.FAIL, 4)])
+        write(storage, checks=[check("a", "rows", CheckOutcome.PASS, 1),
+                               check("a", "fresh", CheckOutcome.WARN, 2),
+                               check("b", "rows", CheckOutcome.FAIL, 3),
+                               check("a", "rows", CheckOutcome.FAIL, 4)])
         results = storage.list_check_results("a")
         assert [(r.check_name, r.outcome, r.timestamp) for r in results] == [
             ("rows", CheckOutcome.FAIL, second(4)), ("fresh", CheckOutcome.WARN, second(2)),
@@ -326,20 +352,13 @@ class AssetStorageContract:
         with pytest.raises(BackfillNotFoundError):
             storage.get_backfill("f" * 32)
 
-    def _submit(self, storage: Storage, backfill: Backfill, limit: int) -> Backfill | None:
-        plan = storage.unsubmitted_plan(backfill.id, limit=limit)
-        runs = [Run(job_name=backfill.job_name, backfill_id=backfill.id,
-                    partition_key=part.partition_key) for part in plan]
-        events = [Event(run_id=run.id, kind=EventKind.RUN_QUEUED) for run in runs]
-        return storage.submit_backfill_runs(backfill.id, plan, runs, events)
-
     def test_backfill_runs_are_created_in_batches_until_it_is_running(
             self, storage: Storage) -> None:
         backfill = storage.add_backfill(Backfill(job_name="etl"), list("abcde"))
         assert [p.seq for p in storage.unsubmitted_plan(backfill.id, limit=2)] == [0, 1]
         for submitted, status in ((2, BackfillStatus.REQUESTED),
                                   (4, BackfillStatus.REQUESTED), (5, BackfillStatus.RUNNING)):
-            moved = self._submit(storage, backfill, 2)
+            moved = submit(storage, backfill, 2)
             assert moved is not None and (moved.submitted, moved.status) == (submitted, status)
         assert storage.unsubmitted_plan(backfill.id, limit=2) == []
         assert storage.get_backfill(backfill.id).status is BackfillStatus.RUNNING
@@ -351,17 +370,23 @@ class AssetStorageContract:
         assert [e.kind for e in storage.list_events(plan[0].run_id or "")] == [
             EventKind.RUN_QUEUED]
         assert storage.backfill_run_counts(backfill.id) == {RunStatus.QUEUED: 5}
+        empty = storage.add_backfill(Backfill(job_name="etl"), [])
+        done = submit(storage, empty, 2)
+        assert done is not None and (done.planned, done.status) == (0, BackfillStatus.RUNNING)
 
     def test_a_batch_is_created_once_and_only_while_requested(self, storage: Storage) -> None:
         backfill = storage.add_backfill(Backfill(job_name="etl"), list("abcd"))
         plan = storage.unsubmitted_plan(backfill.id, limit=2)
-        assert self._submit(storage, backfill, 2) is not None
+        assert submit(storage, backfill, 2) is not None
         again = [Run(job_name="etl", backfill_id=backfill.id) for _ in plan]
         assert storage.submit_backfill_runs(backfill.id, plan, again, []) is None
         assert storage.get_runs([run.id for run in again]) == []
+        skipping = storage.unsubmitted_plan(backfill.id, limit=2)[1:]
+        with pytest.raises(ValueError, match="plan order"):
+            storage.submit_backfill_runs(backfill.id, skipping, again[:1], [])
         assert storage.set_backfill_status(backfill.id, BackfillStatus.CANCELING,
                                            expected=[BackfillStatus.REQUESTED]) is not None
-        assert self._submit(storage, backfill, 2) is None
+        assert submit(storage, backfill, 2) is None
         assert storage.count_runs(RunFilter(backfill_id=backfill.id)) == 2
         assert storage.get_backfill(backfill.id).submitted == 2
         assert [p.seq for p in storage.unsubmitted_plan(backfill.id, limit=5)] == [2, 3]
@@ -381,12 +406,12 @@ class AssetStorageContract:
     def test_canceling_a_backfill_ends_its_queued_runs_and_stops_its_active_ones(
             self, storage: Storage) -> None:
         backfill = storage.add_backfill(Backfill(job_name="etl"), list("abcde"))
-        self._submit(storage, backfill, 5)
+        submit(storage, backfill, 5)
         ids = [p.run_id or "" for p in storage.list_backfill_partitions(backfill.id)]
         storage.set_run_status(ids[0], RunStatus.STARTED)
         storage.set_run_status(ids[1], RunStatus.SUCCESS)
         other = storage.add_backfill(Backfill(job_name="etl"), ["a"])
-        self._submit(storage, other, 1)
+        submit(storage, other, 1)
         assert storage.cancel_backfill_runs(backfill.id, limit=2) == 3  # 2 queued, 1 flagged
         assert storage.cancel_backfill_runs(backfill.id, limit=2) == 1
         assert storage.cancel_backfill_runs(backfill.id, limit=2) == 0
@@ -421,7 +446,7 @@ class AssetStorageContract:
 
     def test_runs_are_listed_and_counted_by_backfill(self, storage: Storage) -> None:
         backfill = storage.add_backfill(Backfill(job_name="etl"), ["a", "b"])
-        self._submit(storage, backfill, 2)
+        submit(storage, backfill, 2)
         storage.add_run(Run(job_name="etl"))
         where = RunFilter(backfill_id=backfill.id)
         runs = storage.list_runs(where)

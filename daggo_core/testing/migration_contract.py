@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
 
+from daggo_core.definitions.asset_snapshot import AssetSnapshot
+from daggo_core.storage.asset_records import AssetEvent, AssetRecord, Backfill, PartitionStatus
 from daggo_core.storage.base import RunFilter
 from daggo_core.storage.migrate import HEAD_REVISION, alembic_config, current_revision, upgrade
 from daggo_core.storage.records import RunTrigger, WorkerRecord, WorkerState
@@ -152,6 +154,31 @@ class MigrationContract:
         _downgrade(engine, "0007")
         assert "workers" not in sa.inspect(engine).get_table_names()
         assert _count(engine, "runs") == len(RUNS_0003)
+
+    def test_revision_0011_replaces_the_unwritten_asset_tables_and_its_downgrade_restores_them(
+            self, engine: Engine) -> None:
+        _seed_0003(engine)
+        upgrade(engine)
+        new = {"assets", "asset_events", "asset_partitions", "asset_check_results",
+               "dynamic_partitions", "backfills", "backfill_plan"}
+        assert new <= set(sa.inspect(engine).get_table_names())
+        assert not {"partitions", "asset_materializations"} & set(
+            sa.inspect(engine).get_table_names())
+        storage = SqlStorage(engine)
+        storage.sync_assets([AssetRecord(key="a", snapshot=AssetSnapshot())])
+        storage.add_asset_events([AssetEvent(asset_key="a", partition_key="p")])
+        storage.add_backfill(Backfill(job_name="etl"), ["p"])
+        assert storage.partition_statuses("a") == {"p": PartitionStatus.MATERIALIZED}
+        _downgrade(engine, "0010")
+        tables = set(sa.inspect(engine).get_table_names())
+        assert {"partitions", "assets", "asset_materializations", "backfills"} <= tables
+        assert not tables & (new - {"assets", "backfills"})
+        indexes = {index["name"] for index in sa.inspect(engine).get_indexes("runs")}
+        assert "ix_runs_status_partition_key_created_at" in indexes
+        assert "ix_runs_backfill_id_status" not in indexes
+        assert _count(engine, "runs") == len(RUNS_0003)
+        upgrade(engine)
+        assert SqlStorage(engine).list_assets() == []
 
     def test_a_database_downgraded_to_base_is_migrated_again(self, engine: Engine) -> None:
         upgrade(engine)

@@ -42,6 +42,7 @@ from daggo_core.storage.records import (
     StepStatus,
     utcnow,
 )
+from daggo_core.testing.asset_storage_contract import AssetStorageContract
 from daggo_core.testing.queue_storage_contract import QueueStorageContract
 from daggo_core.testing.schedule_storage_contract import ScheduleStorageContract
 from daggo_core.testing.worker_storage_contract import WorkerStorageContract
@@ -83,7 +84,8 @@ def claim_oldest(storage: Storage, limit: int) -> list[Run]:
                               scan_limit=limit)
 
 
-class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStorageContract):
+class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStorageContract,
+                      AssetStorageContract):
     """Behaviour shared by every Storage implementation."""
 
     def make_storage(self, tmp_path: Path) -> Storage:
