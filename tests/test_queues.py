@@ -458,3 +458,41 @@ def test_a_loader_without_a_cursor_delivers_what_its_source_hands_out_once(
         assert len(items.items) == 5
 
     serving(app, check)
+
+
+CUSTOMERS = daggo_core.DynamicPartitions("customers")
+PER_CUSTOMER_SEEN: list[str | None] = []
+
+
+@frozen
+class Signup:
+    customer: str
+
+
+def _per_customer(ctx: Context, inp: NoInput) -> Audited:
+    PER_CUSTOMER_SEEN.append(ctx.partition_key)
+    return Audited(ok=True)
+
+
+def test_a_queue_adds_its_partition_keys_to_dynamic_partitions_its_jobs_run_for(
+        config: Config, apps: Callable[..., DaggoApp]) -> None:
+    job = (dag.job("per_customer", partitions=CUSTOMERS)
+           .add(dag.op("count", _per_customer, assets=["signups"])).build())
+    queue = (Queue[Signup]("signups").partition_key(lambda s: s.customer, partitions=CUSTOMERS)
+             .jobs(job).build())
+    app = apps(config, daggo_core.Definitions(jobs=[job], queues=[queue]))
+    PER_CUSTOMER_SEEN.clear()
+
+    def check() -> None:
+        accepted = app.push("signups", {"customer": "acme"}, {"customer": "zen"},
+                            {"customer": "acme"}).accepted
+        wait_for(lambda: all(item_status(app, i) is QueueItemStatus.SUCCEEDED
+                             for i in accepted), what="the items to succeed")
+        with pytest.raises(PayloadError, match=r"partition key 'a\.\.\.b'"):
+            app.push("signups", {"customer": "a...b"})
+
+    serving(app, check)
+    storage = app.services.context.storage
+    assert storage.list_dynamic_partitions("customers") == ["acme", "zen"]
+    assert sorted(PER_CUSTOMER_SEEN, key=str) == ["acme", "acme", "zen"]
+    assert set(storage.partition_statuses("signups")) == {"acme", "zen"}
