@@ -105,7 +105,7 @@ def _ops_table(detail: JobDetail) -> Table:
     return table
 
 
-def _parse_params(raw: str | None) -> dict[str, Any]:
+def parse_params(raw: str | None) -> dict[str, Any]:
     if not raw:
         return {}
     try:
@@ -133,24 +133,27 @@ def parse_tags(tags: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
 @click.argument("name")
 @click.option("--params", "params_json", metavar="JSON", help="Run params as a JSON object.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag the run (repeatable).")
+@click.option("--partition", metavar="KEY",
+              help="The partition of a partitioned job to run (or FIRST...LAST).")
 @click.option("--wait", is_flag=True, help="Follow the run to its end; exit 1 if it fails.")
 @click.option("--local", is_flag=True, help="Execute the run in this process.")
 @app_options
 @server_options
 @click.pass_context
 def launch(ctx: click.Context, name: str, params_json: str | None, tags: tuple[str, ...],
-           wait: bool, local: bool, config_path: Path | None, app_module: str | None,
-           app_file: str | None) -> None:
+           partition: str | None, wait: bool, local: bool, config_path: Path | None,
+           app_module: str | None, app_file: str | None) -> None:
     """Queue a run of job NAME for the running server (or run it here with --local).
 
     With --url (or DAGGO_URL) the server at that URL queues it, checking the params
-    against its code, and --wait follows the run through the server's event stream.
+    against its code, and --wait follows the run through the server's event stream. A
+    partitioned job runs for --partition.
     """
     if local and server_url(ctx):
         raise click.UsageError("--local executes the run in this process: it cannot be "
                                "combined with --url (or DAGGO_URL)")
-    request = JobsLaunchRequest(job=name, params=_parse_params(params_json),
-                                tags=parse_tags(tags))
+    request = JobsLaunchRequest(job=name, params=parse_params(params_json),
+                                tags=parse_tags(tags), partition_key=partition)
     out = console()
     with command_services(ctx, config_path, app=(app_module, app_file),
                           app_required=local) as services:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from daggo_core.cli import (
+    backfill_cmd,
     db_cmd,
     hooks_for,
     job_cmd,
@@ -68,6 +69,8 @@ cli.add_command(job_cmd.job)
 cli.add_command(runs_cmd.runs)
 cli.add_command(schedule_cmd.schedule)
 cli.add_command(queue_cmd.queue)
+cli.add_command(backfill_cmd.backfill)
+cli.add_command(backfill_cmd.asset)
 cli.add_command(db_cmd.db)
 cli.add_command(plugins_cmd.plugins)
 cli.add_command(worker_cmd.worker)

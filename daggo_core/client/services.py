@@ -10,6 +10,9 @@ from typing import Any, cast
 
 from daggo_core.client.http import RpcClient
 from daggo_core.rpc.registry import RpcMethod, core_rpc_methods
+from daggo_core.services.assets import AssetsService
+from daggo_core.services.backfills import BackfillsService
+from daggo_core.services.dynamic_partitions import DynamicPartitionsService
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.queues import PartitionsService, QueueItemsService, QueuesService
@@ -58,6 +61,9 @@ class RemoteServices:
         self.queues = cast(QueuesService, service("queues"))
         self.queue_items = cast(QueueItemsService, service("queue_items"))
         self.partitions = cast(PartitionsService, service("partitions"))
+        self.assets = cast(AssetsService, service("assets"))
+        self.backfills = cast(BackfillsService, service("backfills"))
+        self.dynamic_partitions = cast(DynamicPartitionsService, service("dynamic_partitions"))
         self.workers = cast(WorkersService, service("workers"))
         self.plugins = cast(PluginsService, service("plugins"))
         self.system = cast(SystemService, service("system"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from daggo_core.services.assets import AssetsService
+from daggo_core.services.backfills import BackfillsService
+from daggo_core.services.dynamic_partitions import DynamicPartitionsService
 from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.queues import PartitionsService, QueueItemsService, QueuesService
@@ -38,6 +41,15 @@ class ServicesApi(Protocol):
 
     @property
     def partitions(self) -> PartitionsService: ...
+
+    @property
+    def assets(self) -> AssetsService: ...
+
+    @property
+    def backfills(self) -> BackfillsService: ...
+
+    @property
+    def dynamic_partitions(self) -> DynamicPartitionsService: ...
 
     @property
     def workers(self) -> WorkersService: ...
