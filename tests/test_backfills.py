@@ -10,7 +10,7 @@ import pytest
 from daggo_core import Context, Definitions, NoInput, dag
 from daggo_core.config import default_config
 from daggo_core.definitions.partitions import DailyPartitions, DynamicPartitions
-from daggo_core.errors import InvalidArgumentError
+from daggo_core.errors import AssetNotFoundError, InvalidArgumentError
 from daggo_core.execution.local import execute
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.scheduling.backfill_runner import BackfillRunner
@@ -139,7 +139,7 @@ def test_bad_selections_are_refused_naming_what_is_wrong(services: Services) -> 
     with pytest.raises(InvalidArgumentError, match="2024-01-05"):
         backfills.preview(BackfillsLaunchRequest(job="daily", first="2024-01-05",
                                                  last="2024-01-01"))
-    with pytest.raises(InvalidArgumentError, match="no asset 'ghost' is defined"):
+    with pytest.raises(AssetNotFoundError, match="no asset 'ghost' is defined"):
         backfills.preview(BackfillsLaunchRequest(asset="ghost"))
 
 

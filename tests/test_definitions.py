@@ -1148,11 +1148,12 @@ def test_definitions_merge_rejects_duplicates() -> None:
     assert both.jobs_by_name is both.jobs_by_name  # built once
 
 
-def test_definitions_refuse_assets_until_they_exist() -> None:
+def test_definitions_refuse_what_is_not_an_asset() -> None:
     with pytest.raises(DefinitionError) as info:
-        Definitions(assets=["report"])
+        Definitions(assets=["report"])  # type: ignore[list-item]
     assert info.value.problems == [
-        "assets are not available yet; define jobs, queues and resources only",
+        "'report' is not an asset; define assets with @asset, or AssetSpec for one made "
+        "outside daggo",
     ]
 
 

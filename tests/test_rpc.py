@@ -78,8 +78,12 @@ def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None
         "Runs.Events", "Runs.Get", "Runs.GetMany", "Runs.Reexecute", "Schedules.GetMany",
         "Schedules.SetEnabled", "Schedules.Ticks", "Queues.GetMany", "Queues.Get",
         "Queues.Push", "QueueItems.GetMany", "QueueItems.Get", "QueueItems.Retry",
-        "QueueItems.Replay", "Partitions.GetMany", "Workers.GetMany", "Plugins.GetMany",
-        "System.Config", "System.Health", "System.Version"}
+        "QueueItems.Replay", "Partitions.GetMany", "Assets.GetMany", "Assets.Get",
+        "Assets.GetGraph", "Assets.GetPartitions", "Assets.GetEvents", "Assets.ReportEvent",
+        "Backfills.Preview", "Backfills.Launch", "Backfills.GetMany", "Backfills.Get",
+        "Backfills.GetPartitions", "Backfills.Cancel", "DynamicPartitions.Add",
+        "DynamicPartitions.Delete", "DynamicPartitions.GetMany", "Workers.GetMany",
+        "Plugins.GetMany", "System.Config", "System.Health", "System.Version"}
 
 
 def test_launch_then_read_the_run_back(app: daggo_core.DaggoApp) -> None:

@@ -21,12 +21,29 @@ from openapi_schema_validator import OAS31Validator
 import daggo_core
 from daggo_core import Definitions, JobDefinition, Queue, dag
 from daggo_core.config import default_config
+from daggo_core.definitions.assets import asset
+from daggo_core.definitions.partitions import DailyPartitions
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.rpc.openapi import openapi_spec
 from daggo_core.rpc.reference import call_body
 from daggo_core.rpc.registry import RpcMethod, rpc_methods
 from daggo_core.serde import structure_strict, unstructure
+from daggo_core.services.assets import EVENTS_PAGE as ASSET_EVENTS_PAGE
+from daggo_core.services.assets import EVENTS_PAGE_MAX as ASSET_EVENTS_PAGE_MAX
+from daggo_core.services.assets import AssetsReportEventRequest
+from daggo_core.services.backfills import (
+    BACKFILLS_PAGE,
+    BACKFILLS_PAGE_MAX,
+    PLAN_PAGE,
+    PLAN_PAGE_MAX,
+    BackfillsLaunchRequest,
+)
 from daggo_core.services.cursors import encode_cursor
+from daggo_core.services.dynamic_partitions import (
+    KEYS_PAGE,
+    KEYS_PAGE_MAX,
+    DynamicPartitionsAddRequest,
+)
 from daggo_core.services.jobs import JOBS_PAGE, JOBS_PAGE_MAX
 from daggo_core.services.paging import page_size
 from daggo_core.services.queues import (
@@ -58,10 +75,17 @@ LISTS = {"Jobs.GetMany": (JOBS_PAGE, JOBS_PAGE_MAX), "Runs.GetMany": (RUNS_PAGE,
          "Schedules.Ticks": (TICKS_PAGE, TICKS_PAGE_MAX),
          "Workers.GetMany": (WORKERS_PAGE, WORKERS_PAGE_MAX),
          "QueueItems.GetMany": (ITEMS_PAGE, ITEMS_PAGE_MAX),
-         "Partitions.GetMany": (PARTITIONS_PAGE, PARTITIONS_PAGE_MAX)}
+         "Partitions.GetMany": (PARTITIONS_PAGE, PARTITIONS_PAGE_MAX),
+         "Assets.GetEvents": (ASSET_EVENTS_PAGE, ASSET_EVENTS_PAGE_MAX),
+         "Backfills.GetMany": (BACKFILLS_PAGE, BACKFILLS_PAGE_MAX),
+         "Backfills.GetPartitions": (PLAN_PAGE, PLAN_PAGE_MAX),
+         "DynamicPartitions.GetMany": (KEYS_PAGE, KEYS_PAGE_MAX)}
 #: The lists that are not paged: what the serving process has installed, and the queues
-#: of the app's code (each with its counts).
-UNPAGED = {"Plugins.GetMany", "Queues.GetMany"}
+#: and assets of the app's code (each with its counts).
+UNPAGED = {"Plugins.GetMany", "Queues.GetMany", "Assets.GetMany"}
+#: The paged lists not named GetMany: each is a list of something of one record.
+PAGED_WITHIN = {"Runs.Events", "Schedules.Ticks", "Assets.GetEvents",
+                "Backfills.GetPartitions"}
 #: What a list item never carries: a run's params, a step's outputs, a traceback.
 NOT_IN_LISTS = {"params", "outputs", "output", "traceback", "payload"}
 
@@ -133,7 +157,7 @@ def test_every_list_pages_by_cursor_with_a_default_and_a_maximum(
              if method.request is not None and "cursor" in attrs.fields_dict(method.request)}
     assert lists == set(LISTS) == {name for name in methods
                                    if name.endswith("GetMany") and name not in UNPAGED
-                                   } | {"Runs.Events", "Schedules.Ticks"}
+                                   } | PAGED_WITHIN
     schemas = spec["components"]["schemas"]
     for name, (default, maximum) in LISTS.items():
         method = methods[name]
@@ -192,7 +216,7 @@ def test_pages_deep_in_a_list_use_no_offset(
     jobs = [_scheduled(name, "first", "second") for name in ("alpha", "beta", "gamma")]
     deliveries = (Queue[_Delivery]("deliveries").partition_key(lambda d: d.customer)
                   .jobs(jobs[1]).build())
-    app = apps(cfg, Definitions(jobs=jobs, queues=[deliveries]))
+    app = apps(cfg, Definitions(jobs=jobs, queues=[deliveries], assets=[_days]))
     executed = daggo_core.execute(jobs[0], storage=app.storage)  # events to page through
     app.push("deliveries", *({"customer": c} for c in ("acme", "globex", "zen")))
     for _ in range(2):
@@ -205,6 +229,13 @@ def test_pages_deep_in_a_list_use_no_offset(
         app.storage.save_worker(WorkerRecord(id=f"h:{pid}", host="h", pid=pid,
                                              executor="subprocess", state=WorkerState.IDLE,
                                              version="0.1.0"))
+    services = app.services
+    for n in range(3):
+        services.assets.report_event(AssetsReportEventRequest(key="days", metadata={"n": n}))
+    backfills = [services.backfills.launch(BackfillsLaunchRequest(asset="days"))
+                 for _ in range(3)]
+    services.dynamic_partitions.add(DynamicPartitionsAddRequest(name="customers",
+                                                                keys=("acme", "globex", "zen")))
     offsets: list[Any] = []
     limits: list[str] = []
 
@@ -230,6 +261,12 @@ def test_pages_deep_in_a_list_use_no_offset(
                 body["job"] = "alpha"
             if name == "Partitions.GetMany":
                 body["queue"] = "deliveries"
+            if name == "Assets.GetEvents":
+                body["key"] = "days"
+            if name == "Backfills.GetPartitions":
+                body["id"] = backfills[0].id
+            if name == "DynamicPartitions.GetMany":
+                body["name"] = "customers"
             for page_number in (1, 2, 3):
                 answer = await client.post(f"/rpc/{name}", json=body)
                 page = await answer.get_json()
@@ -254,6 +291,11 @@ def test_the_spec_is_plain_json(spec: dict[str, Any]) -> None:
 @attrs.frozen
 class _Delivery:
     customer: str
+
+
+@asset(key="days", partitions=DailyPartitions("2024-01-01", end="2024-01-04"))
+def _days(ctx: daggo_core.Context, inp: daggo_core.NoInput) -> _Delivery:
+    return _Delivery(customer="acme")
 
 
 def _scheduled(name: str, *keys: str) -> JobDefinition:

@@ -59,7 +59,10 @@ class BackfillRunner:
             return self._submit(backfill)
         if backfill.status is BackfillStatus.CANCELING:
             canceled = self.storage.cancel_backfill_runs(backfill.id)
-            if not canceled:
+            if not canceled and not any(
+                    status not in TERMINAL_RUN_STATUSES
+                    for status in self.storage.backfill_run_counts(backfill.id)):
+                # CANCELED once the runs asked to stop have stopped.
                 self.storage.set_backfill_status(backfill.id, BackfillStatus.CANCELED,
                                                  expected=(BackfillStatus.CANCELING,))
             return canceled

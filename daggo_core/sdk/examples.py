@@ -2,7 +2,9 @@
 
 Each row calls the method with its required fields, valued as in its example request
 (`daggo_core.rpc.reference.call_body`), through curl, the generated Python client and the
-generated TypeScript one. `make gen-sdk` rewrites the table between its markers
+generated TypeScript one; a request without required fields is called with the fields its
+example gives (an empty body shows nothing, and some of them need one of their fields: a
+backfill its job or its asset). `make gen-sdk` rewrites the table between its markers
 (`python -m daggo_core.sdk.examples docs/RPC.md`); a test fails while it is stale.
 """
 
@@ -50,10 +52,11 @@ def method_calls(spec: dict[str, Any]) -> Iterator[MethodCall]:
         media = operation.get("requestBody", {}).get("content", {}).get("application/json")
         ref = media.get("schema", {}).get("$ref", "") if media else ""
         request = ref.removeprefix(_REF) if ref.startswith(_REF) else None
-        body = call_body(media, schemas.get(request or "", {}), schemas, required_only=True)
+        schema = schemas.get(request or "", {})
+        body = call_body(media, schema, schemas, required_only=bool(schema.get("required")))
         module = _snake(operation.get("operationId", f"{service}_{method}"))
         text = json.dumps(body) if body else ""
-        python_body = f", body={request}.from_dict({text})" if body else ""
+        python_body = f", body={request}.from_dict({_python(body)})" if body else ""
         yield MethodCall(
             name=f"{service}.{method}",
             python_module=f"daggo_client.api.{_snake(operation['tags'][0])}.{module}",
@@ -81,6 +84,15 @@ def update_docs(path: Path, spec: dict[str, Any]) -> bool:
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
+
+
+def _python(value: Any) -> str:
+    """A JSON value as Python source: JSON's text, but True, False and None."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_python(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_python, value)) + "]"
+    return repr(value) if value is None or isinstance(value, bool) else json.dumps(value)
 
 
 def _snake(name: str) -> str:

@@ -16,7 +16,9 @@ from attrs import field, frozen
 
 from daggo_core.context import check_json
 from daggo_core.definitions.asset_snapshot import AssetKind, CheckOutcome
+from daggo_core.definitions.partitions import partitions_from_snapshot
 from daggo_core.errors import AssetNotFoundError, InvalidArgumentError
+from daggo_core.execution.run_assets import partition_keys_of
 from daggo_core.services.context import ServiceContext
 from daggo_core.services.cursors import decode_cursor, encode_cursor
 from daggo_core.services.paging import check_limit, page_limit
@@ -99,6 +101,9 @@ class AssetSummary:
     upstream: tuple[str, ...]
     downstream: tuple[str, ...]
     partitions_description: str
+    #: How many partitions it has now (None when it is not partitioned).
+    partition_total: int | None
+    #: Its partitions by status, MISSING included.
     partition_counts: dict[PartitionStatus, int]
     last_materialized_at: dt.datetime | None
     last_run_id: str | None
@@ -159,7 +164,7 @@ class AssetEventInfo:
 @frozen(kw_only=True)
 class AssetDetail:
     """One asset: its summary, its checks with their latest results, and its latest
-    materializations."""
+    materializations and observations."""
 
     asset: AssetSummary
     output_type: str
@@ -362,6 +367,9 @@ class AssetsService:
         keys = [r.key for r in shown]
         partitioned = [r.key for r in shown if r.snapshot.partitions is not None]
         counts = self.storage.count_partition_statuses(partitioned) if partitioned else {}
+        totals = {r.key: len(partition_keys_of(partitions_from_snapshot(r.snapshot.partitions),
+                                               self.storage))
+                  for r in shown if r.snapshot.partitions is not None}
         checked = [r.key for r in shown if r.snapshot.checks]
         latest = self.storage.latest_check_results(checked) if checked else {}
         by_key = {r.key: r for r in every}
@@ -375,8 +383,8 @@ class AssetsService:
             tally = check_counts.setdefault(asset_key, {})
             tally[result.outcome] = tally.get(result.outcome, 0) + 1
         return tuple(
-            _summary(r, by_key, tuple(downstream[r.key]), counts.get(r.key, {}),
-                     check_counts.get(r.key, {}))
+            _summary(r, by_key, tuple(downstream[r.key]), totals.get(r.key),
+                     counts.get(r.key, {}), check_counts.get(r.key, {}))
             for r in shown)
 
     def _unknown(self, key: str) -> AssetNotFoundError:
@@ -385,15 +393,22 @@ class AssetsService:
 
 
 def _summary(record: AssetRecord, by_key: Mapping[str, AssetRecord],
-             downstream: tuple[str, ...], counts: dict[PartitionStatus, int],
+             downstream: tuple[str, ...], total: int | None,
+             stored: dict[PartitionStatus, int],
              check_counts: dict[CheckOutcome, int]) -> AssetSummary:
     snapshot = record.snapshot
     reasons = stale_reasons(record, by_key)
+    counts = dict(stored)
+    if total is not None:  # those without a stored state are missing
+        missing = total - sum(n for s, n in stored.items() if s is not PartitionStatus.MISSING)
+        if missing > 0:
+            counts[PartitionStatus.MISSING] = counts.get(PartitionStatus.MISSING, 0) + missing
     return AssetSummary(
         key=record.key, group=record.group, description=record.description,
         kind=snapshot.kind, owners=snapshot.owners, job_name=record.job_name,
         active=record.active, upstream=snapshot.all_upstream, downstream=downstream,
-        partitions_description=snapshot.partitions_description, partition_counts=counts,
+        partitions_description=snapshot.partitions_description, partition_total=total,
+        partition_counts={s: counts[s] for s in PartitionStatus if counts.get(s)},
         last_materialized_at=record.last_materialized_at, last_run_id=record.last_run_id,
         last_observed_at=record.last_observed_at, stale=bool(reasons),
         stale_reasons=reasons, check_counts=check_counts,

@@ -117,29 +117,31 @@ def _chunks(every: Sequence[str], indexes: Sequence[int], size: int) -> list[str
     return runs
 
 
-def checked_run_partition(storage: Storage, job: JobRecord, key: str | None) -> str | None:
-    """The partition key of a launch of `job`: required for a partitioned job, one of
-    its keys, or a "first...last" range of at most what its ops take; refused for a job
-    without partitions (InvalidArgumentError, a PartitionKeyError for unknown keys)."""
-    snapshot = job.snapshot
-    if snapshot.partitions is None:
+def checked_run_partition(storage: Storage, job_name: str,
+                          partitions: PartitionsDefinition | None, most: int,
+                          key: str | None) -> str | None:
+    """The partition key of a launch of job `job_name` partitioned by `partitions`:
+    required for a partitioned job, one of its keys, or a "first...last" range of at most
+    `most` keys; refused for a job without partitions (InvalidArgumentError, a
+    PartitionKeyError for unknown keys)."""
+    if partitions is None:
         if key is not None:
-            raise InvalidArgumentError(f"job {job.name!r} is not partitioned: launch it "
+            raise InvalidArgumentError(f"job {job_name!r} is not partitioned: launch it "
                                        "without a partition_key")
         return None
     if key is None:
         raise InvalidArgumentError(
-            f"job {job.name!r} is partitioned ({snapshot.partitions_description}): give "
-            "the partition_key to launch it for (or backfill several)")
-    keys = partition_keys_of(partitions_from_snapshot(snapshot.partitions), storage)
+            f"job {job_name!r} is partitioned ({partitions.describe()}): give the "
+            "partition_key to launch it for (or backfill several)")
+    keys = partition_keys_of(partitions, storage)
     first, separator, last = key.partition(RANGE_SEPARATOR)
     if not separator:
         if keys.index_of(key) is None:
             keys.between(key, key)  # raises the error naming the key
         return key
     count = len(keys.between(first, last))
-    if count > snapshot.max_partitions_per_run:
+    if count > most:
         raise InvalidArgumentError(
-            f"partition_key {key!r} covers {count} partitions; job {job.name!r} takes at most "
-            f"{snapshot.max_partitions_per_run} per run: backfill the range instead")
+            f"partition_key {key!r} covers {count} partitions; job {job_name!r} takes at most "
+            f"{most} per run: backfill the range instead")
     return key

@@ -10,7 +10,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from daggo_core.errors import InvalidArgumentError
+from daggo_core.errors import AssetNotFoundError, InvalidArgumentError
 from daggo_core.services.backfill_plan import BackfillPlan, plan_backfill
 from daggo_core.services.context import ServiceContext, unknown_job
 from daggo_core.services.cursors import cursor_moment, decode_cursor, encode_cursor
@@ -269,7 +269,7 @@ class BackfillsService:
         if request.asset is not None:
             asset = self.storage.get_asset(request.asset)
             if asset is None or not asset.active:
-                raise InvalidArgumentError(f"no asset {request.asset!r} is defined")
+                raise AssetNotFoundError(f"no asset {request.asset!r} is defined")
             if asset.job_name is None:
                 raise InvalidArgumentError(f"asset {request.asset!r} is made outside daggo: "
                                            "no job of daggo materializes it")

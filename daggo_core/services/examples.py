@@ -2,7 +2,8 @@
 
 Every example is a real message instance (the graph is the snapshot of a real job, the
 configuration the real defaults), so it cannot drift from the message classes; a test
-checks each one round-trips through JSON into its class and matches its schema.
+checks each one round-trips through JSON into its class and matches its schema. The asset,
+backfill and dynamic partition methods' are in asset_examples.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from daggo_core.definitions.queues import Batch, Queue
 from daggo_core.definitions.schedules import CatchUp, Overlap
 from daggo_core.extensions import MethodExample
 from daggo_core.plugins import PluginInfo
+from daggo_core.services.asset_examples import ASSET_EXAMPLES
 from daggo_core.services.cursors import encode_cursor
 from daggo_core.services.jobs import (
     JobDetail,
@@ -467,4 +469,5 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
         "Config": MethodExample(request=None,
                                 response=SystemConfigResponse(config=redacted(default_config()))),
     },
+    **ASSET_EXAMPLES,
 }

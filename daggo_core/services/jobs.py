@@ -8,6 +8,7 @@ from typing import Any
 from attrs import field, frozen
 
 from daggo_core.definitions.params_check import check_params
+from daggo_core.definitions.partitions import partitions_from_snapshot
 from daggo_core.definitions.snapshot import JobSnapshot
 from daggo_core.errors import InvalidArgumentError
 from daggo_core.execution.claimed_run import ClaimedRun
@@ -150,10 +151,7 @@ class JobsService:
         """
         tags = checked_tags(request.tags)
         params = checked_launch_params(self.context, request.job, request.params)
-        record = self.storage.get_job(request.job)
-        if record is None or not record.active:
-            raise unknown_job(self.storage, request.job)
-        partition_key = checked_run_partition(self.storage, record, request.partition_key)
+        partition_key = self._partition_key(request.job, request.partition_key)
         run = Run(job_name=request.job, status=RunStatus.QUEUED, params=params, tags=tags,
                   partition_key=partition_key)
         self.storage.add_run(run, [Event(run_id=run.id, kind=EventKind.RUN_QUEUED,
@@ -172,15 +170,29 @@ class JobsService:
         definitions = self.context.require_definitions("executing a run in this process")
         definitions.job(request.job)  # an unknown job fails before anything is synced
         sync_definitions(self.storage, definitions)
-        record = self.storage.get_job(request.job)
-        assert record is not None
-        partition_key = checked_run_partition(self.storage, record, request.partition_key)
+        partition_key = self._partition_key(request.job, request.partition_key)
         claimed = ClaimedRun.new(request.job, request.params, config=self.context.config,
                                  storage=self.storage, definitions=definitions,
                                  tags=checked_tags(request.tags), partition_key=partition_key)
         if on_started is not None:
             on_started(RunSummary.of(claimed.run))
         return RunSummary.of(claimed.execute())
+
+    def _partition_key(self, job_name: str, key: str | None) -> str | None:
+        """The checked partition key of a launch: against the job's partitions in the
+        app's code when at hand, else as stored with the job."""
+        definitions = self.context.definitions
+        if definitions is not None and job_name in definitions.jobs_by_name:
+            job = definitions.jobs_by_name[job_name]
+            return checked_run_partition(self.storage, job_name, job.partitions,
+                                         job.max_partitions_per_run, key)
+        record = self.storage.get_job(job_name)
+        if record is None or not record.active:
+            raise unknown_job(self.storage, job_name)
+        stored = record.snapshot.partitions
+        return checked_run_partition(
+            self.storage, job_name, None if stored is None else partitions_from_snapshot(stored),
+            record.snapshot.max_partitions_per_run, key)
 
     def _latest_run(self, job_name: str) -> RunSummary | None:
         runs = self.storage.list_runs(RunFilter(job_name=job_name), limit=1)

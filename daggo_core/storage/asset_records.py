@@ -172,7 +172,8 @@ class BackfillStatus(enum.StrEnum):
     RUNNING = "RUNNING"
     #: Every run finished (whatever its status).
     COMPLETED = "COMPLETED"
-    #: A cancel was asked: runs not created yet never will be, queued ones are canceled.
+    #: A cancel was asked: runs not created yet never will be, queued ones are canceled,
+    #: running ones asked to stop; CANCELED once none of its runs is left going.
     CANCELING = "CANCELING"
     CANCELED = "CANCELED"
     #: Creating its runs failed for a reason retrying will not fix (see `error`).

@@ -7,7 +7,7 @@ import datetime as dt
 from cron_descriptor import get_description
 from markupsafe import Markup
 
-__all__ = ["cron_words", "duration_words", "local_time"]
+__all__ = ["cron_words", "duration_words", "local_time", "relative_time"]
 
 
 def local_time(at: dt.datetime | None) -> Markup:
@@ -18,6 +18,28 @@ def local_time(at: dt.datetime | None) -> Markup:
     utc = at.astimezone(dt.UTC)
     return Markup('<time datetime="{}" data-local>{}</time>').format(
         utc.isoformat(), utc.strftime("%Y-%m-%d %H:%M:%S UTC"))
+
+
+def relative_time(at: dt.datetime | None, now: dt.datetime | None = None) -> Markup:
+    """A `<time>` of `at` as how long ago it was ("just now", "42 s ago", "5 min ago",
+    "3 h ago", "2 days ago"), its UTC time on hover; an empty string for None."""
+    if at is None:
+        return Markup("")
+    utc = at.astimezone(dt.UTC)
+    seconds = max(0.0, ((now or dt.datetime.now(dt.UTC)) - utc).total_seconds())
+    if seconds < 10:
+        words = "just now"
+    elif seconds < 60:
+        words = f"{int(seconds)} s ago"
+    elif seconds < 3_600:
+        words = f"{int(seconds // 60)} min ago"
+    elif seconds < 86_400:
+        words = f"{int(seconds // 3_600)} h ago"
+    else:
+        days = int(seconds // 86_400)
+        words = f"{days} day{'s' if days > 1 else ''} ago"
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        utc.isoformat(), utc.strftime("%Y-%m-%d %H:%M:%S UTC"), words)
 
 
 def duration_words(seconds: float | None) -> str:

@@ -37,7 +37,8 @@ class LaidNode:
     @property
     def label(self) -> str:
         """The name, shortened to fit the node."""
-        room = int((self.width - 16) / _CHAR_WIDTH)
+        # 1e-6: (16 + 7.2 * 16 - 16) / 7.2 is 15.99..., and a name that fits must show whole
+        room = int((self.width - 16) / _CHAR_WIDTH + 1e-6)
         return self.name if len(self.name) <= room else self.name[:room - 1] + "…"
 
 

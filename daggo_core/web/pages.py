@@ -55,9 +55,11 @@ from daggo_core.services.schedules import (
     SchedulesTicksResponse,
 )
 from daggo_core.services.workers import WorkersGetManyRequest
+from daggo_core.web.asset_pages import install_asset_pages
 from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next, viewer
+from daggo_core.web.backfill_pages import install_backfill_pages
 from daggo_core.web.csrf import csrf_passes, csrf_token, install_csrf
-from daggo_core.web.formatting import cron_words, duration_words, local_time
+from daggo_core.web.formatting import cron_words, duration_words, local_time, relative_time
 from daggo_core.web.gantt import gantt
 from daggo_core.web.graph_layout import lay_out
 from daggo_core.web.launch_form import field_errors, form_fields, params_of
@@ -72,7 +74,7 @@ STATUS_CLASS = {
     "SUCCESS": "ok", "FAILURE": "bad", "CANCELED": "muted", "SKIPPED": "muted",
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
     "IDLE": "ok", "LOST": "bad", "SUCCEEDED": "ok", "FAILED": "bad", "PARTIALLY_FAILED": "bad",
-    "DEDUPLICATED": "muted",
+    "DEDUPLICATED": "muted", "REQUESTED": "wait", "COMPLETED": "ok", "CANCELING": "wait",
 }
 #: Unfinished runs and next ticks on the overview, events on one page of a run's log,
 #: runs on a job's health tiles.
@@ -80,6 +82,7 @@ OVERVIEW_RUNS, NEXT_TICKS, RUN_PAGE_EVENTS, JOB_TILES = 25, 10, 1000, 12
 UNFINISHED = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 #: The pages of the menu: (endpoint, title).
 MENU = (("index", "Overview"), ("jobs_page", "Jobs"), ("runs_page", "Runs"),
+        ("assets_page", "Assets"), ("backfills_page", "Backfills"),
         ("schedules_page", "Schedules"), ("queues_page", "Queues"), ("workers_page", "Workers"),
         ("settings_page", "Settings"))
 
@@ -92,7 +95,8 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         panels=sorted(panels.values(), key=lambda p: p.title),
         menu=MENU,
     )
-    web.jinja_env.filters.update(when=local_time, duration=duration_words, cron=cron_words)
+    web.jinja_env.filters.update(when=local_time, ago=relative_time, duration=duration_words,
+                                 cron=cron_words)
     install_csrf(web)
 
     @web.before_request
@@ -348,6 +352,8 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         return await _error_page(404, "Not found", message)
 
     install_queue_pages(web, services)
+    install_asset_pages(web, services)
+    install_backfill_pages(web, services)
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
 

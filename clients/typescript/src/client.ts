@@ -298,6 +298,88 @@ export function createClient(url: string, options: ClientOptions = {}) {
       GetMany: (request: T.PartitionsGetManyRequest, options?: CallOptions): Promise<T.PartitionsGetManyResponse> =>
         call("Partitions.GetMany", request, options),
     },
+    assets: {
+      /**
+       * `Assets.Get`: One asset (also one no longer defined), with its checks and latest
+       * events.
+       */
+      Get: (request: T.AssetsGetRequest, options?: CallOptions): Promise<T.AssetDetail> =>
+        call("Assets.Get", request, options),
+      /**
+       * `Assets.GetEvents`: A page of the asset's materializations and observations, newest
+       * first.
+       */
+      GetEvents: (request: T.AssetsGetEventsRequest, options?: CallOptions): Promise<T.AssetsGetEventsResponse> =>
+        call("Assets.GetEvents", request, options),
+      /**
+       * `Assets.GetGraph`: The lineage graph of the active assets, or the part around one
+       * asset.
+       */
+      GetGraph: (request: T.AssetsGetGraphRequest = {}, options?: CallOptions): Promise<T.AssetsGetGraphResponse> =>
+        call("Assets.GetGraph", request, options),
+      /**
+       * `Assets.GetMany`: Active assets by key, each with its staleness, partitions and
+       * checks.
+       */
+      GetMany: (request: T.AssetsGetManyRequest = {}, options?: CallOptions): Promise<T.AssetsGetManyResponse> =>
+        call("Assets.GetMany", request, options),
+      /**
+       * `Assets.GetPartitions`: The partition grid of an asset, its spans aggregated into
+       * cells.
+       */
+      GetPartitions: (request: T.AssetsGetPartitionsRequest, options?: CallOptions): Promise<T.AssetsGetPartitionsResponse> =>
+        call("Assets.GetPartitions", request, options),
+      /**
+       * `Assets.ReportEvent`: Record a materialization or observation made outside daggo; the
+       * asset's partition status and staleness follow.
+       */
+      ReportEvent: (request: T.AssetsReportEventRequest, options?: CallOptions): Promise<T.AssetEventInfo> =>
+        call("Assets.ReportEvent", request, options),
+    },
+    backfills: {
+      /**
+       * `Backfills.Cancel`: Cancel the backfill: no more of its runs are created, its queued
+       * runs are canceled and its running ones asked to stop (by the server's backfill
+       * runner).
+       */
+      Cancel: (request: T.BackfillsCancelRequest, options?: CallOptions): Promise<T.BackfillInfo> =>
+        call("Backfills.Cancel", request, options),
+      /** `Backfills.Get`: One backfill with its runs by status. */
+      Get: (request: T.BackfillsGetRequest, options?: CallOptions): Promise<T.BackfillDetail> =>
+        call("Backfills.Get", request, options),
+      /** `Backfills.GetMany`: A page of backfills, newest first. */
+      GetMany: (request: T.BackfillsGetManyRequest = {}, options?: CallOptions): Promise<T.BackfillsGetManyResponse> =>
+        call("Backfills.GetMany", request, options),
+      /**
+       * `Backfills.GetPartitions`: A page of the backfill's planned runs, in order, with their
+       * runs' statuses.
+       */
+      GetPartitions: (request: T.BackfillsGetPartitionsRequest, options?: CallOptions): Promise<T.BackfillsGetPartitionsResponse> =>
+        call("Backfills.GetPartitions", request, options),
+      /**
+       * `Backfills.Launch`: Store the backfill and its plan; the server creates its runs in
+       * batches, queued for the coordinator. A plan with no runs is COMPLETED at once.
+       */
+      Launch: (request: T.BackfillsLaunchRequest = {}, options?: CallOptions): Promise<T.BackfillInfo> =>
+        call("Backfills.Launch", request, options),
+      /** `Backfills.Preview`: What launching the backfill would run, without starting anything. */
+      Preview: (request: T.BackfillsLaunchRequest = {}, options?: CallOptions): Promise<T.BackfillPreview> =>
+        call("Backfills.Preview", request, options),
+    },
+    dynamicPartitions: {
+      /**
+       * `DynamicPartitions.Add`: Add keys to a set; each key is checked first, and none is
+       * added if one is bad.
+       */
+      Add: (request: T.DynamicPartitionsAddRequest, options?: CallOptions): Promise<T.DynamicPartitionsAddResponse> =>
+        call("DynamicPartitions.Add", request, options),
+      /** `DynamicPartitions.Delete`: Remove keys from a set. */
+      Delete: (request: T.DynamicPartitionsDeleteRequest, options?: CallOptions): Promise<T.DynamicPartitionsDeleteResponse> =>
+        call("DynamicPartitions.Delete", request, options),
+      /** `DynamicPartitions.GetMany`: A page of the set's keys, in the order added. */
+      GetMany: (request: T.DynamicPartitionsGetManyRequest, options?: CallOptions): Promise<T.DynamicPartitionsGetManyResponse> =>
+        call("DynamicPartitions.GetMany", request, options),
+    },
     workers: {
       /**
        * `Workers.GetMany`: Workers by host, then pid, each with its run's job; a worker silent

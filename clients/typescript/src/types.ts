@@ -27,6 +27,11 @@ export interface JobSnapshot {
   param_classes?: ClassSchema[];
   schedules?: ScheduleSnapshot[];
   tags?: { [key: string]: string };
+  partitions?: { [key: string]: unknown } | null;
+  partitions_description?: string;
+  max_partitions_per_run?: number;
+  sourced?: { [key: string]: string };
+  asset_key?: string | null;
 }
 
 /** One op of a job, in the job's execution order. */
@@ -37,6 +42,7 @@ export interface OpSnapshot {
   output_type?: string;
   is_async?: boolean;
   inputs?: InputSnapshot[];
+  assets?: string[];
 }
 
 /** One input field of an op: its type's name, its wiring and the ops feeding it. */
@@ -142,7 +148,7 @@ export interface RunSummary {
 export type RunStatus = "QUEUED" | "STARTING" | "STARTED" | "SUCCESS" | "FAILURE" | "CANCELED";
 
 /** What launched a run. */
-export type RunTrigger = "manual" | "schedule" | "retry" | "reexecution" | "queue";
+export type RunTrigger = "manual" | "schedule" | "retry" | "reexecution" | "queue" | "backfill" | "automation";
 
 export interface JobsGetRequest {
   name: string;
@@ -180,11 +186,16 @@ export interface JobsLaunchResponse {
   run: RunSummary;
 }
 
-/** Queue a run of `job` with `params` (validated against the job's Params) and `tags`. */
+/**
+ * Queue a run of `job` with `params` (validated against the job's Params) and `tags`;
+ * a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+ * job's ops take ranges).
+ */
 export interface JobsLaunchRequest {
   job: string;
   params?: { [key: string]: unknown };
   tags?: { [key: string]: string };
+  partition_key?: string | null;
 }
 
 /**
@@ -712,6 +723,326 @@ export interface PartitionInfo {
  */
 export interface PartitionsGetManyRequest {
   queue: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * One asset: its summary, its checks with their latest results, and its latest
+ * materializations and observations.
+ */
+export interface AssetDetail {
+  asset: AssetSummary;
+  output_type: string;
+  max_partitions_per_run: number;
+  automation_debounce_seconds: number | null;
+  checks: AssetCheckInfo[];
+  recent: AssetEventInfo[];
+  tags: { [key: string]: string };
+}
+
+/**
+ * An asset as the catalog lists it: how it is made, its latest materialization,
+ * whether it is stale (and why), its partitions by status and its checks.
+ */
+export interface AssetSummary {
+  key: string;
+  group: string;
+  description: string;
+  kind: AssetKind;
+  owners: string[];
+  job_name: string | null;
+  active: boolean;
+  upstream: string[];
+  downstream: string[];
+  partitions_description: string;
+  partition_total: number | null;
+  partition_counts: { [key: string]: number };
+  last_materialized_at: string | null;
+  last_run_id: string | null;
+  last_observed_at: string | null;
+  stale: boolean;
+  stale_reasons: string[];
+  check_counts: { [key: string]: number };
+  automation: boolean;
+}
+
+/**
+ * How an asset is made: by an `@asset` (a job of its own), by an op of a job that
+ * declares it, or outside daggo (it is only observed).
+ */
+export type AssetKind = "asset" | "op" | "external";
+
+/** What the partition grid shows of a partition. */
+export type PartitionStatus = "missing" | "in_progress" | "materialized" | "failed";
+
+/** The result of an asset check. */
+export type CheckOutcome = "pass" | "warn" | "fail";
+
+/** A check of an asset and its latest result (None before it first ran). */
+export interface AssetCheckInfo {
+  name: string;
+  description: string;
+  blocking: boolean;
+  latest: CheckResultInfo | null;
+}
+
+/** One result of an asset check. */
+export interface CheckResultInfo {
+  check_name: string;
+  outcome: CheckOutcome;
+  description: string;
+  metadata: { [key: string]: unknown };
+  partition_key: string | null;
+  run_id: string | null;
+  timestamp: string;
+}
+
+/** A materialization or observation of an asset. */
+export interface AssetEventInfo {
+  id: number;
+  kind: AssetEventKind;
+  partition_key: string | null;
+  run_id: string | null;
+  step_key: string | null;
+  timestamp: string;
+  metadata: { [key: string]: unknown };
+}
+
+/**
+ * A materialization (daggo or an outside system made the asset) or an observation
+ * (an outside system reports the asset as it is, e.g. a file's size).
+ */
+export type AssetEventKind = "materialization" | "observation";
+
+export interface AssetsGetRequest {
+  key: string;
+}
+
+export interface AssetsGetEventsResponse {
+  events: AssetEventInfo[];
+  next_cursor: string | null;
+}
+
+/** An asset's materializations and observations, newest first. */
+export interface AssetsGetEventsRequest {
+  key: string;
+  kind?: AssetEventKind | null;
+  partition_key?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface AssetsGetGraphResponse {
+  assets: AssetSummary[];
+  edges: AssetEdge[];
+}
+
+/** `target` depends on `source`: it reads its value (`reads`), or only follows it. */
+export interface AssetEdge {
+  source: string;
+  target: string;
+  reads: boolean;
+}
+
+/**
+ * The lineage graph: of every active asset, or of `key` with the assets upstream
+ * and downstream of it (`depth` edges away at most; None: all).
+ */
+export interface AssetsGetGraphRequest {
+  key?: string | null;
+  depth?: number | null;
+}
+
+export interface AssetsGetManyResponse {
+  assets: AssetSummary[];
+  groups: GroupSummary[];
+}
+
+/** A group of assets and how many of them the catalog holds. */
+export interface GroupSummary {
+  name: string;
+  assets: number;
+}
+
+/** The catalog: active assets by key, of one `group`, whose key contains `search`. */
+export interface AssetsGetManyRequest {
+  search?: string | null;
+  group?: string | null;
+}
+
+/** The grid: `total` partitions, counted by status, and the cells of the asked span. */
+export interface AssetsGetPartitionsResponse {
+  key: string;
+  total: number;
+  counts: { [key: string]: number };
+  start: number;
+  stop: number;
+  cells: GridCell[];
+}
+
+/**
+ * A range of `count` partitions from index `first_index` (keys `first_key` to
+ * `last_key`), counted by status; `status` is the most pressing of them.
+ */
+export interface GridCell {
+  first_index: number;
+  count: number;
+  first_key: string;
+  last_key: string;
+  counts: { [key: string]: number };
+  status: PartitionStatus;
+}
+
+/**
+ * The partition grid of a partitioned asset: its partitions from index `start` to
+ * `stop` (None: the last), aggregated into at most `cells` ranges of equal size.
+ */
+export interface AssetsGetPartitionsRequest {
+  key: string;
+  start?: number;
+  stop?: number | null;
+  cells?: number;
+}
+
+/**
+ * Report that an asset was materialized or observed outside a daggo run, with
+ * metadata (JSON values).
+ */
+export interface AssetsReportEventRequest {
+  key: string;
+  kind?: AssetEventKind;
+  partition_key?: string | null;
+  metadata?: { [key: string]: unknown };
+}
+
+/** A backfill and its runs by status (`unsubmitted`: planned, not created yet). */
+export interface BackfillInfo {
+  id: string;
+  job_name: string;
+  asset_key: string | null;
+  status: BackfillStatus;
+  description: string;
+  partitions: number;
+  planned: number;
+  submitted: number;
+  chunk_size: number;
+  only_missing: boolean;
+  created_at: string;
+  updated_at: string;
+  error: string | null;
+  run_counts: { [key: string]: number };
+  unsubmitted: number;
+}
+
+/** Enum where members are also (and must be) strings */
+export type BackfillStatus = "REQUESTED" | "RUNNING" | "COMPLETED" | "CANCELING" | "CANCELED" | "FAILED";
+
+export interface BackfillsCancelRequest {
+  id: string;
+}
+
+export interface BackfillDetail {
+  backfill: BackfillInfo;
+}
+
+export interface BackfillsGetRequest {
+  id: string;
+}
+
+export interface BackfillsGetManyResponse {
+  backfills: BackfillInfo[];
+  next_cursor: string | null;
+}
+
+/** Backfills, newest first (of one job). */
+export interface BackfillsGetManyRequest {
+  job?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface BackfillsGetPartitionsResponse {
+  runs: BackfillRunInfo[];
+  next_cursor: string | null;
+}
+
+/** One planned run of a backfill: its key (or range), and its run once created. */
+export interface BackfillRunInfo {
+  seq: number;
+  partition_key: string;
+  run_id: string | null;
+  run_status: RunStatus | null;
+}
+
+/** The planned runs of a backfill, in order, with their progress. */
+export interface BackfillsGetPartitionsRequest {
+  id: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * A backfill of `job` (or of the job that makes `asset`) over `partition_keys`, or
+ * the range `first` to `last`, or every partition; `only_missing` keeps the partitions
+ * not materialized or failed. `chunk_size` keys per run at most (default: what the
+ * job's ops allow). `params` and `tags` go to every run.
+ */
+export interface BackfillsLaunchRequest {
+  job?: string | null;
+  asset?: string | null;
+  partition_keys?: string[];
+  first?: string | null;
+  last?: string | null;
+  only_missing?: boolean;
+  chunk_size?: number | null;
+  params?: { [key: string]: unknown };
+  tags?: { [key: string]: string };
+}
+
+/**
+ * What a backfill would run: `partitions` keys in `runs` runs (`first_runs` are the
+ * first of them), `skipped` keys left out as materialized or in progress.
+ */
+export interface BackfillPreview {
+  job_name: string;
+  asset_key: string | null;
+  partitions: number;
+  runs: number;
+  skipped: number;
+  chunk_size: number;
+  first_runs: string[];
+}
+
+export interface DynamicPartitionsAddResponse {
+  added: string[];
+}
+
+/** Add `keys` to the set `name` (those it holds already are left as they are). */
+export interface DynamicPartitionsAddRequest {
+  name: string;
+  keys: string[];
+}
+
+export interface DynamicPartitionsDeleteResponse {
+  deleted: number;
+}
+
+/** Remove `keys` from the set `name`; the history of their partitions stays. */
+export interface DynamicPartitionsDeleteRequest {
+  name: string;
+  keys: string[];
+}
+
+export interface DynamicPartitionsGetManyResponse {
+  keys: string[];
+  total: number;
+  next_cursor: string | null;
+}
+
+/** The keys of the set `name`, in the order they were added. */
+export interface DynamicPartitionsGetManyRequest {
+  name: string;
   limit?: number;
   cursor?: string | null;
 }

@@ -32,6 +32,9 @@
 //                                appended it becomes "N events[ matching], FIRST to LAST"
 //                                (data-count: the rows it counts; data-matching: the log is
 //                                filtered; its first <time>, if any: the first row's).
+//   data-refresh="SECONDS"      reloads the page SECONDS after it loaded (or after the tab
+//                                shows again) while the tab is visible: the page of a
+//                                backfill still going, which no stream follows.
 // Every stream is closed while the tab is hidden. When the tab shows again the run
 // stream reopens from the last cursor received; the status stream has no cursor, so a
 // page following it reloads (what changed meanwhile was not streamed). window.daggoLive.state() tells the streams' states
@@ -79,11 +82,16 @@
     }, { passive: false });
     var drag = null;
     svg.addEventListener("pointerdown", function (e) {
-      drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y };
-      svg.setPointerCapture(e.pointerId);
+      drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, id: e.pointerId, moved: false };
     });
     svg.addEventListener("pointermove", function (e) {
       if (!drag) return;
+      if (!drag.moved) {  // a press that has not moved yet may be a click on a node's link
+        if (!(e.buttons & 1)) { drag = null; return; }
+        if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) < 4) return;
+        drag.moved = true;
+        svg.setPointerCapture(drag.id);  // a drag: no link under it is clicked
+      }
       var r = svg.getBoundingClientRect(), scale = view.w / r.width;
       view.x = drag.vx - (e.clientX - drag.x) * scale;
       view.y = drag.vy - (e.clientY - drag.y) * scale; show();
@@ -290,11 +298,22 @@
     stream.stop = function () { stop(); if (!ended) indicator.hidden = true; };
   }
 
+  function refresh(el) {
+    var timer = null, every = Number(el.dataset.refresh) * 1000;
+    function arm() {
+      clearTimeout(timer);
+      if (document.visibilityState !== "hidden") timer = setTimeout(function () { location.reload(); }, every);
+    }
+    document.addEventListener("visibilitychange", arm);
+    arm();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localize(document);
     document.querySelectorAll("[data-live-run]").forEach(liveRun);
     liveStatuses();
     document.querySelectorAll("[data-select-all]").forEach(selectAll);
     document.querySelectorAll("[data-graph]").forEach(zoomable);
+    document.querySelectorAll("[data-refresh]").forEach(refresh);
   });
 })();

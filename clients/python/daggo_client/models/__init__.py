@@ -1,8 +1,55 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .asset_check_info import AssetCheckInfo
+from .asset_detail import AssetDetail
+from .asset_detail_tags import AssetDetailTags
+from .asset_edge import AssetEdge
+from .asset_event_info import AssetEventInfo
+from .asset_event_info_metadata import AssetEventInfoMetadata
+from .asset_event_kind import AssetEventKind
+from .asset_kind import AssetKind
+from .asset_summary import AssetSummary
+from .asset_summary_check_counts import AssetSummaryCheckCounts
+from .asset_summary_partition_counts import AssetSummaryPartitionCounts
+from .assets_get_events_request import AssetsGetEventsRequest
+from .assets_get_events_response import AssetsGetEventsResponse
+from .assets_get_graph_request import AssetsGetGraphRequest
+from .assets_get_graph_response import AssetsGetGraphResponse
+from .assets_get_many_request import AssetsGetManyRequest
+from .assets_get_many_response import AssetsGetManyResponse
+from .assets_get_partitions_request import AssetsGetPartitionsRequest
+from .assets_get_partitions_response import AssetsGetPartitionsResponse
+from .assets_get_partitions_response_counts import AssetsGetPartitionsResponseCounts
+from .assets_get_request import AssetsGetRequest
+from .assets_report_event_request import AssetsReportEventRequest
+from .assets_report_event_request_metadata import AssetsReportEventRequestMetadata
+from .backfill_detail import BackfillDetail
+from .backfill_info import BackfillInfo
+from .backfill_info_run_counts import BackfillInfoRunCounts
+from .backfill_preview import BackfillPreview
+from .backfill_run_info import BackfillRunInfo
+from .backfill_status import BackfillStatus
+from .backfills_cancel_request import BackfillsCancelRequest
+from .backfills_get_many_request import BackfillsGetManyRequest
+from .backfills_get_many_response import BackfillsGetManyResponse
+from .backfills_get_partitions_request import BackfillsGetPartitionsRequest
+from .backfills_get_partitions_response import BackfillsGetPartitionsResponse
+from .backfills_get_request import BackfillsGetRequest
+from .backfills_launch_request import BackfillsLaunchRequest
+from .backfills_launch_request_params import BackfillsLaunchRequestParams
+from .backfills_launch_request_tags import BackfillsLaunchRequestTags
 from .cancel_outcome import CancelOutcome
 from .catch_up import CatchUp
+from .check_outcome import CheckOutcome
+from .check_result_info import CheckResultInfo
+from .check_result_info_metadata import CheckResultInfoMetadata
 from .class_schema import ClassSchema
+from .dynamic_partitions_add_request import DynamicPartitionsAddRequest
+from .dynamic_partitions_add_response import DynamicPartitionsAddResponse
+from .dynamic_partitions_delete_request import DynamicPartitionsDeleteRequest
+from .dynamic_partitions_delete_response import DynamicPartitionsDeleteResponse
+from .dynamic_partitions_get_many_request import DynamicPartitionsGetManyRequest
+from .dynamic_partitions_get_many_response import DynamicPartitionsGetManyResponse
 from .error import Error
 from .error_error import ErrorError
 from .error_error_code import ErrorErrorCode
@@ -11,11 +58,16 @@ from .error_source import ErrorSource
 from .event_info import EventInfo
 from .event_info_data import EventInfoData
 from .event_kind import EventKind
+from .grid_cell import GridCell
+from .grid_cell_counts import GridCellCounts
+from .group_summary import GroupSummary
 from .input_snapshot import InputSnapshot
 from .item_source import ItemSource
 from .item_summary import ItemSummary
 from .job_detail import JobDetail
 from .job_snapshot import JobSnapshot
+from .job_snapshot_partitions_type_0 import JobSnapshotPartitionsType0
+from .job_snapshot_sourced import JobSnapshotSourced
 from .job_snapshot_tags import JobSnapshotTags
 from .job_status_count import JobStatusCount
 from .job_summary import JobSummary
@@ -32,6 +84,7 @@ from .overlap import Overlap
 from .param_snapshot import ParamSnapshot
 from .partition_info import PartitionInfo
 from .partition_info_counts import PartitionInfoCounts
+from .partition_status import PartitionStatus
 from .partitions_get_many_request import PartitionsGetManyRequest
 from .partitions_get_many_response import PartitionsGetManyResponse
 from .plugin_failure_info import PluginFailureInfo
@@ -116,9 +169,56 @@ from .workers_get_many_request import WorkersGetManyRequest
 from .workers_get_many_response import WorkersGetManyResponse
 
 __all__ = (
+    "AssetCheckInfo",
+    "AssetDetail",
+    "AssetDetailTags",
+    "AssetEdge",
+    "AssetEventInfo",
+    "AssetEventInfoMetadata",
+    "AssetEventKind",
+    "AssetKind",
+    "AssetsGetEventsRequest",
+    "AssetsGetEventsResponse",
+    "AssetsGetGraphRequest",
+    "AssetsGetGraphResponse",
+    "AssetsGetManyRequest",
+    "AssetsGetManyResponse",
+    "AssetsGetPartitionsRequest",
+    "AssetsGetPartitionsResponse",
+    "AssetsGetPartitionsResponseCounts",
+    "AssetsGetRequest",
+    "AssetsReportEventRequest",
+    "AssetsReportEventRequestMetadata",
+    "AssetSummary",
+    "AssetSummaryCheckCounts",
+    "AssetSummaryPartitionCounts",
+    "BackfillDetail",
+    "BackfillInfo",
+    "BackfillInfoRunCounts",
+    "BackfillPreview",
+    "BackfillRunInfo",
+    "BackfillsCancelRequest",
+    "BackfillsGetManyRequest",
+    "BackfillsGetManyResponse",
+    "BackfillsGetPartitionsRequest",
+    "BackfillsGetPartitionsResponse",
+    "BackfillsGetRequest",
+    "BackfillsLaunchRequest",
+    "BackfillsLaunchRequestParams",
+    "BackfillsLaunchRequestTags",
+    "BackfillStatus",
     "CancelOutcome",
     "CatchUp",
+    "CheckOutcome",
+    "CheckResultInfo",
+    "CheckResultInfoMetadata",
     "ClassSchema",
+    "DynamicPartitionsAddRequest",
+    "DynamicPartitionsAddResponse",
+    "DynamicPartitionsDeleteRequest",
+    "DynamicPartitionsDeleteResponse",
+    "DynamicPartitionsGetManyRequest",
+    "DynamicPartitionsGetManyResponse",
     "Error",
     "ErrorError",
     "ErrorErrorCode",
@@ -127,6 +227,9 @@ __all__ = (
     "EventInfo",
     "EventInfoData",
     "EventKind",
+    "GridCell",
+    "GridCellCounts",
+    "GroupSummary",
     "InputSnapshot",
     "ItemSource",
     "ItemSummary",
@@ -139,6 +242,8 @@ __all__ = (
     "JobsLaunchRequestTags",
     "JobsLaunchResponse",
     "JobSnapshot",
+    "JobSnapshotPartitionsType0",
+    "JobSnapshotSourced",
     "JobSnapshotTags",
     "JobStatusCount",
     "JobSummary",
@@ -150,6 +255,7 @@ __all__ = (
     "PartitionInfoCounts",
     "PartitionsGetManyRequest",
     "PartitionsGetManyResponse",
+    "PartitionStatus",
     "PluginFailureInfo",
     "PluginInfo",
     "PluginsGetManyResponse",

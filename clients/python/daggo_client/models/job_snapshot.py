@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -9,6 +9,8 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.class_schema import ClassSchema
+    from ..models.job_snapshot_partitions_type_0 import JobSnapshotPartitionsType0
+    from ..models.job_snapshot_sourced import JobSnapshotSourced
     from ..models.job_snapshot_tags import JobSnapshotTags
     from ..models.op_snapshot import OpSnapshot
     from ..models.param_snapshot import ParamSnapshot
@@ -30,6 +32,11 @@ class JobSnapshot:
             param_classes (list[ClassSchema] | Unset):
             schedules (list[ScheduleSnapshot] | Unset):
             tags (JobSnapshotTags | Unset):
+            partitions (JobSnapshotPartitionsType0 | None | Unset):
+            partitions_description (str | Unset):  Default: ''.
+            max_partitions_per_run (int | Unset):  Default: 1.
+            sourced (JobSnapshotSourced | Unset):
+            asset_key (None | str | Unset):
     """
 
     version: int | Unset = 2
@@ -38,8 +45,15 @@ class JobSnapshot:
     param_classes: list[ClassSchema] | Unset = UNSET
     schedules: list[ScheduleSnapshot] | Unset = UNSET
     tags: JobSnapshotTags | Unset = UNSET
+    partitions: JobSnapshotPartitionsType0 | None | Unset = UNSET
+    partitions_description: str | Unset = ""
+    max_partitions_per_run: int | Unset = 1
+    sourced: JobSnapshotSourced | Unset = UNSET
+    asset_key: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.job_snapshot_partitions_type_0 import JobSnapshotPartitionsType0  # noqa: PLC0415
+
         version = self.version
 
         ops: list[dict[str, Any]] | Unset = UNSET
@@ -74,6 +88,28 @@ class JobSnapshot:
         if not isinstance(self.tags, Unset):
             tags = self.tags.to_dict()
 
+        partitions: dict[str, Any] | None | Unset
+        if isinstance(self.partitions, Unset):
+            partitions = UNSET
+        elif isinstance(self.partitions, JobSnapshotPartitionsType0):
+            partitions = self.partitions.to_dict()
+        else:
+            partitions = self.partitions
+
+        partitions_description = self.partitions_description
+
+        max_partitions_per_run = self.max_partitions_per_run
+
+        sourced: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.sourced, Unset):
+            sourced = self.sourced.to_dict()
+
+        asset_key: None | str | Unset
+        if isinstance(self.asset_key, Unset):
+            asset_key = UNSET
+        else:
+            asset_key = self.asset_key
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -89,12 +125,24 @@ class JobSnapshot:
             field_dict["schedules"] = schedules
         if tags is not UNSET:
             field_dict["tags"] = tags
+        if partitions is not UNSET:
+            field_dict["partitions"] = partitions
+        if partitions_description is not UNSET:
+            field_dict["partitions_description"] = partitions_description
+        if max_partitions_per_run is not UNSET:
+            field_dict["max_partitions_per_run"] = max_partitions_per_run
+        if sourced is not UNSET:
+            field_dict["sourced"] = sourced
+        if asset_key is not UNSET:
+            field_dict["asset_key"] = asset_key
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.class_schema import ClassSchema  # noqa: PLC0415
+        from ..models.job_snapshot_partitions_type_0 import JobSnapshotPartitionsType0  # noqa: PLC0415
+        from ..models.job_snapshot_sourced import JobSnapshotSourced  # noqa: PLC0415
         from ..models.job_snapshot_tags import JobSnapshotTags  # noqa: PLC0415
         from ..models.op_snapshot import OpSnapshot  # noqa: PLC0415
         from ..models.param_snapshot import ParamSnapshot  # noqa: PLC0415
@@ -146,6 +194,43 @@ class JobSnapshot:
         else:
             tags = JobSnapshotTags.from_dict(_tags)
 
+        def _parse_partitions(data: object) -> JobSnapshotPartitionsType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                partitions_type_0 = JobSnapshotPartitionsType0.from_dict(data)
+
+                return partitions_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JobSnapshotPartitionsType0 | None | Unset, data)
+
+        partitions = _parse_partitions(d.pop("partitions", UNSET))
+
+        partitions_description = d.pop("partitions_description", UNSET)
+
+        max_partitions_per_run = d.pop("max_partitions_per_run", UNSET)
+
+        _sourced = d.pop("sourced", UNSET)
+        sourced: JobSnapshotSourced | Unset
+        if isinstance(_sourced, Unset):
+            sourced = UNSET
+        else:
+            sourced = JobSnapshotSourced.from_dict(_sourced)
+
+        def _parse_asset_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        asset_key = _parse_asset_key(d.pop("asset_key", UNSET))
+
         job_snapshot = cls(
             version=version,
             ops=ops,
@@ -153,6 +238,11 @@ class JobSnapshot:
             param_classes=param_classes,
             schedules=schedules,
             tags=tags,
+            partitions=partitions,
+            partitions_description=partitions_description,
+            max_partitions_per_run=max_partitions_per_run,
+            sourced=sourced,
+            asset_key=asset_key,
         )
 
         return job_snapshot

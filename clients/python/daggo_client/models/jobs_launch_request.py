@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -17,17 +17,21 @@ T = TypeVar("T", bound="JobsLaunchRequest")
 
 @_attrs_define
 class JobsLaunchRequest:
-    """Queue a run of `job` with `params` (validated against the job's Params) and `tags`.
+    """Queue a run of `job` with `params` (validated against the job's Params) and `tags`;
+    a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+    job's ops take ranges).
 
-    Attributes:
-        job (str):
-        params (JobsLaunchRequestParams | Unset):
-        tags (JobsLaunchRequestTags | Unset):
+        Attributes:
+            job (str):
+            params (JobsLaunchRequestParams | Unset):
+            tags (JobsLaunchRequestTags | Unset):
+            partition_key (None | str | Unset):
     """
 
     job: str
     params: JobsLaunchRequestParams | Unset = UNSET
     tags: JobsLaunchRequestTags | Unset = UNSET
+    partition_key: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         job = self.job
@@ -40,6 +44,12 @@ class JobsLaunchRequest:
         if not isinstance(self.tags, Unset):
             tags = self.tags.to_dict()
 
+        partition_key: None | str | Unset
+        if isinstance(self.partition_key, Unset):
+            partition_key = UNSET
+        else:
+            partition_key = self.partition_key
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -51,6 +61,8 @@ class JobsLaunchRequest:
             field_dict["params"] = params
         if tags is not UNSET:
             field_dict["tags"] = tags
+        if partition_key is not UNSET:
+            field_dict["partition_key"] = partition_key
 
         return field_dict
 
@@ -76,10 +88,20 @@ class JobsLaunchRequest:
         else:
             tags = JobsLaunchRequestTags.from_dict(_tags)
 
+        def _parse_partition_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        partition_key = _parse_partition_key(d.pop("partition_key", UNSET))
+
         jobs_launch_request = cls(
             job=job,
             params=params,
             tags=tags,
+            partition_key=partition_key,
         )
 
         return jobs_launch_request

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -25,6 +25,7 @@ class OpSnapshot:
         output_type (str | Unset):  Default: ''.
         is_async (bool | Unset):  Default: False.
         inputs (list[InputSnapshot] | Unset):
+        assets (list[str] | Unset):
     """
 
     name: str
@@ -33,6 +34,7 @@ class OpSnapshot:
     output_type: str | Unset = ""
     is_async: bool | Unset = False
     inputs: list[InputSnapshot] | Unset = UNSET
+    assets: list[str] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -52,6 +54,10 @@ class OpSnapshot:
                 inputs_item = inputs_item_data.to_dict()
                 inputs.append(inputs_item)
 
+        assets: list[str] | Unset = UNSET
+        if not isinstance(self.assets, Unset):
+            assets = self.assets
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -69,6 +75,8 @@ class OpSnapshot:
             field_dict["is_async"] = is_async
         if inputs is not UNSET:
             field_dict["inputs"] = inputs
+        if assets is not UNSET:
+            field_dict["assets"] = assets
 
         return field_dict
 
@@ -96,6 +104,8 @@ class OpSnapshot:
 
                 inputs.append(inputs_item)
 
+        assets = cast(list[str], d.pop("assets", UNSET))
+
         op_snapshot = cls(
             name=name,
             description=description,
@@ -103,6 +113,7 @@ class OpSnapshot:
             output_type=output_type,
             is_async=is_async,
             inputs=inputs,
+            assets=assets,
         )
 
         return op_snapshot

@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class RunTrigger(StrEnum):
+    AUTOMATION = "automation"
+    BACKFILL = "backfill"
     MANUAL = "manual"
     QUEUE = "queue"
     REEXECUTION = "reexecution"

@@ -107,7 +107,9 @@ def sync_detailed(
 
     Args:
         body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
-            Params) and `tags`.
+            Params) and `tags`;
+            a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+            job's ops take ranges).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +147,9 @@ def sync(
 
     Args:
         body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
-            Params) and `tags`.
+            Params) and `tags`;
+            a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+            job's ops take ranges).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +182,9 @@ async def asyncio_detailed(
 
     Args:
         body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
-            Params) and `tags`.
+            Params) and `tags`;
+            a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+            job's ops take ranges).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -214,7 +220,9 @@ async def asyncio(
 
     Args:
         body (JobsLaunchRequest): Queue a run of `job` with `params` (validated against the job's
-            Params) and `tags`.
+            Params) and `tags`;
+            a partitioned job's run is for `partition_key` (or a "first...last" range, where the
+            job's ops take ranges).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
