@@ -66,21 +66,10 @@ _INSERT_CHECKS = BulkStatement(_checks.insert(), _CHECK_ROW)
 
 _PARTITION_ROW = ("asset_key", "partition_key", "state", "materialized_at", "run_id",
                   "updated_at")
-_INSERT_PARTITIONS = BulkStatement(_partitions.insert(), _PARTITION_ROW)
-_PARTITION_KEY = (_partitions.c.asset_key == bindparam("key_asset_key"),
-                  _partitions.c.partition_key == bindparam("key_partition_key"))
-#: A step's state on partitions: their latest materialization stays.
-_SET_STATES = BulkStatement(_partitions.update().where(*_PARTITION_KEY),
-                            ("state", "run_id", "updated_at", "key_asset_key",
-                             "key_partition_key"))
-_SET_MATERIALIZED = BulkStatement(_partitions.update().where(*_PARTITION_KEY),
-                                  ("state", "materialized_at", "run_id", "updated_at",
-                                   "key_asset_key", "key_partition_key"))
-# Of some assets and some keys: the rows of the pairs asked for among them, through the
-# primary key (an asset's keys in one IN list; a row-value IN is slower on SQLite).
-_STORED_PARTITIONS = select(_partitions.c.asset_key, _partitions.c.partition_key).where(
-    _partitions.c.asset_key.in_(bindparam("assets", expanding=True)),
-    _partitions.c.partition_key.in_(bindparam("keys", expanding=True)))
+_PARTITION_KEY = ("asset_key", "partition_key")
+#: What a step's state sets of a stored partition: its latest materialization stays.
+_STATE_COLUMNS = ("state", "run_id", "updated_at")
+_MATERIALIZED_COLUMNS = ("state", "materialized_at", "run_id", "updated_at")
 _ASSET_KEY = _assets.c.asset_key == bindparam("key_asset_key")
 _SET_LAST_MATERIALIZATION = BulkStatement(
     _assets.update().where(_ASSET_KEY),
@@ -138,26 +127,30 @@ def store_asset_writes(conn: Connection, writes: AssetWrites, dialect: SqlDialec
     partitions MATERIALIZED and their asset's latest materialization; observations the
     asset's latest observation), then the check results. Returns the events' ids, in
     order."""
+    # Until the transaction ends: the events' ids are read back under it, the generic
+    # upsert relies on it, and it orders the upserts of concurrent writers, which could
+    # otherwise lock the rows of the same partitions in opposite orders (a deadlock).
     dialect.lock(conn, LockArea.ASSETS)
-    states: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for change in writes.states:
-        state = PartitionState(change.state).value
-        for key in change.partition_keys or ("",):
-            states[(change.asset_key, key)] = (state, None, change.run_id, change.at)
-    _upsert_partitions(conn, states, dialect, materialized=False)
+    states = [(change.asset_key, key, PartitionState(change.state).value, None,
+               change.run_id, change.at)
+              for change in writes.states for key in change.partition_keys or ("",)]
+    # The upserts keep the last row of each partition: the newest write wins.
+    dialect.upsert(conn, _partitions, _PARTITION_ROW, states, key=_PARTITION_KEY,
+                   update=_STATE_COLUMNS)
     ids = _insert_events(conn, writes.events, dialect)
-    materialized: dict[tuple[str, str], tuple[Any, ...]] = {}
+    materialized: list[tuple[Any, ...]] = []
     latest: dict[str, tuple[Any, ...]] = {}
     observed: dict[str, tuple[Any, ...]] = {}
     for event, event_id in zip(writes.events, ids, strict=True):
         if event.kind == AssetEventKind.MATERIALIZATION:
-            materialized[(event.asset_key, event.partition_key or "")] = (
-                PartitionState.MATERIALIZED.value, event.timestamp, event.run_id,
-                event.timestamp)
+            materialized.append((event.asset_key, event.partition_key or "",
+                                 PartitionState.MATERIALIZED.value, event.timestamp,
+                                 event.run_id, event.timestamp))
             latest[event.asset_key] = (event_id, event.timestamp, event.run_id, event.asset_key)
         else:
             observed[event.asset_key] = (event.timestamp, event.asset_key)
-    _upsert_partitions(conn, materialized, dialect, materialized=True)
+    dialect.upsert(conn, _partitions, _PARTITION_ROW, materialized, key=_PARTITION_KEY,
+                   update=_MATERIALIZED_COLUMNS)
     _SET_LAST_MATERIALIZATION.execute(conn, list(latest.values()))
     _SET_LAST_OBSERVATION.execute(conn, list(observed.values()))
     _INSERT_CHECKS.execute(conn, [
@@ -179,32 +172,6 @@ def _insert_events(conn: Connection, events: Sequence[AssetEvent],
     ids = list(conn.scalars(_NEWEST_EVENT_IDS, {"n": len(events)}).all())
     ids.reverse()
     return ids
-
-
-def _upsert_partitions(conn: Connection, rows: dict[tuple[str, str], tuple[Any, ...]],
-                       dialect: SqlDialect, *, materialized: bool) -> None:
-    """Write the partition rows `rows` ((asset, partition) -> state, materialized_at,
-    run_id, updated_at): an update of the stored ones (of `materialized_at` too if
-    `materialized`), an insert of the others. Under the ASSETS lock, so no other
-    transaction inserts one of them meanwhile."""
-    if not rows:
-        return
-    assets = sorted({asset for asset, _ in rows})
-    keys = sorted({key for _, key in rows})
-    stored: set[tuple[str, str]] = set()
-    for some_assets in chunks(assets):
-        for some_keys in chunks(keys):
-            found = conn.execute(_STORED_PARTITIONS, {"assets": list(some_assets),
-                                                      "keys": list(some_keys)}).all()
-            stored.update((asset, key) for asset, key in found if (asset, key) in rows)
-    if materialized:
-        _SET_MATERIALIZED.execute(conn, [(*values, *key) for key, values in rows.items()
-                                         if key in stored])
-    else:
-        _SET_STATES.execute(conn, [(state, run_id, at, *key) for key, (state, _, run_id, at)
-                                   in rows.items() if key in stored])
-    _INSERT_PARTITIONS.execute(conn, [(*key, *values) for key, values in rows.items()
-                                      if key not in stored], many=dialect)
 
 
 class SqlAssets:

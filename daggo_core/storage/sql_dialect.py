@@ -1,25 +1,43 @@
 """What a SQL backend adds to the shared implementation: locks, retries, notifications,
-and the arithmetic on stored times that SQL does not standardise.
+upserts, and the arithmetic on stored times that SQL does not standardise.
 
 `SqlStorage` holds every query; a backend plugin hands it an engine and a `SqlDialect`
-saying how its database locks, which failures may simply be retried, how to learn whether
-a COMMIT lost in transit went through, and how coordinators hear of new work. The
-defaults suit an embedded database whose write transactions exclude each other (SQLite).
+saying how its database locks, how it writes a row whether or not its key is stored,
+which failures may simply be retried, how to learn whether a COMMIT lost in transit went
+through, and how coordinators hear of new work. The defaults suit an embedded database
+whose write transactions exclude each other (SQLite).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Select, cast, func
+from attrs import frozen
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    bindparam,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.exc import OperationalError
+
+from daggo_core.storage.bulk import BulkStatement
+from daggo_core.storage.sql_rows import chunks
 
 if TYPE_CHECKING:
     from daggo_core.storage.base import WorkNotifier
 
-__all__ = ["LockArea", "SqlDialect"]
+__all__ = ["LockArea", "SqlDialect", "last_of_each_key"]
 
 #: The Julian day number of 1970-01-01 00:00 UTC.
 _UNIX_EPOCH_JULIAN_DAY = 2440587.5
@@ -34,10 +52,10 @@ class LockArea(enum.StrEnum):
     SCHEDULES = "schedule"
     #: Accepting queue items (deduplication by key) and advancing loader cursors.
     QUEUES = "queue"
-    #: Writing assets' partition states, events and latest materializations, and adding
-    #: dynamic partition keys: upserts by key, so that two transactions never both insert
-    #: one row; it also keeps a transaction's asset events the newest of all while it
-    #: reads their ids back.
+    #: Writing assets' partition states (see `SqlDialect.upsert`), events and latest
+    #: materializations, and adding dynamic partition keys: upserts by key, so that two
+    #: transactions never both insert one row; it also keeps a transaction's asset events
+    #: the newest of all while it reads their ids back.
     ASSETS = "asset"
 
 
@@ -80,6 +98,36 @@ class SqlDialect:
         no server plans each statement)."""
         return False
 
+    def upsert(self, conn: Connection, table: Table, names: Sequence[str],
+               rows: Sequence[Sequence[Any]], *, key: Sequence[str],
+               update: Sequence[str]) -> None:
+        """Write `rows` (values in the order of the columns `names`) into `table` by its
+        unique columns `key` (among `names`): a row whose key is stored sets the columns
+        `update` of the stored one, keeping its others; any other row is inserted whole.
+        Of several rows with one key, the last wins.
+
+        Here a read of which keys are stored (an IN list per key column, per
+        IN_LIST_LIMIT values), an UPDATE of those and an INSERT of the others: the
+        caller holds the lock of an area (see `LockArea`) under which no other
+        transaction writes `table`, so none inserts one of the keys meanwhile. A
+        backend with an upsert statement runs that instead, taking no lock.
+        """
+        latest = last_of_each_key(names, rows, key)
+        if not latest:
+            return
+        statements = _generic_upsert(table, tuple(names), tuple(key), tuple(update))
+        stored: set[tuple[Any, ...]] = set()
+        values = [sorted({k[i] for k in latest}) for i in range(len(key))]
+        for parts in itertools.product(*(list(chunks(column)) for column in values)):
+            found = conn.execute(statements.stored, {
+                f"in_{column}": list(part) for column, part in zip(key, parts, strict=True)})
+            stored.update(k for k in map(tuple, found) if k in latest)
+        at = [names.index(column) for column in update]
+        statements.update.execute(conn, [(*(row[i] for i in at), *k)
+                                         for k, row in latest.items() if k in stored])
+        statements.insert.execute(conn, [row for k, row in latest.items() if k not in stored],
+                                  many=self)
+
     def is_retryable(self, exc: OperationalError) -> bool:
         """Whether a failed transaction was rolled back and may simply run again: here,
         when the database was locked or busy."""
@@ -111,3 +159,35 @@ class SqlDialect:
 
     def close(self) -> None:
         """Release what the dialect holds (listener connections, sockets)."""
+
+
+def last_of_each_key(names: Sequence[str], rows: Sequence[Sequence[Any]],
+                     key: Sequence[str]) -> dict[tuple[Any, ...], Sequence[Any]]:
+    """The last of `rows` (values in the order of the columns `names`) for each value of
+    the columns `key`, by that value: what an upsert writes (one statement must not
+    update a row twice)."""
+    at = [names.index(column) for column in key]
+    return {tuple(row[i] for i in at): row for row in rows}
+
+
+@frozen
+class _GenericUpsert:
+    #: The stored keys among the values of an IN list per key column.
+    stored: Select[Any]
+    update: BulkStatement
+    insert: BulkStatement
+
+
+@functools.cache
+def _generic_upsert(table: Table, names: tuple[str, ...], key: tuple[str, ...],
+                    update: tuple[str, ...]) -> _GenericUpsert:
+    """The statements of `SqlDialect.upsert`, built (and compiled) once per shape."""
+    # An IN list per column, through the key's index; a row-value IN is slower on SQLite.
+    stored = select(*(table.c[column] for column in key)).where(
+        *(table.c[column].in_(bindparam(f"in_{column}", expanding=True)) for column in key))
+    where = [table.c[column] == bindparam(f"key_{column}") for column in key]
+    return _GenericUpsert(
+        stored=stored,
+        update=BulkStatement(table.update().where(*where),
+                             (*update, *(f"key_{column}" for column in key))),
+        insert=BulkStatement(table.insert(), names))

@@ -6,7 +6,7 @@ import contextvars
 import datetime as dt
 import functools
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from sqlalchemy import ColumnElement, Connection, RowMapping, Table, bindparam, select, update
@@ -27,7 +27,10 @@ from daggo_core.storage.records import (
 from daggo_core.storage.schema import events as _events
 from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
-from daggo_core.storage.sql_dialect import SqlDialect
+
+if TYPE_CHECKING:
+    # Only for annotations: sql_dialect reads `chunks` from here.
+    from daggo_core.storage.sql_dialect import SqlDialect
 
 __all__ = [
     "IN_LIST_LIMIT",

@@ -254,6 +254,30 @@ class AssetStorageContract:
             PartitionState.CANCELED, second(10), again.id, second(11))
         assert stored.status is PartitionStatus.MATERIALIZED
 
+    def test_of_writes_to_one_partition_in_one_batch_the_last_wins(
+            self, storage: Storage) -> None:
+        storage.sync_assets([asset("a")])
+        one, two = started(storage), started(storage)
+
+        def stored(key: str) -> tuple[object, ...]:
+            got = storage.get_asset_partition("a", key)
+            assert got is not None
+            return got.state, got.materialized_at, got.run_id, got.updated_at
+
+        # New partitions, then stored ones: states first, then materializations.
+        write(storage, states=[state("a", one, PartitionState.RUNNING, "p", "q", at=1),
+                               state("a", two, PartitionState.FAILED, "q", at=2)],
+              events=[made("a", "p", run=one.id, at=3), made("a", "p", run=two.id, at=4)])
+        assert stored("p") == (PartitionState.MATERIALIZED, second(4), two.id, second(4))
+        assert stored("q") == (PartitionState.FAILED, None, two.id, second(2))
+        write(storage, states=[state("a", two, PartitionState.RUNNING, "p", "q", at=5),
+                               state("a", one, PartitionState.CANCELED, "p", "q", at=6)],
+              events=[made("a", "q", run=two.id, at=7), made("a", "q", run=one.id, at=8)])
+        assert stored("p") == (PartitionState.CANCELED, second(4), one.id, second(6))
+        assert stored("q") == (PartitionState.MATERIALIZED, second(8), one.id, second(8))
+        a = storage.get_asset("a")
+        assert a is not None and (a.last_materialized_at, a.last_run_id) == (second(8), one.id)
+
     def test_a_range_of_partitions_is_written_and_counted_by_status(
             self, storage: Storage) -> None:
         storage.sync_assets([asset("daily"), asset("other")])

@@ -1,17 +1,30 @@
 """What PostgreSQL adds to the shared SQL storage: locks, lost commits, wake-ups, time
-arithmetic and COPY for large batches of rows."""
+arithmetic, upserts and COPY for large batches of rows."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Select, cast, func, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    cast,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import OperationalError
 
 from daggo_core.storage.base import WorkNotifier
-from daggo_core.storage.sql_dialect import LockArea, SqlDialect
+from daggo_core.storage.bulk import BulkStatement
+from daggo_core.storage.sql_dialect import LockArea, SqlDialect, last_of_each_key
 from daggo_postgres.connection import is_transient
 from daggo_postgres.notify import WorkListener
 
@@ -62,6 +75,15 @@ class PostgresDialect(SqlDialect):
             cursor.close()
         return True
 
+    def upsert(self, conn: Connection, table: Table, names: Sequence[str],
+               rows: Sequence[Sequence[Any]], *, key: Sequence[str],
+               update: Sequence[str]) -> None:
+        """`INSERT ... ON CONFLICT (key) DO UPDATE SET column = excluded.column`, over
+        the last row of each key (psycopg pipelines the rows: one round trip). No read of
+        the stored keys, whose generic plan might scan the table."""
+        _on_conflict(table, tuple(names), tuple(key), tuple(update)).execute(
+            conn, list(last_of_each_key(names, rows, key).values()))
+
     def lock(self, conn: Connection, area: LockArea) -> None:
         """Serialize the schema's decisions of `area` until the transaction ends."""
         conn.execute(_LOCK, {"key": self._keys[area]})
@@ -110,3 +132,12 @@ class PostgresDialect(SqlDialect):
     def close(self) -> None:
         """Close the listener connection."""
         self.listener.close()
+
+
+@functools.cache
+def _on_conflict(table: Table, names: tuple[str, ...], key: tuple[str, ...],
+                 update: tuple[str, ...]) -> BulkStatement:
+    """The upsert of rows of `names` into `table`, built (and compiled) once per shape."""
+    stmt = insert(table)
+    return BulkStatement(stmt.on_conflict_do_update(
+        index_elements=key, set_={column: stmt.excluded[column] for column in update}), names)

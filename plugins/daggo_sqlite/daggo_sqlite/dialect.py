@@ -1,12 +1,19 @@
-"""What SQLite adds to the shared SQL storage: wake-ups between processes on one file."""
+"""What SQLite adds to the shared SQL storage: upserts and wake-ups between processes on
+one file."""
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.sqlite import insert
 
 from daggo_core.storage.base import WorkNotifier
-from daggo_core.storage.sql_dialect import SqlDialect
+from daggo_core.storage.bulk import BulkStatement
+from daggo_core.storage.sql_dialect import SqlDialect, last_of_each_key
 from daggo_sqlite.wakeup import WakeupChannel, WakeupListener
 
 __all__ = ["SqliteDialect"]
@@ -24,6 +31,14 @@ class SqliteDialect(SqlDialect):
         self._on_close = on_close
         self._listener: WakeupListener | None = None
         self._lock = threading.Lock()
+
+    def upsert(self, conn: Connection, table: Table, names: Sequence[str],
+               rows: Sequence[Sequence[Any]], *, key: Sequence[str],
+               update: Sequence[str]) -> None:
+        """`INSERT ... ON CONFLICT (key) DO UPDATE SET column = excluded.column` (SQLite
+        3.24), over the last row of each key: no read of the stored keys first."""
+        _on_conflict(table, tuple(names), tuple(key), tuple(update)).execute(
+            conn, list(last_of_each_key(names, rows, key).values()))
 
     def work_notifier(self) -> WorkNotifier | None:
         """This process's wake-up listener, created on first use."""
@@ -48,3 +63,12 @@ class SqliteDialect(SqlDialect):
                 self.wakeup.close()
         if self._on_close is not None:
             self._on_close()
+
+
+@functools.cache
+def _on_conflict(table: Table, names: tuple[str, ...], key: tuple[str, ...],
+                 update: tuple[str, ...]) -> BulkStatement:
+    """The upsert of rows of `names` into `table`, built (and compiled) once per shape."""
+    stmt = insert(table)
+    return BulkStatement(stmt.on_conflict_do_update(
+        index_elements=key, set_={column: stmt.excluded[column] for column in update}), names)

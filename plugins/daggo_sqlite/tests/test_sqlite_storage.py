@@ -32,6 +32,8 @@ from daggo_core.storage.migrate import (
 from daggo_core.storage.records import Run, RunStatus, StepRecord
 from daggo_core.storage.schema import metadata
 from daggo_core.storage.sql import SqlStorage
+from daggo_core.storage.sql_dialect import SqlDialect
+from daggo_core.testing.asset_storage_contract import AssetStorageContract
 from daggo_core.testing.migration_contract import MigrationContract
 from daggo_core.testing.storage_contract import StorageContract
 from daggo_sqlite.engine import create_file_engine
@@ -68,6 +70,19 @@ class TestSqliteFileStorage(StorageContract):
 class TestSqliteEphemeralStorage(StorageContract):
     def make_storage(self, tmp_path: Path) -> Storage:
         return ephemeral()
+
+
+class TestSharedUpsert(AssetStorageContract):
+    """The asset contract through `SqlDialect`'s own upsert (read the stored keys, update
+    them, insert the others), which a backend without an upsert statement runs."""
+
+    @pytest.fixture
+    def storage(self, tmp_path: Path) -> Iterator[Storage]:
+        engine = create_file_engine(tmp_path / "daggo.sqlite")
+        migrate(engine)
+        storage = SqlStorage(engine, SqlDialect())
+        yield storage
+        storage.close()
 
 
 @pytest.fixture
