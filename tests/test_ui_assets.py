@@ -28,6 +28,7 @@ from daggo_core.storage.asset_records import AssetEventKind, PartitionStatus
 from daggo_core.storage.records import RunStatus
 from daggo_core.testing.processes import wait_for
 from tests.asset_app import FAILING, HELD, RELEASE, definitions
+from tests.conftest import BackendUnderTest
 from tests.ui_support import Site, page_of, served, shot, site_config
 
 #: The colours of daggo.css (light theme) the grid's cells take by status.
@@ -50,6 +51,17 @@ def site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path) -> Iterator[S
     """A served app with the assets of tests/asset_app.py, nothing materialized yet."""
     app = apps(site_config(tmp_path / "assets.sqlite"), definitions())
     with served(app, gates=[RELEASE]) as site:
+        yield site
+
+
+@pytest.fixture
+def backend_site(apps: Callable[..., daggo_core.DaggoApp], tmp_path: Path,
+                 storage_backend: BackendUnderTest) -> Iterator[Site]:
+    """The same app over each storage backend (for the pages whose data is most
+    backend-specific: the partition grid and a backfill's progress)."""
+    config = site_config(tmp_path / "unused.sqlite")
+    config.database = storage_backend.database
+    with served(apps(config, definitions()), gates=[RELEASE]) as site:
         yield site
 
 
@@ -286,7 +298,8 @@ def test_a_partition_is_materialized_from_the_asset_page(browser: Any, site: Sit
     assert page.locator("select[name=target]").input_value() == "asset:events/raw"
 
 
-def test_the_partition_grid_colours_cells_by_status(browser: Any, site: Site) -> None:
+def test_the_partition_grid_colours_cells_by_status(browser: Any, backend_site: Site) -> None:
+    site = backend_site
     FAILING.add("2024-01-03")
     HELD.add("2024-01-10")
     for key in ("2024-01-01", "2024-01-02", "2024-01-03"):
@@ -362,7 +375,8 @@ def test_the_grid_of_100000_partitions_is_zoomed_into_by_clicking_a_range(
 
 
 def test_a_backfill_is_previewed_then_launched_and_followed_to_its_end(
-        browser: Any, site: Site) -> None:
+        browser: Any, backend_site: Site) -> None:
+    site = backend_site
     FAILING.add("2024-01-12")
     page = page_of(browser, site)
     page.goto(f"{site.url}/backfills?asset=events/raw")
