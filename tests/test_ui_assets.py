@@ -85,6 +85,14 @@ def backfill_status(site: Site, backfill_id: str) -> str:
                .backfill.status)
 
 
+def leave_run_page(page: Any) -> Any:
+    """A new tab of the same session: the run page a launch opened redraws itself once its
+    run ends, which could cancel a navigation started from it meanwhile."""
+    fresh = page.context.new_page()
+    page.close()
+    return fresh
+
+
 def background(locator: Any) -> str:
     return locator.evaluate("el => getComputedStyle(el).backgroundColor")  # type: ignore[no-any-return]
 
@@ -230,6 +238,7 @@ def test_materialize_runs_the_asset_and_its_history_and_checks_show(browser: Any
     services = site.app.services
     wait_for(lambda: services.runs.get(RunsGetRequest(run_id=run_id)).run.status
              is RunStatus.SUCCESS, 30, "the materialization")
+    page = leave_run_page(page)
     page.goto(f"{site.url}/assets/raw/orders")
     (row,) = page.locator("#history tbody tr[data-event]").all()
     assert "materialization" in row.inner_text() and "rows=3" in row.inner_text()
@@ -244,7 +253,9 @@ def test_materialize_runs_the_asset_and_its_history_and_checks_show(browser: Any
     clean_run = page.url.rsplit("/", 1)[1]
     wait_for(lambda: services.runs.get(RunsGetRequest(run_id=clean_run)).run.is_finished, 30,
              "clean/orders")
+    page = leave_run_page(page)
     page.goto(f"{site.url}/assets/clean/orders")
+    check = page.locator('tr[data-check="no_negative_totals"]')
     outcome = check.locator(".badge.ok")
     assert outcome.inner_text() == "pass"
     assert background(outcome) == "rgb(223, 243, 230)"  # --ok-bg
@@ -289,6 +300,7 @@ def test_a_partition_is_materialized_from_the_asset_page(browser: Any, site: Sit
     page.wait_for_url(re.compile(rf"{site.url}/runs/[0-9a-f]{{32}}$"))
     wait_for(lambda: partition_status(site, "events/raw", "2024-01-05")
              is PartitionStatus.MATERIALIZED, 30, "partition 2024-01-05")
+    page = leave_run_page(page)
     page.goto(f"{site.url}/assets/events/raw")
     assert page.locator('[data-key="2024-01-05"]').get_attribute("data-status") == (
         "materialized")
