@@ -8,7 +8,7 @@ import datetime as dt
 import attrs
 import pytest
 
-from daggo_core import Context, Definitions, NoInput
+from daggo_core import Context, Definitions, NoInput, dag
 from daggo_core.definitions.asset_specs import AssetSpec, Automation
 from daggo_core.definitions.assets import asset
 from daggo_core.definitions.partitions import StaticPartitions
@@ -143,3 +143,22 @@ def test_a_partitioned_automated_asset_runs_the_partitions_that_changed(
     execute(DEFS.job("regional_prices"), storage=synced, partition_key="eu")
     clock.now = utcnow() + dt.timedelta(minutes=1)
     assert [r.partition_key for r in automation.pass_once()] == ["eu"]
+
+
+def test_an_asset_whose_upstream_its_own_job_makes_does_not_relaunch_itself(
+        storage: Storage) -> None:
+    def make_x(ctx: Context, inp: NoInput) -> Prices:
+        return Prices(n=1)
+
+    def make_y(ctx: Context, inp: PricesIn) -> Report:
+        raise RuntimeError("y fails")
+
+    job = (dag.job("xy").add(dag.op("x", make_x, assets=["x"]),
+                             dag.op("y", make_y, assets=[AssetSpec(
+                                 key="y", automation=Automation(debounce=0))]))
+           .build())
+    sync_definitions(storage, Definitions(jobs=[job]))
+    execute(job, storage=storage)  # x materialized, y failed
+    clock = Clock()
+    clock.now += dt.timedelta(minutes=1)
+    assert AssetAutomation(storage, clock=clock).pass_once() == []

@@ -226,3 +226,12 @@ def test_merging_definitions_makes_asset_jobs_once() -> None:
     assert sorted(merged.jobs_by_name) == ["raw", "warehouse__clean"]
     again = Definitions.merge(merged)
     assert sorted(j.name for j in again.jobs) == ["raw", "warehouse__clean"]
+
+
+def test_a_partitioned_job_cannot_be_scheduled() -> None:
+    def x(ctx: Context, inp: NoInput) -> Report:
+        return Report(text="")
+
+    with pytest.raises(DefinitionError, match="a partitioned job cannot have schedules"):
+        (dag.job("j", partitions=StaticPartitions(["a"])).add(dag.op("x", x))
+         .schedule("0 * * * *").build())

@@ -16,10 +16,25 @@ from daggo_core.definitions.assets import asset
 from daggo_core.definitions.partitions import DailyPartitions, StaticPartitions
 from daggo_core.errors import FailedPreconditionError
 from daggo_core.execution.local import execute
+from daggo_core.execution.run_worker import RunWorker
 from daggo_core.services.sync import sync_definitions
-from daggo_core.storage.asset_records import AssetEvent, AssetEventKind, PartitionStatus
-from daggo_core.storage.base import Storage
-from daggo_core.storage.records import EventKind, RunStatus, StepStatus
+from daggo_core.storage.asset_records import (
+    AssetEvent,
+    AssetEventKind,
+    AssetStateChange,
+    AssetWrites,
+    PartitionState,
+    PartitionStatus,
+)
+from daggo_core.storage.base import Fence, Storage
+from daggo_core.storage.records import (
+    REEXECUTE_TAG,
+    EventKind,
+    Run,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+)
 
 DAILY = DailyPartitions("2024-03-01", end="2024-04-01", timezone="Europe/London")
 seen: list[dict[str, Any]] = []
@@ -205,3 +220,31 @@ def test_an_unpartitioned_asset_and_an_observation(storage: Storage) -> None:
     files = storage.get_asset("files")
     assert files is not None and files.last_observed_at == observed.timestamp
     assert files.last_materialized_at is None
+
+
+def test_a_run_ended_for_its_lost_worker_leaves_no_partition_in_progress(
+        synced: Storage) -> None:
+    run = Run(job_name="sales", status=RunStatus.STARTED, attempt=1, partition_key="2024-03-03")
+    synced.add_run(run)
+    synced.record_steps([StepRecord(run_id=run.id, step_key="sales",
+                                    status=StepStatus.RUNNING)], [], fence=Fence(run.id, 1),
+                        assets=AssetWrites(states=[AssetStateChange(
+                            asset_key="sales", partition_keys=("2024-03-03",),
+                            state=PartitionState.RUNNING, run_id=run.id)]))
+    assert synced.partition_statuses("sales") == {"2024-03-03": PartitionStatus.IN_PROGRESS}
+    synced.end_attempt(Fence(run.id, 1), RunStatus.FAILURE, error=None, events=[],
+                       step_status=StepStatus.FAILURE, step_message="worker lost")
+    assert synced.partition_statuses("sales") == {"2024-03-03": PartitionStatus.FAILED}
+
+
+def test_an_asset_run_that_failed_for_want_of_its_upstream_is_re_executed(
+        synced: Storage) -> None:
+    failed = execute(DEFS.job("total"), storage=synced, partition_key="2024-03-22")
+    assert failed.run.status is RunStatus.FAILURE
+    execute(DEFS.job("sales"), storage=synced, partition_key="2024-03-22")
+    again = Run(job_name="total", parent_run_id=failed.run_id, status=RunStatus.STARTING,
+                tags={REEXECUTE_TAG: "failure"}, partition_key="2024-03-22")
+    synced.add_run(again)
+    final = RunWorker(DEFS.job("total"), again, synced).execute()
+    assert final.status is RunStatus.SUCCESS, final.error
+    assert synced.partition_statuses("total")["2024-03-22"] is PartitionStatus.MATERIALIZED

@@ -25,7 +25,7 @@ from daggo_core.testing.processes import free_port, wait_for, wait_healthy
 from tests.conftest import BackendUnderTest
 
 DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
-PARTITIONS = 300
+PARTITIONS = 600
 
 APP = f'''
 import os
@@ -64,7 +64,7 @@ def env(storage_backend: BackendUnderTest, tmp_path: Path,
               "DAGGO_EXECUTION_HEARTBEAT_TIMEOUT_SECONDS": "10",
               "DAGGO_SCHEDULER_ENABLED": "false",
               # Small batches: the server is killed while it still creates runs.
-              "DAGGO_SCHEDULER_BACKFILL_BATCH_SIZE": "5",
+              "DAGGO_SCHEDULER_BACKFILL_BATCH_SIZE": "1",
               "DAGGO_ADMIN_PORT": str(port)}
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -10,7 +10,7 @@ import pytest
 from daggo_core import Context, Definitions, NoInput, dag
 from daggo_core.config import default_config
 from daggo_core.definitions.partitions import DailyPartitions, DynamicPartitions
-from daggo_core.errors import AssetNotFoundError, InvalidArgumentError
+from daggo_core.errors import AssetNotFoundError, FailedPreconditionError, InvalidArgumentError
 from daggo_core.execution.local import execute
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.scheduling.backfill_runner import BackfillRunner
@@ -26,7 +26,7 @@ from daggo_core.services.jobs import JobsLaunchRequest
 from daggo_core.services.sync import sync_definitions
 from daggo_core.storage.asset_records import BackfillStatus
 from daggo_core.storage.base import RunFilter, Storage
-from daggo_core.storage.records import RunStatus, RunTrigger
+from daggo_core.storage.records import Run, RunStatus, RunTrigger
 
 JANUARY = DailyPartitions("2024-01-01", end="2024-02-01")
 
@@ -173,7 +173,8 @@ def test_canceling_a_backfill_stops_its_queued_runs(services: Services) -> None:
     (run,) = storage.list_runs(RunFilter(backfill_id=done.id))
     storage.set_run_status(run.id, RunStatus.SUCCESS, expected=(RunStatus.QUEUED,))
     runner.pass_once()
-    with pytest.raises(InvalidArgumentError, match="is COMPLETED: only a backfill still going"):
+    with pytest.raises(FailedPreconditionError,
+                       match="is COMPLETED: only a backfill still going"):
         services.backfills.cancel(BackfillsCancelRequest(id=done.id))
 
 
@@ -219,3 +220,23 @@ def test_a_job_without_partitions_is_launched_without_a_key(storage: Storage) ->
         services.jobs.launch(JobsLaunchRequest(job="plain", partition_key="x"))
     with pytest.raises(InvalidArgumentError, match="is not partitioned: launch it instead"):
         services.backfills.preview(BackfillsLaunchRequest(job="plain"))
+
+
+def test_a_backfill_with_a_retry_still_queued_is_not_completed(services: Services) -> None:
+    storage = services.context.storage
+    launched = services.backfills.launch(BackfillsLaunchRequest(
+        job="daily", partition_keys=("2024-01-01",)))
+    runner = BackfillRunner(storage)
+    runner.pass_once()
+    (run,) = storage.list_runs(RunFilter(backfill_id=launched.id))
+    storage.set_run_status(run.id, RunStatus.FAILURE, expected=(RunStatus.QUEUED,))
+    storage.add_run(Run(job_name="daily", partition_key=run.partition_key,
+                        backfill_id=launched.id, parent_run_id=run.id))  # its retry
+    runner.pass_once()
+    assert storage.get_backfill(launched.id).status is BackfillStatus.RUNNING
+
+
+def test_a_one_key_range_is_that_key(services: Services) -> None:
+    run = services.jobs.launch(JobsLaunchRequest(job="daily",
+                                                 partition_key="2024-01-03...2024-01-03")).run
+    assert run.partition_key == "2024-01-03"

@@ -272,6 +272,11 @@ def test_bad_asset_requests_are_refused_naming_what_is_wrong(server: Served) -> 
         "invalid_argument")
     assert "asset 'raw/orders' is not partitioned" in server.refused(
         "Assets.GetPartitions", {"key": "raw/orders"}, "invalid_argument")
+    assert "give the partition_key" in server.refused(
+        "Assets.ReportEvent", {"key": "events/daily"}, "invalid_argument")
+    assert "'2099-01-01'" in server.refused(
+        "Assets.ReportEvent", {"key": "events/daily", "partition_key": "2099-01-01"},
+        "invalid_argument")
     assert "cells: must be an integer from 1 to 2000" in server.refused(
         "Assets.GetPartitions", {"key": "events/daily", "cells": 0}, "invalid_argument")
     assert "not a cursor of this list" in server.refused(
@@ -324,7 +329,7 @@ def test_an_only_missing_backfill_runs_what_is_missing_in_batches(server: Served
     nothing = server.ok("Backfills.Launch", request)
     assert (nothing["status"], nothing["planned"]) == ("COMPLETED", 0)
     assert "only a backfill still going can be canceled" in server.refused(
-        "Backfills.Cancel", {"id": nothing["id"]}, "invalid_argument")
+        "Backfills.Cancel", {"id": nothing["id"]}, "failed_precondition")
 
 
 def test_a_canceled_backfill_cancels_its_queued_and_running_runs(server: Served) -> None:

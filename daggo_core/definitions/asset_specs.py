@@ -55,8 +55,8 @@ class CheckResult:
 @frozen(kw_only=True)
 class AssetCheck:
     """A function `(ctx, value) -> CheckResult | bool` run after its asset materializes,
-    with the value the asset's op returned. A `blocking` check that fails fails the step
-    (the materialization is still recorded); others only record their result."""
+    with the value the asset's op returned. A `blocking` check that fails fails the step:
+    the asset is not recorded as materialized; others only record their result."""
 
     name: str
     fn: Callable[..., Any]

@@ -331,12 +331,17 @@ class JobBuilder:
         label = f"job {self.name!r} partitions"
         if self.partitions is None:
             return []
+        problems = []
+        if self._schedules:
+            problems.append(f"{label}: a partitioned job cannot have schedules (a tick "
+                            "would not know which partition to run); schedule a job without "
+                            "partitions, or backfill the partitions")
         given: object = self.partitions  # an app without type checking may give anything
         if not isinstance(given, PartitionsDefinition):
-            return [f"{label}: {given!r} is not a partitions definition; use "
+            return [*problems, f"{label}: {given!r} is not a partitions definition; use "
                     "StaticPartitions, DailyPartitions (or another time window) or "
                     "DynamicPartitions"]
-        return self.partitions.problems(label)
+        return [*problems, *self.partitions.problems(label)]
 
     def _params_problems(self) -> list[str]:
         if self.params_type is None:

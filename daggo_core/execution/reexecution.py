@@ -40,14 +40,16 @@ def plan_reexecution(
         s.step_key: s.output for s in parent_steps
         if s.status is StepStatus.SUCCESS and s.step_key in job.ops
     }
+    # A sourced op is never executed: its asset's latest value is loaded again instead.
     if mode == FROM_FAILURE:
-        execute = frozenset(name for name in job.order if name not in succeeded)
+        execute = frozenset(name for name in job.order
+                            if name not in succeeded and name not in job.sourced)
         if not execute:
             raise FailedPreconditionError(f"run {parent_run_id} has no failed steps to "
                                           "re-execute")
         return ReexecutionPlan(parent_run_id=parent_run_id, reuse=succeeded, execute=execute)
     key = mode.removeprefix("step:")
-    if key not in job.ops:
+    if key not in job.ops or key in job.sourced:
         raise InvalidArgumentError(f"job {job.name!r} has no step {key!r} "
                          f"(steps: {', '.join(job.order)})")
     execute = frozenset((key, *job.downstream(key)))
@@ -55,7 +57,8 @@ def plan_reexecution(
     for name in job.order:
         if name not in execute:
             continue
-        missing = [u for u in job.upstream(name) if u not in execute and u not in reuse]
+        missing = [u for u in job.upstream(name)
+                   if u not in execute and u not in reuse and u not in job.sourced]
         if missing:
             raise FailedPreconditionError(
                 f"cannot re-execute from step {key!r}: step {name!r} needs the output of "

@@ -4,7 +4,7 @@ states and materializations its steps record, and the checks run after them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from daggo_core.context import Context, RunPartition, check_json
@@ -76,19 +76,21 @@ def resolve_partition(job: JobDefinition, run: Run, storage: Storage) -> RunPart
     return RunPartition(key=key, keys=keys, time_window=window)
 
 
-def sourced_outputs(job: JobDefinition, run: Run, storage: Storage
-                    ) -> dict[str, tuple[Any, str]]:
-    """The stored output of each sourced op of the job (op name -> (output JSON, the
-    run it comes from)), read from its asset's latest materialization: of the run's
-    partition when the asset is partitioned too. Raises FailedPreconditionError naming
-    an asset with nothing to read."""
-    if not job.sourced:
-        return {}
+def sourced_outputs(job: JobDefinition, run: Run, storage: Storage, *,
+                    skip: Collection[str] = ()) -> dict[str, tuple[Any, str]]:
+    """The stored output of each sourced op of the job but those in `skip` (op name ->
+    (output JSON, the run it comes from)), read from its asset's latest materialization:
+    of the run's partition when the asset is partitioned too. Raises
+    FailedPreconditionError naming an asset with nothing to read."""
     wanted: dict[str, tuple[str, str | None]] = {}
     for op_name, asset_key in job.sourced.items():
+        if op_name in skip:
+            continue
         record = storage.get_asset(asset_key)
         partitioned = record is not None and record.snapshot.partitions is not None
         wanted[op_name] = (asset_key, run.partition_key if partitioned else None)
+    if not wanted:
+        return {}
     latest = storage.latest_materializations(set(wanted.values()))
     found: dict[str, tuple[Any, str]] = {}
     for op_name, target in wanted.items():

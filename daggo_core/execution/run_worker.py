@@ -287,15 +287,16 @@ class RunWorker:
                 self._reuse(plan_reexecution(
                     self.job, self.run.parent_run_id,
                     self.storage.list_steps(self.run.parent_run_id), mode))
-            else:
-                self._load_sourced()
+            self._load_sourced()
         except Exception as exc:
             return error_info(exc)
         return None
 
     def _load_sourced(self) -> None:
-        for name, (output, from_run) in sourced_outputs(self.job, self.run,
-                                                        self.storage).items():
+        """Load the values of the assets the job reads (those a re-execution did not
+        reuse from its parent)."""
+        for name, (output, from_run) in sourced_outputs(self.job, self.run, self.storage,
+                                                        skip=self.outputs).items():
             self.outputs[name] = structure(output, self.job.ops[name].output_type)
             self.record(StepRecord(run_id=self.run.id, step_key=name,
                                    status=StepStatus.SUCCESS, output=output),
@@ -312,7 +313,7 @@ class RunWorker:
                                        status=StepStatus.SUCCESS, output=plan.reuse[name]),
                             EventKind.STEP_OUTPUT_REUSED,
                             f"step {name}: output reused from run {plan.parent_run_id}")
-            elif name not in plan.execute:
+            elif name not in plan.execute and name not in self.job.sourced:
                 self.record(StepRecord(run_id=self.run.id, step_key=name,
                                        status=StepStatus.SKIPPED, finished_at=utcnow()),
                             EventKind.STEP_SKIPPED, f"step {name}: not selected for re-execution")

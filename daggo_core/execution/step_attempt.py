@@ -207,13 +207,15 @@ class StepRunner:
                             data=ended)
                 return False
             if not isinstance(result, _Outcome):
+                # Checks run unless the run is stopping, which it may begin meanwhile.
+                checked = None if stop.stopping else await run_checks(
+                    host.job, name, ctx, result[0], run)
                 if stop.stopping:
                     host.record(attrs.evolve(base, status=StepStatus.CANCELED),
                                 EventKind.STEP_CANCELED,
                                 f"step {name} finished after the {stop.reason}; output "
                                 "discarded", data=ended)
                     return False
-                checked = await run_checks(host.job, name, ctx, result[0], run)
                 checks = checked.records if checked is not None else ()
                 if checked is not None and checked.blocking_failures:
                     blocked = ErrorInfo(

@@ -103,8 +103,6 @@ class Ingestor:
         self.queue = queue
         self.on_accepted = on_accepted
         self._params = {job.name: job.params_dict(None) for job in queue.jobs}
-        #: Partition keys known to be in the queue's dynamic partitions.
-        self._known_keys: set[str] = set()
         self._group: GroupCommit[_Delivery, Delivered] = GroupCommit(
             self._store_group, name=f"daggo-ingest-{queue.name}", most=_GROUP_ITEMS,
             size=lambda delivery: len(delivery.values))
@@ -190,17 +188,15 @@ class Ingestor:
     def _add_partitions(self, prepared: Sequence[_Prepared]) -> None:
         """Add the items' partition keys to the queue's dynamic partitions first, so that
         every run of a partitioned job finds its key there (a key added for an item
-        that is then not stored stays, harmlessly)."""
+        that is then not stored stays, harmlessly). Asked of storage for each group of
+        deliveries: a key deleted from the set meanwhile is added again."""
         dynamic = self.queue.dynamic_partitions
         if dynamic is None:
             return
-        new = list(dict.fromkeys(
-            new.item.partition_key for p in prepared for new in p.items
-            if new.item.partition_key is not None
-            and new.item.partition_key not in self._known_keys))
-        if new:
-            self.storage.add_dynamic_partitions(dynamic.name, new)
-            self._known_keys.update(new)
+        keys = list(dict.fromkeys(new.item.partition_key for p in prepared for new in p.items
+                                  if new.item.partition_key is not None))
+        if keys:
+            self.storage.add_dynamic_partitions(dynamic.name, keys)
 
     def _accepted(self, outcomes: Sequence[Delivered | BaseException]) -> None:
         """Wake this process's coordinator when items were accepted."""

@@ -40,11 +40,6 @@ _WAITING = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED)
 _PARTITIONS_PER_PASS = 500
 
 
-def _changed_at(record: AssetRecord) -> dt.datetime | None:
-    moments = [m for m in (record.last_materialized_at, record.last_observed_at) if m]
-    return max(moments) if moments else None
-
-
 def due_reason(record: AssetRecord, by_key: Mapping[str, AssetRecord],
                last_automation: dt.datetime | None, now: dt.datetime
                ) -> tuple[str, dt.datetime] | None:
@@ -58,7 +53,9 @@ def due_reason(record: AssetRecord, by_key: Mapping[str, AssetRecord],
     newest: tuple[dt.datetime, str] | None = None
     for up in record.snapshot.all_upstream:
         upstream = by_key.get(up)
-        changed = None if upstream is None else _changed_at(upstream)
+        if upstream is None or upstream.job_name == record.job_name:
+            continue  # made by the asset's own job: its runs must not launch it again
+        changed = upstream.changed_at
         if changed is not None and (since is None or changed > since) and (
                 newest is None or changed > newest[0]):
             newest = (changed, up)
@@ -131,9 +128,10 @@ class AssetAutomation:
         debounce = dt.timedelta(seconds=record.snapshot.automation_debounce_seconds or 0)
         own = self.storage.materialized_times(record.key)
         due: dict[str, tuple[dt.datetime, str]] = {}
-        for up in record.snapshot.upstream:
+        for up in record.snapshot.all_upstream:
             upstream = by_key.get(up)
-            if upstream is None or upstream.snapshot.partitions != record.snapshot.partitions:
+            if (upstream is None or upstream.job_name == record.job_name
+                    or upstream.snapshot.partitions != record.snapshot.partitions):
                 continue
             for key, changed in self.storage.materialized_times(up).items():
                 mine = own.get(key)

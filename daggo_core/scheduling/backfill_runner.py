@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from daggo_core.errors import StorageError
 from daggo_core.storage.asset_records import Backfill, BackfillStatus
 from daggo_core.storage.base import Storage
-from daggo_core.storage.records import TERMINAL_RUN_STATUSES, Event, EventKind, Run
+from daggo_core.storage.records import TERMINAL_RUN_STATUSES, Event, EventKind, Run, RunStatus
 
 __all__ = ["BackfillRunner"]
+
 
 logger = logging.getLogger("daggo.backfills")
 
@@ -40,8 +42,13 @@ class BackfillRunner:
         for backfill in self.storage.active_backfills():
             try:
                 changed += self._advance(backfill)
-            except Exception:
+            except StorageError:  # e.g. the database is unreachable: the next pass retries
                 logger.exception("backfill %s: its pass failed; retrying", backfill.id)
+            except Exception as exc:  # retrying cannot fix it
+                logger.exception("backfill %s failed", backfill.id)
+                self.storage.set_backfill_status(
+                    backfill.id, BackfillStatus.FAILED, expected=(backfill.status,),
+                    error=f"{type(exc).__name__}: {exc}")
         return changed
 
     async def run_forever(self) -> None:
@@ -59,15 +66,13 @@ class BackfillRunner:
             return self._submit(backfill)
         if backfill.status is BackfillStatus.CANCELING:
             canceled = self.storage.cancel_backfill_runs(backfill.id)
-            if not canceled and not any(
-                    status not in TERMINAL_RUN_STATUSES
-                    for status in self.storage.backfill_run_counts(backfill.id)):
+            if not canceled and not _going(self.storage.backfill_run_counts(backfill.id)):
                 # CANCELED once the runs asked to stop have stopped.
                 self.storage.set_backfill_status(backfill.id, BackfillStatus.CANCELED,
                                                  expected=(BackfillStatus.CANCELING,))
             return canceled
-        counts = self.storage.backfill_run_counts(backfill.id)
-        if sum(n for s, n in counts.items() if s in TERMINAL_RUN_STATUSES) >= backfill.planned:
+        # Its runs all created: COMPLETED once none (retries included) is left going.
+        if not _going(self.storage.backfill_run_counts(backfill.id)):
             self.storage.set_backfill_status(backfill.id, BackfillStatus.COMPLETED,
                                              expected=(BackfillStatus.RUNNING,))
         return 0
@@ -94,3 +99,8 @@ class BackfillRunner:
         if self.on_queued is not None:
             self.on_queued()
         return len(runs)
+
+
+def _going(counts: Mapping[RunStatus, int]) -> bool:
+    """Whether any of these runs is queued or running."""
+    return any(n for status, n in counts.items() if status not in TERMINAL_RUN_STATUSES)

@@ -354,9 +354,18 @@ class AssetsService:
         record = self.storage.get_asset(request.key)
         if record is None:
             raise self._unknown(request.key)
-        if request.partition_key is not None and record.snapshot.partitions is None:
+        partitions = record.snapshot.partitions
+        if partitions is None and request.partition_key is not None:
             raise InvalidArgumentError(f"asset {request.key!r} is not partitioned; report "
                                        "it without a partition_key")
+        if partitions is not None:
+            if request.partition_key is None:
+                raise InvalidArgumentError(
+                    f"asset {request.key!r} is partitioned "
+                    f"({record.snapshot.partitions_description}): give the partition_key")
+            keys = partition_keys_of(partitions_from_snapshot(partitions), self.storage)
+            if keys.index_of(request.partition_key) is None:
+                keys.between(request.partition_key, request.partition_key)  # names it
         (stored,) = self.storage.add_asset_events([AssetEvent(
             asset_key=request.key, kind=request.kind, partition_key=request.partition_key,
             metadata=dict(request.metadata))])
@@ -415,12 +424,6 @@ def _summary(record: AssetRecord, by_key: Mapping[str, AssetRecord],
         automation=snapshot.automation_debounce_seconds is not None)
 
 
-def updated_at(record: AssetRecord) -> dt.datetime | None:
-    """When the asset last changed as daggo knows it: materialized, or observed."""
-    moments = [m for m in (record.last_materialized_at, record.last_observed_at) if m]
-    return max(moments) if moments else None
-
-
 def stale_reasons(record: AssetRecord, by_key: Mapping[str, AssetRecord]) -> tuple[str, ...]:
     """Why the asset is stale: each upstream asset that changed after it materialized
     (nothing for an asset never materialized: it is missing, not stale)."""
@@ -430,7 +433,7 @@ def stale_reasons(record: AssetRecord, by_key: Mapping[str, AssetRecord]) -> tup
     reasons = []
     for up in record.snapshot.all_upstream:
         upstream = by_key.get(up)
-        changed = None if upstream is None else updated_at(upstream)
+        changed = None if upstream is None else upstream.changed_at
         if changed is not None and changed > own:
             reasons.append(f"upstream {up!r} changed at {changed.isoformat(timespec='seconds')}"
                            f", after this asset materialized "
@@ -450,6 +453,7 @@ def _around(key: str, by_key: Mapping[str, AssetRecord], depth: int | None) -> s
         frontier, level = [key], 0
         while frontier and (depth is None or level < depth):
             level += 1
-            frontier = [n for k in frontier for n in step(k) if n not in found]
+            frontier = list(dict.fromkeys(n for k in frontier for n in step(k)
+                                          if n not in found))
             found.update(frontier)
     return found

@@ -140,6 +140,8 @@ def checked_run_partition(storage: Storage, job_name: str,
             keys.between(key, key)  # raises the error naming the key
         return key
     count = len(keys.between(first, last))
+    if count == 1:  # "k...k" is the key k
+        return first
     if count > most:
         raise InvalidArgumentError(
             f"partition_key {key!r} covers {count} partitions; job {job_name!r} takes at most "

@@ -10,7 +10,11 @@ from typing import Any
 
 from attrs import field, frozen
 
-from daggo_core.errors import AssetNotFoundError, InvalidArgumentError
+from daggo_core.errors import (
+    AssetNotFoundError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+)
 from daggo_core.services.backfill_plan import BackfillPlan, plan_backfill
 from daggo_core.services.context import ServiceContext, unknown_job
 from daggo_core.services.cursors import cursor_moment, decode_cursor, encode_cursor
@@ -251,8 +255,8 @@ class BackfillsService:
             if current.status in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
                 changed = current
             else:
-                raise InvalidArgumentError(f"backfill {backfill.id} is {current.status}: "
-                                           "only a backfill still going can be canceled")
+                raise FailedPreconditionError(f"backfill {backfill.id} is {current.status}: "
+                                              "only a backfill still going can be canceled")
         return BackfillInfo.of(changed, self.storage.backfill_run_counts(backfill.id))
 
     def _plan(self, request: BackfillsLaunchRequest) -> tuple[JobRecord, BackfillPlan]:

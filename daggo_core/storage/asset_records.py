@@ -85,6 +85,12 @@ class AssetRecord:
     last_run_id: str | None = None
     last_observed_at: dt.datetime | None = None
 
+    @property
+    def changed_at(self) -> dt.datetime | None:
+        """When the asset last changed as daggo knows it: materialized, or observed."""
+        moments = [m for m in (self.last_materialized_at, self.last_observed_at) if m]
+        return max(moments) if moments else None
+
 
 @frozen(kw_only=True)
 class AssetEvent:

@@ -194,7 +194,7 @@ class Run:
     #: The partition key of the run: its queue item's, or the partition (or
     #: "first...last" range) of a partitioned job it was launched for.
     partition_key: str | None = None
-    #: The backfill that created the run (its retries and re-executions keep it).
+    #: The backfill that created the run (its retries keep it).
     backfill_id: str | None = None
     #: The execution attempt: each claim bumps it, and storage refuses the writes of a
     #: worker holding an older one (see `Fence`).

@@ -371,6 +371,7 @@ asset_partitions = Table(
     Column("run_id", String(_ID)),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("asset_key", "partition_key"),
+    Index(None, "run_id"),  # the partitions a lost run left RUNNING
     sqlite_with_rowid=False,
 )
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     select,
     tuple_,
+    update,
 )
 
 from daggo_core import serde
@@ -36,6 +37,7 @@ from daggo_core.storage.asset_records import (
     PartitionStatus,
 )
 from daggo_core.storage.bulk import BulkStatement, RawQuery
+from daggo_core.storage.records import StepStatus
 from daggo_core.storage.schema import asset_check_results as _checks
 from daggo_core.storage.schema import asset_events as _events
 from daggo_core.storage.schema import asset_partitions as _partitions
@@ -44,7 +46,7 @@ from daggo_core.storage.sql_dialect import LockArea, SqlDialect
 from daggo_core.storage.sql_rows import chunks, columns_of, sync_active
 from daggo_core.storage.sql_transactions import Transactions
 
-__all__ = ["SqlAssets", "store_asset_writes"]
+__all__ = ["SqlAssets", "settle_running_partitions", "store_asset_writes"]
 
 #: The columns of the record fields named otherwise (GROUP is an SQL keyword).
 _ASSET_FIELD_COLUMNS = {"key": "asset_key", "group": "group_name"}
@@ -119,6 +121,18 @@ _LATEST_CHECKS = select(*_CHECK_COLUMNS).where(_checks.c.id.in_(
     select(func.max(_checks.c.id))
     .where(_checks.c.asset_key.in_(bindparam("keys", expanding=True)))
     .group_by(_checks.c.asset_key, _checks.c.check_name)))
+
+
+def settle_running_partitions(conn: Connection, run_id: str, step_status: StepStatus,
+                              now: dt.datetime) -> None:
+    """End the RUNNING partitions of a run whose attempt was ended for it (its worker
+    lost, or stopped): FAILED, or CANCELED when its steps were canceled."""
+    state = (PartitionState.FAILED if step_status is StepStatus.FAILURE
+             else PartitionState.CANCELED)
+    conn.execute(update(_partitions)
+                 .where(_partitions.c.run_id == run_id,
+                        _partitions.c.state == PartitionState.RUNNING.value)
+                 .values(state=state.value, updated_at=now))
 
 
 def store_asset_writes(conn: Connection, writes: AssetWrites, dialect: SqlDialect) -> list[int]:

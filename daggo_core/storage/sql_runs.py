@@ -46,6 +46,7 @@ from daggo_core.storage.schema import UTCDateTime
 from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.schema import workers as _workers
+from daggo_core.storage.sql_assets import settle_running_partitions
 from daggo_core.storage.sql_dialect import LockArea, SqlDialect
 from daggo_core.storage.sql_queues import roll_up_items
 from daggo_core.storage.sql_rows import (
@@ -475,6 +476,8 @@ class SqlRuns:
                               timestamp=now, level="ERROR" if error else "INFO",
                               message=f"{step_message} ({step.step_key})")
                         for step in open_steps]), self._tx.dialect)
+            if open_steps:  # the partitions its steps were making are not, after all
+                settle_running_partitions(conn, fence.run_id, step_status, now)
             values: dict[str, Any] = {"status": status.value, "finished_at": now,
                                       "wait_reason": None}
             if error is not None:

@@ -30,6 +30,7 @@ INDEXES = (
     ("asset_events", ["asset_key", "id"]),
     ("asset_events", ["asset_key", "partition_key", "id"]),
     ("asset_events", ["run_id"]),
+    ("asset_partitions", ["run_id"]),
     ("asset_check_results", ["asset_key", "check_name", "id"]),
     ("asset_check_results", ["asset_key", "id"]),
     ("dynamic_partitions", ["set_name", "id"]),
