@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, RowMapping, bindparam, func, select, tuple_, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
 from daggo_core.errors import BackfillNotFoundError
 from daggo_core.storage.asset_records import (
@@ -28,6 +28,7 @@ from daggo_core.storage.sql_rows import (
     columns_of,
     insert_events,
     insert_runs,
+    older_than,
     record_values,
     request_cancel_of_active_runs,
 )
@@ -109,10 +110,7 @@ class SqlBackfills:
         if job_name is not None:
             query = query.where(_backfills.c.job_name == job_name)
         if after is not None:
-            query = query.where(tuple_(_backfills.c.created_at, _backfills.c.id)
-                                < tuple_(bindparam("after_at", after.created_at,
-                                                   type_=_backfills.c.created_at.type),
-                                         bindparam("after_id", after.id)))
+            query = query.where(older_than(_backfills, after.created_at, after.id))
         query = query.order_by(*_NEWEST_FIRST).limit(limit)
         rows = self._tx.read("list_backfills", lambda conn: conn.execute(query).all())
         return [_backfill_from_row(row._mapping) for row in rows]

@@ -23,7 +23,6 @@ from sqlalchemy import (
     delete,
     func,
     select,
-    tuple_,
     update,
 )
 
@@ -58,6 +57,7 @@ from daggo_core.storage.sql_rows import (
     columns_of,
     insert_events,
     insert_runs,
+    older_than,
     record_values,
     run_from_row,
     sync_active,
@@ -243,10 +243,7 @@ class SqlQueues:
         """Up to `limit` items matching `where`, newest first, after `after`."""
         query = select(*_ITEM_COLUMNS).where(*_item_conditions(where or ItemFilter()))
         if after is not None:
-            query = query.where(tuple_(_items.c.created_at, _items.c.id)
-                                < tuple_(bindparam("after_at", after.created_at,
-                                                   type_=_items.c.created_at.type),
-                                         bindparam("after_id", after.id)))
+            query = query.where(older_than(_items, after.created_at, after.id))
         query = query.order_by(*_NEWEST_FIRST).limit(limit)
         rows = self._tx.read("list_items", lambda conn: conn.execute(query).all())
         return [_item_from_row(row._mapping) for row in rows]

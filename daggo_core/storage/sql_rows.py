@@ -9,7 +9,16 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-from sqlalchemy import ColumnElement, Connection, RowMapping, Table, bindparam, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Table,
+    bindparam,
+    select,
+    tuple_,
+    update,
+)
 
 from daggo_core import serde
 from daggo_core.errors import AttemptSupersededError, RunNotFoundError
@@ -46,6 +55,7 @@ __all__ = [
     "get_run",
     "insert_events",
     "insert_runs",
+    "older_than",
     "record_values",
     "request_cancel_of_active_runs",
     "run_from_row",
@@ -243,3 +253,10 @@ def sync_active(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
     conn.execute(update(table)
                  .where(table.c.active.is_(True), column.not_in([r[key] for r in rows]))
                  .values(active=False, updated_at=utcnow()))
+
+
+def older_than(table: Table, created_at: dt.datetime, row_id: str) -> ColumnElement[bool]:
+    """Rows of `table` after (created_at, id) in a newest-first keyset page."""
+    return tuple_(table.c.created_at, table.c.id) < tuple_(
+        bindparam("after_at", created_at, type_=table.c.created_at.type),
+        bindparam("after_id", row_id))
