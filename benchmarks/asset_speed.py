@@ -3,6 +3,7 @@
 
     python benchmarks/asset_speed.py [-n 20] [--partitions 100000] [--backfill 10000]
                                      [--assets 500] [--postgres URL]
+                                     [--compare [--dagster-backfill 1000]]
 
 Set-up (not timed): a fresh database (SQLite; with --postgres or DAGGO_TEST_POSTGRES_URL,
 PostgreSQL too, in a throw-away schema) holding an hourly-partitioned asset with
@@ -21,6 +22,21 @@ lineage of 50 layers (each reading one asset of the layer before, and following 
   subprocess executor, each run's worker process start-up bounds the rate instead: see
   `make bench-launch`); runs per second.
 - graph: `Assets.GetGraph` of every asset, server time as for the grid. Target under 300 ms.
+
+With --compare, a "dagster" column: `benchmarks/workloads/dagster_partitions.py` run by
+`benchmarks/.work/.venvs/dagster/bin/python` (built from the shared harness's pinned lock
+file on first use, as `benchmarks/run.py --compare` does; never the project's venv), on a
+fresh DAGSTER_HOME with SQLite storage and the QueuedRunCoordinator:
+
+- grid: what the webserver resolves for the UI's PartitionHealthQuery of the same hourly
+  asset and history (`assetPartitionStatuses`: the `AssetStatusCacheValue` path,
+  `get_partition_subsets`, then the status ranges the UI draws; `partitionKeysByDimension`:
+  every key), in-process, without executing GraphQL: the median (max) of -n requests reading
+  the status cache, and the first request, which builds it from the event log.
+- backfill to all queued: an asset backfill of --dagster-backfill static partitions (1,000 by
+  default: at 0.13-0.18 s per run on this machine, 10,000 would take over 20 minutes),
+  created as the UI's mutation does, then the backfill daemon's iterations in-process until
+  every run is QUEUED; the cell also gives the linear estimate for --backfill partitions.
 
 Prints a Rich table: median (max) for the timed requests.
 """
@@ -41,6 +57,8 @@ from pathlib import Path
 from typing import Any
 
 from asset_app import app_definitions
+from bench_venvs import ensure_engine_venv
+from bench_workspace import REPO, find_shared, prepare
 from rich.console import Console
 from rich.table import Table
 
@@ -65,6 +83,13 @@ APP = Path(__file__).parent / "asset_app.py"
 GRID_CELLS = 200
 #: The backfill's server executes this many runs at once, in its own process.
 RUNS_AT_ONCE = 8
+DAGSTER_SCRIPT = Path(__file__).parent / "workloads" / "dagster_partitions.py"
+GRID_ROW = "grid of an hourly asset"
+DONE_ROW = "backfill: queued to all done (trivial op)"
+
+
+def backfill_row(runs: int) -> str:
+    return f"backfill of {runs:,} partitions: launch to all queued"
 
 
 def seed_grid(storage: Storage, partitions: int) -> None:
@@ -155,10 +180,43 @@ def measure(database: DatabaseConfig, env: dict[str, str],
     finally:
         app.close()
     return {
-        "grid of an hourly asset": f"{_ms(grid)}, {total:,} partitions",
+        GRID_ROW: f"{_ms(grid)}, {total:,} partitions",
         f"graph of {args.assets} assets": _ms(graph),
-        f"backfill of {runs:,} partitions: launch to all queued": f"{queued:.2f} s",
-        "backfill: queued to all done (trivial op)": f"{per_second:.0f} runs/s",
+        backfill_row(runs): f"{queued:.2f} s",
+        DONE_ROW: f"{per_second:.0f} runs/s",
+    }
+
+
+def dagster_column(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
+    """Run dagster_partitions.py in the Dagster venv; its column header and cells."""
+    work = prepare(find_shared(None), REPO / ".venv")
+    version = ensure_engine_venv(work, "dagster")
+    python = work / ".venvs" / "dagster" / "bin" / "python"
+    command = [str(python), str(DAGSTER_SCRIPT), "-n", str(args.n),
+               "--partitions", str(args.partitions), "--backfill", str(args.dagster_backfill)]
+    print(f"$ {' '.join(command)}", flush=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    records = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            record = json.loads(line)
+            records[record["workload"]] = record
+    if done.returncode != 0 or len(records) != 3:
+        raise SystemExit(f"{DAGSTER_SCRIPT.name} failed (exit {done.returncode}; its stderr "
+                         f"is above); measured: {', '.join(records) or 'nothing'}")
+    cold, warm = records["partitions-grid-cold"], records["partitions-grid-warm"]
+    fill = records["partitions-backfill-queued"]
+    queued = f"{fill['seconds']:.2f} s"
+    if fill["runs"] != args.backfill:
+        estimate = fill["per_unit_ms"] * args.backfill / 1000
+        queued += (f" for {fill['runs']:,} runs ({fill['per_unit_ms']:.0f} ms per run; "
+                   f"estimate for {args.backfill:,}: {estimate:.0f} s if linear)")
+    return f"dagster {version}", {
+        GRID_ROW: (f"{warm['seconds'] * 1000:.1f} ms ({warm['ms_max']:.1f}), "
+                   f"{warm['partitions']:,} partitions in {warm['ranges']:,} ranges; first "
+                   f"request (status cache cold) {cold['seconds'] * 1000:.0f} ms"),
+        backfill_row(args.backfill): queued,
+        DONE_ROW: "not measured (runs stay QUEUED)",
     }
 
 
@@ -193,6 +251,10 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=500)
     parser.add_argument("--postgres", default=os.environ.get("DAGGO_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to measure too")
+    parser.add_argument("--compare", action="store_true",
+                        help="add a Dagster column (builds its venv on first use)")
+    parser.add_argument("--dagster-backfill", type=int, default=1_000,
+                        help="partitions of Dagster's backfill (1000)")
     args = parser.parse_args()
     results: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="daggo-assets-") as scratch:
@@ -201,12 +263,15 @@ def main() -> None:
                 results[name] = measure(database, env, args)
             finally:
                 drop()
+    if args.compare:
+        name, cells = dagster_column(args)
+        results[name] = cells
     table = Table(title=f"W14 assets and partitions (median (max) of {args.n})")
     table.add_column("measurement")
     for name in results:
         table.add_column(name)
     for row in next(iter(results.values())):
-        table.add_row(row, *(results[name][row] for name in results))
+        table.add_row(row, *(results[name].get(row, "not measured") for name in results))
     Console().print(table)
 
 

@@ -87,10 +87,9 @@ def backfill_status(site: Site, backfill_id: str) -> str:
 
 def leave_run_page(page: Any) -> Any:
     """A new tab of the same session: the run page a launch opened redraws itself once its
-    run ends, which could cancel a navigation started from it meanwhile."""
-    fresh = page.context.new_page()
-    page.close()
-    return fresh
+    run ends, which could cancel a navigation started from it meanwhile. The old tab is
+    left open (closed with its context): closing a tab while it reloads can hang."""
+    return page.context.new_page()
 
 
 def background(locator: Any) -> str:
