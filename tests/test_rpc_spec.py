@@ -231,8 +231,8 @@ def test_pages_deep_in_a_list_use_no_offset(
                                              version="0.1.0"))
     services = app.services
     for n in range(3):
-        services.assets.report_event(AssetsReportEventRequest(key="days", partition_key="2024-01-01",
-                                                               metadata={"n": n}))
+        services.assets.report_event(AssetsReportEventRequest(
+            key="days", partition_key="2024-01-01", metadata={"n": n}))
     backfills = [services.backfills.launch(BackfillsLaunchRequest(asset="days"))
                  for _ in range(3)]
     services.dynamic_partitions.add(DynamicPartitionsAddRequest(name="customers",
