@@ -10,7 +10,7 @@ PACKAGES := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 $(STAMP): $(PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e plugins/daggo_sqlite -e plugins/daggo_postgres -e . --group dev
+	$(BIN)/python -m pip install --quiet -e plugins/daggo_sqlite -e plugins/daggo_postgres -e plugins/daggo_celery -e . --group dev
 	touch $(STAMP)
 
 # The TypeScript compiler the tests build the generated TypeScript client with, at the
@@ -46,6 +46,12 @@ LOCAL_POSTGRES := $(shell $(PYTHON) -c "import socket; s = socket.socket(); s.se
 	print('postgresql://postgres@127.0.0.1:5432/test' if s.connect_ex(('127.0.0.1', 5432)) == 0 else '')")
 DAGGO_TEST_POSTGRES_URL ?= $(LOCAL_POSTGRES)
 export DAGGO_TEST_POSTGRES_URL
+# The brokers of the Celery executor's tests (plugins/daggo_celery/tests), when they answer.
+answering = $(shell $(PYTHON) -c "import socket; s = socket.socket(); s.settimeout(0.3); \
+	print('$(2)' if s.connect_ex(('127.0.0.1', $(1))) == 0 else '')")
+DAGGO_TEST_REDIS_URL ?= $(call answering,6379,redis://127.0.0.1:6379/0)
+DAGGO_TEST_RABBITMQ_URL ?= $(call answering,5672,amqp://guest:guest@127.0.0.1:5672//)
+export DAGGO_TEST_REDIS_URL DAGGO_TEST_RABBITMQ_URL
 
 # The browser the UI tests drive (tests/test_ui_pages.py): Debian's chromium; without it
 # those tests skip.
@@ -70,7 +76,7 @@ clean:
 # `make bench-compare` runs Dagster and Prefect next to it (their venvs are built from the
 # pinned lock files under benchmarks/.work/ on first use). BENCH_ARGS="-n 5 --workloads chain50"
 .PHONY: bench bench-compare bench-launch bench-scheduler bench-backends bench-width bench-logs \
-	bench-soak bench-rpc bench-ui bench-queues bench-assets bench-tools
+	bench-soak bench-rpc bench-ui bench-queues bench-assets bench-celery bench-tools
 BENCH_ARGS ?= -n 3
 
 bench-tools:
@@ -114,3 +120,6 @@ bench-queues: install bench-tools
 
 bench-assets: install
 	$(BIN)/python benchmarks/asset_speed.py -n 20
+
+bench-celery: install
+	$(BIN)/python benchmarks/celery_scale.py --runs 1000 --workers 1,2,4

@@ -16,8 +16,10 @@ from daggo_core.definitions.definitions import Definitions
 from daggo_core.definitions.jobs import JobDefinition
 from daggo_core.errors import DaggoError
 from daggo_core.execution.coordinator import RunCoordinator
+from daggo_core.execution.deploy_drain import DeployDrain
 from daggo_core.execution.event_dispatch import EventDispatcher, attach_dispatcher
 from daggo_core.execution.event_feed import EventFeed
+from daggo_core.execution.heartbeat import worker_id
 from daggo_core.execution.run_monitor import RunMonitor
 from daggo_core.execution.worker_process import (
     default_worker_command,
@@ -25,10 +27,12 @@ from daggo_core.execution.worker_process import (
     is_worker_process,
     serve_worker,
 )
+from daggo_core.execution.worker_registry import DrainOrders, WorkerRegistry
 from daggo_core.extensions import Executor, ExecutorContext
 from daggo_core.metrics import DaggoMetrics
 from daggo_core.plugins import Hooks, make_plugin_manager
 from daggo_core.queues.runtime import QueueRuntime
+from daggo_core.retention.purger import Purger
 from daggo_core.scheduling.asset_automation import AssetAutomation
 from daggo_core.scheduling.backfill_runner import BackfillRunner
 from daggo_core.scheduling.scheduler import Scheduler
@@ -60,7 +64,8 @@ class DaggoApp:
     runtime, or the host's lifespan does with `lifespan` (Starlette, FastAPI),
     `start()`/`stop()` or `async with app.running()`; `serve()` serves it together with
     the runtime: the run coordinator, the run monitor, (unless `scheduler.enabled` is
-    false) the scheduler and the queues' loaders and item retrier.
+    false) the scheduler, the queues' loaders and item retrier, and (with `retention`
+    settings that purge anything) the purger of old runs.
     `worker_command`, when set before execution starts, is the argv the subprocess
     executor starts workers with (e.g. `daggo worker -m APP`, see
     `daggo_core.cli.worker_cmd.worker_command_for`); by default it re-executes this
@@ -80,6 +85,10 @@ class DaggoApp:
         self.coordinator: RunCoordinator | None = None
         self.executor: Executor | None = None
         self.monitor: RunMonitor | None = None
+        #: The worker registry of this server's pool (its coordinator and executor).
+        self.registry: WorkerRegistry | None = None
+        #: This server's part in deploy drain (with `deploy.drain_enabled`).
+        self.deploy_drain: DeployDrain | None = None
         self.scheduler: Scheduler | None = None
         #: The queues' loaders and item retrier (with `queues` defined, once started).
         self.queues: QueueRuntime | None = None
@@ -154,13 +163,20 @@ class DaggoApp:
 
 
     def start_execution(self) -> RunCoordinator:
-        """Create the executor and the coordinator that feeds it (idempotent)."""
+        """Create the executor, the coordinator that feeds it and the registry of their
+        pool (idempotent)."""
         if self.coordinator is None:
             command = self.worker_command or default_worker_command()
+            execution, deploy = self.config.execution, self.config.deploy
+            self.registry = WorkerRegistry(
+                self.storage, executor=execution.executor,
+                heartbeat_interval=execution.heartbeat_interval_seconds,
+                pool=f"{execution.executor}@{worker_id()}", version=deploy.effective_version,
+                active_runs=lambda: len(self.executor.active_run_ids()) if self.executor else 0)
             self.executor = self.executor_spec.create(ExecutorContext(
                 config=self.config, storage=self.storage, definitions=self.definitions,
                 worker_command=tuple(command) if command else None,
-                on_slot_free=self.wake_coordinator,
+                on_slot_free=self.wake_coordinator, registry=self.registry,
             ))
             self.coordinator = RunCoordinator(
                 self.storage, self.executor,
@@ -176,8 +192,17 @@ class DaggoApp:
                                   for q in self.definitions.queues
                                   if q.per_partition_limit is not None},
                 on_launch=self.metrics.run_launched,
+                version=deploy.effective_version,
+                deploy_lock=deploy.lock_name if deploy.drain_enabled else None,
             )
-            execution = self.config.execution
+            self.registry.on_drain(self._drain_pool)
+            self.registry.start()
+            if deploy.drain_enabled:
+                self.deploy_drain = DeployDrain(
+                    self.storage, self.coordinator, lock_name=deploy.lock_name,
+                    version=deploy.effective_version, timeout=deploy.drain_timeout_seconds,
+                    interval=execution.heartbeat_interval_seconds,
+                    heartbeat_timeout=execution.heartbeat_timeout_seconds)
             self.monitor = RunMonitor(
                 self.storage, self.definitions.jobs_by_name,
                 heartbeat_interval=execution.heartbeat_interval_seconds,
@@ -185,6 +210,17 @@ class DaggoApp:
                 on_requeue=self.coordinator.wake,
             )
         return self.coordinator
+
+    def _drain_pool(self, orders: DrainOrders) -> None:
+        """This server's pool was asked to drain (or to resume): its coordinator claims
+        no more runs (or claims again); the executor lets its idle workers go itself."""
+        coordinator = self.coordinator
+        assert coordinator is not None
+        if orders.pool:
+            coordinator.pause("pool", "this server's pool is drained: it claims no runs "
+                                      "until it is resumed")
+        else:
+            coordinator.resume("pool")
 
     def start_scheduler(self, clock: Callable[[], dt.datetime] = utcnow) -> Scheduler:
         """Create the scheduler (idempotent), waking this process's coordinator when it
@@ -230,6 +266,13 @@ class DaggoApp:
             await asyncio.to_thread(monitor.check_once)
         except Exception:
             logger.exception("start-up recovery of left-over runs failed; the monitor retries")
+        if self.deploy_drain is not None:
+            # Announced before the coordinator claims: a new version claims nothing while
+            # other versions' runs are active (the claims themselves refuse).
+            try:
+                await asyncio.to_thread(self.deploy_drain.announce)
+            except Exception:
+                logger.exception("announcing this deploy failed; the drain check retries")
         if self._closed:  # closed from another thread meanwhile: start nothing over it
             return
         self._tasks = {
@@ -237,6 +280,9 @@ class DaggoApp:
                                                name="daggo-coordinator"),
             "monitor": asyncio.create_task(monitor.run_forever(), name="daggo-run-monitor"),
         }
+        if self.deploy_drain is not None:
+            self._tasks["deploy"] = asyncio.create_task(self.deploy_drain.run_forever(),
+                                                        name="daggo-deploy-drain")
         if self.config.scheduler.enabled:
             self._tasks["scheduler"] = asyncio.create_task(
                 self.start_scheduler().run_forever(), name="daggo-scheduler")
@@ -251,6 +297,10 @@ class DaggoApp:
                 AssetAutomation(self.storage, interval=scheduling.automation_interval_seconds,
                                 on_launch=coordinator.wake).run_forever(),
                 name="daggo-automation")
+        purger = Purger.configured(self.storage, self.config.retention)
+        if purger.purges_anything:
+            self._tasks["retention"] = asyncio.create_task(purger.run_forever(),
+                                                           name="daggo-retention")
         if self.definitions.queues:
             self.queues = QueueRuntime(self.storage, self.definitions,
                                        ingestor=self.services.queues.ingestor,
@@ -375,14 +425,16 @@ class DaggoApp:
 
     def component_states(self) -> dict[str, str]:
         """The coordinator, monitor, scheduler, backfill runner, asset automation,
-        queue runtime and executor of this process (in a web process, of the primary),
-        and their states."""
+        purger of old runs, queue runtime and executor of this process (in a web
+        process, of the primary), and their states."""
         if self.primary is not None:
             return self.primary.components()[0]
         states: dict[str, str] = {}
         automated = any(n.spec.automation for n in self.definitions.asset_graph.nodes.values())
+        purging = Purger.configured(self.storage, self.config.retention).purges_anything
         names = ("coordinator", "monitor", "scheduler", "backfills",
                  *(("automation",) if automated else ()),
+                 *(("retention",) if purging else ()),
                  *(("queues",) if self.definitions.queues else ()))
         for name in names:
             task = self._tasks.get(name)
@@ -439,6 +491,12 @@ class DaggoApp:
         if self.executor is not None:
             self.executor.close()
             self.executor = None
+        if self.registry is not None:
+            registry, self.registry = self.registry, None
+            registry.close()
+            if registry.pool is not None:
+                with contextlib.suppress(DaggoError):  # else pruned once silent
+                    self.storage.remove_pool(registry.pool)
 
 
 def open_app(

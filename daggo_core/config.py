@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -26,6 +26,7 @@ from daggo_core.config_loading import (
     sections_field,
     settings_tree,
 )
+from daggo_core.definitions.names import name_problem
 from daggo_core.settings import (
     REDACTED,
     ConfigSection,
@@ -45,7 +46,9 @@ __all__ = [
     "AdminConfig",
     "Config",
     "DatabaseConfig",
+    "DeployConfig",
     "ExecutionConfig",
+    "RetentionConfig",
     "SchedulerConfig",
     "config_to_dict",
     "default_config",
@@ -76,10 +79,6 @@ MIN_SECRET_KEY_CHARS = 16
 #: Settings that are planned but do nothing yet: setting one is refused, saying why.
 PLANNED: dict[tuple[str, ...], str] = {
     ("execution", "queue_size"): "runs wait in the database, with no size limit",
-    **{("deploy", name): "deploy drain is not built yet"
-       for name in ("drain_enabled", "drain_timeout_seconds", "lock_name")},
-    **{("retention", name): "the purge of old runs is not built yet"
-       for name in ("run_days", "purge_interval_minutes", "batch_size")},
 }
 
 
@@ -94,6 +93,19 @@ def _tag_limits(value: Any) -> None:
             integer(1)(limit)
         except InvalidValue as exc:
             raise InvalidValue(f"tag limit {name!r}: {exc}") from None
+
+
+def _job_days(value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise InvalidValue(f"expected a table of job names to days, got {value!r}")
+    for name, days in value.items():
+        problem = name_problem("job", name)
+        if problem is not None:
+            raise InvalidValue(problem)
+        try:
+            integer(0)(days)
+        except InvalidValue as exc:
+            raise InvalidValue(f"job {name!r}: {exc} (0 keeps its runs)") from None
 
 
 def _secret_key(value: Any) -> None:
@@ -126,24 +138,20 @@ class AdminConfig:
     authenticator: str = setting("bearer", string(nonempty=True))
 
 
-@attrs.define
-class DatabaseConfig:
-    """Which storage backend to use; each backend's settings are a table of its own,
-    added by its plugin (e.g. `database.sqlite`)."""
+class _PluginTables:
+    """A table that plugins add tables of their own to (its `sections`), read as
+    attributes (`cfg.database.sqlite`) or with `section(name, settings)`."""
 
-    driver: str = setting("sqlite", string(nonempty=True))
-    #: How long a write is retried while the database is unreachable, restarting, busy
-    #: or locked, before it fails (a run then fails saying the database was unreachable).
-    retry_seconds: float = setting(300.0, number(positive=False))
-    sections: dict[str, Any] = sections_field()
+    _name: ClassVar[str]
+    sections: dict[str, Any]
 
     def section(self, name: str, settings: type[T]) -> T:
-        """The backend table `name` (the defaults of `settings` if it was not loaded)."""
+        """The plugin's table `name` (the defaults of `settings` if it was not loaded)."""
         value = self.sections.get(name)
         if value is None:
             value = self.sections[name] = settings()
         if not isinstance(value, settings):
-            raise TypeError(f"database.{name} holds {type(value).__name__}, not "
+            raise TypeError(f"{self._name}.{name} holds {type(value).__name__}, not "
                             f"{settings.__name__}")
         return value
 
@@ -155,14 +163,31 @@ class DatabaseConfig:
         except KeyError:
             installed = ", ".join(sorted(self.sections)) or "none"
             raise AttributeError(
-                f"no setting or backend table {name!r} in database (tables of installed "
-                f"backends: {installed})") from None
+                f"no setting or plugin table {name!r} in {self._name} (tables of installed "
+                f"plugins: {installed})") from None
 
 
 @attrs.define
-class ExecutionConfig:
+class DatabaseConfig(_PluginTables):
+    """Which storage backend to use; each backend's settings are a table of its own,
+    added by its plugin (e.g. `database.sqlite`)."""
+
+    _name: ClassVar[str] = "database"
+
+    driver: str = setting("sqlite", string(nonempty=True))
+    #: How long a write is retried while the database is unreachable, restarting, busy
+    #: or locked, before it fails (a run then fails saying the database was unreachable).
+    retry_seconds: float = setting(300.0, number(positive=False))
+    sections: dict[str, Any] = sections_field()
+
+
+@attrs.define
+class ExecutionConfig(_PluginTables):
     """The executor, how much runs at once, how workers are watched and stopped (timeouts,
-    cancellation), and how much captured output a run keeps."""
+    cancellation), and how much captured output a run keeps; an executor plugin's own
+    settings are a table of it (e.g. `execution.celery`)."""
+
+    _name: ClassVar[str] = "execution"
 
     executor: str = setting("subprocess", string(nonempty=True))
     max_concurrent_runs: int = setting(4, integer(1))
@@ -179,6 +204,7 @@ class ExecutionConfig:
     timeout_grace_seconds: float = setting(2.0, number(positive=False))
     max_log_line_bytes: int = setting(64 * 1024, integer(MIN_LOG_LINE_BYTES))
     max_run_log_bytes: int = setting(50 * 1024 * 1024, integer(MIN_LOG_LINE_BYTES))
+    sections: dict[str, Any] = sections_field()
 
 
 @attrs.define
@@ -194,6 +220,40 @@ class SchedulerConfig:
 
 
 @attrs.define
+class RetentionConfig:
+    """How long the history of finished runs is kept, and how the server purges it."""
+
+    #: Finished runs older than this many days are purged; 0 keeps every run.
+    run_days: int = setting(0, integer(0))
+    #: Days by job name, instead of `run_days` for that job (0 keeps its runs).
+    job_days: Mapping[str, int] = setting({}, _job_days)
+    purge_interval_minutes: float = setting(60.0, number(positive=True))
+    batch_size: int = setting(100, integer(1, 10_000))
+
+
+@attrs.define
+class DeployConfig:
+    """Deploy drain: a server of a new `version` takes over claiming runs from the servers
+    of other versions once their runs finished (see OPERATIONS.md, "Deploy drain")."""
+
+    drain_enabled: bool = setting(False, boolean)
+    #: How long the new version waits for the old versions' runs before handing them back.
+    drain_timeout_seconds: float = setting(1800.0, number(positive=False))
+    #: Servers that drain each other share a lock name; other apps on the database use
+    #: another.
+    lock_name: str = setting("daggo", string(nonempty=True))
+    #: The deploy version of this server's code; not set: daggo's version.
+    version: str | None = setting(None, string(optional=True, nonempty=True))
+
+    @property
+    def effective_version(self) -> str:
+        """`version`, or daggo's version when it is not set."""
+        from daggo_core import __version__
+
+        return self.version or __version__
+
+
+@attrs.define
 class Config:
     """All of daggo's settings; `default_config()` or `load_config()` make one."""
 
@@ -201,6 +261,8 @@ class Config:
     database: DatabaseConfig = table(DatabaseConfig)
     execution: ExecutionConfig = table(ExecutionConfig)
     scheduler: SchedulerConfig = table(SchedulerConfig)
+    retention: RetentionConfig = table(RetentionConfig)
+    deploy: DeployConfig = table(DeployConfig)
     disable_ui: bool = setting(False, boolean)
     app: str | None = setting(None, string(optional=True))
 

@@ -231,7 +231,8 @@ def _make_converter(tables: Iterable[type]) -> cattrs.Converter:
     conv.register_structure_hook(float | None, _structure_optional_float)
     conv.register_structure_hook(str, lambda value, _: value)
     conv.register_structure_hook(str | None, _structure_optional_str)
-    conv.register_structure_hook_func(lambda kind: kind == Mapping[str, int], _structure_json_table)
+    conv.register_structure_hook_func(lambda kind: kind in (Mapping[str, int], Mapping[str, str]),
+                                      _structure_json_table)
     for cls in tables:
         _configure_table(conv, cls)
     return conv

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from daggo_core.config import Config, DatabaseConfig
     from daggo_core.definitions.definitions import Definitions
+    from daggo_core.execution.worker_registry import WorkerRegistry
     from daggo_core.services import Services
     from daggo_core.services.context import ServiceContext
 
@@ -88,7 +89,11 @@ class ExecutorContext:
     starts a worker process of this app (None where this process cannot be run again,
     e.g. an interactive interpreter: executors that start workers then refuse, saying
     to set `DaggoApp.worker_command`); `on_slot_free()` tells the coordinator that a run
-    ended, so the next queued run starts without waiting for a poll.
+    ended, so the next queued run starts without waiting for a poll. `registry` is the
+    worker registry of the server's pool (its coordinator and executor, see
+    `daggo_core.execution.worker_registry`), flushed by the server: an executor with
+    worker processes on this host registers them there and follows its drain orders
+    (`on_drain`); None when no server runs the executor.
     """
 
     config: Config
@@ -96,6 +101,7 @@ class ExecutorContext:
     definitions: Definitions
     worker_command: tuple[str, ...] | None
     on_slot_free: Callable[[], None]
+    registry: WorkerRegistry | None = None
 
 
 @frozen(kw_only=True)

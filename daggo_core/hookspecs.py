@@ -149,6 +149,20 @@ def daggo_cli_commands() -> list[click.Command]:
     """
 
 
+@hookspec
+def daggo_worker_commands() -> list[click.Command]:
+    """Return click commands that start workers of a kind, as `daggo worker <name>`.
+
+    Called when `daggo worker` is given a subcommand, e.g. `daggo worker celery`; each
+    command's `name` must be unique. A command loads the app with
+    `daggo_core.cli.worker_cmd.load_worker_app` (its options:
+    `daggo_core.cli.common.app_options`) and executes the runs it is handed with
+    `daggo_core.execution.claimed_run.ClaimedRun`.
+
+    :returns: a list of :class:`click.Command`.
+    """
+
+
 # ---------------------------------------------------------------------------
 # run lifecycle
 # ---------------------------------------------------------------------------

@@ -229,6 +229,10 @@ class Hooks:
         """Every plugin command (`daggo_cli_commands`), by name."""
         return self._collect("daggo_cli_commands")
 
+    def worker_commands(self) -> dict[str, click.Command]:
+        """Every worker kind's command (`daggo_worker_commands`), by name."""
+        return self._collect("daggo_worker_commands")
+
     def storage_backend(self, name: str) -> StorageBackend:
         """The backend named `name`, or a PluginError listing the installed ones."""
         return self._pick("storage backend", "database.driver", name, self.storage_backends())

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import attrs
 import pytest
+from daggo_celery.config import CeleryConfig
 
+import daggo_core
 from daggo_core.config import (
     AdminConfig,
     Config,
@@ -58,16 +60,24 @@ DEFAULTS = {
         "timeout_grace_seconds": 2.0,
         "max_log_line_bytes": 65536,
         "max_run_log_bytes": 52428800,
+        "celery": {"broker_url": "redis://127.0.0.1:6379/0", "default_queue": "daggo",
+                   "job_queues": {}, "tag_queues": {}, "visibility_timeout_seconds": 3600.0,
+                   "concurrency": 1},
     },
     "scheduler": {"enabled": True, "tick_interval_seconds": 1.0, "tick_history_days": 30,
                   "backfill_batch_size": 500, "backfill_interval_seconds": 1.0,
                   "automation_interval_seconds": 1.0},
+    "retention": {"run_days": 0, "job_days": {}, "purge_interval_minutes": 60.0,
+                  "batch_size": 100},
+    "deploy": {"drain_enabled": False, "drain_timeout_seconds": 1800.0, "lock_name": "daggo",
+               "version": None},
     "disable_ui": False,
     "app": None,
 }
 
 # Settings whose value is a dict: set as a whole, not tables of settings.
-DICT_SETTINGS = {"execution.tag_limits"}
+DICT_SETTINGS = {"execution.tag_limits", "retention.job_days", "execution.celery.job_queues",
+                 "execution.celery.tag_queues"}
 
 # One non-default value for every setting, written as TOML.
 ALL_AREAS_TOML = """\
@@ -119,9 +129,36 @@ max_run_log_bytes = 1048576
 warehouse = 2
 "customer=acme" = 1
 
+[execution.celery]
+broker_url = "amqp://guest:guest@rabbit.internal:5672//"
+default_queue = "runs"
+visibility_timeout_seconds = 600
+concurrency = 3
+
+[execution.celery.job_queues]
+nightly = "heavy"
+
+[execution.celery.tag_queues]
+"team=ml" = "gpu"
+
 [scheduler]
 enabled = false
 tick_interval_seconds = 5
+
+[retention]
+run_days = 30
+purge_interval_minutes = 15
+batch_size = 500
+
+[retention.job_days]
+nightly = 90
+audit = 0
+
+[deploy]
+drain_enabled = true
+drain_timeout_seconds = 600
+lock_name = "shop"
+version = "2026.01.2"
 """
 
 ALL_AREAS = {
@@ -159,10 +196,18 @@ ALL_AREAS = {
         "timeout_grace_seconds": 0.5,
         "max_log_line_bytes": 1024,
         "max_run_log_bytes": 1048576,
+        "celery": {"broker_url": "amqp://guest:guest@rabbit.internal:5672//",
+                   "default_queue": "runs", "job_queues": {"nightly": "heavy"},
+                   "tag_queues": {"team=ml": "gpu"}, "visibility_timeout_seconds": 600.0,
+                   "concurrency": 3},
     },
     "scheduler": {"enabled": False, "tick_interval_seconds": 5.0, "tick_history_days": 30,
                   "backfill_batch_size": 500, "backfill_interval_seconds": 1.0,
                   "automation_interval_seconds": 1.0},
+    "retention": {"run_days": 30, "job_days": {"nightly": 90, "audit": 0},
+                  "purge_interval_minutes": 15.0, "batch_size": 500},
+    "deploy": {"drain_enabled": True, "drain_timeout_seconds": 600.0, "lock_name": "shop",
+               "version": "2026.01.2"},
     "disable_ui": True,
     "app": "shop.jobs:defs",
 }
@@ -785,6 +830,41 @@ def test_valid_setattr_and_construction() -> None:
         AdminConfig(port=0)
 
 
+# ---------------------------------------------------------------------------- retention
+
+
+def test_retention_job_days_from_a_toml_table_and_from_json_in_env(tmp_path: Path) -> None:
+    (tmp_path / "daggo.toml").write_text("[retention]\nrun_days = 7\n"
+                                         "[retention.job_days]\nnightly = 90\n")
+    cfg = load_config(env={}, cwd=tmp_path)
+    assert (cfg.retention.run_days, cfg.retention.job_days) == (7, {"nightly": 90})
+    cfg = load_config(env={"DAGGO_RETENTION_JOB_DAYS": '{"audit": 0}',
+                           "DAGGO_RETENTION_RUN_DAYS": "14"}, cwd=tmp_path)
+    assert (cfg.retention.run_days, cfg.retention.job_days) == (14, {"audit": 0})
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ("[retention]\nrun_days = -1\n", "retention.run_days (from"),
+    ("[retention.job_days]\nnightly = -3\n",
+     "job 'nightly': must be at least 0, got -3 (0 keeps its runs)"),
+    ("[retention.job_days]\nnightly = 1.5\n", "job 'nightly': expected an integer"),
+    ('[retention.job_days]\n"bad name" = 3\n', "job name 'bad name' is malformed"),
+    ("[retention]\njob_days = 7\n", "expected a table of job names to days, got 7"),
+    ("[retention]\nbatch_size = 0\n", "retention.batch_size (from"),
+    ("[retention]\npurge_interval_minutes = 0\n", "must be greater than 0, got 0"),
+    ("[retention]\nrun_dayz = 3\n",
+     "unknown setting 'retention.run_dayz' (did you mean 'retention.run_days'?)"),
+])
+def test_bad_retention_settings_are_refused_naming_them(tmp_path: Path, toml: str,
+                                                        expected: str) -> None:
+    assert expected in _load_error(tmp_path, toml)
+
+
+def test_bad_retention_job_days_in_env_name_the_variable(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "", DAGGO_RETENTION_JOB_DAYS='{"nightly": "x"}')
+    assert "retention.job_days (from DAGGO_RETENTION_JOB_DAYS): job 'nightly':" in message
+
+
 # ---------------------------------------------------------------------------- docs
 
 
@@ -816,10 +896,15 @@ def _toml(value: object) -> str:
 
 def test_redacted_hides_secrets_that_are_set() -> None:
     cfg = default_config()
-    assert redacted(cfg) == DEFAULTS  # unset secrets stay None / ""
+    # Unset secrets stay None / ""; a secret with a default (the broker's URL) is hidden.
+    celery = {**DEFAULTS["execution"]["celery"], "broker_url": "********"}  # type: ignore[index, dict-item]
+    assert redacted(cfg) == {**DEFAULTS, "execution": {**DEFAULTS["execution"],  # type: ignore[dict-item]
+                                                       "celery": celery}}
     cfg.database.postgres.password = "pw"
     cfg.database.postgres.dsn = "postgresql://u:pw@h/d"
+    cfg.execution.celery.broker_url = "redis://:pw@broker:6379/0"
     shown = redacted(cfg)
+    assert shown["execution"]["celery"]["broker_url"] == "********"
     assert shown["database"]["postgres"]["password"] == "********"
     assert shown["database"]["postgres"]["dsn"] == "********"
     assert shown["database"]["postgres"]["user"] == "postgres"
@@ -857,14 +942,21 @@ def test_repr_hides_secrets() -> None:
 
 @pytest.mark.parametrize(("toml", "env", "setting"), [
     ("[execution]\nqueue_size = 10\n", {}, "execution.queue_size"),
-    ("[deploy]\ndrain_enabled = false\n", {}, "deploy.drain_enabled"),
-    ("", {"DAGGO_RETENTION_RUN_DAYS": "30"}, "retention.run_days"),
+    ("", {"DAGGO_EXECUTION_QUEUE_SIZE": "10"}, "execution.queue_size"),
 ])
 def test_settings_not_available_yet_are_refused(tmp_path: Path, toml: str,
                                                 env: dict[str, str], setting: str) -> None:
     message = _load_error(tmp_path, toml, **env)
     assert f"{setting} (from " in message and "not available yet:" in message
     assert "unknown setting" not in message
+
+
+def test_the_deploy_version_is_daggos_unless_set(tmp_path: Path) -> None:
+    assert default_config().deploy.effective_version == daggo_core.__version__
+    cfg = load_config(env={"DAGGO_DEPLOY_VERSION": "abc123", "DAGGO_DEPLOY_DRAIN_ENABLED": "1"},
+                      cwd=tmp_path)
+    assert (cfg.deploy.effective_version, cfg.deploy.drain_enabled) == ("abc123", True)
+    assert "deploy.lock_name" in _load_error(tmp_path, '[deploy]\nlock_name = ""\n')
 
 
 # ---------------------------------------------------------------------------- plugin tables
@@ -927,7 +1019,8 @@ def test_a_plugin_table_whose_variables_would_set_another_setting_is_refused() -
 
 def test_backend_settings_come_from_their_plugins() -> None:
     sections = {s.name: s.settings for s in installed_sections()}
-    assert sections == {"database.sqlite": SQLiteConfig, "database.postgres": PostgresConfig}
+    assert sections == {"database.sqlite": SQLiteConfig, "database.postgres": PostgresConfig,
+                        "execution.celery": CeleryConfig}
     core = Path(__file__).parents[1] / "daggo_core"
     for path in core.rglob("*.py"):
         text = path.read_text(encoding="utf-8").lower()  # code, docstrings and comments

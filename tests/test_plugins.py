@@ -181,6 +181,26 @@ def test_hook_daggo_ui_panels() -> None:
     assert hooks.ui_panels()["costs"].path == "/costs"
 
 
+def test_hook_daggo_worker_commands() -> None:
+    """`daggo worker NAME` runs a plugin's worker command; without one, `daggo worker`
+    is still the subprocess executor's worker entry (its options unchanged)."""
+
+    @click.command("acme")
+    @click.option("--queues", default="all")
+    def acme(queues: str) -> None:
+        click.echo(f"acme worker on {queues}")
+
+    hooks = manager(plugin("acme", daggo_worker_commands=lambda: [acme]))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["worker", "acme", "--queues", "a,b"], obj=hooks)
+    assert result.exit_code == 0, result.output
+    assert result.output == "acme worker on a,b\n"
+    listing = runner.invoke(cli, ["worker", "--help"], obj=hooks)
+    assert "acme" in listing.output and "--run-id" in listing.output
+    unknown = runner.invoke(cli, ["worker", "nope"], obj=hooks)
+    assert unknown.exit_code != 0 and "No such command 'nope'" in unknown.output
+
+
 def test_hook_daggo_cli_commands() -> None:
     @click.command("hello")
     @click.option("--name", default="world")

@@ -83,6 +83,7 @@ def test_every_service_method_is_an_rpc_method(app: daggo_core.DaggoApp) -> None
         "Backfills.Preview", "Backfills.Launch", "Backfills.GetMany", "Backfills.Get",
         "Backfills.GetPartitions", "Backfills.Cancel", "DynamicPartitions.Add",
         "DynamicPartitions.Delete", "DynamicPartitions.GetMany", "Workers.GetMany",
+        "Workers.GetPools", "Workers.Drain", "Workers.Resume", "Workers.GetDeploy",
         "Plugins.GetMany", "System.Config", "System.Health", "System.Version"}
 
 

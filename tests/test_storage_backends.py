@@ -26,6 +26,18 @@ def test_bulk_row_layouts_cover_every_field_of_their_records() -> None:
     assert step_row == {f.name for f in attrs.fields(StepRecord)}
 
 
+def test_every_table_naming_runs_is_purged_with_them_or_kept_on_purpose() -> None:
+    """A table added with a run id column must say whether a purge deletes its rows."""
+    from daggo_core.storage.schema import metadata
+    from daggo_core.storage.sql_retention import PURGED_WITH_RUNS
+
+    naming_runs = {table.name for table in metadata.tables.values()
+                   if any(column.name.endswith("run_id") for column in table.c)}
+    kept = {"asset_partitions", "asset_check_results", "assets", "backfill_plan",
+            "schedule_ticks", "workers", "runs"}  # runs: `parent_run_id`
+    assert naming_runs == {column.table.name for column in PURGED_WITH_RUNS} | kept
+
+
 def test_a_bulk_statement_names_a_row_layout_that_does_not_fit(storage) -> None:
     from daggo_core.storage.bulk import BulkStatement
     from daggo_core.storage.schema import events

@@ -1,7 +1,8 @@
 """The app the real-process tests serve: written into each test's directory as app.py.
 
 Steps coordinate with the test through files in `TEST_GATE_DIR`: a step writes
-`started-<run id>` (its pid) when it starts and waits until the test creates `open`.
+`started-<run id>` (its pid) when it starts and waits until the test creates `open`
+(`journal_job`'s also appends its start and end to `journal`).
 While `break-workers` exists, the app fails to import in workers (a module they lack);
 while `slow-import` exists, workers take as many seconds as it says to import it.
 """
@@ -70,6 +71,21 @@ def fork_then_wait(ctx: Context, inp: NoInput) -> Waited:
     return wait_gate(ctx, inp)
 
 
+def journaled(ctx: Context, inp: NoInput) -> Waited:
+    """Append `start <run id> <deploy version>` to the gate's `journal`, wait at the
+    gate, then append `end <run id> <deploy version>`: each execution leaves its lines."""
+    version = os.environ.get("DAGGO_DEPLOY_VERSION", "-")
+    with (GATE / "journal").open("a") as journal:
+        journal.write(f"start {ctx.run_id} {version}\n")
+    (GATE / f"started-{ctx.run_id}").write_text(str(os.getpid()))
+    while not (GATE / "open").exists():
+        if ctx.cancel_event.wait(0.02):
+            raise RuntimeError("canceled")
+    with (GATE / "journal").open("a") as journal:
+        journal.write(f"end {ctx.run_id} {version}\n")
+    return Waited(os.getpid())
+
+
 def after(ctx: Context, inp: AfterIn) -> Done:
     (GATE / f"after-{ctx.run_id}").write_text("")
     return Done(True)
@@ -129,6 +145,7 @@ def unserializable(ctx: Context, inp: NoInput) -> Pid:
 defs = daggo_core.Definitions(resources={"journal": Journal()}, jobs=[
     dag.job("resource_job").add(dag.op("use_resource", use_resource)).build(),
     dag.job("pid_job").add(dag.op("pid", pid)).build(),
+    dag.job("journal_job").add(dag.op("journaled", journaled)).build(),
     dag.job("gate_job").add(dag.op("wait_gate", wait_gate), dag.op("after", after)).build(),
     dag.job("retry_job", run_retries=1).add(dag.op("wait_gate", wait_gate)).build(),
     dag.job("stubborn_job").add(dag.op("stubborn", stubborn)).build(),

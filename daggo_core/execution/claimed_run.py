@@ -50,20 +50,24 @@ class ClaimedRun:
 
     @classmethod
     def take(cls, run_id: str, *, config: Config, storage: Storage, definitions: Definitions,
-             worker: str | None = None, handed_to: str | None = None) -> ClaimedRun | None:
+             worker: str | None = None, handed_to: str | None = None,
+             attempt: int | None = None) -> ClaimedRun | None:
         """Set up the claimed run `run_id`, or None when it must not execute here.
 
         `worker` is the id heartbeats record (default: `hostname:pid`). With `handed_to`,
         the run executes only if it is recorded to that worker (a hand-over), so a run
-        re-queued and claimed again meanwhile never runs twice. A run whose job is not
-        defined here, or whose params do not validate, is failed.
+        re-queued and claimed again meanwhile never runs twice; with `attempt`, only if
+        the run is in that attempt (a message about an older claim executes nothing). A
+        run whose job is not defined here, or whose params do not validate, is failed.
         """
         me = worker or worker_id()
         run = patiently(lambda: storage.get_run(run_id), config.database.retry_seconds)
         if run.status is not RunStatus.STARTING or (
-                handed_to is not None and run.worker_id != handed_to):
-            logger.warning("worker %s: run %s is %s (worker %s), not a run handed to this "
-                           "worker; not executing it", me, run_id, run.status, run.worker_id)
+                handed_to is not None and run.worker_id != handed_to) or (
+                attempt is not None and run.attempt != attempt):
+            logger.warning("worker %s: run %s is %s (worker %s, attempt %s), not a run "
+                           "handed to this worker; not executing it", me, run_id, run.status,
+                           run.worker_id, run.attempt)
             return None
         execution = config.execution
         heartbeat = Heartbeat(storage, run_id, me, attempt=run.attempt,

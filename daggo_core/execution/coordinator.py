@@ -37,6 +37,11 @@ class RunCoordinator:
     `on_launch(run)`, if given, is called for each run handed to the executor;
     `waiting` counts the queued runs its last pass left waiting, by kind of reason
     (`claim_policy.WAIT_KINDS`).
+
+    Claimed runs record `version` (the server's deploy version); with `deploy_lock`, the
+    claim itself claims nothing unless that deploy lock lets this version claim
+    (`claim_runs`). `pause(cause, reason)` stops claiming until `resume(cause)`: a drain
+    of this server's pool, or a deploy drain, each a cause of its own.
     """
 
     #: The safety-net poll on a storage that notifies (a notification may be missed).
@@ -56,6 +61,8 @@ class RunCoordinator:
         fair_share_tag: str | None = None,
         partition_limits: Mapping[str, int] | None = None,
         on_launch: Callable[[Run], None] | None = None,
+        version: str | None = None,
+        deploy_lock: str | None = None,
     ) -> None:
         self.storage = storage
         self.executor = executor
@@ -67,7 +74,10 @@ class RunCoordinator:
         self.fair_share_tag = fair_share_tag
         self.partition_limits = dict(partition_limits or {})
         self.on_launch = on_launch
+        self.version = version
+        self.deploy_lock = deploy_lock
         self.waiting: Counter[str] = Counter()
+        self._paused: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle_state: tuple[int, int] | None = None
@@ -105,7 +115,27 @@ class RunCoordinator:
         with self._dispatching:
             self._closed = True
 
+    def pause(self, cause: str, reason: str) -> None:
+        """Claim nothing while paused for `cause` (`reason` says why, for people);
+        returns once a dispatch in flight has launched its runs: from then on nothing is
+        claimed. Safe to call from any thread."""
+        with self._dispatching:
+            self._paused[cause] = reason
+
+    def resume(self, cause: str) -> None:
+        """End the pause for `cause`; the coordinator claims again (at once) if nothing
+        else pauses it. Safe to call from any thread."""
+        if self._paused.pop(cause, None) is not None:
+            self.wake()
+
+    @property
+    def paused(self) -> dict[str, str]:
+        """Why the coordinator claims nothing now, by cause (empty: it claims)."""
+        return dict(self._paused)
+
     def _dispatch(self, force: bool) -> int:
+        if self._paused:
+            return 0
         # A full executor claims nothing but still records why the queued runs wait.
         limits = self.limits()
         state = (self.storage.count_runs(_QUEUED), self.storage.count_runs(_ACTIVE))
@@ -120,7 +150,8 @@ class RunCoordinator:
             decided.append(choose_runs(queued, running, limits))
             return decided[-1].claim, decided[-1].waiting
 
-        runs = self.storage.claim_runs(choose, claimer=self._me)
+        runs = self.storage.claim_runs(choose, claimer=self._me, version=self.version,
+                                       deploy_lock=self.deploy_lock)
         # The decision of the transaction that committed (none: nothing was queued).
         self.waiting = Counter(decided[-1].wait_kinds.values() if decided else ())
         self._idle_state = None if runs else state

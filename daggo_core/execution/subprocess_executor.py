@@ -19,8 +19,12 @@ storage and sends SIGTERM; a worker still alive `cancel_grace_seconds` (plus a m
 later is killed.
 
 The executor keeps a row per worker in the worker registry (`worker_registry`): what
-each one does (starting, idle, running a run), stored and heartbeated by the supervisor
-thread, removed when the worker exits.
+each one does (starting, idle, running a run), stored and heartbeated by the registry's
+thread, removed when the worker exits. The workers are in the pool of the registry the
+server gives (`ExecutorContext.registry`): while that pool is asked to drain, the
+executor keeps no warm workers (idle ones are let go); an idle worker asked to drain by
+itself is let go (and replaced, the pool not draining); a running one finishes its run,
+as every worker does, and exits.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from daggo_core.execution.worker_process import (
     cancel_kill_delay,
     no_worker_command_error,
 )
-from daggo_core.execution.worker_registry import WorkerRegistry
+from daggo_core.execution.worker_registry import DrainOrders, WorkerRegistry
 from daggo_core.execution.worker_starts import WorkerStarts
 from daggo_core.execution.worker_stderr import (
     STDERR_FD_ENV,
@@ -174,9 +178,14 @@ class SubprocessExecutor:
         self._closed = False
         self._starts = WorkerStarts()
         self._stop = threading.Event()
-        self._registry = WorkerRegistry(
+        self._draining = False  # the pool is asked to drain: no warm workers
+        self._own_registry = context.registry is None
+        self._registry = context.registry or WorkerRegistry(
             context.storage, executor=self.execution.executor,
             heartbeat_interval=self.execution.heartbeat_interval_seconds)
+        self._registry.on_drain(self._drain)
+        if self._own_registry:
+            self._registry.start()
         self._fill_pool()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True,
                                             name="daggo-worker-pool")
@@ -278,7 +287,10 @@ class SubprocessExecutor:
             worker.close_pipe()
             self._registry.gone(worker.pid)
         # Running workers keep their rows: they carry on, heartbeating their runs.
-        self._registry.flush()
+        if self._own_registry:
+            self._registry.close()
+        else:
+            self._registry.flush()
 
     # -- workers ---------------------------------------------------------------
 
@@ -359,8 +371,19 @@ class SubprocessExecutor:
 
     def _may_spawn(self) -> bool:
         """Whether the pool wants another warm worker now (called holding `_lock`)."""
-        return not self._closed and len(self._idle) < self.execution.warm_workers and \
-            self._starts.may_spawn()
+        return not self._closed and not self._draining and \
+            len(self._idle) < self.execution.warm_workers and self._starts.may_spawn()
+
+    def _drain(self, orders: DrainOrders) -> None:
+        """The registry's drain orders: let go of the idle workers they name (all of them
+        while the pool drains); the pool refills once it no longer drains."""
+        with self._lock:
+            self._draining = orders.pool
+            idle = [w for w in self._idle if orders.pool or w.pid in orders.pids]
+            self._idle = [w for w in self._idle if w not in idle]
+        for worker in idle:
+            logger.info("warm worker %s let go: drained", worker.pid)
+            self._release(worker)
 
     def _spawn_failed(self, exc: OSError) -> str:
         """Count a worker that could not be spawned; says why."""
@@ -386,8 +409,8 @@ class SubprocessExecutor:
         logger.error("%s (its output is above)", cause)
 
     def _supervise(self) -> None:
-        """Drop warm workers that died while idle, keep the pool filled, and store the
-        workers' rows in the registry."""
+        """Drop warm workers that died while idle, keep the pool filled, and heartbeat
+        hand-overs."""
         tick = min(1.0, self.execution.heartbeat_interval_seconds)
         while not self._stop.wait(tick):
             with self._lock:
@@ -400,7 +423,6 @@ class SubprocessExecutor:
                 self._on_ready(worker)
             self._fill_pool()
             self._heartbeat_handovers()
-            self._registry.flush()
 
     def _heartbeat_handovers(self) -> None:
         """Heartbeat runs whose worker is alive but has not taken them over yet (slow

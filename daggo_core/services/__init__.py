@@ -1,7 +1,7 @@
 """The service layer: the one API of daggo, which the CLI, the admin UI and RPC all call.
 
 Each area (jobs, runs, schedules, queues, queue items, partitions, assets, backfills,
-dynamic partitions, workers, plugins, system) is a service object over a small
+dynamic partitions, workers, plugins, system, retention) is a service object over a small
 `ServiceContext`, taking and returning frozen attrs messages named for their RPC methods
 (`RunsGetManyRequest` is the request of `Runs.GetMany`).
 """
@@ -25,6 +25,7 @@ from daggo_core.services.jobs import JobsService
 from daggo_core.services.plugin_services import PluginService, open_plugin_services
 from daggo_core.services.plugins import PluginsService
 from daggo_core.services.queues import PartitionsService, QueueItemsService, QueuesService
+from daggo_core.services.retention import RetentionService
 from daggo_core.services.runs import RunsService
 from daggo_core.services.schedules import SchedulesService
 from daggo_core.services.streams import StreamsService
@@ -60,6 +61,8 @@ class Services:
     plugins: PluginsService
     system: SystemService
     streams: StreamsService
+    #: Not an RPC service: purges work on the database (`daggo db purge`).
+    retention: RetentionService
     plugin_services: dict[str, PluginService] = field(factory=dict)
 
     @classmethod
@@ -76,6 +79,7 @@ class Services:
                    workers=WorkersService(context),
                    plugins=PluginsService(context.hooks),
                    system=SystemService(context), streams=StreamsService(context, runs),
+                   retention=RetentionService(context),
                    plugin_services=open_plugin_services(context, tuple(CORE_SERVICES)))
 
 

@@ -107,8 +107,19 @@ from daggo_core.services.timeline import (
     TimelineLane,
 )
 from daggo_core.services.workers import (
+    DeployState,
+    DeployStatus,
+    PoolStatus,
+    PoolSummary,
+    WorkersDrainRequest,
+    WorkersDrainResponse,
+    WorkersGetDeployRequest,
+    WorkersGetDeployResponse,
     WorkersGetManyRequest,
     WorkersGetManyResponse,
+    WorkersGetPoolsResponse,
+    WorkersResumeRequest,
+    WorkersResumeResponse,
     WorkerStatus,
     WorkerSummary,
 )
@@ -179,6 +190,15 @@ _RETRY_ID = "8b1d47e2c9a04f6b9e3a5c7d2f1e0a9b"
 
 def _seconds(n: float) -> dt.datetime:
     return _AT + dt.timedelta(seconds=n)
+
+
+_POOL = PoolSummary(name="subprocess@web-1:4100", executor="subprocess", host="web-1",
+                    version="0.1.0", queues=(), state=PoolStatus.ACTIVE, active_runs=1,
+                    workers=2, started_at=_seconds(-600), heartbeat_at=_seconds(2.5))
+_WORKER = WorkerSummary(id="web-1:4127", host="web-1", pid=4127, executor="subprocess",
+                        state=WorkerStatus.RUNNING, run_id=_RUN_ID, job_name="totals",
+                        started_at=_seconds(-5), heartbeat_at=_seconds(2.0), version="0.1.0",
+                        pool=_POOL.name)
 
 
 _SCHEDULE = ScheduleSummary(
@@ -438,16 +458,37 @@ CORE_EXAMPLES: dict[str, dict[str, MethodExample]] = {
             request=WorkersGetManyRequest(limit=2),
             response=WorkersGetManyResponse(
                 workers=(
-                    WorkerSummary(id="web-1:4127", host="web-1", pid=4127,
-                                  executor="subprocess", state=WorkerStatus.RUNNING,
-                                  run_id=_RUN_ID, job_name="totals", started_at=_seconds(-5),
-                                  heartbeat_at=_seconds(2.0), version="0.1.0"),
+                    _WORKER,
                     WorkerSummary(id="web-1:4133", host="web-1", pid=4133,
                                   executor="subprocess", state=WorkerStatus.IDLE,
                                   run_id=None, job_name=None, started_at=_seconds(0.6),
-                                  heartbeat_at=_seconds(3.0), version="0.1.0")),
+                                  heartbeat_at=_seconds(3.0), version="0.1.0",
+                                  pool=_POOL.name)),
                 next_cursor=encode_cursor("workers", "web-1", 4133),
                 lost_after_seconds=30.0)),
+        "GetPools": MethodExample(request=None, response=WorkersGetPoolsResponse(
+            pools=(_POOL, PoolSummary(
+                name="celery:reports", executor="celery", host="batch-2", version="2026.01.2",
+                queues=("reports",), state=PoolStatus.DRAINED, active_runs=0, workers=4,
+                started_at=_seconds(-3600), heartbeat_at=_seconds(1.5),
+                drain_requested_at=_seconds(-60), drain_accepted_at=_seconds(-59))),
+            lost_after_seconds=30.0)),
+        "Drain": MethodExample(
+            request=WorkersDrainRequest(pool=_POOL.name),
+            response=WorkersDrainResponse(pool=evolve(
+                _POOL, state=PoolStatus.DRAINING, drain_requested_at=_seconds(4)))),
+        "Resume": MethodExample(
+            request=WorkersResumeRequest(worker=_WORKER.id),
+            response=WorkersResumeResponse(worker=_WORKER)),
+        "GetDeploy": MethodExample(
+            request=WorkersGetDeployRequest(),
+            response=WorkersGetDeployResponse(
+                deploy=DeployStatus(
+                    lock="daggo", version="2026.01.2", state=DeployState.DRAINING,
+                    previous_version="2026.01.1", holder="web-2:5120",
+                    draining_since=_seconds(-120), deadline=_seconds(1680),
+                    active_since=None, handed_back=0, runs_left={"2026.01.1": 2}),
+                drain_enabled=True, version="2026.01.2")),
     },
     "Plugins": {
         "GetMany": MethodExample(request=None, response=PluginsGetManyResponse(

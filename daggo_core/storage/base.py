@@ -15,6 +15,9 @@ from attrs import field, frozen
 
 from daggo_core.storage.asset_records import AssetWrites
 from daggo_core.storage.asset_storage import AssetStorage, BackfillStorage, PartitionStorage
+from daggo_core.storage.deploy_storage import DeployStorage
+from daggo_core.storage.drain_records import PoolRecord, WorkerBeat
+from daggo_core.storage.purge import RetentionStorage
 from daggo_core.storage.records import (
     ErrorInfo,
     Event,
@@ -294,9 +297,13 @@ class RunStorage(Protocol):
         """
 
     def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500,
-                   key_scan_limit: int = 1000, claimer: str | None = None) -> list[Run]:
+                   key_scan_limit: int = 1000, claimer: str | None = None,
+                   version: str | None = None, deploy_lock: str | None = None) -> list[Run]:
         """Claim the queued runs that `choose(queued, running)` picks, in one transaction:
-        each starts a new attempt (STARTING), recorded to `claimer`.
+        each starts a new attempt (STARTING), recorded to `claimer` and its deploy
+        `version` (`Run.claimed_version`). With `deploy_lock`, nothing is claimed (and
+        `choose` is not called) while that lock exists and is not ACTIVE for `version`
+        (see `DeployStorage`).
 
         `queued` holds up to `scan_limit` oldest QUEUED runs (when more are queued, also
         the oldest of up to `key_scan_limit` partition keys, the keys taken in turn over
@@ -309,6 +316,11 @@ class RunStorage(Protocol):
         """Record that `worker_id` is executing the run now (only if the run is active,
         and in `attempt` when given), refreshing the worker's row's `heartbeat_at` too
         (see `WorkerStorage`); returns the run as stored."""
+
+    def keep_claim(self, fence: Fence, claimer: str) -> bool:
+        """Refresh the heartbeat of a run handed to a remote worker that has not taken it
+        yet: only while it is STARTING in attempt `fence`, recorded to `claimer` (a worker
+        that took it over meanwhile keeps its own record). Whether it was refreshed."""
 
     def end_attempt(self, fence: Fence, status: RunStatus, *, error: ErrorInfo | None,
                     events: Sequence[Event], step_status: StepStatus, step_message: str,
@@ -441,17 +453,52 @@ class ScheduleStorage(Protocol):
 
 
 class WorkerStorage(Protocol):
-    """The registry of worker processes: each executor keeps the rows of its workers."""
+    """The registry of worker processes and their pools: each registrant (an executor,
+    or a worker of a plugin) keeps the rows of its workers and of its pool; admins ask
+    workers and pools to drain, and registrants accept (see `WorkerRecord`,
+    `PoolRecord`)."""
 
     def save_worker(self, worker: WorkerRecord) -> None:
-        """Insert the worker's row, or replace the row of the same id."""
+        """Insert the worker's row, or replace the row of the same id, but for its drain
+        request and acceptance, which are kept."""
 
-    def heartbeat_workers(self, ids: Collection[str], at: dt.datetime) -> set[str]:
+    def heartbeat_workers(self, ids: Collection[str], at: dt.datetime, *,
+                          pool: str | None = None) -> WorkerBeat:
         """Set the `heartbeat_at` of the workers `ids` to `at` (one statement for all);
-        returns the ids that had a row (a missing one was pruned or removed)."""
+        returns the ids that had a row (a missing one was pruned or removed), those of
+        them asked to drain (their own row or their pool's), and whether `pool` is."""
+
+    def save_pool(self, pool: PoolRecord) -> None:
+        """Insert the pool's row, or replace the row of the same name, but for its drain
+        request and acceptance, which are kept."""
+
+    def remove_pool(self, name: str) -> bool:
+        """Delete the pool's row; whether there was one."""
+
+    def list_pools(self) -> list[PoolRecord]:
+        """Every pool, by name (pools are few: one per server, or per queue)."""
+
+    def request_drain(self, *, worker_id: str | None = None, pool: str | None = None,
+                      at: dt.datetime) -> bool:
+        """Ask worker `worker_id` or pool `pool` (one of them) to drain: its
+        `drain_requested_at` becomes `at` unless already asked (then it is kept, and so
+        is an acceptance). Whether it had a row."""
+
+    def resume_drain(self, *, worker_id: str | None = None, pool: str | None = None) -> bool:
+        """Clear the drain request and acceptance of worker `worker_id` or pool `pool`
+        (one of them): it takes runs again. Whether it had a row."""
+
+    def accept_drain(self, *, worker_ids: Collection[str] = (), pool: str | None = None,
+                     at: dt.datetime) -> None:
+        """Record that the registrant takes no more runs for the workers `worker_ids`
+        and pool `pool` asked to drain: `drain_accepted_at` becomes `at` where a drain is
+        requested and not yet accepted (a drain resumed meanwhile is left alone)."""
 
     def remove_worker(self, worker_id: str) -> bool:
         """Delete the worker's row; whether there was one."""
+
+    def get_worker(self, worker_id: str) -> WorkerRecord | None:
+        """The worker's row, or None."""
 
     def list_workers(self, *, limit: int,
                      after: WorkerPosition | None = None) -> list[WorkerRecord]:
@@ -459,8 +506,8 @@ class WorkerStorage(Protocol):
         worker of the previous page)."""
 
     def prune_workers(self, silent_before: dt.datetime) -> int:
-        """Delete the rows of workers whose last heartbeat is older than `silent_before`;
-        returns how many."""
+        """Delete the rows of workers and pools whose last heartbeat is older than
+        `silent_before`; returns how many."""
 
 
 class QueueStorage(Protocol):
@@ -559,7 +606,8 @@ class WorkNotifier(Protocol):
 
 @runtime_checkable
 class Storage(JobStorage, RunStorage, StepStorage, EventStorage, ScheduleStorage, WorkerStorage,
-              QueueStorage, AssetStorage, PartitionStorage, BackfillStorage, Protocol):
+              QueueStorage, AssetStorage, PartitionStorage, BackfillStorage, RetentionStorage,
+              DeployStorage, Protocol):
     """Everything daggo persists. Driver exceptions surface as StorageError."""
 
     def reading(self, fn: Callable[[], T]) -> T:

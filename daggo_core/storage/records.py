@@ -199,6 +199,10 @@ class Run:
     #: The execution attempt: each claim bumps it, and storage refuses the writes of a
     #: worker holding an older one (see `Fence`).
     attempt: int = 0
+    #: The deploy version (`deploy.version`) of the server whose coordinator claimed the
+    #: run's current attempt; None until claimed (and for runs claimed before it was
+    #: recorded). Deploy drain waits for the active runs of other versions.
+    claimed_version: str | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -335,7 +339,7 @@ class ScheduleState:
 
 
 class WorkerState(enum.StrEnum):
-    """What a worker process is doing, as its executor last stored it."""
+    """What a worker process is doing, as its registrant last stored it."""
 
     #: Spawned, importing the app and opening storage (it may have been handed a run).
     STARTING = "STARTING"
@@ -347,12 +351,18 @@ class WorkerState(enum.StrEnum):
 
 @frozen(kw_only=True)
 class WorkerRecord:
-    """A worker process of an executor, as the executor registers it.
+    """A worker process, as the process that keeps its row registers it (its executor,
+    or the worker itself; see `daggo_core.execution.worker_registry`).
 
     `id` is the `host:pid` the worker records on its runs (`Run.worker_id`); `executor`
-    names the executor that started it; `version` is daggo's version in it. The
-    executor refreshes `heartbeat_at` while the process lives, and so does the worker's
-    own heartbeat of its run.
+    names the executor it belongs to; `pool` the pool it is drained with (see
+    `PoolRecord`; "" for none); `queues` the queues it takes runs from (an executor's
+    own: a Celery worker's Celery queues; none for the subprocess executor); `version`
+    the deploy version of the code it runs (`deploy.version`). Its registrant refreshes
+    `heartbeat_at` while the process lives, and so does the worker's own heartbeat of
+    its run. `drain_requested_at` is set by an admin asking it to drain (finish its run,
+    take no more) and `drain_accepted_at` by its registrant once it takes no more:
+    `save_worker` never changes either.
     """
 
     id: str
@@ -364,6 +374,10 @@ class WorkerRecord:
     started_at: dt.datetime = field(factory=utcnow)
     heartbeat_at: dt.datetime = field(factory=utcnow)
     version: str
+    pool: str = ""
+    queues: tuple[str, ...] = ()
+    drain_requested_at: dt.datetime | None = None
+    drain_accepted_at: dt.datetime | None = None
 
 
 class QueueItemStatus(enum.StrEnum):

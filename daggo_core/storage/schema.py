@@ -38,6 +38,7 @@ __all__ = [
     "assets",
     "backfill_plan",
     "backfills",
+    "deploy_locks",
     "dynamic_partitions",
     "events",
     "jobs",
@@ -52,6 +53,7 @@ __all__ = [
     "schedule_ticks",
     "scheduler_states",
     "steps",
+    "worker_pools",
     "workers",
 ]
 
@@ -151,6 +153,8 @@ runs = Table(
     Column("trigger", String(_STATUS)),  # always written; see migration 0004
     # Bumped by every claim: the fencing token of the run's current execution attempt.
     Column("attempt", Integer, nullable=False, default=0, server_default="0"),
+    # The deploy version of the server that claimed the current attempt (deploy drain).
+    Column("claimed_version", String(_NAME)),
     Index(None, "job_name", "created_at"),
     Index(None, "status", "created_at"),
     Index(None, "status", "partition_key", "created_at"),  # claims: oldest per key
@@ -458,5 +462,41 @@ workers = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("version", String(_NAME), nullable=False),
+    Column("pool", String(_NAME), nullable=False, server_default=""),
+    Column("queues", JSONText, nullable=False, server_default="[]"),
+    Column("drain_requested_at", UTCDateTime),
+    Column("drain_accepted_at", UTCDateTime),
     Index(None, "host", "pid"),
+)
+
+#: Pools of workers (a server's coordinator and executor, a plugin's queue of workers),
+#: each row kept by what feeds the pool; drained as one by an admin.
+worker_pools = Table(
+    "worker_pools",
+    metadata,
+    Column("name", String(_NAME), primary_key=True),
+    Column("executor", String(_NAME), nullable=False),
+    Column("host", String(_NAME), nullable=False),
+    Column("version", String(_NAME), nullable=False),
+    Column("queues", JSONText, nullable=False),
+    Column("active_runs", Integer),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("drain_requested_at", UTCDateTime),
+    Column("drain_accepted_at", UTCDateTime),
+)
+
+#: Deploy locks: which deploy version may claim runs (see `DeployLock`).
+deploy_locks = Table(
+    "deploy_locks",
+    metadata,
+    Column("name", String(_NAME), primary_key=True),
+    Column("version", String(_NAME), nullable=False),
+    Column("state", String(_STATUS), nullable=False),
+    Column("holder", String(_NAME), nullable=False),
+    Column("previous_version", String(_NAME)),
+    Column("draining_since", UTCDateTime, nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("active_since", UTCDateTime),
+    Column("handed_back", Integer, nullable=False, default=0, server_default="0"),
 )

@@ -1,8 +1,8 @@
 """SqlStorage: the one SQLAlchemy Core implementation of the Storage protocol.
 
 It is composed of one part per concern (jobs, runs, steps, events, schedules, workers,
-queues, assets, dynamic partitions, backfills), each in its own module over the shared
-`Transactions`. A backend plugin supplies the engine and a `SqlDialect` (locks, retries,
+queues, assets, dynamic partitions, backfills, retention, deploy locks), each in its own module over
+the shared `Transactions`. A backend plugin supplies the engine and a `SqlDialect` (locks, retries,
 notifications); it never overrides a query.
 """
 
@@ -19,11 +19,13 @@ from daggo_core.storage.base import WorkNotifier
 from daggo_core.storage.records import ErrorInfo, Event, EventKind, Run, RunStatus, StepRecord
 from daggo_core.storage.sql_assets import SqlAssets
 from daggo_core.storage.sql_backfills import SqlBackfills
+from daggo_core.storage.sql_deploy import SqlDeploy
 from daggo_core.storage.sql_dialect import SqlDialect
 from daggo_core.storage.sql_events import SqlEvents
 from daggo_core.storage.sql_jobs import SqlJobs
 from daggo_core.storage.sql_partitions import SqlPartitions
 from daggo_core.storage.sql_queues import SqlQueues
+from daggo_core.storage.sql_retention import SqlRetention
 from daggo_core.storage.sql_runs import SqlRuns
 from daggo_core.storage.sql_schedules import SqlSchedules
 from daggo_core.storage.sql_steps import SqlSteps
@@ -38,7 +40,7 @@ T = TypeVar("T")
 
 
 class SqlStorage(SqlJobs, SqlRuns, SqlSteps, SqlEvents, SqlSchedules, SqlWorkers, SqlQueues,
-                 SqlAssets, SqlPartitions, SqlBackfills):
+                 SqlAssets, SqlPartitions, SqlBackfills, SqlRetention, SqlDeploy):
     """Storage on any SQLAlchemy engine whose dialect supports UPDATE ... RETURNING."""
 
     def __init__(self, engine: Engine, dialect: SqlDialect | None = None, *,

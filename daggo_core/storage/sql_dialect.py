@@ -57,6 +57,8 @@ class LockArea(enum.StrEnum):
     #: transactions never both insert one row; it also keeps a transaction's asset events
     #: the newest of all while it reads their ids back.
     ASSETS = "asset"
+    #: Purging old runs: one purger at a time deletes, so none counts another's rows.
+    RETENTION = "retention"
 
 
 class SqlDialect:

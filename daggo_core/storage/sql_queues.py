@@ -54,6 +54,7 @@ from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.sql_dialect import LockArea
 from daggo_core.storage.sql_rows import (
     RUN_COLUMNS,
+    chunks,
     columns_of,
     insert_events,
     insert_runs,
@@ -64,7 +65,7 @@ from daggo_core.storage.sql_rows import (
 )
 from daggo_core.storage.sql_transactions import Transactions
 
-__all__ = ["QUEUE_ERRORS_KEPT", "SqlQueues", "roll_up_items"]
+__all__ = ["QUEUE_ERRORS_KEPT", "SqlQueues", "delete_items", "roll_up_items"]
 
 #: Ingestion errors kept per queue (older ones are deleted as new ones come).
 QUEUE_ERRORS_KEPT = 1000
@@ -106,6 +107,11 @@ _RETRIABLE = BAD_ITEM_STATUSES | {QueueItemStatus.CANCELED}
 _LATEST_OF_ITEM = (select(_runs.c.id, _runs.c.job_name)
                    .where(_runs.c.queue_item_id == bindparam("key_id"))
                    .order_by(_runs.c.created_at, _runs.c.id))
+_NEWEST_ACCEPTED = (select(_items.c.id, _items.c.created_at)
+                    .where(_items.c.queue_name == bindparam("queue_name"),
+                           _items.c.partition_key == bindparam("partition_key"),
+                           _items.c.dedupe_key.is_not(None))
+                    .order_by(*_NEWEST_FIRST).limit(1))
 #: The column of `queue_partitions` counting the accepted items of each status.
 _PARTITION_COUNT: dict[QueueItemStatus, str] = {
     status: status.value.lower() for status in QueueItemStatus
@@ -158,6 +164,41 @@ def _count_in_partitions(conn: Connection, moved: dict[tuple[str, str], Counter[
             conn.execute(update(_partitions).where(_partitions.c.queue_name == queue,
                                                    _partitions.c.partition_key == key)
                          .values(values))
+
+
+def delete_items(conn: Connection, item_ids: Sequence[str]) -> int:
+    """Delete accepted items (finished ones: see `SqlRetention`) and the deliveries
+    deduplicated against them, and uncount them from their partitions: a partition whose
+    latest item went shows its newest remaining one, or goes when none remains. Returns
+    how many rows went."""
+    items: list[tuple[str, str | None, str]] = []
+    deleted = 0
+    for part in chunks(sorted(item_ids)):
+        items += [tuple(row) for row in conn.execute(
+            select(_items.c.queue_name, _items.c.partition_key, _items.c.status)
+            .where(_items.c.id.in_(part)))]
+        deleted += conn.execute(delete(_items).where(_items.c.duplicate_of.in_(part))).rowcount
+        deleted += conn.execute(delete(_items).where(_items.c.id.in_(part))).rowcount
+    moved: dict[tuple[str, str], Counter[str]] = {}
+    for queue_name, partition_key, status in items:
+        if partition_key is not None:
+            delta = moved.setdefault((queue_name, partition_key), Counter())
+            delta[_PARTITION_COUNT[QueueItemStatus(status)]] -= 1
+    _count_in_partitions(conn, moved)
+    gone = set(item_ids)
+    for queue_name, partition_key in sorted(moved):
+        where = (_partitions.c.queue_name == queue_name,
+                 _partitions.c.partition_key == partition_key)
+        if conn.scalar(select(_partitions.c.latest_item_id).where(*where)) not in gone:
+            continue
+        newest = conn.execute(_NEWEST_ACCEPTED, {"queue_name": queue_name,
+                                                 "partition_key": partition_key}).first()
+        if newest is None:
+            conn.execute(delete(_partitions).where(*where))
+        else:
+            conn.execute(update(_partitions).where(*where).values(
+                latest_item_id=newest.id, latest_at=newest.created_at))
+    return deleted
 
 
 class SqlQueues:

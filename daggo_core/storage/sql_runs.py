@@ -47,6 +47,7 @@ from daggo_core.storage.schema import run_tags as _run_tags
 from daggo_core.storage.schema import runs as _runs
 from daggo_core.storage.schema import workers as _workers
 from daggo_core.storage.sql_assets import settle_running_partitions
+from daggo_core.storage.sql_deploy import claims_allowed
 from daggo_core.storage.sql_dialect import LockArea, SqlDialect
 from daggo_core.storage.sql_queues import roll_up_items
 from daggo_core.storage.sql_rows import (
@@ -104,7 +105,8 @@ _CLAIM = (
     # A new attempt, recorded to its claimer until the executor records the worker it
     # hands the run to.
     .values(status=RunStatus.STARTING.value, heartbeat_at=bindparam("heartbeat_at"),
-            wait_reason=None, worker_id=bindparam("claimer"), attempt=_runs.c.attempt + 1)
+            wait_reason=None, worker_id=bindparam("claimer"), attempt=_runs.c.attempt + 1,
+            claimed_version=bindparam("version"))
     .returning(*RUN_COLUMNS)
 )
 _ACTIVE_VALUES = sorted(s.value for s in ACTIVE_RUN_STATUSES)
@@ -118,6 +120,13 @@ _FENCED_HEARTBEAT = _HEARTBEAT.where(_runs.c.attempt == bindparam("key_attempt")
 # that started it (and kept the row) is gone.
 _HEARTBEAT_WORKER = (update(_workers).where(_workers.c.id == bindparam("key_id"))
                      .values(heartbeat_at=bindparam("heartbeat_at")))
+_KEEP_CLAIM = (
+    update(_runs)
+    .where(_runs.c.id == bindparam("key_id"), _runs.c.status == RunStatus.STARTING.value,
+           _runs.c.attempt == bindparam("key_attempt"),
+           _runs.c.worker_id == bindparam("key_worker"))
+    .values(heartbeat_at=bindparam("heartbeat_at"))
+)
 _START_RUN = (
     update(_runs)
     .where(_runs.c.id == bindparam("key_id"), _runs.c.status == RunStatus.STARTING.value)
@@ -332,7 +341,8 @@ class SqlRuns:
         return self._tx.write("start_run", tx)
 
     def claim_runs(self, choose: ClaimChooser, *, scan_limit: int = 500,
-                   key_scan_limit: int = 1000, claimer: str | None = None) -> list[Run]:
+                   key_scan_limit: int = 1000, claimer: str | None = None,
+                   version: str | None = None, deploy_lock: str | None = None) -> list[Run]:
         """Claim the queued runs `choose` picks, in one write transaction.
 
         `choose(queued, running)` gets up to `scan_limit` oldest QUEUED runs (when there
@@ -345,7 +355,10 @@ class SqlRuns:
         worker id, so that a claim whose process died is seen at once), each with a
         RUN_STARTING event, and are returned in the order chosen. The UPDATE re-checks
         the status,
-        so a run another claimer took in the meantime is never returned twice.
+        so a run another claimer took in the meantime is never returned twice. Claimed
+        runs record `version` as their `claimed_version`; with `deploy_lock`, nothing is
+        claimed unless that deploy lock is absent or ACTIVE for `version` (read under the
+        claims' lock, which deploy locks change under too).
         """
         candidates = self._claim_candidates(scan_limit)
         dialect = self._tx.dialect
@@ -353,6 +366,8 @@ class SqlRuns:
         def tx(conn: Connection) -> list[Run]:
             dialect.limit_lock_wait(conn, _SETTLE_LOCK_WAIT_SECONDS)
             dialect.lock(conn, LockArea.CLAIMS)
+            if deploy_lock is not None and not claims_allowed(conn, deploy_lock, version):
+                return []
             ids: list[str] = list(conn.scalars(candidates))
             if not ids:
                 return []
@@ -365,7 +380,7 @@ class SqlRuns:
             claimed: dict[str, Run] = {}
             if chosen:
                 rows = conn.execute(_CLAIM, {"ids": list(chosen), "heartbeat_at": utcnow(),
-                                             "claimer": claimer})
+                                             "claimer": claimer, "version": version})
                 claimed = {run.id: run for run in (run_from_row(row._mapping) for row in rows)}
                 insert_events(conn, [_starting_event(run, claimer) for run in claimed.values()])
                 roll_up_items(conn, claimed.values())
@@ -424,6 +439,15 @@ class SqlRuns:
             return run_from_row(row._mapping)
 
         return self._tx.write("heartbeat", tx)
+
+    def keep_claim(self, fence: Fence, claimer: str) -> bool:
+        """Refresh the heartbeat of a run handed to a remote worker that has not taken it
+        yet: only while it is STARTING in attempt `fence`, recorded to `claimer`. Whether
+        it was refreshed."""
+        params = {"key_id": fence.run_id, "key_attempt": fence.attempt,
+                  "key_worker": claimer, "heartbeat_at": utcnow()}
+        return bool(self._tx.write("keep_claim", lambda conn: conn.execute(
+            _KEEP_CLAIM, params).rowcount))
 
     def request_cancel(self, run_id: str) -> Run:
         """Cancel a run: a QUEUED one ends CANCELED at once; an active one is flagged.

@@ -180,6 +180,33 @@ class MigrationContract:
         upgrade(engine)
         assert SqlStorage(engine).list_assets() == []
 
+    def test_revision_0012_gives_old_workers_no_pool_and_its_downgrade_keeps_them(
+            self, engine: Engine) -> None:
+        _seed_0003(engine)
+        upgrade(engine, "0011")
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO workers (id, host, pid, executor, state, started_at, "
+                "heartbeat_at, version) VALUES ('h:1', 'h', 1, 'subprocess', 'IDLE', "
+                ":at, :at, '0.1.0')"), {"at": _AT.replace(tzinfo=None)})
+        upgrade(engine)
+        storage = SqlStorage(engine)
+        (old,) = storage.list_workers(limit=1)
+        assert (old.pool, old.queues, old.drain_requested_at) == ("", (), None)
+        assert {r.claimed_version for r in storage.list_runs(limit=10)} == {None}
+        storage.request_drain(worker_id="h:1", at=_AT)
+        storage.announce_deploy("daggo", "2", holder="h:1", at=_AT, deadline=_AT)
+        _downgrade(engine, "0011")
+        tables = set(sa.inspect(engine).get_table_names())
+        assert not {"worker_pools", "deploy_locks"} & tables
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("workers")}
+        assert not {"pool", "queues", "drain_requested_at", "drain_accepted_at"} & columns
+        assert "claimed_version" not in {c["name"] for c in sa.inspect(engine).get_columns(
+            "runs")}
+        assert _count(engine, "workers") == 1 and _count(engine, "runs") == len(RUNS_0003)
+        upgrade(engine)
+        assert SqlStorage(engine).get_deploy_lock("daggo") is None
+
     def test_a_database_downgraded_to_base_is_migrated_again(self, engine: Engine) -> None:
         upgrade(engine)
         _downgrade(engine, "base")

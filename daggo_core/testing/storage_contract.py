@@ -43,7 +43,9 @@ from daggo_core.storage.records import (
     utcnow,
 )
 from daggo_core.testing.asset_storage_contract import AssetStorageContract
+from daggo_core.testing.deploy_storage_contract import DeployStorageContract
 from daggo_core.testing.queue_storage_contract import QueueStorageContract
+from daggo_core.testing.retention_storage_contract import RetentionStorageContract
 from daggo_core.testing.schedule_storage_contract import ScheduleStorageContract
 from daggo_core.testing.worker_storage_contract import WorkerStorageContract
 
@@ -85,7 +87,7 @@ def claim_oldest(storage: Storage, limit: int) -> list[Run]:
 
 
 class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStorageContract,
-                      AssetStorageContract):
+                      AssetStorageContract, RetentionStorageContract, DeployStorageContract):
     """Behaviour shared by every Storage implementation."""
 
     def make_storage(self, tmp_path: Path) -> Storage:
@@ -729,6 +731,22 @@ class StorageContract(ScheduleStorageContract, WorkerStorageContract, QueueStora
         (third,) = storage.claim_runs(lambda queued, running: ([queued[0].id], {}),
                                       claimer="server:7")
         assert (third.attempt, third.worker_id) == (3, "server:7")
+
+    def test_keep_claim_beats_only_a_run_no_worker_took_over(self, storage: Storage) -> None:
+        run = storage.add_run(make_run())
+        (claimed,) = storage.claim_runs(lambda queued, running: ([queued[0].id], {}),
+                                        claimer="server:7")
+        assert storage.keep_claim(Fence(run.id, 1), "server:7")
+        beat = storage.get_run(run.id).heartbeat_at
+        assert beat is not None and (claimed.heartbeat_at is None
+                                     or beat >= claimed.heartbeat_at)
+        assert not storage.keep_claim(Fence(run.id, 2), "server:7")  # not this attempt
+        assert not storage.keep_claim(Fence(run.id, 1), "server:8")  # not its claimer
+        storage.heartbeat(run.id, "worker:9", attempt=1)  # a worker took it over
+        assert not storage.keep_claim(Fence(run.id, 1), "server:7")
+        assert storage.get_run(run.id).worker_id == "worker:9"
+        storage.start_run(run.id, attempt=1)
+        assert not storage.keep_claim(Fence(run.id, 1), "worker:9")  # STARTED: not waiting
 
     def test_writes_of_a_superseded_attempt_are_refused_and_store_nothing(
         self, storage: Storage

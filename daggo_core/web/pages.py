@@ -54,7 +54,6 @@ from daggo_core.services.schedules import (
     SchedulesTicksRequest,
     SchedulesTicksResponse,
 )
-from daggo_core.services.workers import WorkersGetManyRequest
 from daggo_core.web.asset_pages import install_asset_pages
 from daggo_core.web.auth import SAFE_METHODS, is_api, safe_next, viewer
 from daggo_core.web.backfill_pages import install_backfill_pages
@@ -67,6 +66,7 @@ from daggo_core.web.page_queries import LogFilter, RunsQuery
 from daggo_core.web.queue_pages import install_queue_pages
 from daggo_core.web.timeline_chart import SLOTS as TIMELINE_SLOTS
 from daggo_core.web.timeline_chart import TimelineWindow, bars_svg, chart
+from daggo_core.web.worker_pages import install_worker_pages
 
 __all__ = ["install_pages"]
 
@@ -75,6 +75,7 @@ STATUS_CLASS = {
     "STARTED": "live", "RUNNING": "live", "STARTING": "live", "QUEUED": "wait", "PENDING": "wait",
     "IDLE": "ok", "LOST": "bad", "SUCCEEDED": "ok", "FAILED": "bad", "PARTIALLY_FAILED": "bad",
     "DEDUPLICATED": "muted", "REQUESTED": "wait", "COMPLETED": "ok", "CANCELING": "wait",
+    "DRAINING": "wait", "DRAINED": "muted", "ACTIVE": "ok",
 }
 #: Unfinished runs and next ticks on the overview, events on one page of a run's log,
 #: runs on a job's health tiles.
@@ -324,16 +325,6 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
         return await render_template("runs_bulk.html", action=action, outcomes=outcomes,
                                      back=safe_next(form.get("back")))
 
-    @web.get("/workers")
-    async def workers_page() -> Any:
-        cursor = request.args.get("cursor") or None
-        try:
-            page = await asyncio.to_thread(services.workers.get_many,
-                                           WorkersGetManyRequest(cursor=cursor))
-        except InvalidArgumentError as exc:
-            return await _error_page(400, "Bad request", str(exc))
-        return await render_template("workers.html", page=page, paged=cursor is not None)
-
     @web.get("/settings")
     async def settings_page() -> Any:
         config, plugins = await asyncio.gather(
@@ -354,6 +345,7 @@ def install_pages(web: Quart, services: Services, panels: Mapping[str, UIPanel])
     install_queue_pages(web, services)
     install_asset_pages(web, services)
     install_backfill_pages(web, services)
+    install_worker_pages(web, services)
     for panel in panels.values():
         web.add_url_rule(panel.path, f"panel_{panel.name}", _panel_view(services, panel))
 

@@ -382,11 +382,30 @@ export function createClient(url: string, options: ClientOptions = {}) {
     },
     workers: {
       /**
+       * `Workers.Drain`: Ask a worker or a pool to drain: it finishes what it runs and takes
+       * no more (its registrant sees it within a heartbeat interval). Draining a drained one
+       * again changes nothing.
+       */
+      Drain: (request: T.WorkersDrainRequest = {}, options?: CallOptions): Promise<T.WorkersDrainResponse> =>
+        call("Workers.Drain", request, options),
+      /** `Workers.GetDeploy`: The deploy lock, with the active runs other versions still have. */
+      GetDeploy: (request: T.WorkersGetDeployRequest = {}, options?: CallOptions): Promise<T.WorkersGetDeployResponse> =>
+        call("Workers.GetDeploy", request, options),
+      /**
        * `Workers.GetMany`: Workers by host, then pid, each with its run's job; a worker silent
-       * for longer than the heartbeat timeout is LOST.
+       * for longer than the heartbeat timeout is LOST, one asked to drain DRAINING or DRAINED.
        */
       GetMany: (request: T.WorkersGetManyRequest = {}, options?: CallOptions): Promise<T.WorkersGetManyResponse> =>
         call("Workers.GetMany", request, options),
+      /** `Workers.GetPools`: Every pool, with its state and the worker rows in it. */
+      GetPools: (options?: CallOptions): Promise<T.WorkersGetPoolsResponse> =>
+        call("Workers.GetPools", {}, options),
+      /**
+       * `Workers.Resume`: End a worker's or a pool's drain: it takes runs again (its
+       * registrant sees it within a heartbeat interval).
+       */
+      Resume: (request: T.WorkersResumeRequest = {}, options?: CallOptions): Promise<T.WorkersResumeResponse> =>
+        call("Workers.Resume", request, options),
     },
     plugins: {
       /**

@@ -1048,19 +1048,20 @@ export interface DynamicPartitionsGetManyRequest {
 }
 
 /**
- * A page of workers; `next_cursor` is None on the last page; `lost_after_seconds` is
- * the heartbeat timeout past which a silent worker is LOST.
+ * The worker or the pool drained, as shown now (DRAINING until its registrant
+ * accepted, within a heartbeat interval, and its runs finished).
  */
-export interface WorkersGetManyResponse {
-  workers: WorkerSummary[];
-  next_cursor: string | null;
-  lost_after_seconds: number;
+export interface WorkersDrainResponse {
+  worker?: WorkerSummary | null;
+  pool?: PoolSummary | null;
 }
 
 /**
  * One worker process: `id` is the `host:pid` its runs record as their worker;
  * `run_id` and `job_name` are those of the run it executes (or last executed, when
- * LOST); `version` is daggo's version in it.
+ * LOST); `pool` is the pool it is drained with (None: none), `queues` the queues it
+ * takes runs from; `version` is the deploy version of its code; `drain_requested_at`
+ * when it (or its pool, then `drained_with_pool`) was asked to drain.
  */
 export interface WorkerSummary {
   id: string;
@@ -1073,10 +1074,96 @@ export interface WorkerSummary {
   started_at: string;
   heartbeat_at: string;
   version: string;
+  pool?: string | null;
+  queues?: string[];
+  drain_requested_at?: string | null;
+  drained_with_pool?: boolean;
 }
 
-/** A worker's state as shown: what its executor stored, or LOST. */
-export type WorkerStatus = "STARTING" | "IDLE" | "RUNNING" | "LOST";
+/** A worker's state as shown: what its registrant stored, a drain's, or LOST. */
+export type WorkerStatus = "STARTING" | "IDLE" | "RUNNING" | "DRAINING" | "DRAINED" | "LOST";
+
+/**
+ * One pool: a server's coordinator and executor (`subprocess@host:pid`), or a
+ * plugin's pool of workers; `active_runs` are the runs it executes (as its owner counts
+ * them, or as its workers' rows hold them, whichever is more), `workers` how many
+ * worker rows are in it; `version` is the deploy version of its code;
+ * `drain_requested_at` when it was asked to drain, `drain_accepted_at` when its owner
+ * stopped taking runs.
+ */
+export interface PoolSummary {
+  name: string;
+  executor: string;
+  host: string;
+  version: string;
+  queues: string[];
+  state: PoolStatus;
+  active_runs: number;
+  workers: number;
+  started_at: string;
+  heartbeat_at: string;
+  drain_requested_at?: string | null;
+  drain_accepted_at?: string | null;
+}
+
+/** A pool's state as shown. */
+export type PoolStatus = "ACTIVE" | "DRAINING" | "DRAINED" | "LOST";
+
+/**
+ * Drain one worker (`worker`: its id, `host:pid`) or one pool (`pool`: its name):
+ * it finishes the runs it has and takes no more. Name one of them.
+ */
+export interface WorkersDrainRequest {
+  worker?: string | null;
+  pool?: string | null;
+}
+
+/**
+ * The lock (None: no server announced a deploy on it), with this server's own
+ * `deploy` settings: whether it drains and its version.
+ */
+export interface WorkersGetDeployResponse {
+  deploy: DeployStatus | null;
+  drain_enabled: boolean;
+  version: string;
+}
+
+/**
+ * A deploy lock: `version` claims (ACTIVE) or waits for the runs of other versions
+ * (DRAINING, since `draining_since`, until `deadline`); `runs_left` are the active runs
+ * claimed by other versions, by version ("unknown": claimed before versions were
+ * recorded); `handed_back` counts the runs handed back at the deadline.
+ */
+export interface DeployStatus {
+  lock: string;
+  version: string;
+  state: DeployState;
+  previous_version: string | null;
+  holder: string;
+  draining_since: string;
+  deadline: string;
+  active_since: string | null;
+  handed_back: number;
+  runs_left: { [key: string]: number };
+}
+
+/** Where a deploy lock is. */
+export type DeployState = "DRAINING" | "ACTIVE";
+
+/** The deploy lock `lock` (default: this server's `deploy.lock_name`). */
+export interface WorkersGetDeployRequest {
+  lock?: string | null;
+}
+
+/**
+ * A page of workers; `next_cursor` is None on the last page; `lost_after_seconds` is
+ * the heartbeat timeout past which a silent worker is LOST.
+ */
+export interface WorkersGetManyResponse {
+  workers: WorkerSummary[];
+  next_cursor: string | null;
+  lost_after_seconds: number;
+}
 
 /**
  * A page of the workers, by host, then pid; `cursor` is the previous page's
@@ -1085,6 +1172,24 @@ export type WorkerStatus = "STARTING" | "IDLE" | "RUNNING" | "LOST";
 export interface WorkersGetManyRequest {
   limit?: number;
   cursor?: string | null;
+}
+
+/** Every pool, by name (pools are few: one per server, or per queue of workers). */
+export interface WorkersGetPoolsResponse {
+  pools: PoolSummary[];
+  lost_after_seconds: number;
+}
+
+/** The worker or the pool resumed, as shown now. */
+export interface WorkersResumeResponse {
+  worker?: WorkerSummary | null;
+  pool?: PoolSummary | null;
+}
+
+/** Resume a drained (or draining) worker or pool: it takes runs again. Name one. */
+export interface WorkersResumeRequest {
+  worker?: string | null;
+  pool?: string | null;
 }
 
 /** Registered plugins by name, and plugins whose entry point failed to import. */

@@ -44,6 +44,9 @@ from .check_outcome import CheckOutcome
 from .check_result_info import CheckResultInfo
 from .check_result_info_metadata import CheckResultInfoMetadata
 from .class_schema import ClassSchema
+from .deploy_state import DeployState
+from .deploy_status import DeployStatus
+from .deploy_status_runs_left import DeployStatusRunsLeft
 from .dynamic_partitions_add_request import DynamicPartitionsAddRequest
 from .dynamic_partitions_add_response import DynamicPartitionsAddResponse
 from .dynamic_partitions_delete_request import DynamicPartitionsDeleteRequest
@@ -90,6 +93,8 @@ from .partitions_get_many_response import PartitionsGetManyResponse
 from .plugin_failure_info import PluginFailureInfo
 from .plugin_info import PluginInfo
 from .plugins_get_many_response import PluginsGetManyResponse
+from .pool_status import PoolStatus
+from .pool_summary import PoolSummary
 from .queue_detail import QueueDetail
 from .queue_error_info import QueueErrorInfo
 from .queue_item_status import QueueItemStatus
@@ -165,8 +170,15 @@ from .type_schema import TypeSchema
 from .wiring import Wiring
 from .worker_status import WorkerStatus
 from .worker_summary import WorkerSummary
+from .workers_drain_request import WorkersDrainRequest
+from .workers_drain_response import WorkersDrainResponse
+from .workers_get_deploy_request import WorkersGetDeployRequest
+from .workers_get_deploy_response import WorkersGetDeployResponse
 from .workers_get_many_request import WorkersGetManyRequest
 from .workers_get_many_response import WorkersGetManyResponse
+from .workers_get_pools_response import WorkersGetPoolsResponse
+from .workers_resume_request import WorkersResumeRequest
+from .workers_resume_response import WorkersResumeResponse
 
 __all__ = (
     "AssetCheckInfo",
@@ -213,6 +225,9 @@ __all__ = (
     "CheckResultInfo",
     "CheckResultInfoMetadata",
     "ClassSchema",
+    "DeployState",
+    "DeployStatus",
+    "DeployStatusRunsLeft",
     "DynamicPartitionsAddRequest",
     "DynamicPartitionsAddResponse",
     "DynamicPartitionsDeleteRequest",
@@ -259,6 +274,8 @@ __all__ = (
     "PluginFailureInfo",
     "PluginInfo",
     "PluginsGetManyResponse",
+    "PoolStatus",
+    "PoolSummary",
     "QueueDetail",
     "QueueErrorInfo",
     "QueueItemsGetManyRequest",
@@ -332,8 +349,15 @@ __all__ = (
     "TypeKind",
     "TypeSchema",
     "Wiring",
+    "WorkersDrainRequest",
+    "WorkersDrainResponse",
+    "WorkersGetDeployRequest",
+    "WorkersGetDeployResponse",
     "WorkersGetManyRequest",
     "WorkersGetManyResponse",
+    "WorkersGetPoolsResponse",
+    "WorkersResumeRequest",
+    "WorkersResumeResponse",
     "WorkerStatus",
     "WorkerSummary",
 )

@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class WorkerStatus(StrEnum):
+    DRAINED = "DRAINED"
+    DRAINING = "DRAINING"
     IDLE = "IDLE"
     LOST = "LOST"
     RUNNING = "RUNNING"

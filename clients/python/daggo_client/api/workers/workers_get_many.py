@@ -97,10 +97,10 @@ def sync_detailed(
     body: WorkersGetManyRequest | Unset = UNSET,
 ) -> Response[Error | WorkersGetManyResponse]:
     """Workers by host, then pid, each with its run's job; a worker silent for longer than the heartbeat
-    timeout is LOST.
+    timeout is LOST, one asked to drain DRAINING or DRAINED.
 
      Workers by host, then pid, each with its run's job; a worker silent for longer
-    than the heartbeat timeout is LOST.
+    than the heartbeat timeout is LOST, one asked to drain DRAINING or DRAINED.
 
     Args:
         body (WorkersGetManyRequest | Unset): A page of the workers, by host, then pid; `cursor`
@@ -132,10 +132,10 @@ def sync(
     body: WorkersGetManyRequest | Unset = UNSET,
 ) -> Error | WorkersGetManyResponse | None:
     """Workers by host, then pid, each with its run's job; a worker silent for longer than the heartbeat
-    timeout is LOST.
+    timeout is LOST, one asked to drain DRAINING or DRAINED.
 
      Workers by host, then pid, each with its run's job; a worker silent for longer
-    than the heartbeat timeout is LOST.
+    than the heartbeat timeout is LOST, one asked to drain DRAINING or DRAINED.
 
     Args:
         body (WorkersGetManyRequest | Unset): A page of the workers, by host, then pid; `cursor`
@@ -162,10 +162,10 @@ async def asyncio_detailed(
     body: WorkersGetManyRequest | Unset = UNSET,
 ) -> Response[Error | WorkersGetManyResponse]:
     """Workers by host, then pid, each with its run's job; a worker silent for longer than the heartbeat
-    timeout is LOST.
+    timeout is LOST, one asked to drain DRAINING or DRAINED.
 
      Workers by host, then pid, each with its run's job; a worker silent for longer
-    than the heartbeat timeout is LOST.
+    than the heartbeat timeout is LOST, one asked to drain DRAINING or DRAINED.
 
     Args:
         body (WorkersGetManyRequest | Unset): A page of the workers, by host, then pid; `cursor`
@@ -195,10 +195,10 @@ async def asyncio(
     body: WorkersGetManyRequest | Unset = UNSET,
 ) -> Error | WorkersGetManyResponse | None:
     """Workers by host, then pid, each with its run's job; a worker silent for longer than the heartbeat
-    timeout is LOST.
+    timeout is LOST, one asked to drain DRAINING or DRAINED.
 
      Workers by host, then pid, each with its run's job; a worker silent for longer
-    than the heartbeat timeout is LOST.
+    than the heartbeat timeout is LOST, one asked to drain DRAINING or DRAINED.
 
     Args:
         body (WorkersGetManyRequest | Unset): A page of the workers, by host, then pid; `cursor`

@@ -1,0 +1,193 @@
+"""Celery scale-out: one server, N Celery worker processes on this machine, 1,000 queued
+short runs.
+
+    python benchmarks/celery_scale.py [--runs 1000] [--workers 1,2,4] [--latency 20]
+                                      [--postgres URL] [--broker URL]
+
+For each N: a fresh database (PostgreSQL in a throw-away schema with --postgres or
+DAGGO_TEST_POSTGRES_URL, else a SQLite file), a `daggo run` server with
+`execution.executor = "celery"` publishing to a queue of its own on --broker (default
+DAGGO_TEST_REDIS_URL, else redis://127.0.0.1:6379/0), and N `daggo worker celery
+--concurrency 1` processes (one pool process each). Not timed: start-up, and the workers'
+registration. Timed:
+
+- latency: --latency runs of a one-op job launched one after another onto idle workers,
+  each waited for; from the run's creation (QUEUED) to its step's start, median (max).
+- throughput: --runs runs launched at once (`Jobs.Launch` in a loop); from the first run's
+  creation to the last run's end; runs per second, and the speed-up over N = 1.
+
+Prints a Rich table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from daggo_core.config import DatabaseConfig, default_config
+from daggo_core.plugins import make_plugin_manager
+from daggo_core.services import ServiceContext, Services
+from daggo_core.services.jobs import JobsLaunchRequest
+from daggo_core.services.workers import WorkersGetManyRequest
+from daggo_core.storage.base import Storage
+from daggo_core.testing.processes import free_port, wait_for, wait_healthy
+from daggo_sqlite.testing import database_config as sqlite_database
+
+DAGGO = [sys.executable, "-m", "daggo_core.cli.main"]
+APP = '''
+from attrs import frozen
+from daggo_core import Context, Definitions, NoInput, dag
+
+@frozen
+class Done:
+    ok: bool
+
+def short(ctx: Context, inp: NoInput) -> Done:
+    return Done(ok=True)
+
+defs = Definitions(jobs=[dag.job("short").add(dag.op("short", short)).build()])
+'''
+
+
+@contextlib.contextmanager
+def database(postgres: str | None, scratch: Path, n: int) -> Iterator[tuple[DatabaseConfig,
+                                                                            dict[str, str]]]:
+    """A fresh database, and the variables selecting it in a child process."""
+    if postgres is None:
+        path = str(scratch / f"celery{n}.sqlite")
+        yield sqlite_database(path), {"DAGGO_DATABASE_DRIVER": "sqlite",
+                                      "DAGGO_SQLITE_PATH": path}
+        return
+    from daggo_postgres.testing import database_config, drop_schema, unique_schema
+
+    schema = unique_schema("daggo_bench")
+    try:
+        yield database_config(postgres, schema), {"DAGGO_DATABASE_DRIVER": "postgres",
+                                                  "DAGGO_POSTGRES_DSN": postgres,
+                                                  "DAGGO_POSTGRES_SCHEMA": schema}
+    finally:
+        drop_schema(postgres, schema)
+
+
+def start(command: list[str], cwd: Path, env: dict[str, str], log: str,
+          procs: list[subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    out = (cwd / log).open("wb")
+    proc = subprocess.Popen([*DAGGO, *command], cwd=cwd, env=env, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    procs.append(proc)
+    return proc
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def finished(storage: Storage, run_ids: list[str], timeout: float) -> None:
+    wait_for(lambda: all(r.is_finished for r in storage.get_runs(run_ids)), timeout,
+             f"{len(run_ids)} runs to finish")
+
+
+def measure(workers: int, args: argparse.Namespace, scratch: Path) -> dict[str, float]:
+    work = scratch / f"n{workers}"
+    work.mkdir()
+    (work / "app.py").write_text(APP)
+    port = free_port()
+    with database(args.postgres, scratch, workers) as (config, selecting):
+        env = {**os.environ, **selecting,
+               "DAGGO_EXECUTION_EXECUTOR": "celery",
+               "DAGGO_EXECUTION_MAX_CONCURRENT_RUNS": "64",
+               "DAGGO_CELERY_BROKER_URL": args.broker,
+               "DAGGO_CELERY_DEFAULT_QUEUE": f"daggo-bench-{uuid.uuid4().hex[:12]}",
+               "DAGGO_SCHEDULER_ENABLED": "false",
+               "DAGGO_ADMIN_PORT": str(port)}
+        procs: list[subprocess.Popen[bytes]] = []
+        storage = make_plugin_manager().storage_backend(config.driver).open(config)
+        try:
+            wait_healthy(port, start(["run", "-f", "app.py"], work, env, "server.log", procs),
+                         timeout=60)
+            for i in range(workers):
+                start(["worker", "celery", "-f", "app.py", "--concurrency=1",
+                       f"--hostname=bench{i}@%h"], work, env, f"worker{i}.log", procs)
+            services = Services.over(ServiceContext(storage=storage, config=default_config(),
+                                                    hooks=make_plugin_manager()))
+            wait_for(lambda: len(services.workers.get_many(WorkersGetManyRequest()).workers)
+                     >= workers, 60, f"{workers} Celery pool processes to register")
+
+            def launch() -> str:
+                return services.jobs.launch(JobsLaunchRequest(job="short")).run.id
+
+            finished(storage, [launch()], 60)  # warm: the first run of each process
+            latencies = []
+            for _ in range(args.latency):
+                run_id = launch()
+                finished(storage, [run_id], 60)
+                run = storage.get_run(run_id)
+                (step,) = storage.list_steps(run_id)
+                assert step.started_at is not None
+                latencies.append((step.started_at - run.created_at).total_seconds())
+            run_ids = [launch() for _ in range(args.runs)]
+            finished(storage, run_ids, 1800)
+            runs = storage.get_runs(run_ids)
+            first = min(run.created_at for run in runs)
+            last = max(run.finished_at for run in runs if run.finished_at is not None)
+            return {"runs_per_second": args.runs / (last - first).total_seconds(),
+                    "latency_median": statistics.median(latencies),
+                    "latency_max": max(latencies)}
+        finally:
+            stop(procs)
+            storage.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--workers", default="1,2,4", help="N values, comma-separated")
+    parser.add_argument("--latency", type=int, default=20, help="runs timed one by one")
+    parser.add_argument("--postgres", default=os.environ.get("DAGGO_TEST_POSTGRES_URL"),
+                        help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--broker", default=os.environ.get("DAGGO_TEST_REDIS_URL",
+                                                           "redis://127.0.0.1:6379/0"))
+    args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
+    results: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="daggo-celery-") as scratch:
+        for n in counts:
+            started = time.perf_counter()
+            results[n] = measure(n, args, Path(scratch))
+            print(f"N = {n}: {time.perf_counter() - started:.0f} s", flush=True)
+    storage_name = "PostgreSQL" if args.postgres else "SQLite"
+    table = Table(title=f"Celery scale-out: {args.runs:,} short runs, {storage_name}, "
+                        f"broker {args.broker.split(':', 1)[0]}, {os.cpu_count()} CPUs")
+    for column in ("workers (N)", "runs/s", "vs N = 1", "queued -> first step, median (max)"):
+        table.add_column(column)
+    base = results[counts[0]]["runs_per_second"]
+    for n, row in results.items():
+        table.add_row(str(n), f"{row['runs_per_second']:.1f}",
+                      f"{row['runs_per_second'] / base:.2f}x",
+                      f"{row['latency_median'] * 1000:.0f} ms ({row['latency_max'] * 1000:.0f})")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Run-history retention: the purge policy and the purger that applies it."""
