@@ -87,7 +87,7 @@ def wait_running(storage: Storage, run_id: str, step_key: str = "wait_gate") -> 
 def test_unknown_executor_fails_at_start_listing_installed_ones(env: SimpleNamespace) -> None:
     cfg = load_config()
     cfg.execution.executor = "warp_drive"
-    with pytest.raises(PluginError, match=r"warp_drive.*installed: in_process, subprocess"):
+    with pytest.raises(PluginError, match=r"warp_drive.*installed: celery, in_process, subprocess"):
         daggo_core.open(cfg, load_definitions(file=env.tmp / "app.py"))
 
 
