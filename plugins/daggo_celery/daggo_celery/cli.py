@@ -12,7 +12,7 @@ from daggo_core.cli.worker_cmd import load_worker_app
 
 __all__ = ["celery_worker"]
 
-_POOLS = ("prefork", "solo", "threads")
+_POOLS = ("prefork", "solo")  # a registry row per process: one run at a time in each
 
 
 @click.command("celery", short_help="Start a Celery worker executing the app's runs.")
@@ -22,7 +22,8 @@ _POOLS = ("prefork", "solo", "threads")
 @click.option("--concurrency", "-c", type=click.IntRange(1, 256),
               help="Runs executed at once (default: execution.celery.concurrency).")
 @click.option("--pool", type=click.Choice(_POOLS), default="prefork", show_default=True,
-              help="Celery's pool: prefork runs each run in a pool process of its own.")
+              help="Celery's pool: prefork runs each run in a pool process of its own; "
+              "solo runs one run at a time in the worker's own process.")
 @click.option("--hostname", "-n", metavar="NAME",
               help="Celery node name (default: celery@<host>).")
 @click.pass_context
