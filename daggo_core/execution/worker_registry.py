@@ -64,7 +64,9 @@ class WorkerRegistry:
     """The registry rows of one registrant's workers on this host, and of its pool.
 
     `executor` is stored on each row; `pool` names the pool the workers are drained with
-    (None: no pool, and no pool row); `queues` are the queues they take runs from;
+    (None: no pool, and no pool row), whose row this registry keeps unless `saves_pool`
+    is false (another process of the pool keeps it: a Celery worker's main process keeps
+    its node's, each pool process its own worker row); `queues` are the queues they take runs from;
     `version` is the deploy version of the code they run (default: daggo's version);
     `active_runs`, if given, counts the runs the pool executes for its row (by default
     they are counted from its workers' rows). `heartbeat_interval` is how often `flush`
@@ -75,7 +77,7 @@ class WorkerRegistry:
     tick: float = 1.0
 
     def __init__(self, storage: WorkerStorage, *, executor: str, heartbeat_interval: float,
-                 pool: str | None = None, queues: Sequence[str] = (),
+                 pool: str | None = None, saves_pool: bool = True, queues: Sequence[str] = (),
                  version: str | None = None, active_runs: Callable[[], int] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         from daggo_core import __version__
@@ -84,6 +86,7 @@ class WorkerRegistry:
         self.executor = executor
         self.heartbeat_interval = heartbeat_interval
         self.pool = pool
+        self.saves_pool = saves_pool
         self.queues = tuple(queues)
         self.clock = clock
         self.version = version or __version__
@@ -200,7 +203,7 @@ class WorkerRegistry:
         with self._lock:
             beating = self._stored & set(self._live)
         at = utcnow()
-        if self.pool is not None:
+        if self.pool is not None and self.saves_pool:
             self.storage.save_pool(PoolRecord(
                 name=self.pool, executor=self.executor, host=self.host, version=self.version,
                 queues=self.queues, started_at=self._started_at, heartbeat_at=at,
@@ -227,5 +230,6 @@ class WorkerRegistry:
                                  "heartbeat")
                 return
         self.storage.accept_drain(worker_ids=[worker_id(pid) for pid in orders.pids],
-                                  pool=self.pool if orders.pool else None, at=utcnow())
+                                  pool=self.pool if orders.pool and self.saves_pool
+                                  else None, at=utcnow())
         self._orders = orders

@@ -23,7 +23,15 @@ from daggo_core.config import load_config
 from daggo_core.errors import ConfigError
 from daggo_core.plugins import make_plugin_manager
 from daggo_core.services.jobs import JobsLaunchRequest
-from daggo_core.services.workers import WorkersGetManyRequest
+from daggo_core.services.workers import (
+    PoolStatus,
+    PoolSummary,
+    WorkersDrainRequest,
+    WorkersGetManyRequest,
+    WorkersResumeRequest,
+    WorkerStatus,
+    WorkerSummary,
+)
 from daggo_core.storage.records import Run, RunStatus
 from daggo_core.testing.processes import wait_for
 from tests.conftest import BackendUnderTest
@@ -272,3 +280,83 @@ def test_bad_routes_are_refused_naming_the_setting(tmp_path: Path) -> None:
     message = str(caught.value)
     assert 'execution.celery.tag_queues' in message and '"key=value"' in message
     assert "execution.celery.job_queues" in message and "expected a queue name" in message
+
+
+def node_pool(cluster: Cluster, node: str) -> PoolSummary:
+    """The pool of Celery node `node` (`worker1@<host>`), once it registered."""
+    def found() -> PoolSummary | None:
+        pools = cluster.services.workers.get_pools().pools
+        return next((p for p in pools if p.name.startswith(f"{node}@")), None)
+
+    return wait_for(found, 30, f"the pool of node {node}")
+
+
+def node_workers(cluster: Cluster, pool: str) -> list[WorkerSummary]:
+    workers = cluster.services.workers.get_many(WorkersGetManyRequest()).workers
+    return [w for w in workers if w.pool == pool]
+
+
+def test_a_drained_node_finishes_its_run_takes_no_more_and_resumes(
+        broker_url: str, tmp_path: Path, make_cluster: Callable[..., Cluster]) -> None:
+    cluster = make_cluster(APP, broker_url)
+    cluster.server()
+    cluster.worker("--concurrency=2")
+    pool = node_pool(cluster, "worker1")
+    assert (pool.executor, pool.queues) == ("celery",
+                                            (cluster.env["DAGGO_CELERY_DEFAULT_QUEUE"],))
+    wait_for(lambda: len(node_workers(cluster, pool.name)) == 2, 30, "its two processes")
+    held = launch(cluster, gate="held")
+    wait_for(lambda: bodies(cluster)[(held, "first")] == 1, 60, "the run's first op")
+    workers = cluster.services.workers
+    assert workers.drain(WorkersDrainRequest(pool=pool.name)).pool.state == PoolStatus.DRAINING
+    wait_for(lambda: node_pool(cluster, "worker1").drain_accepted_at, 30, "the drain accepted")
+    waiting = launch(cluster)  # published, but nothing consumes its queue
+    (tmp_path / "held").write_text("open")
+    wait_finished(cluster, [held])
+    assert wait_for(lambda: node_pool(cluster, "worker1").state == PoolStatus.DRAINED
+                    or None, 30, "the pool drained")
+    shown = {w.state for w in node_workers(cluster, pool.name)}
+    assert shown == {WorkerStatus.DRAINED}
+    assert run_of(cluster, waiting).status is RunStatus.STARTING
+    assert bodies(cluster)[(waiting, "first")] == 0
+    workers.resume(WorkersResumeRequest(pool=pool.name))
+    (done,) = wait_finished(cluster, [waiting])
+    assert done.status is RunStatus.SUCCESS
+    assert node_pool(cluster, "worker1").state == PoolStatus.ACTIVE
+    seen = bodies(cluster)
+    assert {key: n for key, n in seen.items() if n != 1} == {}
+    assert "stopped consuming its queues: drained" in cluster.log("worker1")
+
+
+def test_a_drained_pool_process_exits_and_another_takes_its_place(
+        redis_url: str, make_cluster: Callable[..., Cluster]) -> None:
+    cluster = make_cluster(APP, redis_url)
+    cluster.server()
+    cluster.worker("--concurrency=2")
+    pool = node_pool(cluster, "worker1")
+    first = wait_for(lambda: node_workers(cluster, pool.name) if len(
+        node_workers(cluster, pool.name)) == 2 else None, 30, "its two processes")
+    drained = first[0]
+    cluster.services.workers.drain(WorkersDrainRequest(worker=drained.id))
+    wait_for(lambda: not _alive(drained.pid), 30, "the drained process to exit")
+
+    def replaced() -> set[int] | None:
+        pids = {w.pid for w in node_workers(cluster, pool.name)}
+        return pids if len(pids) == 2 and drained.pid not in pids else None
+
+    pids = wait_for(replaced, 30, "a fresh process in its place")
+    assert first[1].pid in pids
+    # The node still executes runs on both processes, and each step once.
+    run_ids = [launch(cluster) for _ in range(4)]
+    runs = wait_finished(cluster, run_ids)
+    assert {run.status for run in runs} == {RunStatus.SUCCESS}
+    assert {worker_pid(run) for run in runs} <= pids
+    assert {key: n for key, n in bodies(cluster).items() if n != 1} == {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
