@@ -24,6 +24,7 @@ from daggo_core.cli import (
     schedule_cmd,
     sdk_cmd,
     worker_cmd,
+    workers_cmd,
 )
 from daggo_core.errors import DaggoError, PluginError
 
@@ -74,6 +75,7 @@ cli.add_command(backfill_cmd.asset)
 cli.add_command(db_cmd.db)
 cli.add_command(plugins_cmd.plugins)
 cli.add_command(worker_cmd.worker)
+cli.add_command(workers_cmd.workers)
 cli.add_command(sdk_cmd.sdk)
 
 
