@@ -2,19 +2,21 @@
 short runs.
 
     python benchmarks/celery_scale.py [--runs 1000] [--workers 1,2,4] [--latency 20]
-                                      [--postgres URL] [--broker URL]
+                                      [--layout nodes|processes] [--postgres URL]
+                                      [--broker URL] [--logs DIR]
 
 For each N: a fresh database (PostgreSQL in a throw-away schema with --postgres or
 DAGGO_TEST_POSTGRES_URL, else a SQLite file), a `daggo run` server with
 `execution.executor = "celery"` publishing to a queue of its own on --broker (default
 DAGGO_TEST_REDIS_URL, else redis://127.0.0.1:6379/0), and N `daggo worker celery
---concurrency 1` processes (one pool process each). Not timed: start-up, and the workers'
-registration. Timed:
+--concurrency 1` processes (one pool process each; with --layout processes, one worker
+of N pool processes). Timed:
 
-- latency: --latency runs of a one-op job launched one after another onto idle workers,
-  each waited for; from the run's creation (QUEUED) to its step's start, median (max).
-- throughput: --runs runs launched at once (`Jobs.Launch` in a loop); from the first run's
-  creation to the last run's end; runs per second, and the speed-up over N = 1.
+- throughput: --runs runs of a one-op job queued (`Jobs.Launch` in a loop) before the
+  workers start; from the moment the N pool processes have all registered to the last
+  run's end, the runs that ended in that window per second, and the speed-up over N = 1;
+- latency: then --latency runs launched one after another onto the idle workers, each
+  waited for; from the run's creation (QUEUED) to its step's start, median (max).
 
 Prints a Rich table.
 """
@@ -42,7 +44,8 @@ from daggo_core.plugins import make_plugin_manager
 from daggo_core.services import ServiceContext, Services
 from daggo_core.services.jobs import JobsLaunchRequest
 from daggo_core.services.workers import WorkersGetManyRequest
-from daggo_core.storage.base import Storage
+from daggo_core.storage.base import RunFilter, Storage
+from daggo_core.storage.records import TERMINAL_RUN_STATUSES, utcnow
 from daggo_core.testing.processes import free_port, wait_for, wait_healthy
 from daggo_sqlite.testing import database_config as sqlite_database
 
@@ -108,6 +111,16 @@ def finished(storage: Storage, run_ids: list[str], timeout: float) -> None:
              f"{len(run_ids)} runs to finish")
 
 
+def all_finished(storage: Storage, batch: RunFilter, runs: int, timeout: float) -> None:
+    """Wait for the `runs` runs of `batch` to finish, counting them five times a second:
+    the waiting must not take the CPU and database time the system under test needs."""
+    deadline = time.monotonic() + timeout
+    while storage.count_runs(batch) < runs:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {runs} runs")
+        time.sleep(0.2)
+
+
 def measure(workers: int, args: argparse.Namespace, scratch: Path) -> dict[str, float]:
     work = scratch / f"n{workers}"
     work.mkdir()
@@ -126,18 +139,30 @@ def measure(workers: int, args: argparse.Namespace, scratch: Path) -> dict[str, 
         try:
             wait_healthy(port, start(["run", "-f", "app.py"], work, env, "server.log", procs),
                          timeout=60)
-            for i in range(workers):
-                start(["worker", "celery", "-f", "app.py", "--concurrency=1",
-                       f"--hostname=bench{i}@%h"], work, env, f"worker{i}.log", procs)
             services = Services.over(ServiceContext(storage=storage, config=default_config(),
                                                     hooks=make_plugin_manager()))
-            wait_for(lambda: len(services.workers.get_many(WorkersGetManyRequest()).workers)
-                     >= workers, 60, f"{workers} Celery pool processes to register")
 
             def launch() -> str:
                 return services.jobs.launch(JobsLaunchRequest(job="short")).run.id
 
-            finished(storage, [launch()], 60)  # warm: the first run of each process
+            launched_at = utcnow()  # queued before any worker starts
+            run_ids = [launch() for _ in range(args.runs)]
+            if args.layout == "nodes":
+                for i in range(workers):
+                    start(["worker", "celery", "-f", "app.py", "--concurrency=1",
+                           f"--hostname=bench{i}@%h"], work, env, f"worker{i}.log", procs)
+            else:
+                start(["worker", "celery", "-f", "app.py", f"--concurrency={workers}",
+                       "--hostname=bench@%h"], work, env, "worker.log", procs)
+            wait_for(lambda: len(services.workers.get_many(WorkersGetManyRequest()).workers)
+                     >= workers, 60, f"{workers} Celery pool processes to register")
+            all_started = utcnow()
+            all_finished(storage, RunFilter(job_name="short", created_after=launched_at,
+                                            statuses=tuple(TERMINAL_RUN_STATUSES)),
+                         args.runs, 1800)
+            ends = [run.finished_at for run in storage.get_runs(run_ids)
+                    if run.finished_at is not None and run.finished_at >= all_started]
+            throughput = len(ends) / (max(ends) - all_started).total_seconds()
             latencies = []
             for _ in range(args.latency):
                 run_id = launch()
@@ -146,12 +171,7 @@ def measure(workers: int, args: argparse.Namespace, scratch: Path) -> dict[str, 
                 (step,) = storage.list_steps(run_id)
                 assert step.started_at is not None
                 latencies.append((step.started_at - run.created_at).total_seconds())
-            run_ids = [launch() for _ in range(args.runs)]
-            finished(storage, run_ids, 1800)
-            runs = storage.get_runs(run_ids)
-            first = min(run.created_at for run in runs)
-            last = max(run.finished_at for run in runs if run.finished_at is not None)
-            return {"runs_per_second": args.runs / (last - first).total_seconds(),
+            return {"runs_per_second": throughput,
                     "latency_median": statistics.median(latencies),
                     "latency_max": max(latencies)}
         finally:
@@ -168,10 +188,16 @@ def main() -> None:
                         help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--broker", default=os.environ.get("DAGGO_TEST_REDIS_URL",
                                                            "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--layout", choices=("nodes", "processes"), default="nodes",
+                        help="N workers of one pool process each (nodes), or one worker "
+                        "of N pool processes (processes)")
+    parser.add_argument("--logs", metavar="DIR",
+                        help="keep the processes' logs in DIR (an empty directory)")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     results: dict[int, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="daggo-celery-") as scratch:
+    with (contextlib.nullcontext(args.logs) if args.logs
+          else tempfile.TemporaryDirectory(prefix="daggo-celery-")) as scratch:
         for n in counts:
             started = time.perf_counter()
             results[n] = measure(n, args, Path(scratch))

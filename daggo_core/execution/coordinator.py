@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 
@@ -48,6 +49,10 @@ class RunCoordinator:
     notified_poll_interval: float = 5.0
     #: How long one `wait_for_work` call blocks a thread (bounds shutdown delay).
     notify_wait_seconds: float = 1.0
+    #: While the executor has no free slot, how often (at most) a pass still runs the
+    #: claim transaction, which claims nothing then but records why the queued runs wait:
+    #: the wake-ups of every run queued or ended cost nothing in between.
+    full_recheck_seconds: float = 1.0
 
     def __init__(
         self,
@@ -81,6 +86,7 @@ class RunCoordinator:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle_state: tuple[int, int] | None = None
+        self._full_since: float | None = None  # the last full pass that ran the claim
         self._dispatching = threading.Lock()
         self._closed = False
 
@@ -136,8 +142,16 @@ class RunCoordinator:
     def _dispatch(self, force: bool) -> int:
         if self._paused:
             return 0
-        # A full executor claims nothing but still records why the queued runs wait.
+        # A full executor claims nothing but still records why the queued runs wait,
+        # every `full_recheck_seconds`.
         limits = self.limits()
+        if limits.free_slots is not None and limits.free_slots <= 0:
+            now = time.monotonic()
+            if self._full_since is not None and now - self._full_since < self.full_recheck_seconds:
+                return 0
+            self._full_since = now
+        else:
+            self._full_since = None
         state = (self.storage.count_runs(_QUEUED), self.storage.count_runs(_ACTIVE))
         if state[0] == 0:
             self.waiting = Counter()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 
 from celery import Celery
 
@@ -44,12 +43,17 @@ __all__ = ["CeleryExecutor"]
 
 logger = logging.getLogger("daggo.executor.celery")
 
-#: How often, at most, the runs this executor published are checked for their end.
-_REFRESH_SECONDS = 0.5
+#: How often the runs this executor published are checked for their end.
+REFRESH_SECONDS = 0.25
 
 
 class CeleryExecutor:
-    """Publishes runs to Celery queues; tracks the ones it published until they end."""
+    """Publishes runs to Celery queues; tracks the ones it published until they end.
+
+    A thread reads the published runs back every `REFRESH_SECONDS` while there are any:
+    those that ended free their slot (and wake the coordinator through
+    `context.on_slot_free`), those still waiting for a worker are heartbeated.
+    """
 
     def __init__(self, context: ExecutorContext, app: Celery | None = None) -> None:
         self.context = context
@@ -58,8 +62,11 @@ class CeleryExecutor:
         self.claimer = worker_id()
         self._lock = threading.Lock()
         self._published: dict[str, int] = {}  # run id: attempt, until the run ends
-        self._refreshed_at = 0.0
         self._problem: str | None = None
+        self._closed = threading.Event()
+        self._refresher = threading.Thread(target=self._refresh_forever, daemon=True,
+                                           name="daggo-celery-published")
+        self._refresher.start()
 
     def launch(self, run: Run) -> None:
         queue = queue_for(run, self.config)
@@ -80,31 +87,9 @@ class CeleryExecutor:
         executing it (or the one that takes it) sees the flag on its heartbeat."""
 
     def active_run_ids(self) -> set[str]:
-        """The runs this executor published that storage still shows active (read at
-        most every half second); those still waiting for a worker are heartbeated."""
-        now = time.monotonic()
+        """The runs this executor published that had not ended when last read back."""
         with self._lock:
-            published = dict(self._published)
-            stale = now - self._refreshed_at >= _REFRESH_SECONDS
-        if not published or not stale:
-            return set(published)
-        try:
-            runs = self.context.storage.get_runs(list(published))
-        except Exception:
-            logger.warning("could not read the runs published to Celery", exc_info=True)
-            return set(published)
-        ended = {run.id for run in runs
-                 if run.status not in ACTIVE_RUN_STATUSES or run.attempt != published[run.id]}
-        ended |= set(published) - {run.id for run in runs}  # purged meanwhile
-        self._beat_waiting([run for run in runs if run.id not in ended])
-        with self._lock:
-            for run_id in ended:
-                self._published.pop(run_id, None)
-            self._refreshed_at = now
-            active = set(self._published)
-        if ended:
-            self.context.on_slot_free()
-        return active
+            return set(self._published)
 
     def problem(self) -> str | None:
         with self._lock:
@@ -112,7 +97,34 @@ class CeleryExecutor:
 
     def close(self) -> None:
         """Publish no more; the runs already published execute on their workers."""
+        self._closed.set()
+        self._refresher.join(timeout=5)
         self.app.close()
+
+    def _refresh_forever(self) -> None:
+        while not self._closed.wait(REFRESH_SECONDS):
+            try:
+                self._refresh()
+            except Exception:
+                logger.warning("could not read the runs published to Celery", exc_info=True)
+
+    def _refresh(self) -> None:
+        """Forget the published runs that ended (waking the coordinator if any did);
+        heartbeat those still waiting for a worker."""
+        with self._lock:
+            published = dict(self._published)
+        if not published:
+            return
+        runs = self.context.storage.get_runs(list(published))
+        ended = {run.id for run in runs
+                 if run.status not in ACTIVE_RUN_STATUSES or run.attempt != published[run.id]}
+        ended |= set(published) - {run.id for run in runs}  # purged meanwhile
+        self._beat_waiting([run for run in runs if run.id not in ended])
+        if ended:
+            with self._lock:
+                for run_id in ended:
+                    self._published.pop(run_id, None)
+            self.context.on_slot_free()
 
     def _beat_waiting(self, runs: list[Run]) -> None:
         """Heartbeat the published runs no worker has taken yet, once per interval."""
