@@ -122,4 +122,4 @@ bench-assets: install
 	$(BIN)/python benchmarks/asset_speed.py -n 20
 
 bench-celery: install
-	$(BIN)/python benchmarks/celery_scale.py --runs 1000 --workers 1,2,4
+	$(BIN)/python benchmarks/celery_scale.py --runs 1000 --workers 1,2,4 --repeat 3
