@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 
 import pytest
 from attrs import frozen
@@ -370,6 +371,32 @@ def test_a_run_waiting_for_a_full_executor_says_why(cfg, apps):
         waiting = app.storage.get_run(second.id)
         assert waiting.status is RunStatus.QUEUED
         assert waiting.wait_reason == "waiting for a run slot (1 of 1 running)"
+    finally:
+        GATE.set()
+        app.close()
+
+
+def test_a_full_coordinator_reads_the_queue_once_per_recheck_interval(cfg, apps):
+    """Wake-ups while the executor is full cost no claim transaction, except one per
+    `full_recheck_seconds`, which records why the runs queued meanwhile wait."""
+    cfg.execution.max_concurrent_runs = 1
+    GATE.clear()
+    app = apps(cfg, GATED)
+    try:
+        coordinator = app.start_execution()
+        coordinator.full_recheck_seconds = 0.5
+        app.launch("gated")
+        assert coordinator.dispatch_once() == 1
+        second = app.launch("gated")
+        assert coordinator.dispatch_once() == 0  # full: this pass reads the queue
+        assert app.storage.get_run(second.id).wait_reason is not None
+        third = app.launch("gated")
+        assert coordinator.dispatch_once() == 0  # full again at once: nothing is read
+        assert app.storage.get_run(third.id).wait_reason is None
+        time.sleep(0.5)
+        assert coordinator.dispatch_once() == 0
+        assert app.storage.get_run(third.id).wait_reason == \
+            "waiting for a run slot (1 of 1 running)"
     finally:
         GATE.set()
         app.close()

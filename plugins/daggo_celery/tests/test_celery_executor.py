@@ -360,3 +360,36 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_published_run_that_ends_frees_its_slot_without_being_asked(
+        storage_backend: BackendUnderTest) -> None:
+    """The executor reads its published runs back on its own: the coordinator is woken
+    once one ended, whether or not it asked for the free slots meanwhile."""
+    import threading
+
+    from daggo_celery.executor import CeleryExecutor
+
+    from daggo_core.config import default_config
+    from daggo_core.definitions.definitions import Definitions
+    from daggo_core.extensions import ExecutorContext
+    from daggo_core.storage.records import utcnow
+
+    config = default_config()
+    config.execution.sections["celery"] = CeleryConfig(broker_url="memory://")
+    storage = storage_backend.open()
+    freed = threading.Event()
+    executor = CeleryExecutor(ExecutorContext(
+        config=config, storage=storage, definitions=Definitions(), worker_command=None,
+        on_slot_free=freed.set))
+    try:
+        run = Run(job_name="pair", status=RunStatus.STARTING, attempt=1,
+                  worker_id=executor.claimer, heartbeat_at=utcnow())
+        storage.add_run(run, [])
+        executor.launch(run)
+        assert executor.active_run_ids() == {run.id}
+        storage.set_run_status(run.id, RunStatus.FAILURE)
+        assert freed.wait(5), "the coordinator was not woken"
+        assert executor.active_run_ids() == set()
+    finally:
+        executor.close()
