@@ -123,6 +123,27 @@ def row(pid: int, *, pool: str = "", state: WorkerState = WorkerState.IDLE,
                         state=state, run_id=run_id, version="1", pool=pool)
 
 
+def test_a_worker_that_exits_as_it_is_drained_is_answered_gone_not_unknown(
+        storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
+    """The drain is stored, then the worker exits before the answer reads its row back:
+    the answer says neither worker nor pool (gone), not that it never existed."""
+    cfg = default_config()
+    cfg.database = storage_backend.database
+    app = apps(cfg)
+    app.storage.save_worker(row(7))
+    request_drain = app.storage.request_drain
+
+    def then_the_worker_exits(**target: Any) -> bool:
+        stored = request_drain(**target)
+        storage_backend.open().remove_worker(f"{HOST}:7")  # the worker's own last act
+        return stored
+
+    app.storage.request_drain = then_the_worker_exits  # type: ignore[method-assign]
+    assert call(app, "Workers.Drain", {"worker": f"{HOST}:7"}) == {"worker": None,
+                                                                   "pool": None}
+    call(app, "Workers.Drain", {"worker": f"{HOST}:7"}, expect=404)  # now it is unknown
+
+
 def test_drained_workers_and_pools_show_draining_until_accepted_and_idle_then_drained(
         storage_backend: BackendUnderTest, apps: Callable[..., daggo_core.DaggoApp]) -> None:
     cfg = default_config()

@@ -143,7 +143,7 @@ def drain(ctx: click.Context, pool: str | None, worker: str | None, wait: bool,
         raise click.UsageError("--timeout is how long --wait waits: give --wait too")
     with command_services(ctx, config_path) as services:
         response = services.workers.drain(WorkersDrainRequest(worker=worker, pool=pool))
-        shown = _line(response.pool, response.worker)
+        shown = _line(response.pool, response.worker, pool or worker)
         console().print(shown, markup=False, soft_wrap=True)
         if wait:
             _wait_drained(services, pool, worker, timeout, shown)
@@ -161,7 +161,8 @@ def resume(ctx: click.Context, pool: str | None, worker: str | None,
     _one_target(pool, worker)
     with command_services(ctx, config_path) as services:
         response = services.workers.resume(WorkersResumeRequest(worker=worker, pool=pool))
-    console().print(_line(response.pool, response.worker), markup=False, soft_wrap=True)
+    console().print(_line(response.pool, response.worker, pool or worker), markup=False,
+                    soft_wrap=True)
 
 
 def _wait_drained(services: ServicesApi, pool: str | None, worker: str | None,
@@ -222,12 +223,15 @@ def _all_workers(services: ServicesApi) -> tuple[list[WorkerSummary], float]:
     return collect_pages(fetch, page_max=WORKERS_PAGE_MAX), lost_after
 
 
-def _line(pool: PoolSummary | None, worker: WorkerSummary | None) -> str:
-    """One line saying how a pool or a worker is now."""
+def _line(pool: PoolSummary | None, worker: WorkerSummary | None,
+          target: str | None = None) -> str:
+    """One line saying how a pool or a worker is now (`target`: the name asked about,
+    said gone when neither is given)."""
     if pool is not None:
         return (f"pool {pool.name}: {pool.state}, {_count(pool.active_runs, 'active run')}, "
                 f"{_count(pool.workers, 'worker')}")
-    assert worker is not None
+    if worker is None:
+        return f"{target}: gone from the registry (it exited, or its server stopped)"
     line = f"worker {worker.id}: {worker.state}"
     if worker.run_id and worker.state is not WorkerStatus.DRAINED:
         line += f", run {worker.run_id[:8]}" + (f" of {worker.job_name}"

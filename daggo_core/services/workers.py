@@ -166,7 +166,8 @@ class WorkersDrainRequest:
 @frozen(kw_only=True)
 class WorkersDrainResponse:
     """The worker or the pool drained, as shown now (DRAINING until its registrant
-    accepted, within a heartbeat interval, and its runs finished)."""
+    accepted, within a heartbeat interval, and its runs finished); neither when its row
+    went meanwhile (the worker exited, or the pool's server stopped)."""
 
     worker: WorkerSummary | None = None
     pool: PoolSummary | None = None
@@ -182,7 +183,8 @@ class WorkersResumeRequest:
 
 @frozen(kw_only=True)
 class WorkersResumeResponse:
-    """The worker or the pool resumed, as shown now."""
+    """The worker or the pool resumed, as shown now; neither when its row went
+    meanwhile (the worker exited, or the pool's server stopped)."""
 
     worker: WorkerSummary | None = None
     pool: PoolSummary | None = None
@@ -270,7 +272,7 @@ class WorkersService:
         worker, pool = _target(request.worker, request.pool)
         if not self.storage.request_drain(worker_id=worker, pool=pool, at=utcnow()):
             raise _unknown(worker, pool)
-        found, shown = self._shown(worker, pool)
+        found, shown = self._shown(worker, pool)  # None, None: it exited meanwhile
         return WorkersDrainResponse(worker=found, pool=shown)
 
     def resume(self, request: WorkersResumeRequest) -> WorkersResumeResponse:
@@ -279,7 +281,7 @@ class WorkersService:
         worker, pool = _target(request.worker, request.pool)
         if not self.storage.resume_drain(worker_id=worker, pool=pool):
             raise _unknown(worker, pool)
-        found, shown = self._shown(worker, pool)
+        found, shown = self._shown(worker, pool)  # None, None: it exited meanwhile
         return WorkersResumeResponse(worker=found, pool=shown)
 
     def get_deploy(self, request: WorkersGetDeployRequest) -> WorkersGetDeployResponse:
@@ -303,18 +305,20 @@ class WorkersService:
 
     def _shown(self, worker: str | None,
                pool: str | None) -> tuple[WorkerSummary | None, PoolSummary | None]:
+        """The worker or pool just changed, as shown now; (None, None) if its row went
+        since (a worker exits, or a server stops, at any moment)."""
         storage = self.storage
         pools = {p.name: p for p in storage.list_pools()}
         view = _View(self.lost_after, pools)
         if worker is not None:
             found = storage.get_worker(worker)
             if found is None:
-                raise _unknown(worker, None)
+                return None, None
             runs = storage.get_runs([found.run_id]) if found.run_id else []
             return view.worker(found, {r.id: r.job_name for r in runs}), None
         assert pool is not None
         if pool not in pools:
-            raise _unknown(None, pool)
+            return None, None
         return None, view.pool(pools[pool], _all_workers(storage))
 
 

@@ -1049,7 +1049,8 @@ export interface DynamicPartitionsGetManyRequest {
 
 /**
  * The worker or the pool drained, as shown now (DRAINING until its registrant
- * accepted, within a heartbeat interval, and its runs finished).
+ * accepted, within a heartbeat interval, and its runs finished); neither when its row
+ * went meanwhile (the worker exited, or the pool's server stopped).
  */
 export interface WorkersDrainResponse {
   worker?: WorkerSummary | null;
@@ -1180,7 +1181,10 @@ export interface WorkersGetPoolsResponse {
   lost_after_seconds: number;
 }
 
-/** The worker or the pool resumed, as shown now. */
+/**
+ * The worker or the pool resumed, as shown now; neither when its row went
+ * meanwhile (the worker exited, or the pool's server stopped).
+ */
 export interface WorkersResumeResponse {
   worker?: WorkerSummary | null;
   pool?: PoolSummary | null;

@@ -18,7 +18,8 @@ T = TypeVar("T", bound="WorkersDrainResponse")
 @_attrs_define
 class WorkersDrainResponse:
     """The worker or the pool drained, as shown now (DRAINING until its registrant
-    accepted, within a heartbeat interval, and its runs finished).
+    accepted, within a heartbeat interval, and its runs finished); neither when its row
+    went meanwhile (the worker exited, or the pool's server stopped).
 
         Attributes:
             worker (None | Unset | WorkerSummary):

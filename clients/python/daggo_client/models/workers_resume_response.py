@@ -17,11 +17,12 @@ T = TypeVar("T", bound="WorkersResumeResponse")
 
 @_attrs_define
 class WorkersResumeResponse:
-    """The worker or the pool resumed, as shown now.
+    """The worker or the pool resumed, as shown now; neither when its row went
+    meanwhile (the worker exited, or the pool's server stopped).
 
-    Attributes:
-        worker (None | Unset | WorkerSummary):
-        pool (None | PoolSummary | Unset):
+        Attributes:
+            worker (None | Unset | WorkerSummary):
+            pool (None | PoolSummary | Unset):
     """
 
     worker: None | Unset | WorkerSummary = UNSET
