@@ -162,16 +162,22 @@ def test_a_worker_is_drained_and_resumed(env: Env) -> None:
     assert rows(env.ok("list"))["web-1:7"][3] == "IDLE"
 
 
-def accept_once_asked(storage: Storage, pool: str) -> threading.Thread:
-    """A thread accepting `pool`'s drain as its registrant would, once it is asked."""
-    def accept() -> None:
+def once_asked(storage: Storage, pool: str, then: Callable[[], object]) -> threading.Thread:
+    """A thread calling `then()` once `pool` is asked to drain (as its registrant, an
+    admin or its server would act meanwhile); join it after the command."""
+    def act() -> None:
         wait_for(lambda: any(p.name == pool and p.drain_requested_at is not None
                              for p in storage.list_pools()), 20, "the drain request")
-        storage.accept_drain(pool=pool, at=utcnow())
+        then()
 
-    thread = threading.Thread(target=accept)
+    thread = threading.Thread(target=act)
     thread.start()
     return thread
+
+
+def accept_once_asked(storage: Storage, pool: str) -> threading.Thread:
+    """A thread accepting `pool`'s drain as its registrant would, once it is asked."""
+    return once_asked(storage, pool, lambda: storage.accept_drain(pool=pool, at=utcnow()))
 
 
 def test_drain_wait_returns_once_the_pool_accepted_and_its_runs_ended(
@@ -239,12 +245,7 @@ def test_drain_wait_stops_when_the_target_is_resumed_lost_or_gone(
         env: Env, fast_wait: None) -> None:
     storage = env.storage
 
-    def resume_once_asked() -> None:
-        wait_for(lambda: env.pool(CELERY).drain_requested_at is not None, 20, "the drain")
-        storage.resume_drain(pool=CELERY)
-
-    resuming = threading.Thread(target=resume_once_asked)
-    resuming.start()
+    resuming = once_asked(storage, CELERY, lambda: storage.resume_drain(pool=CELERY))
     resumed = env.daggo("drain", "--pool", CELERY, "--wait")
     resuming.join()
     assert resumed.exit_code == 1
@@ -255,12 +256,7 @@ def test_drain_wait_stops_when_the_target_is_resumed_lost_or_gone(
     assert "Error: worker web-3:9 is LOST (no heartbeat for longer than the heartbeat " \
         "timeout)" in lost.output
 
-    def stop_once_asked() -> None:
-        wait_for(lambda: env.pool(SERVER).drain_requested_at is not None, 20, "the drain")
-        storage.remove_pool(SERVER)
-
-    stopping = threading.Thread(target=stop_once_asked)
-    stopping.start()
+    stopping = once_asked(storage, SERVER, lambda: storage.remove_pool(SERVER))
     gone = env.daggo("drain", "--pool", SERVER, "--wait")
     stopping.join()
     assert gone.exit_code == 1
